@@ -1,0 +1,1 @@
+"""Metric families. Each declares the fields it emits; keys in results are `<name>/<field>`."""

@@ -1,0 +1,62 @@
+"""The metric interface: examples and parsed summaries in, one row of fields per example out."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar, Sequence
+
+from harness.config import parse
+from harness.records import Example, Summary
+
+
+@dataclass
+class Scored:
+    """One example's scores: `values[field]` (None when not computable) and optional details
+    (e.g. per-bullet scores and evidence) kept beside them in scores.jsonl."""
+
+    values: dict[str, float | None]
+    details: Any = None
+
+
+@dataclass
+class NoOptions:
+    pass
+
+
+class Metric:
+    """Base class. Subclasses set `name`, `fields` (field -> one-line meaning), optionally
+    `lower_is_better`, `requires` and an `Options` dataclass, and implement `score`.
+
+    `requires` names what an example must carry ("references", "facts"); a metric whose
+    requirement the whole dataset lacks is reported as skipped with that reason, never dropped
+    silently. A metric that cannot run at all (missing weights, missing package) raises
+    MetricUnavailable from its constructor, at start-up.
+    """
+
+    name: ClassVar[str]
+    fields: ClassVar[dict[str, str]]
+    lower_is_better: ClassVar[frozenset[str]] = frozenset()
+    requires: ClassVar[frozenset[str]] = frozenset()
+    Options: ClassVar[type] = NoOptions
+
+    def __init__(self, options: Any = None):
+        self.options = options if options is not None else self.Options()
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None, where: str = "") -> "Metric":
+        return cls(parse(cls.Options, config, where or f"metrics.{cls.name}"))
+
+    def keys(self) -> list[str]:
+        return [f"{self.name}/{f}" for f in self.fields]
+
+    def signature(self) -> str:
+        """A sacrebleu-style signature recording the variant (options and version)."""
+        from harness import __version__
+
+        opts = dataclasses.asdict(self.options) if dataclasses.is_dataclass(self.options) else {}
+        parts = [f"{k}:{v}" for k, v in sorted(opts.items()) if not k.startswith("_")]
+        return "|".join([self.name, *parts, f"harness:{__version__}"])
+
+    def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Generation backends, all behind `harness.models.base.Backend`."""

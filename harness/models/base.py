@@ -1,0 +1,76 @@
+"""The backend interface: a batch of requests in, one generation per request out, in order."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar, Sequence
+
+from harness.config import parse
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a backend is asked: the source document and the prompt rendered from it."""
+
+    doc_id: str
+    source: str
+    prompt: str  # user message / plain prompt (template applied)
+    system: str = ""  # system message for chat models ("" for none)
+    n_bullets: int = 3
+
+
+@dataclass
+class Generation:
+    """One output. `text` is None when generation failed; then `error` says why."""
+
+    text: str | None
+    error: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    truncated: bool = False
+    finish_reason: str | None = None
+    latency_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class NoOptions:
+    pass
+
+
+class Backend:
+    """Base class. Subclasses set an `Options` dataclass and implement `generate`.
+
+    `runtime_fields` lists option names that do not change outputs (batch size, device,
+    concurrency, timeouts, ...); all other options go into the cache key, so changing a
+    decoding setting never reuses an old generation.
+    """
+
+    Options: ClassVar[type] = NoOptions
+    runtime_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, options: Any = None):
+        self.options = options if options is not None else self.Options()
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None, where: str = "model") -> "Backend":
+        return cls(parse(cls.Options, config, where))
+
+    @property
+    def batch_size(self) -> int:
+        size = getattr(self.options, "batch_size", 16)
+        return size if isinstance(size, int) else 16
+
+    def identity(self) -> dict[str, Any]:
+        """The options that affect outputs (part of the generation cache key)."""
+        opts = dataclasses.asdict(self.options) if dataclasses.is_dataclass(self.options) else {}
+        return {k: v for k, v in opts.items() if k not in self.runtime_fields}
+
+    def generate(self, requests: Sequence[Request]) -> list[Generation]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release models, sessions or threads."""

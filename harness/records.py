@@ -1,0 +1,65 @@
+"""The records that flow through a run: examples in, summaries out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Example:
+    """One document to summarize.
+
+    `references` holds alternative reference summaries (each one text; bullets of a
+    reference are joined by newlines). `facts` holds atomic statements true in the source.
+    """
+
+    doc_id: str
+    source: str
+    references: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A model's output for one example, parsed into bullets."""
+
+    doc_id: str
+    raw: str
+    bullets: tuple[str, ...]
+    preamble: str = ""  # text stripped before the bullets ("Here is a summary:")
+
+    @property
+    def text(self) -> str:
+        """Bullets joined by newlines: the form ROUGE-Lsum and most metrics read."""
+        return "\n".join(self.bullets)
+
+
+@dataclass
+class Skipped:
+    """An input record left out of a run, with where and why (reported, never silent)."""
+
+    file: str
+    line: int | None
+    field: str | None
+    reason: str
+    doc_id: str | None = None
+
+    def message(self) -> str:
+        where = self.file + (f":{self.line}" if self.line is not None else "")
+        what = f" field '{self.field}'" if self.field else ""
+        return f"{where}:{what} {self.reason}".replace(": ", ": ", 1)
+
+
+@dataclass
+class Problems:
+    """Skips collected while loading; `strict` turns the first one into an error."""
+
+    strict: bool = False
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def skip(self, item: Skipped) -> None:
+        if self.strict:
+            from harness.errors import InputError
+
+            raise InputError(item.message())
+        self.skipped.append(item)
