@@ -1,0 +1,41 @@
+"""`harness` command line: a thin dispatcher; each subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from harness.errors import HarnessError
+from harness.registry import suggest
+
+# subcommand -> ("module:function", one-line help). Functions take argv (list[str]) and return an exit code.
+COMMANDS = {
+    "run": ("harness.run:main", "generate and score; Hydra overrides, -m for sweeps (default: experiment=demo)"),
+    "score": ("harness.run:score_main", "re-score a finished run folder without calling the model"),
+    "compare": ("harness.compare:main", "one table comparing run folders or sweep folders"),
+}
+
+USAGE = "usage: harness <command> [args]\n\ncommands:\n" + "\n".join(
+    f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items()
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"harness: unknown command '{name}'.{suggest(name, list(COMMANDS))}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    module, _, func = COMMANDS[name][0].partition(":")
+    try:
+        return int(getattr(importlib.import_module(module), func)(rest) or 0)
+    except HarnessError as e:
+        print(f"harness {name}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""ROUGE-1/2/L/Lsum against the references (best reference per type) or against the source.
+
+F1 fields keep rouge-score's names (`rouge1`, ...); precision and recall are `<type>_precision`
+and `<type>_recall`. Lsum reads bullets joined by newlines (one bullet per line), and each
+reference's bullets likewise, as rouge-score's rougeLsum expects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+from harness.metrics.base import Metric, Scored
+from harness.records import Example, Summary
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+
+
+def _fields() -> dict[str, str]:
+    out = {}
+    for t in ROUGE_TYPES:
+        out[t] = f"{t} F1"
+        out[f"{t}_precision"] = f"{t} precision"
+        out[f"{t}_recall"] = f"{t} recall"
+    return out
+
+
+@dataclass
+class RougeOptions:
+    use_stemmer: bool = True
+    against: Literal["reference", "source"] = "reference"
+    # "rouge_score": the reference implementation (google-research rouge-score 0.1.2).
+    implementation: Literal["fast", "rouge_score"] = "rouge_score"
+
+
+class Rouge(Metric):
+    name = "rouge"
+    fields = _fields()
+    requires = frozenset({"references"})
+    Options = RougeOptions
+
+    def __init__(self, options: RougeOptions | None = None):
+        super().__init__(options)
+        if self.options.against == "source":
+            self.requires = frozenset()
+        self._scorer = self._make_scorer()
+
+    def _make_scorer(self):
+        if self.options.implementation == "fast":
+            from harness.metrics.fast_rouge import FastRougeScorer
+
+            return FastRougeScorer(list(ROUGE_TYPES), use_stemmer=self.options.use_stemmer)
+        from rouge_score import rouge_scorer
+
+        return rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=self.options.use_stemmer)
+
+    def _targets(self, example: Example) -> list[str]:
+        if self.options.against == "source":
+            return [example.source]
+        return list(example.references)
+
+    def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
+        rows = []
+        for example, summary in zip(examples, summaries):
+            targets = self._targets(example)
+            if not targets:
+                rows.append(Scored({k: None for k in self.fields}))
+                continue
+            result = self._scorer.score_multi(targets, summary.text)
+            rows.append(Scored(self._row(result)))
+        return rows
+
+    @staticmethod
+    def _row(result) -> dict[str, float | None]:
+        row: dict[str, float | None] = {}
+        for t in ROUGE_TYPES:
+            row[t] = result[t].fmeasure
+            row[f"{t}_precision"] = result[t].precision
+            row[f"{t}_recall"] = result[t].recall
+        return row
