@@ -37,6 +37,8 @@ class Metric:
     name: ClassVar[str]
     fields: ClassVar[dict[str, str]]
     lower_is_better: ClassVar[frozenset[str]] = frozenset()
+    no_direction: ClassVar[frozenset[str]] = frozenset()  # descriptive fields (e.g. density)
+    headline: ClassVar[tuple[str, ...]] = ()  # fields `harness compare` shows by default
     requires: ClassVar[frozenset[str]] = frozenset()
     Options: ClassVar[type] = NoOptions
 
@@ -49,6 +51,11 @@ class Metric:
 
     def keys(self) -> list[str]:
         return [f"{self.name}/{f}" for f in self.fields]
+
+    def higher_is_better(self, field: str) -> bool | None:
+        if field in self.no_direction:
+            return None
+        return field not in self.lower_is_better
 
     def signature(self) -> str:
         """A sacrebleu-style signature recording the variant (options and version)."""

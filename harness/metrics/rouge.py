@@ -37,6 +37,7 @@ class Rouge(Metric):
     name = "rouge"
     fields = _fields()
     requires = frozenset({"references"})
+    headline = ("rouge1", "rouge2", "rougeLsum")
     Options = RougeOptions
 
     def __init__(self, options: RougeOptions | None = None):
