@@ -128,4 +128,4 @@ class RunSettings:
     strict: bool = False
     bootstrap_samples: int = 1000
     run_label: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    workers: int = 1  # processes for metrics that can use them

@@ -1,0 +1,247 @@
+"""One run, one direction: validate -> load -> generate (cached) -> parse -> score -> aggregate.
+
+Every stage records itself in run.json; a crash marks the run failed with the error, and all
+finished generations stay in the durable cache, so re-running the same command resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from tqdm.auto import tqdm
+
+from harness.bullets import parse_bullets
+from harness.cache import GenerationCache, stable_hash
+from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
+from harness.data import load_examples
+from harness.errors import ConfigError
+from harness.metrics.base import Metric
+from harness.metrics.loading import build_metrics
+from harness.models.base import Backend, Generation, Request
+from harness.records import Example, Summary
+from harness.registry import BACKENDS
+from harness.runfolder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
+from harness.stats import bootstrap_mean_ci
+
+log = logging.getLogger("harness")
+
+
+@dataclass
+class RunSpec:
+    """A run's configuration, validated before any work starts."""
+
+    model_name: str
+    label: str
+    backend_key: str
+    backend_cls: type[Backend]
+    backend_options: Any
+    dataset: DatasetConfig
+    prompt: PromptConfig
+    metrics: list[Metric]
+    settings: RunSettings
+    config: dict[str, Any] = field(default_factory=dict)  # resolved, as written to config.yaml
+
+
+def validate(config: dict[str, Any], model_name: str) -> RunSpec:
+    config = dict(config)
+    model = dict(config.pop("model", None) or {})
+    if "backend" not in model:
+        raise ConfigError(f"model '{model_name}': the config needs a 'backend' key. Known backends: {', '.join(BACKENDS.names())}")
+    backend_key = model.pop("backend")
+    label = str(model.pop("label", None) or model_name)
+    backend_cls = BACKENDS.get(backend_key)
+    backend_options = parse(backend_cls.Options, model, f"model '{model_name}' ({backend_key})")
+    dataset = parse(DatasetConfig, config.pop("dataset", None), "dataset")
+    prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
+    metrics = build_metrics(config.pop("metrics", None) or {})
+    config.pop("experiment", None)
+    settings = parse(RunSettings, config, "config")
+    return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, metrics, settings)
+
+
+def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Run one model over one dataset; returns the aggregates written to metrics.json."""
+    started = time.time()
+    folder.update(
+        status="running",
+        experiment=spec.settings.experiment_name,
+        label=spec.label,
+        model=spec.model_name,
+        backend=spec.backend_key,
+        dataset={"name": spec.dataset.name},
+        prompt={"name": spec.prompt.name, "hash": stable_hash([spec.prompt.system, spec.prompt.template, spec.prompt.n_bullets])},
+        seed=spec.settings.seed,
+        overrides=list(overrides),
+        started=now(),
+        versions=library_versions(),
+        git_sha=git_sha(),
+        error=None,
+    )
+    try:
+        t0 = time.time()
+        data = load_examples(spec.dataset, strict=spec.settings.strict)
+        skipped = [s.message() for s in data.problems.skipped]
+        for message in skipped:
+            log.warning("skipped: %s", message)
+        folder.update(
+            dataset={"name": spec.dataset.name, "origin": data.origin, "fingerprint": data.fingerprint, "examples": len(data.examples)},
+            skipped={"count": len(skipped), "records": skipped[:200]},
+        )
+        load_s = time.time() - t0
+
+        t0 = time.time()
+        backend = spec.backend_cls(spec.backend_options)
+        try:
+            rows = generate(backend, spec, data.examples)
+        finally:
+            backend.close()
+        generate_s = time.time() - t0
+        folder.write_rows(GENERATIONS, rows)
+        folder.update(generation=generation_totals(rows, generate_s))
+
+        t0 = time.time()
+        aggregates = score_run(folder, spec.metrics, data.examples, rows, spec.settings)
+        folder.update(
+            status="done",
+            ended=now(),
+            timings={"load_s": round(load_s, 3), "generate_s": round(generate_s, 3), "score_s": round(time.time() - t0, 3), "total_s": round(time.time() - started, 3)},
+        )
+        return aggregates
+    except BaseException as e:
+        folder.update(status="failed" if not isinstance(e, KeyboardInterrupt) else "interrupted", error=f"{type(e).__name__}: {e}", ended=now())
+        raise
+
+
+def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example]) -> list[dict[str, Any]]:
+    """Generate every example not already in the cache, appending each result durably."""
+    prompt = spec.prompt
+    requests = [Request(e.doc_id, e.source, prompt.render(e.source), prompt.system, prompt.n_bullets) for e in examples]
+    identity = {"backend": spec.backend_key, "options": backend.identity()}
+    keys = [stable_hash([identity, r.system, r.prompt, r.n_bullets], 32) for r in requests]
+    cache = None
+    if backend.cacheable:
+        cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
+        cache = GenerationCache(cache_dir / "generations" / f"{spec.backend_key}-{stable_hash(identity)}.jsonl")
+    results: dict[int, Generation] = {}
+    from_cache: set[int] = set()
+    if cache is not None:
+        for i, key in enumerate(keys):
+            entry = cache.get(key)
+            if entry is not None:
+                results[i] = Generation(**entry["generation"])
+                from_cache.add(i)
+    pending = [i for i in range(len(requests)) if i not in results]
+    if from_cache:
+        log.info("resuming: %d of %d generations found in the cache", len(from_cache), len(requests))
+    with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:
+        size = max(1, backend.batch_size)
+        for start in range(0, len(pending), size):
+            batch = pending[start : start + size]
+            outputs = backend.generate([requests[i] for i in batch])
+            if len(outputs) != len(batch):
+                raise RuntimeError(f"backend {spec.backend_key} returned {len(outputs)} outputs for {len(batch)} requests")
+            for i, out in zip(batch, outputs):
+                results[i] = out
+                if out.error:
+                    log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
+                elif cache is not None:
+                    cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
+            bar.update(len(batch))
+    rows = []
+    for i, request in enumerate(requests):
+        out = results[i]
+        parsed = parse_bullets(out.text or "")
+        rows.append(
+            {
+                "doc_id": request.doc_id,
+                "key": keys[i],
+                "cached": i in from_cache,
+                "raw": out.text,
+                "bullets": list(parsed.bullets),
+                "preamble": parsed.preamble,
+                **{k: v for k, v in out.to_json().items() if k != "text"},
+            }
+        )
+    return rows
+
+
+def generation_totals(rows: Sequence[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    new = [r for r in rows if not r["cached"] and not r["error"]]
+    out_tokens = sum(r["output_tokens"] or 0 for r in new)
+    return {
+        "documents": len(rows),
+        "generated": len(new),
+        "from_cache": sum(r["cached"] for r in rows),
+        "failed": sum(bool(r["error"]) for r in rows),
+        "failures": [{"doc_id": r["doc_id"], "error": r["error"]} for r in rows if r["error"]][:100],
+        "truncated": sum(bool(r["truncated"]) for r in rows),
+        "seconds": round(seconds, 3),
+        "documents_per_s": round(len(new) / seconds, 3) if seconds > 0 and new else None,
+        "output_tokens_per_s": round(out_tokens / seconds, 3) if seconds > 0 and out_tokens else None,
+    }
+
+
+def summaries_from_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Summary]:
+    return {
+        r["doc_id"]: Summary(r["doc_id"], r["raw"], tuple(r["bullets"]), r.get("preamble") or "")
+        for r in rows
+        if not r.get("error") and r.get("raw") is not None
+    }
+
+
+def score_run(folder: RunFolder, metrics: Sequence[Metric], examples: Sequence[Example], rows: Sequence[dict[str, Any]], settings: RunSettings) -> dict[str, Any]:
+    """Score the successful generations with every metric; write scores.jsonl and metrics.json."""
+    summaries = summaries_from_rows(rows)
+    scored_examples = [e for e in examples if e.doc_id in summaries]
+    ordered = [summaries[e.doc_id] for e in scored_examples]
+    table: dict[str, dict[str, Any]] = {e.doc_id: {"doc_id": e.doc_id} for e in scored_examples}
+    fields: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
+    for metric in metrics:
+        reason = missing_requirement(metric, scored_examples)
+        if reason:
+            skipped[metric.name] = reason
+            log.warning("metric %s skipped: %s", metric.name, reason)
+            continue
+        t0 = time.time()
+        results = metric.score(scored_examples, ordered)
+        log.info("scored %s on %d summaries in %.1fs", metric.name, len(ordered), time.time() - t0)
+        for example, result in zip(scored_examples, results):
+            extra = set(result.values) - set(metric.fields)
+            if extra:
+                raise RuntimeError(f"metric {metric.name} emitted undeclared fields {sorted(extra)}")
+            for name in metric.fields:
+                table[example.doc_id][f"{metric.name}/{name}"] = result.values.get(name)
+            if result.details is not None:
+                table[example.doc_id].setdefault("details", {})[metric.name] = result.details
+        for name in metric.fields:
+            fields[f"{metric.name}/{name}"] = {
+                "higher_is_better": metric.higher_is_better(name),
+                "headline": name in metric.headline,
+                "signature": metric.signature(),
+            }
+    score_rows = list(table.values())
+    folder.write_rows(SCORES, score_rows)
+    aggregates = aggregate(score_rows, fields, settings)
+    folder.write_json(METRICS, {"fields": aggregates, "skipped": skipped, "bootstrap": {"samples": settings.bootstrap_samples, "seed": settings.seed, "ci": 0.95}})
+    return aggregates
+
+
+def missing_requirement(metric: Metric, examples: Sequence[Example]) -> str | None:
+    if "references" in metric.requires and not any(e.references for e in examples):
+        return "the dataset has no references (set dataset.reference_field)"
+    if "facts" in metric.requires and not any(e.facts for e in examples):
+        return "the dataset has no source facts (set dataset.facts_field)"
+    return None
+
+
+def aggregate(rows: Sequence[dict[str, Any]], fields: dict[str, dict[str, Any]], settings: RunSettings) -> dict[str, Any]:
+    out = {}
+    for key, meta in fields.items():
+        ci = bootstrap_mean_ci([r.get(key) for r in rows], settings.bootstrap_samples, settings.seed)
+        out[key] = {"mean": ci.mean, "ci95": [ci.low, ci.high], "n": ci.n, **meta}
+    return out
