@@ -1,0 +1,177 @@
+"""Text utilities shared by baselines and metrics: a sentence splitter and word tokenizers.
+
+The splitter is rule-based (no model downloads) and returns stripped substrings of the input,
+so extractive baselines keep the source's exact wording, PTB tokens included. It reads both
+ordinary prose and PTB-tokenized research data such as CNN/DailyMail ("He said . Then ...").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+__all__ = ["split_sentences", "words", "ngrams"]
+
+# Abbreviations that precede a name and so never end a sentence ("Dr. Smith", "St. Louis").
+_TITLES = frozenset(
+    "mr mrs ms mx dr prof rev fr st mt gen lt col maj capt cmdr sgt cpl adm sen rep gov pres supt det insp hon messrs".split()
+)
+# Abbreviations that never end a sentence in news text.
+_NEVER_FINAL = frozenset(["e.g", "i.e", "cf", "vs", "viz", "al", "approx"])
+# Abbreviations that run on when a number follows ("Jan. 5", "No. 10", "p. 12").
+_BEFORE_NUMBER = frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec no nos vol p pp fig figs ch sec art".split()
+)
+# Words that usually open a sentence: after an ambiguous period ("U.S.", an initial) a
+# boundary is assumed only when one of these follows, so "U.S. Army" and "J. K. Rowling" hold.
+_SENTENCE_STARTERS = frozenset(
+    """the a an he she it they we i you his her its their our my this that these those there
+    but and so yet or if when while after before as in on at for from by with since although
+    though however meanwhile still then now also some many most one two three no not officials
+    police what why how who where""".split()
+)
+
+_OPENERS = "\"'“‘`([{«"
+_PTB_OPENERS = frozenset(["``", "`", "-lrb-", "-lsb-", "-lcb-", "\"", "'", "“", "‘", "(", "[", "{", "«"])
+# A run of terminal punctuation, quotes/brackets glued to it, and (only after a standalone PTB
+# terminator, see _is_boundary) closing tokens set off by spaces: `. ''`, `. -rrb-`.
+_CANDIDATE = re.compile(
+    r"""(?P<term>[.?!…]+)
+        (?P<closers>["'”’»)\]}]*
+            (?:[ \t]+(?:''|'|"|”|’|»|\)|\]|\}|-rrb-|-rsb-|-rcb-)(?=\s|$))*)
+        (?=\s|$)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_ACRONYM = re.compile(r"^(?:[a-z]\.){2,}$", re.IGNORECASE)  # U.S. a.m. Ph.D.
+_INITIAL = re.compile(r"^[A-Z]\.$")
+_TERMINAL_END = re.compile(r"[.?!…:;\"'”’)\]]$")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split English text into sentences; newlines and paragraph breaks are boundaries too.
+
+    A single newline inside a sentence (a hard-wrapped line that ends without punctuation,
+    followed by a line starting in lowercase) is read as a space. Sentences without any
+    letter or digit (stray "." in scraped text) are attached to the previous sentence.
+    """
+    sentences: list[str] = []
+    for block in _blocks(text):
+        for sentence in _split_block(block):
+            if sentences and not _has_alnum(sentence):
+                sentences[-1] = f"{sentences[-1]} {sentence}"
+            elif _has_alnum(sentence):
+                sentences.append(sentence)
+    return sentences
+
+
+def words(text: str) -> list[str]:
+    """Lowercase alphanumeric runs: the simple tokenization shared by overlap metrics."""
+    return _WORD.findall(text.lower())
+
+
+def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    """Contiguous n-grams of `tokens`, in order (empty when there are fewer than n tokens)."""
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def _has_alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _blocks(text: str) -> Iterator[str]:
+    """Lines of text, with hard-wrapped continuation lines joined back to their sentence."""
+    current = ""
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line:
+            if current:
+                yield current
+            current = ""
+            continue
+        wraps = current and line[0].islower() and not _TERMINAL_END.search(current)
+        if wraps:
+            current = f"{current} {line}"
+        else:
+            if current:
+                yield current
+            current = line
+    if current:
+        yield current
+
+
+def _split_block(block: str) -> Iterator[str]:
+    start = 0
+    for match in _CANDIDATE.finditer(block):
+        term = match.group("term")
+        standalone = match.start() == 0 or block[match.start() - 1].isspace()
+        # A standalone terminator takes spaced closers; a glued one only glued closers.
+        end = match.end() if standalone else match.start("closers") + _glued_length(match.group("closers"))
+        previous = block[_token_start(block, match.start()) : match.end("term")]
+        following = block[end:].split(None, 2)
+        if _is_boundary(term, standalone, previous, following):
+            sentence = block[start:end].strip()
+            if sentence:
+                yield sentence
+            start = end
+    rest = block[start:].strip()
+    if rest:
+        yield rest
+
+
+def _token_start(block: str, index: int) -> int:
+    """Start of the whitespace-delimited token that ends at `index`."""
+    while index > 0 and not block[index - 1].isspace():
+        index -= 1
+    return index
+
+
+def _glued_length(closers: str) -> int:
+    """Length of the closing quotes/brackets written directly after the terminator."""
+    n = 0
+    while n < len(closers) and not closers[n].isspace():
+        n += 1
+    return n
+
+
+def _is_boundary(term: str, standalone: bool, previous: str, following: list[str]) -> bool:
+    """Decide whether the terminator `term` ends a sentence.
+
+    `previous` is the token the terminator belongs to ("Dr.", "." when standalone) and
+    `following` the next (up to two) whitespace-separated tokens.
+    """
+    if not following:
+        return True
+    nxt = following[0]
+    if "?" in term or "!" in term:
+        return _opens_sentence(following)  # '"Why?" he asked.' runs on
+    if "…" in term or len(term) > 1:
+        return _starts_upper(following)  # ellipsis: "waited... then left" runs on
+    if standalone:
+        return True  # PTB keeps abbreviation periods glued, so " . " always ends a sentence
+    word = previous.lstrip(_OPENERS).lower()[:-1]
+    if word in _TITLES or word in _NEVER_FINAL:
+        return False
+    if word in _BEFORE_NUMBER and nxt[:1].isdigit():
+        return False
+    if _ACRONYM.match(word + ".") or _INITIAL.match(previous.lstrip(_OPENERS)):
+        core = nxt.lstrip(_OPENERS)
+        return core[:1].isupper() and core.lower().strip(",;:") in _SENTENCE_STARTERS
+    return _opens_sentence(following)
+
+
+def _opens_sentence(following: list[str]) -> bool:
+    """True when the next token could begin a sentence: capital, digit, or an opening quote."""
+    nxt = following[0]
+    if nxt.lower() in _PTB_OPENERS:
+        return True
+    core = nxt.lstrip(_OPENERS)
+    return bool(core) and (core[0].isupper() or core[0].isdigit() or core[0] in "$£€")
+
+
+def _starts_upper(following: list[str]) -> bool:
+    nxt = following[0]
+    if nxt.lower() in _PTB_OPENERS and len(following) > 1:
+        nxt = following[1]
+    core = nxt.lstrip(_OPENERS)
+    return bool(core) and core[0].isupper()
