@@ -47,7 +47,7 @@ class Skipped:
     def message(self) -> str:
         where = self.file + (f":{self.line}" if self.line is not None else "")
         what = f" field '{self.field}'" if self.field else ""
-        return f"{where}:{what} {self.reason}".replace(": ", ": ", 1)
+        return f"{where}:{what} {self.reason}"
 
 
 @dataclass
