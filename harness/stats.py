@@ -46,3 +46,21 @@ def paired_bootstrap_pvalue(a: Sequence[float], b: Sequence[float], samples: int
     idx = rng.integers(0, len(d), size=(samples, len(d)))
     null = d[idx].mean(axis=1) - d.mean()
     return float((np.sum(np.abs(null) >= observed) + 1) / (samples + 1))
+
+
+def resample_indices(n: int, samples: int, seed: int) -> np.ndarray:
+    """`samples` x `n` bootstrap draws of range(n) with replacement; the same seed gives the same
+    draws, so statistics computed on them are paired across metrics."""
+    return np.random.default_rng(seed).integers(0, n, size=(samples, n))
+
+
+def percentile_ci(values: Sequence[float], level: float = 0.95) -> tuple[float | None, float | None]:
+    """Percentile interval of bootstrap replicates; NaN replicates (statistic undefined on that
+    resample) are left out. (None, None) when none is defined."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return None, None
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(x, [tail, 100 - tail])
+    return float(low), float(high)
