@@ -1,0 +1,261 @@
+"""What the Hugging Face backends share: options, device and dtype, loading, prompt fitting,
+length-sorted batching with `batch_size: auto`, and reading token counts off `generate()`.
+
+A subclass says which Auto class to load, how a request becomes model input text, and where the
+new tokens start in `generate()`'s output; everything else lives here once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Literal, Sequence
+
+from harness.errors import ConfigError
+from harness.models.base import Backend, Generation, Request
+
+log = logging.getLogger(__name__)
+
+# Where `batch_size: auto` starts; on CUDA out-of-memory it halves. CPUs gain little past 8.
+AUTO_BATCH_START = {"cuda": 32, "cpu": 8}
+# Used when the config sets no length limit at all (transformers' own default is 20 tokens).
+DEFAULT_MAX_NEW_TOKENS = 256
+_LENGTH_KEYS = ("max_new_tokens", "max_length")
+
+
+@dataclass
+class HFOptions:
+    pretrained: str  # hub id ("facebook/bart-large-cnn") or a local folder written by save_pretrained
+    revision: str | None = None  # hub branch, tag or commit
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"  # auto: float32 on CPU, checkpoint dtype on GPU
+    device: str = "auto"  # auto: CUDA when present, else CPU; or "cpu", "cuda", "cuda:1", "mps"
+    batch_size: int | Literal["auto"] = 8  # auto: start large, halve on CUDA out-of-memory
+    max_input_tokens: int | None = None  # None: the model's limit; longer documents are truncated (recorded)
+    trust_remote_code: bool = False  # run code shipped with a hub model: only when asked
+    seed: int = 0  # for sampling decoders
+    generation: dict[str, Any] = field(default_factory=dict)  # passed to model.generate()
+
+
+def resolve_device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def resolve_dtype(name: str, device: str) -> Any:
+    """'auto' keeps the checkpoint's dtype on a GPU; on CPU half precision is slow or unsupported."""
+    import torch
+
+    if name == "auto":
+        return "auto" if device.startswith("cuda") else torch.float32
+    return getattr(torch, name)
+
+
+def load_pretrained(auto_class: Any, options: HFOptions, device: str, what: str = "model") -> tuple[Any, Any]:
+    """Model and tokenizer from `options.pretrained`; a hub id that cannot be reached becomes an
+    actionable error instead of a long stack of network exceptions."""
+    from transformers import AutoTokenizer
+
+    source = options.pretrained
+    kwargs = {"revision": options.revision, "trust_remote_code": options.trust_remote_code}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        model = auto_class.from_pretrained(source, dtype=resolve_dtype(options.dtype, device), **kwargs)
+    except (OSError, ValueError) as e:
+        if os.path.isdir(source):
+            raise ConfigError(f"{what}.pretrained: cannot load the model in folder '{source}': {e}") from e
+        offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+        raise ConfigError(
+            f"{what}.pretrained: '{source}' is not a local folder and could not be loaded from the "
+            f"Hugging Face hub or its local cache{' (HF_HUB_OFFLINE is set)' if offline else ''}. "
+            f"Without network access, set `pretrained` to a local folder holding the model "
+            f"(the output of save_pretrained or a downloaded snapshot). Cause: {type(e).__name__}: {e}"
+        ) from e
+    model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def fit_to_limit(
+    render: Callable[[str], str], body: str, encode: Callable[[str], list[int]], decode: Callable[[list[int]], str],
+    count: Callable[[str], int], limit: int | None,
+) -> tuple[str, int, bool]:
+    """`render(body)` if it fits in `limit` tokens, else `render` of the longest head of `body`
+    that fits. Cutting the body (the document), not the rendered text, keeps an instruction after
+    the document and the chat template's closing tokens intact. Returns (text, tokens, truncated)."""
+    text = render(body)
+    n = count(text)
+    if limit is None or n <= limit:
+        return text, n, False
+    ids = encode(body)
+    keep = len(ids) - (n - limit)
+    while keep > 0:
+        text = render(decode(ids[:keep]))
+        n = count(text)
+        if n <= limit:
+            return text, n, True
+        keep -= n - limit  # token merges at the cut can shift the count a little: shrink and retry
+    text = render("")
+    return text, count(text), True
+
+
+def run_in_batches(n: int, size: int, auto: bool, run_batch: Callable[[list[int]], None], order: Sequence[int]) -> int:
+    """Call `run_batch` on consecutive slices of `order`. With `auto`, a CUDA out-of-memory error
+    halves the size and retries the same slice; the smaller size is kept. Returns the final size."""
+    import torch
+
+    start = 0
+    while start < n:
+        chunk = list(order[start : start + size])
+        try:
+            run_batch(chunk)
+        except torch.OutOfMemoryError:
+            if not auto or size == 1:
+                raise
+            torch.cuda.empty_cache()
+            size = max(1, size // 2)
+            log.warning("out of memory: batch_size lowered to %d", size)
+            continue
+        start += len(chunk)
+    return size
+
+
+def count_new_tokens(row: list[int], eos_ids: set[int]) -> tuple[int, str]:
+    """Generated tokens up to and including the first end-of-sequence, and why generation stopped."""
+    for i, token in enumerate(row):
+        if token in eos_ids:
+            return i + 1, "stop"
+    return len(row), "length"
+
+
+class HFBackend(Backend):
+    """Loads lazily (a fully cached run never loads weights), fits each request to the input
+    limit, generates length-sorted batches, and returns generations in request order."""
+
+    Options: ClassVar[type] = HFOptions
+    # Batch size and device change speed, not the text (up to float rounding): not in the cache key.
+    runtime_fields = frozenset({"batch_size", "device"})
+    auto_class_name: ClassVar[str]
+    padding_side: ClassVar[str] = "right"
+
+    def __init__(self, options: Any = None):
+        super().__init__(options)
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self.device = resolve_device(self.options.device)
+        size = self.options.batch_size
+        self._size = AUTO_BATCH_START["cuda" if self.device.startswith("cuda") else "cpu"] if size == "auto" else size
+
+    @property
+    def batch_size(self) -> int:
+        return self._size
+
+    # -- hooks for subclasses -------------------------------------------------------------
+    def model_input(self, request: Request, user_text: str) -> str:
+        """The text fed to the tokenizer for `request` whose user prompt is `user_text`."""
+        raise NotImplementedError
+
+    add_special_tokens: ClassVar[bool] = True
+
+    def new_tokens(self, sequences: Any, input_width: int) -> Any:
+        """The generated part of `generate()`'s output rows."""
+        raise NotImplementedError
+
+    def prepare_tokenizer(self) -> None:
+        self.tokenizer.padding_side = self.padding_side
+
+    # -- shared machinery -----------------------------------------------------------------
+    def load(self) -> None:
+        if self.model is not None:
+            return
+        import transformers
+
+        auto_class = getattr(transformers, self.auto_class_name)
+        self.model, self.tokenizer = load_pretrained(auto_class, self.options, self.device)
+        self.prepare_tokenizer()
+
+    def input_limit(self) -> int | None:
+        if self.options.max_input_tokens is not None:
+            return self.options.max_input_tokens
+        limits = [getattr(self.tokenizer, "model_max_length", None), getattr(self.model.config, "max_position_embeddings", None)]
+        limits = [x for x in limits if isinstance(x, int) and 0 < x < 1_000_000]  # tokenizers say 1e30 for "unknown"
+        return min(limits) if limits else None
+
+    def generation_kwargs(self) -> dict[str, Any]:
+        kwargs = dict(self.options.generation)
+        if not any(k in kwargs for k in _LENGTH_KEYS):
+            kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
+        if self.model.generation_config.pad_token_id is None and "pad_token_id" not in kwargs:
+            kwargs["pad_token_id"] = self.tokenizer.pad_token_id  # silences a warning per batch
+        return kwargs
+
+    def eos_ids(self, kwargs: dict[str, Any]) -> set[int]:
+        eos = kwargs.get("eos_token_id", self.model.generation_config.eos_token_id)
+        if eos is None:
+            eos = self.tokenizer.eos_token_id
+        return set(eos) if isinstance(eos, (list, tuple)) else {eos} if eos is not None else set()
+
+    def fit(self, request: Request, limit: int | None) -> tuple[str, int, bool]:
+        tok = self.tokenizer
+        prompt = request.prompt
+        # Truncate the document inside the prompt when it is there; else the prompt itself.
+        if request.source and request.source in prompt:
+            body, render = request.source, lambda s: self.model_input(request, prompt.replace(request.source, s, 1))
+        else:
+            body, render = prompt, lambda s: self.model_input(request, s)
+        return fit_to_limit(
+            render, body,
+            encode=lambda s: tok.encode(s, add_special_tokens=False, verbose=False),
+            decode=lambda ids: tok.decode(ids, skip_special_tokens=False),
+            count=lambda s: len(tok.encode(s, add_special_tokens=self.add_special_tokens, verbose=False)),  # counted before truncating: no warning
+            limit=limit,
+        )
+
+    def generate(self, requests: Sequence[Request]) -> list[Generation]:
+        if not requests:
+            return []
+        import torch
+
+        self.load()
+        limit = self.input_limit()
+        fitted = [self.fit(r, limit) for r in requests]
+        texts = [text for text, _, _ in fitted]
+        lengths = [n for _, n, _ in fitted]
+        # Longest first: similar lengths share a batch (less padding), and an out-of-memory
+        # error with batch_size auto shows up on the first batch.
+        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+        kwargs = self.generation_kwargs()
+        eos_ids = self.eos_ids(kwargs)
+        results: list[Generation | None] = [None] * len(texts)
+
+        def run_batch(indices: list[int]) -> None:
+            started = time.perf_counter()
+            enc = self.tokenizer(
+                [texts[i] for i in indices], return_tensors="pt", padding=True, add_special_tokens=self.add_special_tokens
+            ).to(self.device)
+            if kwargs.get("do_sample"):
+                torch.manual_seed(self.options.seed)
+            with torch.inference_mode():
+                sequences = self.model.generate(**enc, **kwargs)
+            new = self.new_tokens(sequences, enc["input_ids"].shape[1]).tolist()
+            elapsed = time.perf_counter() - started  # the wait for every document of the batch
+            n_inputs = enc["attention_mask"].sum(dim=1).tolist()
+            for row, i, n_in in zip(new, indices, n_inputs):
+                n_out, reason = count_new_tokens(row, eos_ids)
+                results[i] = Generation(
+                    text=self.tokenizer.decode(row[:n_out], skip_special_tokens=True).strip(),
+                    input_tokens=int(n_in), output_tokens=n_out, truncated=fitted[i][2],
+                    finish_reason=reason, latency_s=round(elapsed, 4),
+                )
+
+        self._size = run_in_batches(len(texts), self._size, self.options.batch_size == "auto", run_batch, order)
+        assert all(g is not None for g in results)
+        return results  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.model = None
+        self.tokenizer = None

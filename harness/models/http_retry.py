@@ -1,0 +1,135 @@
+"""JSON over HTTP with retries, using only the standard library.
+
+One place decides what is worth retrying (429, 408, 5xx, timeouts, dropped or refused
+connections, unreadable bodies) and what is not (other 4xx: the request itself is wrong), how
+long to wait (exponential backoff with jitter, or the server's Retry-After), and how secrets are
+kept out of error messages.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import logging
+import random
+import socket
+import time
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
+_BODY_EXCERPT = 300
+
+
+class RequestFailed(Exception):
+    """One attempt failed. `retryable` says whether another attempt may succeed."""
+
+    def __init__(self, message: str, retryable: bool, retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 5  # attempts after the first
+    backoff_base_s: float = 1.0  # first wait; doubles each retry
+    backoff_max_s: float = 60.0  # cap for one wait, Retry-After included
+
+    def wait_s(self, retry: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds before retry number `retry` (0-based): the server's Retry-After when given,
+        else equal-jitter exponential backoff (half fixed, half random) so that concurrent
+        clients that failed together do not come back together."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.backoff_max_s)
+        cap = min(self.backoff_max_s, self.backoff_base_s * 2**retry)
+        return cap / 2 + rng.uniform(0, cap / 2)
+
+
+def with_retries(
+    attempt: Callable[[], T], policy: RetryPolicy, rng: random.Random, what: str = "request",
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[T, int]:
+    """Run `attempt` until it succeeds, fails for good, or retries run out; returns (result,
+    attempts). Raises the last RequestFailed, its message saying how many attempts were made."""
+    for retry in range(policy.max_retries + 1):
+        try:
+            return attempt(), retry + 1
+        except RequestFailed as e:
+            if not e.retryable or retry == policy.max_retries:
+                raise RequestFailed(f"{e} (after {retry + 1} attempt{'s' * (retry > 0)})", e.retryable) from None
+            wait = policy.wait_s(retry, e.retry_after, rng)
+            log.info("%s: %s; retry %d/%d in %.1fs", what, e, retry + 1, policy.max_retries, wait)
+            sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def redact(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def post_json(url: str, payload: dict[str, Any], headers: dict[str, str], timeout_s: float) -> dict[str, Any]:
+    """One POST attempt on a fresh connection (no stale keep-alive sockets to trip over).
+    `timeout_s` bounds connecting and each read. Raises RequestFailed."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RequestFailed(f"not an http(s) URL: {url!r}", retryable=False)
+    conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = conn_class(parts.hostname, parts.port, timeout=timeout_s)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    body = json.dumps(payload).encode()
+    try:
+        conn.request("POST", path, body, {"Content-Type": "application/json", "Accept": "application/json", **headers})
+        response = conn.getresponse()
+        data = response.read()
+        status, retry_after = response.status, parse_retry_after(response.getheader("Retry-After"))
+    except (socket.timeout, TimeoutError):
+        raise RequestFailed(f"no response within {timeout_s:g}s", retryable=True) from None
+    except (OSError, http.client.HTTPException) as e:
+        raise RequestFailed(f"connection error: {type(e).__name__}: {e}", retryable=True) from None
+    finally:
+        conn.close()
+    if not 200 <= status < 300:
+        raise RequestFailed(
+            f"HTTP {status}: {_error_text(data)}", retryable=status in RETRY_STATUSES, retry_after=retry_after
+        )
+    try:
+        reply = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        # A cut-off or garbled body is usually a proxy or connection hiccup: worth another try.
+        raise RequestFailed(f"malformed JSON in response: {data[:80]!r}", retryable=True) from None
+    if not isinstance(reply, dict):
+        raise RequestFailed(f"unexpected JSON in response: {str(reply)[:80]}", retryable=True)
+    return reply
+
+
+def _error_text(data: bytes) -> str:
+    """The server's error message when it sent the usual {"error": {"message": ...}}, else the body's start."""
+    text = data.decode("utf-8", "replace")
+    try:
+        error = json.loads(text).get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        if message:
+            return str(message)[:_BODY_EXCERPT]
+    except (json.JSONDecodeError, AttributeError):
+        pass
+    return text[:_BODY_EXCERPT] or "(empty body)"

@@ -1,0 +1,168 @@
+"""`openai_chat` and `openai_completions`: any OpenAI-compatible server (vLLM, TGI, llama.cpp,
+Ollama, hosted APIs) over plain HTTP, many requests in flight, failed documents recorded.
+
+The API key is read from the environment variable named by `api_key_env` when a request is
+sent; it is never stored on the backend, so no options dump, log line or error can carry it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Sequence
+
+from harness.errors import ConfigError, HarnessError
+from harness.models.base import Backend, Generation, Request
+from harness.models.http_retry import RequestFailed, RetryPolicy, post_json, redact, with_retries
+
+log = logging.getLogger(__name__)
+
+
+class TooManyFailures(HarnessError):
+    """More documents failed for good than `max_failures` allows: the endpoint looks broken."""
+
+
+@dataclass
+class OpenAIOptions:
+    model_id: str  # the server's model name ("gpt-4o-mini", "meta-llama/Llama-3.1-8B-Instruct")
+    base_url: str = "https://api.openai.com/v1"
+    api_key_env: str | None = None  # NAME of the environment variable holding the key; None: no key
+    generation: dict[str, Any] = field(default_factory=dict)  # request fields: max_tokens, temperature, seed, stop...
+    max_concurrency: int = 8  # requests in flight
+    timeout_s: float = 120.0  # per attempt: connecting, and each read
+    max_retries: int = 5  # on 429, 5xx, timeouts, connection errors, malformed replies
+    backoff_base_s: float = 1.0  # first wait between attempts; doubles, with jitter
+    backoff_max_s: float = 60.0  # cap for one wait, Retry-After included
+    max_failures: int = 10  # abort the run once more documents than this have failed for good
+
+
+class OpenAICompatible(Backend):
+    """Shared by the chat and completions flavours: they differ in the path, the request body
+    and where the reply's text sits."""
+
+    Options = OpenAIOptions
+    # How requests are sent, not what they ask. base_url stays in the cache key: two servers may
+    # serve different models under one name.
+    runtime_fields = frozenset(
+        {"api_key_env", "max_concurrency", "timeout_s", "max_retries", "backoff_base_s", "backoff_max_s", "max_failures"}
+    )
+    path: ClassVar[str]
+
+    def __init__(self, options: Any = None):
+        super().__init__(options)
+        o = self.options
+        self.policy = RetryPolicy(o.max_retries, o.backoff_base_s, o.backoff_max_s)
+        self.failures = 0  # documents failed for good, over the backend's life
+        self._lock = threading.Lock()
+        self._rng = random.Random()  # jitter only; never affects outputs
+
+    @property
+    def batch_size(self) -> int:
+        return self.options.max_concurrency  # a batch fills every slot once
+
+    # -- flavour hooks --------------------------------------------------------------------
+    def body(self, request: Request) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def reply_text(self, choice: dict[str, Any]) -> str | None:
+        raise NotImplementedError
+
+    # -- shared machinery -----------------------------------------------------------------
+    def _api_key(self) -> str | None:
+        name = self.options.api_key_env
+        if not name:
+            return None
+        key = os.environ.get(name)
+        if not key:
+            raise ConfigError(f"model.api_key_env: the environment variable {name} is not set (it should hold the API key).")
+        return key
+
+    def generate(self, requests: Sequence[Request]) -> list[Generation]:
+        if not requests:
+            return []
+        self._api_key()  # a missing key fails the run before any request
+        abort = threading.Event()
+        workers = min(self.options.max_concurrency, len(requests))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="openai") as pool:
+            generations = list(pool.map(lambda r: self._one(r, abort), requests))
+        if abort.is_set():
+            last = next((g.error for g in reversed(generations) if g.error), "")
+            raise TooManyFailures(
+                f"{self.failures} documents failed (max_failures: {self.options.max_failures}); stopping the run. "
+                f"Last error: {last}. Finished generations are kept: fix the endpoint and run the same command to resume."
+            )
+        return generations
+
+    def _one(self, request: Request, abort: threading.Event) -> Generation:
+        if abort.is_set():
+            return Generation(text=None, error="not sent: the run was stopped after too many failures")
+        url = self.options.base_url.rstrip("/") + self.path
+        started = time.perf_counter()
+        key = self._api_key()
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        try:
+            reply, attempts = with_retries(
+                lambda: self._parse(post_json(url, self.body(request), headers, self.options.timeout_s)),
+                self.policy, self._rng, what=f"doc {request.doc_id}",
+            )
+        except RequestFailed as e:
+            with self._lock:
+                self.failures += 1
+                if self.failures > self.options.max_failures:
+                    abort.set()
+            error = redact(str(e), key)
+            log.warning("doc %s failed: %s", request.doc_id, error)
+            return Generation(text=None, error=error, latency_s=round(time.perf_counter() - started, 4))
+        text, finish_reason, usage = reply
+        return Generation(
+            text=text, input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens"),
+            finish_reason=finish_reason, latency_s=round(time.perf_counter() - started, 4),
+        )
+
+    def _parse(self, reply: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
+        """(text, finish_reason, usage) from a reply; a reply without text is a failed attempt."""
+        choices = reply.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            error = reply.get("error")
+            if error:  # some servers report errors with status 200
+                raise RequestFailed(f"server error: {str(error)[:300]}", retryable=False)
+            raise RequestFailed(f"reply has no choices: {str(reply)[:120]}", retryable=True)
+        text = self.reply_text(choices[0])
+        if not isinstance(text, str):
+            raise RequestFailed(f"reply has no text: {str(choices[0])[:120]}", retryable=False)
+        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+        return text, choices[0].get("finish_reason"), usage
+
+
+class OpenAIChat(OpenAICompatible):
+    """POST {base_url}/chat/completions with a system message (when the prompt has one) and a user message."""
+
+    path = "/chat/completions"
+
+    def body(self, request: Request) -> dict[str, Any]:
+        messages = [{"role": "system", "content": request.system}] if request.system else []
+        messages.append({"role": "user", "content": request.prompt})
+        return {**self.options.generation, "model": self.options.model_id, "messages": messages}
+
+    def reply_text(self, choice: dict[str, Any]) -> str | None:
+        message = choice.get("message")
+        return message.get("content") if isinstance(message, dict) else None
+
+
+class OpenAICompletions(OpenAICompatible):
+    """POST {base_url}/completions for servers without a chat endpoint: the system text and the
+    prompt as one plain prompt."""
+
+    path = "/completions"
+
+    def body(self, request: Request) -> dict[str, Any]:
+        prompt = f"{request.system}\n\n{request.prompt}" if request.system else request.prompt
+        return {**self.options.generation, "model": self.options.model_id, "prompt": prompt}
+
+    def reply_text(self, choice: dict[str, Any]) -> str | None:
+        return choice.get("text")

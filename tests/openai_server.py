@@ -1,0 +1,138 @@
+"""A small OpenAI-compatible server on 127.0.0.1 for tests: chat completions and completions,
+deterministic replies, scripted faults, and a log of every request it received.
+
+    with FakeOpenAI() as server:
+        server.plan["DOC-3"] = ["500", "429", "ok"]   # faults for requests whose prompt contains DOC-3
+        ... base_url=server.url ...
+        server.requests_for("DOC-3")  -> the requests it saw for that document
+
+Faults: "ok", "500", "503", "429" (with Retry-After: `retry_after` seconds), "400", "401echo"
+(a 401 whose body echoes the Authorization header, as a careless proxy might), "slow" (reply
+after `slow_s`), "malformed" (invalid JSON with status 200), "drop" (close without replying).
+`always` applies one fault to every request; `delay_s` slows every reply.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Seen:
+    path: str
+    prompt: str
+    body: dict[str, Any]
+    authorization: str | None
+    fault: str
+    at: float  # time.monotonic() when the request arrived
+
+
+def reply_text(prompt: str) -> str:
+    """Deterministic bullets that name the first words of the prompt."""
+    words = prompt.split()[:4]
+    return f"- first point about {' '.join(words)}\n- second point\n- third point"
+
+
+class FakeOpenAI:
+    def __init__(self, delay_s: float = 0.0, slow_s: float = 2.0, retry_after: float = 1.0):
+        self.plan: dict[str, list[str]] = {}
+        self.always: str | None = None
+        self.delay_s = delay_s
+        self.slow_s = slow_s
+        self.retry_after = retry_after
+        self.seen: list[Seen] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> "FakeOpenAI":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def requests_for(self, marker: str) -> list[Seen]:
+        with self._lock:
+            return [s for s in self.seen if marker in s.prompt]
+
+    @property
+    def answered(self) -> int:
+        """Requests that got a successful reply."""
+        with self._lock:
+            return sum(s.fault == "ok" for s in self.seen)
+
+    def _next_fault(self, prompt: str) -> str:
+        with self._lock:
+            if self.always:
+                return self.always
+            for marker, faults in self.plan.items():
+                if marker in prompt and faults:
+                    return faults.pop(0)
+            return "ok"
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                chat = self.path.endswith("/chat/completions")
+                if chat:
+                    prompt = "\n".join(m.get("content", "") for m in body.get("messages", []))
+                elif self.path.endswith("/completions"):
+                    prompt = body.get("prompt", "")
+                else:
+                    return self._send(404, {"error": {"message": f"no route {self.path}"}})
+                fault = server._next_fault(prompt)
+                with server._lock:
+                    server.seen.append(Seen(self.path, prompt, body, self.headers.get("Authorization"), fault, time.monotonic()))
+                if server.delay_s:
+                    time.sleep(server.delay_s)
+                if fault == "drop":
+                    self.close_connection = True
+                    return
+                if fault == "slow":
+                    time.sleep(server.slow_s)
+                if fault in ("500", "503", "400"):
+                    return self._send(int(fault), {"error": {"message": f"injected {fault}"}})
+                if fault == "429":
+                    return self._send(429, {"error": {"message": "rate limited"}}, {"Retry-After": f"{server.retry_after:g}"})
+                if fault == "401echo":
+                    return self._send(401, {"error": {"message": f"bad key {self.headers.get('Authorization')}"}})
+                if fault == "malformed":
+                    return self._send_raw(200, b'{"choices": [{"message": ')
+                text = reply_text(prompt)
+                choice = {"index": 0, "finish_reason": "stop"}
+                choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
+                usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
+                self._send(200, {"id": "x", "object": "chat.completion", "model": body.get("model"), "choices": [choice], "usage": usage})
+
+            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                self._send_raw(status, json.dumps(payload).encode(), headers)
+
+            def _send_raw(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+                try:
+                    self.send_response(status)
+                    for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test)
+
+        return Handler

@@ -1,0 +1,155 @@
+"""openai_chat / openai_completions against a real HTTP server on 127.0.0.1 with injected faults."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from openai_server import FakeOpenAI
+
+from harness.errors import ConfigError
+from harness.models.base import Request
+from harness.models.openai_compat import OpenAIChat, OpenAICompletions, TooManyFailures
+
+KEY_ENV = "HARNESS_TEST_OPENAI_KEY"
+KEY = "sk-test-7f3a9c0e51d2b8aa"
+
+
+def requests(n: int, system: str = "You write bullets.") -> list[Request]:
+    return [Request(f"d{i}", f"DOC-{i} body text", f"Summarize DOC-{i} body text", system) for i in range(n)]
+
+
+def backend(server: FakeOpenAI, cls=OpenAIChat, **options) -> OpenAIChat:
+    config = {
+        "model_id": "tiny", "base_url": server.url, "api_key_env": KEY_ENV, "timeout_s": 5.0,
+        "max_retries": 3, "backoff_base_s": 0.01, "backoff_max_s": 5.0, "max_concurrency": 4,
+        "generation": {"temperature": 0, "max_tokens": 64},
+    }
+    return cls.from_config({**config, **options})
+
+
+@pytest.fixture(autouse=True)
+def api_key(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+
+def test_chat_sends_messages_key_and_generation_settings_and_keeps_order():
+    with FakeOpenAI() as server:
+        gens = backend(server).generate(requests(10))
+        assert [g.text.split("\n")[0] for g in gens] == [f"- first point about You write bullets. Summarize" for _ in range(10)]
+        assert len(server.seen) == 10
+        by_doc = {s.body["messages"][1]["content"]: s for s in server.seen}
+        first = by_doc["Summarize DOC-0 body text"]
+        assert first.path == "/v1/chat/completions"
+        assert first.body["messages"][0] == {"role": "system", "content": "You write bullets."}
+        assert first.body["model"] == "tiny" and first.body["temperature"] == 0 and first.body["max_tokens"] == 64
+        assert {s.authorization for s in server.seen} == {f"Bearer {KEY}"}
+    g = gens[3]
+    assert g.error is None and g.finish_reason == "stop" and g.input_tokens > 0 and g.output_tokens > 0
+    assert g.latency_s is not None and g.latency_s >= 0
+
+
+def test_requests_run_concurrently():
+    with FakeOpenAI(delay_s=0.3) as server:
+        started = time.monotonic()
+        gens = backend(server, max_concurrency=8).generate(requests(8))
+        elapsed = time.monotonic() - started
+    assert all(g.text for g in gens)
+    assert elapsed < 1.5, f"8 requests of 0.3s with 8 in flight took {elapsed:.2f}s"
+
+
+def test_completions_flavour_joins_system_and_prompt():
+    with FakeOpenAI() as server:
+        gens = backend(server, cls=OpenAICompletions).generate(requests(2))
+        assert server.seen[0].path == "/v1/completions"
+        assert {s.body["prompt"] for s in server.seen} == {"You write bullets.\n\nSummarize DOC-0 body text", "You write bullets.\n\nSummarize DOC-1 body text"}
+    assert all(g.text.startswith("- first point") for g in gens)
+
+
+def test_faults_are_retried_as_configured_and_permanent_ones_recorded():
+    with FakeOpenAI(slow_s=1.5, retry_after=1.0) as server:
+        server.plan = {
+            "DOC-0": ["500", "503"],  # two transient errors, then fine
+            "DOC-1": ["429"],  # rate limited: wait Retry-After
+            "DOC-2": ["malformed"],
+            "DOC-3": ["drop"],
+            "DOC-4": ["slow"],  # longer than timeout_s: retried
+            "DOC-5": ["400"],  # the request is wrong: not retried
+            "DOC-6": ["500"] * 10,  # never recovers: 1 + max_retries attempts, then failed
+        }
+        gens = backend(server, timeout_s=0.5, max_retries=3).generate(requests(8))
+        attempts = {i: len(server.requests_for(f"DOC-{i} ")) for i in range(8)}
+        gap = [s.at for s in server.requests_for("DOC-1 ")]
+    assert attempts == {0: 3, 1: 2, 2: 2, 3: 2, 4: 2, 5: 1, 6: 4, 7: 1}
+    assert gap[1] - gap[0] >= 0.95, "Retry-After: 1 was not honoured"
+    ok = [i for i, g in enumerate(gens) if g.text is not None]
+    assert ok == [0, 1, 2, 3, 4, 7]
+    assert gens[5].text is None and "HTTP 400" in gens[5].error and "1 attempt" in gens[5].error
+    assert gens[6].text is None and "HTTP 500" in gens[6].error and "4 attempts" in gens[6].error
+    assert all(gens[i].error is None for i in ok)
+
+
+def test_backoff_grows_exponentially():
+    with FakeOpenAI() as server:
+        server.plan = {"DOC-0": ["500", "500", "500"]}
+        backend(server, backoff_base_s=0.2, max_retries=3).generate(requests(1))
+        times = [s.at for s in server.seen]
+    waits = [b - a for a, b in zip(times, times[1:])]
+    # equal jitter: retry k waits between base*2^k/2 and base*2^k
+    for k, wait in enumerate(waits):
+        assert 0.2 * 2**k / 2 - 0.02 <= wait <= 0.2 * 2**k + 0.15, waits
+
+
+def test_max_failures_aborts_a_broken_run_with_a_clear_error():
+    with FakeOpenAI() as server:
+        server.always = "500"
+        b = backend(server, max_retries=1, max_failures=2, max_concurrency=1)
+        with pytest.raises(TooManyFailures, match=r"3 documents failed \(max_failures: 2\)") as err:
+            b.generate(requests(10))
+        assert len(server.seen) == 6, "requests kept going after the bound was passed"
+    assert KEY not in str(err.value)
+
+
+def test_failures_below_the_bound_do_not_abort():
+    with FakeOpenAI() as server:
+        server.plan = {"DOC-1": ["400"], "DOC-2": ["400"]}
+        gens = backend(server, max_failures=2).generate(requests(4))
+    assert [g.text is None for g in gens] == [False, True, True, False]
+
+
+def test_key_is_redacted_from_errors_and_never_stored():
+    with FakeOpenAI() as server:
+        server.always = "401echo"
+        b = backend(server, max_failures=5)
+        gens = b.generate(requests(1))
+        assert server.seen[0].authorization == f"Bearer {KEY}"
+    assert gens[0].text is None and "HTTP 401" in gens[0].error
+    assert KEY not in gens[0].error and "***" in gens[0].error
+    assert KEY not in repr(vars(b)) and KEY not in repr(b.options) and KEY not in repr(b.identity())
+
+
+def test_missing_key_variable_fails_before_any_request(monkeypatch):
+    monkeypatch.delenv(KEY_ENV)
+    with FakeOpenAI() as server:
+        with pytest.raises(ConfigError, match=KEY_ENV):
+            backend(server).generate(requests(2))
+        assert server.seen == []
+
+
+def test_unreachable_server_is_a_recorded_failure():
+    b = OpenAIChat.from_config({"model_id": "x", "base_url": "http://127.0.0.1:9/v1", "max_retries": 1, "backoff_base_s": 0.01})
+    gens = b.generate(requests(1))
+    assert gens[0].text is None and "connection error" in gens[0].error
+
+
+def test_runtime_options_stay_out_of_the_cache_identity():
+    with FakeOpenAI() as server:
+        a, b = backend(server, max_concurrency=1, timeout_s=9), backend(server, max_concurrency=32, max_retries=0)
+        assert a.identity() == b.identity()
+        assert backend(server, generation={"temperature": 0.7}).identity() != a.identity()
+        assert "api_key_env" not in a.identity() and a.identity()["base_url"] == server.url
+
+
+def test_unknown_option_is_rejected_with_a_suggestion():
+    with pytest.raises(ConfigError, match="Did you mean 'max_retries'"):
+        OpenAIChat.from_config({"model_id": "x", "max_retrys": 3})

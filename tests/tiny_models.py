@@ -1,0 +1,97 @@
+"""Tiny randomly initialised models saved to a folder, so backend tests load them exactly as a
+user's `pretrained: /path/to/folder` would, with no download.
+
+Import the fixtures into a test module: `from tiny_models import tiny_t5_dir, tiny_causal_dir`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<s>{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<s>assistant:{% endif %}"
+)
+_ALLOWED = "abcdefghijklmnopqrstuvwxyz -\n."
+
+
+def _readable_only(lm_head_weight, allowed_ids: list[int]) -> None:
+    """Zero the output rows of every other token: a random model then writes readable text
+    (letters, spaces, dashes, newlines) instead of stray bytes that decode to nothing."""
+    import torch
+
+    keep = torch.zeros(lm_head_weight.shape[0], dtype=torch.bool)
+    keep[allowed_ids] = True
+    with torch.no_grad():
+        lm_head_weight[~keep] = 0.0
+        lm_head_weight[keep] *= 4.0
+
+
+def build_tiny_t5(folder: Path, seed: int = 0) -> Path:
+    """A 2+2-layer T5 with ByT5's byte tokenizer (no vocabulary file needed)."""
+    import torch
+    from transformers import ByT5Tokenizer, T5Config, T5ForConditionalGeneration
+
+    torch.manual_seed(seed)
+    tokenizer = ByT5Tokenizer(model_max_length=512)
+    config = T5Config(
+        vocab_size=384, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
+        decoder_start_token_id=0, pad_token_id=0, eos_token_id=1,
+    )
+    model = T5ForConditionalGeneration(config)
+    allowed = [1] + [ord(c) + 3 for c in _ALLOWED]  # ByT5: byte b is id b + 3; 1 is </s>
+    _readable_only(model.lm_head.weight, allowed)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_tiny_causal(folder: Path, seed: int = 0) -> Path:
+    """A 2-layer Llama with a byte-level BPE tokenizer trained here, a chat template and a pad token."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    torch.manual_seed(seed)
+    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<pad>", "<s>", "</s>", "<unk>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    corpus = ["the quick brown fox jumps over the lazy dog", "a summary lists the main points of an article",
+              "system user assistant: write three bullets"]
+    bpe.train_from_iterator(corpus * 20, trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>",
+        model_max_length=512,
+    )
+    tokenizer.chat_template = CHAT_TEMPLATE
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
+        bos_token_id=1, eos_token_id=2, pad_token_id=0, tie_word_embeddings=False,
+    )
+    model = LlamaForCausalLM(config)
+    vocab = tokenizer.get_vocab()
+    allowed = [2] + [i for t, i in vocab.items() if all(c in "abcdefghijklmnopqrstuvwxyzĠĊ-." for c in t)]
+    _readable_only(model.lm_head.weight, allowed)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_t5_dir(tmp_path_factory) -> Path:
+    return build_tiny_t5(tmp_path_factory.mktemp("tiny-t5"))
+
+
+@pytest.fixture(scope="session")
+def tiny_causal_dir(tmp_path_factory) -> Path:
+    return build_tiny_causal(tmp_path_factory.mktemp("tiny-causal"))
