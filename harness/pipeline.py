@@ -66,6 +66,7 @@ def validate(config: dict[str, Any], model_name: str) -> RunSpec:
 def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Run one model over one dataset; returns the aggregates written to metrics.json."""
     started = time.time()
+    log.info("run %s: model %s (%s), dataset %s, prompt %s -> %s", spec.label, spec.model_name, spec.backend_key, spec.dataset.name, spec.prompt.name, folder.path)
     folder.update(
         status="running",
         experiment=spec.settings.experiment_name,

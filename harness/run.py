@@ -16,7 +16,8 @@ from harness.runfolder import CONFIG, LOG, RunFolder
 
 log = logging.getLogger("harness")
 CONFIG_PACKAGE = "harness.conf"
-DEFAULT_ARGS = ["experiment=demo"]
+DEFAULT_EXPERIMENT = "experiment=demo"
+CHOOSERS = ("experiment", "model", "dataset")  # overrides that say what to run
 _failures: list[str] = []
 
 
@@ -44,7 +45,7 @@ def register_resolvers() -> None:
 def main(argv: list[str]) -> int:
     """Entry of `harness run`: checks model names up front, then hands argv to Hydra."""
     register_resolvers()
-    argv = list(argv) or list(DEFAULT_ARGS)
+    argv = with_default_experiment(list(argv))
     if not any(a in ("-h", "--help", "--hydra-help", "--info", "-c", "--cfg") or a.startswith("--info") for a in argv):
         check_group_choices(argv)
     _failures.clear()
@@ -54,6 +55,12 @@ def main(argv: list[str]) -> int:
         print(f"harness run: {len(_failures)} run(s) failed: {', '.join(_failures)}", file=sys.stderr)
         return 1
     return 0
+
+
+def with_default_experiment(argv: list[str]) -> list[str]:
+    """The demo experiment runs unless the arguments choose an experiment, a model or a dataset."""
+    chosen = any(a.lstrip("+~").partition("=")[0] in CHOOSERS for a in argv)
+    return argv if chosen else [*argv, DEFAULT_EXPERIMENT]
 
 
 def check_group_choices(argv: list[str]) -> None:
@@ -90,7 +97,7 @@ def _job(cfg) -> None:
 
     hydra_cfg = HydraConfig.get()
     folder = RunFolder(Path(hydra_cfg.runtime.output_dir))
-    config = OmegaConf.to_container(cfg, resolve=True)
+    config = absolute_paths(OmegaConf.to_container(cfg, resolve=True))
     model_name = hydra_cfg.runtime.choices.get("model") or "model"
     (folder.file(CONFIG)).write_text(OmegaConf.to_yaml(OmegaConf.create(config)))
     try:
@@ -114,6 +121,16 @@ def _job(cfg) -> None:
         compare_folders([folder.path], out_dir=None)
     log.info("run folder: %s", folder.path)
     return None
+
+
+def absolute_paths(config: dict[str, Any]) -> dict[str, Any]:
+    """Input paths made absolute, so config.yaml works from any directory (e.g. `harness score`)."""
+    for group in ("dataset", "model"):
+        node = config.get(group) or {}
+        path = node.get("path")
+        if isinstance(path, str) and path and Path(path).expanduser().exists():
+            node["path"] = str(Path(path).expanduser().resolve())
+    return config
 
 
 def _hydra_entry() -> None:
