@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from harness.errors import InputError
+from harness.bullets import parse_bullets
 from harness.records import Example, Summary
+from harness.text import split_sentences
 
 Against = Literal["reference", "references", "source"]
 AGAINST_CHOICES = ("reference", "references", "source")
@@ -54,43 +55,18 @@ class MetaData:
     lines: list[int] = field(default_factory=list)
 
 
-def _shared_splitters() -> tuple[Callable[[str], list[str]] | None, Callable[[str], Any] | None]:
-    """The harness's own sentence splitter and bullet parser, when this checkout has them."""
-    try:
-        from harness.text import split_sentences
-    except ImportError:
-        split_sentences = None
-    try:
-        from harness.bullets import parse_bullets
-    except ImportError:
-        parse_bullets = None
-    return split_sentences, parse_bullets
-
-
-_SPLIT_SENTENCES, _PARSE_BULLETS = _shared_splitters()
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
-
-
-def split_sentences(text: str) -> list[str]:
-    if _SPLIT_SENTENCES is not None:
-        return [s for s in _SPLIT_SENTENCES(text) if s.strip()]
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-
-
-def to_bullets(text: str) -> tuple[str, ...]:
-    """One bullet per line when the text has line breaks (markers stripped), else one per sentence."""
+def to_summary(doc_id: str, text: str) -> Summary:
+    """One bullet per line when the text has line breaks (list markers and chatter stripped by the
+    harness's bullet parser), else one bullet per sentence (the harness's sentence splitter)."""
     if "\n" in text.strip():
-        if _PARSE_BULLETS is not None:
-            parsed = _PARSE_BULLETS(text)
-            bullets = getattr(parsed, "bullets", parsed)
-            return tuple(bullets)
-        return tuple(line.strip() for line in text.splitlines() if line.strip())
-    return tuple(split_sentences(text))
+        parsed = parse_bullets(text)
+        return Summary(doc_id, text, parsed.bullets, parsed.preamble)
+    return Summary(doc_id, text, tuple(split_sentences(text)))
 
 
 def one_sentence_per_line(text: str) -> str:
     """A reference as ROUGE-Lsum reads it (sentences on separate lines); other metrics ignore it."""
-    return "\n".join(to_bullets(text))
+    return to_summary("", text).text
 
 
 def get_path(record: dict[str, Any], path: str) -> Any:
@@ -202,7 +178,7 @@ def load(path: str, human_fields: list[str], against: Against = "reference", nam
         data.system_ids.append(system_id)
         data.lines.append(line.number)
         data.examples.append(examples_by_doc[doc_id])
-        data.summaries.append(Summary(doc_id, text, to_bullets(text)))
+        data.summaries.append(to_summary(doc_id, text))
         for human in human_fields:
             data.human[human].append(line.score(human))
     for human, values in data.human.items():

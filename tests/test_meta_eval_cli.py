@@ -1,0 +1,142 @@
+"""Reading meta-evaluation files (dotted paths, --against, errors naming file/line/field),
+metric specs, and end-to-end runs of `harness meta-eval` on a small file."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from conftest import run_cli
+from harness.errors import ConfigError, InputError
+from harness.meta_eval.command import main
+from harness.meta_eval.data import FieldNames, load
+from harness.meta_eval.scoring import resolve_spec
+
+REFERENCE = "the cat sat on the mat . it was happy ."
+# Per document, three systems whose ROUGE-1 against the reference falls in the humans' order.
+SUMMARIES = {
+    "s1": "the cat sat on the mat . it was happy .",
+    "s2": "the cat sat on a rug .",
+    "s3": "a dog ran away .",
+}
+
+
+def _records(docs: int = 4) -> list[dict]:
+    rows = []
+    for d in range(docs):
+        for rank, (system, text) in enumerate(SUMMARIES.items()):
+            rows.append({
+                "doc_id": f"doc{d}",
+                "system_id": system,
+                "summary": text,
+                "source": f"article {d} : {REFERENCE} more text",
+                "reference": REFERENCE,
+                "references": [REFERENCE, "a cat was on a mat ."],
+                "scores": {"quality": 3 - rank + 0.1 * d, "ok": int(rank < 2)},
+            })
+    return rows
+
+
+def _write(path, rows) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def test_dotted_paths_and_against(tmp_path):
+    file = _write(tmp_path / "m.jsonl", _records(2))
+    data = load(file, ["scores.quality", "scores.ok"], "references")
+    assert data.doc_ids[:3] == ["doc0"] * 3 and data.system_ids[:3] == ["s1", "s2", "s3"]
+    assert data.human["scores.quality"][:3] == [3.0, 2.0, 1.0]
+    assert data.human["scores.ok"][:3] == [1.0, 1.0, 0.0]
+    assert len(data.examples[0].references) == 2
+    # references are stored one sentence per line (as ROUGE-Lsum reads them)
+    assert data.examples[0].references[0] == "the cat sat on the mat .\nit was happy ."
+    assert data.summaries[1].bullets == ("the cat sat on a rug .",)
+    assert load(file, ["scores.quality"], "reference").examples[0].references == ("the cat sat on the mat .\nit was happy .",)
+    source = load(file, ["scores.quality"], "source").examples[0]
+    assert source.references[0].startswith("article 0")
+
+
+def test_facts_field(tmp_path):
+    rows = _records(1)
+    for r in rows:
+        r["units"] = ["a cat sat", "it was happy"]
+    data = load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"], names=FieldNames(facts="units"))
+    assert data.examples[0].facts == ("a cat sat", "it was happy")
+
+
+def test_null_human_score_is_missing(tmp_path):
+    rows = _records(1)
+    rows[0]["scores"]["quality"] = None
+    data = load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"])
+    assert math.isnan(data.human["scores.quality"][0])
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda rows: rows[1]["scores"].pop("quality"), "m.jsonl:2: field 'scores.quality': missing"),
+        (lambda rows: rows[2]["scores"].update(quality="good"), "m.jsonl:3: field 'scores.quality': expected a number"),
+        (lambda rows: rows[1].update(system_id="s1"), "m.jsonl:2: field 'system_id': duplicate"),
+        (lambda rows: rows[0].pop("doc_id"), "m.jsonl:1: field 'doc_id': missing"),
+        (lambda rows: rows[0].update(summary=None), "m.jsonl:1: field 'summary': expected text"),
+        (lambda rows: rows[0].pop("reference"), "m.jsonl:1: field 'reference': missing"),
+    ],
+)
+def test_bad_records_name_file_line_and_field(tmp_path, edit, message):
+    rows = _records(1)
+    edit(rows)
+    with pytest.raises(InputError, match=message):
+        load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"])
+
+
+def test_invalid_json_names_the_line(tmp_path):
+    path = tmp_path / "m.jsonl"
+    path.write_text(json.dumps(_records(1)[0]) + "\n{not json\n")
+    with pytest.raises(InputError, match="m.jsonl:2: not valid JSON"):
+        load(str(path), ["scores.quality"])
+
+
+def test_resolve_spec_aliases_and_overrides():
+    spec = resolve_spec(["rouge", "nostem=rouge"], ["nostem.use_stemmer=false"])
+    assert spec["rouge"]["metric"] == "rouge" and spec["rouge"]["use_stemmer"] is True
+    assert spec["nostem"]["metric"] == "rouge" and spec["nostem"]["use_stemmer"] is False
+    with pytest.raises(ConfigError, match="not among --metrics"):
+        resolve_spec(["rouge"], ["bleu.x=1"])
+    with pytest.raises(ConfigError, match="NAME.OPTION=VALUE"):
+        resolve_spec(["rouge"], ["rouge=1"])
+
+
+def test_end_to_end_main(tmp_path, capsys):
+    file = _write(tmp_path / "m.jsonl", _records(4))
+    out = tmp_path / "out"
+    code = main(["--data", file, "--human", "scores.quality,scores.ok", "--metrics", "rouge",
+                 "--fields", "rouge/rouge1", "rouge/rouge2", "--compare", "rouge/rouge1", "rouge/rouge2",
+                 "--bootstrap", "50", "--out", str(out)])
+    assert code == 0
+    payload = json.loads((out / "meta_eval.json").read_text())
+    summary = payload["results"]["rouge/rouge1"]["scores.quality"]["summary"]
+    # within every document ROUGE-1 orders the three summaries exactly as the humans do
+    assert summary["kendall"]["value"] == pytest.approx(1.0)
+    assert summary["spearman"]["value"] == pytest.approx(1.0)
+    assert summary["n"] == 4 and summary["dropped"] == 0
+    assert "roc_auc" in payload["results"]["rouge/rouge1"]["scores.ok"]["global"]
+    assert payload["protocol"]["bootstrap"]["samples"] == 50
+    assert payload["protocol"]["data"]["documents"] == 4
+    assert payload["protocol"]["metric_signatures"]["rouge"].startswith("rouge|")
+    assert payload["comparisons"][0]["a"] == "rouge/rouge1"
+    assert (out / "meta_eval.md").read_text().startswith("# Meta-evaluation")
+    assert "rouge/rouge1" in capsys.readouterr().out
+
+
+def test_cli_subprocess_and_user_errors(tmp_path):
+    file = _write(tmp_path / "m.jsonl", _records(3))
+    proc = run_cli("meta-eval", "--data", file, "--human", "scores.quality", "--metrics", "rouge",
+                   "--fields", "rouge/rougeL", "--bootstrap", "20", "--out", str(tmp_path / "o"))
+    assert "rouge/rougeL" in proc.stdout
+    assert (tmp_path / "o" / "meta_eval.json").is_file()
+    bad = run_cli("meta-eval", "--data", file, "--human", "scores.nope", "--out", str(tmp_path / "o2"), check=False)
+    assert bad.returncode == 2
+    assert "m.jsonl:1: field 'scores.nope': missing" in bad.stderr
