@@ -14,7 +14,8 @@ __all__ = ["split_sentences", "words", "ngrams"]
 
 # Abbreviations that precede a name and so never end a sentence ("Dr. Smith", "St. Louis").
 _TITLES = frozenset(
-    "mr mrs ms mx dr prof rev fr st mt gen lt col maj capt cmdr sgt cpl adm sen rep gov pres supt det insp hon messrs".split()
+    """mr mrs ms mx dr prof rev fr st mt gen lt col maj capt cpt cmdr sgt cpl spc pvt pfc adm sen rep
+    gov pres supt det insp hon messrs""".split()
 )
 # Abbreviations that never end a sentence in news text.
 _NEVER_FINAL = frozenset(["e.g", "i.e", "cf", "vs", "viz", "al", "approx"])
@@ -33,15 +34,11 @@ _SENTENCE_STARTERS = frozenset(
 
 _OPENERS = "\"'“‘`([{«"
 _PTB_OPENERS = frozenset(["``", "`", "-lrb-", "-lsb-", "-lcb-", "\"", "'", "“", "‘", "(", "[", "{", "«"])
-# A run of terminal punctuation, quotes/brackets glued to it, and (only after a standalone PTB
-# terminator, see _is_boundary) closing tokens set off by spaces: `. ''`, `. -rrb-`.
-_CANDIDATE = re.compile(
-    r"""(?P<term>[.?!…]+)
-        (?P<closers>["'”’»)\]}]*
-            (?:[ \t]+(?:''|'|"|”|’|»|\)|\]|\}|-rrb-|-rsb-|-rcb-)(?=\s|$))*)
-        (?=\s|$)""",
-    re.VERBOSE | re.IGNORECASE,
-)
+# A run of terminal punctuation with any quotes/brackets glued to it: `.`, `?!`, `."`, `.)`.
+_CANDIDATE = re.compile(r"""(?P<term>[.?!…]+)(?P<closers>["'”’»)\]}]*)(?=\s|$)""")
+# After a standalone PTB terminator, closers come as separate tokens: `. ''`, `. -rrb-`.
+_SPACED_CLOSER = re.compile(r"[ \t\u00a0]+(''|'|\"|”|’|»|\)|\]|\}|-rrb-|-rsb-|-rcb-)(?=\s|$)", re.IGNORECASE)
+_QUOTE_TOKEN = re.compile(r"(?:^|(?<=\s))(?:[`']+(?=\s|$)|[`'](?!(?:s|re|ve|ll|d|m|em|\d)\b)(?=\w)|(?<=\w)'(?=\s|$))", re.IGNORECASE)
 _ACRONYM = re.compile(r"^(?:[a-z]\.){2,}$", re.IGNORECASE)  # U.S. a.m. Ph.D.
 _INITIAL = re.compile(r"^[A-Z]\.$")
 _TERMINAL_END = re.compile(r"[.?!…:;\"'”’)\]]$")
@@ -102,13 +99,13 @@ def _blocks(text: str) -> Iterator[str]:
 
 def _split_block(block: str) -> Iterator[str]:
     start = 0
+    quotes = _QuoteCounter(block)
     for match in _CANDIDATE.finditer(block):
         term = match.group("term")
         standalone = match.start() == 0 or block[match.start() - 1].isspace()
-        # A standalone terminator takes spaced closers; a glued one only glued closers.
-        end = match.end() if standalone else match.start("closers") + _glued_length(match.group("closers"))
+        end = _attach_spaced_closers(block, match.end(), quotes) if standalone else match.end()
         previous = block[_token_start(block, match.start()) : match.end("term")]
-        following = block[end:].split(None, 2)
+        following = block[end : end + 200].split(None, 2)[:2]  # bounded: long inputs stay linear
         if _is_boundary(term, standalone, previous, following):
             sentence = block[start:end].strip()
             if sentence:
@@ -119,19 +116,43 @@ def _split_block(block: str) -> Iterator[str]:
         yield rest
 
 
+class _QuoteCounter:
+    """Whether a single/double quote is open at a position, counted once left to right."""
+
+    def __init__(self, block: str) -> None:
+        self.block = block
+        self.position = 0
+        self.single = 0
+        self.double = 0
+
+    def is_open(self, mark: str, position: int) -> bool:
+        if position > self.position:
+            seen = self.block[self.position : position]
+            self.single += len(_QUOTE_TOKEN.findall(seen))
+            self.double += seen.count('"')
+            self.position = position
+        return (self.double if mark == '"' else self.single) % 2 == 1
+
+
+def _attach_spaced_closers(block: str, end: int, quotes: _QuoteCounter) -> int:
+    """Extend a standalone terminator over the closing tokens that belong to its sentence.
+
+    A spaced `'` or `"` is ambiguous (it may open the next quote), so it is attached only
+    while a quote of that kind is open: `epidemic . '` closes, `ashamed . ' I did` opens.
+    """
+    while match := _SPACED_CLOSER.match(block, end):
+        token = match.group(1)
+        if token in ("'", '"') and not quotes.is_open(token, match.start(1)):
+            break
+        end = match.end()
+    return end
+
+
 def _token_start(block: str, index: int) -> int:
     """Start of the whitespace-delimited token that ends at `index`."""
     while index > 0 and not block[index - 1].isspace():
         index -= 1
     return index
-
-
-def _glued_length(closers: str) -> int:
-    """Length of the closing quotes/brackets written directly after the terminator."""
-    n = 0
-    while n < len(closers) and not closers[n].isspace():
-        n += 1
-    return n
 
 
 def _is_boundary(term: str, standalone: bool, previous: str, following: list[str]) -> bool:

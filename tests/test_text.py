@@ -1,0 +1,132 @@
+"""Sentence splitting and word tokenization (harness.text)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import shared_file
+from harness.text import ngrams, split_sentences, words
+
+SPLIT_CASES = [
+    # abbreviations before names never end a sentence
+    ("Mr. Smith arrived late. He sat down.", ["Mr. Smith arrived late.", "He sat down."]),
+    ("Dr. Jones met Mrs. Brown on St. Patrick's Day. They talked.",
+     ["Dr. Jones met Mrs. Brown on St. Patrick's Day.", "They talked."]),
+    ("Gen. Smith spoke first. Sen. Warren replied.", ["Gen. Smith spoke first.", "Sen. Warren replied."]),
+    # multi-letter acronyms: a boundary only when a typical sentence opener follows
+    ("The U.S. Army said so. It was late.", ["The U.S. Army said so.", "It was late."]),
+    ("She moved to the U.S. The move was hard.", ["She moved to the U.S.", "The move was hard."]),
+    ("The game starts at 7 p.m. on Friday. Fans are ready.", ["The game starts at 7 p.m. on Friday.", "Fans are ready."]),
+    ("It ended at 5 p.m. The crowd left.", ["It ended at 5 p.m.", "The crowd left."]),
+    ("Bring tools, e.g. hammers and saws. Then start.", ["Bring tools, e.g. hammers and saws.", "Then start."]),
+    # abbreviations before numbers
+    ("The meeting is on Jan. 5 at noon. Apple Inc. said it would attend.",
+     ["The meeting is on Jan. 5 at noon.", "Apple Inc. said it would attend."]),
+    ("No. 10 Downing Street responded. It was brief.", ["No. 10 Downing Street responded.", "It was brief."]),
+    ("Shares fell at Apple Inc. The company declined to comment.",
+     ["Shares fell at Apple Inc.", "The company declined to comment."]),
+    # decimals, thousands separators, numbers and currency
+    ("Prices rose 3.5 percent. Sales hit 1,200.50 units.", ["Prices rose 3.5 percent.", "Sales hit 1,200.50 units."]),
+    ("The toll rose in 2014. 15 people died.", ["The toll rose in 2014.", "15 people died."]),
+    ("It cost $5.99 today. $10 was the old price.", ["It cost $5.99 today.", "$10 was the old price."]),
+    # initials
+    ("J. K. Rowling wrote the book. George W. Bush read it.", ["J. K. Rowling wrote the book.", "George W. Bush read it."]),
+    ("They chose plan B. The vote was close.", ["They chose plan B.", "The vote was close."]),
+    # quotes and brackets after the terminator stay with their sentence
+    ('He said, "We won." Then he left.', ['He said, "We won."', "Then he left."]),
+    ("The vote passed (by a wide margin.) Critics objected.", ["The vote passed (by a wide margin.)", "Critics objected."]),
+    ("He called it 'a disgrace.' Officials disagreed.", ["He called it 'a disgrace.'", "Officials disagreed."]),
+    ("She said “it’s over.” He agreed.", ["She said “it’s over.”", "He agreed."]),
+    # ellipses: a boundary only before a capital
+    ("Wait for it... The results are in.", ["Wait for it...", "The results are in."]),
+    ("He paused... then continued. It ended.", ["He paused... then continued.", "It ended."]),
+    ("He hesitated… Then he spoke.", ["He hesitated…", "Then he spoke."]),
+    # question and exclamation marks
+    ("Is it safe? Experts say yes! Nobody knows.", ["Is it safe?", "Experts say yes!", "Nobody knows."]),
+    ('"Why?" he asked. Nobody answered.', ['"Why?" he asked.', "Nobody answered."]),
+    ("Really?! Yes.", ["Really?!", "Yes."]),
+    # line structure
+    ("Storm hits coast\nThousands lose power.", ["Storm hits coast", "Thousands lose power."]),
+    ("First paragraph ends here.\n\nSecond one starts.", ["First paragraph ends here.", "Second one starts."]),
+    ("The council voted to\nraise taxes on Monday.", ["The council voted to raise taxes on Monday."]),
+    ("Just a fragment", ["Just a fragment"]),
+    # PTB-tokenized text (CNN/DailyMail research releases)
+    ("The president said . Then he left .", ["The president said .", "Then he left ."]),
+    ("Paul 's dog -lrb- pictured -rrb- ran away . It was found .",
+     ["Paul 's dog -lrb- pictured -rrb- ran away .", "It was found ."]),
+    ("He said `` we will win . '' The crowd cheered .", ["He said `` we will win . ''", "The crowd cheered ."]),
+    ("the number rose . it was the highest in 25 years .", ["the number rose .", "it was the highest in 25 years ."]),
+    ("Merson said : 'It is my view . ' Townsend disagreed .", ["Merson said : 'It is my view . '", "Townsend disagreed ."]),
+    # a spaced quote after the period opens the next quotation when none is open
+    ("She felt ashamed . ' I did n't know , ' she said .", ["She felt ashamed .", "' I did n't know , ' she said ."]),
+    ("Boyfriend , Army Spc. Caleb Barnes , is accused .", ["Boyfriend , Army Spc. Caleb Barnes , is accused ."]),
+    ("Did you miss the coach ? # RubberDub , ' he wrote .", ["Did you miss the coach ? # RubberDub , ' he wrote ."]),
+    # scraped-page debris: a stray period is kept with the sentence before it
+    ("The judge ruled. . Scroll down for video . The man left.",
+     ["The judge ruled. .", "Scroll down for video .", "The man left."]),
+    ("", []),
+    ("   \n\n  ", []),
+]
+
+
+@pytest.mark.parametrize("text,expected", SPLIT_CASES, ids=[c[0][:40] for c in SPLIT_CASES])
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+_ALPHABET = st.sampled_from(list("aAbZ 1.,?!\"'()\n…-") + ["Mr.", "U.S.", " . ", " '' ", "``"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_split_keeps_every_character_in_order(tail: str) -> None:
+    text = "A" + tail  # starts with a letter, so no leading debris is dropped
+    sentences = split_sentences(text)
+    assert "".join("".join(s.split()) for s in sentences) == "".join(text.split())
+    assert all(s == s.strip() and any(ch.isalnum() for ch in s) for s in sentences)
+    assert split_sentences(text) == sentences  # deterministic
+
+
+def test_split_is_linear_on_a_long_document() -> None:
+    text = "The council met on Jan. 5 in the U.S. capital. It voted 5-2 . " * 20_000  # ~1.2 MB
+    assert len(split_sentences(text)) == 40_000
+
+
+def test_cnndm_articles_split_plausibly() -> None:
+    path = shared_file("cnndm_pairs/cnndm_pairs.jsonl")
+    with path.open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    per_article = [split_sentences(row["source"]) for row in rows]
+    counts = [len(s) for s in per_article]
+    # CNN/DM articles average about 30 sentences (See et al. 2017 report ~781 tokens).
+    assert 15 <= statistics.mean(counts) <= 45
+    assert min(counts) >= 3
+    assert all(len(sentence) >= 2 for sentences in per_article for sentence in sentences)
+    # Tokenized highlights end each bullet with " ." so our split should match the bullets.
+    tokenized = [row for row in rows if row["text_style"] != "raw"]
+    agree = sum(split_sentences(row["reference"]) == row["reference_sentences"] for row in tokenized)
+    assert agree >= 0.9 * len(tokenized)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("The U.S. economy grew 3.5%!", ["the", "u", "s", "economy", "grew", "3", "5"]),
+        ("Café owners -lrb- pictured -rrb-", ["café", "owners", "lrb", "pictured", "rrb"]),
+        ("snake_case  and\tTABS", ["snake", "case", "and", "tabs"]),
+        ("", []),
+    ],
+)
+def test_words(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+
+
+def test_ngrams() -> None:
+    assert ngrams(["a", "b", "c"], 2) == [("a", "b"), ("b", "c")]
+    assert ngrams(["a", "b"], 3) == []
+    assert ngrams(["a"], 1) == [("a",)]
