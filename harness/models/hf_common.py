@@ -155,6 +155,10 @@ class HFBackend(Backend):
         return self._size
 
     # -- hooks for subclasses -------------------------------------------------------------
+    def user_text(self, request: Request) -> str:
+        """What the model is asked, before any template: the rendered prompt by default."""
+        return request.prompt
+
     def model_input(self, request: Request, user_text: str) -> str:
         """The text fed to the tokenizer for `request` whose user prompt is `user_text`."""
         raise NotImplementedError
@@ -167,6 +171,10 @@ class HFBackend(Backend):
 
     def prepare_tokenizer(self) -> None:
         self.tokenizer.padding_side = self.padding_side
+
+    def clean(self, text: str) -> str:
+        """Model-specific tidying of a decoded output."""
+        return text.strip()
 
     # -- shared machinery -----------------------------------------------------------------
     def load(self) -> None:
@@ -201,7 +209,7 @@ class HFBackend(Backend):
 
     def fit(self, request: Request, limit: int | None) -> tuple[str, int, bool]:
         tok = self.tokenizer
-        prompt = request.prompt
+        prompt = self.user_text(request)
         # Truncate the document inside the prompt when it is there; else the prompt itself.
         if request.source and request.source in prompt:
             body, render = request.source, lambda s: self.model_input(request, prompt.replace(request.source, s, 1))
@@ -247,7 +255,7 @@ class HFBackend(Backend):
             for row, i, n_in in zip(new, indices, n_inputs):
                 n_out, reason = count_new_tokens(row, eos_ids)
                 results[i] = Generation(
-                    text=self.tokenizer.decode(row[:n_out], skip_special_tokens=True).strip(),
+                    text=self.clean(self.tokenizer.decode(row[:n_out], skip_special_tokens=True)),
                     input_tokens=int(n_in), output_tokens=n_out, truncated=fitted[i][2],
                     finish_reason=reason, latency_s=round(elapsed, 4),
                 )
