@@ -202,7 +202,7 @@ def score_run(folder: RunFolder, metrics: Sequence[Metric], examples: Sequence[E
     table: dict[str, dict[str, Any]] = {e.doc_id: {"doc_id": e.doc_id} for e in scored_examples}
     fields: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
-    for metric in metrics:
+    for metric in tqdm(metrics, desc="score", unit="metric"):
         reason = missing_requirement(metric, scored_examples)
         if reason:
             skipped[metric.name] = reason

@@ -1,0 +1,21 @@
+"""The ROUGE `evaluate` module loads from a local path (no hub) and matches the harness metric."""
+
+from __future__ import annotations
+
+import evaluate
+import pytest
+from rouge_score import rouge_scorer
+
+import harness.metrics.evaluate_rouge as module
+
+
+def test_evaluate_load_by_path_matches_rouge_score():
+    rouge = evaluate.load(module.__file__)
+    predictions = ["Here is a summary:\n- The council approved the budget.\n- Taxes rise by 2%.", "The mayor resigned. A vote follows in May."]
+    references = [["The council passed its budget.\nTaxes go up 2%.", "Budget approved."], ["Mayor quits; vote in May."]]
+    result = rouge.compute(predictions=predictions, references=references)
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rougeLsum"], use_stemmer=True)
+    texts = ["The council approved the budget.\nTaxes rise by 2%.", "The mayor resigned.\nA vote follows in May."]
+    expected = [scorer.score_multi(refs, text) for refs, text in zip(references, texts)]
+    assert result["rouge1"] == pytest.approx(sum(e["rouge1"].fmeasure for e in expected) / 2, abs=1e-12)
+    assert result["rougeLsum_recall"] == pytest.approx(sum(e["rougeLsum"].recall for e in expected) / 2, abs=1e-12)
