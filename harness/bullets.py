@@ -99,11 +99,15 @@ def _is_heading(line: str) -> bool:
     if _HEADING.match(stripped):
         return True
     plain = _strip_emphasis(stripped)
-    return plain.endswith(":") and len(plain) <= 200
+    if not plain.endswith(":"):
+        return False
+    # "Sure! Here are the bullets:" introduces; "Fact one . Related :" is content cut off.
+    *before, last = split_sentences(plain) or [plain]
+    return len(last) <= 150 and all(_is_opener(sentence) for sentence in before)
 
 
-def _is_preamble_line(line: str) -> bool:
-    return _is_heading(line) or bool(_OPENER.match(_strip_emphasis(line.strip())))
+def _is_opener(text: str) -> bool:
+    return bool(_OPENER.match(_strip_emphasis(text.strip())))
 
 
 def _is_chatter(text: str) -> bool:
@@ -175,7 +179,9 @@ def _parse_list(lines: list[str]) -> ParsedBullets:
             break
         elif not _is_heading(line):
             items[-1].append(line.strip())  # a wrapped continuation of the item above
-    bullets = tuple(b for b in (_bullet_text(" ".join(item)) for item in items) if _has_content(b))
+    texts = (_bullet_text(" ".join(item)) for item in items)
+    # An item that is only a label ("- Budget:" over nested sub-items) is not a bullet.
+    bullets = tuple(t for t in texts if _has_content(t) and not t.endswith(":"))
     style = styles.most_common(1)[0][0]
     return ParsedBullets(bullets, preamble, _join_lines(lines[end:]), style)
 
@@ -192,7 +198,7 @@ def _parse_unmarked(lines: list[str]) -> ParsedBullets:
             break
         is_last_line = len(paragraphs) == 1 and len(paragraphs[0]) == 1
         # The last line may open with "Sure!" yet hold the summary: sentences decide below.
-        if is_last_line or not _is_preamble_line(first):
+        if not (_is_heading(first) or (_is_opener(first) and not is_last_line)):
             break
         preamble.append(paragraphs[0].pop(0))
         if not paragraphs[0]:
@@ -209,9 +215,10 @@ def _parse_unmarked(lines: list[str]) -> ParsedBullets:
 
     candidates = [c for c in (_bullet_text(c) for c in candidates) if _has_content(c)]
     outro: list[str] = []
-    while candidates and _is_chatter(candidates[-1]):
+    # Chatter, or a dangling label ("Related :") that introduces nothing, ends the summary.
+    while candidates and (_is_chatter(candidates[-1]) or candidates[-1].endswith(":")):
         outro.insert(0, candidates.pop())
-    while candidates and _OPENER.match(candidates[0]) and len(candidates) > 1:
+    while candidates and _is_opener(candidates[0]) and len(candidates) > 1:
         preamble.append(candidates.pop(0))  # "Here is a summary." written as a sentence
     return ParsedBullets(tuple(candidates), "\n".join(preamble), "\n".join(outro), style)
 
