@@ -118,6 +118,12 @@ def test_the_model_limit_applies_when_max_input_tokens_is_unset(tiny_t5_dir):
     assert g.truncated and g.input_tokens == 512
 
 
+def test_causal_default_limit_leaves_room_for_the_output(tiny_causal_dir):
+    backend = causal(tiny_causal_dir)
+    backend.load()
+    assert backend.input_limit() == 512 - 12
+
+
 def test_sampling_is_seeded(tiny_t5_dir):
     opts = {"generation": {"do_sample": True, "top_k": 50, "max_new_tokens": 12}, "seed": 3}
     a = seq2seq(tiny_t5_dir, **opts).generate(requests(2))
