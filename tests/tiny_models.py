@@ -95,3 +95,45 @@ def tiny_t5_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_causal_dir(tmp_path_factory) -> Path:
     return build_tiny_causal(tmp_path_factory.mktemp("tiny-causal"))
+
+
+# -- running the harness as a user would --------------------------------------------------------
+
+
+def write_model_config(config_dir: Path, name: str, options: dict) -> None:
+    """A user's model YAML: `<config_dir>/model/<name>.yaml` (found through `--config-dir`)."""
+    import yaml
+
+    (config_dir / "model").mkdir(parents=True, exist_ok=True)
+    (config_dir / "model" / f"{name}.yaml").write_text(yaml.safe_dump(options, sort_keys=False))
+
+
+def write_docs(path: Path, n: int) -> Path:
+    """A local dataset whose documents carry a unique marker ("DOC-3 ") a test server can match."""
+    import json
+
+    with open(path, "w") as f:
+        for i in range(n):
+            source = f"DOC-{i} The council met on day {i}. It approved a budget of {i + 10} million. Work starts soon."
+            reference = [f"The council met on day {i}.", f"It approved {i + 10} million."]
+            f.write(json.dumps({"doc_id": f"doc{i:02d}", "source": source, "reference": reference}) + "\n")
+    return path
+
+
+def harness_command(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "harness.cli", *args]
+
+
+def run_harness(*args: str, env: dict | None = None, timeout: float = 300):
+    """`harness ...` in a subprocess (Hydra owns its process), offline; returns CompletedProcess."""
+    import subprocess
+
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    return subprocess.run(harness_command(*args), env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+def run_folders(results_dir: Path) -> list[Path]:
+    """Run folders (those holding run.json) under a results directory, oldest first."""
+    return sorted((p.parent for p in results_dir.rglob("run.json")), key=lambda p: p.stat().st_mtime)
