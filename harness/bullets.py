@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+
+from harness.text import paragraphs as text_paragraphs
 from harness.text import split_sentences
 
-__all__ = ["ParsedBullets", "parse_bullets", "chat_messages"]
+__all__ = ["STYLES", "ParsedBullets", "parse_bullets", "chat_messages"]
 
 STYLES = ("dash", "star", "bullet_char", "numbered", "lines", "paragraph", "empty")
 
@@ -147,11 +149,9 @@ def parse_bullets(text: str) -> ParsedBullets:
     lines are one bullet each ("lines"); a single paragraph, or prose paragraphs separated
     by blank lines, is split into sentences ("paragraph").
     """
-    lines = _clean(text or "").splitlines()
-    if any(_marker(line) for line in lines):
-        parsed = _parse_list(lines)
-    else:
-        parsed = _parse_unmarked(lines)
+    cleaned = _clean(text or "")
+    lines = cleaned.splitlines()
+    parsed = _parse_list(lines) if any(_marker(line) for line in lines) else _parse_unmarked(cleaned)
     if not parsed.bullets:
         return ParsedBullets((), parsed.preamble, parsed.outro, "empty")
     return parsed
@@ -186,8 +186,8 @@ def _parse_list(lines: list[str]) -> ParsedBullets:
     return ParsedBullets(bullets, preamble, _join_lines(lines[end:]), style)
 
 
-def _parse_unmarked(lines: list[str]) -> ParsedBullets:
-    paragraphs = _paragraphs(lines)
+def _parse_unmarked(text: str) -> ParsedBullets:
+    paragraphs = text_paragraphs(text)
     preamble: list[str] = []
     while paragraphs:
         first = paragraphs[0][0]
@@ -221,21 +221,6 @@ def _parse_unmarked(lines: list[str]) -> ParsedBullets:
     while candidates and _is_opener(candidates[0]) and len(candidates) > 1:
         preamble.append(candidates.pop(0))  # "Here is a summary." written as a sentence
     return ParsedBullets(tuple(candidates), "\n".join(preamble), "\n".join(outro), style)
-
-
-def _paragraphs(lines: list[str]) -> list[list[str]]:
-    """Non-blank lines grouped by blank-line breaks, hard-wrapped lines joined back."""
-    paragraphs: list[list[str]] = [[]]
-    for raw in lines:
-        line = raw.strip()
-        if not line:
-            if paragraphs[-1]:
-                paragraphs.append([])
-        elif paragraphs[-1] and line[0].islower() and not re.search(r"[.?!:;\"'”’)]$", paragraphs[-1][-1]):
-            paragraphs[-1][-1] = f"{paragraphs[-1][-1]} {line}"
-        else:
-            paragraphs[-1].append(line)
-    return [p for p in paragraphs if p]
 
 
 def _join_lines(lines: list[str]) -> str:

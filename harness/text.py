@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-__all__ = ["split_sentences", "words", "ngrams"]
+__all__ = ["split_sentences", "paragraphs", "words", "ngrams"]
 
 # Abbreviations that precede a name and so never end a sentence ("Dr. Smith", "St. Louis").
 _TITLES = frozenset(
@@ -53,8 +53,9 @@ def split_sentences(text: str) -> list[str]:
     letter or digit (stray "." in scraped text) are attached to the previous sentence.
     """
     sentences: list[str] = []
-    for block in _blocks(text):
-        for sentence in _split_block(block):
+    lines = (line for group in paragraphs(text) for line in group)
+    for line in lines:
+        for sentence in _split_block(line):
             if sentences and not _has_alnum(sentence):
                 sentences[-1] = f"{sentences[-1]} {sentence}"
             elif _has_alnum(sentence):
@@ -76,25 +77,24 @@ def _has_alnum(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
-def _blocks(text: str) -> Iterator[str]:
-    """Lines of text, with hard-wrapped continuation lines joined back to their sentence."""
-    current = ""
+def paragraphs(text: str) -> list[list[str]]:
+    """Stripped non-blank lines grouped by blank lines; hard-wrapped lines joined back.
+
+    A line is a wrapped continuation when the line before ends without punctuation and it
+    starts in lowercase ("the council voted to" / "raise taxes"): it is joined with a space.
+    """
+    groups: list[list[str]] = [[]]
     for raw_line in text.splitlines():
         line = raw_line.strip()
+        current = groups[-1]
         if not line:
             if current:
-                yield current
-            current = ""
-            continue
-        wraps = current and line[0].islower() and not _TERMINAL_END.search(current)
-        if wraps:
-            current = f"{current} {line}"
+                groups.append([])
+        elif current and line[0].islower() and not _TERMINAL_END.search(current[-1]):
+            current[-1] = f"{current[-1]} {line}"
         else:
-            if current:
-                yield current
-            current = line
-    if current:
-        yield current
+            current.append(line)
+    return [group for group in groups if group]
 
 
 def _split_block(block: str) -> Iterator[str]:
