@@ -97,6 +97,7 @@ CASES = [
      "Here is a summary of the article. The strike ended on Tuesday. Trains run again on Friday.", STRIKE, True, "paragraph"),
     ("sure line then paragraph", "Sure! Here's a short summary.\n\nThe strike ended on Tuesday. Trains run again on Friday.",
      STRIKE, True, "paragraph"),
+    ("bold title then lines", "**Summary**\nThe strike ended on Tuesday.\nTrains run again on Friday.", STRIKE, True, "lines"),
     ("colon preamble then lines",
      "Here are the key points:\nThe strike ended on Tuesday.\nTrains run again on Friday.\nUnions claimed victory.",
      STRIKE + ["Unions claimed victory."], True, "lines"),

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import shared_file
-from harness.text import ngrams, split_sentences, words
+from harness.text import ngrams, paragraphs, split_sentences, words
 
 SPLIT_CASES = [
     # abbreviations before names never end a sentence
@@ -111,6 +111,19 @@ def test_cnndm_articles_split_plausibly() -> None:
     tokenized = [row for row in rows if row["text_style"] != "raw"]
     agree = sum(split_sentences(row["reference"]) == row["reference_sentences"] for row in tokenized)
     assert agree >= 0.9 * len(tokenized)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("One.\nTwo.\n\n\nThree.", [["One.", "Two."], ["Three."]]),
+        ("The council voted to\n  raise taxes.\nIt passed.", [["The council voted to raise taxes.", "It passed."]]),
+        ("Ends with a colon:\nlowercase list item", [["Ends with a colon:", "lowercase list item"]]),
+        ("  \n\n", []),
+    ],
+)
+def test_paragraphs(text: str, expected: list[list[str]]) -> None:
+    assert paragraphs(text) == expected
 
 
 @pytest.mark.parametrize(
