@@ -1,0 +1,94 @@
+"""Resume after SIGKILL and re-scoring without model calls, through `harness run` and
+`harness score`, against a slow loopback server that counts every request."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from openai_server import FakeOpenAI
+from tiny_models import harness_command, run_folders, run_harness, write_docs, write_model_config
+
+N_DOCS = 10
+
+
+def command(tmp_path: Path, server: FakeOpenAI, metrics: str = "[rouge,format]") -> list[str]:
+    config_dir = tmp_path / "configs"
+    write_model_config(config_dir, "slow-chat", {
+        "backend": "openai_chat", "model_id": "fake-model", "base_url": server.url,
+        "max_concurrency": 1, "max_retries": 0, "generation": {"temperature": 0},
+    })
+    data = tmp_path / "docs.jsonl"
+    if not data.exists():
+        write_docs(data, N_DOCS)
+    return ["run", "--config-dir", str(config_dir), "model=slow-chat", "dataset=local", f"dataset.path={data}",
+            f"metrics={metrics}", f"results_dir={tmp_path / 'results'}"]
+
+
+def cache_lines(tmp_path: Path) -> list[bytes]:
+    files = list((tmp_path / "results" / ".cache").rglob("*.jsonl"))
+    assert len(files) <= 1
+    return files[0].read_bytes().splitlines(keepends=True) if files else []
+
+
+def prompts_sent(server: FakeOpenAI) -> list[str]:
+    return [s.prompt.split("DOC-")[1].split(" ")[0] for s in server.seen]
+
+
+def test_sigkill_mid_run_then_the_same_command_generates_only_the_missing_documents(tmp_path):
+    with FakeOpenAI(delay_s=0.4) as server:
+        args = command(tmp_path, server)
+        proc = subprocess.Popen(harness_command(*args), env={**os.environ, "HF_HUB_OFFLINE": "1"},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while len(cache_lines(tmp_path)) < 3:  # kill once 3 generations are on disk
+            assert proc.poll() is None and time.monotonic() < deadline, "run ended before it could be killed"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kept = cache_lines(tmp_path)
+        assert 3 <= len(kept) < N_DOCS and all(line.endswith(b"\n") for line in kept)
+        first_run = prompts_sent(server)
+        server.seen.clear()
+
+        done = run_harness(*args)
+        assert done.returncode == 0, done.stderr[-3000:]
+        second_run = prompts_sent(server)
+
+    saved_before = {json.loads(line)["doc_id"] for line in kept}
+    missing = {f"doc{i:02d}" for i in range(N_DOCS)} - saved_before
+    assert sorted(f"doc{int(i):02d}" for i in second_run) == sorted(missing), "resume re-generated saved documents"
+    assert len(first_run) + len(second_run) <= N_DOCS + 1  # at most the one request in flight is repeated
+
+    folder = run_folders(tmp_path / "results")[-1]
+    rows = [json.loads(line) for line in (folder / "generations.jsonl").read_text().splitlines()]
+    assert sorted(r["doc_id"] for r in rows) == [f"doc{i:02d}" for i in range(N_DOCS)]  # each exactly once
+    assert sum(r["cached"] for r in rows) == len(saved_before)
+    keys = [json.loads(line)["key"] for line in cache_lines(tmp_path)]
+    assert len(keys) == len(set(keys)) == N_DOCS  # no duplicate and no torn line in the cache
+    info = json.loads((folder / "run.json").read_text())
+    assert info["status"] == "done" and info["generation"]["from_cache"] == len(saved_before)
+
+
+def test_rescoring_a_finished_run_makes_no_model_calls(tmp_path):
+    with FakeOpenAI() as server:
+        args = command(tmp_path, server)
+        first = run_harness(*args)
+        assert first.returncode == 0, first.stderr[-3000:]
+        assert len(server.seen) == N_DOCS
+        folder = run_folders(tmp_path / "results")[-1]
+
+        rescored = run_harness("score", str(folder), "--metrics", "rouge", "extractive")
+        assert rescored.returncode == 0, rescored.stderr[-3000:]
+        assert "extractive/" in (folder / "metrics.json").read_text()
+
+        other_metrics = run_harness(*command(tmp_path, server, metrics="[extractive]"))
+        assert other_metrics.returncode == 0, other_metrics.stderr[-3000:]
+        assert len(server.seen) == N_DOCS, "re-scoring called the model"
+
+    info = json.loads((run_folders(tmp_path / "results")[-1] / "run.json").read_text())
+    assert info["generation"]["from_cache"] == N_DOCS and info["generation"]["generated"] == 0
