@@ -164,6 +164,8 @@ def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example]) -> li
                 "raw": out.text,
                 "bullets": list(parsed.bullets),
                 "preamble": parsed.preamble,
+                "outro": parsed.outro,
+                "style": parsed.style,
                 **{k: v for k, v in out.to_json().items() if k != "text"},
             }
         )
