@@ -1,0 +1,220 @@
+"""Model-free lexical alignment of a claim to a passage: how much of the claim the passage
+states, and which of its sentences say it.
+
+One piece of code serves two metrics: `support` aligns each bullet (claim) to the source
+sentences (passage); `facts` aligns each source fact (claim) to the summary (passage).
+
+Tokens are lowercased Porter stems; numbers keep their digits ("1,056" and "1, 056" are both
+"1056"), so a changed number never matches. Words from a short function-word list count as
+glue: they take part in bigrams but are never content on their own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+from harness.text import split_sentences
+
+# Function words, auxiliaries and reporting verbs: they carry no fact on their own.
+STOPWORDS = frozenset(
+    """a an the and or but if then than so of to in on at by for with from into onto over under about as
+    is are was were be been being am has have had having do does did doing it its this that these those
+    there here he him his she her hers they them their theirs we us our you your i me my mine who whom
+    whose which what when where why how not no nor will would shall should can could may might must also
+    just only very too up down out off again further once all any both each few more most other some such
+    own same s t d ll m re ve nt said says say after before while during because until against between
+    through since per via like one""".split()
+)
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+# Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
+_THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
+_DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
+# A capitalised word after the first one: a likely name, checked against the passage.
+_CAPITALISED = re.compile(r"(?<=\s)(?:[A-Z][a-z]*[A-Z0-9][\w]*|[A-Z][a-z]+|[A-Z]{2,})\b")
+
+
+def join_numbers(text: str) -> str:
+    """Rejoin numbers split by tokenization ("1, 056" -> "1,056", "1. 3" -> "1.3")."""
+    return _DECIMAL.sub(".", _THOUSANDS.sub(",", text))
+
+
+@lru_cache(maxsize=1)
+def _porter():
+    from nltk.stem.porter import PorterStemmer  # rule-based: needs no NLTK data download
+
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _porter().stem(word)
+
+
+def tokens(text: str) -> list[str]:
+    """Stemmed lowercase words and normalised numbers, in order."""
+    out = []
+    for tok in _TOKEN.findall(join_numbers(text).lower()):
+        if tok[0].isdigit():
+            out.append(tok.replace(",", ""))
+        else:
+            out.append(tok if tok in STOPWORDS else _stem(tok))
+    return out
+
+
+def is_number(token: str) -> bool:
+    return token[:1].isdigit()
+
+
+def content(toks: Sequence[str]) -> list[str]:
+    return [t for t in toks if t not in STOPWORDS]
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words after the first word (likely names); empty for lowercased text."""
+    return _CAPITALISED.findall(" " + text.strip())[1:] if text.strip() else []
+
+
+@dataclass
+class Passage:
+    """A text split into sentences, with each sentence's tokens and a bigram index."""
+
+    sentences: list[str]
+    tokens: list[list[str]]
+    vocabulary: set[str] = field(init=False)
+    _bigram_index: dict[tuple[str, str], list[int]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.vocabulary = {t for toks in self.tokens for t in toks}
+        index: dict[tuple[str, str], list[int]] = {}
+        for i, toks in enumerate(self.tokens):
+            for gram in set(zip(toks, toks[1:])):
+                index.setdefault(gram, []).append(i)
+        self._bigram_index = index
+
+    @classmethod
+    def from_text(cls, text: str) -> "Passage":
+        sentences = split_sentences(join_numbers(text))
+        return cls.from_sentences(sentences)
+
+    @classmethod
+    def from_sentences(cls, sentences: Sequence[str]) -> "Passage":
+        sentences = [s for s in sentences if s.strip()]
+        return cls(list(sentences), [tokens(s) for s in sentences])
+
+    def bigram_hits(self, grams: Sequence[tuple[str, str]]) -> np.ndarray:
+        """hits[i, k] = 1 when sentence i contains bigram k."""
+        hits = np.zeros((len(self.sentences), len(grams)))
+        for k, gram in enumerate(grams):
+            for i in self._bigram_index.get(gram, ()):
+                hits[i, k] = 1.0
+        return hits
+
+
+@dataclass
+class Alignment:
+    """How well a passage states a claim: `score` in [0, 1], the supporting sentence indices
+    (`evidence`, one or two), and the claim's numbers and names absent from the whole passage."""
+
+    score: float
+    evidence: list[int]
+    novel_numbers: list[str] = field(default_factory=list)
+    novel_names: list[str] = field(default_factory=list)
+    coverage: float = 0.0  # before the penalty for novel numbers and names
+
+
+def align(
+    claim: str,
+    passage: Passage,
+    fusion: bool = True,
+    min_segment: int = 10,
+    novel_penalty: float = 0.5,
+) -> Alignment:
+    """Share of the claim's bigrams found in its best-supporting sentence, or, with `fusion`,
+    in two sentences that each state one contiguous part of the claim (a sentence fused from
+    two source sentences). The bigram across the seam counts only if either sentence has it,
+    and each part has at least `min_segment` tokens, so stitching short scraps is not support.
+
+    Each number or name the passage never mentions multiplies the score by `novel_penalty`.
+    """
+    toks = tokens(claim)
+    novel_numbers = sorted({t for t in toks if is_number(t) and t not in passage.vocabulary})
+    novel_names = sorted({n for n in names(claim) if not set(tokens(n)) <= passage.vocabulary})
+    if not passage.sentences:
+        return Alignment(0.0, [], novel_numbers, novel_names)
+    if len(toks) < 2:  # a one-word claim: is the word there at all?
+        hits = [i for i, s in enumerate(passage.tokens) if toks and toks[0] in s]
+        coverage = 1.0 if hits or not toks else 0.0
+        evidence = hits[:1]
+    else:
+        coverage, evidence = _bigram_coverage(toks, passage, fusion, min_segment)
+    penalty = novel_penalty ** (len(novel_numbers) + len(novel_names))
+    return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage)
+
+
+def _bigram_coverage(toks: list[str], passage: Passage, fusion: bool, min_segment: int) -> tuple[float, list[int]]:
+    grams = list(zip(toks, toks[1:]))
+    n = len(grams)
+    hits = passage.bigram_hits(grams)
+    single = hits.sum(axis=1)
+    best = int(single.argmax())
+    score, evidence = single[best] / n, [best]
+    if not fusion or len(toks) < 2 * min_segment:
+        return float(score), evidence
+    # prefix[i, k]: bigrams 0..k-1 found in sentence i. Split before token k: the first part
+    # covers bigrams 0..k-2, the seam is bigram k-1, the second part bigrams k..n-1.
+    prefix = np.concatenate([np.zeros((hits.shape[0], 1)), hits.cumsum(axis=1)], axis=1)
+    for k in range(min_segment, len(toks) - min_segment + 1):
+        head = prefix[:, k - 1]
+        tail = prefix[:, n] - prefix[:, k]
+        i, j = int(head.argmax()), int(tail.argmax())
+        seam = max(hits[i, k - 1], hits[j, k - 1])
+        value = (head[i] + tail[j] + seam) / n
+        if value > score + 1e-9:
+            score, evidence = value, ([i, j] if i != j else [i])
+    return float(score), evidence
+
+
+def idf_weights(claims: Sequence[str]) -> dict[str, float]:
+    """Inverse frequency of each token across a set of claims (e.g. one document's facts): a
+    word shared by many facts (the article's main name) says little about which fact is stated."""
+    df: Counter[str] = Counter()
+    for claim in claims:
+        df.update(set(tokens(claim)))
+    n = len(claims)
+    return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+
+
+@dataclass
+class Coverage:
+    """Weighted share of a claim's content words present in a passage, and the sentences
+    holding most of them."""
+
+    score: float
+    evidence: list[int]
+    missing: list[str]
+
+
+def content_coverage(claim: str, passage: Passage, weights: dict[str, float] | None = None) -> Coverage:
+    """Share of the claim's content tokens (weighted) found anywhere in the passage."""
+    words = content(tokens(claim))
+    if not words:
+        return Coverage(1.0, [], [])
+    weight = [max((weights or {}).get(w, 1.0), 1e-6) for w in words]
+    found = [w in passage.vocabulary for w in words]
+    score = sum(x for x, f in zip(weight, found) if f) / sum(weight)
+    # evidence: the sentences that hold the most of the found words, best first
+    ranked = sorted(
+        range(len(passage.sentences)),
+        key=lambda i: -sum(x for x, w, f in zip(weight, words, found) if f and w in passage.tokens[i]),
+    )
+    evidence = [i for i in ranked[:2] if any(f and w in passage.tokens[i] for w, f in zip(words, found))]
+    missing = [w for w, f in zip(words, found) if not f]
+    return Coverage(float(score), evidence, missing)

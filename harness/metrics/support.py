@@ -1,0 +1,50 @@
+"""`support`: model-free check that each bullet is stated by the source.
+
+A bullet's score is the share of its word bigrams found in its best-supporting source sentence,
+or in two sentences that each state one clause-sized part of it (a fused sentence). Each number
+or capitalised name that the source never mentions halves the score. Measured on QAGS CNN/DM and
+SummEval; the design and its numbers are in bench/meta_eval.md ("Source-fact metrics").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
+from harness.metrics.lexical import Passage, align
+from harness.records import Example, Summary
+
+
+@dataclass
+class SupportOptions:
+    threshold: float = 0.7  # a bullet scoring below this is counted as unsupported
+    aggregate: Aggregate = "mean"  # over bullets: mean, or min (the weakest bullet)
+    fusion: bool = True  # a bullet may be supported by two sentences, one part each
+    min_segment: int = 10  # tokens in each part of a fused bullet (clause-sized)
+    novel_penalty: float = 0.5  # score factor per number/name absent from the source
+
+
+class Support(BulletSupportMetric):
+    name = "support"
+    Options = SupportOptions
+
+    def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
+        o = self.options
+        passages: dict[str, Passage] = {}  # meta-evaluation scores many summaries per source
+        out = []
+        for example, summary in zip(examples, summaries):
+            passage = passages.get(example.source)
+            if passage is None:
+                passage = passages[example.source] = Passage.from_text(example.source)
+            verdicts = []
+            for bullet in summary.bullets:
+                a = align(bullet, passage, o.fusion, o.min_segment, o.novel_penalty)
+                extra = {"evidence_index": a.evidence, "coverage": round(a.coverage, 4)}
+                if a.novel_numbers:
+                    extra["novel_numbers"] = a.novel_numbers
+                if a.novel_names:
+                    extra["novel_names"] = a.novel_names
+                verdicts.append(BulletVerdict(a.score, [passage.sentences[i] for i in a.evidence], extra))
+            out.append(verdicts)
+        return out

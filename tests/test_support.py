@@ -1,0 +1,107 @@
+"""`support` (model-free) on hand-made cases, and its lexical alignment."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.metrics.lexical import Passage, align, join_numbers, tokens
+from harness.metrics.loading import build_metrics, metric_spec
+from harness.metrics.support import Support, SupportOptions
+from harness.records import Example, Summary
+
+ARTICLE = (
+    "The city council approved a plan on Tuesday to build 1,200 new homes on the site of the old steelworks. "
+    "The vote passed by seven votes to two after a three-hour debate. "
+    "Mayor Ellen Hart said the homes would be ready by 2027 and that a third of them would be affordable. "
+    "Critics argued that the site needs a new school before any families move in. "
+    "Construction is expected to begin next spring once the land has been cleaned."
+)
+
+
+def bullets_of(*bullets: str) -> Summary:
+    return Summary("d1", "\n".join(bullets), tuple(bullets))
+
+
+def score(*bullets: str, **options):
+    metric = Support(SupportOptions(**options))
+    return metric.score([Example("d1", ARTICLE)], [bullets_of(*bullets)])[0]
+
+
+def test_copied_bullet_scores_high_with_its_sentence_as_evidence():
+    row = score("Critics argued that the site needs a new school before any families move in.")
+    bullet = row.details["bullets"][0]
+    assert bullet["score"] == pytest.approx(1.0)
+    assert bullet["supported"] is True
+    assert bullet["evidence"] == ["Critics argued that the site needs a new school before any families move in."]
+    assert row.values == {"score": pytest.approx(1.0), "unsupported": 0.0}
+
+
+def test_changed_number_scores_lower_and_is_unsupported():
+    right = score("The council approved a plan to build 1,200 new homes on the old steelworks site.")
+    wrong = score("The council approved a plan to build 4,500 new homes on the old steelworks site.")
+    assert wrong.values["score"] < right.values["score"]
+    assert wrong.values["unsupported"] == 1.0
+    assert wrong.details["bullets"][0]["novel_numbers"] == ["4500"]
+    assert right.details["bullets"][0].get("novel_numbers") is None
+
+
+def test_entity_from_nowhere_is_unsupported():
+    row = score("Mayor Ellen Hart said the homes would be ready by 2027 with help from Governor Brooks.")
+    bullet = row.details["bullets"][0]
+    assert bullet["novel_names"] == ["Brooks", "Governor"]
+    assert bullet["supported"] is False
+    # the same bullet without the invented name is supported
+    assert score("Mayor Ellen Hart said the homes would be ready by 2027.").details["bullets"][0]["supported"]
+
+
+def test_fused_sentence_from_two_source_sentences_is_supported_with_both_as_evidence():
+    fused = (
+        "The city council approved a plan on Tuesday to build 1,200 new homes on the old steelworks site "
+        "and Mayor Ellen Hart said the homes would be ready by 2027."
+    )
+    row = score(fused)
+    bullet = row.details["bullets"][0]
+    assert bullet["supported"] is True and bullet["score"] > 0.85
+    assert bullet["evidence_index"] == [0, 2]
+    # without fusion the best single sentence covers only about half of it
+    assert score(fused, fusion=False).details["bullets"][0]["score"] < 0.7
+
+
+def test_stitched_short_parts_are_not_fusion():
+    # "ready by" from one sentence, "next spring" from another: a false claim. Its second part
+    # is shorter than min_segment tokens, so it is not read as a fused sentence.
+    wrong = "The mayor said the homes would be ready by next spring once the land has been cleaned."
+    assert score(wrong).details["bullets"][0]["supported"] is False
+    assert score(wrong, min_segment=3).details["bullets"][0]["supported"] is True  # what the limit prevents
+
+
+def test_mean_and_min_aggregation_and_unsupported_count():
+    good = "Construction is expected to begin next spring once the land has been cleaned."
+    bad = "The stadium will host the Olympic final in 2032."
+    mean = score(good, bad)
+    low = score(good, bad, aggregate="min")
+    per_bullet = [b["score"] for b in mean.details["bullets"]]
+    assert mean.values["score"] == pytest.approx(sum(per_bullet) / 2)
+    assert low.values["score"] == pytest.approx(min(per_bullet))
+    assert mean.values["unsupported"] == 1.0
+
+
+def test_empty_summary_has_no_score_and_nothing_unsupported():
+    row = Support().score([Example("d1", ARTICLE)], [Summary("d1", "", ())])[0]
+    assert row.values == {"score": None, "unsupported": 0.0}
+
+
+def test_split_numbers_in_tokenized_text_are_rejoined():
+    assert join_numbers("more than 235, 000 times, 1 . 3 billion") == "more than 235,000 times, 1.3 billion"
+    assert join_numbers("on March 1, 1969") == "on March 1, 1969"  # a date is not a thousands group
+    assert tokens("235,000") == tokens("235 , 000") == ["235000"]
+    passage = Passage.from_text("Around 1. 3 billion people marked the festival .")
+    assert len(passage.sentences) == 1
+    assert align("Around 1.3 billion people marked the festival.", passage).score == pytest.approx(1.0)
+
+
+def test_shipped_config_builds_the_metric():
+    [metric] = build_metrics(metric_spec(["support"]))
+    assert isinstance(metric, Support)
+    assert metric.keys() == ["support/score", "support/unsupported"]
+    assert metric.higher_is_better("unsupported") is False
