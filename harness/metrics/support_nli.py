@@ -1,0 +1,52 @@
+"""`support_nli`: SummaC-ZS-style support of each bullet by an NLI model.
+
+A bullet's score is its highest entailment probability over the source's sentences (or chunks
+up to the model's limit); the summary's score aggregates bullets (mean, or min). Any Hugging Face
+sequence-classification NLI model works; the entailment class is read from config.id2label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
+from harness.metrics.nli import NLIScorer, NLISettings, best_support
+from harness.records import Example, Summary
+
+DEFAULT_MODEL = "MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli"
+
+
+@dataclass
+class SupportNLIOptions(NLISettings):
+    model: str | None = DEFAULT_MODEL
+    threshold: float = 0.5  # entailment probability below this: the bullet is unsupported
+    aggregate: Aggregate = "mean"
+
+
+class SupportNLI(BulletSupportMetric):
+    name = "support_nli"
+    Options = SupportNLIOptions
+
+    def __init__(self, options: SupportNLIOptions | None = None, scorer=None):
+        """`scorer` replaces the model (anything with `premises` and `entailment`), for tests."""
+        super().__init__(options)
+        self.scorer = scorer if scorer is not None else NLIScorer(self.options, f"metrics.{self.name}")
+
+    def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
+        out = []
+        for example, summary in zip(examples, summaries):
+            bullets = list(summary.bullets)
+            if not bullets:
+                out.append([])
+                continue
+            premises, matrix = best_support(self.scorer, example.source, bullets)
+            verdicts = []
+            for row in matrix:
+                if not row:  # an empty source supports nothing
+                    verdicts.append(BulletVerdict(0.0, [], {"evidence_index": []}))
+                    continue
+                best = max(range(len(row)), key=row.__getitem__)
+                verdicts.append(BulletVerdict(row[best], [premises[best]], {"evidence_index": [best]}))
+            out.append(verdicts)
+        return out
