@@ -7,7 +7,7 @@ deterministic replies, scripted faults, and a log of every request it received.
         server.requests_for("DOC-3")  -> the requests it saw for that document
 
 Faults: "ok", "500", "503", "429" (with Retry-After: `retry_after` seconds), "400", "401echo"
-(a 401 whose body echoes the Authorization header, as a careless proxy might), "slow" (reply
+and "500echo" (errors whose body echoes the Authorization header, as a careless proxy might), "slow" (reply
 after `slow_s`), "malformed" (invalid JSON with status 200), "drop" (close without replying).
 `always` applies one fault to every request; `delay_s` slows every reply.
 """
@@ -112,8 +112,8 @@ class FakeOpenAI:
                     return self._send(int(fault), {"error": {"message": f"injected {fault}"}})
                 if fault == "429":
                     return self._send(429, {"error": {"message": "rate limited"}}, {"Retry-After": f"{server.retry_after:g}"})
-                if fault == "401echo":
-                    return self._send(401, {"error": {"message": f"bad key {self.headers.get('Authorization')}"}})
+                if fault in ("401echo", "500echo"):
+                    return self._send(int(fault[:3]), {"error": {"message": f"bad key {self.headers.get('Authorization')}"}})
                 if fault == "malformed":
                     return self._send_raw(200, b'{"choices": [{"message": ')
                 text = reply_text(prompt)

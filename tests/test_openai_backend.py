@@ -128,6 +128,15 @@ def test_key_is_redacted_from_errors_and_never_stored():
     assert KEY not in repr(vars(b)) and KEY not in repr(b.options) and KEY not in repr(b.identity())
 
 
+def test_key_echoed_by_a_retried_error_stays_out_of_logs(caplog):
+    caplog.set_level("DEBUG")
+    with FakeOpenAI() as server:
+        server.plan = {"DOC-0": ["500echo", "500echo"]}
+        gens = backend(server, max_retries=1).generate(requests(1))
+    assert gens[0].text is None and "***" in gens[0].error
+    assert "bad key" in caplog.text and KEY not in caplog.text and KEY not in gens[0].error
+
+
 def test_missing_key_variable_fails_before_any_request(monkeypatch):
     monkeypatch.delenv(KEY_ENV)
     with FakeOpenAI() as server:

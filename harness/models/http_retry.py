@@ -87,9 +87,13 @@ def redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret else text
 
 
-def post_json(url: str, payload: dict[str, Any], headers: dict[str, str], timeout_s: float) -> dict[str, Any]:
-    """One POST attempt on a fresh connection (no stale keep-alive sockets to trip over).
-    `timeout_s` bounds connecting and each read. Raises RequestFailed."""
+def post_json(
+    url: str, payload: dict[str, Any], headers: dict[str, str], timeout_s: float,
+    read: Callable[[dict[str, Any]], T] = lambda reply: reply,  # type: ignore[assignment,return-value]
+) -> T:
+    """One POST attempt on a fresh connection (no stale keep-alive sockets to trip over);
+    returns `read(reply)`. `timeout_s` bounds connecting and each read. Raises RequestFailed
+    (also from `read`), with any credential from `headers` blanked out of its message."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RequestFailed(f"not an http(s) URL: {url!r}", retryable=False)
@@ -97,6 +101,23 @@ def post_json(url: str, payload: dict[str, Any], headers: dict[str, str], timeou
     conn = conn_class(parts.hostname, parts.port, timeout=timeout_s)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     body = json.dumps(payload).encode()
+    try:
+        return read(_post(conn, path, body, headers, timeout_s))
+    except RequestFailed as e:  # a server may echo credentials back: scrub them at the source
+        message = str(e)
+        for secret in _secrets(headers):
+            message = redact(message, secret)
+        raise RequestFailed(message, e.retryable, e.retry_after) from None
+    finally:
+        conn.close()
+
+
+def _secrets(headers: dict[str, str]) -> list[str]:
+    values = [v for k, v in headers.items() if k.lower() in ("authorization", "api-key", "x-api-key")]
+    return [part for v in values for part in (v, v.split(" ", 1)[-1]) if len(part) >= 8]
+
+
+def _post(conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str], timeout_s: float) -> dict[str, Any]:
     try:
         conn.request("POST", path, body, {"Content-Type": "application/json", "Accept": "application/json", **headers})
         response = conn.getresponse()
@@ -106,8 +127,6 @@ def post_json(url: str, payload: dict[str, Any], headers: dict[str, str], timeou
         raise RequestFailed(f"no response within {timeout_s:g}s", retryable=True) from None
     except (OSError, http.client.HTTPException) as e:
         raise RequestFailed(f"connection error: {type(e).__name__}: {e}", retryable=True) from None
-    finally:
-        conn.close()
     if not 200 <= status < 300:
         raise RequestFailed(
             f"HTTP {status}: {_error_text(data)}", retryable=status in RETRY_STATUSES, retry_after=retry_after

@@ -107,7 +107,7 @@ class OpenAICompatible(Backend):
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         try:
             reply, attempts = with_retries(
-                lambda: self._parse(post_json(url, self.body(request), headers, self.options.timeout_s)),
+                lambda: post_json(url, self.body(request), headers, self.options.timeout_s, read=self._parse),
                 self.policy, self._rng, what=f"doc {request.doc_id}",
             )
         except RequestFailed as e:
@@ -115,7 +115,7 @@ class OpenAICompatible(Backend):
                 self.failures += 1
                 if self.failures > self.options.max_failures:
                     abort.set()
-            error = redact(str(e), key)
+            error = redact(str(e), key)  # post_json already scrubs; cheap insurance
             log.warning("doc %s failed: %s", request.doc_id, error)
             return Generation(text=None, error=error, latency_s=round(time.perf_counter() - started, 4))
         text, finish_reason, usage = reply
