@@ -23,7 +23,7 @@ from nltk.stem import porter
 from rouge_score import tokenize as rouge_tokenize
 from rouge_score.scoring import Score, fmeasure
 
-from harness.metrics.lcs_bits import SentenceTarget, lcs_length, match_masks
+from harness.metrics.lcs_bits import StackedTargets
 
 DEFAULT_ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 _NGRAM_TYPE = re.compile(r"rouge[1-9]")
@@ -58,6 +58,7 @@ class _Tokenizer:
         # rouge-score's DefaultTokenizer builds PorterStemmer() with its default mode.
         self._words = _WordTokens(porter.PorterStemmer() if use_stemmer else None)
         self._split_summaries = split_summaries
+        self.splits_on_newlines = not split_summaries
 
     def tokens(self, text: str) -> list[str]:
         words = rouge_tokenize.SPACES_RE.split(rouge_tokenize.NON_ALPHANUM_RE.sub(" ", text.lower()))
@@ -75,23 +76,14 @@ class _Text:
     def __init__(self, text: str, tokenizer: _Tokenizer):
         self._text = text
         self._tokenizer = tokenizer
-        self._ngrams: dict[int, tuple[dict[str, int], int]] = {}
+        self._ngrams: dict[int, tuple[set, int]] = {}
 
     @cached_property
     def tokens(self) -> list[str]:
+        if self._tokenizer.splits_on_newlines:
+            # Same tokens: a newline is a separator like any other non-alphanumeric character.
+            return [t for sentence in self.sentences for t in sentence]
         return self._tokenizer.tokens(self._text)
-
-    def ngrams(self, n: int) -> tuple[dict[str, int], int]:
-        """(n-gram -> count, number of n-grams); n-grams are space-joined tokens."""
-        if n not in self._ngrams:
-            tokens = self.tokens
-            grams = Counter(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-            self._ngrams[n] = (dict(grams), max(len(tokens) - n + 1, 0))
-        return self._ngrams[n]
-
-    @cached_property
-    def masks(self) -> dict[str, int]:
-        return match_masks(self.tokens)
 
     @cached_property
     def sentences(self) -> list[list[str]]:
@@ -104,43 +96,71 @@ class _Text:
             counts.update(sentence)
         return counts
 
+    def ngrams(self, n: int) -> tuple[set, int]:
+        """(n-gram multiset, number of n-grams). An n-gram is a token (n = 1) or a tuple of tokens;
+        its k-th repeat is also stored as (n-gram, k), so that the size of the intersection of two
+        such sets is rouge-score's overlap count."""
+        if n not in self._ngrams:
+            tokens = self.tokens
+            grams = tokens if n == 1 else list(zip(*(tokens[k:] for k in range(n))))
+            keys = set(grams)
+            if len(keys) < len(grams):
+                for gram, count in Counter(grams).items():
+                    if count > 1:
+                        keys.update([(gram, k) for k in range(2, count + 1)])
+            self._ngrams[n] = (keys, len(grams))
+        return self._ngrams[n]
+
+
+class _Targets:
+    """One or more target texts scored together: their bit layouts serve every prediction."""
+
+    def __init__(self, texts: list[_Text]):
+        self.texts = texts
+
     @cached_property
-    def sentence_target(self) -> SentenceTarget:
-        return SentenceTarget(self.sentences)
+    def whole(self) -> StackedTargets:
+        return StackedTargets([[t.tokens] for t in self.texts])
+
+    @cached_property
+    def sentences(self) -> StackedTargets:
+        return StackedTargets([t.sentences for t in self.texts])
 
 
-def _ngram_score(target: tuple[dict[str, int], int], prediction: tuple[dict[str, int], int]) -> Score:
-    (target_grams, target_total), (prediction_grams, prediction_total) = target, prediction
-    small, large = sorted((target_grams, prediction_grams), key=len)
-    overlap = sum(min(count, large[g]) for g, count in small.items() if g in large)
-    precision = overlap / max(prediction_total, 1)
-    recall = overlap / max(target_total, 1)
+def _score(hits: int, prediction_total: int, target_total: int) -> Score:
+    precision = hits / prediction_total
+    recall = hits / target_total
     return Score(precision=precision, recall=recall, fmeasure=fmeasure(precision, recall))
 
 
-def _lcs_score(target: _Text, prediction: _Text) -> Score:
-    if not target.tokens or not prediction.tokens:
-        return _EMPTY
-    # LCS length is symmetric: put the longer text in the bit masks, loop over the shorter.
-    long, short = (target, prediction) if len(target.tokens) >= len(prediction.tokens) else (prediction, target)
-    lcs = lcs_length(long.masks, len(long.tokens), short.tokens)
-    precision = lcs / len(prediction.tokens)
-    recall = lcs / len(target.tokens)
-    return Score(precision=precision, recall=recall, fmeasure=fmeasure(precision, recall))
+def _ngram_scores(targets: _Targets, prediction: _Text, n: int) -> list[Score]:
+    predicted, prediction_total = prediction.ngrams(n)
+    scores = []
+    for target in targets.texts:
+        grams, target_total = target.ngrams(n)
+        scores.append(_score(len(grams & predicted), max(prediction_total, 1), max(target_total, 1)))
+    return scores
 
 
-def _summary_lcs_score(target: _Text, prediction: _Text) -> Score:
-    if not target.sentences or not prediction.sentences:
-        return _EMPTY
-    layout = target.sentence_target
-    m = layout.length
+def _lcs_scores(targets: _Targets, prediction: _Text) -> list[Score]:
+    n = len(prediction.tokens)
+    lengths = targets.whole.lcs_lengths(prediction.tokens) if n else None
+    return [
+        _score(lcs, n, len(target.tokens)) if n and target.tokens else _EMPTY
+        for target, lcs in zip(targets.texts, lengths or [0] * len(targets.texts))
+    ]
+
+
+def _summary_lcs_scores(targets: _Targets, prediction: _Text) -> list[Score]:
     n = sum(prediction.sentence_counts.values())
-    if not n or not m:
-        return _EMPTY
-    hits = layout.summary_hits(prediction.sentences, prediction.sentence_counts)
-    recall = hits / m
-    precision = hits / n
-    return Score(precision=precision, recall=recall, fmeasure=fmeasure(precision, recall))
+    if not n:
+        return [_EMPTY] * len(targets.texts)
+    hits = targets.sentences.summary_hits(prediction.sentences, prediction.sentence_counts)
+    scores = []
+    for target, target_hits in zip(targets.texts, hits):
+        m = sum(len(s) for s in target.sentences)
+        scores.append(_score(target_hits, n, m) if m else _EMPTY)
+    return scores
 
 
 def _check_rouge_type(rouge_type: str) -> None:
@@ -164,6 +184,7 @@ class FastRougeScorer:
         self.split_summaries = split_summaries
         tokenizer = _Tokenizer(use_stemmer, split_summaries)
         self._text = lru_cache(maxsize=TEXT_CACHE_SIZE)(lambda text: _Text(text, tokenizer))
+        self._targets = lru_cache(maxsize=TEXT_CACHE_SIZE)(lambda texts: _Targets(list(map(self._text, texts))))
 
     def __getstate__(self) -> dict:
         # Caches stay behind: a worker process builds its own.
@@ -173,7 +194,7 @@ class FastRougeScorer:
         self.__init__(**state)
 
     def score(self, target: str, prediction: str) -> RougeResult:
-        return self._score_texts(self._text(target), self._text(prediction))
+        return self._score_each((target,), prediction)[0]
 
     def score_multi(self, targets: Sequence[str], prediction: str) -> RougeResult:
         """Per rouge type, the score of the target with the highest F1 (the first on ties)."""
@@ -181,8 +202,7 @@ class FastRougeScorer:
             raise TypeError("targets must be a sequence of texts, not one text")
         if not targets:
             raise ValueError("score_multi needs at least one target")
-        predicted = self._text(prediction)
-        per_target = [self._score_texts(self._text(t), predicted) for t in targets]
+        per_target = self._score_each(tuple(targets), prediction)
         return {k: max(per_target, key=lambda scores: scores[k].fmeasure)[k] for k in self.rouge_types}
 
     def score_batch(self, items: Sequence[tuple[Sequence[str], str]], workers: int = 1) -> list[RougeResult]:
@@ -192,49 +212,61 @@ class FastRougeScorer:
             return [self.score_multi(targets, prediction) for targets, prediction in items]
         return _score_in_processes(self, items, workers)
 
-    def _score_texts(self, target: _Text, prediction: _Text) -> RougeResult:
-        result = {}
+    def _score_each(self, targets: tuple[str, ...], prediction: str) -> list[RougeResult]:
+        """One result per target."""
+        stacked, predicted = self._targets(targets), self._text(prediction)
+        columns = {}
         for rouge_type in self.rouge_types:
             if rouge_type == "rougeL":
-                result[rouge_type] = _lcs_score(target, prediction)
+                columns[rouge_type] = _lcs_scores(stacked, predicted)
             elif rouge_type == "rougeLsum":
-                result[rouge_type] = _summary_lcs_score(target, prediction)
+                columns[rouge_type] = _summary_lcs_scores(stacked, predicted)
             else:
-                n = int(rouge_type[5:])
-                result[rouge_type] = _ngram_score(target.ngrams(n), prediction.ngrams(n))
-        return result
+                columns[rouge_type] = _ngram_scores(stacked, predicted, int(rouge_type[5:]))
+        return [{k: columns[k][i] for k in self.rouge_types} for i in range(len(targets))]
 
 
-# Multi-process scoring. Workers get the scorer and the items once, at start-up (inherited, not
-# pickled, where processes fork), then score contiguous ranges so that consecutive items sharing
-# a source or references hit the same worker's cache.
-_worker_job: tuple[FastRougeScorer, list] | None = None
-_CHUNKS_PER_WORKER = 4
+# Multi-process scoring: `workers` contiguous parts, in input order, so that consecutive items
+# sharing a source or references hit the same process's cache. The calling process scores the
+# first part itself while child processes score the others; the children get the scorer and the
+# items as process arguments (inherited, not pickled, where processes fork).
+Row = tuple[tuple[float, float, float], ...]
 
 
-def _start_worker(scorer: FastRougeScorer, items: list) -> None:
-    global _worker_job
-    _worker_job = (scorer, items)
-
-
-def _score_range(bounds: tuple[int, int]) -> list[tuple[tuple[float, float, float], ...]]:
-    scorer, items = _worker_job
+def _score_rows(scorer: FastRougeScorer, items: list) -> list[Row]:
     rows = []
-    for targets, prediction in items[bounds[0] : bounds[1]]:
+    for targets, prediction in items:
         result = scorer.score_multi(targets, prediction)
         rows.append(tuple(tuple(result[k]) for k in scorer.rouge_types))
     return rows
 
 
+def _child(connection, scorer: FastRougeScorer, items: list) -> None:
+    try:
+        connection.send(_score_rows(scorer, items))
+    finally:
+        connection.close()
+
+
 def _score_in_processes(scorer: FastRougeScorer, items: list, workers: int) -> list[RougeResult]:
-    n_chunks = min(len(items), workers * _CHUNKS_PER_WORKER)
-    edges = [len(items) * i // n_chunks for i in range(n_chunks + 1)]
+    workers = min(workers, len(items))
+    edges = [len(items) * i // workers for i in range(workers + 1)]
+    parts = [items[lo:hi] for lo, hi in zip(edges, edges[1:])]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(workers, initializer=_start_worker, initargs=(scorer, items)) as pool:
-        parts = pool.map(_score_range, list(zip(edges, edges[1:])), chunksize=1)
-    return [
-        {k: Score(*values) for k, values in zip(scorer.rouge_types, row)}
-        for part in parts
-        for row in part
-    ]
+    children = []
+    for part in parts[1:]:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(sender, scorer, part), daemon=True)
+        process.start()
+        sender.close()
+        children.append((process, receiver))
+    rows = _score_rows(scorer, parts[0])
+    for process, receiver in children:
+        try:
+            rows.extend(receiver.recv())
+        except EOFError:
+            raise RuntimeError(f"a ROUGE worker process failed (exit code {process.exitcode})") from None
+        finally:
+            process.join()
+    return [{k: Score(*values) for k, values in zip(scorer.rouge_types, row)} for row in rows]

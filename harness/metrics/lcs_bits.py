@@ -33,103 +33,125 @@ def match_masks(tokens: Sequence[Token], offset: int = 0) -> dict[Token, int]:
     return masks
 
 
-def lcs_length(masks: dict[Token, int], length: int, other: Sequence[Token]) -> int:
-    """LCS length of the text behind `masks` (`length` tokens) and `other`."""
-    v = (1 << length) - 1  # zero bits mark rows where the LCS grew; carries above `length` are ignored
-    get = masks.get
-    for token in other:
-        m = get(token)
-        if m:
-            u = v & m
-            v = (v + u) | (v - u)
-    return length - (v & ((1 << length) - 1)).bit_count()
+class StackedTargets:
+    """Several targets, each a list of segments (its sentences, or its whole token list), laid
+    out in one int so that one pass over a candidate serves every segment of every target.
 
-
-class SentenceTarget:
-    """A target's sentences laid out in one int for rouge-score's summary-level (Lsum) LCS.
-
-    Natural layout: a zero guard bit, sentence 1's rows, a guard, sentence 2's rows, ..., a guard;
-    guards stop carries between sentences. `rev_*` are the same bits reversed, for the read-out.
-    Empty sentences are left out: they contribute no LCS.
+    Natural layout: a zero guard bit, segment 1's rows, a guard, segment 2's rows, ..., a guard;
+    guards stop carries between segments. `rev_*` are the same bits reversed, for the read-out.
+    Empty segments are left out: they contribute no LCS.
     """
 
-    def __init__(self, sentences: Sequence[Sequence[Token]]):
-        self.length = sum(len(s) for s in sentences)
-        self.counts: Counter = Counter()
-        for sentence in sentences:
-            self.counts.update(sentence)
-        rows = 0
+    def __init__(self, targets: Sequence[Sequence[Sequence[Token]]]):
         self.masks: dict[Token, int] = {}
+        self.target_rows: list[int] = []
         guards_below: list[int] = []
         tops: list[int] = []
-        position = 0  # the guard below the next sentence
-        for sentence in sentences:
-            if not sentence:
-                continue
-            for token, m in match_masks(sentence, position + 1).items():
-                self.masks[token] = self.masks.get(token, 0) | m
-            rows |= ((1 << len(sentence)) - 1) << (position + 1)
-            guards_below.append(position)
-            tops.append(position + len(sentence))
-            position += len(sentence) + 1
-        self.rows = rows
+        position = 0  # the guard below the next segment
+        for segments in targets:
+            target_rows = 0
+            for segment in segments:
+                if not segment:
+                    continue
+                for token, m in match_masks(segment, position + 1).items():
+                    self.masks[token] = self.masks.get(token, 0) | m
+                target_rows |= ((1 << len(segment)) - 1) << (position + 1)
+                guards_below.append(position)
+                tops.append(position + len(segment))
+                position += len(segment) + 1
+            self.target_rows.append(target_rows)
+        self.rows = sum(self.target_rows)
+        self.rows_and_guards = self.rows | sum(1 << g for g in guards_below) | (1 << position)
         self.nbytes = position // 8 + 1
         top_bit = 8 * self.nbytes - 1
-        self.rev_rows = self.reverse(rows)
+        self.rev_rows = self.reverse(self.rows)
+        self.rev_target_rows = [self.reverse(r) for r in self.target_rows]
         self.rev_masks = {token: self.reverse(m) for token, m in self.masks.items()}
-        # In reversed order a sentence's guard sits just above it and its top row is its lowest bit.
+        # In reversed order a segment's guard sits just above it and its top row is its lowest bit.
         self.rev_guards = sum(1 << (top_bit - g) for g in guards_below)
         self.rev_lows = sum(1 << (top_bit - t) for t in tops)
 
     def reverse(self, x: int) -> int:
         return int.from_bytes(x.to_bytes(self.nbytes, "little").translate(_REVERSED_BYTE), "big")
 
+    def lcs_lengths(self, candidate: Sequence[Token]) -> list[int]:
+        """Per target, the sum over its segments of the LCS length with `candidate`."""
+        masks_get = self.masks.get
+        rows = self.rows
+        v = rows  # zero bits mark rows where the LCS grew
+        for token in candidate:
+            m = masks_get(token)
+            if m:
+                u = v & m
+                v = ((v + u) | (v - u)) & rows
+        return [(r ^ (v & r)).bit_count() for r in self.target_rows]
+
     def union_lcs(self, candidate_sentences: Sequence[Sequence[Token]]) -> int:
-        """Reversed-layout bits of every target row in rouge-score's union LCS, i.e. for each
-        target sentence the union over candidate sentences of `lcs_ind(target, candidate)`."""
+        """Reversed-layout bits of every row in rouge-score's union LCS: for each segment, the
+        union over candidate sentences of `lcs_ind(segment, candidate_sentence)`."""
         union = 0
         for sentence in candidate_sentences:
             union |= self._lcs_rows(sentence)
         return union
 
     def _lcs_rows(self, candidate: Sequence[Token]) -> int:
-        masks_get = self.masks.get
-        rows = self.rows
+        masks_get, rev_masks = self.masks.get, self.rev_masks
+        rows, rows_and_guards, nbytes = self.rows, self.rows_and_guards, self.nbytes
         v = rows
-        columns = []
-        shared = False
+        # The columns the read-out needs, left to right: each column's D (rows where t grew, plus
+        # the guard bits) as little-endian bytes, and its token's reversed match mask. A column
+        # whose token is not in the target repeats the previous column, and the read-out steps
+        # through a run of such columns exactly as through one, so one per run is kept (none
+        # before the first match: no match can happen there).
+        columns: list[bytes] = []
+        column_masks: list[int] = []
+        in_run = False
         for token in candidate:
             m = masks_get(token)
             if m:
-                shared = True
                 u = v & m
                 v = ((v + u) | (v - u)) & rows
-            columns.append(v)
-        if not shared:
+                columns.append((v ^ rows_and_guards).to_bytes(nbytes, "little"))
+                column_masks.append(rev_masks[token])
+                in_run = False
+            elif columns and not in_run:
+                columns.append(columns[-1])
+                column_masks.append(0)
+                in_run = True
+        if not columns:
             return 0
-        rev_masks_get = self.rev_masks.get
-        guards, lows, reverse = self.rev_guards, self.rev_lows, self.reverse
-        allowed = self.rev_rows  # per sentence: the rows the walk may still visit
+        # One translate reverses every column's bits; column j is then bytes [j*nbytes, (j+1)*nbytes).
+        packed = b"".join(columns).translate(_REVERSED_BYTE)
+        from_bytes = int.from_bytes
+        reversed_columns = [from_bytes(packed[i : i + nbytes], "big") for i in range(0, len(packed), nbytes)]
+        guards, guards_above, lows = self.rev_guards, self.rev_guards << 1, self.rev_lows
+        # Per segment: the rows the walk may still visit, plus the segment's guard (always set).
+        allowed = self.rev_rows | guards
         found = 0
-        for token, v in zip(reversed(candidate), reversed(columns)):
-            m = rev_masks_get(token, 0)
-            x = ((reverse(v ^ rows) | m) & allowed) | guards
-            lowest = x & ~(x - lows)  # per sentence; the guard itself if nothing is left
+        for d, m in zip(reversed(reversed_columns), reversed(column_masks)):
+            x = (d | m) & allowed
+            lowest = x & ~(x - lows)  # per segment; the guard itself if nothing is left
             matched = lowest & m
             found |= matched
-            # Rows at or above `lowest` stay allowed; a matched row is used up.
-            allowed = (guards - lowest) ^ matched
-            if not allowed:
+            # Rows at or above `lowest` (and the guard) stay allowed; a matched row is used up.
+            allowed = (guards_above - lowest) ^ matched
+            if allowed == guards:
                 break
         return found
 
-    def summary_hits(self, candidate_sentences: Sequence[Sequence[Token]], candidate_counts: Counter) -> int:
-        """rouge-score's Lsum hit count: union-LCS tokens, each token capped by its count in the
-        candidate (the cap by the target's count never binds, union rows are target rows)."""
+    def summary_hits(self, candidate_sentences: Sequence[Sequence[Token]], candidate_counts: Counter) -> list[int]:
+        """Per target, rouge-score's Lsum hit count: its union-LCS tokens, each token capped by
+        its count in the candidate (the cap by the target's count never binds: union rows are
+        distinct target rows)."""
         union = self.union_lcs(candidate_sentences)
-        hits = 0
+        hits = [(union & r).bit_count() for r in self.rev_target_rows]
         for token, count in candidate_counts.items():
             m = self.rev_masks.get(token)
             if m:
-                hits += min((union & m).bit_count(), count)
+                used = union & m
+                if used.bit_count() > count:  # rare: then some target may exceed the cap
+                    for k, r in enumerate(self.rev_target_rows):
+                        excess = (used & r).bit_count() - count
+                        if excess > 0:
+                            hits[k] -= excess
         return hits

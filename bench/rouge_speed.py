@@ -1,0 +1,122 @@
+"""Time rouge-score 0.1.2 against the harness's FastRougeScorer on the same SummEval pairs.
+
+Settings: summary vs its original reference, vs all 11 references (score_multi), vs the source
+article; ROUGE-1/2/L/Lsum with stemming; sentences put on separate lines so that Lsum has
+sentences to work with. Each repetition times, in turn on the same pairs:
+
+  rouge-score   RougeScorer.score_multi per pair
+  fast cold     a new FastRougeScorer (empty caches) scoring the pairs in order, as a fresh run
+                does: a doc's source and references are tokenized for its first system and
+                reused by the other 15
+  fast warm     a FastRougeScorer that has already seen the sources/references (not the
+                summaries), as for every model after the first in a sweep
+  fast 2 proc   `score_batch(..., workers=2)` on a new scorer, pool start-up included
+
+and checks that every precision, recall and F1 equals rouge-score's. Ratios are medians of the
+repetitions' times, rouge-score time / fast time, all measured in one run.
+
+    python bench/rouge_speed.py [--docs 25] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+from typing import Callable
+
+from rouge_score import rouge_scorer
+
+from harness.metrics.fast_rouge import FastRougeScorer
+
+ROUGE_TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "summeval" / "summeval.jsonl"
+
+Items = list[tuple[list[str], str]]
+
+
+def sentences_on_lines(text: str) -> str:
+    """SummEval text is PTB-tokenized (" . " ends a sentence): one sentence per line."""
+    return re.sub(r"(?<= [.!?]) ", "\n", text)
+
+
+def load_settings(path: Path, docs: int) -> dict[str, Items]:
+    rows = [json.loads(line) for line in path.open()]
+    keep = list(dict.fromkeys(r["doc_id"] for r in rows))[:docs]
+    rows = sorted((r for r in rows if r["doc_id"] in set(keep)), key=lambda r: keep.index(r["doc_id"]))
+    lines = sentences_on_lines
+    return {
+        "1 reference": [([lines(r["reference"])], lines(r["summary"])) for r in rows],
+        "11 references": [([lines(x) for x in r["references"]], lines(r["summary"])) for r in rows],
+        "source": [([lines(r["source"])], lines(r["summary"])) for r in rows],
+    }
+
+
+def timed(run: Callable[[], list]) -> tuple[float, list]:
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
+
+
+def max_abs_difference(expected: list[dict], actual: list[dict]) -> float:
+    worst = 0.0
+    for want, got in zip(expected, actual, strict=True):
+        for rouge_type in ROUGE_TYPES:
+            for a, b in zip(want[rouge_type], got[rouge_type]):
+                worst = max(worst, abs(a - b))
+    return worst
+
+
+def warm_scorer(items: Items) -> FastRougeScorer:
+    scorer = FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
+    for targets, _ in items:
+        scorer.score_multi(targets, "")
+    return scorer
+
+
+def bench_setting(items: Items, repeats: int) -> dict[str, list[float]]:
+    reference = rouge_scorer.RougeScorer(ROUGE_TYPES, use_stemmer=True)
+    times: dict[str, list[float]] = {"rouge-score": [], "fast cold": [], "fast warm": [], "fast 2 proc": []}
+    differences: list[float] = []
+    for _ in range(repeats):
+        seconds, expected = timed(lambda: [reference.score_multi(t, p) for t, p in items])
+        times["rouge-score"].append(seconds)
+        cold = FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
+        seconds, got = timed(lambda: cold.score_batch(items))
+        times["fast cold"].append(seconds)
+        differences.append(max_abs_difference(expected, got))
+        warm = warm_scorer(items)
+        seconds, got = timed(lambda: warm.score_batch(items))
+        times["fast warm"].append(seconds)
+        differences.append(max_abs_difference(expected, got))
+        parallel = FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
+        seconds, got = timed(lambda: parallel.score_batch(items, workers=2))
+        times["fast 2 proc"].append(seconds)
+        differences.append(max_abs_difference(expected, got))
+    times["max abs difference"] = [max(differences)]
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA, help="summeval.jsonl")
+    parser.add_argument("--docs", type=int, default=25, help="first N documents, all 16 systems each")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    settings = load_settings(args.data, args.docs)
+    print(f"{args.docs} docs, {args.repeats} repetitions, rouge types {ROUGE_TYPES}, use_stemmer=True")
+    print(f"{'setting':<14} {'pairs':>5} {'implementation':<12} {'pairs/s':>9} {'ratio':>7}")
+    for name, items in settings.items():
+        times = bench_setting(items, args.repeats)
+        baseline = statistics.median(times["rouge-score"])
+        for label in ("rouge-score", "fast cold", "fast warm", "fast 2 proc"):
+            seconds = statistics.median(times[label])
+            print(f"{name:<14} {len(items):>5} {label:<12} {len(items) / seconds:>9.1f} {baseline / seconds:>6.1f}x")
+        print(f"{name:<14} max abs difference vs rouge-score: {times['max abs difference'][0]}")
+
+
+if __name__ == "__main__":
+    main()
