@@ -152,6 +152,8 @@ def test_options_are_validated():
         HFCausal.from_config({"pretrained": "x", "max_input_token": 5})
     with pytest.raises(ConfigError, match="pretrained"):
         HFCausal.from_config({})
+    with pytest.raises(ConfigError, match="batch_size: must be at least 1"):
+        HFCausal.from_config({"pretrained": "x", "batch_size": 0})
 
 
 def test_batch_size_and_device_stay_out_of_the_cache_identity():

@@ -159,6 +159,8 @@ def test_runtime_options_stay_out_of_the_cache_identity():
         assert "api_key_env" not in a.identity() and a.identity()["base_url"] == server.url
 
 
-def test_unknown_option_is_rejected_with_a_suggestion():
+def test_unknown_or_impossible_options_are_rejected():
     with pytest.raises(ConfigError, match="Did you mean 'max_retries'"):
         OpenAIChat.from_config({"model_id": "x", "max_retrys": 3})
+    with pytest.raises(ConfigError, match="max_concurrency: must be positive"):
+        OpenAIChat.from_config({"model_id": "x", "max_concurrency": 0})

@@ -38,6 +38,12 @@ class HFOptions:
     seed: int = 0  # for sampling decoders
     generation: dict[str, Any] = field(default_factory=dict)  # passed to model.generate()
 
+    def __post_init__(self) -> None:
+        if isinstance(self.batch_size, int) and self.batch_size < 1:
+            raise ConfigError(f"model.batch_size: must be at least 1 or 'auto', got {self.batch_size}.")
+        if self.max_input_tokens is not None and self.max_input_tokens < 1:
+            raise ConfigError(f"model.max_input_tokens: must be at least 1, got {self.max_input_tokens}.")
+
 
 def resolve_device(name: str) -> str:
     import torch

@@ -40,6 +40,14 @@ class OpenAIOptions:
     backoff_max_s: float = 60.0  # cap for one wait, Retry-After included
     max_failures: int = 10  # abort the run once more documents than this have failed for good
 
+    def __post_init__(self) -> None:
+        for name in ("max_concurrency", "timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"model.{name}: must be positive, got {getattr(self, name)}.")
+        for name in ("max_retries", "max_failures", "backoff_base_s", "backoff_max_s"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"model.{name}: must not be negative, got {getattr(self, name)}.")
+
 
 class OpenAICompatible(Backend):
     """Shared by the chat and completions flavours: they differ in the path, the request body
