@@ -140,3 +140,19 @@ def test_cli_subprocess_and_user_errors(tmp_path):
     bad = run_cli("meta-eval", "--data", file, "--human", "scores.nope", "--out", str(tmp_path / "o2"), check=False)
     assert bad.returncode == 2
     assert "m.jsonl:1: field 'scores.nope': missing" in bad.stderr
+
+
+def test_multi_reference_mean_averages_single_reference_scores(tmp_path):
+    from harness.meta_eval.scoring import score_all
+
+    rows = _records(1)
+    for r in rows:
+        r["references"] = [SUMMARIES["s1"], "zebra xylophone quartz"]
+    data = load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"], "references")
+    spec = resolve_spec(["rouge"])
+    best = score_all(spec, data.examples, data.summaries, multi_reference="best").columns["rouge/rouge1"]
+    mean = score_all(spec, data.examples, data.summaries, multi_reference="mean").columns["rouge/rouge1"]
+    # system s1's summary: ROUGE-1 F is 1 against the identical reference, 0 against the disjoint one
+    assert best[0] == pytest.approx(1.0) and mean[0] == pytest.approx(0.5)
+    # system s3's summary shares no word with either reference
+    assert best[2] == pytest.approx(0.0) and mean[2] == pytest.approx(0.0)

@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--against", choices=AGAINST_CHOICES, default="reference",
                    help="what reference-based metrics compare with: the reference field, all "
                    "references, or the source (default: reference)")
+    p.add_argument("--multi-reference", choices=("best", "mean"), default="best",
+                   help="with several references: give them all to the metric (best: ROUGE keeps the "
+                   "best-matching one) or score each alone and average (mean)")
     p.add_argument("--fields", nargs="+", default=["*"], metavar="PATTERN",
                    help="metric fields to report, glob patterns on <name>/<field> (default: all)")
     p.add_argument("--compare", nargs=2, action="append", default=[], metavar=("A", "B"),
@@ -79,6 +82,7 @@ def _protocol(args: argparse.Namespace, data, scores, humans, binary: list[str])
         "comparison": "paired bootstrap, one-sided: share of resamples where the best metric "
         "(highest value in that column) does not beat this one, (k+1)/(n+1)",
         "against": args.against,
+        "multi_reference": args.multi_reference,
         "human_fields": humans,
         "binary_human_fields": binary,
         "metric_signatures": scores.signatures,
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                        args.reference_field, args.references_field, args.facts_field)
     spec = resolve_spec(args.metrics, args.overrides)  # bad names fail before the data is read
     data = load(args.data, humans, args.against, names)
-    scores = score_all(spec, data.examples, data.summaries, workers=args.workers)
+    scores = score_all(spec, data.examples, data.summaries, args.workers, args.multi_reference)
     columns = _select(scores.columns, args.fields)
     for a, b in args.compare:
         for name in (a, b):

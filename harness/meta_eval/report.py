@@ -90,7 +90,8 @@ def to_markdown(payload: dict[str, Any]) -> str:
     protocol = payload["protocol"]
     lines = ["# Meta-evaluation", ""]
     lines += [f"- data: `{protocol['data']['file']}` (sha256 {protocol['data']['sha256'][:12]}…): "
-              f"{protocol['data']['documents']} documents × {protocol['data']['systems']} systems, {protocol['data']['records']} summaries; metrics against: {protocol['against']}"]
+              f"{protocol['data']['documents']} documents × {protocol['data']['systems']} systems, {protocol['data']['records']} summaries; metrics against: {protocol['against']}"
+              + (f" (several references: {protocol['multi_reference']})" if protocol.get("multi_reference") else "")]
     lines += [f"- {name}: {text}" for name, text in protocol["levels"].items()]
     boot = protocol["bootstrap"]
     lines += [f"- statistics: {protocol['statistics']}",

@@ -8,6 +8,7 @@ config) KEY under the name ALIAS, so two variants of one metric can sit side by 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -86,26 +87,62 @@ def _chunks(n: int, parts: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def score_all(
-    spec: dict[str, dict[str, Any]], examples: list[Example], summaries: list[Summary], workers: int = 1
-) -> MetricScores:
-    """Score the records with every metric; `workers` > 1 scores chunks in separate processes."""
-    metrics = build_metrics(spec)  # fails here, before any work, on a bad name or option
-    names = list(spec)
-    _check_requirements(names, metrics, examples)
+def _score_rows(
+    spec: dict[str, dict[str, Any]], metrics: list[Metric], examples: list[Example], summaries: list[Summary], workers: int
+) -> list[list[dict[str, float | None]]]:
+    """Per metric, one row of field values per record; `workers` > 1 scores chunks in processes."""
     if workers > 1 and len(examples) > 1:
         slices = _chunks(len(examples), workers * 4)
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
             parts = list(pool.map(_score_chunk, [(examples[s], summaries[s]) for s in slices]))
-        rows = [[row for part in parts for row in part[m]] for m in range(len(metrics))]
-    else:
-        rows = [[s.values for s in metric.score(examples, summaries)] for metric in metrics]
-    columns: dict[str, np.ndarray] = {}
-    lower: list[str] = []
+        return [[row for part in parts for row in part[m]] for m in range(len(metrics))]
+    return [[s.values for s in metric.score(examples, summaries)] for metric in metrics]
+
+
+def _columns(names: list[str], metrics: list[Metric], rows, n: int, at: list[int]) -> dict[str, np.ndarray]:
+    columns = {}
     for name, metric, metric_rows in zip(names, metrics, rows):
         for field_name in metric.fields:
-            values = [row.get(field_name) for row in metric_rows]
-            columns[f"{name}/{field_name}"] = np.array([np.nan if v is None else float(v) for v in values])
-            if field_name in metric.lower_is_better:
-                lower.append(f"{name}/{field_name}")
+            column = np.full(n, np.nan)
+            column[at] = [np.nan if row.get(field_name) is None else float(row[field_name]) for row in metric_rows]
+            columns[f"{name}/{field_name}"] = column
+    return columns
+
+
+def _mean_over_references(spec, metrics, names, examples, summaries, workers) -> dict[str, np.ndarray]:
+    """Score against each reference alone and average every field over a record's references
+    (BARTScore's `_mean` scores, which G-Eval and UniEval report for SummEval's 11 references)."""
+    n = len(examples)
+    totals: dict[str, np.ndarray] = {}
+    counts: dict[str, np.ndarray] = {}
+    for k in range(max(len(e.references) for e in examples)):
+        at = [i for i, e in enumerate(examples) if len(e.references) > k]
+        single = [dataclasses.replace(examples[i], references=(examples[i].references[k],)) for i in at]
+        rows = _score_rows(spec, metrics, single, [summaries[i] for i in at], workers)
+        for key, column in _columns(names, metrics, rows, n, at).items():
+            present = ~np.isnan(column)
+            totals.setdefault(key, np.zeros(n))[present] += column[present]
+            counts.setdefault(key, np.zeros(n))[present] += 1
+    with np.errstate(invalid="ignore"):
+        return {key: totals[key] / counts[key] for key in totals}  # 0/0 -> NaN: no reference scored
+
+
+def score_all(
+    spec: dict[str, dict[str, Any]],
+    examples: list[Example],
+    summaries: list[Summary],
+    workers: int = 1,
+    multi_reference: str = "best",
+) -> MetricScores:
+    """Score the records with every metric. `multi_reference` "best" hands all references to the
+    metric (ROUGE keeps the best reference per type); "mean" averages single-reference scores."""
+    metrics = build_metrics(spec)  # fails here, before any work, on a bad name or option
+    names = list(spec)
+    _check_requirements(names, metrics, examples)
+    if multi_reference == "mean" and any(e.references for e in examples):
+        columns = _mean_over_references(spec, metrics, names, examples, summaries, workers)
+    else:
+        rows = _score_rows(spec, metrics, examples, summaries, workers)
+        columns = _columns(names, metrics, rows, len(examples), list(range(len(examples))))
+    lower = [f"{n}/{f}" for n, m in zip(names, metrics) for f in m.fields if f in m.lower_is_better]
     return MetricScores(columns, {n: m.signature() for n, m in zip(names, metrics)}, lower)
