@@ -27,6 +27,7 @@ from harness.metrics.lcs_bits import StackedTargets
 
 DEFAULT_ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 _NGRAM_TYPE = re.compile(r"rouge[1-9]")
+_WORD_RE = re.compile(r"[a-z0-9]+")  # the complement of rouge_score.tokenize.NON_ALPHANUM_PATTERN
 # Distinct texts whose tokens and masks are kept; a long article costs ~100 kB.
 TEXT_CACHE_SIZE = 1024
 # Score rouge-score returns when a side has no tokens (ints, not floats).
@@ -61,8 +62,9 @@ class _Tokenizer:
         self.splits_on_newlines = not split_summaries
 
     def tokens(self, text: str) -> list[str]:
-        words = rouge_tokenize.SPACES_RE.split(rouge_tokenize.NON_ALPHANUM_RE.sub(" ", text.lower()))
-        return [t for t in map(self._words.__getitem__, words) if t]
+        # rouge-score replaces runs of NON_ALPHANUM_RE by a space and splits on spaces: the words
+        # are exactly the runs of its complement, found here in one pass.
+        return [t for t in map(self._words.__getitem__, _WORD_RE.findall(text.lower())) if t]
 
     def sentences(self, text: str) -> list[list[str]]:
         """rougeLsum's sentences: lines (or NLTK sentences), empty ones dropped before tokenizing."""
@@ -90,7 +92,13 @@ class _Text:
         return self._tokenizer.sentences(self._text)
 
     @cached_property
+    def token_counts(self) -> Counter:
+        return Counter(self.tokens)
+
+    @cached_property
     def sentence_counts(self) -> Counter:
+        if self._tokenizer.splits_on_newlines:
+            return self.token_counts
         counts: Counter = Counter()
         for sentence in self.sentences:
             counts.update(sentence)
@@ -105,7 +113,7 @@ class _Text:
             grams = tokens if n == 1 else list(zip(*(tokens[k:] for k in range(n))))
             keys = set(grams)
             if len(keys) < len(grams):
-                for gram, count in Counter(grams).items():
+                for gram, count in (self.token_counts if n == 1 else Counter(grams)).items():
                     if count > 1:
                         keys.update([(gram, k) for k in range(2, count + 1)])
             self._ngrams[n] = (keys, len(grams))
@@ -157,8 +165,7 @@ def _summary_lcs_scores(targets: _Targets, prediction: _Text) -> list[Score]:
         return [_EMPTY] * len(targets.texts)
     hits = targets.sentences.summary_hits(prediction.sentences, prediction.sentence_counts)
     scores = []
-    for target, target_hits in zip(targets.texts, hits):
-        m = sum(len(s) for s in target.sentences)
+    for m, target_hits in zip(targets.sentences.target_lengths, hits):
         scores.append(_score(target_hits, n, m) if m else _EMPTY)
     return scores
 
@@ -203,6 +210,8 @@ class FastRougeScorer:
         if not targets:
             raise ValueError("score_multi needs at least one target")
         per_target = self._score_each(tuple(targets), prediction)
+        if len(per_target) == 1:
+            return per_target[0]
         return {k: max(per_target, key=lambda scores: scores[k].fmeasure)[k] for k in self.rouge_types}
 
     def score_batch(self, items: Sequence[tuple[Sequence[str], str]], workers: int = 1) -> list[RougeResult]:

@@ -45,6 +45,7 @@ class StackedTargets:
     def __init__(self, targets: Sequence[Sequence[Sequence[Token]]]):
         self.masks: dict[Token, int] = {}
         self.target_rows: list[int] = []
+        self.target_lengths = [sum(map(len, segments)) for segments in targets]
         guards_below: list[int] = []
         tops: list[int] = []
         position = 0  # the guard below the next segment
