@@ -3,6 +3,7 @@ and tests of whether the best metric is significantly better than each other one
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -68,6 +69,13 @@ def _levels(grid: Grid, doc_draws: np.ndarray, system_draws: np.ndarray, binary:
     }
 
 
+def _metric_levels(job) -> dict[str, dict[str, LevelResult]]:
+    """One metric field against every human field (a unit of work for a process)."""
+    layout, values, humans, binary, doc_draws, system_draws = job
+    grid = layout.grid(values)
+    return {h: _levels(Grid(grid, layout.grid(hv)), doc_draws, system_draws, h in binary) for h, hv in humans.items()}
+
+
 def _pearson_units(layout: Layout, a: np.ndarray, b: np.ndarray, human: np.ndarray, level: str) -> tuple[np.ndarray, ...]:
     """The units Williams' test runs over: summaries present for A, B and the human (global), or
     per-system means of those summaries (system level)."""
@@ -97,19 +105,20 @@ def meta_evaluate(
     samples: int = 1000,
     seed: int = 0,
     compare: Sequence[tuple[str, str]] = (),
+    workers: int = 1,
 ) -> Analysis:
     layout = Layout.of(doc_ids, system_ids)
     # One set of draws for all metrics: their replicates are paired, which the tests rely on.
     doc_draws = resample_indices(len(layout.docs), samples, seed)
     system_draws = resample_indices(len(layout.systems), samples, seed)
     binary = [h for h, v in humans.items() if is_binary(v)]
-    results = {
-        m: {
-            h: _levels(Grid(layout.grid(mv), layout.grid(hv)), doc_draws, system_draws, h in binary)
-            for h, hv in humans.items()
-        }
-        for m, mv in metrics.items()
-    }
+    jobs = [(layout, mv, humans, binary, doc_draws, system_draws) for mv in metrics.values()]
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            per_metric = list(pool.map(_metric_levels, jobs))
+    else:
+        per_metric = [_metric_levels(job) for job in jobs]
+    results = dict(zip(metrics, per_metric))
     best, p_vs_best = _best_and_pvalues(results, list(humans))
     analysis = Analysis(results, binary, best, p_vs_best, n_docs=len(layout.docs), n_systems=len(layout.systems))
     for a, b in compare:

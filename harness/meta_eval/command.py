@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="test whether field A correlates better than field B (repeatable)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=1, help="processes for metric scoring")
+    p.add_argument("--workers", type=int, default=1, help="processes for metric scoring and the bootstrap")
     p.add_argument("--out", default=None, help="output folder (default: results/meta_eval/<data file stem>)")
     names = p.add_argument_group("record fields (dotted paths)")
     defaults = FieldNames()
@@ -94,6 +94,8 @@ def _protocol(args: argparse.Namespace, data, scores, humans, binary: list[str])
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.bootstrap < 0 or args.workers < 1:
+        raise ConfigError("--bootstrap must be >= 0 (0: no CIs) and --workers >= 1")
     humans = [h.strip() for group in args.human for h in group.split(",") if h.strip()]
     names = FieldNames(args.doc_id_field, args.system_id_field, args.summary_field, args.source_field,
                        args.reference_field, args.references_field, args.facts_field)
@@ -107,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise ConfigError(f"--compare: unknown field '{name}'. Fields: {', '.join(columns)}")
     human_columns = {h: np.array(v) for h, v in data.human.items()}
     analysis = meta_evaluate(data.doc_ids, data.system_ids, columns, human_columns,
-                             samples=args.bootstrap, seed=args.seed, compare=[tuple(c) for c in args.compare])
+                             samples=args.bootstrap, seed=args.seed, compare=[tuple(c) for c in args.compare],
+                             workers=args.workers)
     payload = report.to_json(analysis, _protocol(args, data, scores, humans, analysis.binary_humans))
     out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
     out.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ def _level_json(analysis: Analysis, field: str, human: str, level: str) -> dict[
     out["n"] = result.n
     out["dropped"] = sum(result.dropped.values())
     out["dropped_by_reason"] = result.dropped
-    out["p_vs_best"] = analysis.p_vs_best[field][human][level]
+    out["p_vs_best"] = {s: _number(p) for s, p in analysis.p_vs_best[field][human][level].items()}
     return out
 
 
@@ -66,7 +66,7 @@ def to_json(analysis: Analysis, protocol: dict[str, Any]) -> dict[str, Any]:
 
 def write_json(path: str, payload: dict[str, Any]) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=1, ensure_ascii=False)
+        json.dump(payload, handle, indent=1, ensure_ascii=False, allow_nan=False)
         handle.write("\n")
 
 
@@ -83,7 +83,7 @@ def _cell(stat: dict[str, Any], bold: bool) -> str:
 
 def _pvalues(level: dict[str, Any], field: str, best: dict[str, str]) -> str:
     p = level["p_vs_best"]
-    return " / ".join(f"{p[s]:.3f}" if s in p else "best" if best.get(s) == field else "–" for s in STATISTICS)
+    return " / ".join(_fmt(p[s]) if s in p else "best" if best.get(s) == field else "–" for s in STATISTICS)
 
 
 def to_markdown(payload: dict[str, Any]) -> str:

@@ -1,0 +1,90 @@
+"""Published meta-evaluation figures reproduced on the shared real data (skipped when absent).
+
+QAGS-CNN: G-Eval (Liu et al., 2023) Table 3, ROUGE against the source article, correlation over
+all 235 summaries (one system, so this is our global level).
+REALSumm: BARTScore's analysis, summary-level correlation with LitePyramid recall across 24 systems.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import shared_file
+from harness.meta_eval.command import main
+
+pytestmark = pytest.mark.slow
+
+
+def _run(tmp_path, *args: str) -> dict:
+    assert main([*args, "--bootstrap", "0", "--workers", "2", "--out", str(tmp_path)]) == 0
+    return json.loads((tmp_path / "meta_eval.json").read_text())["results"]
+
+
+def test_qags_cnndm_matches_geval_table3(tmp_path):
+    data = shared_file("qags/qags_cnndm.jsonl")
+    results = _run(tmp_path, "--data", str(data), "--human", "human_score", "--against", "source",
+                   "--fields", "rouge/rouge2", "rouge/rougeLsum")
+    published = {"rouge/rouge2": (0.459, 0.418, 0.333), "rouge/rougeLsum": (0.357, 0.324, 0.254)}
+    for field, values in published.items():
+        level = results[field]["human_score"]["global"]
+        ours = [level[s]["value"] for s in ("pearson", "spearman", "kendall")]
+        assert ours == pytest.approx(values, abs=0.005)
+        assert results[field]["human_score"]["summary"]["dropped"] == 235  # one summary per document
+
+
+def test_realsumm_matches_bartscore_summary_level(tmp_path):
+    data = shared_file("realsumm/realsumm.jsonl")
+    results = _run(tmp_path, "--data", str(data), "--human", "litepyramid_recall",
+                   "--fields", "rouge/rouge1_recall", "rouge/rouge2_recall", "rouge/rougeLsum_recall")
+    published = {
+        "rouge/rouge1_recall": (0.497526, 0.407974),
+        "rouge/rouge2_recall": (0.4233, 0.353119),
+        "rouge/rougeLsum_recall": (0.488254, 0.402523),
+    }
+    for field, values in published.items():
+        level = results[field]["litepyramid_recall"]["summary"]
+        assert [level["spearman"]["value"], level["kendall"]["value"]] == pytest.approx(values, abs=0.005)
+
+
+SUMMEVAL_HUMANS = [f"expert_scores.{d}" for d in ("coherence", "consistency", "fluency", "relevance")]
+
+
+@pytest.fixture(scope="module")
+def summeval_mean(tmp_path_factory) -> dict:
+    """ROUGE against each of the 11 references alone, averaged (BARTScore's `_mean` scores)."""
+    data = shared_file("summeval/summeval.jsonl")
+    return _run(tmp_path_factory.mktemp("summeval"), "--data", str(data), "--human", ",".join(SUMMEVAL_HUMANS),
+                "--against", "references", "--multi-reference", "mean",
+                "--fields", "rouge/rouge1", "rouge/rouge2", "rouge/rougeLsum")
+
+
+def test_summeval_matches_geval_table1(summeval_mean):
+    published = {  # (rho, tau) for coherence, consistency, fluency, relevance
+        "rouge/rouge1": [(.167, .126), (.160, .130), (.115, .094), (.326, .252)],
+        "rouge/rouge2": [(.184, .139), (.187, .155), (.159, .128), (.290, .219)],
+        "rouge/rougeLsum": [(.128, .099), (.115, .092), (.105, .084), (.311, .237)],
+    }
+    for field, cells in published.items():
+        for human, values in zip(SUMMEVAL_HUMANS, cells):
+            level = summeval_mean[field][human]["summary"]
+            assert [level["spearman"]["value"], level["kendall"]["value"]] == pytest.approx(values, abs=0.005)
+
+
+def test_summeval_table2_is_consistent_with_one_more_system(summeval_mean):
+    """SummEval's Table 2 (system-level tau, 11 references) has every coherence/consistency/relevance
+    entry a multiple of 1/68, i.e. tau over C(17, 2) = 136 system pairs: 17 systems, one more than the
+    16 in the data. Adding a system adds 16 pairs, so the published tau must lie within
+    (120 tau_16 +- 16) / 136 of ours."""
+    published = {
+        "rouge/rouge1": (0.2500, 0.5294, 0.5240, 0.4118),
+        "rouge/rouge2": (0.1618, 0.5882, 0.4797, 0.2941),
+        "rouge/rougeLsum": (0.0735, 0.1471, 0.2583, 0.2353),
+    }
+    for field, values in published.items():
+        for human, value in zip(SUMMEVAL_HUMANS, values):
+            if human != "expert_scores.fluency":  # fluency means tie: tau-b is not a multiple of 1/68
+                assert round(value * 68) == pytest.approx(value * 68, abs=0.01)
+            concordance = 120 * summeval_mean[field][human]["system"]["kendall"]["value"]
+            assert (concordance - 16) / 136 - 0.002 <= value <= (concordance + 16) / 136 + 0.002
