@@ -114,7 +114,7 @@ class OpenAICompatible(Backend):
         key = self._api_key()
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         try:
-            reply, attempts = with_retries(
+            reply, _attempts = with_retries(
                 lambda: post_json(url, self.body(request), headers, self.options.timeout_s, read=self._parse),
                 self.policy, self._rng, what=f"doc {request.doc_id}",
             )
