@@ -67,12 +67,28 @@ def test_fused_sentence_from_two_source_sentences_is_supported_with_both_as_evid
     assert score(fused, fusion=False).details["bullets"][0]["score"] < 0.7
 
 
-def test_stitched_short_parts_are_not_fusion():
-    # "ready by" from one sentence, "next spring" from another: a false claim. Its second part
-    # is shorter than min_segment tokens, so it is not read as a fused sentence.
-    wrong = "The mayor said the homes would be ready by next spring once the land has been cleaned."
-    assert score(wrong).details["bullets"][0]["supported"] is False
-    assert score(wrong, min_segment=3).details["bullets"][0]["supported"] is True  # what the limit prevents
+@pytest.mark.parametrize(
+    "stitched",
+    [
+        "Critics argued that the homes would be ready by next spring.",
+        "The mayor said construction is expected to begin after a three-hour debate.",
+    ],
+)
+def test_stitched_short_parts_are_not_fusion(stitched):
+    # false claims stitched from short pieces of two sentences: the parts are shorter than
+    # min_segment tokens, so they are not read as a fused sentence
+    assert score(stitched).details["bullets"][0]["supported"] is False
+    assert score(stitched, min_segment=3).details["bullets"][0]["supported"] is True  # what the limit prevents
+
+
+def test_word_weight_blends_content_words_and_bigrams():
+    # same words, different order: content words all found, few bigrams
+    shuffled = "Spring next begin to expected is construction."
+    words_only = score(shuffled, word_weight=1.0).details["bullets"][0]["score"]
+    bigrams_only = score(shuffled, word_weight=0.0).details["bullets"][0]["score"]
+    assert words_only == pytest.approx(1.0)
+    assert bigrams_only < 0.2
+    assert score(shuffled).details["bullets"][0]["score"] == pytest.approx((words_only + bigrams_only) / 2)
 
 
 def test_mean_and_min_aggregation_and_unsupported_count():

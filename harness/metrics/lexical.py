@@ -136,11 +136,16 @@ def align(
     fusion: bool = True,
     min_segment: int = 10,
     novel_penalty: float = 0.5,
+    word_weight: float = 0.5,
 ) -> Alignment:
-    """Share of the claim's bigrams found in its best-supporting sentence, or, with `fusion`,
-    in two sentences that each state one contiguous part of the claim (a sentence fused from
-    two source sentences). The bigram across the seam counts only if either sentence has it,
-    and each part has at least `min_segment` tokens, so stitching short scraps is not support.
+    """How well the passage's best one or two sentences state the claim.
+
+    For a candidate evidence (one sentence, or with `fusion` two sentences that each state one
+    contiguous part of the claim, each part at least `min_segment` tokens) the coverage blends
+    the share of the claim's content words found in the evidence (weight `word_weight`: what is
+    said, in any order or wording around them) and the share of its word bigrams found there
+    (how the words are connected; across a fusion seam a bigram counts only if either sentence
+    has it). The best candidate is the evidence.
 
     Each number or name the passage never mentions multiplies the score by `novel_penalty`.
     """
@@ -149,37 +154,48 @@ def align(
     novel_names = sorted({n for n in names(claim) if not set(tokens(n)) <= passage.vocabulary})
     if not passage.sentences:
         return Alignment(0.0, [], novel_numbers, novel_names)
-    if len(toks) < 2:  # a one-word claim: is the word there at all?
-        hits = [i for i, s in enumerate(passage.tokens) if toks and toks[0] in s]
-        coverage = 1.0 if hits or not toks else 0.0
-        evidence = hits[:1]
-    else:
-        coverage, evidence = _bigram_coverage(toks, passage, fusion, min_segment)
+    coverage, evidence = _coverage(toks, passage, fusion, min_segment, word_weight)
     penalty = novel_penalty ** (len(novel_numbers) + len(novel_names))
     return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage)
 
 
-def _bigram_coverage(toks: list[str], passage: Passage, fusion: bool, min_segment: int) -> tuple[float, list[int]]:
+def _coverage(toks: list[str], passage: Passage, fusion: bool, min_segment: int, word_weight: float) -> tuple[float, list[int]]:
+    words = list(dict.fromkeys(content(toks)))
     grams = list(zip(toks, toks[1:]))
-    n = len(grams)
+    # found[i, w]: content word w is in sentence i; hits[i, k]: bigram k is in sentence i
+    found = np.array([[w in set(s) for w in words] for s in passage.tokens], dtype=float).reshape(len(passage.tokens), len(words))
     hits = passage.bigram_hits(grams)
-    single = hits.sum(axis=1)
-    best = int(single.argmax())
-    score, evidence = single[best] / n, [best]
+
+    def blend(word_share, bigram_share):
+        if not words:
+            word_share = bigram_share
+        if not grams:  # one-token claim: its word decides
+            bigram_share = word_share
+        return word_weight * word_share + (1 - word_weight) * bigram_share
+
+    word_share = found.mean(axis=1) if words else np.ones(len(passage.tokens))
+    bigram_share = hits.mean(axis=1) if grams else np.ones(len(passage.tokens))
+    single = [blend(w, b) for w, b in zip(word_share, bigram_share)]
+    best = int(np.argmax(single))
+    score, evidence = float(single[best]), [best]
     if not fusion or len(toks) < 2 * min_segment:
-        return float(score), evidence
+        return score, evidence
     # prefix[i, k]: bigrams 0..k-1 found in sentence i. Split before token k: the first part
     # covers bigrams 0..k-2, the seam is bigram k-1, the second part bigrams k..n-1.
+    n = len(grams)
     prefix = np.concatenate([np.zeros((hits.shape[0], 1)), hits.cumsum(axis=1)], axis=1)
     for k in range(min_segment, len(toks) - min_segment + 1):
         head = prefix[:, k - 1]
         tail = prefix[:, n] - prefix[:, k]
         i, j = int(head.argmax()), int(tail.argmax())
+        if i == j:
+            continue  # one sentence: already a single candidate
         seam = max(hits[i, k - 1], hits[j, k - 1])
-        value = (head[i] + tail[j] + seam) / n
+        both = np.maximum(found[i], found[j]).mean() if words else 1.0
+        value = blend(both, (head[i] + tail[j] + seam) / n)
         if value > score + 1e-9:
-            score, evidence = value, ([i, j] if i != j else [i])
-    return float(score), evidence
+            score, evidence = float(value), [i, j]
+    return score, evidence
 
 
 def idf_weights(claims: Sequence[str]) -> dict[str, float]:

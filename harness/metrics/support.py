@@ -1,8 +1,9 @@
 """`support`: model-free check that each bullet is stated by the source.
 
-A bullet's score is the share of its word bigrams found in its best-supporting source sentence,
-or in two sentences that each state one clause-sized part of it (a fused sentence). Each number
-or capitalised name that the source never mentions halves the score. Measured on QAGS CNN/DM and
+A bullet's score blends the share of its content words and the share of its word bigrams found
+in its best-supporting source sentence, or in two sentences that each state one clause-sized
+part of it (a fused sentence). Each number or capitalised name that the source never mentions
+halves the score. Measured on QAGS CNN/DM and
 SummEval; the design and its numbers are in bench/meta_eval.md ("Source-fact metrics").
 """
 
@@ -18,11 +19,12 @@ from harness.records import Example, Summary
 
 @dataclass
 class SupportOptions:
-    threshold: float = 0.7  # a bullet scoring below this is counted as unsupported
+    threshold: float = 0.5  # a bullet scoring below this is counted as unsupported
     aggregate: Aggregate = "mean"  # over bullets: mean, or min (the weakest bullet)
     fusion: bool = True  # a bullet may be supported by two sentences, one part each
     min_segment: int = 10  # tokens in each part of a fused bullet (clause-sized)
     novel_penalty: float = 0.5  # score factor per number/name absent from the source
+    word_weight: float = 0.5  # content-word share vs bigram share in a bullet's coverage
 
 
 class Support(BulletSupportMetric):
@@ -39,7 +41,7 @@ class Support(BulletSupportMetric):
                 passage = passages[example.source] = Passage.from_text(example.source)
             verdicts = []
             for bullet in summary.bullets:
-                a = align(bullet, passage, o.fusion, o.min_segment, o.novel_penalty)
+                a = align(bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight)
                 extra = {"evidence_index": a.evidence, "coverage": round(a.coverage, 4)}
                 if a.novel_numbers:
                     extra["novel_numbers"] = a.novel_numbers
