@@ -2,7 +2,7 @@
 
 Settings: summary vs its original reference, vs all 11 references (score_multi), vs the source
 article; ROUGE-1/2/L/Lsum with stemming; sentences put on separate lines so that Lsum has
-sentences to work with. Each repetition times, in turn on the same pairs:
+sentences to work with. Each repetition times, alternating slice by slice on the same pairs:
 
   rouge-score   RougeScorer.score_multi per pair
   fast cold     a new FastRougeScorer (empty caches) scoring the pairs in order, as a fresh run
@@ -10,13 +10,14 @@ sentences to work with. Each repetition times, in turn on the same pairs:
                 reused by the other 15
   fast warm     a FastRougeScorer that has already seen the sources/references (not the
                 summaries), as for every model after the first in a sweep
-  fast 2 proc   `score_batch(..., workers=2)` on a new scorer, pool start-up included
+  fast 2 proc   `score_batch(..., workers=2)` on a new scorer, all pairs in one call (process
+                start-up included), after the slices
 
 and checks that every precision, recall and F1 equals rouge-score's. Ratios are rouge-score time / fast
 time, medians of the repetitions, all measured in one run, by this process's CPU time (robust to
 other load on a shared machine) and by wall-clock time (the only one for 2 processes).
 
-    python bench/rouge_speed.py [--docs 100] [--repeats 3]
+    python bench/rouge_speed.py [--repeats 3] [--docs N]
 """
 
 from __future__ import annotations
@@ -44,16 +45,26 @@ def sentences_on_lines(text: str) -> str:
     return re.sub(r"(?<= [.!?]) ", "\n", text)
 
 
-def load_settings(path: Path, docs: int) -> dict[str, Items]:
+# Documents per setting (16 pairs each): rouge-score needs ~40 ms a pair against 11 references.
+DEFAULT_DOCS = {"1 reference": 100, "11 references": 20, "source": 40}
+
+
+def load_settings(path: Path, docs: int | None) -> dict[str, Items]:
+    """Per setting, the (targets, summary) pairs of its first documents, all 16 systems each."""
     rows = [json.loads(line) for line in path.open()]
-    keep = list(dict.fromkeys(r["doc_id"] for r in rows))[:docs]
-    rows = sorted((r for r in rows if r["doc_id"] in set(keep)), key=lambda r: keep.index(r["doc_id"]))
+    order = list(dict.fromkeys(r["doc_id"] for r in rows))
+    rows.sort(key=lambda r: order.index(r["doc_id"]))
     lines = sentences_on_lines
-    return {
-        "1 reference": [([lines(r["reference"])], lines(r["summary"])) for r in rows],
-        "11 references": [([lines(x) for x in r["references"]], lines(r["summary"])) for r in rows],
-        "source": [([lines(r["source"])], lines(r["summary"])) for r in rows],
+    targets = {
+        "1 reference": lambda r: [lines(r["reference"])],
+        "11 references": lambda r: [lines(x) for x in r["references"]],
+        "source": lambda r: [lines(r["source"])],
     }
+    settings = {}
+    for name, pick in targets.items():
+        keep = set(order[: docs or DEFAULT_DOCS[name]])
+        settings[name] = [(pick(r), lines(r["summary"])) for r in rows if r["doc_id"] in keep]
+    return settings
 
 
 def timed(run: Callable[[], list]) -> tuple[float, float, list]:
@@ -82,40 +93,53 @@ def warm_scorer(items: Items) -> FastRougeScorer:
 LABELS = ("rouge-score", "fast cold", "fast warm", "fast 2 proc")
 
 
-def bench_setting(items: Items, repeats: int) -> tuple[dict[str, list[tuple[float, float]]], float]:
-    """Per label, (wall, CPU) seconds of each repetition; and the max abs difference seen."""
+def bench_setting(items: Items, repeats: int, slices: int) -> tuple[dict[str, list[tuple[float, float]]], float]:
+    """Per label, (wall, CPU) seconds of each repetition; and the max abs difference seen.
+
+    Within a repetition the single-process runs alternate slice by slice (rouge-score, fast cold,
+    fast warm on the same slice of pairs), so that load from other processes on a shared machine
+    hits all of them alike; the fast scorers keep their caches from slice to slice."""
     reference = rouge_scorer.RougeScorer(ROUGE_TYPES, use_stemmer=True)
     times: dict[str, list[tuple[float, float]]] = {label: [] for label in LABELS}
     worst = 0.0
+    edges = [len(items) * i // slices for i in range(slices + 1)]
     for _ in range(repeats):
-        wall, cpu, expected = timed(lambda: [reference.score_multi(t, p) for t, p in items])
-        times["rouge-score"].append((wall, cpu))
-        runs = {
-            "fast cold": lambda: FastRougeScorer(ROUGE_TYPES, use_stemmer=True).score_batch(items),
-            "fast warm": lambda: warm.score_batch(items),
-            "fast 2 proc": lambda: FastRougeScorer(ROUGE_TYPES, use_stemmer=True).score_batch(items, workers=2),
-        }
-        for label, run in runs.items():
-            warm = warm_scorer(items) if label == "fast warm" else None  # built outside the timing
-            wall, cpu, got = timed(run)
+        scorers = {"fast cold": FastRougeScorer(ROUGE_TYPES, use_stemmer=True), "fast warm": warm_scorer(items)}
+        totals = {label: [0.0, 0.0] for label in ("rouge-score", *scorers)}
+        expected_all: list = []
+        for lo, hi in zip(edges, edges[1:]):
+            part = items[lo:hi]
+            wall, cpu, expected = timed(lambda: [reference.score_multi(t, p) for t, p in part])
+            totals["rouge-score"][0] += wall
+            totals["rouge-score"][1] += cpu
+            expected_all.extend(expected)
+            for label, scorer in scorers.items():
+                wall, cpu, got = timed(lambda: scorer.score_batch(part))
+                totals[label][0] += wall
+                totals[label][1] += cpu
+                worst = max(worst, max_abs_difference(expected, got))
+        for label, (wall, cpu) in totals.items():
             times[label].append((wall, cpu))
-            worst = max(worst, max_abs_difference(expected, got))
+        wall, cpu, got = timed(lambda: FastRougeScorer(ROUGE_TYPES, use_stemmer=True).score_batch(items, workers=2))
+        times["fast 2 proc"].append((wall, cpu))
+        worst = max(worst, max_abs_difference(expected_all, got))
     return times, worst
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA, help="summeval.jsonl")
-    parser.add_argument("--docs", type=int, default=100, help="first N documents (of 100), all 16 systems each")
+    parser.add_argument("--docs", type=int, help=f"first N documents (of 100) for every setting; default {DEFAULT_DOCS}")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--slices", type=int, default=10, help="alternate the implementations every 1/N of the pairs")
     args = parser.parse_args()
     settings = load_settings(args.data, args.docs)
-    print(f"{args.docs} docs, {args.repeats} repetitions, rouge types {ROUGE_TYPES}, use_stemmer=True")
+    print(f"SummEval, 16 systems per document, {args.repeats} repetitions, rouge types {ROUGE_TYPES}, use_stemmer=True")
     print("ratio = rouge-score time / this time; CPU = this process's CPU time (robust to other load")
     print("on the machine; not meaningful for 2 processes), wall = elapsed time; medians of the repetitions")
     print(f"{'setting':<14} {'pairs':>5} {'implementation':<12} {'pairs/s CPU':>11} {'ratio CPU':>9} {'pairs/s wall':>12} {'ratio wall':>10}")
     for name, items in settings.items():
-        times, worst = bench_setting(items, args.repeats)
+        times, worst = bench_setting(items, args.repeats, args.slices)
         wall0 = statistics.median(w for w, _ in times["rouge-score"])
         cpu0 = statistics.median(c for _, c in times["rouge-score"])
         for label in LABELS:

@@ -146,13 +146,13 @@ class StackedTargets:
         distinct target rows)."""
         union = self.union_lcs(candidate_sentences)
         hits = [(union & r).bit_count() for r in self.rev_target_rows]
-        for token, count in candidate_counts.items():
-            m = self.rev_masks.get(token)
-            if m:
-                used = union & m
-                if used.bit_count() > count:  # rare: then some target may exceed the cap
-                    for k, r in enumerate(self.rev_target_rows):
-                        excess = (used & r).bit_count() - count
-                        if excess > 0:
-                            hits[k] -= excess
+        rev_masks = self.rev_masks
+        for token in candidate_counts.keys() & rev_masks.keys():
+            count = candidate_counts[token]
+            used = union & rev_masks[token]
+            if used.bit_count() > count:  # rare: then some target may exceed the cap
+                for k, r in enumerate(self.rev_target_rows):
+                    excess = (used & r).bit_count() - count
+                    if excess > 0:
+                        hits[k] -= excess
         return hits
