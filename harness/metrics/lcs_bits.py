@@ -90,55 +90,58 @@ class StackedTargets:
     def union_lcs(self, candidate_sentences: Sequence[Sequence[Token]]) -> int:
         """Reversed-layout bits of every row in rouge-score's union LCS: for each segment, the
         union over candidate sentences of `lcs_ind(segment, candidate_sentence)`."""
-        union = 0
-        for sentence in candidate_sentences:
-            union |= self._lcs_rows(sentence)
-        return union
-
-    def _lcs_rows(self, candidate: Sequence[Token]) -> int:
         masks_get, rev_masks = self.masks.get, self.rev_masks
         rows, rows_and_guards, nbytes = self.rows, self.rows_and_guards, self.nbytes
-        v = rows
-        # The columns the read-out needs, left to right: each column's D (rows where t grew, plus
-        # the guard bits) as little-endian bytes, and its token's reversed match mask. A column
-        # whose token is not in the target repeats the previous column, and the read-out steps
-        # through a run of such columns exactly as through one, so one per run is kept (none
-        # before the first match: no match can happen there).
+        # Forward pass, one candidate sentence after the other. Kept are the columns the read-out
+        # needs, left to right: each column's D (rows where t grew, plus the guard bits) as
+        # little-endian bytes, and its token's reversed match mask. A column whose token is not
+        # in the target repeats the previous column, and the read-out steps through a run of such
+        # columns exactly as through one, so one per run is kept (none before the sentence's
+        # first match: no match can happen there).
         columns: list[bytes] = []
         column_masks: list[int] = []
-        in_run = False
-        for token in candidate:
-            m = masks_get(token)
-            if m:
-                u = v & m
-                v = ((v + u) | (v - u)) & rows
-                columns.append((v ^ rows_and_guards).to_bytes(nbytes, "little"))
-                column_masks.append(rev_masks[token])
-                in_run = False
-            elif columns and not in_run:
-                columns.append(columns[-1])
-                column_masks.append(0)
-                in_run = True
-        if not columns:
+        spans: list[tuple[int, int]] = []  # per candidate sentence, its kept columns
+        for sentence in candidate_sentences:
+            start = len(columns)
+            v = rows
+            in_run = True  # nothing kept yet in this sentence
+            for token in sentence:
+                m = masks_get(token)
+                if m:
+                    u = v & m
+                    v = ((v + u) | (v - u)) & rows
+                    columns.append((v ^ rows_and_guards).to_bytes(nbytes, "little"))
+                    column_masks.append(rev_masks[token])
+                    in_run = False
+                elif not in_run:
+                    columns.append(columns[-1])
+                    column_masks.append(0)
+                    in_run = True
+            if len(columns) > start:
+                spans.append((start, len(columns)))
+        if not spans:
             return 0
         # One translate reverses every column's bits; column j is then bytes [j*nbytes, (j+1)*nbytes).
         packed = b"".join(columns).translate(_REVERSED_BYTE)
         from_bytes = int.from_bytes
         reversed_columns = [from_bytes(packed[i : i + nbytes], "big") for i in range(0, len(packed), nbytes)]
         guards, guards_above, lows = self.rev_guards, self.rev_guards << 1, self.rev_lows
-        # Per segment: the rows the walk may still visit, plus the segment's guard (always set).
-        allowed = self.rev_rows | guards
-        found = 0
-        for d, m in zip(reversed(reversed_columns), reversed(column_masks)):
-            x = (d | m) & allowed
-            lowest = x & ~(x - lows)  # per segment; the guard itself if nothing is left
-            matched = lowest & m
-            found |= matched
-            # Rows at or above `lowest` (and the guard) stay allowed; a matched row is used up.
-            allowed = (guards_above - lowest) ^ matched
-            if allowed == guards:
-                break
-        return found
+        everything = self.rev_rows | guards
+        union = 0
+        for start, end in spans:
+            # Per segment: the rows the walk may still visit, plus the segment's guard (always set).
+            allowed = everything
+            for j in range(end - 1, start - 1, -1):
+                m = column_masks[j]
+                x = (reversed_columns[j] | m) & allowed
+                lowest = x & ~(x - lows)  # per segment; the guard itself if nothing is left
+                matched = lowest & m
+                union |= matched
+                # Rows at or above `lowest` (and the guard) stay allowed; a matched row is used up.
+                allowed = (guards_above - lowest) ^ matched
+                if allowed == guards:
+                    break
+        return union
 
     def summary_hits(self, candidate_sentences: Sequence[Sequence[Token]], candidate_counts: Counter) -> list[int]:
         """Per target, rouge-score's Lsum hit count: its union-LCS tokens, each token capped by
