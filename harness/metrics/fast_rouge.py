@@ -78,7 +78,7 @@ class _Text:
     def __init__(self, text: str, tokenizer: _Tokenizer):
         self._text = text
         self._tokenizer = tokenizer
-        self._ngrams: dict[int, tuple[set, int]] = {}
+        self._ngrams: dict[int, _NGrams] = {}
 
     @cached_property
     def tokens(self) -> list[str]:
@@ -104,20 +104,45 @@ class _Text:
             counts.update(sentence)
         return counts
 
-    def ngrams(self, n: int) -> tuple[set, int]:
-        """(n-gram multiset, number of n-grams). An n-gram is a token (n = 1) or a tuple of tokens;
-        its k-th repeat is also stored as (n-gram, k), so that the size of the intersection of two
-        such sets is rouge-score's overlap count."""
+    def ngrams(self, n: int) -> "_NGrams":
         if n not in self._ngrams:
             tokens = self.tokens
-            grams = tokens if n == 1 else list(zip(*(tokens[k:] for k in range(n))))
-            keys = set(grams)
-            if len(keys) < len(grams):
-                for gram, count in (self.token_counts if n == 1 else Counter(grams)).items():
-                    if count > 1:
-                        keys.update([(gram, k) for k in range(2, count + 1)])
-            self._ngrams[n] = (keys, len(grams))
+            if n == 1:
+                self._ngrams[n] = _NGrams(tokens, self.token_counts)
+            else:
+                self._ngrams[n] = _NGrams(list(zip(*(tokens[k:] for k in range(n)))))
         return self._ngrams[n]
+
+
+class _NGrams:
+    """A text's n-grams (tokens for n = 1, tuples of tokens otherwise) as a multiset: the distinct
+    ones, how many there are in all and, counted only when needed, the repeated ones."""
+
+    __slots__ = ("grams", "distinct", "total", "has_repeats", "_counts", "_repeated")
+
+    def __init__(self, grams: list, counts: Counter | None = None):
+        self.grams = grams
+        self.distinct = set(grams)
+        self.total = len(grams)
+        self.has_repeats = len(self.distinct) < self.total
+        self._counts = counts
+        self._repeated: dict | None = None
+
+    def repeated(self) -> dict:
+        if self._repeated is None:
+            counts = self._counts if self._counts is not None else Counter(self.grams)
+            self._repeated = {gram: c for gram, c in counts.items() if c > 1}
+        return self._repeated
+
+    def overlap(self, other: "_NGrams") -> int:
+        """rouge-score's overlap count, the sum over n-grams of the smaller count."""
+        shared = len(self.distinct & other.distinct)
+        # Counted once above; only n-grams repeated on both sides have more to add.
+        if self.has_repeats and other.has_repeats:
+            mine, theirs = self.repeated(), other.repeated()
+            for gram in mine.keys() & theirs.keys():
+                shared += min(mine[gram], theirs[gram]) - 1
+        return shared
 
 
 class _Targets:
@@ -142,11 +167,11 @@ def _score(hits: int, prediction_total: int, target_total: int) -> Score:
 
 
 def _ngram_scores(targets: _Targets, prediction: _Text, n: int) -> list[Score]:
-    predicted, prediction_total = prediction.ngrams(n)
+    predicted = prediction.ngrams(n)
     scores = []
     for target in targets.texts:
-        grams, target_total = target.ngrams(n)
-        scores.append(_score(len(grams & predicted), max(prediction_total, 1), max(target_total, 1)))
+        grams = target.ngrams(n)
+        scores.append(_score(grams.overlap(predicted), max(predicted.total, 1), max(grams.total, 1)))
     return scores
 
 
