@@ -100,4 +100,7 @@ def global_level(
         values[name] = function(grid.metric.ravel(), grid.human.ravel())
         replicates[name] = np.array([function(grid.metric[i].ravel(), grid.human[i].ravel()) for i in doc_draws])
     present = int(np.sum(~np.isnan(grid.metric)))
+    reason = undefined_reason(grid.metric.ravel(), grid.human.ravel())
+    if reason is not None:
+        return LevelResult(values, replicates, 0, {reason: present})
     return LevelResult(values, replicates, present, {})

@@ -81,44 +81,71 @@ def _cell(stat: dict[str, Any], bold: bool) -> str:
     return f"**{text}**" if bold and stat["value"] is not None else text
 
 
+def _fmt_p(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1g}" if p > 0 else "0"
+
+
 def _pvalues(level: dict[str, Any], field: str, best: dict[str, str]) -> str:
     p = level["p_vs_best"]
-    return " / ".join(_fmt(p[s]) if s in p else "best" if best.get(s) == field else "–" for s in STATISTICS)
+    return " / ".join(_fmt_p(p[s]) if s in p else "best" if best.get(s) == field else "–" for s in STATISTICS)
 
 
-def to_markdown(payload: dict[str, Any]) -> str:
-    protocol = payload["protocol"]
-    lines = ["# Meta-evaluation", ""]
-    lines += [f"- data: `{protocol['data']['file']}` (sha256 {protocol['data']['sha256'][:12]}…): "
-              f"{protocol['data']['documents']} documents × {protocol['data']['systems']} systems, {protocol['data']['records']} summaries; metrics against: {protocol['against']}"
-              + (f" (several references: {protocol['multi_reference']})" if protocol.get("multi_reference") else "")]
-    lines += [f"- {name}: {text}" for name, text in protocol["levels"].items()]
-    boot = protocol["bootstrap"]
+def _header(protocol: dict[str, Any]) -> list[str]:
+    data, boot = protocol["data"], protocol["bootstrap"]
+    against = protocol["against"]
+    if against == "references":
+        against += f" (combined: {protocol['multi_reference']})"
+    lines = ["# Meta-evaluation", "",
+             f"- data: `{data['file']}` (sha256 {data['sha256'][:12]}…): {data['documents']} documents × "
+             f"{data['systems']} systems, {data['records']} summaries; metrics against: {against}"]
+    lines += [f"- {name} level: {text}" for name, text in protocol["levels"].items()]
     lines += [f"- statistics: {protocol['statistics']}",
               f"- bootstrap: {boot['samples']} resamples, seed {boot['seed']}, {boot['ci']} CI; resampled {boot['resampled']}",
               f"- p vs best: {protocol['comparison']}", ""]
-    lines += [f"- metric `{name}`: `{sig}`" for name, sig in protocol["metric_signatures"].items()]
+    return lines + [f"- metric `{name}`: `{sig}`" for name, sig in protocol["metric_signatures"].items()]
+
+
+def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
     fields = list(payload["results"])
-    humans = list(payload["results"][fields[0]]) if fields else []
-    for human in humans:
+    rows = {f: payload["results"][f][human][level] for f in fields}
+    title = ["", f"## {human} — {level} level", ""]
+    if all(r[s]["value"] is None for r in rows.values() for s in STATISTICS):
+        reasons = {k: v for r in rows.values() for k, v in r["dropped_by_reason"].items()}
+        return title + [f"Undefined for every metric field ({UNITS[level]} dropped: {reasons})."]
+    best = payload["best"].get(human, {}).get(level, {})
+    extra = ["roc_auc"] if "roc_auc" in rows[fields[0]] else []
+    header = ["metric", *(f"{SYMBOLS[s]} [95% CI]" for s in (*STATISTICS, *extra)),
+              f"n {UNITS[level]}", "dropped", "p vs best (r / ρ / τ)"]
+    lines = title + ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for field, row in rows.items():
+        cells = [_cell(row[s], best.get(s) == field) for s in (*STATISTICS, *extra)]
+        lines.append("| " + " | ".join([f"`{field}`", *cells, str(row["n"]), str(row["dropped"]), _pvalues(row, field, best)]) + " |")
+    return lines
+
+
+def _pair_table(pair: dict[str, Any]) -> list[str]:
+    lines = ["", f"## {pair['a']} vs {pair['b']} (H1: {pair['a']} correlates better; one-sided p)", "",
+             "| human | level | statistic | a | b | p (paired bootstrap) | p (Williams) |", "|---|---|---|---|---|---|---|"]
+    for human, by_level in pair["tests"].items():
+        for level, by_stat in by_level.items():
+            for s, t in by_stat.items():
+                if t["a"] is None and t["b"] is None:
+                    continue
+                lines.append(f"| {human} | {level} | {SYMBOLS[s]} | {_fmt(t['a'])} | {_fmt(t['b'])} | "
+                             f"{_fmt_p(t['p_bootstrap'])} | {_fmt_p(t['p_williams'])} |")
+    return lines
+
+
+def to_markdown(payload: dict[str, Any]) -> str:
+    lines = _header(payload["protocol"])
+    fields = list(payload["results"])
+    for human in (list(payload["results"][fields[0]]) if fields else []):
         for level in LEVELS:
-            best = payload["best"].get(human, {}).get(level, {})
-            sample = payload["results"][fields[0]][human][level]
-            extra = ["roc_auc"] if "roc_auc" in sample else []
-            header = ["metric", *(f"{SYMBOLS[s]} [95% CI]" for s in (*STATISTICS, *extra)),
-                      f"n {UNITS[level]}", "dropped", "p vs best (r / ρ / τ)"]
-            lines += ["", f"## {human} — {level} level", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-            for field in fields:
-                level_json = payload["results"][field][human][level]
-                cells = [_cell(level_json[s], best.get(s) == field) for s in (*STATISTICS, *extra)]
-                lines.append("| " + " | ".join([f"`{field}`", *cells, str(level_json["n"]), str(level_json["dropped"]), _pvalues(level_json, field, best)]) + " |")
+            lines += _level_table(payload, human, level)
     for pair in payload["comparisons"]:
-        lines += ["", f"## {pair['a']} vs {pair['b']} (H1: {pair['a']} correlates better; one-sided p)", "",
-                  "| human | level | statistic | a | b | p (paired bootstrap) | p (Williams) |", "|---|---|---|---|---|---|---|"]
-        for human, by_level in pair["tests"].items():
-            for level, by_stat in by_level.items():
-                for s, t in by_stat.items():
-                    lines.append(f"| {human} | {level} | {SYMBOLS[s]} | {_fmt(t['a'])} | {_fmt(t['b'])} | {_fmt(t['p_bootstrap'])} | {_fmt(t['p_williams'])} |")
+        lines += _pair_table(pair)
     return "\n".join(lines) + "\n"
 
 
