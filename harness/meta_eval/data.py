@@ -18,8 +18,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness.errors import InputError
 from harness.bullets import parse_bullets
+from harness.errors import InputError
 from harness.records import Example, Summary
 from harness.text import split_sentences
 
