@@ -3,6 +3,7 @@ metric specs, and end-to-end runs of `harness meta-eval` on a small file."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 
@@ -125,6 +126,8 @@ def test_end_to_end_main(tmp_path, capsys):
     assert "roc_auc" in payload["results"]["rouge/rouge1"]["scores.ok"]["global"]
     assert payload["protocol"]["bootstrap"]["samples"] == 50
     assert payload["protocol"]["data"]["documents"] == 4
+    assert payload["protocol"]["data"]["sha256"] == hashlib.sha256((tmp_path / "m.jsonl").read_bytes()).hexdigest()
+    assert {"levels", "statistics", "tie_handling", "bootstrap", "metric_signatures"} <= set(payload["protocol"])
     assert payload["protocol"]["metric_signatures"]["rouge"].startswith("rouge|")
     assert payload["comparisons"][0]["a"] == "rouge/rouge1"
     assert (out / "meta_eval.md").read_text().startswith("# Meta-evaluation")

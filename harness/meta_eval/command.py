@@ -74,6 +74,8 @@ def _protocol(args: argparse.Namespace, data, scores, humans, binary: list[str])
         },
         "statistics": "scipy.stats pearsonr, spearmanr (average ranks for ties), kendalltau variant "
         "tau-b (tie-adjusted; scipy's default, as in G-Eval, UniEval and BARTScore's scripts)",
+        "tie_handling": "Spearman: tied values get their average rank; Kendall: tau-b, "
+        "(concordant - discordant) / sqrt((n0 - ties_metric) * (n0 - ties_human)); ROC-AUC: a tie counts 1/2",
         "roc_auc": "global level, only for human fields whose values are all 0/1: "
         "Mann-Whitney U / (n_pos * n_neg), ties count 1/2",
         "bootstrap": {"samples": args.bootstrap, "seed": args.seed, "ci": "95% percentile",
