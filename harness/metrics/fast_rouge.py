@@ -68,8 +68,11 @@ class _Tokenizer:
 
     def sentences(self, text: str) -> list[list[str]]:
         """rougeLsum's sentences: lines (or NLTK sentences), empty ones dropped before tokenizing."""
-        parts = nltk.sent_tokenize(text) if self._split_summaries else text.split("\n")
-        return [self.tokens(s) for s in parts if s]
+        if self._split_summaries:
+            return [self.tokens(s) for s in nltk.sent_tokenize(text) if s]
+        # Lower-casing before splitting into lines is the same: it never adds or removes a newline.
+        word_token, find_words = self._words.__getitem__, _WORD_RE.findall
+        return [[t for t in map(word_token, find_words(line)) if t] for line in text.lower().split("\n") if line]
 
 
 class _Text:
