@@ -6,7 +6,7 @@ import openai_server
 import pytest
 from openai_server import FakeOpenAI
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, MetricUnavailable
 from harness.metrics.loading import build_metrics, metric_spec
 from harness.metrics.support_judge import SupportJudge, SupportJudgeOptions, parse_evidence, parse_verdict
 from harness.records import Example, Summary
@@ -109,7 +109,14 @@ def test_judge_model_needs_a_backend_and_template_placeholders(tmp_path):
         SupportJudge(SupportJudgeOptions(template="{source}", cache_dir=str(tmp_path)))
 
 
-def test_shipped_config_builds(tmp_path):
+def test_shipped_config_builds(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     [metric] = build_metrics(metric_spec(["support_judge"], {"support_judge": {"cache_dir": str(tmp_path)}}))
     assert metric.keys() == ["support_judge/score", "support_judge/unsupported", "support_judge/unreadable"]
     assert metric.backend.options.api_key_env == "OPENAI_API_KEY"
+
+
+def test_missing_api_key_fails_at_startup(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(MetricUnavailable, match="OPENAI_API_KEY is not set"):
+        build_metrics(metric_spec(["support_judge"], {"support_judge": {"cache_dir": str(tmp_path)}}))

@@ -9,6 +9,7 @@ second run over the same bullets sends no request; failed requests are not cache
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Literal, Sequence
 
 from harness.cache import GenerationCache, stable_hash
 from harness.config import parse
-from harness.errors import ConfigError
+from harness.errors import ConfigError, MetricUnavailable
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.models.base import Generation, Request
 from harness.records import Example, Summary
@@ -91,6 +92,9 @@ class SupportJudge(BulletSupportMetric):
 
     def __init__(self, options: SupportJudgeOptions | None = None):
         super().__init__(options)
+        for name in ("{source}", "{bullet}"):
+            if name not in self.options.template:
+                raise ConfigError(f"metrics.{self.name}.template: must contain {name}")
         where = f"metrics.{self.name}.judge_model"
         config = dict(self.options.judge_model)
         key = config.pop("backend", None)
@@ -100,10 +104,10 @@ class SupportJudge(BulletSupportMetric):
         from harness.registry import BACKENDS
 
         backend_cls = BACKENDS.get(key)
+        key_env = config.get("api_key_env")
+        if key_env and not os.environ.get(key_env):  # fail at start-up, not after generating
+            raise MetricUnavailable(f"{where}.api_key_env: the environment variable {key_env} is not set (it should hold the judge's API key)")
         self.backend = backend_cls(parse(backend_cls.Options, config, where))
-        for name in ("{source}", "{bullet}"):
-            if name not in self.options.template:
-                raise ConfigError(f"metrics.{self.name}.template: must contain {name}")
         self.identity = {"backend": key, "options": self.backend.identity()}
         folder = Path(self.options.cache_dir or "results/.cache") / "judge"
         self.cache = GenerationCache(folder / f"{key}-{stable_hash(self.identity)}.jsonl")
