@@ -121,3 +121,13 @@ def test_shipped_config_builds_the_metric():
     assert isinstance(metric, Support)
     assert metric.keys() == ["support/score", "support/unsupported"]
     assert metric.higher_is_better("unsupported") is False
+
+
+def test_names_skip_sentence_openers_and_lowercased_text():
+    from harness.metrics.lexical import names
+
+    assert names('The Spain forward met NASA staff in Paris\'s centre. It was "Great" for McCoy.') == [
+        "Spain", "NASA", "Paris", "Great", "McCoy"
+    ]
+    assert names("officials in Paris confirmed it") == ["Paris"]
+    assert names("the spain forward met real madrid") == []

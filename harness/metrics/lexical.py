@@ -2,7 +2,8 @@
 states, and which of its sentences say it.
 
 One piece of code serves two metrics: `support` aligns each bullet (claim) to the source
-sentences (passage); `facts` aligns each source fact (claim) to the summary (passage).
+sentences (passage, `align`); `facts` matches each source fact (claim) to the summary (passage,
+`content_coverage`), with the same tokens and passages.
 
 Tokens are lowercased Porter stems; numbers keep their digits ("1,056" and "1, 056" are both
 "1056"), so a changed number never matches. Words from a short function-word list count as
@@ -37,8 +38,9 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 # Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
 _THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
 _DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
-# A capitalised word after the first one: a likely name, checked against the passage.
-_CAPITALISED = re.compile(r"(?<=\s)(?:[A-Z][a-z]*[A-Z0-9][\w]*|[A-Z][a-z]+|[A-Z]{2,})\b")
+# A capitalised word not opening a sentence: a likely name ("Paris", "McCoy", "NASA").
+_NAME = re.compile(r"[A-Z][a-z]*[A-Z0-9]\w*|[A-Z][a-z]+|[A-Z]{2,}")
+_QUOTES = "\"'“”‘’()[]{},;"
 
 
 def join_numbers(text: str) -> str:
@@ -78,8 +80,17 @@ def content(toks: Sequence[str]) -> list[str]:
 
 
 def names(text: str) -> list[str]:
-    """Capitalised words after the first word (likely names); empty for lowercased text."""
-    return _CAPITALISED.findall(" " + text.strip())[1:] if text.strip() else []
+    """Capitalised words that do not open a sentence (likely names); none in lowercased text."""
+    out = []
+    opens_sentence = True
+    for raw in text.split():
+        word = raw.strip(_QUOTES + ".!?:")
+        for suffix in ("'s", "’s"):
+            word = word.removesuffix(suffix)
+        if not opens_sentence and _NAME.fullmatch(word):
+            out.append(word)
+        opens_sentence = raw.rstrip(_QUOTES).endswith((".", "!", "?", ":"))
+    return out
 
 
 @dataclass
