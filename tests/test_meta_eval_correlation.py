@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from harness.meta_eval.compare import paired_bootstrap_pvalue, williams_pvalue
@@ -88,3 +90,16 @@ def test_williams_hand_computed():
     assert williams_pvalue(0.4, 0.4, 0.3, 30) == pytest.approx(0.5)
     assert williams_pvalue(0.3, 0.5, 0.4, 50) == pytest.approx(1 - stats.t.sf(1.43781, 47), abs=1e-5)
     assert math.isnan(williams_pvalue(0.5, 0.3, 0.4, 3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-50, 50), st.integers(-5, 5)), min_size=2, max_size=25))
+def test_rank_statistics_ignore_monotone_transforms(pairs):
+    x, y = (np.array(v, dtype=float) for v in zip(*pairs))
+    for statistic in ("spearman", "kendall"):
+        plain, cubed = correlation(x, y, statistic), correlation(x**3, y, statistic)
+        assert (math.isnan(plain) and math.isnan(cubed)) or plain == pytest.approx(cubed)
+        # symmetric in its arguments, and within [-1, 1]
+        swapped = correlation(y, x, statistic)
+        assert (math.isnan(plain) and math.isnan(swapped)) or plain == pytest.approx(swapped)
+        assert math.isnan(plain) or -1 - 1e-9 <= plain <= 1 + 1e-9
