@@ -117,11 +117,12 @@ class BERTScore(Metric):
         weights = torch.tensor([idf.get(int(t), idf[-1]) for t in ids] if idf else [1.0] * len(ids))
         return weights * (~special).float()
 
-    def _idf(self, references: Sequence[str], encoded) -> dict[int, float]:
+    def _idf(self, references: Sequence[str]) -> dict[int, float]:
         """log((M + 1) / (df + 1)) over the M reference texts; -1 holds the value for unseen tokens."""
         df: Counter[int] = Counter()
         for ref in references:
-            df.update(set(int(t) for t in encoded[ref][1]))
+            ids = self.tokenizer(ref.strip(), truncation=True, max_length=self.max_length)["input_ids"]
+            df.update(set(ids))
         m = len(references)
         idf = {t: math.log((m + 1) / (c + 1)) for t, c in df.items()}
         idf[-1] = math.log(m + 1)
@@ -129,24 +130,29 @@ class BERTScore(Metric):
 
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
         references = sorted({r for e in examples for r in e.references if r.strip()})
-        candidates = [s.text for s in summaries if s.text.strip()]
-        encoded = self._encode(references + candidates)
-        idf = self._idf(references, encoded) if self.options.idf else None
-        rows = []
-        for example, summary in zip(examples, summaries):
-            refs = [r for r in example.references if r.strip()]
-            if not refs or not summary.text.strip():
-                rows.append(Scored({k: None for k in FIELDS}))
-                continue
-            cand, cand_ids, cand_special = encoded[summary.text]
-            results = []
-            for ref in refs:
-                emb, ids, special = encoded[ref]
-                results.append(greedy_match(cand, emb, self._weights(cand_ids, cand_special, idf), self._weights(ids, special, idf)))
-            best = max(range(len(results)), key=lambda i: results[i][2])
-            values = {k: max(r[i] for r in results) for i, k in enumerate(FIELDS)}  # each field's max, as bert_score
-            if self.options.rescale_with_baseline:
-                base = self.options.baseline or {}
-                values = {k: (v - base[k]) / (1 - base[k]) for k, v in values.items()}
-            rows.append(Scored(values, {"best_reference": best}))
+        idf = self._idf(references) if self.options.idf else None
+        rows: list[Scored] = []
+        # Embeddings of a few hundred examples at a time: all of SummEval's would take gigabytes.
+        step = 256
+        for start in range(0, len(examples), step):
+            part = list(zip(examples[start : start + step], summaries[start : start + step]))
+            texts = [t for e, s in part for t in (s.text, *e.references) if t.strip()]
+            encoded = self._encode(texts)
+            rows.extend(self._score_one(e, s, encoded, idf) for e, s in part)
         return rows
+
+    def _score_one(self, example: Example, summary: Summary, encoded, idf) -> Scored:
+        refs = [r for r in example.references if r.strip()]
+        if not refs or not summary.text.strip():
+            return Scored({k: None for k in FIELDS})
+        cand, cand_ids, cand_special = encoded[summary.text]
+        results = []
+        for ref in refs:
+            emb, ids, special = encoded[ref]
+            results.append(greedy_match(cand, emb, self._weights(cand_ids, cand_special, idf), self._weights(ids, special, idf)))
+        best = max(range(len(results)), key=lambda i: results[i][2])
+        values = {k: max(r[i] for r in results) for i, k in enumerate(FIELDS)}  # each field's max, as bert_score
+        if self.options.rescale_with_baseline:
+            base = self.options.baseline or {}
+            values = {k: (v - base[k]) / (1 - base[k]) for k, v in values.items()}
+        return Scored(values, {"best_reference": best})
