@@ -62,17 +62,19 @@ class _Tokenizer:
         self.splits_on_newlines = not split_summaries
 
     def tokens(self, text: str) -> list[str]:
-        # rouge-score replaces runs of NON_ALPHANUM_RE by a space and splits on spaces: the words
-        # are exactly the runs of its complement, found here in one pass.
-        return [t for t in map(self._words.__getitem__, _WORD_RE.findall(text.lower())) if t]
+        return self._tokens_of_lowercased(text.lower())
 
     def sentences(self, text: str) -> list[list[str]]:
         """rougeLsum's sentences: lines (or NLTK sentences), empty ones dropped before tokenizing."""
         if self._split_summaries:
             return [self.tokens(s) for s in nltk.sent_tokenize(text) if s]
         # Lower-casing before splitting into lines is the same: it never adds or removes a newline.
-        word_token, find_words = self._words.__getitem__, _WORD_RE.findall
-        return [[t for t in map(word_token, find_words(line)) if t] for line in text.lower().split("\n") if line]
+        return [self._tokens_of_lowercased(line) for line in text.lower().split("\n") if line]
+
+    def _tokens_of_lowercased(self, text: str) -> list[str]:
+        # rouge-score replaces runs of NON_ALPHANUM_RE by a space and splits on spaces: the words
+        # are exactly the runs of its complement, found here in one pass.
+        return [t for t in map(self._words.__getitem__, _WORD_RE.findall(text)) if t]
 
 
 class _Text:
@@ -180,11 +182,10 @@ def _ngram_scores(targets: _Targets, prediction: _Text, n: int) -> list[Score]:
 
 def _lcs_scores(targets: _Targets, prediction: _Text) -> list[Score]:
     n = len(prediction.tokens)
-    lengths = targets.whole.lcs_lengths(prediction.tokens) if n else None
-    return [
-        _score(lcs, n, len(target.tokens)) if n and target.tokens else _EMPTY
-        for target, lcs in zip(targets.texts, lengths or [0] * len(targets.texts))
-    ]
+    if not n:
+        return [_EMPTY] * len(targets.texts)
+    lengths = targets.whole.lcs_lengths(prediction.tokens)
+    return [_score(lcs, n, len(t.tokens)) if t.tokens else _EMPTY for t, lcs in zip(targets.texts, lengths)]
 
 
 def _summary_lcs_scores(targets: _Targets, prediction: _Text) -> list[Score]:
