@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from harness.config import DatasetConfig
 from harness.errors import ConfigError, InputError
@@ -93,28 +93,45 @@ def load_local(cfg: DatasetConfig, problems: Problems):
     return ds, str(path), (lambda i: i + header) if fmt == "csv" else (lambda i: None)
 
 
-def read_jsonl(path: Path, problems: Problems) -> tuple[list[dict[str, Any]], list[int]]:
-    records, lines = [], []
-    with open(path, "rb") as f:
-        for number, raw in enumerate(f, start=1):
+def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line number, record, None) for each JSON-object line, or (line number, None, problem).
+
+    One reader for every JSONL input (datasets, precomputed outputs, meta-evaluation data), so
+    a bad line is described the same way everywhere; callers decide whether it is fatal.
+    """
+    try:
+        handle = open(path, "rb")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                problems.skip(Skipped(str(path), number, None, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"))
+                yield number, None, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
                 continue
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as e:
-                problems.skip(Skipped(str(path), number, None, f"malformed JSON ({e.msg} at column {e.colno})"))
+                yield number, None, f"malformed JSON ({e.msg} at column {e.colno})"
                 continue
             if not isinstance(record, dict):
-                problems.skip(Skipped(str(path), number, None, "a line must be a JSON object"))
+                yield number, None, "a line must be a JSON object"
                 continue
-            records.append(record)
-            lines.append(number)
-    # datasets needs one schema: keep only keys present in every record as-is, others as JSON text
+            yield number, record, None
+
+
+def read_jsonl(path: Path, problems: Problems) -> tuple[list[dict[str, Any]], list[int]]:
+    records, lines = [], []
+    for number, record, problem in jsonl_records(path):
+        if record is None:
+            problems.skip(Skipped(str(path), number, None, problem or "unreadable"))
+            continue
+        records.append(record)
+        lines.append(number)
+    # datasets needs one schema: every record gets every key (missing ones as None)
     return _uniform(records), lines
 
 

@@ -102,7 +102,7 @@ def _job(cfg) -> None:
     (folder.file(CONFIG)).write_text(OmegaConf.to_yaml(OmegaConf.create(config)))
     try:
         spec = validate(config, model_name)
-        aggregates = execute(spec, folder, overrides=list(hydra_cfg.overrides.task))
+        execute(spec, folder, overrides=list(hydra_cfg.overrides.task))
     except HarnessError as e:
         log.error("%s", e)
         print(f"harness run: error: {e}", file=sys.stderr)

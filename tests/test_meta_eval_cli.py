@@ -96,7 +96,7 @@ def test_bad_records_name_file_line_and_field(tmp_path, edit, message):
 def test_invalid_json_names_the_line(tmp_path):
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps(_records(1)[0]) + "\n{not json\n")
-    with pytest.raises(InputError, match="m.jsonl:2: not valid JSON"):
+    with pytest.raises(InputError, match="m.jsonl:2: malformed JSON"):
         load(str(path), ["scores.quality"])
 
 

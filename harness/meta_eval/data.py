@@ -13,12 +13,13 @@ field: silently dropping summaries would bias the correlations.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from harness.bullets import parse_bullets
+from harness.data import jsonl_records
 from harness.errors import InputError
 from harness.records import Example, Summary
 from harness.text import split_sentences
@@ -126,25 +127,14 @@ class _Line:
 
 
 def _read_lines(path: str) -> tuple[bytes, list[_Line]]:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
     lines = []
-    for number, text in enumerate(raw.decode("utf-8").splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}:{number}: not valid JSON ({e.msg})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+    for number, record, problem in jsonl_records(Path(path)):
+        if record is None:
+            raise InputError(f"{path}:{number}: {problem}")
         lines.append(_Line(path, number, record))
     if not lines:
         raise InputError(f"{path}: no records")
-    return raw, lines
+    return Path(path).read_bytes(), lines
 
 
 def _example(line: _Line, doc_id: str, against: Against, names: FieldNames) -> Example:

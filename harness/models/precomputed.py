@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from harness.data import jsonl_records
 from harness.errors import ConfigError, InputError
 from harness.models.base import Backend, Generation, Request
 
@@ -38,28 +38,23 @@ class Precomputed(Backend):
         o = self.options
         out: dict[str, str] = {}
         systems: set[str] = set()
-        with open(path, encoding="utf-8", errors="strict") as f:
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InputError(f"{path}:{number}: malformed JSON ({e.msg})") from e
-                if o.system_field in record:
-                    systems.add(str(record[o.system_field]))
-                if o.system is not None and str(record.get(o.system_field)) != o.system:
-                    continue
-                if o.id_field not in record or o.summary_field not in record:
-                    missing = o.id_field if o.id_field not in record else o.summary_field
-                    raise InputError(f"{path}:{number}: field '{missing}' missing")
-                doc_id = str(record[o.id_field])
-                if doc_id in out:
-                    raise InputError(
-                        f"{path}:{number}: second summary for doc_id '{doc_id}'"
-                        + ("" if o.system else "; set model.system to pick one system")
-                    )
-                out[doc_id] = str(record[o.summary_field])
+        for number, record, problem in jsonl_records(path):
+            if record is None:
+                raise InputError(f"{path}:{number}: {problem}")
+            if o.system_field in record:
+                systems.add(str(record[o.system_field]))
+            if o.system is not None and str(record.get(o.system_field)) != o.system:
+                continue
+            if o.id_field not in record or o.summary_field not in record:
+                missing = o.id_field if o.id_field not in record else o.summary_field
+                raise InputError(f"{path}:{number}: field '{missing}' missing")
+            doc_id = str(record[o.id_field])
+            if doc_id in out:
+                raise InputError(
+                    f"{path}:{number}: second summary for doc_id '{doc_id}'"
+                    + ("" if o.system else "; set model.system to pick one system")
+                )
+            out[doc_id] = str(record[o.summary_field])
         if not out:
             known = f" Systems in the file: {', '.join(sorted(systems))}." if systems else ""
             raise InputError(f"{path}: no summaries" + (f" for system '{o.system}'." if o.system else ".") + known)
