@@ -12,6 +12,7 @@ and LCS runs bit-parallel on Python ints instead of filling an m x n table.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import re
 from collections import Counter
@@ -293,18 +294,24 @@ def _score_in_processes(scorer: FastRougeScorer, items: list, workers: int) -> l
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     children = []
-    for part in parts[1:]:
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(sender, scorer, part), daemon=True)
-        process.start()
-        sender.close()
-        children.append((process, receiver))
-    rows = _score_rows(scorer, parts[0])
-    for process, receiver in children:
-        try:
-            rows.extend(receiver.recv())
-        except EOFError:
-            raise RuntimeError(f"a ROUGE worker process failed (exit code {process.exitcode})") from None
-        finally:
-            process.join()
+    # Objects that exist before the fork stay out of garbage collections until the children are
+    # done: a collection writes to every object it visits, copying the shared memory pages.
+    gc.freeze()
+    try:
+        for part in parts[1:]:
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(sender, scorer, part), daemon=True)
+            process.start()
+            sender.close()
+            children.append((process, receiver))
+        rows = _score_rows(scorer, parts[0])
+        for process, receiver in children:
+            try:
+                rows.extend(receiver.recv())
+            except EOFError:
+                raise RuntimeError(f"a ROUGE worker process failed (exit code {process.exitcode})") from None
+            finally:
+                process.join()
+    finally:
+        gc.unfreeze()
     return [{k: Score(*values) for k, values in zip(scorer.rouge_types, row)} for row in rows]
