@@ -135,7 +135,9 @@ def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example]) -> li
             if entry is not None:
                 results[i] = Generation(**entry["generation"])
                 from_cache.add(i)
-    pending = [i for i in range(len(requests)) if i not in results]
+    # Longest prompts first: each batch holds similar lengths (less padding), and a batch too
+    # large for the device fails at once rather than at the end. Outputs return in dataset order.
+    pending = sorted((i for i in range(len(requests)) if i not in results), key=lambda i: (-len(requests[i].prompt), i))
     if from_cache:
         log.info("resuming: %d of %d generations found in the cache", len(from_cache), len(requests))
     with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:

@@ -23,7 +23,6 @@ AUTO_BATCH_START = {"cuda": 32, "cpu": 8}
 # Used when the config sets no length limit at all (transformers' own default is 20 tokens).
 DEFAULT_MAX_NEW_TOKENS = 256
 _LENGTH_KEYS = ("max_new_tokens", "max_length")
-SORT_WINDOW_BATCHES = 4
 
 
 @dataclass
@@ -159,10 +158,9 @@ class HFBackend(Backend):
 
     @property
     def batch_size(self) -> int:
-        """How many requests the pipeline hands over per call: a few model batches, so that
-        length sorting has documents to choose from. Each call's outputs are saved before the
-        next call, so a killed run loses at most this many."""
-        return self._size * SORT_WINDOW_BATCHES
+        """One model batch per call (the pipeline hands requests over sorted by length); each
+        call's outputs are saved before the next, so a killed run loses at most one batch."""
+        return self._size
 
     # -- hooks for subclasses -------------------------------------------------------------
     def user_text(self, request: Request) -> str:
