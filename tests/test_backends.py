@@ -134,7 +134,7 @@ def test_sampling_is_seeded(tiny_t5_dir):
 def test_unreachable_hub_id_says_to_use_a_local_folder(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     backend = HFSeq2Seq.from_config({"pretrained": "no-such-org/no-such-model-xyz"})
-    with pytest.raises(ConfigError, match="set `pretrained` to a local folder"):
+    with pytest.raises(ConfigError, match="set model.pretrained to a local folder"):
         backend.generate(requests(1))
 
 

@@ -20,7 +20,7 @@ from typing import Sequence
 
 from harness.errors import ConfigError, MetricUnavailable
 from harness.metrics.base import Metric, Scored
-from harness.metrics.nli import pick_device
+from harness.hf import load_model, model_input_limit, resolve_device
 from harness.records import Example, Summary
 
 FIELDS = ("precision", "recall", "f1")
@@ -71,25 +71,16 @@ class BERTScore(Metric):
                 )
         try:
             import torch
-            from transformers import AutoModel, AutoTokenizer
+            from transformers import AutoModel
         except ImportError as e:
             raise MetricUnavailable(f"{where}: needs torch and transformers ({e})") from e
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(o.model)
-            self.model = AutoModel.from_pretrained(o.model)
-        except (OSError, ValueError) as e:
-            raise MetricUnavailable(
-                f"{where}: cannot load encoder '{o.model}' ({str(e).splitlines()[0]}). "
-                f"Download it first or point {where}.model at a local folder with its weights and tokenizer."
-            ) from e
+        self.torch = torch
+        self.device = resolve_device(o.device)
+        self.model, self.tokenizer = load_model(AutoModel, o.model, f"{where}.model", MetricUnavailable, self.device, what="encoder")
         n_layers = getattr(self.model.config, "num_hidden_layers", None)
         if o.layer is not None and n_layers is not None and not 0 <= o.layer <= n_layers:
             raise ConfigError(f"{where}.layer: {o.layer} is out of range for '{o.model}' (0..{n_layers})")
-        self.torch = torch
-        self.device = pick_device(o.device)
-        self.model.to(self.device).eval()
-        limits = [getattr(self.tokenizer, "model_max_length", None), getattr(self.model.config, "max_position_embeddings", None)]
-        self.max_length = o.max_length or min([x for x in limits if isinstance(x, int) and 0 < x < 100_000] + [512])
+        self.max_length = o.max_length or model_input_limit(self.model, self.tokenizer) or 512
 
     def _encode(self, texts: Sequence[str]) -> dict[str, tuple]:
         """text -> (normalised embeddings [n, d], token ids [n], special-token mask [n])."""

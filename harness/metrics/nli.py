@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from harness.errors import ConfigError, MetricUnavailable
+from harness.hf import load_model, model_input_limit, resolve_device
 from harness.text import split_sentences
 
 Granularity = Literal["sentence", "chunk"]
@@ -27,18 +28,6 @@ class NLISettings:
     max_length: int | None = None  # tokens per (premise, hypothesis) pair; None: the model's limit
     batch_size: int = 16
     device: str = "auto"  # auto: cuda, then mps, then cpu
-
-
-def pick_device(device: str) -> str:
-    if device != "auto":
-        return device
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 def entailment_index(id2label: dict[int, str], override: str | int | None, where: str) -> int:
@@ -69,30 +58,19 @@ class NLIScorer:
             raise ConfigError(f"{where}.model: name an NLI model (hub id or local folder), e.g. {where}.model=/path/to/model")
         try:
             import torch
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+            from transformers import AutoModelForSequenceClassification
         except ImportError as e:
             raise MetricUnavailable(f"{where}: needs torch and transformers ({e})") from e
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(settings.model)
-            self.model = AutoModelForSequenceClassification.from_pretrained(settings.model)
-        except (OSError, ValueError) as e:
-            raise MetricUnavailable(
-                f"{where}: cannot load NLI model '{settings.model}' ({str(e).splitlines()[0]}). "
-                f"Download it first or point {where}.model at a local folder with its weights and tokenizer."
-            ) from e
         self.torch = torch
-        self.device = pick_device(settings.device)
-        self.model.to(self.device).eval()
+        self.device = resolve_device(settings.device)
+        self.model, self.tokenizer = load_model(
+            AutoModelForSequenceClassification, settings.model, f"{where}.model", MetricUnavailable, self.device, what="NLI model"
+        )
         self.entail = entailment_index(self.model.config.id2label, settings.entailment_label, where)
         self.batch_size = settings.batch_size
         self.granularity = settings.granularity
-        self.max_length = settings.max_length or self._model_limit()
+        self.max_length = settings.max_length or model_input_limit(self.model, self.tokenizer) or 512
         self._memo: dict[tuple[str, str], float] = {}
-
-    def _model_limit(self) -> int:
-        limits = [getattr(self.tokenizer, "model_max_length", None), getattr(self.model.config, "max_position_embeddings", None)]
-        usable = [x for x in limits if isinstance(x, int) and 0 < x < 100_000]
-        return min(usable + [512])
 
     def n_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])

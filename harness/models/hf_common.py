@@ -8,12 +8,12 @@ new tokens start in `generate()`'s output; everything else lives here once.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Literal, Sequence
 
 from harness.errors import ConfigError
+from harness.hf import load_model, model_input_limit, resolve_device
 from harness.models.base import Backend, Generation, Request
 
 log = logging.getLogger(__name__)
@@ -44,14 +44,6 @@ class HFOptions:
             raise ConfigError(f"model.max_input_tokens: must be at least 1, got {self.max_input_tokens}.")
 
 
-def resolve_device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return name
-
-
 def resolve_dtype(name: str, device: str) -> Any:
     """'auto' keeps the checkpoint's dtype on a GPU; on CPU half precision is slow or unsupported."""
     import torch
@@ -61,29 +53,11 @@ def resolve_dtype(name: str, device: str) -> Any:
     return getattr(torch, name)
 
 
-def load_pretrained(auto_class: Any, options: HFOptions, device: str, what: str = "model") -> tuple[Any, Any]:
-    """Model and tokenizer from `options.pretrained`; a hub id that cannot be reached becomes an
-    actionable error instead of a long stack of network exceptions."""
-    from transformers import AutoTokenizer
-
-    source = options.pretrained
+def load_pretrained(auto_class: Any, options: HFOptions, device: str) -> tuple[Any, Any]:
     kwargs = {"revision": options.revision, "trust_remote_code": options.trust_remote_code}
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        model = auto_class.from_pretrained(source, dtype=resolve_dtype(options.dtype, device), **kwargs)
-    except (OSError, ValueError) as e:
-        if os.path.isdir(source):
-            raise ConfigError(f"{what}.pretrained: cannot load the model in folder '{source}': {e}") from e
-        offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
-        raise ConfigError(
-            f"{what}.pretrained: '{source}' is not a local folder and could not be loaded from the "
-            f"Hugging Face hub or its local cache{' (HF_HUB_OFFLINE is set)' if offline else ''}. "
-            f"Without network access, set `pretrained` to a local folder holding the model "
-            f"(the output of save_pretrained or a downloaded snapshot). Cause: {type(e).__name__}: {e}"
-        ) from e
-    model.to(device)
-    model.eval()
-    return model, tokenizer
+    return load_model(
+        auto_class, options.pretrained, "model.pretrained", ConfigError, device, dtype=resolve_dtype(options.dtype, device), **kwargs
+    )
 
 
 def fit_to_limit(
@@ -197,9 +171,7 @@ class HFBackend(Backend):
     def input_limit(self) -> int | None:
         if self.options.max_input_tokens is not None:
             return self.options.max_input_tokens
-        limits = [getattr(self.tokenizer, "model_max_length", None), getattr(self.model.config, "max_position_embeddings", None)]
-        limits = [x for x in limits if isinstance(x, int) and 0 < x < 1_000_000]  # tokenizers say 1e30 for "unknown"
-        return min(limits) if limits else None
+        return model_input_limit(self.model, self.tokenizer)
 
     def generation_kwargs(self) -> dict[str, Any]:
         kwargs = dict(self.options.generation)

@@ -1,0 +1,67 @@
+"""Loading Hugging Face models, shared by the generation backends and the model-based metrics:
+one device rule and one actionable error when weights cannot be found (this is often an
+offline machine, where a hub id cannot be fetched)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from harness.errors import HarnessError
+
+
+def resolve_device(name: str) -> str:
+    """"auto": CUDA when present, then Apple MPS, else CPU; any other name is used as given."""
+    if name != "auto":
+        return name
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def load_model(
+    auto_class: Any,
+    source: str,
+    where: str,
+    error: type[HarnessError],
+    device: str,
+    what: str = "model",
+    **kwargs: Any,
+) -> tuple[Any, Any]:
+    """(model, tokenizer) from a hub id or a local folder, on `device`, in eval mode.
+
+    `where` names the config key holding `source` (e.g. "model.pretrained"); failures raise
+    `error` (ConfigError for a backend, MetricUnavailable for a metric) saying what to set.
+    """
+    from transformers import AutoTokenizer
+
+    tokenizer_kwargs = {k: v for k, v in kwargs.items() if k in ("revision", "trust_remote_code")}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **tokenizer_kwargs)
+        model = auto_class.from_pretrained(source, **kwargs)
+    except (OSError, ValueError) as e:
+        if os.path.isdir(source):
+            raise error(f"{where}: cannot load the {what} in folder '{source}': {e}") from e
+        offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+        raise error(
+            f"{where}: cannot load {what} '{source}': it is not a local folder and could not be loaded from "
+            f"the Hugging Face hub or its local cache{' (HF_HUB_OFFLINE is set)' if offline else ''}. "
+            f"Without network access, set {where} to a local folder holding the {what} "
+            f"(the output of save_pretrained or a downloaded snapshot). Cause: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        ) from e
+    model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def model_input_limit(model: Any, tokenizer: Any) -> int | None:
+    """The longest input the model takes, from the tokenizer and the model config (tokenizers
+    report a huge number such as 1e30 when they do not know)."""
+    limits = [getattr(tokenizer, "model_max_length", None), getattr(model.config, "max_position_embeddings", None)]
+    usable = [x for x in limits if isinstance(x, int) and 0 < x < 1_000_000]
+    return min(usable) if usable else None
