@@ -145,6 +145,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--slices", type=int, default=10, help="alternate the implementations every 1/N of the pairs")
     args = parser.parse_args()
+    if not args.data.is_file():
+        parser.error(f"{args.data} not found: SummEval is expected in ../shared/data/summeval/ beside the repository")
     settings = load_settings(args.data, args.docs)
     print(f"SummEval, 16 systems per document, {args.repeats} repetitions, rouge types {ROUGE_TYPES}, use_stemmer=True")
     print("ratio = rouge-score time / this time; CPU = this process's CPU time (robust to other load")
