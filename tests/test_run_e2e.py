@@ -42,6 +42,22 @@ def test_default_experiment_compares_two_baselines_on_the_demo_set(tmp_path):
         assert [row["model"] for row in csv.DictReader(f)] == ["lead", "centrality"]
 
 
+def assert_rouge_equals_rouge_score(run: Path, references: dict[str, list[str]]) -> int:
+    """Every ROUGE number in the run equals rouge-score's on the same texts; returns rows checked."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"], use_stemmer=True)
+    generations = {g["doc_id"]: g for g in read_jsonl(run / "generations.jsonl")}
+    scores = read_jsonl(run / "scores.jsonl")
+    for row in scores:
+        expected = scorer.score_multi(references[row["doc_id"]], "\n".join(generations[row["doc_id"]]["bullets"]))
+        for t in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
+            assert row[f"rouge/{t}"] == expected[t].fmeasure
+            assert row[f"rouge/{t}_precision"] == expected[t].precision
+            assert row[f"rouge/{t}_recall"] == expected[t].recall
+    return len(scores)
+
+
 def test_precomputed_summeval_system_scores_equal_rouge_score(tmp_path):
     docs = shared_file("summeval/summeval_docs.jsonl")
     outputs = shared_file("summeval/summeval.jsonl")
@@ -49,28 +65,21 @@ def test_precomputed_summeval_system_scores_equal_rouge_score(tmp_path):
             "model=precomputed", f"model.path={outputs}", "model.system=M5", "metrics=[rouge]")
     (run,) = run_dirs(tmp_path)
     assert json.loads((run / "run.json").read_text())["label"] == "M5"
-    from rouge_score import rouge_scorer
-
-    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"], use_stemmer=True)
     references = {r["doc_id"]: r["references"] for r in read_jsonl(docs)}
-    generations = {g["doc_id"]: g for g in read_jsonl(run / "generations.jsonl")}
-    scores = read_jsonl(run / "scores.jsonl")
-    assert len(scores) == 100
-    for row in scores:
-        expected = scorer.score_multi(references[row["doc_id"]], "\n".join(generations[row["doc_id"]]["bullets"]))
-        for t in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
-            assert row[f"rouge/{t}"] == expected[t].fmeasure
-            assert row[f"rouge/{t}_recall"] == expected[t].recall
+    assert assert_rouge_equals_rouge_score(run, references) == 100
 
 
-def test_sweep_over_systems_gives_one_folder_and_row_each(tmp_path):
+def test_sweep_over_all_16_systems_gives_one_folder_and_row_each_with_exact_rouge(tmp_path):
     docs = shared_file("summeval/summeval_docs.jsonl")
     outputs = shared_file("summeval/summeval.jsonl")
     systems = sorted({r["system_id"] for r in read_jsonl(outputs)})
     run_cli("run", "-m", f"results_dir={tmp_path}", "dataset=local", f"dataset.path={docs}", "dataset.reference_field=references",
-            "dataset.limit=10", "model=precomputed", f"model.path={outputs}", f"model.system={','.join(systems)}", "metrics=[rouge]")
+            "dataset.limit=12", "model=precomputed", f"model.path={outputs}", f"model.system={','.join(systems)}", "metrics=[rouge]")
     runs = run_dirs(tmp_path)
     assert len(runs) == len(systems) == 16
+    assert sorted(json.loads((r / "run.json").read_text())["label"] for r in runs) == systems
+    references = {r["doc_id"]: r["references"] for r in read_jsonl(docs)}
+    assert all(assert_rouge_equals_rouge_score(run, references) == 12 for run in runs)
     (table,) = list(tmp_path.rglob("comparison.csv"))
     with open(table) as f:
         assert sorted(row["model"] for row in csv.DictReader(f)) == systems
