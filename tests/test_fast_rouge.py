@@ -139,6 +139,39 @@ def test_score_batch_is_the_same_for_any_number_of_workers():
             assert_identical(want, result)
 
 
+def test_score_batch_workers_are_kept_between_calls_and_give_equal_results(monkeypatch):
+    from harness.metrics import fast_rouge
+
+    monkeypatch.setattr(fast_rouge, "MIN_ITEMS_PER_WORKER", 1)  # small batches use the workers too
+    rows = summeval_rows(docs=3)
+    items = [([sentences_on_lines(t) for t in row["references"][:2]], sentences_on_lines(row["summary"])) for row in rows]
+    items += [(["x"], ""), ([""], "y z")]
+    oracle = rouge_scorer.RougeScorer(ROUGE_TYPES, use_stemmer=True)
+    expected = [oracle.score_multi(t, p) for t, p in items]
+    scorer = FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
+    try:
+        for workers in (2, 2, 3, 1, 3):
+            got = scorer.score_batch(items, workers=workers)
+            assert len(got) == len(expected)
+            for want, result in zip(expected, got):
+                assert_identical(want, result)
+            if workers > 1:
+                assert len(scorer._workers) == workers - 1
+        processes = list(scorer._workers._processes)
+        assert scorer.score_batch(items[:5], workers=3) == scorer.score_batch(items[:5])
+        assert scorer._workers._processes == processes  # the same processes, reused
+    finally:
+        scorer.close()
+    assert all(not process.is_alive() for process in processes)
+    assert scorer._workers is None
+
+
+def test_score_batch_stays_in_process_for_small_batches():
+    scorer = FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
+    scorer.score_batch([(["a b c"], "a b")] * 10, workers=2)
+    assert scorer._workers is None
+
+
 # rouge-score's own test file, shipped in its wheel, run with its RougeScorer swapped for ours.
 # Each call is also checked for exact equality with the real RougeScorer. Cases that read the
 # testdata files (not shipped) or need NLTK's punkt data (not installed) are skipped.

@@ -16,7 +16,7 @@ import gc
 import multiprocessing
 import re
 from collections import Counter
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Sequence
 
 import nltk
@@ -35,6 +35,20 @@ TEXT_CACHE_SIZE = 1024
 _EMPTY = Score(precision=0, recall=0, fmeasure=0)
 
 RougeResult = dict[str, Score]
+
+
+class cached_property:  # noqa: N801 - functools.cached_property without its per-instance lock (Python < 3.12)
+    """Computed on first access, then stored in the instance's __dict__ (which shadows this)."""
+
+    def __init__(self, function):
+        self._function = function
+        self._name = function.__name__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self._name] = self._function(instance)
+        return value
 
 
 class _WordTokens(dict):
@@ -222,6 +236,7 @@ class FastRougeScorer:
         tokenizer = _Tokenizer(use_stemmer, split_summaries)
         self._text = lru_cache(maxsize=TEXT_CACHE_SIZE)(lambda text: _Text(text, tokenizer))
         self._targets = lru_cache(maxsize=TEXT_CACHE_SIZE)(lambda texts: _Targets(list(map(self._text, texts))))
+        self._workers: _Workers | None = None
 
     def __getstate__(self) -> dict:
         # Caches stay behind: a worker process builds its own.
@@ -229,6 +244,13 @@ class FastRougeScorer:
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
+
+    def __del__(self) -> None:
+        # At interpreter exit multiprocessing also stops leftover (daemonic) workers itself.
+        try:
+            self.close()
+        except Exception:
+            pass
 
     def score(self, target: str, prediction: str) -> RougeResult:
         return self._score_each((target,), prediction)[0]
@@ -245,11 +267,30 @@ class FastRougeScorer:
         return {k: max(per_target, key=lambda scores: scores[k].fmeasure)[k] for k in self.rouge_types}
 
     def score_batch(self, items: Sequence[tuple[Sequence[str], str]], workers: int = 1) -> list[RougeResult]:
-        """`score_multi` for each (targets, prediction), in order; equal results for any `workers`."""
+        """`score_multi` for each (targets, prediction), in order; equal results for any `workers`.
+
+        With `workers` > 1 the items are cut into contiguous parts (consecutive items sharing a
+        source or references stay in one process and hit its caches): this process scores the
+        first part, worker processes the others. The workers are started on first use (forked
+        where possible, inheriting the caches this scorer has then) and kept, with their own
+        caches, for later calls with the same `workers`, until `close()` or interpreter exit.
+        Batches with fewer than MIN_ITEMS_PER_WORKER items per worker use fewer workers (none
+        below 2 x MIN_ITEMS_PER_WORKER items): below that, starting and feeding a process costs
+        more than it saves."""
         items = list(items)
-        if workers <= 1 or len(items) < 2:
+        workers = min(workers, len(items) // MIN_ITEMS_PER_WORKER)
+        if workers <= 1:
             return [self.score_multi(targets, prediction) for targets, prediction in items]
-        return _score_in_processes(self, items, workers)
+        if self._workers is None or len(self._workers) != workers - 1:
+            self.close()
+            self._workers = _Workers(self, workers - 1)
+        return self._workers.score(self, items)
+
+    def close(self) -> None:
+        """Stop the worker processes of score_batch, if any (also done at interpreter exit)."""
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
 
     def _score_each(self, targets: tuple[str, ...], prediction: str) -> list[RougeResult]:
         """One result per target."""
@@ -265,11 +306,14 @@ class FastRougeScorer:
         return [{k: columns[k][i] for k in self.rouge_types} for i in range(len(targets))]
 
 
-# Multi-process scoring: `workers` contiguous parts, in input order, so that consecutive items
-# sharing a source or references hit the same process's cache. The calling process scores the
-# first part itself while child processes score the others; the children get the scorer and the
-# items as process arguments (inherited, not pickled, where processes fork).
+# Multi-process scoring. A worker is a child process with its own copy of the scorer, serving
+# parts of batches over a pipe until it is told to stop; it keeps its caches between calls, so a
+# worker that scored some documents' pairs for one model has their sources and references ready
+# for the next model's (parts are contiguous and in input order: the same documents land on the
+# same worker when the batches list the same documents in the same order).
 Row = tuple[tuple[float, float, float], ...]
+# score_batch's threshold for using worker processes (see its docstring).
+MIN_ITEMS_PER_WORKER = 100
 
 
 def _score_rows(scorer: FastRougeScorer, items: list) -> list[Row]:
@@ -280,38 +324,78 @@ def _score_rows(scorer: FastRougeScorer, items: list) -> list[Row]:
     return rows
 
 
-def _child(connection, scorer: FastRougeScorer, items: list) -> None:
+def _serve(connection, scorer: FastRougeScorer) -> None:
+    # Objects inherited from the parent stay out of this process's garbage collections: a
+    # collection writes to every object it visits, copying the shared memory pages.
+    gc.freeze()
     try:
-        connection.send(_score_rows(scorer, items))
+        while True:
+            items = connection.recv()
+            if items is None:
+                return
+            try:
+                connection.send(("rows", _score_rows(scorer, items)))
+            except Exception as error:  # reported by the parent, which raises
+                connection.send(("error", f"{type(error).__name__}: {error}"))
+    except EOFError:  # the parent went away
+        return
     finally:
         connection.close()
 
 
-def _score_in_processes(scorer: FastRougeScorer, items: list, workers: int) -> list[RougeResult]:
-    workers = min(workers, len(items))
-    edges = [len(items) * i // workers for i in range(workers + 1)]
-    parts = [items[lo:hi] for lo, hi in zip(edges, edges[1:])]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    children = []
-    # Objects that exist before the fork stay out of garbage collections until the children are
-    # done: a collection writes to every object it visits, copying the shared memory pages.
-    gc.freeze()
-    try:
-        for part in parts[1:]:
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(sender, scorer, part), daemon=True)
+class _Workers:
+    """`count` worker processes for one scorer; the calling process scores the first part."""
+
+    def __init__(self, scorer: FastRougeScorer, count: int):
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self._processes = []
+        self._connections = []
+        for _ in range(count):
+            mine, theirs = context.Pipe(duplex=True)
+            process = context.Process(target=_serve, args=(theirs, scorer), daemon=True)
             process.start()
-            sender.close()
-            children.append((process, receiver))
-        rows = _score_rows(scorer, parts[0])
-        for process, receiver in children:
+            theirs.close()
+            self._processes.append(process)
+            self._connections.append(mine)
+
+    def __len__(self) -> int:
+        return len(self._processes)
+
+    def score(self, scorer: FastRougeScorer, items: list) -> list[RougeResult]:
+        parts = len(self._processes) + 1
+        edges = [len(items) * i // parts for i in range(parts + 1)]
+        # This process's objects stay out of its garbage collections meanwhile (as in _serve).
+        gc.freeze()
+        try:
+            for connection, lo, hi in zip(self._connections, edges[1:], edges[2:]):
+                connection.send(items[lo:hi])
+            rows = _score_rows(scorer, items[: edges[1]])
+            for process, connection in zip(self._processes, self._connections):
+                try:
+                    kind, payload = connection.recv()
+                except EOFError:
+                    raise RuntimeError(f"a ROUGE worker process failed (exit code {process.exitcode})") from None
+                if kind == "error":
+                    raise RuntimeError(f"a ROUGE worker process failed: {payload}")
+                rows.extend(payload)
+        except BaseException:
+            self.close()  # replies may be left unread in the pipes: start afresh next time
+            raise
+        finally:
+            gc.unfreeze()
+        return [{k: Score(*values) for k, values in zip(scorer.rouge_types, row)} for row in rows]
+
+    def close(self) -> None:
+        for connection in self._connections:
             try:
-                rows.extend(receiver.recv())
-            except EOFError:
-                raise RuntimeError(f"a ROUGE worker process failed (exit code {process.exitcode})") from None
-            finally:
+                connection.send(None)
+            except OSError:
+                pass
+            connection.close()
+        for process in self._processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
                 process.join()
-    finally:
-        gc.unfreeze()
-    return [{k: Score(*values) for k, values in zip(scorer.rouge_types, row)} for row in rows]
+        self._processes, self._connections = [], []
