@@ -18,7 +18,7 @@ from harness.bullets import parse_bullets
 from harness.cache import GenerationCache, stable_hash
 from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import load_examples
-from harness.errors import ConfigError
+from harness.errors import ConfigError, InputError
 from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics
 from harness.models.base import Backend, Generation, Request
@@ -198,9 +198,23 @@ def summaries_from_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Summary]:
     }
 
 
-def score_run(folder: RunFolder, metrics: Sequence[Metric], examples: Sequence[Example], rows: Sequence[dict[str, Any]], settings: RunSettings) -> dict[str, Any]:
-    """Score the successful generations with every metric; write scores.jsonl and metrics.json."""
+def score_run(
+    folder: RunFolder,
+    metrics: Sequence[Metric],
+    examples: Sequence[Example],
+    rows: Sequence[dict[str, Any]],
+    settings: RunSettings,
+    keep_other_metrics: bool = False,
+) -> dict[str, Any]:
+    """Score the successful generations with every metric; write scores.jsonl and metrics.json.
+
+    With `keep_other_metrics` (re-scoring a finished run with some metrics), the fields of
+    metrics not named here stay as they were.
+    """
     summaries = summaries_from_rows(rows)
+    if not summaries:
+        first = next((r["error"] for r in rows if r.get("error")), "no output")
+        raise InputError(f"nothing to score: all {len(rows)} generations failed (first error: {first})")
     scored_examples = [e for e in examples if e.doc_id in summaries]
     ordered = [summaries[e.doc_id] for e in scored_examples]
     table: dict[str, dict[str, Any]] = {e.doc_id: {"doc_id": e.doc_id} for e in scored_examples}
@@ -230,10 +244,37 @@ def score_run(folder: RunFolder, metrics: Sequence[Metric], examples: Sequence[E
                 "signature": metric.signature(),
             }
     score_rows = list(table.values())
-    folder.write_rows(SCORES, score_rows)
     aggregates = aggregate(score_rows, fields, settings)
+    if keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
+        score_rows, aggregates, skipped = merge_previous(folder, {m.name for m in metrics}, score_rows, aggregates, skipped)
+    folder.write_rows(SCORES, score_rows)
     folder.write_json(METRICS, {"fields": aggregates, "skipped": skipped, "bootstrap": {"samples": settings.bootstrap_samples, "seed": settings.seed, "ci": 0.95}})
     return aggregates
+
+
+def merge_previous(folder: RunFolder, rescored: set[str], rows: list[dict[str, Any]], aggregates: dict[str, Any], skipped: dict[str, str]):
+    """New results of the re-scored metric families over the run's earlier results of the others."""
+
+    def other(key: str) -> bool:
+        return "/" in key and key.split("/", 1)[0] not in rescored
+
+    previous = {r["doc_id"]: r for r in folder.read_rows(SCORES)}
+    merged_rows = []
+    for row in rows:
+        old = previous.get(row["doc_id"], {})
+        kept = {k: v for k, v in old.items() if other(k)}
+        details = {k: v for k, v in (old.get("details") or {}).items() if k not in rescored}
+        details.update(row.get("details") or {})
+        merged = {"doc_id": row["doc_id"], **kept, **{k: v for k, v in row.items() if k not in ("doc_id", "details")}}
+        if details:
+            merged["details"] = details
+        merged_rows.append(merged)
+    old_metrics = folder.read_json(METRICS)
+    merged_fields = {k: v for k, v in old_metrics.get("fields", {}).items() if other(k)}
+    merged_fields.update(aggregates)
+    merged_skipped = {k: v for k, v in old_metrics.get("skipped", {}).items() if k not in rescored}
+    merged_skipped.update(skipped)
+    return merged_rows, merged_fields, merged_skipped
 
 
 def missing_requirement(metric: Metric, examples: Sequence[Example]) -> str | None:

@@ -169,9 +169,9 @@ def score_main(argv: list[str]) -> int:
     data = load_examples(parse(DatasetConfig, config["dataset"], "dataset"), strict=settings.strict)
     folder.load_info()
     rows = folder.read_rows(GENERATIONS)
-    score_run(folder, metrics, data.examples, rows, settings)
+    score_run(folder, metrics, data.examples, rows, settings, keep_other_metrics=bool(args.metrics))
     folder.update(rescored=now(), rescored_metrics=sorted(spec))
-    config["metrics"] = spec
+    config["metrics"] = {**(config.get("metrics") or {}), **spec}
     folder.file(CONFIG).write_text(OmegaConf.to_yaml(OmegaConf.create(config)))
     from harness.compare import compare_folders
 

@@ -78,5 +78,8 @@ class RunFolder:
         with open(path, encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def read_json(self, name: str) -> dict[str, Any]:
+        return json.loads(self.file(name).read_text(encoding="utf-8"))
+
     def write_json(self, name: str, value: dict[str, Any]) -> None:
         write_json_atomic(self.file(name), {"schema_version": SCHEMA_VERSION, **value})

@@ -128,16 +128,29 @@ def test_bad_records_are_counted_and_strict_makes_them_errors(tmp_path):
     assert proc.returncode != 0 and f"{data}:4" in proc.stderr
 
 
-def test_score_rescores_a_finished_run_with_other_metrics(tmp_path):
-    run_cli("run", "model=lead", "metrics=[format]", "dataset.limit=5", f"results_dir={tmp_path}")
+def test_score_adds_metrics_to_a_finished_run_and_keeps_the_others(tmp_path):
+    run_cli("run", "model=lead", "metrics=[format,extractive]", "dataset.limit=5", f"results_dir={tmp_path}")
     (run,) = run_dirs(tmp_path)
-    assert "rouge/rouge1" not in read_jsonl(run / "scores.jsonl")[0]
+    before_row = read_jsonl(run / "scores.jsonl")[0]
+    assert "rouge/rouge1" not in before_row
     before = (run / "generations.jsonl").read_text()
     run_cli("score", str(run), "--metrics", "rouge", "format")
     row = read_jsonl(run / "scores.jsonl")[0]
-    assert "rouge/rouge1" in row and "format/compliant" in row
+    assert "rouge/rouge1" in row and row["format/compliant"] == before_row["format/compliant"]
+    assert row["extractive/density"] == before_row["extractive/density"]  # not re-scored, kept
+    fields = json.loads((run / "metrics.json").read_text())["fields"]
+    assert {"rouge/rouge1", "format/compliant", "extractive/density"} <= set(fields)
     assert (run / "generations.jsonl").read_text() == before
     assert json.loads((run / "run.json").read_text())["rescored_metrics"] == ["format", "rouge"]
+
+
+def test_a_run_with_no_summary_at_all_fails(tmp_path):
+    outputs = tmp_path / "outputs.jsonl"
+    outputs.write_text(json.dumps({"doc_id": "not-in-the-dataset", "summary": "Something."}) + "\n")
+    proc = run_cli("run", "model=precomputed", f"model.path={outputs}", "dataset.limit=2", f"results_dir={tmp_path / 'r'}", check=False)
+    assert proc.returncode != 0 and "nothing to score: all 2 generations failed" in proc.stderr
+    (run,) = run_dirs(tmp_path / "r")
+    assert json.loads((run / "run.json").read_text())["status"] == "failed"
 
 
 def test_compare_command_reads_run_folders(tmp_path):
