@@ -370,7 +370,7 @@ class _Workers:
         try:
             for connection, lo, hi in zip(self._connections, edges[1:], edges[2:]):
                 connection.send(items[lo:hi])
-            rows = _score_rows(scorer, items[: edges[1]])
+            results = [scorer.score_multi(targets, prediction) for targets, prediction in items[: edges[1]]]
             for process, connection in zip(self._processes, self._connections):
                 try:
                     kind, payload = connection.recv()
@@ -378,13 +378,14 @@ class _Workers:
                     raise RuntimeError(f"a ROUGE worker process failed (exit code {process.exitcode})") from None
                 if kind == "error":
                     raise RuntimeError(f"a ROUGE worker process failed: {payload}")
-                rows.extend(payload)
+                types = scorer.rouge_types
+                results.extend({k: Score(*values) for k, values in zip(types, row)} for row in payload)
         except BaseException:
             self.close()  # replies may be left unread in the pipes: start afresh next time
             raise
         finally:
             gc.unfreeze()
-        return [{k: Score(*values) for k, values in zip(scorer.rouge_types, row)} for row in rows]
+        return results
 
     def close(self) -> None:
         for connection in self._connections:
