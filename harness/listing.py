@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.run import available_choices
+from harness.overrides import available_choices
 
 GROUPS = {"models": "model", "datasets": "dataset", "prompts": "prompt", "experiments": "experiment", "metrics": "metrics"}
 

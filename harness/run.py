@@ -11,7 +11,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from harness.errors import ConfigError, HarnessError
-from harness.registry import suggest
+from harness.overrides import check_overrides
 from harness.runfolder import CONFIG, LOG, RunFolder
 
 log = logging.getLogger("harness")
@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     register_resolvers()
     argv = with_default_experiment(list(argv))
     if not any(a in ("-h", "--help", "--hydra-help", "--info", "-c", "--cfg") or a.startswith("--info") for a in argv):
-        check_group_choices(argv)
+        check_overrides(argv)
     _failures.clear()
     sys.argv = ["harness run", *argv]
     _hydra_entry()
@@ -61,32 +61,6 @@ def with_default_experiment(argv: list[str]) -> list[str]:
     """The demo experiment runs unless the arguments choose an experiment, a model or a dataset."""
     chosen = any(a.lstrip("+~").partition("=")[0] in CHOOSERS for a in argv)
     return argv if chosen else [*argv, DEFAULT_EXPERIMENT]
-
-
-def check_group_choices(argv: list[str]) -> None:
-    """Fail before any work on an unknown model/dataset/prompt/experiment name, with a suggestion."""
-    extra_dirs = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("--config-dir", "-cd")]
-    extra_dirs += [a.split("=", 1)[1] for a in argv if a.startswith("--config-dir=")]
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        key = key.lstrip("+~")
-        if not sep or key not in ("model", "dataset", "prompt", "experiment"):
-            continue
-        known = available_choices(key, extra_dirs)
-        for choice in value.split(","):
-            if choice and choice not in known and choice != "null":
-                raise ConfigError(f"unknown {key} '{choice}'. Available: {', '.join(known)}." + suggest(choice, known))
-
-
-def available_choices(group: str, extra_dirs: list[str]) -> list[str]:
-    from importlib import resources
-
-    names = {p.name[:-5] for p in (resources.files(CONFIG_PACKAGE) / group).iterdir() if p.name.endswith(".yaml")}
-    for d in extra_dirs:
-        folder = Path(d) / group
-        if folder.is_dir():
-            names |= {p.stem for p in folder.glob("*.yaml")}
-    return sorted(names)
 
 
 def _job(cfg) -> None:

@@ -159,3 +159,24 @@ def test_compare_command_reads_run_folders(tmp_path):
     proc = run_cli("compare", *map(str, run_dirs(tmp_path)), "--out", str(tmp_path / "cmp"), "--fields", "rouge/rouge1")
     assert "| lead |" in proc.stdout and "| centrality |" in proc.stdout
     assert (tmp_path / "cmp" / "comparison.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    "override, expected",
+    [
+        ("dataset.limt=3", "Did you mean 'limit'?"),
+        ("metrics=[rogue]", "unknown metrics 'rogue'"),
+        ("metrics.rouge.use_stemer=false", "Did you mean 'use_stemmer'?"),
+        ("resutls_dir=x", "Did you mean 'results_dir'?"),
+    ],
+)
+def test_override_typos_fail_before_hydra_writes_anything(tmp_path, override, expected):
+    proc = run_cli("run", override, f"results_dir={tmp_path}", check=False)
+    assert proc.returncode == 2 and expected in proc.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_inline_secret_is_neither_echoed_nor_written(tmp_path):
+    proc = run_cli("run", "model=gpt-4o-mini", "+model.api_key=sk-INLINE-SECRET", f"results_dir={tmp_path}", check=False)
+    assert proc.returncode == 2 and "Did you mean 'api_key_env'?" in proc.stderr
+    assert "sk-INLINE-SECRET" not in proc.stderr + proc.stdout and not any(tmp_path.iterdir())
