@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except HarnessError as e:
         print(f"harness {name}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"harness {name}: interrupted. Finished generations are saved: run the same command again to resume.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -107,6 +107,7 @@ def table(runs: Sequence[Run], keys: Sequence[str]) -> tuple[list[str], list[lis
     records: list[dict[str, Any]] = [{"model": r.label, "run_dir": str(r.path), "n": md_rows[i][1]} for i, r in enumerate(runs)]
     for key in keys:
         best, pvalues = significance(runs, key)
+        best_mean = runs[best].fields[key]["mean"] if best is not None else None
         for i, run in enumerate(runs):
             stat = run.fields.get(key)
             if not stat or stat["mean"] is None:
@@ -114,10 +115,12 @@ def table(runs: Sequence[Run], keys: Sequence[str]) -> tuple[list[str], list[lis
                 continue
             lo, hi = stat["ci95"]
             cell = f"{stat['mean']:.4f} [{lo:.4f}, {hi:.4f}]"
-            if i == best:
+            if best_mean is not None and stat["mean"] == best_mean:  # ties are all best
                 cell = f"**{cell}**"
             elif pvalues.get(i, 1.0) < ALPHA:
                 cell += " †"
+            if str(stat["n"]) != md_rows[i][1]:  # fewer scored summaries than the run has (e.g. empty outputs)
+                cell += f" (n={stat['n']})"
             md_rows[i].append(cell)
             records[i].update({key: stat["mean"], f"{key} ci_low": lo, f"{key} ci_high": hi, f"{key} p_vs_best": pvalues.get(i)})
     return header, md_rows, records

@@ -37,6 +37,8 @@ def builtin_path(name: str) -> str:
 def load_examples(cfg: DatasetConfig, strict: bool = False) -> LoadedData:
     from harness.registry import DATASET_LOADERS
 
+    if cfg.limit is not None and cfg.limit < 1:
+        raise ConfigError(f"dataset.limit: must be at least 1 (or null for all), got {cfg.limit}")
     problems = Problems(strict=strict)
     rows, origin, line_of = DATASET_LOADERS.get(cfg.loader)(cfg, problems)
     examples = []
@@ -52,6 +54,7 @@ def load_examples(cfg: DatasetConfig, strict: bool = False) -> LoadedData:
             continue
         seen.add(example.doc_id)
         examples.append(example)
+    problems.skipped.sort(key=lambda s: (s.file, s.line or 0))  # reading order, not detection order
     if not examples:
         reasons = "; ".join(s.message() for s in problems.skipped[:3])
         raise InputError(f"{origin}: no usable examples" + (f" ({reasons})" if reasons else ""))
@@ -115,7 +118,7 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str 
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as e:
-                yield number, None, f"malformed JSON ({e.msg} at column {e.colno})"
+                yield number, None, f"malformed JSON: {e.msg} (column {e.colno})"
                 continue
             if not isinstance(record, dict):
                 yield number, None, "a line must be a JSON object"
@@ -182,15 +185,15 @@ def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str,
 
     doc_id = str(index) if cfg.id_field is None else row.get(cfg.id_field)
     if doc_id is None or str(doc_id).strip() == "":
-        skip(cfg.id_field, "missing id")
+        skip(cfg.id_field, f"is missing (set dataset.id_field to the id column, or null to number the rows; fields here: {', '.join(sorted(row))})")
         return None
     doc_id = str(doc_id)
     if cfg.source_field not in row:
-        skip(cfg.source_field, "missing source field", doc_id)
+        skip(cfg.source_field, f"is missing (set dataset.source_field; fields here: {', '.join(sorted(row))})", doc_id)
         return None
     source = row.get(cfg.source_field)
     if not isinstance(source, str) or not source.strip():
-        skip(cfg.source_field, "empty or missing source", doc_id)
+        skip(cfg.source_field, "is empty", doc_id)
         return None
     if len(source) > cfg.max_source_chars:
         skip(cfg.source_field, f"source has {len(source):,} characters, above dataset.max_source_chars={cfg.max_source_chars:,}", doc_id)
@@ -199,7 +202,7 @@ def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str,
     if cfg.reference_field is not None:
         references = read_references(row.get(cfg.reference_field), cfg)
         if not references:
-            skip(cfg.reference_field, "empty or missing reference", doc_id)
+            skip(cfg.reference_field, "is empty or missing", doc_id)
             return None
     facts: tuple[str, ...] = ()
     if cfg.facts_field is not None:

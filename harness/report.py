@@ -54,6 +54,14 @@ def generations(run: Run) -> dict[str, dict[str, Any]]:
     return {r["doc_id"]: r for r in rows}
 
 
+def cell_html(cell: str) -> str:
+    """A Markdown table cell as HTML: **best** becomes bold."""
+    if cell.startswith("**") and "**" in cell[2:]:
+        inner, _, rest = cell[2:].partition("**")
+        return f"<b>{esc(inner)}</b>{esc(rest)}"
+    return esc(cell)
+
+
 def ci_plot(runs: Sequence[Run], key: str) -> str:
     """A small SVG: one row per run, the mean as a dot, the 95% CI as a line."""
     stats = [(r.label, r.fields[key]) for r in runs if key in r.fields and r.fields[key]["mean"] is not None]
@@ -117,7 +125,7 @@ def document_section(doc_id: str, example: Any, runs: Sequence[Run], gens: list[
         if doc_id not in gen:
             continue
         scores = run.scores.get(doc_id, {})
-        values = " · ".join(f"{k.split('/', 1)[1]} {scores[k]:.3f}" for k in keys if isinstance(scores.get(k), (int, float)))
+        values = " · ".join(f"{k} {scores[k]:.3f}" for k in keys if isinstance(scores.get(k), (int, float)))
         out.append(f"<div class='model'><h4>{esc(run.label)}</h4>{bullet_items(gen[doc_id], scores)}{fact_items(scores)}<div class='meta'>{esc(values)}</div></div>")
     out.append("</div></section>")
     return "".join(out)
@@ -127,7 +135,7 @@ def render(runs: Sequence[Run], max_docs: int | None = None) -> str:
     keys = columns(runs, None, False)
     header, rows, _ = table(runs, keys)
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(c).replace('**', '')}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{cell_html(c)}</td>" for c in row) + "</tr>" for row in rows)
     plots = "".join(ci_plot(runs, k) for k in keys if any(r.fields.get(k, {}).get("higher_is_better") is not None for r in runs))
     examples = run_examples(runs[0])
     gens = [generations(r) for r in runs]
@@ -136,7 +144,7 @@ def render(runs: Sequence[Run], max_docs: int | None = None) -> str:
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>harness report</title><style>{STYLE}</style></head><body>"
         f"<h1>harness report</h1><p class='meta'>{len(runs)} runs · {len(doc_ids)} documents shown</p>"
-        f"<h2>Comparison</h2><table><tr>{head}</tr>{body}</table><p class='meta'>mean [95% bootstrap CI]; † differs from the best (paired bootstrap, p &lt; 0.05)</p>"
+        f"<h2>Comparison</h2><table><tr>{head}</tr>{body}</table><p class='meta'>mean [95% bootstrap CI]; <b>best</b> per column; † differs from the best (paired bootstrap, p &lt; 0.05)</p>"
         f"<h2>Plots</h2>{plots}<h2>Documents</h2>{docs}</body></html>"
     )
 
