@@ -143,6 +143,7 @@ def test_score_batch_workers_are_kept_between_calls_and_give_equal_results(monke
     from harness.metrics import fast_rouge
 
     monkeypatch.setattr(fast_rouge, "MIN_ITEMS_PER_WORKER", 1)  # small batches use the workers too
+    monkeypatch.setattr(fast_rouge, "MIN_CHUNK", 1)  # and are handed out in many small chunks
     rows = summeval_rows(docs=3)
     items = [([sentences_on_lines(t) for t in row["references"][:2]], sentences_on_lines(row["summary"])) for row in rows]
     items += [(["x"], ""), ([""], "y z")]

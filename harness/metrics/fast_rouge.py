@@ -269,11 +269,12 @@ class FastRougeScorer:
     def score_batch(self, items: Sequence[tuple[Sequence[str], str]], workers: int = 1) -> list[RougeResult]:
         """`score_multi` for each (targets, prediction), in order; equal results for any `workers`.
 
-        With `workers` > 1 the items are cut into contiguous parts (consecutive items sharing a
-        source or references stay in one process and hit its caches): this process scores the
-        first part, worker processes the others. The workers are started on first use (forked
-        where possible, inheriting the caches this scorer has then) and kept, with their own
-        caches, for later calls with the same `workers`, until `close()` or interpreter exit.
+        With `workers` > 1 the items are cut into chunks of consecutive items (items sharing a
+        source or references mostly stay in one process and hit its caches): this process scores
+        chunks from the front, `workers - 1` worker processes from the back, until they meet. The
+        workers are started on first use (forked where possible, inheriting the caches this
+        scorer has then) and kept, with their own caches, for later calls with the same
+        `workers`, until `close()` or interpreter exit.
         Batches with fewer than MIN_ITEMS_PER_WORKER items per worker use fewer workers (none
         below 2 x MIN_ITEMS_PER_WORKER items): below that, starting and feeding a process costs
         more than it saves."""
@@ -307,13 +308,16 @@ class FastRougeScorer:
 
 
 # Multi-process scoring. A worker is a child process with its own copy of the scorer, serving
-# parts of batches over a pipe until it is told to stop; it keeps its caches between calls, so a
+# chunks of batches over a pipe until it is told to stop; it keeps its caches between calls, so a
 # worker that scored some documents' pairs for one model has their sources and references ready
-# for the next model's (parts are contiguous and in input order: the same documents land on the
-# same worker when the batches list the same documents in the same order).
+# for the next model's (it takes chunks from the back of each batch: mostly the same documents
+# when the batches list the same documents in the same order).
 Row = tuple[tuple[float, float, float], ...]
 # score_batch's threshold for using worker processes (see its docstring).
 MIN_ITEMS_PER_WORKER = 100
+# Batches are handed out in about this many chunks per process, of at least MIN_CHUNK items.
+CHUNKS_PER_PROCESS = 8
+MIN_CHUNK = 25
 
 
 def _score_rows(scorer: FastRougeScorer, items: list) -> list[Row]:
@@ -324,17 +328,20 @@ def _score_rows(scorer: FastRougeScorer, items: list) -> list[Row]:
     return rows
 
 
-def _serve(connection, scorer: FastRougeScorer) -> None:
+def _serve(connection, scorer: FastRougeScorer, ends) -> None:
     # Objects inherited from the parent stay out of this process's garbage collections: a
     # collection writes to every object it visits, copying the shared memory pages.
     gc.freeze()
     try:
         while True:
-            items = connection.recv()
-            if items is None:
+            chunks = connection.recv()
+            if chunks is None:
                 return
             try:
-                connection.send(("rows", _score_rows(scorer, items)))
+                rows = []
+                while (j := _claim(ends, from_back=True)) is not None:
+                    rows.append((j, _score_rows(scorer, chunks[j])))
+                connection.send(("rows", rows))
             except Exception as error:  # reported by the parent, which raises
                 connection.send(("error", f"{type(error).__name__}: {error}"))
     except EOFError:  # the parent went away
@@ -343,17 +350,32 @@ def _serve(connection, scorer: FastRougeScorer) -> None:
         connection.close()
 
 
+def _claim(ends, from_back: bool) -> int | None:
+    """The next chunk not yet handed out, from the front or the back; None when none is left."""
+    with ends.get_lock():
+        front, back = ends[0], ends[1]
+        if front >= back:
+            return None
+        if from_back:
+            ends[1] = back - 1
+            return back - 1
+        ends[0] = front + 1
+        return front
+
+
 class _Workers:
-    """`count` worker processes for one scorer; the calling process scores the first part."""
+    """`count` worker processes for one scorer; the calling process scores its share too."""
 
     def __init__(self, scorer: FastRougeScorer, count: int):
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self._processes = []
         self._connections = []
+        # Shared by all: the first and one past the last chunk of the batch not yet handed out.
+        self._ends = context.Array("q", 2)
         for _ in range(count):
             mine, theirs = context.Pipe(duplex=True)
-            process = context.Process(target=_serve, args=(theirs, scorer), daemon=True)
+            process = context.Process(target=_serve, args=(theirs, scorer, self._ends), daemon=True)
             process.start()
             theirs.close()
             self._processes.append(process)
@@ -363,14 +385,22 @@ class _Workers:
         return len(self._processes)
 
     def score(self, scorer: FastRougeScorer, items: list) -> list[RougeResult]:
-        parts = len(self._processes) + 1
-        edges = [len(items) * i // parts for i in range(parts + 1)]
+        # Chunks of consecutive items: this process takes them from the front, the workers from
+        # the back, one at a time through a shared pair of counters, until they meet; a process
+        # that runs slower (a busier core) takes fewer. Every worker gets the whole batch.
+        size = max(MIN_CHUNK, -(-len(items) // (CHUNKS_PER_PROCESS * (len(self._processes) + 1))))
+        chunks = [items[lo : lo + size] for lo in range(0, len(items), size)]
+        done: list[list[RougeResult] | None] = [None] * len(chunks)
+        types = scorer.rouge_types
         # This process's objects stay out of its garbage collections meanwhile (as in _serve).
         gc.freeze()
         try:
-            for connection, lo, hi in zip(self._connections, edges[1:], edges[2:]):
-                connection.send(items[lo:hi])
-            results = [scorer.score_multi(targets, prediction) for targets, prediction in items[: edges[1]]]
+            with self._ends.get_lock():
+                self._ends[0], self._ends[1] = 0, len(chunks)
+            for connection in self._connections:
+                connection.send(chunks)
+            while (j := _claim(self._ends, from_back=False)) is not None:
+                done[j] = [scorer.score_multi(targets, prediction) for targets, prediction in chunks[j]]
             for process, connection in zip(self._processes, self._connections):
                 try:
                     kind, payload = connection.recv()
@@ -378,14 +408,14 @@ class _Workers:
                     raise RuntimeError(f"a ROUGE worker process failed (exit code {process.exitcode})") from None
                 if kind == "error":
                     raise RuntimeError(f"a ROUGE worker process failed: {payload}")
-                types = scorer.rouge_types
-                results.extend({k: Score(*values) for k, values in zip(types, row)} for row in payload)
+                for j, rows in payload:
+                    done[j] = [{k: Score(*values) for k, values in zip(types, row)} for row in rows]
         except BaseException:
             self.close()  # replies may be left unread in the pipes: start afresh next time
             raise
         finally:
             gc.unfreeze()
-        return results
+        return [result for chunk in done for result in chunk]
 
     def close(self) -> None:
         for connection in self._connections:
