@@ -10,16 +10,24 @@ sentences to work with. Each repetition times, alternating slice by slice on the
                 reused by the other 15
   fast warm     a FastRougeScorer that has already seen the sources/references (not the
                 summaries), as for every model after the first in a sweep
-  fast cold 2 proc, fast warm 2 proc
-                `score_batch(..., workers=2)` on a new / a warm scorer, all pairs in one call
-                (process start-up included), after the slices; forked workers inherit the
-                caches the scorer has, and each builds its own for its half of the pairs
 
 and checks that every precision, recall and F1 equals rouge-score's. Ratios are rouge-score time / fast
 time, medians of the repetitions, all measured in one run, by this process's CPU time (robust to
-other load on a shared machine) and by wall-clock time (the only one for 2 processes).
+other load on a shared machine) and by wall-clock time.
 
-    python bench/rouge_speed.py [--repeats 3] [--docs N]
+Then, per setting, 1 vs 2 workers on whole-run batches: all 1,600 SummEval pairs (100 documents x
+16 systems) in one `score_batch` call, as a harness run scores all summaries of a model in one
+call. Alternating within each repetition, wall-clock time:
+
+  cold 1 / 2 workers   a new scorer; for 2 workers the worker process's start-up (fork) and its
+                       shutdown (`close()`) are included
+  warm 1 / 2 workers   a scorer that has already scored the same targets (with empty summaries)
+                       with the same number of workers, so its worker process is running and
+                       has the targets of its half: every model after the first in a sweep
+
+The 2-worker results are checked to equal the 1-worker results.
+
+    python bench/rouge_speed.py [--repeats 3] [--docs N] [--worker-repeats 7]
 """
 
 from __future__ import annotations
@@ -29,13 +37,15 @@ import gc
 import json
 import re
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 from rouge_score import rouge_scorer
 
-from harness.metrics.fast_rouge import FastRougeScorer
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's harness, not an installed one
+from harness.metrics.fast_rouge import FastRougeScorer  # noqa: E402
 
 ROUGE_TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "summeval" / "summeval.jsonl"
@@ -93,14 +103,14 @@ def max_abs_difference(expected: list[dict], actual: list[dict]) -> float:
     return worst
 
 
-def warm_scorer(items: Items) -> FastRougeScorer:
+def warm_scorer(items: Items, workers: int = 1) -> FastRougeScorer:
+    """A scorer that has scored the items' targets (with empty summaries) with `workers` workers."""
     scorer = FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
-    for targets, _ in items:
-        scorer.score_multi(targets, "")
+    timed(lambda: scorer.score_batch([(targets, "") for targets, _ in items], workers=workers))
     return scorer
 
 
-LABELS = ("rouge-score", "fast cold", "fast warm", "fast cold 2 proc", "fast warm 2 proc")
+LABELS = ("rouge-score", "fast cold", "fast warm")
 
 
 def bench_setting(items: Items, repeats: int, slices: int) -> tuple[dict[str, list[tuple[float, float]]], float]:
@@ -130,12 +140,54 @@ def bench_setting(items: Items, repeats: int, slices: int) -> tuple[dict[str, li
                 worst = max(worst, max_abs_difference(expected, got))
         for label, (wall, cpu) in totals.items():
             times[label].append((wall, cpu))
-        for label in ("fast cold 2 proc", "fast warm 2 proc"):
-            scorer = warm_scorer(items) if label == "fast warm 2 proc" else FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
-            wall, cpu, got = timed(lambda: scorer.score_batch(items, workers=2))
-            times[label].append((wall, cpu))
-            worst = max(worst, max_abs_difference(expected_all, got))
     return times, worst
+
+
+def bench_workers(items: Items, repeats: int) -> tuple[dict[str, list[float]], bool]:
+    """Per (state, workers) label, the wall seconds of each repetition; and whether every
+    2-worker result equalled the 1-worker one."""
+    times: dict[str, list[float]] = {}
+    equal = True
+    for _ in range(repeats):
+        for state in ("cold", "warm"):
+            results = {}
+            for workers in (1, 2):
+                scorer = warm_scorer(items, workers) if state == "warm" else FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
+
+                def run(scorer=scorer, workers=workers):
+                    result = scorer.score_batch(items, workers=workers)
+                    if state == "cold":
+                        scorer.close()
+                    return result
+
+                wall, _, results[workers] = timed(run)
+                scorer.close()
+                times.setdefault(f"{state} {workers} worker{'s' if workers > 1 else ''}", []).append(wall)
+            equal = equal and results[1] == results[2]
+    return times, equal
+
+
+def _busy_loop(_: object = None) -> float:
+    """Pure-Python CPU work with no shared state; its wall seconds."""
+    start, total = time.perf_counter(), 0
+    for i in range(2_000_000):
+        total += i * i % 7
+    return time.perf_counter() - start
+
+
+def parallel_ceiling(repeats: int = 5) -> float:
+    """What 2 processes can gain on this machine at best: the throughput of two independent busy
+    loops run at once relative to one run alone (median of repetitions)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    ratios = []
+    with context.Pool(2) as pool:
+        for _ in range(repeats):
+            alone = _busy_loop()
+            both = pool.map(_busy_loop, [0, 1], chunksize=1)
+            ratios.append(2 * alone / max(both))
+    return statistics.median(ratios)
 
 
 def main() -> None:
@@ -144,13 +196,15 @@ def main() -> None:
     parser.add_argument("--docs", type=int, help=f"first N documents (of 100) for every setting; default {DEFAULT_DOCS}")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--slices", type=int, default=10, help="alternate the implementations every 1/N of the pairs")
+    parser.add_argument("--worker-repeats", type=int, default=7, help="repetitions of the 1 vs 2 workers timings (0: skip)")
+    parser.add_argument("--worker-docs", type=int, default=100, help="documents (16 pairs each) for the 1 vs 2 workers timings")
     args = parser.parse_args()
     if not args.data.is_file():
         parser.error(f"{args.data} not found: SummEval is expected in ../shared/data/summeval/ beside the repository")
     settings = load_settings(args.data, args.docs)
     print(f"SummEval, 16 systems per document, {args.repeats} repetitions, rouge types {ROUGE_TYPES}, use_stemmer=True")
     print("ratio = rouge-score time / this time; CPU = this process's CPU time (robust to other load")
-    print("on the machine; not meaningful for 2 processes), wall = elapsed time; medians of the repetitions")
+    print("on the machine), wall = elapsed time; medians of the repetitions")
     print(f"{'setting':<14} {'pairs':>5} {'implementation':<16} {'pairs/s CPU':>11} {'ratio CPU':>9} {'pairs/s wall':>12} {'ratio wall':>10}")
     for name, items in settings.items():
         times, worst = bench_setting(items, args.repeats, args.slices)
@@ -159,9 +213,21 @@ def main() -> None:
         for label in LABELS:
             wall = statistics.median(w for w, _ in times[label])
             cpu = statistics.median(c for _, c in times[label])
-            cpu_cells = f"{'-':>11} {'-':>9}" if label.endswith("2 proc") else f"{len(items) / cpu:>11.1f} {cpu0 / cpu:>8.1f}x"
-            print(f"{name:<14} {len(items):>5} {label:<16} {cpu_cells} {len(items) / wall:>12.1f} {wall0 / wall:>9.1f}x")
+            print(f"{name:<14} {len(items):>5} {label:<16} {len(items) / cpu:>11.1f} {cpu0 / cpu:>8.1f}x {len(items) / wall:>12.1f} {wall0 / wall:>9.1f}x")
         print(f"{name:<14} max abs difference vs rouge-score (all runs): {worst}")
+    if args.worker_repeats <= 0:
+        return
+    print()
+    print(f"1 vs 2 workers: one score_batch call on all pairs of {args.worker_docs} documents, {args.worker_repeats} repetitions,")
+    print("wall-clock medians; speed-up = 1-worker time / 2-worker time, same state (cold or warm)")
+    print(f"{'setting':<14} {'pairs':>5} {'state':<5} {'1 worker s':>10} {'2 workers s':>11} {'speed-up':>8} {'2w == 1w':>8}")
+    for name, items in load_settings(args.data, args.worker_docs).items():
+        times, equal = bench_workers(items, args.worker_repeats)
+        for state in ("cold", "warm"):
+            one = statistics.median(times[f"{state} 1 worker"])
+            two = statistics.median(times[f"{state} 2 workers"])
+            print(f"{name:<14} {len(items):>5} {state:<5} {one:>10.3f} {two:>11.3f} {one / two:>7.2f}x {str(equal):>8}")
+    print(f"machine's ceiling: two independent pure-Python busy loops at once do {parallel_ceiling():.2f}x the work of one alone")
 
 
 if __name__ == "__main__":
