@@ -130,7 +130,7 @@ Command (from the repository root): `{command.strip()}`
 - Tokenizer: byte-level BPE with 8,000 tokens trained in the script on the CNN/DM articles (BART special tokens, `<s> ... </s>`).
 - Data: the first {len(requests)} articles of `../shared/data/cnndm_pairs/cnndm_pairs.jsonl`, truncated to {args.max_input_tokens} input tokens.
 - Decoding: greedy, exactly {args.new_tokens} new tokens per document (min_new_tokens = max_new_tokens).
-- One at a time: `HFSeq2Seq` with batch_size 1. Batched: the same backend with batch_size {args.batch_size}, one batch per slice of {args.batch_size} documents in dataset order (the pipeline hands over {batched.batch_size} at a time and length-sorts them, which pads less: this is the conservative case).
+- One at a time: `HFSeq2Seq` with batch_size 1. Batched: the same backend with batch_size {args.batch_size}, one batch per slice of {args.batch_size} documents in dataset order (the pipeline sorts all pending documents by length before batching, which pads less: this is the conservative case).
 - The two paths alternate slice by slice (who goes first switches each slice) over {args.rounds} round(s), so load from other processes on a shared machine hits both alike.
 - Machine: {os.cpu_count()} CPU cores ({platform.machine()}), torch {torch.__version__} with {torch.get_num_threads()} threads.
 
