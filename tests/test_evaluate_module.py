@@ -19,3 +19,11 @@ def test_evaluate_load_by_path_matches_rouge_score():
     expected = [scorer.score_multi(refs, text) for refs, text in zip(references, texts)]
     assert result["rouge1"] == pytest.approx(sum(e["rouge1"].fmeasure for e in expected) / 2, abs=1e-12)
     assert result["rougeLsum_recall"] == pytest.approx(sum(e["rougeLsum"].recall for e in expected) / 2, abs=1e-12)
+
+
+def test_plain_string_references_equal_single_alternatives():
+    rouge = evaluate.load(module.__file__)
+    predictions = ["- The mayor resigned.\n- A vote follows in May."]
+    as_strings = rouge.compute(predictions=predictions, references=["Mayor quits; vote in May."])
+    as_lists = rouge.compute(predictions=predictions, references=[["Mayor quits; vote in May."]])
+    assert as_strings == as_lists and as_strings["rouge1"] > 0

@@ -26,10 +26,12 @@ class HarnessRouge(evaluate.Metric):
         return evaluate.MetricInfo(
             description="ROUGE-1/2/L/Lsum F1, precision and recall of bullet summaries (rouge-score 0.1.2 semantics).",
             citation="Lin, C.-Y. (2004). ROUGE: A Package for Automatic Evaluation of Summaries.",
-            inputs_description="predictions: list of str; references: list of list of str (alternatives)",
-            features=datasets.Features(
-                {"predictions": datasets.Value("string"), "references": datasets.Sequence(datasets.Value("string"))}
-            ),
+            inputs_description="predictions: list of str; references: list of str, or list of list of str (alternatives)",
+            # references: alternatives per prediction, or one reference string per prediction
+            features=[
+                datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Sequence(datasets.Value("string"))}),
+                datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
+            ],
         )
 
     def _compute(self, predictions, references, use_stemmer: bool = True, implementation: str | None = None):
@@ -37,7 +39,7 @@ class HarnessRouge(evaluate.Metric):
         if implementation is not None:
             options.implementation = implementation  # type: ignore[assignment]
         metric = Rouge(options)
-        examples = [Example(str(i), "", tuple(refs)) for i, refs in enumerate(references)]
+        examples = [Example(str(i), "", (refs,) if isinstance(refs, str) else tuple(refs)) for i, refs in enumerate(references)]
         summaries = []
         for i, text in enumerate(predictions):
             parsed = parse_bullets(text)
