@@ -40,7 +40,11 @@ def load_model(
     """
     from transformers import AutoTokenizer
 
-    tokenizer_kwargs = {k: v for k, v in kwargs.items() if k in ("revision", "trust_remote_code")}
+    hub_unreachable = not os.path.isdir(source) and _hub_unreachable(source, kwargs.get("revision"))
+    if hub_unreachable:
+        # Each file would otherwise be retried with back-off for about a minute in all.
+        kwargs["local_files_only"] = True
+    tokenizer_kwargs = {k: v for k, v in kwargs.items() if k in ("revision", "trust_remote_code", "local_files_only")}
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **tokenizer_kwargs)
         model = auto_class.from_pretrained(source, **kwargs)
@@ -48,15 +52,37 @@ def load_model(
         if os.path.isdir(source):
             raise error(f"{where}: cannot load the {what} in folder '{source}': {e}") from e
         offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+        hub = " (HF_HUB_OFFLINE is set)" if offline else " (the hub is unreachable from here)" if hub_unreachable else ""
         raise error(
             f"{where}: cannot load {what} '{source}': it is not a local folder and could not be loaded from "
-            f"the Hugging Face hub or its local cache{' (HF_HUB_OFFLINE is set)' if offline else ''}. "
+            f"the Hugging Face hub or its local cache{hub}. "
             f"Without network access, set {where} to a local folder holding the {what} "
             f"(the output of save_pretrained or a downloaded snapshot). Cause: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
         ) from e
     model.to(device)
     model.eval()
     return model, tokenizer
+
+
+def _hub_unreachable(repo_id: str, revision: str | None) -> bool:
+    """True when one quick request shows the hub cannot be reached (no network, DNS, proxy).
+    Any answer from the hub, even "not found" or "gated", means it is reachable."""
+    from huggingface_hub import HfApi
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False  # the libraries already stay off the network
+    try:
+        HfApi().model_info(repo_id, revision=revision, timeout=5)
+    except Exception as e:  # the client's transport errors vary by version (httpx, requests)
+        return _is_connection_error(e)
+    return False
+
+
+def _is_connection_error(error: BaseException) -> bool:
+    names = {cls.__name__ for cls in type(error).__mro__}
+    connection = {"ConnectError", "ConnectTimeout", "TransportError", "TimeoutException", "ConnectionError", "Timeout", "ProxyError"}
+    return bool(names & connection) or isinstance(error, (ConnectionError, TimeoutError))
 
 
 def model_input_limit(model: Any, tokenizer: Any) -> int | None:
