@@ -129,9 +129,22 @@ def test_end_to_end_main(tmp_path, capsys):
     assert payload["protocol"]["data"]["sha256"] == hashlib.sha256((tmp_path / "m.jsonl").read_bytes()).hexdigest()
     assert {"levels", "statistics", "tie_handling", "bootstrap", "metric_signatures"} <= set(payload["protocol"])
     assert payload["protocol"]["metric_signatures"]["rouge"].startswith("rouge|")
+    assert payload["protocol"]["metric_signatures"]["rouge"].endswith("|references_from:reference")
     assert payload["comparisons"][0]["a"] == "rouge/rouge1"
     assert (out / "meta_eval.md").read_text().startswith("# Meta-evaluation")
     assert "rouge/rouge1" in capsys.readouterr().out
+
+
+def test_signature_says_what_filled_the_references(tmp_path):
+    """Under --against source ROUGE still reads `references` (now the source): its own option
+    says against:reference, so the signature records where the references came from."""
+    file = _write(tmp_path / "m.jsonl", _records(3))
+    out = tmp_path / "out"
+    main(["--data", file, "--human", "scores.quality", "--metrics", "rouge", "format", "--against", "source",
+          "--bootstrap", "0", "--out", str(out)])
+    signatures = json.loads((out / "meta_eval.json").read_text())["protocol"]["metric_signatures"]
+    assert signatures["rouge"].endswith("|references_from:source")
+    assert "references_from" not in signatures["format"]  # reads no references
 
 
 def test_cli_subprocess_and_user_errors(tmp_path):

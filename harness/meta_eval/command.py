@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                        args.reference_field, args.references_field, args.facts_field)
     spec = resolve_spec(args.metrics, args.overrides)  # bad names fail before the data is read
     data = load(args.data, humans, args.against, names)
-    scores = score_all(spec, data.examples, data.summaries, args.workers, args.multi_reference)
+    scores = score_all(spec, data.examples, data.summaries, args.workers, args.multi_reference, args.against)
     columns = _select(scores.columns, args.fields)
     for a, b in args.compare:
         for name in (a, b):

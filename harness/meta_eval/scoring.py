@@ -133,9 +133,12 @@ def score_all(
     summaries: list[Summary],
     workers: int = 1,
     multi_reference: str = "best",
+    references_from: str = "reference",
 ) -> MetricScores:
     """Score the records with every metric. `multi_reference` "best" hands all references to the
-    metric (ROUGE keeps the best reference per type); "mean" averages single-reference scores."""
+    metric (ROUGE keeps the best reference per type); "mean" averages single-reference scores.
+    `references_from` (meta-eval's --against) is what fills the examples' references: it is
+    added to the signature of each metric that reads them, which cannot tell by itself."""
     metrics = build_metrics(spec)  # fails here, before any work, on a bad name or option
     names = list(spec)
     _check_requirements(names, metrics, examples)
@@ -145,4 +148,8 @@ def score_all(
         rows = _score_rows(spec, metrics, examples, summaries, workers)
         columns = _columns(names, metrics, rows, len(examples), list(range(len(examples))))
     lower = [f"{n}/{f}" for n, m in zip(names, metrics) for f in m.fields if f in m.lower_is_better]
-    return MetricScores(columns, {n: m.signature() for n, m in zip(names, metrics)}, lower)
+    signatures = {
+        n: m.signature() + (f"|references_from:{references_from}" if "references" in m.requires else "")
+        for n, m in zip(names, metrics)
+    }
+    return MetricScores(columns, signatures, lower)
