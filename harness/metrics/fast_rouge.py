@@ -1,9 +1,9 @@
 """ROUGE-N, -L and -Lsum with results identical to rouge-score 0.1.2, and much faster.
 
-Identical: the same tokenization (rouge-score's own regexes and the same NLTK Porter stemmer),
-the same integer counts (n-gram overlap, LCS length, Lsum union-LCS hits with its exact
-read-out tie-breaking, see lcs_bits) and the same float operations on them (rouge-score's
-`scoring.fmeasure`). Tests check equality with rouge-score as the oracle.
+Identical: the same tokenization (rouge-score's own regexes; NLTK's Porter stemmer, reimplemented
+exactly and faster in porter.py), the same integer counts (n-gram overlap, LCS length, Lsum
+union-LCS hits with its exact read-out tie-breaking, see lcs_bits) and the same float operations
+on them (rouge-score's `scoring.fmeasure`). Tests check equality with rouge-score as the oracle.
 
 Faster: each distinct text is tokenized once and its n-gram counts and LCS bit masks are kept
 (a source or reference is shared by every system's summary), each distinct word is stemmed once,
@@ -20,10 +20,10 @@ from functools import lru_cache
 from typing import Sequence
 
 import nltk
-from nltk.stem import porter
 from rouge_score import tokenize as rouge_tokenize
 from rouge_score.scoring import Score, fmeasure
 
+from harness.metrics import porter
 from harness.metrics.lcs_bits import StackedTargets
 
 DEFAULT_ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -71,7 +71,8 @@ class _Tokenizer:
     """rouge_score.tokenize.tokenize with each distinct word looked up once."""
 
     def __init__(self, use_stemmer: bool, split_summaries: bool):
-        # rouge-score's DefaultTokenizer builds PorterStemmer() with its default mode.
+        # rouge-score's DefaultTokenizer builds NLTK's PorterStemmer() with its default mode, which
+        # porter.PorterStemmer reproduces exactly.
         self._words = _WordTokens(porter.PorterStemmer() if use_stemmer else None)
         self._split_summaries = split_summaries
         self.splits_on_newlines = not split_summaries
