@@ -25,7 +25,9 @@ call. Alternating within each repetition, wall-clock time:
                        with the same number of workers, so its worker process is running and
                        has the targets of its half: every model after the first in a sweep
 
-The 2-worker results are checked to equal the 1-worker results.
+The 2-worker results are checked to equal the 1-worker results. A fourth row puts the three
+settings' pairs (4,800) in one call: a longer run, where the fixed cost of starting a worker and
+of each process preparing its own words is a smaller share.
 
     python bench/rouge_speed.py [--repeats 3] [--docs N] [--worker-repeats 7]
 """
@@ -221,7 +223,10 @@ def main() -> None:
     print(f"1 vs 2 workers: one score_batch call on all pairs of {args.worker_docs} documents, {args.worker_repeats} repetitions,")
     print("wall-clock medians; speed-up = 1-worker time / 2-worker time, same state (cold or warm)")
     print(f"{'setting':<14} {'pairs':>5} {'state':<5} {'1 worker s':>10} {'2 workers s':>11} {'speed-up':>8} {'2w == 1w':>8}")
-    for name, items in load_settings(args.data, args.worker_docs).items():
+    worker_settings = load_settings(args.data, args.worker_docs)
+    # A longer run, where start-up is a smaller share: the three settings' pairs in one call.
+    worker_settings["all three"] = [pair for items in list(worker_settings.values()) for pair in items]
+    for name, items in worker_settings.items():
         times, equal = bench_workers(items, args.worker_repeats)
         for state in ("cold", "warm"):
             one = statistics.median(times[f"{state} 1 worker"])
