@@ -21,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from harness.metrics import porter
 from harness.text import split_sentences
 
 # Function words, auxiliaries and reporting verbs: they carry no fact on their own.
@@ -48,16 +49,9 @@ def join_numbers(text: str) -> str:
     return _DECIMAL.sub(".", _THOUSANDS.sub(",", text))
 
 
-@lru_cache(maxsize=1)
-def _porter():
-    from nltk.stem.porter import PorterStemmer  # rule-based: needs no NLTK data download
-
-    return PorterStemmer()
-
-
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    return _porter().stem(word)
+    return porter.stem(word)  # NLTK's Porter stemmer, exactly (the one ROUGE uses)
 
 
 def tokens(text: str) -> list[str]:
