@@ -412,22 +412,29 @@ class _Workers:
                 for j, rows in payload:
                     done[j] = [{k: Score(*values) for k, values in zip(types, row)} for row in rows]
         except BaseException:
-            self.close()  # replies may be left unread in the pipes: start afresh next time
+            self.kill()  # replies may be left unread in the pipes: start afresh next time
             raise
         finally:
             gc.unfreeze()
         return [result for chunk in done for result in chunk]
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
+        """Tell the workers to stop. They exit by themselves once idle; the caller does not wait
+        for their teardown (~10 ms, freeing a copy of its heap) unless `wait`. multiprocessing
+        reaps them later, and stops any left (they are daemonic) at exit."""
         for connection in self._connections:
             try:
                 connection.send(None)
             except OSError:
                 pass
             connection.close()
-        for process in self._processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-                process.join()
+        if wait:
+            for process in self._processes:
+                process.join(timeout=5)
         self._processes, self._connections = [], []
+
+    def kill(self) -> None:
+        """Stop the workers now, whatever they are doing (their replies are no longer wanted)."""
+        for process in self._processes:
+            process.terminate()
+        self.close(wait=True)
