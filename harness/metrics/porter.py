@@ -115,6 +115,15 @@ _STEP4 = _rule_buckets([
 ])  # fmt: skip
 
 
+def _first_rule(word: str, table: dict[str, tuple[tuple[str, str], ...]]) -> tuple[str, str] | None:
+    """The step's first (suffix, replacement) rule whose suffix the word ends with: the only rule
+    NLTK tries, even when its condition then fails."""
+    for rule in table.get(word[-2:], ()):
+        if word.endswith(rule[0]):
+            return rule
+    return None
+
+
 def _step1a(word: str) -> str:
     if word[-1] != "s":
         return word
@@ -164,31 +173,31 @@ def _step2(word: str) -> str:
     if word.endswith("alli") and _measure(word[:-4]) > 0:
         # NLTK applies "alli" -> "al" before the table, then step 2 again ("...tionalli").
         return _step2(word[:-2])
-    for suffix, replacement in _STEP2.get(word[-2:], ()):
-        if word.endswith(suffix):
-            # "logi" -> "log" counts the measure with the "l" ("geologi" -> "geolog").
-            stem = word[: -len(suffix)]
-            measured = word[:-3] if suffix == "logi" else stem
-            return stem + replacement if _measure(measured) > 0 else word
-    return word
+    rule = _first_rule(word, _STEP2)
+    if rule is None:
+        return word
+    suffix, replacement = rule
+    stem = word[: -len(suffix)]
+    # "logi" -> "log" counts the measure with the "l" ("geologi" -> "geolog").
+    measured = word[:-3] if suffix == "logi" else stem
+    return stem + replacement if _measure(measured) > 0 else word
 
 
 def _step3(word: str) -> str:
-    for suffix, replacement in _STEP3.get(word[-2:], ()):
-        if word.endswith(suffix):
-            stem = word[: -len(suffix)]
-            return stem + replacement if _measure(stem) > 0 else word
-    return word
+    rule = _first_rule(word, _STEP3)
+    if rule is None:
+        return word
+    suffix, replacement = rule
+    stem = word[: -len(suffix)]
+    return stem + replacement if _measure(stem) > 0 else word
 
 
 def _step4(word: str) -> str:
-    for suffix, _ in _STEP4.get(word[-2:], ()):
-        if word.endswith(suffix):
-            stem = word[: -len(suffix)]
-            if _measure(stem) > 1 and (suffix != "ion" or stem[-1] in "st"):
-                return stem
-            return word
-    return word
+    rule = _first_rule(word, _STEP4)
+    if rule is None:
+        return word
+    stem = word[: -len(rule[0])]
+    return stem if _measure(stem) > 1 and (rule[0] != "ion" or stem[-1] in "st") else word
 
 
 def _step5(word: str) -> str:
