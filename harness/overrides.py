@@ -66,7 +66,8 @@ def check_overrides(argv: list[str]) -> None:
         if parts[0] in GROUPS and len(parts) == 1 or parts[0] == "hydra":
             continue
         if len(parts) == 1:
-            known = [f.name for f in dataclasses.fields(RunSettings)]
+            # Config groups (model=..., metrics=[...]) are top-level keys too.
+            known = [f.name for f in dataclasses.fields(RunSettings)] + list(GROUPS)
             check_key(parts[0], known, "config", arg)
         elif parts[0] in SCHEMAS:
             check_key(parts[1], [f.name for f in dataclasses.fields(SCHEMAS[parts[0]])], parts[0], arg)

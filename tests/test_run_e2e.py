@@ -168,6 +168,7 @@ def test_compare_command_reads_run_folders(tmp_path):
         ("metrics=[rogue]", "unknown metrics 'rogue'"),
         ("metrics.rouge.use_stemer=false", "Did you mean 'use_stemmer'?"),
         ("resutls_dir=x", "Did you mean 'results_dir'?"),
+        ("modle=lead", "Did you mean 'model'?"),
     ],
 )
 def test_override_typos_fail_before_hydra_writes_anything(tmp_path, override, expected):
