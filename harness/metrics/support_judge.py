@@ -117,7 +117,7 @@ class SupportJudge(BulletSupportMetric):
         self.backend.where = where
         self.identity = {"backend": key, "options": self.backend.identity()}
         folder = Path(self.options.cache_dir or "results/.cache") / "judge"
-        self.cache = GenerationCache(folder / f"{key}-{stable_hash(self.identity)}.jsonl")
+        self.cache = GenerationCache(folder / f"{key}-{stable_hash(self.identity)}.jsonl", setting=f"metrics.{self.name}.cache_dir")
         self.calls = 0  # requests sent to the judge over this metric's life
 
     def _request(self, example: Example, bullet: str) -> Request:
