@@ -113,6 +113,8 @@ BAD_LINES = {
     "text_not_a_string": (lambda l: _edit(l, lambda e: e["generation"].update(text=5)), "field 'generation.text': expected a string, found an integer"),
     "key_not_a_string": (lambda l: _edit(l, lambda e: e.update(key=7)), "field 'key': expected a string"),
     "future_schema_version": (lambda l: _edit(l, lambda e: e.update(schema_version=99)), "field 'schema_version': 99 is not supported"),
+    "utf8_bom": (lambda l: b"\xef\xbb\xbf" + l, "not valid JSON (Unexpected UTF-8 BOM"),
+    "crlf_and_trailing_garbage": (lambda l: l + b"\r garbage", "not valid JSON (Extra data"),
     "truncated_last_line": (lambda l: l[: len(l) // 2], "truncated last line"),  # must stay last
 }
 N_CACHE_DOCS = len(BAD_LINES) + 2  # two documents keep good lines
@@ -470,3 +472,14 @@ def test_report_escapes_crafted_values(crafted_report, where):
     assert payload not in crafted_report
     assert html.escape(payload, quote=True) in crafted_report  # shown as text, not dropped
     assert not re.search(r"<(script|img|iframe|svg onload)", crafted_report, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("url, said", [
+    ("htp://127.0.0.1:8000/v1", "model.base_url: expected http://host[:port]/path"),
+    ("localhost:8000/v1", "model.base_url: expected http://host[:port]/path"),
+    ("http://127.0.0.1:80a0/v1", "model.base_url: not a valid port"),
+])
+def test_a_malformed_base_url_is_a_config_error_before_any_work(tmp_path, url, said):
+    done = harness(*model_args(tmp_path, url, 2))
+    assert done.returncode != 0 and said in done.stderr
+    assert not any(cache_files(tmp_path / "results" / ".cache"))

@@ -12,6 +12,7 @@ import os
 import random
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
@@ -54,6 +55,14 @@ class OpenAIOptions:
         for name in ("max_retries", "max_failures", "backoff_base_s", "backoff_max_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"model.{name}: must not be negative, got {getattr(self, name)}.")
+        parts = urllib.parse.urlsplit(self.base_url)
+        shown = public_url(self.base_url) if "@" in self.base_url else repr(self.base_url)
+        try:
+            parts.port
+        except ValueError:
+            raise ConfigError(f"model.base_url: not a valid port in {shown}.") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"model.base_url: expected http://host[:port]/path or https://..., got {shown}.")
 
 
 class OpenAICompatible(Backend):
