@@ -179,17 +179,16 @@ class SupportJudge(BulletSupportMetric):
         """As every support metric, except that a bullet without a verdict (failed request)
         leaves its document without a score: it is unknown, not unsupported."""
         rows = super().score(examples, summaries)
-        failed = 0
+        failed, documents = 0, 0
         for row in rows:
-            bullets = row.details["bullets"]
-            errors = [b for b in bullets if b["verdict"] == "error"]
+            errors = [b for b in row.details["bullets"] if b["verdict"] == "error"]
             if not errors:
                 continue
-            failed += len(errors)
+            failed, documents = failed + len(errors), documents + 1
             row.values["score"] = row.values["unsupported"] = None
             for bullet in errors:
                 bullet["score"] = bullet["supported"] = None
         if failed:
-            log.warning("%s: %d judge request(s) failed; %d document(s) have no score (retried on the next run)",
-                        self.name, failed, sum(r.values["score"] is None and r.values["failed"] for r in rows))
+            log.warning("%s: %d judge request(s) failed; %d document(s) have no score (asked again on the next run)",
+                        self.name, failed, documents)
         return rows
