@@ -36,7 +36,7 @@ def print_metrics(config_dirs: list[str]) -> None:
             continue
         for name, options in spec.items():
             cls = METRICS.get(options.get("metric", name))
-            print(f"  {config_name}  (keys {cls.name}/<field>)")
+            print(f"  {config_name}  (keys {name}/<field>)")
             for field, meaning in cls.fields.items():
-                print(f"      {cls.name + '/' + field:<30} {meaning}")
+                print(f"      {name + '/' + field:<30} {meaning}")
 

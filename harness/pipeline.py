@@ -123,10 +123,18 @@ def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example]) -> li
     requests = [Request(e.doc_id, e.source, prompt.render(e.source), prompt.system, prompt.n_bullets) for e in examples]
     identity = {"backend": spec.backend_key, "options": backend.identity()}
     keys = [stable_hash([identity, r.system, r.prompt, r.n_bullets], 32) for r in requests]
-    cache = None
-    if backend.cacheable:
-        cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
-        cache = GenerationCache(cache_dir / "generations" / f"{spec.backend_key}-{stable_hash(identity)}.jsonl")
+    if not backend.cacheable:
+        return _generate(backend, spec, requests, keys, None)
+    cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
+    cache = GenerationCache(cache_dir / "generations" / f"{spec.backend_key}-{stable_hash(identity)}.jsonl")
+    # One run of a model configuration generates at a time: a second one waits, then reuses
+    # what the first wrote, so no request is sent twice and no cache line is duplicated.
+    waiting = lambda: log.info("waiting for another run of the same model (%s) to finish generating (lock %s.lock)", spec.model_name, cache.path)  # noqa: E731
+    with cache.exclusive(on_wait=waiting):
+        return _generate(backend, spec, requests, keys, cache)
+
+
+def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: list[str], cache: GenerationCache | None) -> list[dict[str, Any]]:
     results: dict[int, Generation] = {}
     from_cache: set[int] = set()
     if cache is not None:
@@ -289,5 +297,7 @@ def aggregate(rows: Sequence[dict[str, Any]], fields: dict[str, dict[str, Any]],
     out = {}
     for key, meta in fields.items():
         ci = bootstrap_mean_ci([r.get(key) for r in rows], settings.bootstrap_samples, settings.seed)
-        out[key] = {"mean": ci.mean, "ci95": [ci.low, ci.high], "n": ci.n, **meta}
+        # `missing`: documents without a value (e.g. a failed judge request), never scored as 0
+        missing = sum(r.get(key) is None for r in rows)
+        out[key] = {"mean": ci.mean, "ci95": [ci.low, ci.high], "n": ci.n, "missing": missing, **meta}
     return out

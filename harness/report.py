@@ -98,7 +98,7 @@ def bullet_items(gen: dict[str, Any], scores: dict[str, Any]) -> str:
             verdict = judged[1]["bullets"][i]
             status = "supported" if verdict.get("supported") else "unsupported"
             evidence = "".join(f"<div class='evidence'>↳ {esc(e)}</div>" for e in verdict.get("evidence") or [])
-            items.append(f"<li class='{status}'>{esc(bullet)} <span class='score'>{judged[0]} {verdict.get('score')}</span>{evidence}</li>")
+            items.append(f"<li class='{status}'>{esc(bullet)} <span class='score'>{esc(judged[0])} {esc(verdict.get('score'))}</span>{evidence}</li>")
         else:
             items.append(f"<li>{esc(bullet)}</li>")
     if gen.get("error"):

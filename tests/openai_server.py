@@ -8,7 +8,8 @@ deterministic replies, scripted faults, and a log of every request it received.
 
 Faults: "ok", "500", "503", "429" (with Retry-After: `retry_after` seconds), "400", "401echo"
 and "500echo" (errors whose body echoes the Authorization header, as a careless proxy might), "slow" (reply
-after `slow_s`), "malformed" (invalid JSON with status 200), "drop" (close without replying).
+after `slow_s`), "malformed" (invalid JSON with status 200), "drop" (close without replying), "drip"
+(a valid reply sent one byte every `drip_s`, so no single read waits long).
 `always` applies one fault to every request; `delay_s` slows every reply.
 """
 
@@ -39,12 +40,13 @@ def reply_text(prompt: str) -> str:
 
 
 class FakeOpenAI:
-    def __init__(self, delay_s: float = 0.0, slow_s: float = 2.0, retry_after: float = 1.0):
+    def __init__(self, delay_s: float = 0.0, slow_s: float = 2.0, retry_after: float = 1.0, drip_s: float = 0.2):
         self.plan: dict[str, list[str]] = {}
         self.always: str | None = None
         self.delay_s = delay_s
         self.slow_s = slow_s
         self.retry_after = retry_after
+        self.drip_s = drip_s
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -120,18 +122,27 @@ class FakeOpenAI:
                 choice = {"index": 0, "finish_reason": "stop"}
                 choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
                 usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
-                self._send(200, {"id": "x", "object": "chat.completion", "model": body.get("model"), "choices": [choice], "usage": usage})
+                reply = {"id": "x", "object": "chat.completion", "model": body.get("model"), "choices": [choice], "usage": usage}
+                if fault == "drip":
+                    return self._send_raw(200, json.dumps(reply).encode(), drip_s=server.drip_s)
+                self._send(200, reply)
 
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 self._send_raw(status, json.dumps(payload).encode(), headers)
 
-            def _send_raw(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+            def _send_raw(self, status: int, data: bytes, headers: dict[str, str] | None = None, drip_s: float = 0.0) -> None:
                 try:
                     self.send_response(status)
                     for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not drip_s:
+                        self.wfile.write(data)
+                        return
+                    for i in range(len(data)):
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(drip_s)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
 

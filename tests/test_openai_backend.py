@@ -9,7 +9,7 @@ from openai_server import FakeOpenAI
 
 from harness.errors import ConfigError
 from harness.models.base import Request
-from harness.models.openai_compat import OpenAIChat, OpenAICompletions, TooManyFailures
+from harness.models.openai_compat import OpenAIChat, OpenAICompletions, ServerUnreachable, TooManyFailures
 
 KEY_ENV = "HARNESS_TEST_OPENAI_KEY"
 KEY = "sk-test-7f3a9c0e51d2b8aa"
@@ -145,10 +145,29 @@ def test_missing_key_variable_fails_before_any_request(monkeypatch):
         assert server.seen == []
 
 
-def test_unreachable_server_is_a_recorded_failure():
-    b = OpenAIChat.from_config({"model_id": "x", "base_url": "http://127.0.0.1:9/v1", "max_retries": 1, "backoff_base_s": 0.01})
-    gens = b.generate(requests(1))
+def test_unreachable_server_stops_the_batch_before_any_retry():
+    b = OpenAIChat.from_config({"model_id": "x", "base_url": "http://127.0.0.1:9/v1", "max_retries": 5, "backoff_base_s": 1})
+    started = time.monotonic()
+    with pytest.raises(ServerUnreachable, match=r"model\.base_url: cannot reach http://127\.0\.0\.1:9/v1: connection refused"):
+        b.generate(requests(4))
+    assert time.monotonic() - started < 5
+
+
+def test_a_dropped_connection_is_a_recorded_failure():
+    with FakeOpenAI() as server:
+        server.always = "drop"
+        gens = backend(server, max_retries=1).generate(requests(1))
     assert gens[0].text is None and "connection error" in gens[0].error
+
+
+def test_timeout_bounds_the_whole_request_even_when_the_server_drips_bytes():
+    with FakeOpenAI(drip_s=0.1) as server:  # ~30 s for the whole reply, 0.1 s per read
+        server.always = "drip"
+        started = time.monotonic()
+        gens = backend(server, timeout_s=1.0, max_retries=1, backoff_base_s=0.01).generate(requests(1))
+        elapsed = time.monotonic() - started
+    assert gens[0].text is None and "no complete response within 1s" in gens[0].error
+    assert len(server.seen) == 2 and elapsed < 4  # two attempts of about 1 s each
 
 
 def test_runtime_options_stay_out_of_the_cache_identity():

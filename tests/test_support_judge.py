@@ -48,7 +48,7 @@ def test_verdicts_parsed_and_unparseable_never_supported(server, tmp_path):
     assert [b["supported"] for b in bullets] == [True, False, False]
     assert bullets[0]["evidence"] == ["The bridge reopened on Monday after two years of repairs."]
     assert bullets[2]["reply"] == "I think it is probably fine, hard to say."
-    assert row.values == {"score": pytest.approx(1 / 3), "unsupported": 2.0, "unreadable": 1.0}
+    assert row.values == {"score": pytest.approx(1 / 3), "unsupported": 2.0, "unreadable": 1.0, "failed": 0.0}
 
 
 def test_second_run_is_served_from_the_cache(server, tmp_path):
@@ -69,8 +69,8 @@ def test_failed_requests_are_recorded_not_cached_and_not_supported(server, tmp_p
     metric = judge(server, tmp_path)
     [row] = metric.score([Example("d1", ARTICLE)], [Summary("d1", "", ("The bridge reopened on Monday.",))])
     bullet = row.details["bullets"][0]
-    assert bullet["verdict"] == "error" and "500" in bullet["error"] and bullet["supported"] is False
-    assert row.values == {"score": 0.0, "unsupported": 1.0, "unreadable": 1.0}
+    assert bullet["verdict"] == "error" and "500" in bullet["error"] and bullet["supported"] is None
+    assert row.values == {"score": None, "unsupported": None, "unreadable": 0.0, "failed": 1.0}  # no score, not 0
     server.always = None
     retry = judge(server, tmp_path)
     [row] = retry.score([Example("d1", ARTICLE)], [Summary("d1", "", ("The bridge reopened on Monday.",))])
@@ -112,7 +112,7 @@ def test_judge_model_needs_a_backend_and_template_placeholders(tmp_path):
 def test_shipped_config_builds(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     [metric] = build_metrics(metric_spec(["support_judge"], {"support_judge": {"cache_dir": str(tmp_path)}}))
-    assert metric.keys() == ["support_judge/score", "support_judge/unsupported", "support_judge/unreadable"]
+    assert metric.keys() == ["support_judge/score", "support_judge/unsupported", "support_judge/unreadable", "support_judge/failed"]
     assert metric.backend.options.api_key_env == "OPENAI_API_KEY"
 
 

@@ -34,7 +34,7 @@ class Metric:
     MetricUnavailable from its constructor, at start-up.
     """
 
-    name: ClassVar[str]
+    name: str  # the registry key on the class; on an instance, the config name its keys use
     fields: ClassVar[dict[str, str]]
     lower_is_better: ClassVar[frozenset[str]] = frozenset()
     no_direction: ClassVar[frozenset[str]] = frozenset()  # descriptive fields (e.g. density)
@@ -46,8 +46,18 @@ class Metric:
         self.options = options if options is not None else self.Options()
 
     @classmethod
-    def from_config(cls, config: dict[str, Any] | None, where: str = "") -> "Metric":
-        return cls(parse(cls.Options, config, where or f"metrics.{cls.name}"))
+    def from_config(cls, config: dict[str, Any] | None, where: str = "", name: str | None = None) -> "Metric":
+        """`name` is the metric's config name (`rouge_nostem`); result keys are `<name>/<field>`,
+        so two configs of one metric class sit side by side in one run."""
+        metric = cls(parse(cls.Options, config, where or f"metrics.{name or cls.name}"))
+        if name:
+            metric.name = name
+        return metric
+
+    @property
+    def family(self) -> str:
+        """The registry key of the metric's class (`rouge` for `rouge_nostem`)."""
+        return type(self).name
 
     def keys(self) -> list[str]:
         return [f"{self.name}/{f}" for f in self.fields]
@@ -63,7 +73,7 @@ class Metric:
 
         opts = dataclasses.asdict(self.options) if dataclasses.is_dataclass(self.options) else {}
         parts = [f"{k}:{v}" for k, v in sorted(opts.items()) if not k.startswith("_")]
-        return "|".join([self.name, *parts, f"harness:{__version__}"])
+        return "|".join([self.family, *parts, f"harness:{__version__}"])
 
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
         raise NotImplementedError

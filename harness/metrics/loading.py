@@ -12,12 +12,16 @@ from harness.registry import METRICS, suggest
 
 def build_metrics(spec: Mapping[str, Mapping[str, Any] | None]) -> list[Metric]:
     """`spec` maps a metric config name to its options; an optional `metric` key names the
-    registry entry (default: the config name). Unknown names and keys fail here, at start-up."""
+    registry entry (default: the config name). Result keys use the config name, so
+    `{rouge: {}, rouge_nostem: {metric: rouge, use_stemmer: false}}` gives `rouge/...` and
+    `rouge_nostem/...`. Unknown names and keys fail here, at start-up."""
     metrics = []
     for name, options in spec.items():
         options = dict(options or {})
         key = options.pop("metric", name)
-        metrics.append(METRICS.get(key).from_config(options, where=f"metrics.{name}"))
+        if "/" in str(name):
+            raise ConfigError(f"metrics.{name}: a metric config name cannot contain '/' (keys are <name>/<field>)")
+        metrics.append(METRICS.get(key).from_config(options, where=f"metrics.{name}", name=str(name)))
     return metrics
 
 

@@ -2,13 +2,15 @@
 
 The judge is any generation backend of the harness (`judge_model` is a model config, as in
 conf/model/, with its `backend` key). Replies must follow a strict format; a reply that cannot be
-read, or a request that failed, is recorded as such and never counted as supported. Replies are
+read is recorded as such and never counted as supported. A request that failed gives no verdict:
+its document has no score (null, counted as `missing` in metrics.json), never a 0. Replies are
 cached like generations (append-only JSONL keyed by the judge's options and the prompt), so a
 second run over the same bullets sends no request; failed requests are not cached.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,9 +20,12 @@ from typing import Any, Literal, Sequence
 from harness.cache import GenerationCache, stable_hash
 from harness.config import parse
 from harness.errors import ConfigError, MetricUnavailable
+from harness.metrics.base import Scored
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.models.base import Generation, Request
 from harness.records import Example, Summary
+
+log = logging.getLogger(__name__)
 
 SYSTEM = "You check statements against a news article. Reply only in the format you are asked for."
 TEMPLATE = """Article:
@@ -85,9 +90,10 @@ class SupportJudge(BulletSupportMetric):
     name = "support_judge"
     fields = {
         **BulletSupportMetric.fields,
-        "unreadable": "bullets without a verdict (unparseable reply or failed request); counted as unsupported",
+        "unreadable": "bullets whose reply could not be parsed; counted as unsupported",
+        "failed": "bullets whose judge request failed; the document then has no score and no unsupported count",
     }
-    lower_is_better = frozenset({"unsupported", "unreadable"})
+    lower_is_better = frozenset({"unsupported", "unreadable", "failed"})
     Options = SupportJudgeOptions
 
     def __init__(self, options: SupportJudgeOptions | None = None):
@@ -108,9 +114,10 @@ class SupportJudge(BulletSupportMetric):
         if key_env and not os.environ.get(key_env):  # fail at start-up, not after generating
             raise MetricUnavailable(f"{where}.api_key_env: the environment variable {key_env} is not set (it should hold the judge's API key)")
         self.backend = backend_cls(parse(backend_cls.Options, config, where))
+        self.backend.where = where
         self.identity = {"backend": key, "options": self.backend.identity()}
         folder = Path(self.options.cache_dir or "results/.cache") / "judge"
-        self.cache = GenerationCache(folder / f"{key}-{stable_hash(self.identity)}.jsonl")
+        self.cache = GenerationCache(folder / f"{key}-{stable_hash(self.identity)}.jsonl", setting=f"metrics.{self.name}.cache_dir")
         self.calls = 0  # requests sent to the judge over this metric's life
 
     def _request(self, example: Example, bullet: str) -> Request:
@@ -145,7 +152,8 @@ class SupportJudge(BulletSupportMetric):
 
     def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
         requests = [[self._request(e, b) for b in s.bullets] for e, s in zip(examples, summaries)]
-        replies = self._replies([r for rs in requests for r in rs])
+        with self.cache.exclusive():  # two runs never ask the judge the same twice
+            replies = self._replies([r for rs in requests for r in rs])
         out = []
         for rs in requests:
             verdicts = []
@@ -162,4 +170,25 @@ class SupportJudge(BulletSupportMetric):
         return out
 
     def extra_values(self, verdicts: list[BulletVerdict]) -> dict[str, float | None]:
-        return {"unreadable": float(sum(v.extra["verdict"] in ("unparseable", "error") for v in verdicts))}
+        return {
+            "unreadable": float(sum(v.extra["verdict"] == "unparseable" for v in verdicts)),
+            "failed": float(sum(v.extra["verdict"] == "error" for v in verdicts)),
+        }
+
+    def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
+        """As every support metric, except that a bullet without a verdict (failed request)
+        leaves its document without a score: it is unknown, not unsupported."""
+        rows = super().score(examples, summaries)
+        failed, documents = 0, 0
+        for row in rows:
+            errors = [b for b in row.details["bullets"] if b["verdict"] == "error"]
+            if not errors:
+                continue
+            failed, documents = failed + len(errors), documents + 1
+            row.values["score"] = row.values["unsupported"] = None
+            for bullet in errors:
+                bullet["score"] = bullet["supported"] = None
+        if failed:
+            log.warning("%s: %d judge request(s) failed; %d document(s) have no score (asked again on the next run)",
+                        self.name, failed, documents)
+        return rows

@@ -66,12 +66,29 @@ class Backend:
         return size if isinstance(size, int) else 16
 
     def identity(self) -> dict[str, Any]:
-        """The options that affect outputs (part of the generation cache key)."""
+        """The options that affect outputs (part of the generation cache key).
+
+        With sampling, a batch's padding changes the random draws, so the batch size joins the
+        identity; greedy decoding keeps it out (and existing caches stay valid)."""
         opts = dataclasses.asdict(self.options) if dataclasses.is_dataclass(self.options) else {}
-        return {k: v for k, v in opts.items() if k not in self.runtime_fields}
+        identity = {k: v for k, v in opts.items() if k not in self.runtime_fields}
+        if "batch_size" in opts and samples(opts.get("generation")):
+            identity["batch_size"] = opts["batch_size"]
+        return identity
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
         raise NotImplementedError
 
     def close(self) -> None:
         """Release models, sessions or threads."""
+
+
+def samples(generation: Any) -> bool:
+    """Whether decoding settings sample: `do_sample: true`, or a temperature above 0 when
+    `do_sample` is not given."""
+    if not isinstance(generation, dict):
+        return False
+    if "do_sample" in generation:
+        return bool(generation["do_sample"])
+    temperature = generation.get("temperature")
+    return isinstance(temperature, (int, float)) and not isinstance(temperature, bool) and temperature > 0

@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import socket
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ def post_json(
     read: Callable[[dict[str, Any]], T] = lambda reply: reply,  # type: ignore[assignment,return-value]
 ) -> T:
     """One POST attempt on a fresh connection (no stale keep-alive sockets to trip over);
-    returns `read(reply)`. `timeout_s` bounds connecting and each read. Raises RequestFailed
+    returns `read(reply)`. `timeout_s` bounds the whole attempt, from connecting to the reply's
+    last byte. Raises RequestFailed
     (also from `read`), with any credential from `headers` blanked out of its message."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -117,16 +119,45 @@ def _secrets(headers: dict[str, str]) -> list[str]:
     return [part for v in values for part in (v, v.split(" ", 1)[-1]) if len(part) >= 8]
 
 
+def _cut(conn: http.client.HTTPConnection, opened: list[socket.socket], expired: threading.Event) -> None:
+    """The request's deadline passed: end whatever read or write is blocked on the socket.
+    (`opened` keeps the socket: the connection forgets it once a reply says it will close.)"""
+    expired.set()
+    for sock in [*opened, conn.sock]:
+        if sock is None:
+            continue
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def _post(conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str], timeout_s: float) -> dict[str, Any]:
+    # The socket timeout bounds each read; the timer bounds the whole request, so a server that
+    # sends a byte now and then cannot hold an attempt longer than timeout_s.
+    expired = threading.Event()
+    opened: list[socket.socket] = []
+    deadline = threading.Timer(timeout_s, _cut, (conn, opened, expired))
+    deadline.daemon = True
+    deadline.start()
+    too_slow = RequestFailed(f"no complete response within {timeout_s:g}s (timeout_s)", retryable=True)
     try:
+        conn.connect()
+        opened.append(conn.sock)
         conn.request("POST", path, body, {"Content-Type": "application/json", "Accept": "application/json", **headers})
         response = conn.getresponse()
         data = response.read()
         status, retry_after = response.status, parse_retry_after(response.getheader("Retry-After"))
     except (socket.timeout, TimeoutError):
-        raise RequestFailed(f"no response within {timeout_s:g}s", retryable=True) from None
+        raise too_slow from None
     except (OSError, http.client.HTTPException) as e:
+        if expired.is_set():
+            raise too_slow from None
         raise RequestFailed(f"connection error: {type(e).__name__}: {e}", retryable=True) from None
+    finally:
+        deadline.cancel()
+    if expired.is_set():  # the body may have been cut short without an error
+        raise too_slow
     if not 200 <= status < 300:
         raise RequestFailed(
             f"HTTP {status}: {_error_text(data)}", retryable=status in RETRY_STATUSES, retry_after=retry_after
@@ -152,3 +183,39 @@ def _error_text(data: bytes) -> str:
     except (json.JSONDecodeError, AttributeError):
         pass
     return text[:_BODY_EXCERPT] or "(empty body)"
+
+
+def public_url(url: str) -> str:
+    """A URL without user:password@ or query string, fit for a message."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    try:
+        if parts.port:
+            netloc += f":{parts.port}"
+    except ValueError:
+        pass
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def check_reachable(url: str, timeout_s: float) -> None:
+    """Open (and close) one TCP connection to the URL's host and port; raises RequestFailed
+    (not retryable) saying why when nothing answers there."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise RequestFailed(f"not a valid port in {public_url(url)!r}", retryable=False) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RequestFailed(f"not an http(s) URL: {public_url(url)!r}", retryable=False)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout_s):
+            pass
+    except ConnectionRefusedError:
+        raise RequestFailed(f"connection refused at {parts.hostname}:{port} (is the server running?)", retryable=False) from None
+    except socket.gaierror as e:
+        raise RequestFailed(f"host name {parts.hostname!r} not found ({e.strerror})", retryable=False) from None
+    except (socket.timeout, TimeoutError):
+        raise RequestFailed(f"no TCP connection to {parts.hostname}:{port} within {timeout_s:g}s", retryable=False) from None
+    except OSError as e:
+        raise RequestFailed(f"cannot connect to {parts.hostname}:{port} ({e.strerror or e})", retryable=False) from None

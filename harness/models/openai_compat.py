@@ -12,19 +12,27 @@ import os
 import random
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
 
 from harness.errors import ConfigError, HarnessError
 from harness.models.base import Backend, Generation, Request
-from harness.models.http_retry import RequestFailed, RetryPolicy, post_json, redact, with_retries
+from harness.models.http_retry import RequestFailed, RetryPolicy, check_reachable, post_json, public_url, redact, with_retries
 
 log = logging.getLogger(__name__)
 
 
 class TooManyFailures(HarnessError):
     """More documents failed for good than `max_failures` allows: the endpoint looks broken."""
+
+
+class ServerUnreachable(HarnessError):
+    """Nothing answers at base_url: the run stops before sending a batch, not after retrying every document."""
+
+
+PROBE_TIMEOUT_S = 10.0  # at most this long to open one TCP connection before a batch
 
 
 @dataclass
@@ -34,7 +42,7 @@ class OpenAIOptions:
     api_key_env: str | None = None  # NAME of the environment variable holding the key; None: no key
     generation: dict[str, Any] = field(default_factory=dict)  # request fields: max_tokens, temperature, seed, stop...
     max_concurrency: int = 8  # requests in flight
-    timeout_s: float = 120.0  # per attempt: connecting, and each read
+    timeout_s: float = 120.0  # per attempt, whole: from connecting to the reply's last byte
     max_retries: int = 5  # on 429, 5xx, timeouts, connection errors, malformed replies
     backoff_base_s: float = 1.0  # first wait between attempts; doubles, with jitter
     backoff_max_s: float = 60.0  # cap for one wait, Retry-After included
@@ -47,6 +55,14 @@ class OpenAIOptions:
         for name in ("max_retries", "max_failures", "backoff_base_s", "backoff_max_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"model.{name}: must not be negative, got {getattr(self, name)}.")
+        parts = urllib.parse.urlsplit(self.base_url)
+        shown = public_url(self.base_url) if "@" in self.base_url else repr(self.base_url)
+        try:
+            parts.port
+        except ValueError:
+            raise ConfigError(f"model.base_url: not a valid port in {shown}.") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"model.base_url: expected http://host[:port]/path or https://..., got {shown}.")
 
 
 class OpenAICompatible(Backend):
@@ -60,6 +76,7 @@ class OpenAICompatible(Backend):
         {"api_key_env", "max_concurrency", "timeout_s", "max_retries", "backoff_base_s", "backoff_max_s", "max_failures"}
     )
     path: ClassVar[str]
+    where = "model"  # the config path named in messages (a judge metric sets its own)
 
     def __init__(self, options: Any = None):
         super().__init__(options)
@@ -94,6 +111,7 @@ class OpenAICompatible(Backend):
         if not requests:
             return []
         self._api_key()  # a missing key fails the run before any request
+        self._check_server()
         abort = threading.Event()
         workers = min(self.options.max_concurrency, len(requests))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="openai") as pool:
@@ -105,6 +123,18 @@ class OpenAICompatible(Backend):
                 f"Last error: {last}. Finished generations are kept: fix the endpoint and run the same command to resume."
             )
         return generations
+
+    def _check_server(self) -> None:
+        """One TCP connection before each batch: a server that is down stops the run in
+        seconds, instead of every document of the batch retrying until it fails."""
+        url = self.options.base_url
+        try:
+            check_reachable(url, min(self.options.timeout_s, PROBE_TIMEOUT_S))
+        except RequestFailed as e:
+            raise ServerUnreachable(
+                f"{self.where}.base_url: cannot reach {public_url(url)}: {e}. Start the server or fix base_url; "
+                "no request of this batch was sent. Finished generations are kept: run the same command to resume."
+            ) from None
 
     def _one(self, request: Request, abort: threading.Event) -> Generation:
         if abort.is_set():
