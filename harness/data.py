@@ -6,13 +6,14 @@ field, reason) and counted; `strict` turns the first one into an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Generator, Iterable, Iterator
 
 from harness.config import DatasetConfig
 from harness.errors import ConfigError, InputError
@@ -45,17 +46,18 @@ def load_examples(cfg: DatasetConfig, strict: bool = False) -> LoadedData:
     records, origin = DATASET_LOADERS.get(cfg.loader)(cfg, problems)
     examples = []
     seen: set[str] = set()
-    for index, (line, row) in enumerate(records):
-        example = to_example(row, index, cfg, origin, line, problems)
-        if example is None:
-            continue
-        if example.doc_id in seen:
-            problems.skip(Skipped(origin, line, cfg.id_field, f"duplicate id '{example.doc_id}'", example.doc_id))
-            continue
-        seen.add(example.doc_id)
-        examples.append(example)
-        if cfg.limit is not None and len(examples) >= cfg.limit:
-            break
+    with contextlib.closing(records):  # stopping early at `limit` closes the file at once
+        for index, (line, row) in enumerate(records):
+            example = to_example(row, index, cfg, origin, line, problems)
+            if example is None:
+                continue
+            if example.doc_id in seen:
+                problems.skip(Skipped(origin, line, cfg.id_field, f"duplicate id '{example.doc_id}'", example.doc_id))
+                continue
+            seen.add(example.doc_id)
+            examples.append(example)
+            if cfg.limit is not None and len(examples) >= cfg.limit:
+                break
     problems.skipped.sort(key=lambda s: (s.file, s.line or 0))  # reading order, not detection order
     if not examples:
         reasons = "; ".join(s.message() for s in problems.skipped[:3])
@@ -73,7 +75,7 @@ def fingerprint(examples: Iterable[Example]) -> str:
 
 # ---- loaders: return (records, origin); records yields (line number or None, row mapping) ----
 
-Records = Iterator[tuple[int | None, dict[str, Any]]]
+Records = Generator[tuple[int | None, dict[str, Any]], None, None]
 BOM = b"\xef\xbb\xbf"
 
 

@@ -230,11 +230,12 @@ def composed_jobs(argv: list[str], overrides: list[str], extra_dirs: list[str]) 
             assert hydra is not None
             parsed = parser.parse_overrides(plain)
             first = [f"{o.get_key_element()}={next(iter(o.sweep_string_iterator()))}" if o.is_sweep_override() else o.input_line for o in parsed]
-            base = compose(hydra, first)
+            name = primary_config_name(argv)
+            base = compose(hydra, name, first)
             multirun = "-m" in argv or "--multirun" in argv or str(base.hydra.mode) == "RunMode.MULTIRUN"
             jobs = sweep_jobs(parser, parsed, dict(base.hydra.sweeper.get("params") or {})) if multirun else [first]
             for job in jobs[:MAX_CHECKED_JOBS]:
-                cfg = compose(hydra, job)
+                cfg = compose(hydra, name, job)
                 yield str(cfg.hydra.runtime.choices.get("model") or "model"), resolved(cfg)
     except (HydraException, OmegaConfBaseException) as e:
         lines = [line for line in str(e).strip().splitlines() if line.strip() and "HYDRA_FULL_ERROR" not in line]
@@ -243,10 +244,16 @@ def composed_jobs(argv: list[str], overrides: list[str], extra_dirs: list[str]) 
         GlobalHydra.instance().clear()
 
 
-def compose(hydra: Any, overrides: list[str]) -> Any:
+def primary_config_name(argv: list[str]) -> str:
+    names = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("--config-name", "-cn")]
+    names += [a.split("=", 1)[1] for a in argv if a.startswith("--config-name=")]
+    return names[-1] if names else "config"
+
+
+def compose(hydra: Any, config_name: str, overrides: list[str]) -> Any:
     from hydra.types import RunMode
 
-    return hydra.compose_config("config", overrides, run_mode=RunMode.RUN, from_shell=True, with_log_configuration=False)
+    return hydra.compose_config(config_name, overrides, run_mode=RunMode.RUN, from_shell=True, with_log_configuration=False)
 
 
 def sweep_jobs(parser: Any, parsed: list[Any], params: dict[str, Any]) -> list[list[str]]:
