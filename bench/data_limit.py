@@ -23,7 +23,7 @@ limit = None if sys.argv[2] == 'all' else int(sys.argv[2])
 t0 = time.perf_counter()
 data = load_examples(DatasetConfig(name='bench', path=sys.argv[1], id_field='doc_id', limit=limit))
 seconds = time.perf_counter() - t0
-print(len(data.examples), round(seconds, 2), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print(len(data.examples), round(seconds, 3), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 
