@@ -60,7 +60,7 @@ def test_reference_list_is_alternatives_unless_configured_as_bullets():
     assert read_references("One.\nTwo.\n", DatasetConfig(name="t", reference_separator="\n")) == ("One.\nTwo.",)
 
 
-def test_csv_and_parquet_load_through_datasets_with_a_field_mapping(tmp_path):
+def test_csv_and_parquet_load_with_a_field_mapping(tmp_path):
     import datasets
 
     rows = [{"key": f"k{i}", "article": f"Article number {i}.", "summary": f"Summary {i}."} for i in range(5)]
