@@ -51,7 +51,7 @@ def assert_config_error(tmp: Path, proc, *needles: str) -> None:
 
 
 def local_dataset_args(path: Path, *extra: str) -> list[str]:
-    return ["model=lead", "dataset=local", f"dataset.path={path}", "metrics=[rouge]", *extra]
+    return ["model=lead", "dataset=local", f"dataset.path={path}", "metrics=[format]", *extra]
 
 
 def run_json(tmp: Path) -> dict:
@@ -103,6 +103,16 @@ def test_secret_as_the_judge_metrics_key_name_is_refused_unechoed(tmp):
 
 def test_secret_in_a_sweep_is_refused_before_any_job(tmp):
     proc = harness_run(tmp, "-m", "model=gpt-4o-mini,llama-3.1-8b-vllm", f"model.api_key_env={SECRET}")
+    assert_config_error(tmp, proc, "model.api_key_env")
+    assert_secret_nowhere(tmp, proc)
+
+
+def test_secret_in_an_experiment_overlay_is_refused_unechoed(tmp):
+    (tmp / "in" / "experiment").mkdir()
+    (tmp / "in" / "experiment" / "paid.yaml").write_text(
+        f"# @package _global_\ndefaults:\n  - override /model: gpt-4o-mini\nmodel:\n  api_key_env: {SECRET}\n"
+    )
+    proc = harness_run(tmp, "--config-dir", str(tmp / "in"), "experiment=paid")
     assert_config_error(tmp, proc, "model.api_key_env")
     assert_secret_nowhere(tmp, proc)
 
@@ -189,6 +199,18 @@ def test_prompt_template_with_a_lone_brace_is_refused(tmp):
     assert_config_error(tmp, proc, "prompt/brace.yaml", "literal braces")
 
 
+def test_prompt_template_override_with_an_unknown_placeholder_is_refused(tmp):
+    proc = harness_run(tmp, "model=lead", "prompt.template='Write {count} bullets: {source}'")
+    assert_config_error(tmp, proc, "unknown placeholder {count}")
+
+
+def test_unknown_option_in_a_user_metric_file_is_refused_with_a_suggestion(tmp):
+    (tmp / "in" / "metrics").mkdir()
+    (tmp / "in" / "metrics" / "myrouge.yaml").write_text("myrouge:\n  metric: rouge\n  use_stemer: false\n")
+    proc = harness_run(tmp, "--config-dir", str(tmp / "in"), "model=lead", "metrics=[myrouge]")
+    assert_config_error(tmp, proc, "metrics.myrouge: unknown key 'use_stemer'", "Did you mean 'use_stemmer'?")
+
+
 def test_unknown_key_in_a_user_model_file_is_refused_with_a_suggestion(tmp):
     (tmp / "in" / "model").mkdir()
     (tmp / "in" / "model" / "mylead.yaml").write_text("backend: lead\nbatchsize: 2\n")
@@ -249,6 +271,9 @@ BAD_RECORDS = {  # line -> (record, field, words of the reason)
     6: ({**doc("x"), "doc_id": {"nested": 1}}, "doc_id", "wrong type: an id must be a string or an integer"),
     7: (doc("list-ref-num", reference=["ok", 3]), "reference", "not a number"),
     8: (doc("null-src", source=None), "source", "is empty (null)"),
+    9: ("[1, 2]", None, "a line must be a JSON object, not a list"),
+    10: (doc("first"), "doc_id", "duplicate id 'first'"),
+    11: ({**doc("x"), "doc_id": True}, "doc_id", "wrong type: an id must be a string or an integer, not a boolean"),
 }
 
 
@@ -274,7 +299,7 @@ def test_bad_field_types_are_reported_with_file_line_field(bad_jsonl_run, line):
     records = run_json(tmp)["skipped"]["records"]
     match = [r for r in records if r.startswith(f"{data}:{line}:")]
     assert match, records
-    assert f"field '{field}'" in match[0] and reason in match[0], match[0]
+    assert reason in match[0] and (field is None or f"field '{field}'" in match[0]), match[0]
 
 
 # ---- Inputs: CSV ----------------------------------------------------------------------------
@@ -291,6 +316,7 @@ def csv_run(tmp_path_factory):
         b'000003,"Caf\xe9 owners ' + ARTICLE.encode() + b'",Latin-1 byte.',  # 5: not UTF-8
         b"000004," + ARTICLE.replace(",", "").encode() + b",ref,extra",  # 6: too many fields
         b"000005," + ARTICLE.replace(",", "").encode() + b",Schools get more.",  # 7
+        b"000006," + (ARTICLE.replace(",", "") + " ") .encode() * 700 + b",Longer than the csv module's default field limit.",  # 8
     ]
     data.write_bytes(b"\r\n".join(lines) + b"\r\n")
     proc = harness_run(tmp, *local_dataset_args(data))
@@ -300,7 +326,7 @@ def csv_run(tmp_path_factory):
 def test_csv_ids_stay_strings(csv_run):
     tmp, _, proc = csv_run
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert [g["doc_id"] for g in generations(tmp)] == ["000001", "000005"]
+    assert [g["doc_id"] for g in generations(tmp)] == ["000001", "000005", "000006"]
 
 
 @pytest.mark.parametrize(
@@ -311,6 +337,13 @@ def test_csv_bad_rows_name_file_and_their_line(csv_run, line, words):
     tmp, data, _ = csv_run
     records = run_json(tmp)["skipped"]["records"]
     assert any(r.startswith(f"{data}:{line}:") and words in r for r in records), records
+
+
+def test_strict_makes_the_first_bad_record_an_error_naming_file_line_field(tmp):
+    data = write_jsonl(tmp / "in" / "d.jsonl", [doc("a"), doc("b", source={"t": 1}), doc("c")])
+    proc = harness_run(tmp, *local_dataset_args(data, "strict=true"))
+    assert proc.returncode != 0
+    assert f"{data}:2: field 'source' wrong type: expected a string, got an object" in proc.stderr, proc.stderr[-2000:]
 
 
 def test_csv_with_no_usable_row_fails_naming_file_and_rows(tmp):
@@ -359,7 +392,7 @@ def precomputed_run(tmp_path_factory):
         ],
         bom=True,
     )
-    proc = harness_run(tmp, "model=precomputed", f"model.path={outputs}", "dataset=local", f"dataset.path={data}", "metrics=[rouge]")
+    proc = harness_run(tmp, "model=precomputed", f"model.path={outputs}", "dataset=local", f"dataset.path={data}", "metrics=[format]")
     return tmp, outputs, proc
 
 
@@ -404,7 +437,7 @@ def test_precomputed_outputs_for_unknown_documents_are_counted(precomputed_run):
 def test_precomputed_summary_of_a_wrong_type_is_an_error_naming_file_line_field(tmp, summary, words):
     data = write_jsonl(tmp / "in" / "docs.jsonl", [doc("a"), doc("b")])
     outputs = write_jsonl(tmp / "in" / "out.jsonl", [{"doc_id": "a", "summary": "Fine."}, {"doc_id": "b", "summary": summary}])
-    proc = harness_run(tmp, "model=precomputed", f"model.path={outputs}", "dataset=local", f"dataset.path={data}", "metrics=[rouge]")
+    proc = harness_run(tmp, "model=precomputed", f"model.path={outputs}", "dataset=local", f"dataset.path={data}", "metrics=[format]")
     assert proc.returncode != 0
     assert f"{outputs}:2: field 'summary': wrong type" in proc.stderr and words in proc.stderr, proc.stderr[-2000:]
 
