@@ -233,8 +233,10 @@ def composed_jobs(argv: list[str], overrides: list[str], extra_dirs: list[str]) 
             name = primary_config_name(argv)
             base = compose(hydra, name, first)
             multirun = "-m" in argv or "--multirun" in argv or str(base.hydra.mode) == "RunMode.MULTIRUN"
-            jobs = sweep_jobs(parser, parsed, dict(base.hydra.sweeper.get("params") or {})) if multirun else [first]
-            for job in jobs[:MAX_CHECKED_JOBS]:
+            if not multirun:  # one job: the config just composed
+                yield str(base.hydra.runtime.choices.get("model") or "model"), resolved(base)
+                return
+            for job in sweep_jobs(parser, parsed, dict(base.hydra.sweeper.get("params") or {})):
                 cfg = compose(hydra, name, job)
                 yield str(cfg.hydra.runtime.choices.get("model") or "model"), resolved(cfg)
     except (HydraException, OmegaConfBaseException) as e:
