@@ -17,6 +17,21 @@ from harness.registry import suggest
 
 T = TypeVar("T")
 
+# Lower bounds by key name, for every config parsed here (run settings, dataset, prompt, model
+# and metric options): one rule per meaning, wherever the key appears. A bootstrap needs enough
+# resamples for its 2.5% tails to be more than the extreme values.
+AT_LEAST: dict[str, int] = {
+    "batch_size": 1,
+    "workers": 1,
+    "max_concurrency": 1,
+    "limit": 1,
+    "n_bullets": 1,
+    "max_source_chars": 1,
+    "max_input_tokens": 1,
+    "bootstrap_samples": 100,
+    "seed": 0,
+}
+
 
 def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
     """Build dataclass `cls` from `data`; unknown or missing keys raise ConfigError naming `where`."""
@@ -40,7 +55,22 @@ def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
     ]
     if missing:
         raise ConfigError(f"{where}: missing required key '{missing[0]}'.")
+    for name, value in values.items():
+        if name in AT_LEAST and isinstance(value, (int, float)) and not isinstance(value, bool):
+            check_range(f"{where}.{name}", value, AT_LEAST[name], None)
     return cls(**values)
+
+
+def check_range(where: str, value: Any, low: float | None, high: float | None, low_excluded: bool = False) -> None:
+    """A number within [low, high] (or (low, high] with `low_excluded`); else ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{where}: expected a number, got {value!r}.")
+    too_low = low is not None and (value <= low if low_excluded else value < low)
+    if too_low or (high is not None and value > high):
+        bounds = f"{'above' if low_excluded else 'at least'} {low}" if low is not None else ""
+        if high is not None:
+            bounds += (" and " if bounds else "") + f"at most {high}"
+        raise ConfigError(f"{where}: must be {bounds}, got {value!r}.")
 
 
 def _check_type(value: Any, hint: Any, where: str) -> Any:
@@ -111,7 +141,25 @@ class PromptConfig:
     name: str
     n_bullets: int = 3
     system: str = ""
-    template: str = "{source}"  # may use {source} and {n_bullets}
+    template: str = "{source}"  # may use {source} and {n_bullets}; {{ and }} for literal braces
+
+    PLACEHOLDERS: typing.ClassVar[tuple[str, ...]] = ("source", "n_bullets")
+
+    def __post_init__(self) -> None:
+        import string
+
+        where = f"prompt '{self.name}' (prompt/{self.name}.yaml) template"
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(self.template) if name is not None]
+        except ValueError as e:  # a lone '{' or '}'
+            raise ConfigError(f"{where}: {e}; write {{{{ and }}}} for literal braces.") from None
+        for name in names:
+            if name not in self.PLACEHOLDERS:
+                raise ConfigError(
+                    f"{where}: unknown placeholder {{{name}}}. Known: "
+                    + ", ".join(f"{{{p}}}" for p in self.PLACEHOLDERS)
+                    + "; write {{ and }} for literal braces." + suggest(name, list(self.PLACEHOLDERS))
+                )
 
     def render(self, source: str) -> str:
         return self.template.format(source=source, n_bullets=self.n_bullets)

@@ -6,13 +6,14 @@ field, reason) and counted; `strict` turns the first one into an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Generator, Iterable, Iterator
 
 from harness.config import DatasetConfig
 from harness.errors import ConfigError, InputError
@@ -35,25 +36,28 @@ def builtin_path(name: str) -> str:
 
 
 def load_examples(cfg: DatasetConfig, strict: bool = False) -> LoadedData:
+    """The usable examples of a dataset, read as a stream: with `limit`, reading stops at the
+    N-th usable record, so a small subset of a huge file costs little time or memory."""
     from harness.registry import DATASET_LOADERS
 
     if cfg.limit is not None and cfg.limit < 1:
         raise ConfigError(f"dataset.limit: must be at least 1 (or null for all), got {cfg.limit}")
     problems = Problems(strict=strict)
-    rows, origin, line_of = DATASET_LOADERS.get(cfg.loader)(cfg, problems)
+    records, origin = DATASET_LOADERS.get(cfg.loader)(cfg, problems)
     examples = []
     seen: set[str] = set()
-    for index, row in enumerate(rows):
-        if cfg.limit is not None and len(examples) >= cfg.limit:
-            break
-        example = to_example(row, index, cfg, origin, line_of(index), problems)
-        if example is None:
-            continue
-        if example.doc_id in seen:
-            problems.skip(Skipped(origin, line_of(index), cfg.id_field, f"duplicate id '{example.doc_id}'", example.doc_id))
-            continue
-        seen.add(example.doc_id)
-        examples.append(example)
+    with contextlib.closing(records):  # stopping early at `limit` closes the file at once
+        for index, (line, row) in enumerate(records):
+            example = to_example(row, index, cfg, origin, line, problems)
+            if example is None:
+                continue
+            if example.doc_id in seen:
+                problems.skip(Skipped(origin, line, cfg.id_field, f"duplicate id '{example.doc_id}'", example.doc_id))
+                continue
+            seen.add(example.doc_id)
+            examples.append(example)
+            if cfg.limit is not None and len(examples) >= cfg.limit:
+                break
     problems.skipped.sort(key=lambda s: (s.file, s.line or 0))  # reading order, not detection order
     if not examples:
         reasons = "; ".join(s.message() for s in problems.skipped[:3])
@@ -69,10 +73,13 @@ def fingerprint(examples: Iterable[Example]) -> str:
     return h.hexdigest()[:16]
 
 
-# ---- loaders: return (rows, origin, line_of(index) -> file line number or None) ----
+# ---- loaders: return (records, origin); records yields (line number or None, row mapping) ----
+
+Records = Generator[tuple[int | None, dict[str, Any]], None, None]
+BOM = b"\xef\xbb\xbf"
 
 
-def load_local(cfg: DatasetConfig, problems: Problems):
+def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
     if not cfg.path:
         raise ConfigError(f"dataset '{cfg.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
     path = Path(os.path.expanduser(cfg.path))
@@ -81,19 +88,21 @@ def load_local(cfg: DatasetConfig, problems: Problems):
     fmt = cfg.format or FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ConfigError(f"{path}: unknown format; set dataset.format to one of json, csv, parquet")
+    # JSONL and CSV are read line by line here: a bad record is reported with its line and
+    # skipped, values keep their text (ids like 000001), and `limit` stops the reading early.
+    if fmt == "json" and path.suffix.lower() == ".jsonl":
+        return read_jsonl(path, problems), str(path)
+    if fmt == "csv":
+        return read_csv(path, problems), str(path)
     import datasets
 
     datasets.disable_progress_bars()
-    if fmt == "json" and path.suffix.lower() == ".jsonl":
-        # Read line by line ourselves so one malformed line is reported and skipped, not fatal.
-        records, lines = read_jsonl(path, problems)
-        return as_dataset(records), str(path), lambda i: lines[i]
     try:
         ds = datasets.load_dataset(fmt, data_files=str(path), split="train")
-    except Exception as e:  # datasets wraps parser errors in several types
-        raise InputError(f"{path}: could not be read as {fmt}: {e}") from e
-    header = 2 if fmt == "csv" else 1  # CSV: line 1 is the header
-    return ds, str(path), (lambda i: i + header) if fmt == "csv" else (lambda i: None)
+    except Exception as e:  # datasets wraps the parser's error ("An error occurred while generating the dataset")
+        cause = e.__cause__ or e
+        raise InputError(f"{path}: could not be read as {fmt}: {type(cause).__name__}: {str(cause)[:500]}") from e
+    return ((None, row) for row in ds), str(path)
 
 
 def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
@@ -108,6 +117,8 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str 
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     with handle:
         for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(BOM):  # editors on Windows write one; it is not data
+                raw = raw[len(BOM):]
             if not raw.strip():
                 continue
             try:
@@ -121,44 +132,86 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str 
                 yield number, None, f"malformed JSON: {e.msg} (column {e.colno})"
                 continue
             if not isinstance(record, dict):
-                yield number, None, "a line must be a JSON object"
+                yield number, None, f"a line must be a JSON object, not {json_type(record)}"
                 continue
             yield number, record, None
 
 
-def read_jsonl(path: Path, problems: Problems) -> tuple[list[dict[str, Any]], list[int]]:
-    records, lines = [], []
+def read_jsonl(path: Path, problems: Problems) -> Records:
     for number, record, problem in jsonl_records(path):
         if record is None:
             problems.skip(Skipped(str(path), number, None, problem or "unreadable"))
             continue
-        records.append(record)
-        lines.append(number)
-    # datasets needs one schema: every record gets every key (missing ones as None)
-    return _uniform(records), lines
+        yield number, record
 
 
-def as_dataset(records: list[dict[str, Any]]):
-    """A `datasets.Dataset` of the records; rows whose types Arrow cannot unify stay plain dicts."""
-    import datasets
+def read_csv(path: Path, problems: Problems) -> Records:
+    """Rows of a CSV file with a header line, as text, each with the line it starts on."""
+    import csv
 
-    if not records:
-        return []
+    undecodable: dict[int, str] = {}
+
+    def lines() -> Iterator[str]:
+        with open(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if number == 1 and raw.startswith(BOM):
+                    raw = raw[len(BOM):]
+                try:
+                    yield raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    undecodable[number] = f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1}); save the file as UTF-8"
+                    yield raw.decode("utf-8", errors="replace")
+
+    csv.field_size_limit(2**31 - 1)  # long articles; dataset.max_source_chars decides what is too long
+    reader = csv.reader(lines())
     try:
-        return datasets.Dataset.from_list(records)
-    except (TypeError, ValueError, ImportError) as e:  # pyarrow errors subclass these
-        import logging
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as e:
+        raise InputError(f"{path}:1: the CSV header cannot be parsed: {e}") from None
+    if 1 in undecodable:
+        raise InputError(f"{path}:1: the CSV header is {undecodable[1]}")
+    first = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            problems.skip(Skipped(str(path), first, None, f"CSV parse error: {e}"))
+            first = reader.line_num + 1
+            continue
+        start, first = first, reader.line_num + 1
+        if not row:
+            continue  # blank line
+        bad = next((undecodable[n] for n in range(start, first) if n in undecodable), None)
+        if bad:
+            problems.skip(Skipped(str(path), start, None, bad))
+        elif len(row) != len(header):
+            problems.skip(Skipped(str(path), start, None, f"has {len(row)} fields, the header has {len(header)} (an unquoted comma or quote?)"))
+        else:
+            yield start, dict(zip(header, row))
 
-        logging.getLogger(__name__).warning("fields with mixed types; reading rows without Arrow (%s)", e)
-        return records
+
+def json_type(value: Any) -> str:
+    """A value's type in JSON's words, for messages about what a file holds."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
-def _uniform(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = {k for r in records for k in r}
-    return [{k: r.get(k) for k in keys} for r in records]
-
-
-def load_hub(cfg: DatasetConfig, problems: Problems):
+def load_hub(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
     if not cfg.hub_id:
         raise ConfigError(f"dataset '{cfg.name}': set dataset.hub_id for loader 'hub'")
     import datasets
@@ -173,7 +226,7 @@ def load_hub(cfg: DatasetConfig, problems: Problems):
             "Without network, save a copy elsewhere (e.g. ds.to_json('test.jsonl')) and point at it:\n"
             f"  harness run dataset={cfg.name} dataset.loader=local dataset.path=/path/to/test.jsonl"
         ) from e
-    return ds, f"{cfg.hub_id}:{cfg.split}", lambda i: None
+    return ((None, row) for row in ds), f"{cfg.hub_id}:{cfg.split}"
 
 
 # ---- one row -> Example ----
@@ -184,6 +237,9 @@ def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str,
         problems.skip(Skipped(origin, line, field, reason, doc_id))
 
     doc_id = str(index) if cfg.id_field is None else row.get(cfg.id_field)
+    if doc_id is not None and (isinstance(doc_id, (bool, float, list, dict))):
+        skip(cfg.id_field, f"wrong type: an id must be a string or an integer, not {json_type(doc_id)}")
+        return None
     if doc_id is None or str(doc_id).strip() == "":
         skip(cfg.id_field, f"is missing (set dataset.id_field to the id column, or null to number the rows; fields here: {', '.join(sorted(row))})")
         return None
@@ -192,14 +248,21 @@ def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str,
         skip(cfg.source_field, f"is missing (set dataset.source_field; fields here: {', '.join(sorted(row))})", doc_id)
         return None
     source = row.get(cfg.source_field)
-    if not isinstance(source, str) or not source.strip():
-        skip(cfg.source_field, "is empty", doc_id)
+    if source is not None and not isinstance(source, str):
+        skip(cfg.source_field, f"wrong type: expected a string, got {json_type(source)}", doc_id)
+        return None
+    if source is None or not source.strip():
+        skip(cfg.source_field, "is empty" + (" (null)" if source is None else ""), doc_id)
         return None
     if len(source) > cfg.max_source_chars:
         skip(cfg.source_field, f"source has {len(source):,} characters, above dataset.max_source_chars={cfg.max_source_chars:,}", doc_id)
         return None
     references: tuple[str, ...] = ()
     if cfg.reference_field is not None:
+        problem = reference_type_problem(row.get(cfg.reference_field))
+        if problem:
+            skip(cfg.reference_field, problem, doc_id)
+            return None
         references = read_references(row.get(cfg.reference_field), cfg)
         if not references:
             skip(cfg.reference_field, "is empty or missing", doc_id)
@@ -208,10 +271,26 @@ def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str,
     if cfg.facts_field is not None:
         value = row.get(cfg.facts_field)
         if not isinstance(value, list) or not all(isinstance(f, str) for f in value):
-            skip(cfg.facts_field, "facts must be a list of strings", doc_id)
+            got = json_type(value) if not isinstance(value, list) else "a list holding " + next(json_type(f) for f in value if not isinstance(f, str))
+            skip(cfg.facts_field, f"wrong type: facts must be a list of strings, got {got}", doc_id)
             return None
         facts = tuple(f.strip() for f in value if f.strip())
     return Example(doc_id, source, references, facts)
+
+
+def reference_type_problem(value: Any) -> str | None:
+    """Why a reference value has the wrong shape (None when it is a string, a list of strings,
+    or a list of such lists); a missing or empty one is reported by the caller."""
+    if value is None or isinstance(value, str):
+        return None
+    if isinstance(value, list):
+        for item in value:
+            inner = item if isinstance(item, list) else [item]
+            bad = next((v for v in inner if not isinstance(v, str)), None)
+            if bad is not None:
+                return f"wrong type: a reference list may hold strings or lists of strings, not {json_type(bad)}"
+        return None
+    return f"wrong type: expected a string or a list of strings, got {json_type(value)}"
 
 
 def read_references(value: Any, cfg: DatasetConfig) -> tuple[str, ...]:
@@ -220,7 +299,7 @@ def read_references(value: Any, cfg: DatasetConfig) -> tuple[str, ...]:
 
     def one(v: Any) -> str:
         if isinstance(v, list):
-            return "\n".join(str(b).strip() for b in v if str(b).strip())
+            return "\n".join(b.strip() for b in v if isinstance(b, str) and b.strip())
         if not isinstance(v, str):
             return ""
         if cfg.reference_separator:

@@ -25,18 +25,20 @@ def main(argv: list[str]) -> int:
 
 
 def print_metrics(config_dirs: list[str]) -> None:
-    from harness.metrics.loading import metric_spec
+    """Each metric config (shipped or in a user folder, found as `harness run` finds it) with
+    the fields its metric class emits."""
+    from harness.overrides import group_file
     from harness.registry import METRICS
 
     for config_name in available_choices("metrics", config_dirs):
         try:
-            spec = metric_spec([config_name])
+            node = group_file("metrics", config_name, config_dirs) or {}
+            entries = [(str(name), (options or {}).get("metric", name)) for name, options in node.items()]
+            classes = [(name, METRICS.get(str(key))) for name, key in entries]
         except Exception as e:  # a user file that does not parse: say so, keep listing
             print(f"  {config_name}: cannot be read ({e})")
             continue
-        for name, options in spec.items():
-            cls = METRICS.get(options.get("metric", name))
-            print(f"  {config_name}  (keys {name}/<field>)")
+        for name, cls in classes:
+            print(f"  {name}  (keys {name}/<field>)")  # results are keyed by the config name
             for field, meaning in cls.fields.items():
                 print(f"      {name + '/' + field:<30} {meaning}")
-

@@ -22,6 +22,7 @@ from harness.errors import ConfigError, InputError
 from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics
 from harness.models.base import Backend, Generation, Request
+from harness.models.generation_keys import check_generation
 from harness.records import Example, Summary
 from harness.registry import BACKENDS
 from harness.runfolder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
@@ -47,6 +48,14 @@ class RunSpec:
 
 
 def validate(config: dict[str, Any], model_name: str) -> RunSpec:
+    spec = check(config, model_name)
+    spec.metrics = build_metrics(config.get("metrics") or {})
+    return spec
+
+
+def check(config: dict[str, Any], model_name: str) -> RunSpec:
+    """Every key and value of a run's config, without loading a model, a metric or data:
+    cheap enough to run for each job of a sweep before Hydra writes anything."""
     config = dict(config)
     model = dict(config.pop("model", None) or {})
     if "backend" not in model:
@@ -54,13 +63,36 @@ def validate(config: dict[str, Any], model_name: str) -> RunSpec:
     backend_key = model.pop("backend")
     label = str(model.pop("label", None) or model_name)
     backend_cls = BACKENDS.get(backend_key)
-    backend_options = parse(backend_cls.Options, model, f"model '{model_name}' ({backend_key})")
+    where = f"model '{model_name}' ({backend_key})"
+    backend_options = parse(backend_cls.Options, model, where)
+    if hasattr(backend_options, "generation"):
+        check_generation(backend_key, backend_options.generation, where)
     dataset = parse(DatasetConfig, config.pop("dataset", None), "dataset")
+    check_dataset_source(dataset)
     prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
-    metrics = build_metrics(config.pop("metrics", None) or {})
+    check_metric_options(config.pop("metrics", None) or {})
     config.pop("experiment", None)
     settings = parse(RunSettings, config, "config")
-    return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, metrics, settings)
+    return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings)
+
+
+def check_dataset_source(dataset: DatasetConfig) -> None:
+    """A local dataset names a file that exists (before a run folder is made for it)."""
+    if dataset.loader != "local":
+        return
+    if not dataset.path:
+        raise ConfigError(f"dataset '{dataset.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
+    if not Path(dataset.path).expanduser().is_file():
+        raise ConfigError(f"dataset.path: file not found: {dataset.path}")
+
+
+def check_metric_options(spec: dict[str, Any]) -> None:
+    """Metric options parsed (keys, types, ranges) without building a metric, which may load weights."""
+    from harness.registry import METRICS as METRIC_CLASSES
+
+    for name, options in spec.items():
+        options = dict(options or {})
+        parse(METRIC_CLASSES.get(options.pop("metric", name)).Options, options, f"metrics.{name}")
 
 
 def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> dict[str, Any]:
@@ -98,11 +130,19 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         backend = spec.backend_cls(spec.backend_options)
         try:
             rows = generate(backend, spec, data.examples)
+            unrequested = backend.unrequested({e.doc_id for e in data.examples})
         finally:
             backend.close()
         generate_s = time.time() - t0
         folder.write_rows(GENERATIONS, rows)
-        folder.update(generation=generation_totals(rows, generate_s))
+        totals = generation_totals(rows, generate_s)
+        if unrequested:
+            log.warning(
+                "%s: %d outputs for documents not in this run's dataset (not scored; first: %s)",
+                unrequested["file"], unrequested["count"], ", ".join(unrequested["doc_ids"][:5]),
+            )
+            totals["unrequested_outputs"] = unrequested
+        folder.update(generation=totals)
 
         t0 = time.time()
         aggregates = score_run(folder, spec.metrics, data.examples, rows, spec.settings)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,35 @@ class Problems:
 
             raise InputError(item.message())
         self.skipped.append(item)
+
+
+def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSONL file a run wrote (generations.jsonl, scores.jsonl).
+
+    A line that is not a JSON object (a write cut short, a hand edit) is an InputError naming
+    the file and line, never a bare JSONDecodeError.
+    """
+    from harness.errors import InputError
+
+    rows = []
+    try:
+        handle = open(path, "rb")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            cut = "" if raw.endswith(b"\n") else " The line has no end: the file looks truncated."
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                raise InputError(f"{path}:{number}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1}).{cut}") from None
+            except json.JSONDecodeError as e:
+                raise InputError(f"{path}:{number}: malformed JSON: {e.msg} (column {e.colno}).{cut}") from None
+            if not isinstance(row, dict):
+                raise InputError(f"{path}:{number}: a line must be a JSON object.{cut}")
+            if "doc_id" not in row:
+                raise InputError(f"{path}:{number}: field 'doc_id' missing.")
+            rows.append(row)
+    return rows

@@ -9,6 +9,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from harness.config import parse
+from harness.models.generation_keys import check_generation
 from harness.models.hf_common import HFOptions
 from harness.models.openai_compat import OpenAIOptions
 from harness.registry import BACKENDS
@@ -37,7 +38,8 @@ def test_the_model_configs_users_reach_for_are_shipped():
 def test_model_config_composes_and_validates(name, monkeypatch):
     monkeypatch.delenv("HARNESS_OPENAI_BASE_URL", raising=False)
     model = compose_model(name)
-    backend_cls = BACKENDS.get(model.pop("backend"))
+    backend_key = model.pop("backend")
+    backend_cls = BACKENDS.get(backend_key)
     model.pop("label", None)
     if name == "precomputed":
         model["path"] = "outputs.jsonl"  # the one option a user must give on the command line
@@ -47,6 +49,18 @@ def test_model_config_composes_and_validates(name, monkeypatch):
         assert options.generation, f"{name}: decoding settings belong in the config"
     if isinstance(options, OpenAIOptions):
         assert options.base_url.startswith("http") and options.generation.get("max_tokens")
+    if hasattr(options, "generation"):
+        check_generation(backend_key, options.generation, f"model {name}")  # every shipped setting is known
+
+
+def test_generation_keys_read_from_source_match_the_installed_transformers():
+    from transformers import GenerationConfig
+
+    from harness.models.generation_keys import _keys_from_source, transformers_keys
+
+    imported = {k for k in vars(GenerationConfig()) if not k.startswith("_") and k != "transformers_version"}
+    assert {k for k in _keys_from_source() if not k.startswith("_") and k != "transformers_version"} == imported
+    assert {"num_beams", "max_new_tokens", "do_sample"} <= transformers_keys() and "num_beam" not in transformers_keys()
 
 
 def test_bart_large_cnn_decodes_as_its_model_card():

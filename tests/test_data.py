@@ -60,7 +60,7 @@ def test_reference_list_is_alternatives_unless_configured_as_bullets():
     assert read_references("One.\nTwo.\n", DatasetConfig(name="t", reference_separator="\n")) == ("One.\nTwo.",)
 
 
-def test_csv_and_parquet_load_through_datasets_with_a_field_mapping(tmp_path):
+def test_csv_and_parquet_load_with_a_field_mapping(tmp_path):
     import datasets
 
     rows = [{"key": f"k{i}", "article": f"Article number {i}.", "summary": f"Summary {i}."} for i in range(5)]
@@ -99,3 +99,43 @@ def test_facts_field_reads_lists(tmp_path):
     data = load_examples(DatasetConfig(name="t", path=str(path), id_field="doc_id", facts_field="facts"))
     assert data.examples[0].facts == ("A bridge opened.",)
     assert "facts must be a list" in data.problems.skipped[0].message()
+
+
+def test_jsonl_byte_order_mark_does_not_drop_record_one(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "doc_id": "b"}) + "\n").encode())
+    data = load_examples(DatasetConfig(name="t", path=str(path), id_field="doc_id"))
+    assert [e.doc_id for e in data.examples] == ["a", "b"] and not data.problems.skipped
+
+
+def test_csv_keeps_text_ids_and_the_line_each_record_starts_on(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('id,source,reference\n007,"Two lines\nof text.",r\n008,,r\n009,"x, ""quoted""",r\n', encoding="utf-8")
+    data = load_examples(DatasetConfig(name="t", path=str(path)))
+    assert [e.doc_id for e in data.examples] == ["007", "009"]
+    assert data.examples[0].source == "Two lines\nof text." and data.examples[1].source == 'x, "quoted"'
+    (skip,) = data.problems.skipped
+    assert skip.line == 4 and skip.field == "source"
+
+
+def test_limit_reads_no_further_than_the_nth_usable_record(tmp_path):
+    path = tmp_path / "d.jsonl"
+    # Bytes that are not UTF-8 after the first two records: reading them would record a skip.
+    path.write_bytes((json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "doc_id": "b"}) + "\n").encode() + b"\xff\xfe garbage\n")
+    data = load_examples(DatasetConfig(name="t", path=str(path), id_field="doc_id", limit=2))
+    assert len(data.examples) == 2 and not data.problems.skipped
+    assert load_examples(DatasetConfig(name="t", path=str(path), id_field="doc_id")).problems.skipped
+
+
+def test_run_files_cut_short_name_file_and_line(tmp_path):
+    from harness.records import read_jsonl_rows
+
+    path = tmp_path / "scores.jsonl"
+    path.write_text('{"doc_id": "a", "x": 1}\n{"doc_id": "b", "x"', encoding="utf-8")
+    with pytest.raises(InputError, match=r"scores\.jsonl:2: malformed JSON.*truncated"):
+        read_jsonl_rows(path)
+    path.write_text('{"doc_id": "a"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"scores\.jsonl:2: a line must be a JSON object"):
+        read_jsonl_rows(path)
+    path.write_text('{"doc_id": "a"}\n\n{"doc_id": "b"}\n', encoding="utf-8")
+    assert [r["doc_id"] for r in read_jsonl_rows(path)] == ["a", "b"]

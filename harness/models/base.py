@@ -79,6 +79,11 @@ class Backend:
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
         raise NotImplementedError
 
+    def unrequested(self, requested: set[str]) -> dict[str, Any] | None:
+        """Outputs the backend holds for documents the run did not ask for (e.g. a precomputed
+        file with ids not in the dataset): reported and counted, None when there are none."""
+        return None
+
     def close(self) -> None:
         """Release models, sessions or threads."""
 

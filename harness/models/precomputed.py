@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
-from harness.data import jsonl_records
+from harness.data import json_type, jsonl_records
 from harness.errors import ConfigError, InputError
 from harness.models.base import Backend, Generation, Request
 
@@ -22,6 +22,10 @@ class PrecomputedOptions:
 
 
 class Precomputed(Backend):
+    """Summaries read from a JSONL file: `summary` is a string, or a list of strings (the
+    bullets, one per line). A `null` summary marks a document the system did not summarize:
+    it is a failed generation (counted, not scored), reported with file, line and field."""
+
     Options = PrecomputedOptions
     runtime_fields = frozenset({"batch_size"})
     cacheable = False
@@ -30,6 +34,7 @@ class Precomputed(Backend):
         super().__init__(options)
         if not self.options.path:
             raise ConfigError("model 'precomputed': set model.path to a JSONL file with doc_id and summary fields")
+        self.failed: dict[str, str] = {}  # doc_id -> why there is no summary (file, line, field)
         self.summaries = self._read(Path(self.options.path))
 
     def _read(self, path: Path) -> dict[str, str]:
@@ -39,31 +44,55 @@ class Precomputed(Backend):
         out: dict[str, str] = {}
         systems: set[str] = set()
         for number, record, problem in jsonl_records(path):
+            where = f"{path}:{number}"
             if record is None:
-                raise InputError(f"{path}:{number}: {problem}")
+                raise InputError(f"{where}: {problem}")
             if o.system_field in record:
                 systems.add(str(record[o.system_field]))
             if o.system is not None and str(record.get(o.system_field)) != o.system:
                 continue
             if o.id_field not in record or o.summary_field not in record:
                 missing = o.id_field if o.id_field not in record else o.summary_field
-                raise InputError(f"{path}:{number}: field '{missing}' missing")
-            doc_id = str(record[o.id_field])
-            if doc_id in out:
+                raise InputError(f"{where}: field '{missing}' missing")
+            raw_id = record[o.id_field]
+            if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
+                raise InputError(f"{where}: field '{o.id_field}': wrong type: an id must be a string or an integer, not {json_type(raw_id)}")
+            doc_id = str(raw_id)
+            if doc_id in out or doc_id in self.failed:
                 raise InputError(
-                    f"{path}:{number}: second summary for doc_id '{doc_id}'"
+                    f"{where}: second summary for doc_id '{doc_id}'"
                     + ("" if o.system else "; set model.system to pick one system")
                 )
-            out[doc_id] = str(record[o.summary_field])
+            summary = record[o.summary_field]
+            if summary is None:
+                self.failed[doc_id] = f"{where}: field '{o.summary_field}' is null (no summary for this document)"
+                continue
+            out[doc_id] = summary_text(summary, f"{where}: field '{o.summary_field}'")
         if not out:
             known = f" Systems in the file: {', '.join(sorted(systems))}." if systems else ""
             raise InputError(f"{path}: no summaries" + (f" for system '{o.system}'." if o.system else ".") + known)
         return out
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
-        return [
-            Generation(self.summaries[r.doc_id], finish_reason="precomputed")
-            if r.doc_id in self.summaries
-            else Generation(None, error=f"no summary for doc_id '{r.doc_id}' in {self.options.path}")
-            for r in requests
-        ]
+        return [self._one(r.doc_id) for r in requests]
+
+    def _one(self, doc_id: str) -> Generation:
+        if doc_id in self.summaries:
+            return Generation(self.summaries[doc_id], finish_reason="precomputed")
+        if doc_id in self.failed:
+            return Generation(None, error=self.failed[doc_id])
+        return Generation(None, error=f"no summary for doc_id '{doc_id}' in {self.options.path}")
+
+    def unrequested(self, requested: set[str]) -> dict[str, Any] | None:
+        extra = sorted(set(self.summaries) - requested)
+        return {"count": len(extra), "doc_ids": extra[:20], "file": self.options.path} if extra else None
+
+
+def summary_text(value: Any, where: str) -> str:
+    """A summary as text: a string as is, a list of strings as one bullet per line."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(b, str) for b in value):
+        return "\n".join(b.strip() for b in value if b.strip())
+    got = json_type(value) if not isinstance(value, list) else "a list holding " + next(json_type(b) for b in value if not isinstance(b, str))
+    raise InputError(f"{where}: wrong type: expected a string or a list of strings (bullets), got {got}")
