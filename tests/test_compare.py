@@ -126,16 +126,17 @@ def test_gate_fails_when_a_run_is_significantly_worse_than_the_baseline(tmp_path
     make_run(tmp_path, "worse", [v - 0.05 + (0.01 if i % 3 == 0 else 0) for i, v in enumerate(good)])
     make_run(tmp_path, "same", [v + (0.01 if i % 2 else -0.01) for i, v in enumerate(good)])
     out = str(tmp_path / "out")
-    failed = run_cli("compare", str(tmp_path), "--baseline", "base", "--fail-if-worse", "m/score", "--out", out, check=False)
+    fast = ["--no-plots", "--samples", "2000"]
+    failed = run_cli("compare", str(tmp_path), "--baseline", "base", "--fail-if-worse", "m/score", "--out", out, *fast, check=False)
     assert failed.returncode == 1, failed.stderr
     assert "GATE FAILED: worse vs base on m/score: difference -0.0467" in failed.stdout
     assert "gate passed: same vs base on m/score" in failed.stdout
     assert "| worse | 12 | 0.5292 [" in failed.stdout and "] ▼ |" in failed.stdout  # the table marks it too
-    loose = run_cli("compare", str(tmp_path), "--baseline", "base", "--fail-if-worse", "m/score:0.1", "--out", out, check=False)
+    loose = run_cli("compare", str(tmp_path), "--baseline", "base", "--fail-if-worse", "m/score:0.1", "--out", out, *fast, check=False)
     assert loose.returncode == 0 and "not significantly worse by more than the margin 0.1" in loose.stdout
-    no_base = run_cli("compare", str(tmp_path), "--fail-if-worse", "m/score", "--out", out, check=False)
+    no_base = run_cli("compare", str(tmp_path), "--fail-if-worse", "m/score", "--out", out, *fast, check=False)
     assert no_base.returncode == 2 and "needs --baseline" in no_base.stderr
-    typo = run_cli("compare", str(tmp_path), "--baseline", "bsae", "--out", out, check=False)
+    typo = run_cli("compare", str(tmp_path), "--baseline", "bsae", "--out", out, *fast, check=False)
     assert typo.returncode == 2 and "did you mean" in typo.stderr.lower() and "base" in typo.stderr
 
 
