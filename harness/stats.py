@@ -69,8 +69,8 @@ def mean_cis(rows: np.ndarray, samples: int, rng: np.random.Generator, level: fl
     """Expanded-percentile bootstrap CIs of the mean of each row of `rows` (k x n, n >= 2), all
     rows resampled with the same document draws."""
     n = rows.shape[1]
-    idx = rng.integers(0, n, size=(samples, n))
-    means = rows[:, idx].mean(axis=2)  # k x samples
+    idx = rng.integers(0, n, size=(samples, n), dtype=np.int32)
+    means = np.take(rows, idx, axis=1).sum(axis=2) / n  # k x samples
     tail = expanded_tail(n, level)
     low, high = np.quantile(means, [tail, 1 - tail], axis=1)
     return low, high
@@ -84,15 +84,30 @@ def bootstrap_mean_ci(values: Sequence[float | None], samples: int = 1000, seed:
 # ---- paired approximate randomization ----
 
 
-def _sign_matrix(n: int, samples: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
-    """Rows of +-1: all 2^n sign vectors when that is at most `samples` (exact), else `samples`
-    random ones. Returns (signs, exact)."""
+_BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(float)  # 256 x 8
+
+
+def _flipped_sums(d: np.ndarray, samples: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    """|sum of sign-flipped d| per sign vector and column of d (n x k): over all 2^n sign vectors
+    when that is at most `samples` (exact), else over `samples` random ones. Returns (sums, exact).
+
+    Random signs come as bytes, 8 documents a byte; the sum of the flipped documents of each
+    byte is looked up in a table of all 256 patterns, so no samples x n matrix is built.
+    """
+    n, k = d.shape
+    total = d.sum(axis=0)
     if n <= 20 and 2**n <= samples:
-        bits = (np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1
-        return 1.0 - 2.0 * bits, True
-    raw = np.frombuffer(rng.bytes(samples * ((n + 7) // 8)), dtype=np.uint8).reshape(samples, -1)
-    bits = np.unpackbits(raw, axis=1)[:, :n]
-    return 1.0 - 2.0 * bits, False
+        bits = ((np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1).astype(float)
+        return np.abs(total - 2 * (bits @ d)), True
+    groups = (n + 7) // 8
+    padded = np.zeros((groups * 8, k))
+    padded[:n] = d
+    table = np.einsum("bj,gjk->gbk", _BYTE_BITS, padded.reshape(groups, 8, k))  # flipped sum of each byte pattern
+    raw = np.frombuffer(rng.bytes(samples * groups), dtype=np.uint8).reshape(samples, groups)
+    flipped = np.zeros((samples, k))
+    for g in range(groups):
+        flipped += table[g][raw[:, g]]
+    return np.abs(total - 2 * flipped), False
 
 
 def sign_flip_pvalues(differences: np.ndarray, samples: int = 10_000, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -110,12 +125,11 @@ def sign_flip_pvalues(differences: np.ndarray, samples: int = 10_000, rng: np.ra
     if n == 0:
         return np.ones(k)
     rng = rng if rng is not None else np.random.default_rng(0)
-    signs, exact = _sign_matrix(n, samples, rng)
+    flipped, exact = _flipped_sums(d, samples, rng)
     observed = np.abs(d.sum(axis=0))
     tolerance = 1e-9 * np.maximum(np.abs(d).sum(axis=0), 1e-300)  # float noise must not break ties
-    flipped = np.abs(signs @ d)
     count = (flipped >= observed - tolerance).sum(axis=0)
-    p = count / len(signs) if exact else (count + 1) / (len(signs) + 1)
+    p = count / len(flipped) if exact else (count + 1) / (len(flipped) + 1)
     return np.minimum(p, 1.0)
 
 
