@@ -147,7 +147,7 @@ def gate(runs: Sequence[Run], comparison: Comparison, specs: Sequence[str]) -> l
         for i, label in enumerate(labels):
             if i == base:
                 continue
-            r = stats.paired_test(x[i], x[base], settings.samples, stats.seed_for(key, label, settings.baseline), shift=sign * margin)
+            r = stats.paired_test(x[i], x[base], column.samples, stats.seed_for(key, label, settings.baseline), shift=sign * margin)
             tests.append((label, r))
         adjusted = stats.holm([r.p for _, r in tests])
         for (label, r), p_holm in zip(tests, adjusted):
@@ -188,8 +188,9 @@ def ours(path: Path, manifest: dict[str, Any]) -> bool:
     return (path.name == "comparison.md" and head.startswith("| model |")) or (path.name == "comparison.csv" and head.startswith("model,run_dir"))
 
 
-def check_out_dir(out_dir: Path) -> None:
-    """Never overwrite a file that a comparison did not write."""
+def check_out_dir(out_dir: Path) -> list[str]:
+    """Never overwrite a file that a comparison did not write; returns the files earlier
+    comparisons wrote there (they stay ours)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out {out_dir}: a file, not a folder")
     manifest: dict[str, Any] = {}
@@ -203,10 +204,11 @@ def check_out_dir(out_dir: Path) -> None:
     for path in outputs(out_dir).values():
         if path.exists() and path.name != MANIFEST and not ours(path, manifest):
             raise InputError(f"{path} exists and was not written by harness compare; choose another --out (nothing was written)")
+    return [str(f) for f in manifest.get("files", [])]
 
 
 def write_outputs(out_dir: Path, runs: Sequence[Run], comparison: Comparison, text: str, gate_results: Sequence[dict[str, Any]], plots: bool) -> list[Path]:
-    check_out_dir(out_dir)
+    earlier = check_out_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = outputs(out_dir)
     written = []
@@ -224,7 +226,8 @@ def write_outputs(out_dir: Path, runs: Sequence[Run], comparison: Comparison, te
             _write_text(plot_dir / name, svg)
         files.append(PLOTS)
         written.append(plot_dir)
-    write_json_atomic(paths[MANIFEST], {"tool": "harness compare", "files": files + [MANIFEST], **to_json(comparison, gate_results)})
+    files = list(dict.fromkeys([*files, *earlier, MANIFEST]))
+    write_json_atomic(paths[MANIFEST], {"tool": "harness compare", "files": files, **to_json(comparison, gate_results)})
     written.append(paths[MANIFEST])
     return written
 
@@ -267,6 +270,8 @@ def compare_folders(
     plots: bool = True,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Print (and with `out_dir`, write) the comparison; returns the Markdown and the gate results."""
+    if out_dir is not None:
+        check_out_dir(Path(out_dir))  # before any work
     runs = find_runs([Path(p) for p in paths])
     keys = columns(runs, fields, show_all)
     for spec in fail_if_worse:  # a gated field is compared even when not shown by default

@@ -64,6 +64,7 @@ class Column:
     cells: list[Cell]
     tests: list[Test] = field(default_factory=list)
     family_size: int = 0
+    samples: int = 0  # sign flips and bootstrap resamples per test
 
     @property
     def descriptive(self) -> bool:
@@ -103,7 +104,14 @@ def direction(runs: Sequence["Run"], key: str) -> bool | None:
     return next((r.fields[key].get("higher_is_better") for r in runs if key in r.fields), None)
 
 
-def analyse_column(runs: Sequence["Run"], key: str, docs: Sequence[str], settings: Settings) -> Column:
+def planned_tests(runs: Sequence["Run"], key: str, settings: Settings) -> int:
+    k = sum(key in r.fields for r in runs)
+    if direction(runs, key) is None or k < 2:
+        return 0
+    return k - 1 if settings.baseline is not None else k * (k - 1) // 2
+
+
+def analyse_column(runs: Sequence["Run"], key: str, docs: Sequence[str], settings: Settings, samples: int | None = None) -> Column:
     from harness.comparability import score_signature
 
     present = [r for r in runs if key in r.fields]
@@ -111,7 +119,8 @@ def analyse_column(runs: Sequence["Run"], key: str, docs: Sequence[str], setting
     complete = ~np.isnan(values).any(axis=0)
     x = values[:, complete]
     signature = next((score_signature(r.fields[key].get("signature")) for r in present), "")
-    column = Column(key, direction(present, key), signature, int(complete.sum()), [])
+    samples = samples or settings.samples
+    column = Column(key, direction(present, key), signature, int(complete.sum()), [], samples=samples)
     for i, run in enumerate(present):
         ci = stats.mean_ci(x[i], settings.samples, np.random.default_rng(stats.seed_for("ci", key, run.label)))
         column.cells.append(Cell(run.label, ci.mean, ci.low, ci.high, ci.n, int(np.isnan(values[i]).sum())))
@@ -132,7 +141,7 @@ def analyse_column(runs: Sequence["Run"], key: str, docs: Sequence[str], setting
     else:
         pairs = [(order[i], order[j]) for i, j in itertools.combinations(range(len(order)), 2)]
     for i, j in pairs:
-        r = stats.paired_test(x[i], x[j], settings.samples, stats.seed_for(key, labels[i], labels[j]))
+        r = stats.paired_test(x[i], x[j], samples, stats.seed_for(key, labels[i], labels[j]))
         column.tests.append(
             Test(key, labels[i], labels[j], r.n, r.diff, r.ci_low, r.ci_high, r.p, exact=r.exact, sd=r.sd,
                  mde=stats.min_detectable_difference(r.sd, r.n, settings.alpha), docs_needed=stats.documents_needed(r.sd, r.diff, settings.alpha))
@@ -172,6 +181,11 @@ def mark(column: Column, settings: Settings) -> None:
 
 
 def analyse(runs: Sequence["Run"], keys: Sequence[str], docs: Sequence[str], settings: Settings) -> list[Column]:
-    columns = [analyse_column(runs, key, docs, settings) for key in keys]
+    planned = {key: planned_tests(runs, key, settings) for key in keys}
+    total = sum(planned.values())
+    columns = [
+        analyse_column(runs, key, docs, settings, stats.samples_for_family(planned[key] if settings.family == "metric" else total, settings.alpha, settings.samples))
+        for key in keys
+    ]
     correct(columns, settings)
     return columns

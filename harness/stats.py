@@ -133,6 +133,13 @@ def sign_flip_pvalues(differences: np.ndarray, samples: int = 10_000, rng: np.ra
     return np.minimum(p, 1.0)
 
 
+def samples_for_family(family_size: int, alpha: float = ALPHA, samples: int = 10_000) -> int:
+    """Resamples for each test of a family of `family_size`: at least `samples`, and enough that
+    the smallest attainable p, 1/(B+1), is a tenth of Holm's first threshold alpha/m (else a large
+    family could never show a difference)."""
+    return max(samples, math.ceil(10 * family_size / alpha))
+
+
 @dataclass(frozen=True)
 class PairedResult:
     """a minus b on the documents both scored."""

@@ -74,8 +74,10 @@ def footnotes(comparison: Comparison) -> list[str]:
         notes.append(f"▲/▼: significantly better/worse than the baseline {s.baseline}.")
     else:
         notes.append("Letters: runs sharing a letter are not significantly different; a is the best run's group.")
+    raised = sorted({c.samples for c in comparison.columns if c.tests and c.samples > s.samples})
+    more = f" (raised to {', '.join(f'{b:,}' for b in raised)} where a family is large enough to need smaller p-values)" if raised else ""
     notes.append(
-        f"Test: {TEST_NAME} on the per-document differences, B = {s.samples:,} (exact when 2^n <= B), "
+        f"Test: {TEST_NAME} on the per-document differences, B = {s.samples:,}{more} (exact when 2^n <= B), "
         f"p = (c+1)/(B+1); Holm-corrected over {family}, alpha {s.alpha}. "
         "MDE: smallest difference detected with 80% power at alpha 0.05 (uncorrected)."
     )

@@ -174,8 +174,9 @@ def test_an_unrelated_file_in_the_output_folder_is_never_overwritten(tmp_path):
     assert refused.returncode == 2 and "comparison.tex exists and was not written by harness compare" in refused.stderr
     assert (out / "comparison.tex").read_text() == "my hand-written table" and sorted(p.name for p in out.iterdir()) == ["comparison.tex"]
     (out / "comparison.tex").unlink()
-    run_cli("compare", str(runs), "--out", str(out), "--no-plots")
-    run_cli("compare", str(runs), "--out", str(out), "--no-plots")  # its own files: rewritten
+    run_cli("compare", str(runs), "--out", str(out), "--samples", "500")
+    run_cli("compare", str(runs), "--out", str(out), "--no-plots", "--samples", "500")  # its own files: rewritten
+    run_cli("compare", str(runs), "--out", str(out), "--samples", "500")  # the plots of the first run too
 
 
 @pytest.mark.slow
