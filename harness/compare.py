@@ -52,12 +52,15 @@ def find_runs(paths: Sequence[Path]) -> list[Run]:
     runs = [load_run(p) for p in found if (p / METRICS).is_file()]
     if not runs:
         raise InputError(f"no finished runs (folders with {RUN} and {METRICS}) under: {', '.join(map(str, paths))}")
-    counts: dict[str, int] = {}
+    same: dict[str, list[Run]] = {}
     for run in runs:
-        counts[run.label] = counts.get(run.label, 0) + 1
-    for run in runs:  # the same label twice (e.g. a sweep over decoding settings): add the overrides
-        if counts[run.label] > 1:
-            extra = ",".join(o for o in run.info.get("overrides", []) if not o.startswith("model="))
+        same.setdefault(run.label, []).append(run)
+    for group in same.values():  # the same label twice (e.g. a sweep over decoding settings): add the overrides that differ
+        if len(group) < 2:
+            continue
+        shared = set.intersection(*(set(r.info.get("overrides", [])) for r in group))
+        for run in group:
+            extra = ",".join(o for o in run.info.get("overrides", []) if o not in shared and not o.startswith("model="))
             run.label = f"{run.label} ({extra or run.path.name})"
     seen: set[str] = set()
     for run in runs:  # still the same: the folder tells them apart

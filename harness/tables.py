@@ -70,6 +70,9 @@ def footnotes(comparison: Comparison) -> list[str]:
         f"Mean [95% bootstrap CI] on {where}; a document a run left unscored (None/NaN) leaves that metric's column for all runs (n per cell).",
         "**Bold**: best mean in the field's direction (descriptive fields have none).",
     ]
+    signatures = dict.fromkeys(c.signature for c in comparison.columns if c.signature)
+    if not any(c.tests for c in comparison.columns):
+        return notes + ["Signatures: " + "; ".join(f"`{sig}`" for sig in signatures)]
     if s.baseline is not None:
         notes.append(f"▲/▼: significantly better/worse than the baseline {s.baseline}.")
     else:
@@ -81,7 +84,6 @@ def footnotes(comparison: Comparison) -> list[str]:
         f"p = (c+1)/(B+1); Holm-corrected over {family}, alpha {s.alpha}. "
         "MDE: smallest difference detected with 80% power at alpha 0.05 (uncorrected)."
     )
-    signatures = dict.fromkeys(c.signature for c in comparison.columns if c.signature)
     notes.append("Signatures: " + "; ".join(f"`{sig}`" for sig in signatures))
     return notes
 
