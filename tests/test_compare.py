@@ -189,3 +189,29 @@ def test_a_new_user_comparing_runs_over_different_data_is_refused_then_helped(tm
     assert refused.returncode == 2 and "not comparable" in refused.stderr and "dataset (fingerprint)" in refused.stderr
     ok = run_cli("compare", str(results), "--common-docs", "--no-plots")
     assert "the 4 documents all runs share" in ok.stdout and "| lead | 4 |" in ok.stdout
+
+
+def test_family_all_corrects_over_every_metric_and_baseline_tests_only_against_the_baseline(tmp_path):
+    from harness import stats
+
+    base = [0.30, 0.50, 0.40, 0.60, 0.20, 0.70, 0.35, 0.45, 0.55, 0.25, 0.65, 0.38]
+    make_run(tmp_path, "A", [v + 0.03 * (i % 3) for i, v in enumerate(base)])
+    make_run(tmp_path, "B", base)
+    make_run(tmp_path, "C", [v - 0.02 * (i % 2) for i, v in enumerate(base)])
+    per_metric = analysed(tmp_path)
+    pooled = analysed(tmp_path, family="all")
+    raw = [t.p for c in pooled.columns for t in c.tests]
+    assert [t.p for c in per_metric.columns for t in c.tests] == raw  # same seeds, same draws
+    assert [t.p_holm for c in pooled.columns for t in c.tests] == pytest.approx(list(stats.holm(raw)))
+    assert pooled.columns[0].family_size == 6 and per_metric.columns[0].family_size == 3
+    against = analysed(tmp_path, baseline="B").columns[0]
+    assert {(t.a, t.b) for t in against.tests} == {("A", "B"), ("C", "B")}
+    assert against.cell("B").mark == "baseline" and against.cell("A").mark == "better" and against.cell("C").mark == "worse"
+
+
+def test_a_large_family_gets_enough_resamples_to_show_a_difference():
+    from harness import stats
+
+    assert stats.samples_for_family(1) == 10_000
+    b = stats.samples_for_family(120)  # 16 systems, all pairs
+    assert 1 / (b + 1) * 120 < 0.05 / 10
