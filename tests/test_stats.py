@@ -88,3 +88,14 @@ def test_power_formulas_are_inverse_of_each_other():
 def test_bootstrap_mean_ci_leaves_out_none_and_nan():
     ci = stats.bootstrap_mean_ci([0.1, None, 0.3, float("nan"), 0.5], samples=500)
     assert ci.n == 3 and ci.mean == pytest.approx(0.3) and ci.low < 0.3 < ci.high
+
+
+def test_letters_share_a_letter_exactly_when_not_significantly_different():
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        k = int(rng.integers(2, 8))
+        ranked = [f"r{i}" for i in range(k)]
+        different = {frozenset(p) for p in itertools.combinations(ranked, 2) if rng.random() < 0.4}
+        letters = stats.letter_groups(ranked, different)
+        for a, b in itertools.combinations(ranked, 2):
+            assert bool(set(letters[a]) & set(letters[b])) == (frozenset((a, b)) not in different)
