@@ -153,8 +153,19 @@ def to_csv(records: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def _no_nan(value: Any) -> Any:
+    """JSON has no NaN: an undefined number is written as null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    return value
+
+
 def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    return {
+    return _no_nan({
         "schema_version": 1,
         "test": TEST_NAME,
         "settings": asdict(comparison.settings),
@@ -164,7 +175,7 @@ def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict
         "columns": [c.to_json() for c in comparison.columns],
         "gate": list(gate),
         "notes": footnotes(comparison),
-    }
+    })
 
 
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
