@@ -100,8 +100,10 @@ def check(runs: Sequence["Run"], keys: Sequence[str], common_docs: bool = False,
     common = [d for d in runs[0].doc_ids if all(d in r.doc_ids for r in runs[1:])]
     if settings or (data and not common_docs):
         hints = []
-        if data:
-            hints.append("--common-docs compares on the documents all runs share" + ("" if common else " (these runs share none)"))
+        if data and common:
+            hints.append(f"--common-docs compares on the {len(common)} documents all runs share")
+        elif data:
+            hints.append("none: the runs share no document (run the models on the same dataset)")
         if any(d.aspect.startswith("metric ") for d in settings):
             hints.append("--fields leaves out a metric whose settings differ (or re-score with `harness score`)")
         if any(d.aspect == "prompt" for d in settings):
