@@ -24,6 +24,7 @@ def monte_carlo_bound(rate: float, replicates: int) -> float:
     return rate + 3 * math.sqrt(rate * (1 - rate) / replicates)
 
 
+@pytest.mark.slow  # up to ~5 s for 10 systems at n = 100
 @pytest.mark.parametrize("systems", [2, 5, 10])
 @pytest.mark.parametrize("n", [18, 50, 100])
 def test_family_wise_rate_under_the_null_is_at_most_alpha(systems, n):
