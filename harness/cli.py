@@ -13,7 +13,7 @@ COMMANDS = {
     "run": ("harness.run:main", "generate and score; Hydra overrides, -m for sweeps (default: experiment=demo)"),
     "score": ("harness.run:score_main", "re-score a finished run folder without calling the model"),
     "compare": ("harness.compare:main", "one table comparing run folders or sweep folders"),
-    "report": ("harness.report:main", "an HTML page: table, CI plots, every model's bullets per document with evidence"),
+    "report": ("harness.report:main", "an HTML page: table, plots, every model's bullets per document with evidence"),
     "list": ("harness.listing:main", "shipped models, datasets, prompts, experiments, metrics and their fields"),
     "meta-eval": ("harness.meta_eval.command:main", "correlate metrics with human judgments"),
 }

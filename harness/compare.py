@@ -1,24 +1,33 @@
 """`harness compare DIR...`: one table of runs (rows) x metric means with 95% CIs (columns).
 
-In each column the best run is bold; a dagger marks a run whose difference from the best is
-significant (paired bootstrap over the documents both scored, p < 0.05).
+Runs must be comparable (same dataset, prompt and score-affecting metric settings; see
+comparability.py). Every number of a column is computed on the documents all runs scored; the
+best run is bold; paired approximate-randomization tests, Holm-corrected, give significance
+letters (all pairs) or marks against `--baseline`. `--fail-if-worse METRIC[:MARGIN]` makes the
+command a gate for CI pipelines (exit 1). Tables in Markdown, CSV, JSON and LaTeX, plots in SVG.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness.errors import InputError
-from harness.runfolder import METRICS, RUN, SCORES
-from harness.stats import paired_bootstrap_pvalue
+from harness.cache import write_json_atomic
+from harness.comparability import check
+from harness.errors import ConfigError, InputError
+from harness.registry import suggest
+from harness.runfolder import GENERATIONS, METRICS, RUN, SCORES
+from harness.gate import gate, gate_lines, parse_gate
+from harness.significance import Settings, analyse
+from harness.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
 
-ALPHA = 0.05
+MANIFEST = "comparison.json"
+PLOTS = "comparison_plots"
 
 
 @dataclass
@@ -28,6 +37,8 @@ class Run:
     info: dict[str, Any]
     fields: dict[str, dict[str, Any]]
     scores: dict[str, dict[str, Any]]  # doc_id -> row
+    doc_ids: list[str] = field(default_factory=list)  # every document of the run (scored or not)
+    words: dict[str, int] = field(default_factory=dict)  # doc_id -> words of the summary
 
 
 def find_runs(paths: Sequence[Path]) -> list[Run]:
@@ -40,13 +51,21 @@ def find_runs(paths: Sequence[Path]) -> list[Run]:
     runs = [load_run(p) for p in found if (p / METRICS).is_file()]
     if not runs:
         raise InputError(f"no finished runs (folders with {RUN} and {METRICS}) under: {', '.join(map(str, paths))}")
-    counts: dict[str, int] = {}
+    same: dict[str, list[Run]] = {}
     for run in runs:
-        counts[run.label] = counts.get(run.label, 0) + 1
-    for run in runs:  # the same label twice (e.g. a sweep over decoding settings): add the overrides
-        if counts[run.label] > 1:
-            extra = ",".join(o for o in run.info.get("overrides", []) if not o.startswith("model="))
+        same.setdefault(run.label, []).append(run)
+    for group in same.values():  # the same label twice (e.g. a sweep over decoding settings): add the overrides that differ
+        if len(group) < 2:
+            continue
+        shared = set.intersection(*(set(r.info.get("overrides", [])) for r in group))
+        for run in group:
+            extra = ",".join(o for o in run.info.get("overrides", []) if o not in shared and not o.startswith("model="))
             run.label = f"{run.label} ({extra or run.path.name})"
+    seen: set[str] = set()
+    for run in runs:  # still the same: the folder tells them apart
+        if run.label in seen:
+            run.label = f"{run.label} [{run.path}]"
+        seen.add(run.label)
     return runs
 
 
@@ -55,109 +74,196 @@ def _sort_key(p: Path) -> tuple:
     return (str(p.parent), int(head) if head.isdigit() else 10**9, p.name)
 
 
+def _rows(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def load_run(path: Path) -> Run:
     info = json.loads((path / RUN).read_text())
     metrics = json.loads((path / METRICS).read_text())
-    scores = {}
-    if (path / SCORES).is_file():
-        with open(path / SCORES, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    row = json.loads(line)
-                    scores[row["doc_id"]] = row
-    return Run(path, str(info.get("label") or path.name), info, metrics.get("fields", {}), scores)
+    scores = {row["doc_id"]: row for row in _rows(path / SCORES)}
+    generations = _rows(path / GENERATIONS)
+    doc_ids = [g["doc_id"] for g in generations] or list(scores)
+    words = {g["doc_id"]: sum(len(b.split()) for b in g.get("bullets") or []) for g in generations if not g.get("error")}
+    return Run(path, str(info.get("label") or path.name), info, metrics.get("fields", {}), scores, doc_ids, words)
 
 
 def columns(runs: Sequence[Run], fields: Sequence[str] | None, show_all: bool) -> list[str]:
+    known = list(dict.fromkeys(k for r in runs for k in r.fields))
     if fields:
+        for key in fields:
+            if key not in known:
+                raise InputError(f"no run has the field '{key}'.{suggest(key, known)} Fields: {', '.join(known)}")
         return list(fields)
-    out: list[str] = []
-    for run in runs:
-        for key, meta in run.fields.items():
-            if key not in out and (show_all or meta.get("headline")):
-                out.append(key)
+    return [k for k in known if show_all or any(r.fields.get(k, {}).get("headline") for r in runs)]
+
+
+def build(runs: Sequence[Run], keys: Sequence[str], settings: Settings, common_docs: bool = False, allow_prompts: bool = False) -> Comparison:
+    """Check the runs are comparable, then analyse every column on the shared documents."""
+    if settings.baseline is not None and settings.baseline not in [r.label for r in runs]:
+        labels = [r.label for r in runs]
+        raise ConfigError(f"--baseline {settings.baseline!r} is not a run label.{suggest(settings.baseline, labels)} Labels: {', '.join(labels)}")
+    docs = check(runs, keys, common_docs, allow_prompts)
+    analysed = analyse(runs, keys, docs, settings)
+    differ = len({frozenset(r.doc_ids) for r in runs}) > 1
+    return Comparison([r.label for r in runs], [str(r.path) for r in runs], [len(r.doc_ids) for r in runs], len(docs), common_docs and differ, analysed, settings, docs)
+
+
+# ---- output files ----
+
+
+def outputs(out_dir: Path) -> dict[str, Path]:
+    names = ["comparison.md", "comparison.csv", "comparison_tests.csv", MANIFEST, "comparison.tex", PLOTS]
+    return {name: out_dir / name for name in names}
+
+
+def ours(path: Path, manifest: dict[str, Any]) -> bool:
+    """Whether an existing output path was written by an earlier `harness compare`."""
+    if path.name in manifest.get("files", []):
+        return True
+    try:  # tables of earlier versions, before the manifest
+        head = path.read_text(encoding="utf-8")[:20] if path.is_file() else ""
+    except (OSError, UnicodeDecodeError):
+        return False
+    return (path.name == "comparison.md" and head.startswith("| model |")) or (path.name == "comparison.csv" and head.startswith("model,run_dir"))
+
+
+def check_out_dir(out_dir: Path) -> list[str]:
+    """Never overwrite a file that a comparison did not write; returns the files earlier
+    comparisons wrote there (they stay ours)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir}: a file, not a folder")
+    manifest: dict[str, Any] = {}
+    if (out_dir / MANIFEST).is_file():
+        try:
+            manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        if manifest.get("tool") != "harness compare":
+            raise InputError(f"{out_dir / MANIFEST} exists and was not written by harness compare; choose another --out")
+    for path in outputs(out_dir).values():
+        if path.exists() and path.name != MANIFEST and not ours(path, manifest):
+            raise InputError(f"{path} exists and was not written by harness compare; choose another --out (nothing was written)")
+    return [str(f) for f in manifest.get("files", [])]
+
+
+def write_outputs(out_dir: Path, runs: Sequence[Run], comparison: Comparison, text: str, gate_results: Sequence[dict[str, Any]], plots: bool) -> list[Path]:
+    earlier = check_out_dir(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = outputs(out_dir)
+    written = []
+    for name, content in (("comparison.md", text), ("comparison.csv", to_csv(run_records(comparison))),
+                          ("comparison_tests.csv", to_csv(test_records(comparison))), ("comparison.tex", latex(comparison))):
+        _write_text(paths[name], content)
+        written.append(paths[name])
+    files = [p.name for p in written]
+    if plots:
+        plot_dir = paths[PLOTS]
+        if plot_dir.exists():
+            shutil.rmtree(plot_dir)
+        plot_dir.mkdir()
+        for name, svg in plot_files(runs, comparison).items():
+            _write_text(plot_dir / name, svg)
+        files.append(PLOTS)
+        written.append(plot_dir)
+    files = list(dict.fromkeys([*files, *earlier, MANIFEST]))
+    write_json_atomic(paths[MANIFEST], {"tool": "harness compare", "files": files, **to_json(comparison, gate_results)})
+    written.append(paths[MANIFEST])
+    return written
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def plot_name(kind: str, key: str) -> str:
+    return f"{kind}_{key.replace('/', '_')}.svg"
+
+
+def plot_files(runs: Sequence[Run], comparison: Comparison) -> dict[str, str]:
+    """SVG plots by file name: forest and length-vs-score per directional metric, heatmap when tested."""
+    from harness import plots
+
+    docs = comparison.doc_ids
+    out: dict[str, str] = {}
+    for column in comparison.columns:
+        if column.descriptive or column.n == 0:
+            continue
+        out[plot_name("forest", column.key)] = plots.forest(column, comparison.settings.baseline)
+        if column.tests:
+            out[plot_name("pairs", column.key)] = plots.heatmap(column)
+        out[plot_name("length", column.key)] = plots.length_vs_score(runs, column.key, docs)
     return out
 
 
-def significance(runs: Sequence[Run], key: str, samples: int = 1000) -> tuple[int | None, dict[int, float]]:
-    """Index of the best run in this column and p-values of the others against it."""
-    means = [(i, r.fields[key]["mean"]) for i, r in enumerate(runs) if key in r.fields and r.fields[key]["mean"] is not None]
-    if not means:
-        return None, {}
-    direction = next((r.fields[key].get("higher_is_better") for r in runs if key in r.fields), True)
-    if direction is None:
-        return None, {}
-    best = (max if direction else min)(means, key=lambda t: t[1])[0]
-    pvalues = {}
-    for i, _ in means:
-        if i == best:
-            continue
-        common = [d for d in runs[i].scores if d in runs[best].scores]
-        pairs = [(runs[i].scores[d].get(key), runs[best].scores[d].get(key)) for d in common]
-        pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
-        if len(pairs) >= 2:
-            pvalues[i] = paired_bootstrap_pvalue([a for a, _ in pairs], [b for _, b in pairs], samples)
-    return best, pvalues
-
-
-def table(runs: Sequence[Run], keys: Sequence[str]) -> tuple[list[str], list[list[str]], list[dict[str, Any]]]:
-    """Markdown header, Markdown rows and CSV records."""
-    header = ["model", "n"] + keys
-    md_rows: list[list[str]] = [[r.label, str(max((f["n"] for f in r.fields.values()), default=0))] for r in runs]
-    records: list[dict[str, Any]] = [{"model": r.label, "run_dir": str(r.path), "n": md_rows[i][1]} for i, r in enumerate(runs)]
-    for key in keys:
-        best, pvalues = significance(runs, key)
-        best_mean = runs[best].fields[key]["mean"] if best is not None else None
-        for i, run in enumerate(runs):
-            stat = run.fields.get(key)
-            if not stat or stat["mean"] is None:
-                md_rows[i].append("–")
-                continue
-            lo, hi = stat["ci95"]
-            cell = f"{stat['mean']:.4f} [{lo:.4f}, {hi:.4f}]"
-            if best_mean is not None and stat["mean"] == best_mean:  # ties are all best
-                cell = f"**{cell}**"
-            elif pvalues.get(i, 1.0) < ALPHA:
-                cell += " †"
-            if str(stat["n"]) != md_rows[i][1]:  # fewer scored summaries than the run has (e.g. empty outputs)
-                cell += f" (n={stat['n']})"
-            md_rows[i].append(cell)
-            records[i].update({key: stat["mean"], f"{key} ci_low": lo, f"{key} ci_high": hi, f"{key} p_vs_best": pvalues.get(i)})
-    return header, md_rows, records
-
-
-def markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    note = f"\nMean [95% bootstrap CI]. **Best** per column; † differs from the best (paired bootstrap, p < {ALPHA})."
-    return "\n".join(lines) + "\n" + note + "\n"
-
-
-def compare_folders(paths: Sequence[Path], out_dir: Path | None, fields: Sequence[str] | None = None, show_all: bool = False) -> str:
+def compare_folders(
+    paths: Sequence[Path],
+    out_dir: Path | None,
+    fields: Sequence[str] | None = None,
+    show_all: bool = False,
+    settings: Settings | None = None,
+    common_docs: bool = False,
+    allow_prompts: bool = False,
+    fail_if_worse: Sequence[str] = (),
+    plots: bool = True,
+) -> tuple[str, list[dict[str, Any]]]:
+    """Print (and with `out_dir`, write) the comparison; returns the Markdown and the gate results."""
+    if out_dir is not None:
+        check_out_dir(Path(out_dir))  # before any work
     runs = find_runs([Path(p) for p in paths])
-    header, rows, records = table(runs, columns(runs, fields, show_all))
-    text = markdown(header, rows)
+    keys = columns(runs, fields, show_all)
+    for spec in fail_if_worse:  # a gated field is compared even when not shown by default
+        key = parse_gate(spec)[0]
+        if key not in keys and any(key in r.fields for r in runs):
+            keys.append(key)
+    comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts)
+    text = markdown(comparison)
+    gate_results = gate(runs, comparison, fail_if_worse) if fail_if_worse else []
     print(text)
     if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "comparison.md").write_text(text, encoding="utf-8")
-        names = list(dict.fromkeys(k for r in records for k in r))
-        with open(out_dir / "comparison.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=names)
-            writer.writeheader()
-            writer.writerows(records)
-        print(f"wrote {out_dir / 'comparison.md'} and {out_dir / 'comparison.csv'}")
-    return text
+        written = write_outputs(Path(out_dir), runs, comparison, text, gate_results, plots)
+        print("wrote " + ", ".join(str(p) for p in written))
+    for line in gate_lines(gate_results):
+        print(line)
+    return text, gate_results
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="harness compare", description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
+    add_comparison_options(parser)
     parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")
     parser.add_argument("--all", action="store_true", help="show every field")
-    parser.add_argument("--out", type=Path, help="where to write comparison.md/.csv (default: the folders' common parent)")
+    parser.add_argument("--out", type=Path, help="where to write comparison.md/.csv/.json/.tex and plots (default: the folders' common parent)")
+    parser.add_argument("--no-plots", action="store_true", help="write the tables only")
+    parser.add_argument("--fail-if-worse", action="append", default=[], metavar="METRIC[:MARGIN]",
+                        help="exit 1 when a run is significantly worse than --baseline on METRIC (by more than MARGIN), after Holm's correction; repeatable")
     args = parser.parse_args(argv)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
-    compare_folders(args.dirs, out, args.fields, args.all)
-    return 0
+    _, results = compare_folders(args.dirs, out, args.fields, args.all, settings_from(args), args.common_docs,
+                                 args.allow_different_prompts, args.fail_if_worse, not args.no_plots)
+    return 1 if any(g["failed"] for g in results) else 0
+
+
+def add_comparison_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `harness compare` and `harness report`."""
+    parser.add_argument("--baseline", metavar="LABEL", help="test each run against this run (default: all pairs, with significance letters)")
+    parser.add_argument("--common-docs", action="store_true", help="compare runs whose datasets differ on the documents all of them have")
+    parser.add_argument("--allow-different-prompts", action="store_true", help="compare runs whose prompts differ (the prompt is what you compare)")
+    parser.add_argument("--family", choices=["metric", "all"], default="metric", help="Holm's correction over each metric's comparisons (default) or over all metrics")
+    parser.add_argument("--samples", type=int, default=10_000, help="sign flips and bootstrap resamples per comparison (default 10,000)")
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (default 0.05)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    if args.samples < 1:
+        raise ConfigError("--samples must be at least 1")
+    if not 0 < args.alpha < 1:
+        raise ConfigError("--alpha must be between 0 and 1")
+    return Settings(samples=args.samples, alpha=args.alpha, baseline=args.baseline, family=args.family)
+

@@ -1,7 +1,7 @@
 """`harness report DIR... --out report.html`: one self-contained HTML page comparing runs.
 
-It holds the comparison table, a plot of each headline metric with its 95% CI, and a per-document
-view: the source, the reference, and every model's bullets side by side, each bullet marked with
+It holds the comparison table (see compare.py), its plots (forest, pairwise differences, length
+vs score), and a per-document view: the source, the reference, and every model's bullets side by side, each bullet marked with
 its support score and the source sentence(s) given as evidence, and each source fact as stated or
 missing. No JavaScript and no external files: it opens anywhere and can be archived with a run.
 """
@@ -9,6 +9,7 @@ missing. No JavaScript and no external files: it opens anywhere and can be archi
 from __future__ import annotations
 
 import argparse
+import base64
 import html
 import os
 from pathlib import Path
@@ -16,9 +17,13 @@ from typing import Any, Sequence
 
 from omegaconf import OmegaConf
 
-from harness.compare import Run, columns, find_runs, table
+from harness.compare import Run, add_comparison_options, build, columns, find_runs, plot_files, settings_from
+from harness.errors import InputError
+from harness.significance import Settings
+from harness.tables import PAIR_HEADER, Comparison, cell_text, footnotes, pair_rows
 from harness.runfolder import CONFIG, GENERATIONS
 
+PAGE_START = "<!doctype html><html>"
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
@@ -27,6 +32,7 @@ th{background:#f3f3f3}.doc{border-top:2px solid #888;margin-top:24px;padding-top
 .model{border:1px solid #ddd;border-radius:6px;padding:8px}.model h4{margin:0 0 6px}
 li.supported{border-left:4px solid #2a8a3e;padding-left:6px}li.unsupported{border-left:4px solid #c62828;padding-left:6px;background:#fdecea}
 .score{font-size:12px;color:#555}.evidence{font-size:12px;color:#555;margin:2px 0 6px 0}
+figure{display:inline-block;margin:8px;vertical-align:top}figure img{max-width:100%}
 .fact.missing{color:#c62828}.fact.stated{color:#2a8a3e}.meta{font-size:12px;color:#555}
 """
 
@@ -54,38 +60,33 @@ def generations(run: Run) -> dict[str, dict[str, Any]]:
     return {r["doc_id"]: r for r in rows}
 
 
-def cell_html(cell: str) -> str:
-    """A Markdown table cell as HTML: **best** becomes bold."""
-    if cell.startswith("**") and "**" in cell[2:]:
-        inner, _, rest = cell[2:].partition("**")
-        return f"<b>{esc(inner)}</b>{esc(rest)}"
-    return esc(cell)
+def comparison_html(comparison: Comparison) -> str:
+    """The comparison table (best bold, letters or marks), its notes and the paired tests."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in ["model", "n", *(c.key for c in comparison.columns)])
+    body = []
+    for label in comparison.labels:
+        name = f"{label} (baseline)" if label == comparison.settings.baseline else label
+        cells = [f"<td>{esc(name)}</td><td>{comparison.docs}</td>"]
+        for column in comparison.columns:
+            text, bold, mark = cell_text(comparison, column, label)
+            cells.append(f"<td>{f'<b>{esc(text)}</b>' if bold else esc(text)}{f' <sup>{esc(mark)}</sup>' if mark else ''}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    notes = "".join(f"<li>{esc(n.replace('**', '').replace('`', ''))}</li>" for n in footnotes(comparison))
+    out = f"<table><tr>{head}</tr>{''.join(body)}</table><ol class='meta'>{notes}</ol>"
+    pairs = pair_rows(comparison)
+    if pairs:
+        rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in pairs)
+        out += "<details><summary>paired tests (every p-value, Holm-adjusted)</summary><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in PAIR_HEADER) + f"</tr>{rows}</table></details>"
+    return out
 
 
-def ci_plot(runs: Sequence[Run], key: str) -> str:
-    """A small SVG: one row per run, the mean as a dot, the 95% CI as a line."""
-    stats = [(r.label, r.fields[key]) for r in runs if key in r.fields and r.fields[key]["mean"] is not None]
-    if not stats:
-        return ""
-    lows = [s["ci95"][0] for _, s in stats]
-    highs = [s["ci95"][1] for _, s in stats]
-    lo, hi = min(lows), max(highs)
-    span = (hi - lo) or 1.0
-    width, left, row = 520, 170, 22
-
-    def x(v: float) -> float:
-        return left + 10 + (v - lo) / span * (width - left - 20)
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(stats) + 30}" role="img" aria-label="{esc(key)}">']
-    for i, (label, s) in enumerate(stats):
-        y = 15 + i * row
-        parts.append(f'<text x="0" y="{y + 4}" font-size="12">{esc(label[:24])}</text>')
-        parts.append(f'<line x1="{x(s["ci95"][0]):.1f}" y1="{y}" x2="{x(s["ci95"][1]):.1f}" y2="{y}" stroke="#555" stroke-width="2"/>')
-        parts.append(f'<circle cx="{x(s["mean"]):.1f}" cy="{y}" r="4" fill="#1565c0"><title>{s["mean"]:.4f}</title></circle>')
-    base = 15 + len(stats) * row
-    parts.append(f'<text x="{left}" y="{base + 8}" font-size="11">{lo:.3f}</text><text x="{width - 40}" y="{base + 8}" font-size="11">{hi:.3f}</text>')
-    parts.append("</svg>")
-    return f"<figure><figcaption>{esc(key)} (mean, 95% CI)</figcaption>{''.join(parts)}</figure>"
+def plots_html(runs: Sequence[Run], comparison: Comparison) -> str:
+    """The comparison plots (forest, pairwise differences, length vs score) as embedded SVG images."""
+    figures = []
+    for name, svg in plot_files(runs, comparison).items():
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        figures.append(f"<figure><img alt='{esc(name)}' src='data:image/svg+xml;base64,{data}'><figcaption>{esc(name[:-4])}</figcaption></figure>")
+    return "".join(figures)
 
 
 def bullet_items(gen: dict[str, Any], scores: dict[str, Any]) -> str:
@@ -131,21 +132,18 @@ def document_section(doc_id: str, example: Any, runs: Sequence[Run], gens: list[
     return "".join(out)
 
 
-def render(runs: Sequence[Run], max_docs: int | None = None) -> str:
+def render(runs: Sequence[Run], max_docs: int | None = None, settings: Settings | None = None, common_docs: bool = False, allow_prompts: bool = False) -> str:
     keys = columns(runs, None, False)
-    header, rows, _ = table(runs, keys)
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell_html(c)}</td>" for c in row) + "</tr>" for row in rows)
-    plots = "".join(ci_plot(runs, k) for k in keys if any(r.fields.get(k, {}).get("higher_is_better") is not None for r in runs))
+    comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts)
     examples = run_examples(runs[0])
     gens = [generations(r) for r in runs]
     doc_ids = list(dict.fromkeys(d for g in gens for d in g))[: max_docs or None]
     docs = "".join(document_section(d, examples.get(d), runs, gens, keys) for d in doc_ids)
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>harness report</title><style>{STYLE}</style></head><body>"
+        f"{PAGE_START}<head><meta charset='utf-8'><title>harness report</title><style>{STYLE}</style></head><body>"
         f"<h1>harness report</h1><p class='meta'>{len(runs)} runs · {len(doc_ids)} documents shown</p>"
-        f"<h2>Comparison</h2><table><tr>{head}</tr>{body}</table><p class='meta'>mean [95% bootstrap CI]; <b>best</b> per column; † differs from the best (paired bootstrap, p &lt; 0.05)</p>"
-        f"<h2>Plots</h2>{plots}<h2>Documents</h2>{docs}</body></html>"
+        f"<h2>Comparison</h2>{comparison_html(comparison)}"
+        f"<h2>Plots</h2>{plots_html(runs, comparison)}<h2>Documents</h2>{docs}</body></html>"
     )
 
 
@@ -154,9 +152,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
     parser.add_argument("--out", type=Path, help="HTML file (default: report.html in the folders' common parent)")
     parser.add_argument("--max-docs", type=int, default=None, help="show only the first N documents")
+    add_comparison_options(parser)
     args = parser.parse_args(argv)
     runs = find_runs(args.dirs)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
-    out.write_text(render(runs, args.max_docs), encoding="utf-8")
+    if out.exists() and not out.read_text(encoding="utf-8", errors="replace").startswith(PAGE_START):
+        raise InputError(f"{out} exists and is not a harness report; choose another --out (nothing was written)")
+    out.write_text(render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts), encoding="utf-8")
     print(f"wrote {out}")
     return 0

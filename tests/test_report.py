@@ -57,7 +57,8 @@ def test_report_marks_the_invented_bullet_unsupported_with_evidence_for_the_copi
     assert copied and set(copied) == {"supported"}  # in our run and in lead-3's
     assert invented == ["unsupported"]
     assert "↳ " + COPIED in page  # the copied bullet's evidence is its source sentence
-    assert page.count("<svg") >= 3 and "<td>mine</td>" in page and "<td>lead</td>" in page
+    assert page.count("<img alt='forest_") >= 3 and page.count("data:image/svg+xml;base64,") >= 6
+    assert "<td>mine</td>" in page and "<td>lead</td>" in page and "paired approximate randomization" in page
     assert "source facts" in page
 
 
@@ -72,3 +73,16 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
     shot = tmp_path / "report.png"
     subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1200,1600", report.as_uri()], capture_output=True, timeout=120)
     assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+def test_report_refuses_runs_over_different_data_and_keeps_an_unrelated_file(tmp_path):
+    from test_compare import make_run
+
+    make_run(tmp_path / "runs", "A", [0.5, 0.6, 0.7, 0.4], fingerprint="aaaa")
+    make_run(tmp_path / "runs", "B", [0.4, 0.5, 0.6], fingerprint="bbbb")
+    refused = run_cli("report", str(tmp_path / "runs"), "--out", str(tmp_path / "r.html"), check=False)
+    assert refused.returncode == 2 and "not comparable" in refused.stderr and "--common-docs" in refused.stderr
+    notes = tmp_path / "notes.html"
+    notes.write_text("<p>my notes</p>")
+    kept = run_cli("report", str(tmp_path / "runs"), "--common-docs", "--out", str(notes), check=False)
+    assert kept.returncode == 2 and "is not a harness report" in kept.stderr and notes.read_text() == "<p>my notes</p>"
