@@ -187,7 +187,8 @@ def _opens_sentence(following: list[str]) -> bool:
     if nxt.lower() in _PTB_OPENERS:
         return True
     core = nxt.lstrip(_OPENERS)
-    return bool(core) and (core[0].isupper() or core[0].isdigit() or core[0] in "$£€")
+    camel = len(core) > 1 and core[0].islower() and core[1].isupper()  # "iPhone", "eBay"
+    return bool(core) and (core[0].isupper() or core[0].isdigit() or core[0] in "$£€" or camel)
 
 
 def _starts_upper(following: list[str]) -> bool:
