@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from harness.text import paragraphs as text_paragraphs
 from harness.text import split_sentences
 
-__all__ = ["STYLES", "LIST_STYLES", "ParsedBullets", "parse_bullets", "chat_messages", "as_markdown"]
+__all__ = ["STYLES", "LIST_STYLES", "ParsedBullets", "parse_bullets", "chat_messages", "as_markdown", "asks_for_bullets"]
 
 # How the bullets were written: a marker family, or unmarked lines, or prose sentences.
 LIST_STYLES = ("dash", "star", "bullet_char", "numbered", "lettered", "emoji")
@@ -59,6 +59,19 @@ def chat_messages(system: str, user: str) -> list[dict[str, str]]:
     """Chat-template messages for a prompt; the system turn is left out when empty."""
     messages = [{"role": "system", "content": system}] if system.strip() else []
     return messages + [{"role": "user", "content": user}]
+
+
+_ASKS_FOR_A_LIST = re.compile(
+    r"\bbullet|\bnumbered\s+list|\bas\s+a\s+list\b|\blist\s+(?:the\s+)?(?:\w+\s+)?(?:key|main)\s+points\b"
+    r"|\bone\s+(?:point|fact|item)\s+per\s+line\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_bullets(template: str, system: str = "") -> bool:
+    """Whether a prompt's own words (not the article it wraps) ask for bullets or a list."""
+    instructions = f"{system}\n{template.replace('{source}', ' ')}"
+    return bool(_ASKS_FOR_A_LIST.search(instructions))
 
 
 def as_markdown(bullets: tuple[str, ...] | list[str]) -> str:
