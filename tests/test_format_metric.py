@@ -104,3 +104,10 @@ def test_shipped_prompts_say_whether_they_ask_for_bullets(prompt, asks):
 def test_the_article_inside_a_prompt_does_not_count_as_asking():
     assert not asks_for_bullets("{source}\n\nTL;DR:")
     assert asks_for_bullets("List the key points of the article as a numbered list.\n{source}")
+
+
+def test_a_three_bullet_answer_with_two_sub_points_is_compliant():
+    raw = ("- The council approved a budget:\n  - Schools get $400 million.\n  - Roads get $150 million.\n"
+           "- Taxes will rise 3 percent.\n- A library opens in May.")
+    row = score(summary(raw, finish_reason="stop", bullets_requested=True), n_bullets=3)
+    assert row.values["bullets"] == 3.0 and row.values["compliant"] == 1.0
