@@ -178,7 +178,7 @@ _TITLE_WORDS = re.compile(
 )
 _OPENER = re.compile(
     r"^(?:sure|certainly|of course|okay|ok|absolutely|alright|great|got it)\b|^here(?:'s|’s|\s+is|\s+are)\b"
-    r"|^(?:below|following)\b",
+    r"|^(?:below|the\s+following|following)\s+(?:is|are)\b",
     re.IGNORECASE,
 )
 # A sentence about the reply or the article rather than a fact from it.
@@ -451,7 +451,7 @@ def _is_title(line: str, groups: list[list[str]]) -> bool:
     plain = _plain(line)
     if _TERMINAL.search(plain) or len(plain.split()) > 10:
         return False
-    rest = [other for group in groups for other in group if other is not line][:3]
+    rest = [other for group in groups for other in group][1:4]  # `line` is the first
     return bool(rest) and all(_TERMINAL.search(_plain(other)) for other in rest) and (len(groups[0]) == 1 or len(rest) > 1)
 
 

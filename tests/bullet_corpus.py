@@ -456,3 +456,9 @@ case("ten: dash no space", "chat", "-" + "\n-".join(_TEN), _TEN, style="dash")
 case("ten: closing glued", "chat", "- " + "\n- ".join(_TEN) + "\nIn short, Apple beat expectations.", _TEN,
      outro="In short, Apple beat expectations.")
 case("ten: title no colon", "chat", "Apple Q3 Summary\n\n- " + "\n- ".join(_TEN), _TEN, preamble="Apple Q3 Summary")
+case("sentence opening with Following is content", "summarizer",
+     "Following his charity work , didier drogba has been given an award . He scored on wednesday .",
+     ["Following his charity work , didier drogba has been given an award .", "He scored on wednesday ."],
+     style="paragraph", preamble="")
+case("the following are line", "chat", "The following are the key facts.\n- " + "\n- ".join(STRIKE), STRIKE,
+     preamble="The following are the key facts.")
