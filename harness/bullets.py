@@ -115,8 +115,44 @@ def _clean(text: str) -> tuple[list[str], str]:
         if _CODE_FENCE.match(line) or _RULE.match(line):
             lines.append("")
             continue
-        lines.append(_QUOTE_MARK.sub(r"\1", line).expandtabs(4).rstrip())
+        lines.extend(_split_inline_items(_QUOTE_MARK.sub(r"\1", line).expandtabs(4).rstrip()))
     return lines, "\n\n".join(r for r in reasoning if r)
+
+
+_LEADING_NUMBER = re.compile(r"^\s*\(?(\d{1,2})[.)]\s")
+_INLINE_NUMBER = re.compile(r"(?<=[.!?\"”’'])\s+\(?(\d{1,2})[.)]\s+(?=\S)")
+_INLINE_SYMBOL = re.compile(r"(?<=[.!?\"”’'])\s+([-*•·])\s+(?=(?:\*\*|__)?[A-Z\"“])")
+
+
+def _split_inline_items(line: str) -> list[str]:
+    """Items a small model wrote on one line: "1. A. 2. B." (numbers in sequence) or "- A. - B."
+
+    A cut is made only where the text before it ends a sentence, so "Dr. - Dr." stays whole.
+    """
+    cuts = [m for m in _INLINE_SYMBOL.finditer(line) if _ends_sentence(line, m)]
+    if numbered := _LEADING_NUMBER.match(line):
+        expected = int(numbered.group(1)) + 1
+        for match in _INLINE_NUMBER.finditer(line):
+            if int(match.group(1)) == expected and _ends_sentence(line, match):
+                cuts.append(match)
+                expected += 1
+        cuts.sort(key=lambda m: m.start())
+    if not cuts:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    pieces, start = [], 0
+    for match in cuts:
+        pieces.append(line[start : match.start()])
+        start = match.start(1) - (1 if line[match.start(1) - 1] == "(" else 0)
+    pieces.append(line[start:])
+    return [pieces[0], *(indent + piece.strip() for piece in pieces[1:])]
+
+
+def _ends_sentence(line: str, cut: re.Match[str]) -> bool:
+    before = line[max(0, cut.start() - 200) : cut.start()]
+    after = line[cut.end() : cut.end() + 200].lstrip("*_")  # "**Budget" opens a sentence like "Budget"
+    sentences = split_sentences(f"{before} {after}")
+    return len(sentences) > 1 and any(before.endswith(s) for s in sentences[:-1])
 
 
 # --- list markers ---------------------------------------------------------------------------
@@ -261,7 +297,7 @@ def _is_intro(text: str, items_have_stops: bool) -> bool:
 def _bullet_text(text: str) -> str:
     """Item text without emphasis markup, repeated markers ("1. - x", "- ✅ x") or extra spaces."""
     text = _plain(_SPACES.sub(" ", text).strip())
-    while (marked := _marker(text)) and marked[0] in ("dash", "star", "bullet_char", "emoji"):
+    while marked := _marker(text):
         text = marked[1].strip()
     return _SPACES.sub(" ", _plain(text)).strip()
 
@@ -295,16 +331,36 @@ def parse_bullets(text: str) -> ParsedBullets:
     ("lines"), a paragraph or prose paragraphs are split into sentences ("paragraph").
     """
     lines, reasoning = _clean(text or "")
+    result = _parse_lines(lines)
+    bullets = _settled(result.bullets)
+    sub_points = result.sub_points
+    if bullets != result.bullets:  # re-point each sub-point at the bullet now holding it
+        sub_points = tuple((next((i for i, b in enumerate(bullets) if t in b), 0), t) for _, t in sub_points)
+    style = result.style if bullets else "empty"
+    return ParsedBullets(
+        bullets, result.preamble, result.outro, style, result.headings, sub_points, reasoning, _unfinished(bullets)
+    )
+
+
+def _parse_lines(lines: list[str]) -> ParsedBullets:
     parsed_lines = [_Line.of(line) for line in lines]
     if any(line.family for line in parsed_lines):
-        result = _parse_list(parsed_lines)
-    else:
-        result = _parse_unmarked("\n".join(lines))
-    style = result.style if result.bullets else "empty"
-    return ParsedBullets(
-        result.bullets, result.preamble, result.outro, style, result.headings, result.sub_points, reasoning,
-        _unfinished(result.bullets),
-    )
+        return _parse_list(parsed_lines)
+    return _parse_unmarked("\n".join(lines))
+
+
+def _settled(bullets: tuple[str, ...]) -> tuple[str, ...]:
+    """Bullets that read the same when written as a `- ` list again.
+
+    Markup removed from a bullet can uncover a marker ("**- x**" inside an item); reading the
+    bullets as a list once more (at most a few rounds) splits or strips what it uncovers.
+    """
+    for _ in range(3):
+        again = _parse_lines(_clean(as_markdown(bullets))[0]).bullets if bullets else bullets
+        if again == bullets:
+            break
+        bullets = again
+    return bullets
 
 
 @dataclass
@@ -371,7 +427,7 @@ def _parse_list(lines: list[_Line]) -> ParsedBullets:
         pieces = item.pieces
         if item.titled and len(pieces) > 1 and not pieces[1][1]:
             pieces = [(_plain(pieces[0][0]) + ":", False), *pieces[1:]]  # "**Budget**" over its explanation
-        text = _join(pieces)
+        text = _bullet_text(_join(pieces))  # a joined item may start like a marker ("1." over sub-points)
         if not _has_content(text):
             continue
         sub_points.extend((len(bullets), _bullet_text(t)) for t, sub in pieces if sub and _has_content(t))

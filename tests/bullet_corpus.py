@@ -269,8 +269,24 @@ case("deeper sub-points with a wrapped line", "chat",
 # --- instruction-tuned seq2seq (Flan-T5, T0, BART-instruct) ------------------------------------
 case("flan-t5 one line", "seq2seq", "The strike ended on Tuesday and trains run again on Friday.",
      ["The strike ended on Tuesday and trains run again on Friday."], style="paragraph")
-case("flan-t5 dashes inline", "seq2seq", "- The strike ended on Tuesday. - Trains run again on Friday.",
-     ["The strike ended on Tuesday. - Trains run again on Friday."], style="dash")
+case("flan-t5 dashes inline", "seq2seq", "- The strike ended on Tuesday. - Trains run again on Friday.", STRIKE, style="dash")
+case("numbered items on one line", "seq2seq", "1. " + BUDGET[0] + " 2. " + BUDGET[1] + " 3. " + BUDGET[2], BUDGET,
+     style="numbered")
+case("numbered items on one line after a number", "chat", "1. Sales rose 5. 2. Costs fell 3. 3. Profit doubled.",
+     ["Sales rose 5.", "Costs fell 3.", "Profit doubled."], style="numbered")
+case("bullets on one line", "seq2seq", "• " + FLOOD[0] + " • " + FLOOD[1] + " • " + FLOOD[2], FLOOD, style="bullet_char")
+case("numbers out of sequence stay inside the item", "chat", "1. The vote was 7 to 2. 5. The rest abstained.",
+     ["The vote was 7 to 2. 5. The rest abstained."], style="numbered")
+case("dash and Bullet label", "chat", "- Bullet 1: " + STRIKE[0] + "\n- Bullet 2: " + STRIKE[1], STRIKE, style="dash")
+case("dash then number", "chat", "- 1. " + STRIKE[0] + "\n- 2. " + STRIKE[1], STRIKE, style="dash")
+case("gpt-4o curly apostrophe intro with bold labels", "chat",
+     "Here’s a summary of the article in three bullet points:\n\n- **Bridge closure**: The bridge closes for 14 months.\n"
+     "- **Cost**: The work costs $48 million.\n- **Traffic**: Drivers take the ring road.",
+     ["Bridge closure: The bridge closes for 14 months.", "Cost: The work costs $48 million.",
+      "Traffic: Drivers take the ring road."], preamble="Here’s a summary of the article in three bullet points:")
+case("gemma key takeaway after the list", "chat",
+     "**Summary:**\n\n* " + "\n* ".join(STRIKE) + "\n\n**Key takeaway:** Commuters can plan again.", STRIKE,
+     preamble="**Summary:**", outro="**Key takeaway:** Commuters can plan again.")
 case("flan-t5 paragraph of sentences", "seq2seq", " ".join(BUDGET), BUDGET, style="paragraph")
 case("flan-t5 lowercase fragment", "seq2seq", "strike ends, trains run friday", ["strike ends, trains run friday"],
      style="paragraph")
