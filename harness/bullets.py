@@ -271,9 +271,9 @@ def _is_closing(text: str) -> bool:
 
 def _is_heading(text: str) -> bool:
     """A title-like line that introduces content: markdown or bold title, title words, an intro ending in ':'."""
-    if _HEADING.match(text):
-        return True
     plain = _plain(text)
+    if _HEADING.match(text):
+        return text.startswith("#") or plain.endswith(":") or not _TERMINAL.search(plain)  # not "**A sentence.**"
     if _TITLE_WORDS.match(plain.rstrip(":").strip()):
         return True
     if not plain.endswith(":"):
@@ -483,6 +483,9 @@ def _parse_unmarked(text: str) -> ParsedBullets:
         if not groups[0]:
             groups.pop(0)
 
+    # Section titles among the content ("### Cost", "**Taxes**") are set aside, like a list's.
+    headings = tuple(line for group in groups for line in group if _HEADING.match(line) and _is_heading(line))
+    groups = [g for g in ([line for line in group if line not in headings] for group in groups) if g]
     content_lines = [_plain(line) for group in groups for line in group]
     prose = len(groups) > 1 and all(len(g) == 1 for g in groups) and any(len(split_sentences(g[0])) > 1 for g in groups)
     if len(content_lines) > 1 and not prose:
@@ -499,7 +502,7 @@ def _parse_unmarked(text: str) -> ParsedBullets:
         outro.insert(0, candidates.pop())
     while candidates and len(candidates) > 1 and (_is_opener(candidates[0]) or _META.match(candidates[0])):
         preamble.append(candidates.pop(0))  # "Here is a summary." written as a sentence
-    return ParsedBullets(tuple(candidates), "\n".join(preamble), "\n".join(outro), style)
+    return ParsedBullets(tuple(candidates), "\n".join(preamble), "\n".join(outro), style, headings)
 
 
 def _is_title(line: str, groups: list[list[str]]) -> bool:

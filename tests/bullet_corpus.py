@@ -478,3 +478,17 @@ case("sentence opening with Following is content", "summarizer",
      style="paragraph", preamble="")
 case("the following are line", "chat", "The following are the key facts.\n- " + "\n- ".join(STRIKE), STRIKE,
      preamble="The following are the key facts.")
+case("markdown headings over paragraphs", "chat",
+     "### Bridge closure\nThe bridge closes for 14 months.\n### Cost\nThe work costs $48 million.",
+     ["The bridge closes for 14 months.", "The work costs $48 million."], style="lines", preamble="### Bridge closure",
+     headings=("### Cost",))
+case("bold titles over lines", "chat", "**Budget**\nThe council approved $2.1 billion.\n**Taxes**\nThey rise 3%.",
+     ["The council approved $2.1 billion.", "They rise 3%."], preamble="**Budget**", headings=("**Taxes**",))
+case("whole bold sentences as lines", "chat", "**" + STRIKE[0] + "**\n**" + STRIKE[1] + "**", STRIKE, style="lines",
+     preamble="")
+case("numbered bold titles with unindented explanations", "chat",
+     "1. **Bridge closure**\nThe bridge closes for 14 months.\n2. **Cost**\nThe work costs $48 million.",
+     ["Bridge closure: The bridge closes for 14 months.", "Cost: The work costs $48 million."], style="numbered")
+case("lede paragraph then key points list", "chat",
+     "The council approved a budget on Monday after a long debate.\n\nKey points:\n- " + "\n- ".join(BUDGET[1:]),
+     BUDGET[1:], preamble="The council approved a budget on Monday after a long debate.\nKey points:")
