@@ -111,3 +111,16 @@ def test_a_three_bullet_answer_with_two_sub_points_is_compliant():
            "- Taxes will rise 3 percent.\n- A library opens in May.")
     row = score(summary(raw, finish_reason="stop", bullets_requested=True), n_bullets=3)
     assert row.values["bullets"] == 3.0 and row.values["compliant"] == 1.0
+
+
+def test_rows_of_older_runs_are_read_with_what_they_lack_re_derived():
+    from harness.pipeline import summary_from_row
+
+    old_row = {"doc_id": "d", "raw": "- Taxes rise 3 percent.\n- A library opens in", "bullets": ["Taxes rise 3 percent.", "A library opens in"],
+               "preamble": "", "outro": "", "style": "dash", "finish_reason": "stop", "truncated": False}
+    s = summary_from_row(old_row)
+    assert s.unfinished and s.style == "dash" and s.bullets_requested is None
+    assert score(s).values["truncated"] == 1.0
+    prose = summary_from_row({**old_row, "raw": PROSE, "bullets": [PROSE], "style": "paragraph"})
+    assert score(prose).values["compliant"] == 0.0  # a backend answered the run's (bullet) prompt, as before
+    assert score(summary(PROSE)).values["compliant"] is None  # no backend at all (meta-eval): not asked

@@ -30,7 +30,7 @@ class FormatOptions:
     max_words_per_bullet: int | None = None
     max_sentences_per_bullet: int | None = 1
     # Whether bullets were asked for. None: from the prompt's wording, recorded per generation;
-    # outputs produced elsewhere count as not asked unless this is set to true.
+    # outputs produced elsewhere (precomputed, meta-eval) count as not asked unless this is true.
     bullets_requested: bool | None = None
 
 
@@ -97,8 +97,12 @@ class BulletFormat(Metric):
         if style not in ("paragraph", "empty"):
             return None  # a list: checked whoever asked for it
         requested = self.options.bullets_requested
-        if requested is None:
-            requested = bool(summary.bullets_requested) and summary.finish_reason != PRODUCED_ELSEWHERE
+        if requested is None and summary.finish_reason == PRODUCED_ELSEWHERE:
+            requested = False
+        elif requested is None:
+            # Unknown for runs recorded before prompts were read for it: a harness backend
+            # answered the run's prompt (bullets, as before); no backend at all (meta-eval): not asked.
+            requested = summary.bullets_requested if summary.bullets_requested is not None else summary.finish_reason is not None
         if requested:
             return None
         written = "prose" if style == "paragraph" else "empty"
