@@ -12,11 +12,17 @@ from harness.text import split_sentences
 
 # --- cleaning the raw reply ----------------------------------------------------------------
 
-_REASONING = re.compile(r"<(think|thinking|reasoning)>(.*?)(?:</\1>|$)", re.DOTALL | re.IGNORECASE)
+_REASONING = re.compile(
+    r"<(think|thinking|reasoning)>(.*?)(?:</\1>|$)"
+    r"|<\|channel\|>(analysis)<\|message\|>(.*?)(?:<\|end\|>|$)",  # gpt-oss (harmony format)
+    re.DOTALL | re.IGNORECASE,
+)
 _REASONING_TAIL = re.compile(r"^(.*?)</(?:think|thinking|reasoning)>", re.DOTALL | re.IGNORECASE)  # opened in the prompt
 _STRAY_TAG = re.compile(r"</?(?:think|thinking|reasoning)>", re.IGNORECASE)
 _SPECIAL_TOKENS = re.compile(
-    r"</?s>|<pad>|<eos>|<unk>|<\|(?:endoftext|im_end|im_start|eot_id|end|end_of_text|assistant)\|>", re.IGNORECASE
+    r"</?s>|<pad>|<eos>|<unk>|<extra_id_\d+>|<\|(?:endoftext|im_end|eot_id|end|end_of_text|assistant|message|return)\|>"
+    r"|<\|(?:im_start|start_header_id|start|channel)\|>\w*(?:<\|end_header_id\|>)?",  # with the role or channel name
+    re.IGNORECASE,
 )
 _NEWLINE_TOKEN = re.compile(r"[ \t]*<n>[ \t]*", re.IGNORECASE)  # Pegasus writes newlines as <n>
 _HTML_BREAK = re.compile(r"<br\s*/?>|</?(?:ul|ol|p)>|</li>", re.IGNORECASE)
@@ -31,7 +37,7 @@ def clean_reply(text: str) -> tuple[list[str], str]:
     reasoning: list[str] = []
 
     def keep_reasoning(match: re.Match[str]) -> str:
-        reasoning.append(match.group(match.lastindex or 0).strip())
+        reasoning.append(next((g for g in match.groups()[-1::-2] if g), "").strip())  # the text, not the tag name
         return "\n"
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -492,3 +492,40 @@ case("numbered bold titles with unindented explanations", "chat",
 case("lede paragraph then key points list", "chat",
      "The council approved a budget on Monday after a long debate.\n\nKey points:\n- " + "\n- ".join(BUDGET[1:]),
      BUDGET[1:], preamble="The council approved a budget on Monday after a long debate.\nKey points:")
+
+# --- more instruction-tuned seq2seq and reasoning replies ---------------------------------------
+case("flan-t5 comma list", "seq2seq", "Harbour Bridge closes for 14 months, repairs cost $48 million",
+     ["Harbour Bridge closes for 14 months, repairs cost $48 million"], style="paragraph")
+case("flan-t5 question-style echo", "seq2seq", "Summary: bridge to close for 14 months.",
+     ["bridge to close for 14 months."], preamble="Summary:")
+case("flan-t5 three sentences no spaces after stops", "seq2seq", "The strike ended.Trains run Friday.",
+     ["The strike ended.Trains run Friday."], style="paragraph")
+case("t0 lowercase tokenized lines", "seq2seq", "the strike ended on tuesday .\ntrains run again on friday .",
+     ["the strike ended on tuesday .", "trains run again on friday ."], style="lines")
+case("mt5 extra id token", "seq2seq", "<pad> <extra_id_0> The strike ended on Tuesday.</s>",
+     ["The strike ended on Tuesday."], style="paragraph")
+case("bart-instruct star list without spaces after stars", "seq2seq", "*The strike ended on Tuesday.\n*Trains run again on Friday.",
+     ["*The strike ended on Tuesday.", "*Trains run again on Friday."], style="lines")
+case("flan-t5 numbered in parentheses inline", "seq2seq", "(1) " + STRIKE[0] + " (2) " + STRIKE[1], STRIKE, style="numbered")
+case("seq2seq repeated bullets", "seq2seq", "- Trains run again.\n- Trains run again.\n- Trains run again.",
+     ["Trains run again.", "Trains run again.", "Trains run again."], style="dash")
+case("qwq no think tag, reasoning closed", "reasoning",
+     "Alright, the article is about a strike. Key facts: it ended Tuesday.\n</think>\nThe strike ended on Tuesday. "
+     "Trains run again on Friday.", STRIKE, style="paragraph")
+case("gpt-oss harmony channels", "reasoning",
+     "<|channel|>analysis<|message|>Need 2 bullets about the strike.<|end|><|start|>assistant<|channel|>final<|message|>- "
+     + STRIKE[0] + "\n- " + STRIKE[1] + "<|return|>", STRIKE, style="dash")
+case("llama header ids", "chat", "<|start_header_id|>assistant<|end_header_id|>\n\n- " + STRIKE[0] + "\n- " + STRIKE[1] + "<|eot_id|>",
+     STRIKE, style="dash")
+case("reasoning with a list inside and prose answer", "reasoning",
+     "<think>\n1. strike\n2. trains\n</think>\n\nThe strike ended on Tuesday, and trains run again on Friday.",
+     ["The strike ended on Tuesday, and trains run again on Friday."], style="paragraph")
+case("reasoning then numbered with bold and closing", "reasoning",
+     "<think>Let me write it.</think>\n**1.** " + FLOOD[0] + "\n**2.** " + FLOOD[1] + "\n**3.** " + FLOOD[2]
+     + "\nIn short, the town is recovering.", FLOOD, style="numbered", outro="In short, the town is recovering.")
+case("reasoning answer cut off mid bullet", "reasoning",
+     "<think>ok</think>\n- " + FLOOD[0] + "\n- " + FLOOD[1] + "\n- Schools stay closed until",
+     FLOOD[:2] + ["Schools stay closed until"], unfinished=True)
+case("reasoning with empty think", "reasoning", "<think>\n\n</think>\n\n1. " + STRIKE[0] + "\n2. " + STRIKE[1], STRIKE,
+     style="numbered")
+case("reasoning block mid reply", "reasoning", "- " + STRIKE[0] + "\n<think>add trains</think>\n- " + STRIKE[1], STRIKE)
