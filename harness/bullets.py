@@ -37,11 +37,16 @@ from harness.reply_lines import (
 from harness.text import paragraphs as text_paragraphs
 from harness.text import split_sentences
 
-__all__ = ["STYLES", "LIST_STYLES", "ParsedBullets", "parse_bullets", "chat_messages", "as_markdown", "asks_for_bullets"]
+__all__ = ["STYLES", "LIST_STYLES", "ParsedBullets", "parse_bullets", "chat_messages", "as_markdown", "asks_for_bullets", "is_list_style"]
 
 # How the bullets were written: a marker family, or unmarked lines, or prose sentences.
 LIST_STYLES = ("dash", "star", "bullet_char", "numbered", "lettered", "emoji")
 STYLES = (*LIST_STYLES, "lines", "paragraph", "empty")
+
+
+def is_list_style(style: str | None) -> bool:
+    """A list: list markers, or one point per line (not prose sentences, not empty)."""
+    return style in LIST_STYLES or style == "lines"
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class ParsedBullets:
     @property
     def is_list(self) -> bool:
         """True when the reply was written as a list (markers or one point per line)."""
-        return self.style in LIST_STYLES or self.style == "lines"
+        return is_list_style(self.style)
 
     def set_aside(self) -> dict[str, object]:
         """What the parser kept apart from the bullets, for generations.jsonl and the report."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Sequence
 
-from harness.bullets import parse_bullets
+from harness.bullets import is_list_style, parse_bullets
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
 from harness.text import STOPWORDS, reader_words, split_sentences, stemmed_tokens
@@ -94,7 +94,7 @@ class BulletFormat(Metric):
 
     def not_applicable(self, summary: Summary, style: str) -> str | None:
         """Why bullet checks do not apply to this summary, or None when they do."""
-        if style not in ("paragraph", "empty"):
+        if is_list_style(style):
             return None  # a list: checked whoever asked for it
         requested = self.options.bullets_requested
         if requested is None and summary.finish_reason == PRODUCED_ELSEWHERE:
