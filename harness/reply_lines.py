@@ -103,9 +103,8 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("bullet_char", re.compile(r"^[•‣◦▪▫●○■□►▸▹▶➢➤➔➜→⇒·∙⦁◆◇◉✦✧★☆・･]\ufe0f?\s*(?=\S)")),
     ("emoji", re.compile(rf"^[{_EMOJI}][\ufe0f\U0001f3fb-\U0001f3ff]*\s*(?=\S)")),
     ("numbered", re.compile(
-        rf"^(?:#{{1,6}}\s+)?{_BOLD}(?:(?:bullet\s+)?(?:point|bullet)\s+\d{{1,2}}\s*[:.)-]|\d{{1,2}}[.)](?!\d)|\(\d{{1,2}}\)"
-        rf"|\d{{1,2}}\s+[-–—](?=\s)){_BOLD}(?:\s+|(?=[A-Z\"“*_]))",
-        re.IGNORECASE,
+        rf"^(?:#{{1,6}}\s+)?{_BOLD}(?:(?i:(?:bullet\s+)?(?:point|bullet))\s+\d{{1,2}}\s*[:.)-]|\d{{1,2}}[.)](?!\d)|\(\d{{1,2}}\)"
+        rf"|\d{{1,2}}\s+[-–—](?=\s+[A-Z\"“*_])){_BOLD}(?:\s+|(?=[A-Z\"“*_]))",
     )),
     ("lettered", re.compile(rf"^{_BOLD}(?:\(?[a-h]\)|[a-h]\.|[A-H]\)|\((?:i{{1,3}}|iv|v|vi{{1,3}})\)|(?:i{{1,3}}|iv|vi{{0,3}})[.)]){_BOLD}\s+")),
     ("dash", re.compile(r"^[-–—−‐⁃+]\s+|^[-–—−‐⁃](?=[A-Z\"“*]|[a-z][A-Z])(?![LR][RSC]B-)")),  # "-5" and "-lrb-" are words

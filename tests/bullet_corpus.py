@@ -529,3 +529,7 @@ case("reasoning answer cut off mid bullet", "reasoning",
 case("reasoning with empty think", "reasoning", "<think>\n\n</think>\n\n1. " + STRIKE[0] + "\n2. " + STRIKE[1], STRIKE,
      style="numbered")
 case("reasoning block mid reply", "reasoning", "- " + STRIKE[0] + "\n<think>add trains</think>\n- " + STRIKE[1], STRIKE)
+case("score at the start of a line is not a marker", "summarizer", "Chelsea beat Stoke on Saturday .\n2 - 1 was the final score .",
+     ["Chelsea beat Stoke on Saturday .", "2 - 1 was the final score ."], style="lines")
+case("score with a word after the dash is not a marker", "summarizer", "Chelsea beat Stoke .\n2 - nil was the final score .",
+     ["Chelsea beat Stoke .", "2 - nil was the final score ."], style="lines")
