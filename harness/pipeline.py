@@ -204,13 +204,13 @@ def summary_from_row(row: dict[str, Any]) -> Summary:
         row["doc_id"],
         row["raw"],
         tuple(row["bullets"]),
-        row.get("preamble") or "",
-        row.get("outro") or "",
-        row.get("style") or (parsed.style if parsed else None),
-        bool(row["unfinished"]) if parsed is None else parsed.unfinished,
-        row.get("finish_reason"),
-        bool(row.get("truncated")),
-        row.get("bullets_requested"),
+        preamble=row.get("preamble") or "",
+        outro=row.get("outro") or "",
+        style=row.get("style") or (parsed.style if parsed else None),
+        unfinished=bool(row["unfinished"]) if parsed is None else parsed.unfinished,
+        finish_reason=row.get("finish_reason"),
+        truncated=bool(row.get("truncated")),
+        bullets_requested=row.get("bullets_requested"),
     )
 
 
