@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from tqdm.auto import tqdm
 
-from harness.bullets import parse_bullets
+from harness.bullets import asks_for_bullets, parse_bullets
 from harness.cache import GenerationCache, stable_hash
 from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import load_examples
@@ -203,6 +204,7 @@ def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: li
                     cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
             bar.update(len(batch))
     rows = []
+    requested = asks_for_bullets(prompt.template, prompt.system)
     for i, request in enumerate(requests):
         out = results[i]
         parsed = parse_bullets(out.text or "")
@@ -213,9 +215,10 @@ def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: li
                 "cached": i in from_cache,
                 "raw": out.text,
                 "bullets": list(parsed.bullets),
-                "preamble": parsed.preamble,
-                "outro": parsed.outro,
                 "style": parsed.style,
+                **parsed.set_aside(),  # preamble, outro, headings, sub_points, reasoning
+                "unfinished": parsed.unfinished,
+                "bullets_requested": requested,
                 **{k: v for k, v in out.to_json().items() if k != "text"},
             }
         )
@@ -239,11 +242,24 @@ def generation_totals(rows: Sequence[dict[str, Any]], seconds: float) -> dict[st
 
 
 def summaries_from_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Summary]:
-    return {
-        r["doc_id"]: Summary(r["doc_id"], r["raw"], tuple(r["bullets"]), r.get("preamble") or "")
-        for r in rows
-        if not r.get("error") and r.get("raw") is not None
-    }
+    return {r["doc_id"]: summary_from_row(r) for r in rows if not r.get("error") and r.get("raw") is not None}
+
+
+def summary_from_row(row: dict[str, Any]) -> Summary:
+    """A generations.jsonl record as metrics read it; parse facts missing from older runs are re-derived."""
+    parsed = parse_bullets(row["raw"]) if "unfinished" not in row else None
+    return Summary(
+        row["doc_id"],
+        row["raw"],
+        tuple(row["bullets"]),
+        preamble=row.get("preamble") or "",
+        outro=row.get("outro") or "",
+        style=row.get("style") or (parsed.style if parsed else None),
+        unfinished=bool(row["unfinished"]) if parsed is None else parsed.unfinished,
+        finish_reason=row.get("finish_reason"),
+        truncated=bool(row.get("truncated")),
+        bullets_requested=row.get("bullets_requested"),
+    )
 
 
 def score_run(
@@ -268,6 +284,7 @@ def score_run(
     table: dict[str, dict[str, Any]] = {e.doc_id: {"doc_id": e.doc_id} for e in scored_examples}
     fields: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
+    not_applicable: dict[str, Counter[str]] = {}
     for metric in tqdm(metrics, desc="score", unit="metric"):
         reason = missing_requirement(metric, scored_examples)
         if reason:
@@ -285,12 +302,18 @@ def score_run(
                 table[example.doc_id][f"{metric.name}/{name}"] = result.values.get(name)
             if result.details is not None:
                 table[example.doc_id].setdefault("details", {})[metric.name] = result.details
+            for name, reason in result.not_applicable.items():
+                not_applicable.setdefault(f"{metric.name}/{name}", Counter())[reason] += 1
         for name in metric.fields:
             fields[f"{metric.name}/{name}"] = {
                 "higher_is_better": metric.higher_is_better(name),
                 "headline": name in metric.headline,
                 "signature": metric.signature(),
             }
+    for key, reasons in not_applicable.items():
+        # Why a field has no value for some summaries (e.g. bullet checks on prose): in metrics.json and the log.
+        fields[key]["not_applicable"] = {"n": sum(reasons.values()), "reasons": dict(reasons.most_common())}
+        log.info("%s not applicable to %d of %d summaries: %s", key, sum(reasons.values()), len(ordered), reasons.most_common(1)[0][0])
     score_rows = list(table.values())
     aggregates = aggregate(score_rows, fields, settings)
     if keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():

@@ -30,6 +30,12 @@ class Summary:
     raw: str
     bullets: tuple[str, ...]
     preamble: str = ""  # text stripped before the bullets ("Here is a summary:")
+    outro: str = ""  # text stripped after them ("Let me know if ...")
+    style: str | None = None  # how the bullets were written (harness.bullets.STYLES); None: not parsed
+    unfinished: bool = False  # the last bullet stops mid-sentence
+    finish_reason: str | None = None  # the backend's ("stop", "length", "precomputed" for outputs made elsewhere)
+    truncated: bool = False  # the backend cut the output (token limit)
+    bullets_requested: bool | None = None  # the prompt asked for a bullet list; None: unknown
 
     @property
     def text(self) -> str:

@@ -1,4 +1,12 @@
-"""Text utilities shared by baselines and metrics: a sentence splitter and word tokenizers.
+"""Text utilities shared by the bullet parser, baselines and every metric: one sentence splitter,
+one stemmer, and the word tokenizers, each a named variant with one job.
+
+- `words`: lowercase letter/digit runs; the unit of overlap metrics (extractive n-grams, redundancy).
+- `reader_words`: whitespace-separated words with a letter or digit, as a reader counts them
+  ("$2.1 billion" is two words, a PTB " . " none); the unit of length limits.
+- `stemmed_tokens`: Porter stems with numbers kept whole ("1,056" and "1, 056" are "1056") and a
+  stopword list left unstemmed; the unit of model-free support and fact matching.
+- `rouge_tokens`: rouge-score 0.1.2's tokenizer, exactly (fast_rouge caches the same rule).
 
 The splitter is rule-based (no model downloads) and returns stripped substrings of the input,
 so extractive baselines keep the source's exact wording, PTB tokens included. It reads both
@@ -9,8 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
-__all__ = ["split_sentences", "paragraphs", "words", "ngrams"]
+__all__ = [
+    "split_sentences", "paragraphs", "words", "reader_words", "stemmed_tokens", "rouge_tokens", "stem", "ngrams",
+    "join_numbers", "STOPWORDS", "ROUGE_WORD",
+]
 
 # Abbreviations that precede a name and so never end a sentence ("Dr. Smith", "St. Louis").
 _TITLES = frozenset(
@@ -66,6 +78,64 @@ def split_sentences(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """Lowercase alphanumeric runs: the simple tokenization shared by overlap metrics."""
     return _WORD.findall(text.lower())
+
+
+def reader_words(text: str) -> list[str]:
+    """Whitespace-separated words that hold a letter or digit: the words a reader counts."""
+    return [w for w in text.split() if _has_alnum(w)]
+
+
+# Function words, auxiliaries and reporting verbs: they carry no fact on their own.
+STOPWORDS = frozenset(
+    """a an the and or but if then than so of to in on at by for with from into onto over under about as
+    is are was were be been being am has have had having do does did doing it its this that these those
+    there here he him his she her hers they them their theirs we us our you your i me my mine who whom
+    whose which what when where why how not no nor will would shall should can could may might must also
+    just only very too up down out off again further once all any both each few more most other some such
+    own same s t d ll m re ve nt said says say after before while during because until against between
+    through since per via like one""".split()
+)
+_STEMMED_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+# Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
+_THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
+_DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
+
+
+def join_numbers(text: str) -> str:
+    """Rejoin numbers split by tokenization ("1, 056" -> "1,056", "1. 3" -> "1.3")."""
+    return _DECIMAL.sub(".", _THOUSANDS.sub(",", text))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """NLTK's Porter stemmer, exactly (the one ROUGE uses), on one lowercase word."""
+    from harness.metrics import porter
+
+    return porter.stem(word)
+
+
+def stemmed_tokens(text: str) -> list[str]:
+    """Stemmed lowercase words and whole numbers, in order; stopwords are kept unstemmed."""
+    out = []
+    for tok in _STEMMED_TOKEN.findall(join_numbers(text).lower()):
+        if tok[0].isdigit():
+            out.append(tok.replace(",", ""))
+        else:
+            out.append(tok if tok in STOPWORDS else stem(tok))
+    return out
+
+
+# rouge-score 0.1.2: lowercase, replace non-[a-z0-9] by spaces, stem words longer than 3
+# characters, keep tokens matching [a-z0-9]+. Its words are exactly the runs of this pattern.
+ROUGE_WORD = re.compile(r"[a-z0-9]+")
+
+
+def rouge_tokens(text: str, use_stemmer: bool = True) -> list[str]:
+    """rouge_score.tokenize.tokenize(text, stemmer), exactly (checked against it in the tests)."""
+    tokens = ROUGE_WORD.findall(text.lower())
+    if use_stemmer:
+        tokens = [stem(t) if len(t) > 3 else t for t in tokens]
+    return [t for t in tokens if ROUGE_WORD.fullmatch(t)]
 
 
 def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
@@ -187,7 +257,8 @@ def _opens_sentence(following: list[str]) -> bool:
     if nxt.lower() in _PTB_OPENERS:
         return True
     core = nxt.lstrip(_OPENERS)
-    return bool(core) and (core[0].isupper() or core[0].isdigit() or core[0] in "$£€")
+    camel = len(core) > 1 and core[0].islower() and core[1].isupper()  # "iPhone", "eBay"
+    return bool(core) and (core[0].isupper() or core[0].isdigit() or core[0] in "$£€" or camel)
 
 
 def _starts_upper(following: list[str]) -> bool:

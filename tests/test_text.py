@@ -143,3 +143,33 @@ def test_ngrams() -> None:
     assert ngrams(["a", "b", "c"], 2) == [("a", "b"), ("b", "c")]
     assert ngrams(["a", "b"], 3) == []
     assert ngrams(["a"], 1) == [("a",)]
+
+
+# --- the named tokenizer variants -------------------------------------------------------------------
+
+from harness.text import reader_words, rouge_tokens, stem, stemmed_tokens  # noqa: E402
+
+_TEXTS = st.lists(st.sampled_from(list("aAzZ09 .,'-_\n$%éÉßİK") + ["running", "Ponies", "caresses", "1,056"]),
+                  max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS, st.booleans())
+def test_rouge_tokens_equal_rouge_score(text: str, use_stemmer: bool) -> None:
+    from nltk.stem import porter as nltk_porter
+    from rouge_score import tokenize as rouge_tokenize
+
+    expected = rouge_tokenize.tokenize(text, nltk_porter.PorterStemmer() if use_stemmer else None)
+    assert rouge_tokens(text, use_stemmer) == expected
+
+
+def test_reader_words_count_what_a_reader_counts() -> None:
+    assert reader_words("The council approved $2.1 billion .") == ["The", "council", "approved", "$2.1", "billion"]
+    assert reader_words("U.S. -- 3% ... ok") == ["U.S.", "3%", "ok"]
+    assert reader_words("") == []
+
+
+def test_stemmed_tokens_keep_numbers_whole_and_stopwords_unstemmed() -> None:
+    assert stemmed_tokens("The ponies were running, 1, 056 of them; 2 . 5 more.") == [
+        "the", "poni", "were", "run", "1056", "of", "them", "2.5", "more"]
+    assert stem("caresses") == "caress"

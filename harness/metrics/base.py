@@ -12,11 +12,14 @@ from harness.records import Example, Summary
 
 @dataclass
 class Scored:
-    """One example's scores: `values[field]` (None when not computable) and optional details
-    (e.g. per-bullet scores and evidence) kept beside them in scores.jsonl."""
+    """One example's scores: `values[field]` (None when not computable, with the reason in
+    `not_applicable` when the field does not apply) and optional details (e.g. per-bullet
+    scores and evidence) kept beside them in scores.jsonl."""
 
     values: dict[str, float | None]
     details: Any = None
+    # field -> why its value is None for this example (e.g. a bullet check on a prose summary)
+    not_applicable: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass

@@ -1,20 +1,21 @@
 """Extractiveness against the source: extractive fragment coverage, density and compression
-(Grusky et al., 2018, "Newsroom") and the share of summary n-grams that are novel."""
+(Grusky et al., 2018, "Newsroom") and the share of summary n-grams that are novel.
+
+The summary is read bullet by bullet: a fragment or an n-gram never spans two bullets (the
+last word of one bullet and the first of the next were never written next to each other), so a
+summary made of source sentences is fully extractive (no novel n-gram).
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
+from harness.text import ngrams, words
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+tokens = words  # the overlap tokenizer of harness.text (lowercase letter/digit runs)
 
 
 def fragments(article: list[str], summary: list[str]) -> list[int]:
@@ -43,11 +44,12 @@ def fragments(article: list[str], summary: list[str]) -> list[int]:
     return out
 
 
-def novel_ratio(article: list[str], summary: list[str], n: int) -> float | None:
-    grams = [tuple(summary[i : i + n]) for i in range(len(summary) - n + 1)]
+def novel_ratio(article: list[str], units: Sequence[list[str]], n: int) -> float | None:
+    """Share of the n-grams of the summary's units (bullets) absent from the article; None when none."""
+    grams = [g for unit in units for g in ngrams(unit, n)]
     if not grams:
         return None
-    known = {tuple(article[i : i + n]) for i in range(len(article) - n + 1)}
+    known = set(ngrams(article, n))
     return sum(g not in known for g in grams) / len(grams)
 
 
@@ -59,12 +61,12 @@ class ExtractiveOptions:
 class Extractiveness(Metric):
     name = "extractive"
     fields = {
-        "coverage": "share of summary tokens inside extractive fragments",
+        "coverage": "share of summary tokens inside extractive fragments (fragments never span two bullets)",
         "density": "mean squared fragment length per summary token (copying in long runs)",
         "compression": "source tokens / summary tokens",
         "novel_1gram": "share of summary unigrams absent from the source",
-        "novel_2gram": "share of summary bigrams absent from the source",
-        "novel_3gram": "share of summary trigrams absent from the source",
+        "novel_2gram": "share of summary bigrams (within a bullet) absent from the source",
+        "novel_3gram": "share of summary trigrams (within a bullet) absent from the source",
     }
     no_direction = frozenset(fields)
     headline = ("density", "novel_2gram")
@@ -73,20 +75,22 @@ class Extractiveness(Metric):
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
         rows = []
         for example, summary in zip(examples, summaries):
-            article, words = tokens(example.source), tokens(summary.text)
-            if not words or not article:
+            article = tokens(example.source)
+            units = [t for t in (tokens(b) for b in summary.bullets) if t]
+            n_words = sum(len(u) for u in units)
+            if not n_words or not article:
                 rows.append(Scored({k: None for k in self.fields}))
                 continue
-            frags = fragments(article, words)
+            frags = [f for unit in units for f in fragments(article, unit)]
             rows.append(
                 Scored(
                     {
-                        "coverage": sum(frags) / len(words),
-                        "density": sum(f * f for f in frags) / len(words),
-                        "compression": len(article) / len(words),
-                        "novel_1gram": novel_ratio(article, words, 1),
-                        "novel_2gram": novel_ratio(article, words, 2),
-                        "novel_3gram": novel_ratio(article, words, 3),
+                        "coverage": sum(frags) / n_words,
+                        "density": sum(f * f for f in frags) / n_words,
+                        "compression": len(article) / n_words,
+                        "novel_1gram": novel_ratio(article, units, 1),
+                        "novel_2gram": novel_ratio(article, units, 2),
+                        "novel_3gram": novel_ratio(article, units, 3),
                     }
                 )
             )

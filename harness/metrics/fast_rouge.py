@@ -25,10 +25,11 @@ from rouge_score.scoring import Score, fmeasure
 
 from harness.metrics import porter
 from harness.metrics.lcs_bits import StackedTargets
+from harness.text import ROUGE_WORD
 
 DEFAULT_ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 _NGRAM_TYPE = re.compile(r"rouge[1-9]")
-_WORD_RE = re.compile(r"[a-z0-9]+")  # the complement of rouge_score.tokenize.NON_ALPHANUM_PATTERN
+_WORD_RE = ROUGE_WORD  # the complement of rouge_score.tokenize.NON_ALPHANUM_PATTERN
 # Distinct texts whose tokens and masks are kept; a long article costs ~100 kB.
 TEXT_CACHE_SIZE = 1024
 # Score rouge-score returns when a side has no tokens (ints, not floats).

@@ -1,45 +1,136 @@
-"""Bullet format: how many bullets, whether that matches the request, their length, preambles."""
+"""Bullet format: the bullet count against the request, per-bullet length against the prompt's
+limits, chatter set aside, cut-off outputs, and repeated points.
+
+Bullet checks apply to bullet lists, and to any output when the prompt asked for bullets (a
+paragraph then fails them). A prose summary that nobody asked to write bullets (a summarizer
+whose outputs were produced elsewhere, or a prompt such as `tldr`) gets no bullet score: those
+fields are None with the reason, never a 0 that reads like a defect.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Sequence
 
+from harness.bullets import is_list_style, parse_bullets
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
+from harness.text import STOPWORDS, reader_words, split_sentences, stemmed_tokens
+
+PRODUCED_ELSEWHERE = "precomputed"  # the finish reason of outputs read from a file
+CUT_OFF = "length"  # the finish reason of an output stopped by the token limit
+BULLET_FIELDS = ("bullets", "compliant", "words_per_bullet", "length_compliant")
 
 
 @dataclass
 class FormatOptions:
     n_bullets: int = 3  # the count the prompt asked for
+    # The prompt's per-bullet limits (None: no limit of that kind).
+    max_words_per_bullet: int | None = None
+    max_sentences_per_bullet: int | None = 1
+    # Whether bullets were asked for. None: from the prompt's wording, recorded per generation;
+    # outputs produced elsewhere (precomputed, meta-eval) count as not asked unless this is true.
+    bullets_requested: bool | None = None
 
 
 class BulletFormat(Metric):
     name = "format"
     fields = {
-        "bullets": "number of bullets parsed from the output",
-        "compliant": "1 if the bullet count equals the requested count, else 0",
-        "words_per_bullet": "mean words per bullet",
-        "preamble": "1 if text before the bullets was stripped (e.g. 'Here is a summary:')",
+        "bullets": "number of bullets parsed from the output (None for prose nobody asked to be bullets)",
+        "compliant": "1 if the bullet count equals the requested count, else 0 (None: not applicable)",
+        "words_per_bullet": "mean words per bullet, as a reader counts them (None: not applicable)",
+        "length_compliant": "share of bullets within the prompt's per-bullet limits (sentences, words)",
+        "preamble": "1 if text before the bullets was set aside (e.g. 'Here is a summary:')",
+        "outro": "1 if text after the bullets was set aside (e.g. 'Overall, ...', 'Let me know ...')",
+        "truncated": "1 if the output was cut off: finish reason 'length' or a last bullet stopping mid-sentence",
+        "redundancy": "highest content-word overlap (Dice) between two bullets of the summary; 1 = a repeated point",
     }
     no_direction = frozenset({"bullets", "words_per_bullet"})
-    lower_is_better = frozenset({"preamble"})
+    lower_is_better = frozenset({"preamble", "outro", "truncated", "redundancy"})
     headline = ("compliant",)
     Options = FormatOptions
 
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
-        rows = []
-        for summary in summaries:
-            n = len(summary.bullets)
-            words = [len(b.split()) for b in summary.bullets]
-            rows.append(
-                Scored(
-                    {
-                        "bullets": float(n),
-                        "compliant": float(n == self.options.n_bullets),
-                        "words_per_bullet": sum(words) / n if n else 0.0,
-                        "preamble": float(bool(summary.preamble)),
-                    }
-                )
-            )
-        return rows
+        return [self.score_one(summary) for summary in summaries]
+
+    def score_one(self, summary: Summary) -> Scored:
+        style, unfinished = summary.style, summary.unfinished
+        if style is None:  # bullets made outside the parser (meta-eval): read the raw text
+            parsed = parse_bullets(summary.raw)
+            style, unfinished = parsed.style, parsed.unfinished
+        bullets = summary.bullets
+        truncated = summary.finish_reason == CUT_OFF or summary.truncated or unfinished
+        redundancy, pair = most_redundant_pair(bullets)
+        values: dict[str, float | None] = {
+            "preamble": float(bool(summary.preamble)),
+            "outro": float(bool(summary.outro)),
+            "truncated": float(truncated),
+            "redundancy": redundancy,
+        }
+        details: dict[str, object] = {"style": style}
+        if pair:
+            details["redundant_pair"] = list(pair)
+        reason = self.not_applicable(summary, style)
+        if reason:
+            values.update(dict.fromkeys(BULLET_FIELDS))
+            details["not_applicable"] = reason
+            return Scored(values, details, dict.fromkeys(BULLET_FIELDS, reason))
+
+        lengths = [self.length(b) for b in bullets]
+        n = len(bullets)
+        values["bullets"] = float(n)
+        values["compliant"] = float(n == self.options.n_bullets)
+        values["words_per_bullet"] = sum(x["words"] for x in lengths) / n if n else None
+        limited = self.options.max_words_per_bullet is not None or self.options.max_sentences_per_bullet is not None
+        values["length_compliant"] = sum(x["within_limits"] for x in lengths) / n if n and limited else None
+        details["lengths"] = lengths
+        not_applicable = {}
+        if values["length_compliant"] is None:
+            not_applicable["length_compliant"] = "no bullets" if not n else "the prompt sets no per-bullet limit"
+        if values["words_per_bullet"] is None:
+            not_applicable["words_per_bullet"] = "no bullets"
+        return Scored(values, details, not_applicable)
+
+    def not_applicable(self, summary: Summary, style: str) -> str | None:
+        """Why bullet checks do not apply to this summary, or None when they do."""
+        if is_list_style(style):
+            return None  # a list: checked whoever asked for it
+        requested = self.options.bullets_requested
+        if requested is None and summary.finish_reason == PRODUCED_ELSEWHERE:
+            requested = False
+        elif requested is None:
+            # Unknown for runs recorded before prompts were read for it: a harness backend
+            # answered the run's prompt (bullets, as before); no backend at all (meta-eval): not asked.
+            requested = summary.bullets_requested if summary.bullets_requested is not None else summary.finish_reason is not None
+        if requested:
+            return None
+        written = "prose" if style == "paragraph" else "empty"
+        if summary.finish_reason == PRODUCED_ELSEWHERE:
+            return f"the output is {written}, not a bullet list, and was produced elsewhere (precomputed): no bullet format was asked of it"
+        return f"the output is {written}, not a bullet list, and the prompt did not ask for bullets"
+
+    def length(self, bullet: str) -> dict[str, object]:
+        words = len(reader_words(bullet))
+        sentences = len(split_sentences(bullet))
+        o = self.options
+        within = (o.max_words_per_bullet is None or words <= o.max_words_per_bullet) and (
+            o.max_sentences_per_bullet is None or sentences <= o.max_sentences_per_bullet
+        )
+        return {"words": words, "sentences": sentences, "within_limits": within}
+
+
+def content_words(text: str) -> set[str]:
+    return {t for t in stemmed_tokens(text) if t not in STOPWORDS}
+
+
+def most_redundant_pair(bullets: Sequence[str]) -> tuple[float | None, tuple[int, int] | None]:
+    """The highest Dice overlap of content words between two bullets, and which two (None: < 2 bullets)."""
+    words = [content_words(b) for b in bullets]
+    best: tuple[float | None, tuple[int, int] | None] = (None, None)
+    for i, j in combinations(range(len(words)), 2):
+        a, b = words[i], words[j]
+        overlap = 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
+        if best[0] is None or overlap > best[0]:
+            best = (overlap, (i, j))
+    return best

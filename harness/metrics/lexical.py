@@ -5,9 +5,9 @@ One piece of code serves two metrics: `support` aligns each bullet (claim) to th
 sentences (passage, `align`); `facts` matches each source fact (claim) to the summary (passage,
 `content_coverage`), with the same tokens and passages.
 
-Tokens are lowercased Porter stems; numbers keep their digits ("1,056" and "1, 056" are both
-"1056"), so a changed number never matches. Words from a short function-word list count as
-glue: they take part in bigrams but are never content on their own.
+Tokens are harness.text's `stemmed_tokens`: lowercased Porter stems; numbers keep their digits
+("1,056" and "1, 056" are both "1056"), so a changed number never matches. Words from a short
+function-word list count as glue: they take part in bigrams but are never content on their own.
 """
 
 from __future__ import annotations
@@ -16,53 +16,17 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 
-from harness.metrics import porter
-from harness.text import split_sentences
+from harness.text import STOPWORDS, join_numbers, split_sentences
+from harness.text import stemmed_tokens as tokens  # noqa: F401 - re-exported for support and facts
 
-# Function words, auxiliaries and reporting verbs: they carry no fact on their own.
-STOPWORDS = frozenset(
-    """a an the and or but if then than so of to in on at by for with from into onto over under about as
-    is are was were be been being am has have had having do does did doing it its this that these those
-    there here he him his she her hers they them their theirs we us our you your i me my mine who whom
-    whose which what when where why how not no nor will would shall should can could may might must also
-    just only very too up down out off again further once all any both each few more most other some such
-    own same s t d ll m re ve nt said says say after before while during because until against between
-    through since per via like one""".split()
-)
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
-# Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
-_THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
-_DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
 # A capitalised word not opening a sentence: a likely name ("Paris", "McCoy", "NASA").
 _NAME = re.compile(r"[A-Z][a-z]*[A-Z0-9]\w*|[A-Z][a-z]+|[A-Z]{2,}")
 _QUOTES = "\"'“”‘’()[]{},;"
-
-
-def join_numbers(text: str) -> str:
-    """Rejoin numbers split by tokenization ("1, 056" -> "1,056", "1. 3" -> "1.3")."""
-    return _DECIMAL.sub(".", _THOUSANDS.sub(",", text))
-
-
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    return porter.stem(word)  # NLTK's Porter stemmer, exactly (the one ROUGE uses)
-
-
-def tokens(text: str) -> list[str]:
-    """Stemmed lowercase words and normalised numbers, in order."""
-    out = []
-    for tok in _TOKEN.findall(join_numbers(text).lower()):
-        if tok[0].isdigit():
-            out.append(tok.replace(",", ""))
-        else:
-            out.append(tok if tok in STOPWORDS else _stem(tok))
-    return out
 
 
 def is_number(token: str) -> bool:
