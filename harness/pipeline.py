@@ -204,7 +204,7 @@ def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: li
                     cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
             bar.update(len(batch))
     rows = []
-    requested = asks_for_bullets(prompt.template, prompt.system)
+    requested = asks_for_bullets(spec.prompt.template, spec.prompt.system)
     for i, request in enumerate(requests):
         out = results[i]
         parsed = parse_bullets(out.text or "")
