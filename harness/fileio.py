@@ -1,0 +1,140 @@
+"""Durable file writes: a reader sees the old file or the new one, never half of one.
+
+A whole-file write goes to a temporary file in the same directory (a unique name: process id
+plus random, so two writers never share one), is fsync'ed, renamed over the target, and the
+directory is fsync'ed so the rename itself survives a power cut. Any failure (a full disk, a
+read-only folder, a signal) removes the temporary file and leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Iterable
+
+TMP_SUFFIX = ".tmp"
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    """Make the directory's entries (a create, rename or unlink in it) durable."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def temporary_name(path: Path) -> Path:
+    """A name beside `path` that no other writer uses: `.NAME.<pid>.<random>.tmp`."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}")
+
+
+def _write_temporary(path: Path, chunks: Iterable[str]) -> Path:
+    tmp = temporary_name(path)
+    try:
+        with open(tmp, "x", encoding="utf-8") as f:
+            for chunk in chunks:
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.errno is not None:  # name the file the user knows, not the temporary
+            raise type(e)(e.errno, e.strerror, str(path)) from e
+        raise
+    return tmp
+
+
+def atomic_write_chunks(path: str | os.PathLike, chunks: Iterable[str]) -> None:
+    """Replace `path` with the concatenated chunks, atomically and durably."""
+    path = Path(path)
+    tmp = _write_temporary(path, chunks)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    atomic_write_chunks(path, [text])
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> None:
+    atomic_write_chunks(path, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+
+
+def create_exclusive_text(path: str | os.PathLike, text: str) -> bool:
+    """Write `path` only if it does not exist yet; False (nothing written) when it does.
+
+    The content is complete before the name appears (hard link of a finished temporary file),
+    so a reader never sees a partial file and two writers never both win.
+    """
+    path = Path(path)
+    tmp = _write_temporary(path, [text])
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return True
+
+
+def create_unique_text(path: str | os.PathLike, text: str) -> Path:
+    """Write `text` to `path`, or to `stem-1.ext`, `stem-2.ext`, ... when taken; returns the name used."""
+    path = Path(path)
+    for n in range(10_000):
+        candidate = path if n == 0 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if create_exclusive_text(candidate, text):
+            return candidate
+    raise FileExistsError(f"{path}: 10000 files of this name exist already")
+
+
+def append_line_durably(path: str | os.PathLike, line: str) -> None:
+    """Append one line with a single write, flushed and fsync'ed before returning.
+
+    A new file's directory entry is fsync'ed too. The line must not contain a newline of its
+    own; one is added.
+    """
+    path = Path(path)
+    if "\n" in line:
+        raise ValueError("append_line_durably: the line contains a newline")
+    created = not path.exists()
+    with open(path, "ab") as f:
+        f.write((line + "\n").encode("utf-8"))
+        f.flush()
+        os.fsync(f.fileno())
+    if created:
+        fsync_dir(path.parent)
+
+
+def make_unique_dir(parent: str | os.PathLike, name: str) -> Path:
+    """Create `parent/name` (or `name_1`, `name_2`, ... when taken) exclusively; returns it.
+
+    `os.mkdir` fails when the folder exists, so two processes never get the same folder.
+    """
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(10_000):
+        candidate = parent / (name if n == 0 else f"{name}_{n}")
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        fsync_dir(parent)
+        return candidate
+    raise FileExistsError(f"{parent / name}: 10000 folders of this name exist already")
+
+
+def leftover_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Temporary files under `folder` (a run's own and the legacy fixed `.tmp` names)."""
+    return sorted(p for p in Path(folder).rglob(f"*{TMP_SUFFIX}") if p.is_file())
