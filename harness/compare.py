@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from harness.errors import InputError
+from harness.fileio import atomic_write_text, create_exclusive_text
 from harness.runfolder import METRICS, RUN, SCORES
 from harness.stats import paired_bootstrap_pvalue
 
@@ -133,7 +135,8 @@ def markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n" + note + "\n"
 
 
-def compare_folders(paths: Sequence[Path], out_dir: Path | None, fields: Sequence[str] | None = None, show_all: bool = False) -> str:
+def compare_folders(paths: Sequence[Path], out_dir: Path | None, fields: Sequence[str] | None = None, show_all: bool = False,
+                    force: bool = False) -> str:
     runs = find_runs([Path(p) for p in paths])
     header, rows, records = table(runs, columns(runs, fields, show_all))
     text = markdown(header, rows)
@@ -141,14 +144,34 @@ def compare_folders(paths: Sequence[Path], out_dir: Path | None, fields: Sequenc
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "comparison.md").write_text(text, encoding="utf-8")
-        names = list(dict.fromkeys(k for r in records for k in r))
-        with open(out_dir / "comparison.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=names)
-            writer.writeheader()
-            writer.writerows(records)
-        print(f"wrote {out_dir / 'comparison.md'} and {out_dir / 'comparison.csv'}")
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(dict.fromkeys(k for r in records for k in r)))
+        writer.writeheader()
+        writer.writerows(records)
+        md, table_csv = write_outputs(out_dir, {"comparison.md": text, "comparison.csv": buffer.getvalue()}, force)
+        print(f"wrote {md} and {table_csv}")
     return text
+
+
+def write_outputs(folder: Path, texts: dict[str, str], force: bool) -> list[Path]:
+    """Write files side by side; an existing file is never replaced unless `force`: the set goes
+    to the first free numbered names instead (comparison-1.md with comparison-1.csv, ...)."""
+    if force:
+        for name, text in texts.items():
+            atomic_write_text(folder / name, text)
+        return [folder / name for name in texts]
+    for n in range(10_000):
+        paths = [folder / (name if n == 0 else f"{Path(name).stem}-{n}{Path(name).suffix}") for name in texts]
+        written: list[Path] = []
+        for path, text in zip(paths, texts.values()):
+            if not create_exclusive_text(path, text):
+                break
+            written.append(path)
+        if len(written) == len(paths):
+            return written
+        for path in written:  # another writer took part of this set: free ours, try the next
+            path.unlink()
+    raise FileExistsError(f"{folder}: no free name for {', '.join(texts)}")
 
 
 def main(argv: list[str]) -> int:
@@ -156,8 +179,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
     parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")
     parser.add_argument("--all", action="store_true", help="show every field")
-    parser.add_argument("--out", type=Path, help="where to write comparison.md/.csv (default: the folders' common parent)")
+    parser.add_argument("--out", type=Path, help="where to write comparison.md/.csv (default: the folders' common parent); "
+                        "an existing table is kept and the new one gets a numbered name (comparison-1.md) unless --force")
+    parser.add_argument("--force", action="store_true", help="replace an existing comparison.md/.csv")
     args = parser.parse_args(argv)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
-    compare_folders(args.dirs, out, args.fields, args.all)
+    compare_folders(args.dirs, out, args.fields, args.all, force=args.force)
     return 0

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from tqdm.auto import tqdm
 
+from harness import datacheck
 from harness.bullets import parse_bullets
 from harness.cache import GenerationCache, stable_hash
 from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
@@ -52,7 +53,8 @@ def validate(config: dict[str, Any], model_name: str) -> RunSpec:
     if "backend" not in model:
         raise ConfigError(f"model '{model_name}': the config needs a 'backend' key. Known backends: {', '.join(BACKENDS.names())}")
     backend_key = model.pop("backend")
-    label = str(model.pop("label", None) or model_name)
+    label = str(config.get("run_label") or model.pop("label", None) or model_name)  # run_label defaults to model.label
+    model.pop("label", None)
     backend_cls = BACKENDS.get(backend_key)
     backend_options = parse(backend_cls.Options, model, f"model '{model_name}' ({backend_key})")
     dataset = parse(DatasetConfig, config.pop("dataset", None), "dataset")
@@ -67,31 +69,29 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
     """Run one model over one dataset; returns the aggregates written to metrics.json."""
     started = time.time()
     log.info("run %s: model %s (%s), dataset %s, prompt %s -> %s", spec.label, spec.model_name, spec.backend_key, spec.dataset.name, spec.prompt.name, folder.path)
-    folder.update(
-        status="running",
-        experiment=spec.settings.experiment_name,
-        label=spec.label,
-        model=spec.model_name,
-        backend=spec.backend_key,
-        dataset={"name": spec.dataset.name},
-        prompt={"name": spec.prompt.name, "hash": stable_hash([spec.prompt.system, spec.prompt.template, spec.prompt.n_bullets])},
-        seed=spec.settings.seed,
-        overrides=list(overrides),
-        started=now(),
-        versions=library_versions(),
-        git_sha=git_sha(),
-        error=None,
-    )
-    try:
+    with folder.recording_outcome():
+        folder.update(
+            status="running",
+            experiment=spec.settings.experiment_name,
+            label=spec.label,
+            model=spec.model_name,
+            backend=spec.backend_key,
+            dataset={"name": spec.dataset.name},
+            prompt={"name": spec.prompt.name, "hash": stable_hash([spec.prompt.system, spec.prompt.template, spec.prompt.n_bullets])},
+            seed=spec.settings.seed,
+            overrides=list(overrides),
+            started=now(),
+            versions=library_versions(),
+            git_sha=git_sha(),
+            error=None,
+        )
         t0 = time.time()
         data = load_examples(spec.dataset, strict=spec.settings.strict)
         skipped = [s.message() for s in data.problems.skipped]
         for message in skipped:
             log.warning("skipped: %s", message)
-        folder.update(
-            dataset={"name": spec.dataset.name, "origin": data.origin, "fingerprint": data.fingerprint, "examples": len(data.examples)},
-            skipped={"count": len(skipped), "records": skipped[:200]},
-        )
+        folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
+        datacheck.record(folder, spec.dataset, data)
         load_s = time.time() - t0
 
         t0 = time.time()
@@ -112,9 +112,6 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
             timings={"load_s": round(load_s, 3), "generate_s": round(generate_s, 3), "score_s": round(time.time() - t0, 3), "total_s": round(time.time() - started, 3)},
         )
         return aggregates
-    except BaseException as e:
-        folder.update(status="failed" if not isinstance(e, KeyboardInterrupt) else "interrupted", error=f"{type(e).__name__}: {e}", ended=now())
-        raise
 
 
 def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example]) -> list[dict[str, Any]]:

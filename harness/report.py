@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
-from omegaconf import OmegaConf
 
 from harness.compare import Run, columns, find_runs, table
-from harness.runfolder import CONFIG, GENERATIONS
+from harness.compare import write_outputs
+from harness.runfolder import CONFIG, GENERATIONS, RunFolder
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
@@ -37,14 +37,38 @@ def esc(value: Any) -> str:
 
 def run_examples(run: Run) -> dict[str, Any]:
     """The run's examples (source, references, facts) by doc_id, loaded as the run loaded them."""
+    return {e.doc_id: e for e in run_data(run).examples}
+
+
+_loaded: dict[str, Any] = {}  # run folder -> its data, loaded once per report
+
+
+def run_data(run: Run) -> Any:
+    if str(run.path) not in _loaded:
+        _loaded[str(run.path)] = _load_run_data(run)
+    return _loaded[str(run.path)]
+
+
+def _load_run_data(run: Run) -> Any:
     from harness.config import DatasetConfig, parse
     from harness.data import load_examples
-    from harness.run import register_resolvers
+    from harness.run import load_run_config, register_resolvers
 
     register_resolvers()
-    config = OmegaConf.to_container(OmegaConf.load(run.path / CONFIG), resolve=True)
-    data = load_examples(parse(DatasetConfig, config["dataset"], "dataset"))  # type: ignore[index]
-    return {e.doc_id: e for e in data.examples}
+    config = load_run_config(RunFolder(run.path))
+    return load_examples(parse(DatasetConfig, config["dataset"], f"{run.path / CONFIG}: dataset"))
+
+
+def check_data(runs: Sequence[Run]) -> None:
+    """Refuse to show a run next to data it was not scored against (what changed is in the message)."""
+    from harness import datacheck
+
+    for run in runs:
+        folder = RunFolder(run.path, dict(run.info))
+        data = run_data(run)
+        diff = datacheck.compare(folder, data, generations(run))
+        if diff:
+            raise datacheck.refuse(folder, data, diff, f"Re-score it first: harness score {run.path} --rescore-changed-data")
 
 
 def generations(run: Run) -> dict[str, dict[str, Any]]:
@@ -152,11 +176,15 @@ def render(runs: Sequence[Run], max_docs: int | None = None) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="harness report", description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
-    parser.add_argument("--out", type=Path, help="HTML file (default: report.html in the folders' common parent)")
+    parser.add_argument("--out", type=Path, help="HTML file (default: report.html in the folders' common parent); an existing "
+                        "file is kept and the report gets a numbered name (report-1.html) unless --force")
+    parser.add_argument("--force", action="store_true", help="replace an existing report file")
     parser.add_argument("--max-docs", type=int, default=None, help="show only the first N documents")
     args = parser.parse_args(argv)
     runs = find_runs(args.dirs)
+    check_data(runs)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
-    out.write_text(render(runs, args.max_docs), encoding="utf-8")
-    print(f"wrote {out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    (written,) = write_outputs(out.parent, {out.name: render(runs, args.max_docs)}, args.force)
+    print(f"wrote {written}")
     return 0
