@@ -165,45 +165,65 @@ def test_an_explicit_run_dir_holding_a_run_is_refused_untouched(finished, tmp_pa
 
 # -- labels: one safe path component, shown as given -----------------------------------------------
 
-HOSTILE_LABELS = ["../../../x", "/tmp/abs-escape", "a/b", "..", ".hidden", "tab\there", "back\\slash"]
+HOSTILE_LABELS = {"dotdot": "../../../x", "absolute": "/tmp/abs-escape", "slash": "a/b", "parent": "..", "leading-dot": ".hidden",
+                  "tab": "tab\there", "backslash": "back\\slash"}
+FILE_LABELS = {"newline": "line\nbreak", "ansi-escape": "\x1b[31mred\x1b[0m", "deep-dotdot": "../../../../../../../../tmp/harness-attack-escape"}
 
 
 def assert_one_safe_component(name: str) -> None:
     assert "/" not in name and "\\" not in name and not name.startswith(".") and name.isprintable() and ".." not in name
 
 
-@pytest.mark.parametrize("label", HOSTILE_LABELS, ids=["dotdot", "absolute", "slash", "parent", "leading-dot", "tab", "backslash"])
-def test_a_hostile_precomputed_system_label_stays_inside_its_run_folder(tmp_path, label):
+def hydra_quoted(value: str) -> str:
+    return "'" + value.replace("'", "\\'") + "'"
+
+
+@pytest.fixture(scope="module")
+def hostile_sweeps(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, Path, Path]]:
+    """Two sweeps, each one CLI run: precomputed systems with hostile names, and model files
+    whose `label` a command line could not carry (newline, escape sequence)."""
+    root = tmp_path_factory.mktemp("hostile")
+    data = write_jsonl(root / "docs.jsonl", DOCS)
+    outputs = write_jsonl(root / "outputs.jsonl", [{"doc_id": d["doc_id"], "summary": "- " + d["reference"][0], "system_id": label}
+                                                    for label in HOSTILE_LABELS.values() for d in DOCS])
+    systems = ",".join(hydra_quoted(label) for label in HOSTILE_LABELS.values())
+    common = ["dataset=local", f"dataset.path={data}", "metrics=[format]"]
+    out = {}
+    out["system"] = (harness("run", "-m", "model=precomputed", f"model.path={outputs}", f"model.system={systems}", *common,
+                             f"results_dir={root / 'a' / 'results'}", cwd=root), root / "a", root / "a" / "results")
+    user_conf = root / "conf"
+    for name, label in FILE_LABELS.items():
+        write_model_config(user_conf, name, {"backend": "lead", "label": label})
+    out["file"] = (harness("run", "-m", "--config-dir", str(user_conf), f"model={','.join(FILE_LABELS)}", *common,
+                           f"results_dir={root / 'b' / 'results'}", cwd=root), root / "b", root / "b" / "results")
+    return out
+
+
+@pytest.mark.parametrize("source, label", [("system", v) for v in HOSTILE_LABELS.values()] + [("file", v) for v in FILE_LABELS.values()],
+                         ids=[*HOSTILE_LABELS, *FILE_LABELS])
+def test_a_hostile_label_stays_inside_its_run_folder_and_is_shown_as_given(hostile_sweeps, source, label):
+    proc, home, results = hostile_sweeps[source]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert [p.name for p in home.iterdir()] == ["results"]  # nothing written beside results_dir
+    assert not Path("/tmp/abs-escape").exists() and not Path("/tmp/harness-attack-escape").exists()
+    (run,) = [r for r in run_dirs(results) if info_of(r)["label"] == label]  # shown as given
+    assert run.parent.parent == results / "default"  # results/<experiment>/<sweep>/<n>_<label>
+    assert_one_safe_component(run.name)
+    assert info_of(run)["status"] == "done"
+    assert label in proc.stdout  # the comparison table names the run as given
+
+
+def test_a_hostile_label_in_a_single_run_stays_inside_its_run_folder(tmp_path):
     results = tmp_path / "results"
     data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
-    outputs = precomputed_outputs(tmp_path / "outputs.jsonl", label)
-    proc = harness("run", "model=precomputed", f"model.path={outputs}", f"model.system={label}", "dataset=local",
+    outputs = precomputed_outputs(tmp_path / "outputs.jsonl", "../../../x")
+    proc = harness("run", "model=precomputed", f"model.path={outputs}", "model.system=../../../x", "dataset=local",
                    f"dataset.path={data}", "metrics=[format]", f"results_dir={results}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", "outputs.jsonl", "results"]
-    assert not Path("/tmp/abs-escape").exists()
     (run,) = run_dirs(results)
-    assert run.parent.parent == results / "default"  # results/<experiment>/<timestamp>/<label>
-    assert_one_safe_component(run.name)
-    info = info_of(run)
-    assert info["label"] == label and info["status"] == "done"  # shown as given
-    assert label in proc.stdout  # the comparison table names the system as given
-
-
-@pytest.mark.parametrize("label", ["line\nbreak", "\x1b[31mred\x1b[0m", "../../../../../../../../tmp/x"], ids=["newline", "ansi-escape", "deep-dotdot"])
-def test_a_hostile_label_in_a_model_file_stays_inside_its_run_folder(tmp_path, label):
-    """Labels a command line cannot carry (a newline, an escape sequence) can come from a model file."""
-    user_conf = tmp_path / "c"
-    write_model_config(user_conf, "mine", {"backend": "lead", "label": label})
-    results = tmp_path / "results"
-    data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
-    proc = harness("run", "--config-dir", str(user_conf), "model=mine", "dataset=local", f"dataset.path={data}", "metrics=[format]",
-                   f"results_dir={results}")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    (run,) = run_dirs(tmp_path)
-    assert run.parent.parent == results / "default"
-    assert_one_safe_component(run.name)
-    assert info_of(run)["label"] == label
+    assert run.parent.parent == results / "default" and run.name == "x"
+    assert info_of(run)["label"] == "../../../x"
 
 
 @pytest.mark.parametrize("override", ["run_label=../../escape", "experiment_name=../../up"])
@@ -217,20 +237,6 @@ def test_hostile_run_label_or_experiment_name_stays_under_results_dir(tmp_path, 
     assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == ["results"]
     given = override.split("=", 1)[1]
     assert given in (info_of(run)["label"], info_of(run)["experiment"])
-
-
-def test_a_sweep_of_hostile_labels_gives_one_safe_folder_each(tmp_path):
-    results = tmp_path / "results"
-    data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
-    rows = [{"doc_id": d["doc_id"], "summary": "- " + d["reference"][0], "system_id": s} for s in ("../a", "../b") for d in DOCS]
-    outputs = write_jsonl(tmp_path / "outputs.jsonl", rows)
-    proc = harness("run", "-m", "model=precomputed", f"model.path={outputs}", "model.system=../a,../b", "dataset=local",
-                   f"dataset.path={data}", "metrics=[format]", f"results_dir={results}")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    runs = run_dirs(results)
-    assert len(runs) == 2 and {r.parent for r in runs} == {runs[0].parent}
-    assert sorted(info_of(r)["label"] for r in runs) == ["../a", "../b"]
-    assert all(not r.name.startswith(".") and "/" not in r.name for r in runs)
 
 
 # -- every exit path ends with a terminal status ---------------------------------------------------
