@@ -152,12 +152,13 @@ def test_a_run_never_enters_an_existing_timestamp_folder(tmp_path):
     assert new[0].parent.name.startswith(tuple(p.name for p in squatted))  # the same second, with a suffix
 
 
-def test_an_explicit_run_dir_holding_a_run_is_refused_untouched(finished, tmp_path):
+@pytest.mark.parametrize("key", ["hydra.run.dir", "hydra.sweep.dir"])
+def test_an_explicit_output_dir_holding_a_run_is_refused_untouched(finished, tmp_path, key):
     run, data = finished
     target = tmp_path / "taken"
-    shutil.copytree(run, target)
+    shutil.copytree(run, target if key == "hydra.run.dir" else target / "0_lead")
     before = snapshot(target)
-    proc = harness("run", "model=lead", "metrics=[format]", f"hydra.run.dir={target}", f"results_dir={tmp_path}")
+    proc = harness("run", "model=lead", "metrics=[format]", f"{key}={target}", f"results_dir={tmp_path}")
     assert proc.returncode == 2
     assert str(target) in proc.stderr and "already holds a run" in proc.stderr
     assert snapshot(target) == before
@@ -318,6 +319,66 @@ def test_score_recovers_a_run_killed_while_scoring(own_run):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert info_of(run)["status"] == "done" and (run / "metrics.json").is_file()
     assert_clean(run)
+
+
+@pytest.mark.slow  # a dataset large enough (250 documents) that scoring can be caught in the act
+def test_sigterm_while_rescoring_marks_interrupted_and_keeps_the_old_scores(tmp_path):
+    docs = [{"doc_id": f"d{i}", "reference": [f"Story {i} council approved items."],
+             "source": " ".join(f"Sentence {j} of story {i} says the council approved item {j * i} after a debate." for j in range(30))}
+            for i in range(250)]
+    data = write_jsonl(tmp_path / "docs.jsonl", docs)
+    assert harness("run", "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[format]", f"results_dir={tmp_path / 'r'}").returncode == 0
+    (run,) = run_dirs(tmp_path / "r")
+    old = {name: (run / name).read_bytes() for name in ("scores.jsonl", "metrics.json")}
+    proc = subprocess.Popen(harness_command("score", str(run), "--metrics", "support"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while info_of(run)["status"] != "scoring":
+        assert proc.poll() is None and time.monotonic() < deadline, "scoring ended before the signal"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr[-2000:]
+    info = info_of(run)
+    assert info["status"] == "interrupted" and info["error"] == "interrupted by SIGTERM"
+    assert {name: (run / name).read_bytes() for name in old} == old
+    assert_clean(run)
+    assert harness("score", str(run), "--metrics", "format").returncode == 0 and info_of(run)["status"] == "done"
+
+
+def test_score_whose_generations_all_failed_exits_1_with_status_failed(own_run):
+    run, _ = own_run
+    rows = [json.loads(line) for line in (run / "generations.jsonl").read_text().splitlines()]
+    write_jsonl(run / "generations.jsonl", [{**r, "raw": None, "error": "HTTP 500"} for r in rows])
+    old_scores = (run / "scores.jsonl").read_bytes()
+    proc = harness("score", str(run))
+    assert proc.returncode == 1 and "nothing to score" in proc.stderr
+    info = info_of(run)
+    assert info["status"] == "failed" and "nothing to score" in info["error"]
+    assert (run / "scores.jsonl").read_bytes() == old_scores
+    assert_clean(run)
+
+
+def test_score_on_a_truncated_generations_file_names_file_and_line(own_run):
+    run, _ = own_run
+    text = (run / "generations.jsonl").read_text()
+    (run / "generations.jsonl").write_text(text[: len(text) - 40])
+    before = snapshot(run)
+    proc = harness("score", str(run))
+    assert proc.returncode == 2 and f"{run / 'generations.jsonl'}:4" in proc.stderr and "not valid JSON" in proc.stderr
+    assert "Traceback" not in proc.stderr and snapshot(run) == before
+
+
+def test_a_sweep_with_one_refused_config_keeps_the_others_and_leaves_no_trace_of_it(tmp_path):
+    user_conf = tmp_path / "c"
+    write_model_config(user_conf, "typo", {"backend": "centrality", "dampng": 0.5})
+    data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
+    proc = harness("run", "-m", "--config-dir", str(user_conf), "model=typo,lead", "dataset=local", f"dataset.path={data}",
+                   "metrics=[format]", f"results_dir={tmp_path / 'r'}")
+    assert proc.returncode == 2 and "unknown key 'dampng'" in proc.stderr
+    (run,) = run_dirs(tmp_path / "r")
+    assert info_of(run)["status"] == "done" and info_of(run)["label"] == "lead"
+    assert sorted(p.name for p in run.parent.iterdir() if p.is_dir()) == [run.name]  # no folder for the refused job
+    assert_clean(tmp_path)
 
 
 def test_a_config_typo_at_start_up_leaves_no_folder(tmp_path):
