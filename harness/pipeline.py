@@ -69,29 +69,29 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
     """Run one model over one dataset; returns the aggregates written to metrics.json."""
     started = time.time()
     log.info("run %s: model %s (%s), dataset %s, prompt %s -> %s", spec.label, spec.model_name, spec.backend_key, spec.dataset.name, spec.prompt.name, folder.path)
-    with folder.recording_outcome():
-        folder.update(
-            status="running",
-            experiment=spec.settings.experiment_name,
-            label=spec.label,
-            model=spec.model_name,
-            backend=spec.backend_key,
-            dataset={"name": spec.dataset.name},
-            prompt={"name": spec.prompt.name, "hash": stable_hash([spec.prompt.system, spec.prompt.template, spec.prompt.n_bullets])},
-            seed=spec.settings.seed,
-            overrides=list(overrides),
-            started=now(),
-            versions=library_versions(),
-            git_sha=git_sha(),
-            error=None,
-        )
+    folder.update(
+        status="running",
+        experiment=spec.settings.experiment_name,
+        label=spec.label,
+        model=spec.model_name,
+        backend=spec.backend_key,
+        dataset={"name": spec.dataset.name},
+        prompt={"name": spec.prompt.name, "hash": stable_hash([spec.prompt.system, spec.prompt.template, spec.prompt.n_bullets])},
+        seed=spec.settings.seed,
+        overrides=list(overrides),
+        started=now(),
+        versions=library_versions(),
+        git_sha=git_sha(),
+        error=None,
+    )
+    try:
         t0 = time.time()
         data = load_examples(spec.dataset, strict=spec.settings.strict)
         skipped = [s.message() for s in data.problems.skipped]
         for message in skipped:
             log.warning("skipped: %s", message)
         folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
-        datacheck.record(folder, spec.dataset, data)
+        datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
         load_s = time.time() - t0
 
         t0 = time.time()
@@ -112,6 +112,9 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
             timings={"load_s": round(load_s, 3), "generate_s": round(generate_s, 3), "score_s": round(time.time() - t0, 3), "total_s": round(time.time() - started, 3)},
         )
         return aggregates
+    except BaseException as e:
+        folder.record_end(e)
+        raise
 
 
 def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example]) -> list[dict[str, Any]]:

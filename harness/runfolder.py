@@ -93,21 +93,26 @@ class RunFolder:
 
     @contextlib.contextmanager
     def recording_outcome(self):
-        """Any exception or signal leaving the block ends with a terminal status in run.json:
-        "failed" or "interrupted", with the reason (the block itself records "done")."""
+        """Any exception or signal leaving the block ends with a terminal status in run.json
+        (the block itself records "done")."""
         try:
             yield
         except BaseException as e:
-            signal_name = interruption_reason(e)
-            if signal_name:
-                status, error = "interrupted", f"interrupted by {signal_name}"
-            else:
-                status, error = "failed", str(e) if isinstance(e, HarnessError) else f"{type(e).__name__}: {e}"
-            try:
-                self.update(status=status, error=error, ended=now())
-            except OSError as write_error:  # a full disk or read-only folder: say so, keep the cause
-                log.error("could not record status '%s' in %s: %s", status, self.file(RUN), write_error)
+            self.record_end(e)
             raise
+
+    def record_end(self, error: BaseException) -> None:
+        """status "failed" or "interrupted" (a signal) with the reason; a failure to write run.json
+        itself (full disk, read-only folder) is logged, so the caller still raises the cause."""
+        signal_name = interruption_reason(error)
+        if signal_name:
+            status, reason = "interrupted", f"interrupted by {signal_name}"
+        else:
+            status, reason = "failed", str(error) if isinstance(error, HarnessError) else f"{type(error).__name__}: {error}"
+        try:
+            self.update(status=status, error=reason, ended=now())
+        except OSError as write_error:
+            log.error("could not record status '%s' in %s: %s", status, self.file(RUN), write_error)
 
     # run.json is rewritten whole (atomically) at each stage, so it is never half-written.
     def update(self, **values: Any) -> None:
