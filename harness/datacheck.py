@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from harness.config import DatasetConfig
 from harness.errors import DataChanged
+from harness.fileio import fsync_dir
 from harness.records import Example
 from harness.runfolder import RunFolder, now
 
@@ -110,6 +111,8 @@ def set_aside_scores(folder: RunFolder, names: Iterable[str], fingerprint: str |
             os.link(folder.file(name), target / name)
         except OSError:
             shutil.copy2(folder.file(name), target / name)
+    fsync_dir(target)
+    fsync_dir(target.parent)
     return str(target.relative_to(folder.path))
 
 

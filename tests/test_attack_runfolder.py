@@ -132,6 +132,14 @@ def test_two_runs_started_together_never_share_a_folder(tmp_path):
     assert_clean(tmp_path)
 
 
+def test_a_results_dir_that_is_a_file_fails_at_start_and_keeps_the_file(tmp_path):
+    not_a_folder = tmp_path / "results"
+    not_a_folder.write_text("my notes")
+    proc = harness("run", "model=lead", "metrics=[format]", f"results_dir={not_a_folder}")
+    assert proc.returncode == 2 and str(not_a_folder) in proc.stderr and "Traceback" not in proc.stderr
+    assert not_a_folder.read_text() == "my notes" and [p.name for p in tmp_path.iterdir()] == ["results"]
+
+
 def test_a_run_never_enters_an_existing_timestamp_folder(tmp_path):
     data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
     exp = tmp_path / "results" / "default"
@@ -168,7 +176,8 @@ def test_an_explicit_output_dir_holding_a_run_is_refused_untouched(finished, tmp
 
 HOSTILE_LABELS = {"dotdot": "../../../x", "absolute": "/tmp/abs-escape", "slash": "a/b", "parent": "..", "leading-dot": ".hidden",
                   "tab": "tab\there", "backslash": "back\\slash"}
-FILE_LABELS = {"newline": "line\nbreak", "ansi-escape": "\x1b[31mred\x1b[0m", "deep-dotdot": "../../../../../../../../tmp/harness-attack-escape"}
+FILE_LABELS = {"newline": "line\nbreak", "ansi-escape": "\x1b[31mred\x1b[0m", "deep-dotdot": "../../../../../../../../tmp/harness-attack-escape",
+               "too-long": "é" * 300}  # 600 bytes: more than a file name may hold
 
 
 def assert_one_safe_component(name: str) -> None:
