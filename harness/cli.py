@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     except (KeyboardInterrupt, Interrupted) as e:
         why = f" by {e}" if isinstance(e, Interrupted) else ""
-        print(f"harness {name}: interrupted{why}. Finished generations are saved: run the same command again to resume.", file=sys.stderr)
+        hint = " Finished generations are saved: run the same command again to resume." if name == "run" else ""
+        print(f"harness {name}: interrupted{why}.{hint}", file=sys.stderr)
         return e.exit_code if isinstance(e, Interrupted) else EXIT_INTERRUPTED
     except SystemExit as e:  # argparse: 2 for a usage error, 0 for --help
         return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
