@@ -40,23 +40,22 @@ def run_examples(run: Run) -> dict[str, Any]:
     return {e.doc_id: e for e in run_data(run).examples}
 
 
-_loaded: dict[str, Any] = {}  # run folder -> its data, loaded once per report
+_loaded: dict[str, Any] = {}  # dataset config -> its data: runs of one sweep share one load
 
 
 def run_data(run: Run) -> Any:
-    if str(run.path) not in _loaded:
-        _loaded[str(run.path)] = _load_run_data(run)
-    return _loaded[str(run.path)]
+    import json
 
-
-def _load_run_data(run: Run) -> Any:
     from harness.config import DatasetConfig, parse
     from harness.data import load_examples
     from harness.run import load_run_config, register_resolvers
 
     register_resolvers()
-    config = load_run_config(RunFolder(run.path))
-    return load_examples(parse(DatasetConfig, config["dataset"], f"{run.path / CONFIG}: dataset"))
+    dataset = load_run_config(RunFolder(run.path)).get("dataset")
+    key = json.dumps(dataset, sort_keys=True, default=str)
+    if key not in _loaded:
+        _loaded[key] = load_examples(parse(DatasetConfig, dataset, f"{run.path / CONFIG}: dataset"))
+    return _loaded[key]
 
 
 def check_data(runs: Sequence[Run]) -> None:
