@@ -99,18 +99,20 @@ def create_unique_text(path: str | os.PathLike, text: str) -> Path:
     raise FileExistsError(f"{path}: 10000 files of this name exist already")
 
 
-def append_line_durably(path: str | os.PathLike, line: str) -> None:
+def append_line_durably(path: str | os.PathLike, line: str | bytes) -> None:
     """Append one line with a single write, flushed and fsync'ed before returning.
 
-    A new file's directory entry is fsync'ed too. The line must not contain a newline of its
-    own; one is added.
+    A new file's directory entry is fsync'ed too. A trailing newline is optional (one is
+    written); a newline inside the line is refused, since a reader would see two records.
     """
     path = Path(path)
-    if "\n" in line:
-        raise ValueError("append_line_durably: the line contains a newline")
+    data = line.encode("utf-8") if isinstance(line, str) else bytes(line)
+    data = data[:-1] if data.endswith(b"\n") else data
+    if b"\n" in data:
+        raise ValueError(f"{path}: a line to append contains a newline")
     created = not path.exists()
     with open(path, "ab") as f:
-        f.write((line + "\n").encode("utf-8"))
+        f.write(data + b"\n")
         f.flush()
         os.fsync(f.fileno())
     if created:

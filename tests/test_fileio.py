@@ -105,7 +105,7 @@ def test_folders_made_at_once_by_many_processes_are_all_distinct(tmp_path):
 def test_append_line_durably_appends_whole_lines_only(tmp_path):
     target = tmp_path / "cache.jsonl"
     append_line_durably(target, '{"a": 1}')
-    append_line_durably(target, '{"b": 2}')
+    append_line_durably(target, b'{"b": 2}\n')
     assert target.read_text() == '{"a": 1}\n{"b": 2}\n'
     with pytest.raises(ValueError):
         append_line_durably(target, "two\nlines")
