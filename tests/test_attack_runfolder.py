@@ -318,6 +318,33 @@ def test_a_read_only_results_dir_fails_at_start_with_a_clear_message(tmp_path):
         assert "Traceback" not in proc.stderr and not list(ro.iterdir())
 
 
+def test_a_folder_turned_read_only_mid_run_fails_clearly_and_the_rerun_resumes(tmp_path):
+    """run.json cannot record anything on a read-only file system: the run says so and exits 1;
+    once writable again, the same command resumes from the generations saved before."""
+    with FakeOpenAI(delay_s=0.2) as server, tmpfs(tmp_path / "disk", size="4m") as disk:
+        args = [a.replace(str(tmp_path / "results"), str(disk / "results")) for a in slow_api_run(tmp_path, server)]
+        proc = subprocess.Popen(harness_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while len(server.seen) < 3:
+            assert proc.poll() is None and time.monotonic() < deadline, "run ended too early"
+            time.sleep(0.05)
+        results = disk / "results"  # a read-only view over the results (a remount would wait for open files)
+        subprocess.run(["mount", "--bind", str(results), str(results)], check=True)
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(results)], check=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            subprocess.run(["umount", "-l", str(results)], check=True)
+        assert proc.returncode == 1, stderr[-2000:]
+        assert "Read-only file system" in stderr and "could not record status 'failed'" in stdout + stderr
+        assert_clean(disk)
+        seen = len(server.seen)
+        again = harness(*args)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert len(server.seen) - seen <= 12 - 2  # the generations saved before the failure are not asked again
+        assert info_of(run_dirs(disk / "results")[-1])["status"] == "done"
+
+
 def test_score_recovers_a_run_killed_while_scoring(own_run):
     run, _ = own_run
     info = info_of(run)
