@@ -73,9 +73,13 @@ def interruption_reason(error: BaseException) -> str | None:
     return None
 
 
-def raise_on_signals(signums=(signal.SIGTERM, signal.SIGHUP)) -> None:
+TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def raise_on_signals(signums=TERMINATION_SIGNALS) -> None:
     """Turn termination signals into `Interrupted` in the main thread (the first one only: a
-    second signal while the run records its status is ignored, so the record is completed)."""
+    second signal while the run records its status is ignored, so the record is completed;
+    SIGKILL still ends the process)."""
 
     def handler(signum, frame):
         for s in signums:

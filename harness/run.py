@@ -265,7 +265,7 @@ def score_main(argv: list[str]) -> int:
     return 0
 
 
-def rescore(folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, keep_other_metrics: bool) -> None:
+def rescore(folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, *, keep_other_metrics: bool) -> None:
     """Score a run's saved generations again; run.json ends "done", or "failed"/"interrupted" with the reason."""
     from harness import datacheck
     from harness.pipeline import score_run
