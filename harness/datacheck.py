@@ -85,9 +85,9 @@ def compare(folder: RunFolder, data: Any, generated_ids: Iterable[str] = ()) -> 
         diff.removed = [d for d in stored if d not in current]
         diff.changed = [d for d in current if d in stored and stored[d] != current[d]]
         return diff
-    generated = list(generated_ids)  # an older run: its generations say which ids it had
-    return DataDiff(recorded, data.fingerprint, [d for d in current if d not in set(generated)],
-                    [d for d in generated if d not in current], known=False)
+    generated = list(dict.fromkeys(generated_ids))  # an older run: its generations say which ids it had
+    had = set(generated)
+    return DataDiff(recorded, data.fingerprint, [d for d in current if d not in had], [d for d in generated if d not in current], known=False)
 
 
 def refuse(folder: RunFolder, data: Any, diff: DataDiff, hint: str) -> DataChanged:
