@@ -165,7 +165,7 @@ def _job(cfg) -> None:
     hydra_cfg = HydraConfig.get()
     folder = RunFolder(Path(hydra_cfg.runtime.output_dir))
     try:
-        config = absolute_paths(OmegaConf.to_container(cfg, resolve=True))
+        config = absolute_paths(resolved(cfg))
         model_name = hydra_cfg.runtime.choices.get("model") or "model"
         spec = validate(config, model_name)
         folder.claim(status="starting", label=spec.label, started=None)
@@ -193,6 +193,17 @@ def _job(cfg) -> None:
         compare_folders([folder.path], out_dir=None)
     log.info("run folder: %s", folder.path)
     return None
+
+
+def resolved(cfg) -> dict[str, Any]:
+    """The job's config as plain data; a required value left as `???` is a config error naming the key."""
+    from omegaconf.errors import MissingMandatoryValue
+
+    try:
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
+    except MissingMandatoryValue as e:
+        key = getattr(e, "full_key", None) or "a key"
+        raise ConfigError(f"{key}: a value is required; give it on the command line ({key}=...) or in the config file") from None
 
 
 def absolute_paths(config: dict[str, Any]) -> dict[str, Any]:

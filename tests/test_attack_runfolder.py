@@ -425,6 +425,12 @@ def test_a_config_typo_at_start_up_leaves_no_folder(tmp_path):
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").rglob("*"))
 
 
+def test_a_required_value_left_out_is_a_config_error_naming_the_key(tmp_path):
+    proc = harness("run", "model=precomputed", "metrics=[format]", f"results_dir={tmp_path / 'r'}")
+    assert proc.returncode == 2 and "model.path: a value is required" in proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
 def test_a_sweep_whose_runs_all_fail_at_start_up_leaves_no_folder(tmp_path):
     user_conf = tmp_path / "c"
     write_model_config(user_conf, "typo1", {"backend": "centrality", "dampng": 0.5})
