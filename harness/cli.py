@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from harness.errors import HarnessError
+from harness.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USAGE, HarnessError, Interrupted, raise_on_signals
 from harness.registry import suggest
 
 # subcommand -> ("module:function", one-line help). Functions take argv (list[str]) and return an exit code.
@@ -24,23 +24,35 @@ USAGE = "usage: harness <command> [args]\n\ncommands:\n" + "\n".join(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Dispatch; the one place where outcomes become exit codes (policy in harness/errors.py)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
-        return 0 if argv else 2
+        return 0 if argv else EXIT_USAGE
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
         print(f"harness: unknown command '{name}'.{suggest(name, list(COMMANDS))}\n\n{USAGE}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     module, _, func = COMMANDS[name][0].partition(":")
+    raise_on_signals()
     try:
         return int(getattr(importlib.import_module(module), func)(rest) or 0)
     except HarnessError as e:
         print(f"harness {name}: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"harness {name}: interrupted. Finished generations are saved: run the same command again to resume.", file=sys.stderr)
-        return 130
+        return e.exit_code
+    except (KeyboardInterrupt, Interrupted) as e:
+        why = f" by {e}" if isinstance(e, Interrupted) else ""
+        hint = " Finished generations are saved: run the same command again to resume." if name == "run" else ""
+        print(f"harness {name}: interrupted{why}.{hint}", file=sys.stderr)
+        return e.exit_code if isinstance(e, Interrupted) else EXIT_INTERRUPTED
+    except SystemExit as e:  # argparse: 2 for a usage error, 0 for --help
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        print(f"harness {name}: unexpected error (above); please report it.", file=sys.stderr)
+        return EXIT_RUN_FAILED
 
 
 if __name__ == "__main__":

@@ -12,22 +12,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness.cache import write_json_atomic
 from harness.comparability import check
 from harness.errors import ConfigError, InputError
+from harness.fileio import atomic_write_text, create_exclusive_text
+from harness.records import read_jsonl_rows
 from harness.registry import suggest
 from harness.runfolder import GENERATIONS, METRICS, RUN, SCORES
 from harness.gate import gate, gate_lines, parse_gate
 from harness.significance import Settings, analyse
 from harness.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
 
-MANIFEST = "comparison.json"
-PLOTS = "comparison_plots"
+STEM = "comparison"
 
 
 @dataclass
@@ -75,15 +74,19 @@ def _sort_key(p: Path) -> tuple:
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return read_jsonl_rows(path) if path.is_file() else []
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{path}: cannot be read as JSON ({e})") from None
 
 
 def load_run(path: Path) -> Run:
-    info = json.loads((path / RUN).read_text())
-    metrics = json.loads((path / METRICS).read_text())
+    info = _json(path / RUN)
+    metrics = _json(path / METRICS)
     scores = {row["doc_id"]: row for row in _rows(path / SCORES)}
     generations = _rows(path / GENERATIONS)
     doc_ids = [g["doc_id"] for g in generations] or list(scores)
@@ -115,70 +118,52 @@ def build(runs: Sequence[Run], keys: Sequence[str], settings: Settings, common_d
 # ---- output files ----
 
 
-def outputs(out_dir: Path) -> dict[str, Path]:
-    names = ["comparison.md", "comparison.csv", "comparison_tests.csv", MANIFEST, "comparison.tex", PLOTS]
-    return {name: out_dir / name for name in names}
-
-
-def ours(path: Path, manifest: dict[str, Any]) -> bool:
-    """Whether an existing output path was written by an earlier `harness compare`."""
-    if path.name in manifest.get("files", []):
-        return True
-    try:  # tables of earlier versions, before the manifest
-        head = path.read_text(encoding="utf-8")[:20] if path.is_file() else ""
-    except (OSError, UnicodeDecodeError):
-        return False
-    return (path.name == "comparison.md" and head.startswith("| model |")) or (path.name == "comparison.csv" and head.startswith("model,run_dir"))
-
-
-def check_out_dir(out_dir: Path) -> list[str]:
-    """Never overwrite a file that a comparison did not write; returns the files earlier
-    comparisons wrote there (they stay ours)."""
+def check_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out {out_dir}: a file, not a folder")
-    manifest: dict[str, Any] = {}
-    if (out_dir / MANIFEST).is_file():
-        try:
-            manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = {}
-        if manifest.get("tool") != "harness compare":
-            raise InputError(f"{out_dir / MANIFEST} exists and was not written by harness compare; choose another --out")
-    for path in outputs(out_dir).values():
-        if path.exists() and path.name != MANIFEST and not ours(path, manifest):
-            raise InputError(f"{path} exists and was not written by harness compare; choose another --out (nothing was written)")
-    return [str(f) for f in manifest.get("files", [])]
 
 
-def write_outputs(out_dir: Path, runs: Sequence[Run], comparison: Comparison, text: str, gate_results: Sequence[dict[str, Any]], plots: bool) -> list[Path]:
-    earlier = check_out_dir(out_dir)
+def output_names(stem: str) -> list[str]:
+    return [f"{stem}.md", f"{stem}.csv", f"{stem}_tests.csv", f"{stem}.tex", f"{stem}.json"]
+
+
+def write_outputs(out_dir: Path, runs: Sequence[Run], comparison: Comparison, text: str, gate_results: Sequence[dict[str, Any]],
+                  plots: bool, force: bool = False) -> list[Path]:
+    """Tables (and a folder of plots) under one stem; an existing comparison is never replaced
+    unless `force`: the new one takes the first free numbered stem (comparison-1.md, ...)."""
+    check_out_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = outputs(out_dir)
-    written = []
-    for name, content in (("comparison.md", text), ("comparison.csv", to_csv(run_records(comparison))),
-                          ("comparison_tests.csv", to_csv(test_records(comparison))), ("comparison.tex", latex(comparison))):
-        _write_text(paths[name], content)
-        written.append(paths[name])
-    files = [p.name for p in written]
-    if plots:
-        plot_dir = paths[PLOTS]
-        if plot_dir.exists():
-            shutil.rmtree(plot_dir)
-        plot_dir.mkdir()
-        for name, svg in plot_files(runs, comparison).items():
-            _write_text(plot_dir / name, svg)
-        files.append(PLOTS)
-        written.append(plot_dir)
-    files = list(dict.fromkeys([*files, *earlier, MANIFEST]))
-    write_json_atomic(paths[MANIFEST], {"tool": "harness compare", "files": files, **to_json(comparison, gate_results)})
-    written.append(paths[MANIFEST])
-    return written
+    svgs = plot_files(runs, comparison) if plots else {}
+    for n in range(10_000):
+        stem = STEM if n == 0 else f"{STEM}-{n}"
+        plot_dir = out_dir / f"{stem}_plots"
+        names = output_names(stem)
+        contents = [text, to_csv(run_records(comparison)), to_csv(test_records(comparison)), latex(comparison),
+                    json.dumps({"tool": "harness compare", "files": [*names, *([plot_dir.name] if svgs else [])],
+                                **to_json(comparison, gate_results)}, indent=2, ensure_ascii=False, default=str) + "\n"]
+        if force:
+            for name, content in zip(names, contents):
+                atomic_write_text(out_dir / name, content)
+        elif not claim(out_dir, names, contents) or (svgs and plot_dir.exists()):
+            continue
+        if svgs:
+            plot_dir.mkdir(exist_ok=True)
+            for name, svg in svgs.items():
+                atomic_write_text(plot_dir / name, svg)
+        return [out_dir / name for name in names] + ([plot_dir] if svgs else [])
+    raise FileExistsError(f"{out_dir}: no free name for a comparison")
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def claim(folder: Path, names: Sequence[str], contents: Sequence[str]) -> bool:
+    """Create every file of a set exclusively, or none (another writer or an earlier table has one)."""
+    written: list[Path] = []
+    for name, content in zip(names, contents):
+        if not create_exclusive_text(folder / name, content):
+            for path in written:
+                path.unlink()
+            return False
+        written.append(folder / name)
+    return True
 
 
 def plot_name(kind: str, key: str) -> str:
@@ -211,6 +196,7 @@ def compare_folders(
     allow_prompts: bool = False,
     fail_if_worse: Sequence[str] = (),
     plots: bool = True,
+    force: bool = False,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Print (and with `out_dir`, write) the comparison; returns the Markdown and the gate results."""
     if out_dir is not None:
@@ -226,7 +212,7 @@ def compare_folders(
     gate_results = gate(runs, comparison, fail_if_worse) if fail_if_worse else []
     print(text)
     if out_dir is not None:
-        written = write_outputs(Path(out_dir), runs, comparison, text, gate_results, plots)
+        written = write_outputs(Path(out_dir), runs, comparison, text, gate_results, plots, force)
         print("wrote " + ", ".join(str(p) for p in written))
     for line in gate_lines(gate_results):
         print(line)
@@ -239,14 +225,16 @@ def main(argv: list[str]) -> int:
     add_comparison_options(parser)
     parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")
     parser.add_argument("--all", action="store_true", help="show every field")
-    parser.add_argument("--out", type=Path, help="where to write comparison.md/.csv/.json/.tex and plots (default: the folders' common parent)")
+    parser.add_argument("--out", type=Path, help="where to write comparison.md/.csv/.json/.tex and plots (default: the folders' common parent); "
+                        "an existing comparison is kept and the new one gets a numbered name (comparison-1.md) unless --force")
+    parser.add_argument("--force", action="store_true", help="replace an existing comparison of the same name")
     parser.add_argument("--no-plots", action="store_true", help="write the tables only")
     parser.add_argument("--fail-if-worse", action="append", default=[], metavar="METRIC[:MARGIN]",
                         help="exit 1 when a run is significantly worse than --baseline on METRIC (by more than MARGIN), after Holm's correction; repeatable")
     args = parser.parse_args(argv)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
     _, results = compare_folders(args.dirs, out, args.fields, args.all, settings_from(args), args.common_docs,
-                                 args.allow_different_prompts, args.fail_if_worse, not args.no_plots)
+                                 args.allow_different_prompts, args.fail_if_worse, not args.no_plots, args.force)
     return 1 if any(g["failed"] for g in results) else 0
 
 

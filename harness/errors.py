@@ -1,8 +1,32 @@
-"""Errors a user can act on; the CLI prints them without a traceback."""
+"""Errors a user can act on (the CLI prints them without a traceback), and the exit codes.
+
+Exit codes, the same for every command (README "Exit codes"):
+    0    done
+    1    a run failed (its folder keeps status "failed" and the reason), or an unexpected error
+    2    usage or config error, bad input, or refused (e.g. the data changed since the run): nothing was run
+    130  interrupted by SIGINT (Ctrl-C); 128 + N for another signal N (143 SIGTERM, 129 SIGHUP)
+"""
+
+from __future__ import annotations
+
+import signal
+
+EXIT_DONE = 0
+EXIT_RUN_FAILED = 1
+EXIT_USAGE = 2
+
+
+def exit_code_for_signal(signum: int) -> int:
+    return 128 + int(signum)
+
+
+EXIT_INTERRUPTED = exit_code_for_signal(signal.SIGINT)  # 130
 
 
 class HarnessError(Exception):
-    """Base class: a message meant for the user."""
+    """Base class: a message meant for the user. Exit code 2 unless a subclass says otherwise."""
+
+    exit_code = EXIT_USAGE
 
 
 class ConfigError(HarnessError):
@@ -15,3 +39,52 @@ class InputError(HarnessError):
 
 class MetricUnavailable(HarnessError):
     """A metric cannot run (missing weights or dependency): raised at start-up, never silenced."""
+
+
+class DataChanged(HarnessError):
+    """The dataset no longer matches what a run was scored against; the message says what changed."""
+
+
+class RunFailed(HarnessError):
+    """A run started and failed; its folder records the reason."""
+
+    exit_code = EXIT_RUN_FAILED
+
+
+class Interrupted(BaseException):
+    """A termination signal (SIGTERM, SIGHUP) turned into an exception, so cleanup code runs and the
+    run records why it stopped. A BaseException, like KeyboardInterrupt: `except Exception` lets it through."""
+
+    def __init__(self, signum: int):
+        self.signum = int(signum)
+        super().__init__(signal.Signals(self.signum).name)
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code_for_signal(self.signum)
+
+
+def interruption_reason(error: BaseException) -> str | None:
+    """'SIGTERM', 'SIGINT', ... when `error` is an interruption, else None."""
+    if isinstance(error, Interrupted):
+        return signal.Signals(error.signum).name
+    if isinstance(error, KeyboardInterrupt):
+        return "SIGINT"
+    return None
+
+
+TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def raise_on_signals(signums=TERMINATION_SIGNALS) -> None:
+    """Turn termination signals into `Interrupted` in the main thread (the first one only: a
+    second signal while the run records its status is ignored, so the record is completed;
+    SIGKILL still ends the process)."""
+
+    def handler(signum, frame):
+        for s in signums:
+            signal.signal(s, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    for s in signums:
+        signal.signal(s, handler)

@@ -1,10 +1,9 @@
-"""Durable file writes: whole files replaced atomically, lines appended durably.
+"""Durable file writes: a reader sees the old file or the new one, never half of one.
 
-A reader sees the old file or the new one, never a mix: the new content goes to a temporary
-file in the same folder (a name unique to this process and call, so two writers never share
-one), is flushed to disk, then renamed over the target, and the folder itself is fsync'ed so
-the rename survives a power cut. A failed write leaves the target as it was and no temporary
-file behind.
+A whole-file write goes to a temporary file in the same directory (a unique name: process id
+plus random, so two writers never share one), is fsync'ed, renamed over the target, and the
+directory is fsync'ed so the rename itself survives a power cut. Any failure (a full disk, a
+read-only folder, a signal) removes the temporary file and leaves the target as it was.
 """
 
 from __future__ import annotations
@@ -13,11 +12,13 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
+
+TMP_SUFFIX = ".tmp"
 
 
-def fsync_dir(path: str | os.PathLike[str]) -> None:
-    """Flush a folder's entries (a file created, renamed or removed in it) to disk."""
+def fsync_dir(path: str | os.PathLike) -> None:
+    """Make the directory's entries (a create, rename or unlink in it) durable."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
@@ -27,18 +28,32 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-def _temp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+def temporary_name(path: Path) -> Path:
+    """A name beside `path` that no other writer uses: `.NAME.<pid>.<random>.tmp`."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}")
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    path = Path(path)
-    tmp = _temp_name(path)
+def _write_temporary(path: Path, chunks: Iterable[str | bytes]) -> Path:
+    tmp = temporary_name(path)
     try:
         with open(tmp, "xb") as f:
-            f.write(data)
+            for chunk in chunks:
+                f.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             f.flush()
             os.fsync(f.fileno())
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.errno is not None:  # name the file the user knows, not the temporary
+            raise type(e)(e.errno, e.strerror, str(path)) from e
+        raise
+    return tmp
+
+
+def atomic_write_chunks(path: str | os.PathLike, chunks: Iterable[str | bytes]) -> None:
+    """Replace `path` with the concatenated chunks, atomically and durably."""
+    path = Path(path)
+    tmp = _write_temporary(path, chunks)
+    try:
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -46,31 +61,88 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Replace `path` with `text` (UTF-8) atomically and durably."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    atomic_write_chunks(path, [text])
 
 
-def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Replace `path` with `obj` as indented JSON, atomically and durably."""
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    atomic_write_chunks(path, [data])
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def append_line_durably(path: str | os.PathLike[str], line: str | bytes) -> None:
-    """Append one line (a newline is added when missing) with a single write, then fsync; a
-    file created by this call also gets its folder fsync'ed."""
+def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> None:
+    atomic_write_chunks(path, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+
+
+def create_exclusive_text(path: str | os.PathLike, text: str) -> bool:
+    """Write `path` only if it does not exist yet; False (nothing written) when it does.
+
+    The content is complete before the name appears (hard link of a finished temporary file),
+    so a reader never sees a partial file and two writers never both win.
+    """
+    path = Path(path)
+    tmp = _write_temporary(path, [text])
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return True
+
+
+def create_unique_text(path: str | os.PathLike, text: str) -> Path:
+    """Write `text` to `path`, or to `stem-1.ext`, `stem-2.ext`, ... when taken; returns the name used."""
+    path = Path(path)
+    for n in range(10_000):
+        candidate = path if n == 0 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if create_exclusive_text(candidate, text):
+            return candidate
+    raise FileExistsError(f"{path}: 10000 files of this name exist already")
+
+
+def append_line_durably(path: str | os.PathLike, line: str | bytes) -> None:
+    """Append one line with a single write, flushed and fsync'ed before returning.
+
+    A new file's directory entry is fsync'ed too. A trailing newline is optional (one is
+    written); a newline inside the line is refused, since a reader would see two records.
+    """
     path = Path(path)
     data = line.encode("utf-8") if isinstance(line, str) else bytes(line)
-    if not data.endswith(b"\n"):
-        data += b"\n"
+    data = data[:-1] if data.endswith(b"\n") else data
+    if b"\n" in data:
+        raise ValueError(f"{path}: a line to append contains a newline")
     created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        written = 0
-        while written < len(data):  # one write in practice; a short write continues where it stopped
-            written += os.write(fd, data[written:])
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with open(path, "ab") as f:
+        f.write(data + b"\n")
+        f.flush()
+        os.fsync(f.fileno())
     if created:
         fsync_dir(path.parent)
+
+
+def make_unique_dir(parent: str | os.PathLike, name: str) -> Path:
+    """Create `parent/name` (or `name_1`, `name_2`, ... when taken) exclusively; returns it.
+
+    `os.mkdir` fails when the folder exists, so two processes never get the same folder.
+    """
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(10_000):
+        candidate = parent / (name if n == 0 else f"{name}_{n}")
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        fsync_dir(parent)
+        return candidate
+    raise FileExistsError(f"{parent / name}: 10000 folders of this name exist already")
+
+
+def leftover_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Temporary files under `folder` (a run's own and the legacy fixed `.tmp` names)."""
+    return sorted(p for p in Path(folder).rglob(f"*{TMP_SUFFIX}") if p.is_file())

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from tqdm.auto import tqdm
 
+from harness import datacheck
 from harness.bullets import asks_for_bullets, parse_bullets
 from harness.cache import GenerationCache, stable_hash
 from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
@@ -62,7 +63,8 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     if "backend" not in model:
         raise ConfigError(f"model '{model_name}': the config needs a 'backend' key. Known backends: {', '.join(BACKENDS.names())}")
     backend_key = model.pop("backend")
-    label = str(model.pop("label", None) or model_name)
+    label = str(config.get("run_label") or model.pop("label", None) or model_name)  # run_label defaults to model.label
+    model.pop("label", None)
     backend_cls = BACKENDS.get(backend_key)
     where = f"model '{model_name}' ({backend_key})"
     backend_options = parse(backend_cls.Options, model, where)
@@ -121,10 +123,8 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         skipped = [s.message() for s in data.problems.skipped]
         for message in skipped:
             log.warning("skipped: %s", message)
-        folder.update(
-            dataset={"name": spec.dataset.name, "origin": data.origin, "fingerprint": data.fingerprint, "examples": len(data.examples)},
-            skipped={"count": len(skipped), "records": skipped[:200]},
-        )
+        folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
+        datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
         load_s = time.time() - t0
 
         t0 = time.time()
@@ -154,7 +154,7 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         )
         return aggregates
     except BaseException as e:
-        folder.update(status="failed" if not isinstance(e, KeyboardInterrupt) else "interrupted", error=f"{type(e).__name__}: {e}", ended=now())
+        folder.record_end(e)
         raise
 
 

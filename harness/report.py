@@ -15,13 +15,13 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
-from omegaconf import OmegaConf
-
-from harness.compare import Run, add_comparison_options, build, columns, find_runs, plot_files, settings_from
+from harness.compare import Run, add_comparison_options, build, claim, columns, find_runs, plot_files, settings_from
 from harness.errors import InputError
 from harness.significance import Settings
 from harness.tables import PAIR_HEADER, Comparison, cell_text, footnotes, pair_rows
-from harness.runfolder import CONFIG, GENERATIONS
+from harness.fileio import atomic_write_text
+from harness.records import read_jsonl_rows
+from harness.runfolder import CONFIG, GENERATIONS, RunFolder
 
 PAGE_START = "<!doctype html><html>"
 STYLE = """
@@ -43,21 +43,41 @@ def esc(value: Any) -> str:
 
 def run_examples(run: Run) -> dict[str, Any]:
     """The run's examples (source, references, facts) by doc_id, loaded as the run loaded them."""
+    return {e.doc_id: e for e in run_data(run).examples}
+
+
+_loaded: dict[str, Any] = {}  # dataset config -> its data: runs of one sweep share one load
+
+
+def run_data(run: Run) -> Any:
+    import json
+
     from harness.config import DatasetConfig, parse
     from harness.data import load_examples
-    from harness.run import register_resolvers
+    from harness.run import load_run_config, register_resolvers
 
     register_resolvers()
-    config = OmegaConf.to_container(OmegaConf.load(run.path / CONFIG), resolve=True)
-    data = load_examples(parse(DatasetConfig, config["dataset"], "dataset"))  # type: ignore[index]
-    return {e.doc_id: e for e in data.examples}
+    dataset = load_run_config(RunFolder(run.path)).get("dataset")
+    key = json.dumps(dataset, sort_keys=True, default=str)
+    if key not in _loaded:
+        _loaded[key] = load_examples(parse(DatasetConfig, dataset, f"{run.path / CONFIG}: dataset"))
+    return _loaded[key]
+
+
+def check_data(runs: Sequence[Run]) -> None:
+    """Refuse to show a run next to data it was not scored against (what changed is in the message)."""
+    from harness import datacheck
+
+    for run in runs:
+        folder = RunFolder(run.path, dict(run.info))
+        data = run_data(run)
+        diff = datacheck.compare(folder, data, generations(run))
+        if diff:
+            raise datacheck.refuse(folder, data, diff, f"Re-score it first: harness score {run.path} --rescore-changed-data")
 
 
 def generations(run: Run) -> dict[str, dict[str, Any]]:
-    import json
-
-    rows = [json.loads(line) for line in (run.path / GENERATIONS).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {r["doc_id"]: r for r in rows}
+    return {r["doc_id"]: r for r in read_jsonl_rows(run.path / GENERATIONS)}
 
 
 def comparison_html(comparison: Comparison) -> str:
@@ -150,14 +170,30 @@ def render(runs: Sequence[Run], max_docs: int | None = None, settings: Settings 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="harness report", description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
-    parser.add_argument("--out", type=Path, help="HTML file (default: report.html in the folders' common parent)")
+    parser.add_argument("--out", type=Path, help="HTML file (default: report.html in the folders' common parent); an existing "
+                        "file is kept and the report gets a numbered name (report-1.html) unless --force")
+    parser.add_argument("--force", action="store_true", help="replace an existing report file")
     parser.add_argument("--max-docs", type=int, default=None, help="show only the first N documents")
     add_comparison_options(parser)
     args = parser.parse_args(argv)
     runs = find_runs(args.dirs)
+    check_data(runs)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
-    if out.exists() and not out.read_text(encoding="utf-8", errors="replace").startswith(PAGE_START):
-        raise InputError(f"{out} exists and is not a harness report; choose another --out (nothing was written)")
-    out.write_text(render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts), encoding="utf-8")
-    print(f"wrote {out}")
+    if out.is_dir():
+        raise InputError(f"--out {out}: a folder; name the HTML file to write")
+    page = render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"wrote {write_page(out, page, args.force)}")
     return 0
+
+
+def write_page(out: Path, page: str, force: bool) -> Path:
+    """The page at `out`, or at the first free numbered name (report-1.html) unless `force`."""
+    if force:
+        atomic_write_text(out, page)
+        return out
+    for n in range(10_000):
+        candidate = out if n == 0 else out.with_name(f"{out.stem}-{n}{out.suffix}")
+        if claim(candidate.parent, [candidate.name], [page]):
+            return candidate
+    raise FileExistsError(f"{out}: no free numbered name")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
+import logging
 import platform
 import subprocess
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.cache import write_json_atomic, write_jsonl_atomic
+from harness.errors import HarnessError, InputError, interruption_reason
+from harness.fileio import atomic_write_json, atomic_write_jsonl, atomic_write_text, create_exclusive_text
 
+log = logging.getLogger("harness")
 SCHEMA_VERSION = 1
 LIBRARIES = ("harness", "torch", "transformers", "datasets", "evaluate", "rouge-score", "hydra-core", "numpy")
 
@@ -48,6 +53,26 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+def path_component(label: Any, max_chars: int = 100) -> str:
+    """A label (model name, precomputed system, run_label) as one safe folder name.
+
+    Separators split the label; empty, '.' and '..' parts are dropped; control characters become
+    '_'; no leading dot (no hidden folder). run.json keeps the label as given.
+    """
+    text = str(label).replace("\\", "/")
+    parts = [p for p in text.split("/") if p.strip() not in ("", ".", "..")]
+    name = "_".join(parts)
+    name = "".join("_" if unicodedata.category(ch)[0] == "C" else ch for ch in name)
+    name = name.strip().lstrip(".").strip()
+    while len(name.encode("utf-8")) > 200 or len(name) > max_chars:  # file systems allow 255 bytes
+        name = name[:-1]
+    return name.rstrip(". ") or "run"
+
+
+class FolderTaken(InputError):
+    """The folder already holds a run (a run.json): a run never enters another run's folder."""
+
+
 @dataclass
 class RunFolder:
     path: Path
@@ -55,31 +80,82 @@ class RunFolder:
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
-        self.path.mkdir(parents=True, exist_ok=True)
 
     def file(self, name: str) -> Path:
         return self.path / name
 
+    def claim(self, **values: Any) -> None:
+        """Write the first run.json, only if the folder holds none: a second run never enters."""
+        self.info.update(values)
+        text = json.dumps({"schema_version": SCHEMA_VERSION, **self.info}, indent=2, ensure_ascii=False, default=str) + "\n"
+        if not create_exclusive_text(self.file(RUN), text):
+            raise FolderTaken(f"{self.path} already holds a run ({RUN}); a run never writes into another run's folder")
+
+    @contextlib.contextmanager
+    def recording_outcome(self):
+        """Any exception or signal leaving the block ends with a terminal status in run.json
+        (the block itself records "done")."""
+        try:
+            yield
+        except BaseException as e:
+            self.record_end(e)
+            raise
+
+    def record_end(self, error: BaseException) -> None:
+        """status "failed" or "interrupted" (a signal) with the reason; a failure to write run.json
+        itself (full disk, read-only folder) is logged, so the caller still raises the cause."""
+        signal_name = interruption_reason(error)
+        if signal_name:
+            status, reason = "interrupted", f"interrupted by {signal_name}"
+        else:
+            status, reason = "failed", str(error) if isinstance(error, HarnessError) else f"{type(error).__name__}: {error}"
+        try:
+            self.update(status=status, error=reason, ended=now())
+        except OSError as write_error:
+            log.error("could not record status '%s' in %s: %s", status, self.file(RUN), write_error)
+
     # run.json is rewritten whole (atomically) at each stage, so it is never half-written.
     def update(self, **values: Any) -> None:
         self.info.update(values)
-        write_json_atomic(self.file(RUN), {"schema_version": SCHEMA_VERSION, **self.info})
+        atomic_write_json(self.file(RUN), {"schema_version": SCHEMA_VERSION, **self.info})
 
     def load_info(self) -> dict[str, Any]:
-        self.info = json.loads(self.file(RUN).read_text())
+        self.info = self.read_json(RUN)
         self.info.pop("schema_version", None)
         return self.info
 
     def write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
-        write_jsonl_atomic(self.file(name), [{"schema_version": SCHEMA_VERSION, **r} for r in rows])
+        atomic_write_jsonl(self.file(name), ({"schema_version": SCHEMA_VERSION, **r} for r in rows))
+
+    def write_text(self, name: str, text: str) -> None:
+        atomic_write_text(self.file(name), text)
 
     def read_rows(self, name: str) -> list[dict[str, Any]]:
         path = self.file(name)
+        rows = []
         with open(path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+            for number, line in enumerate(f, 1):
+                if line.strip():
+                    rows.append(_loads(line, path, number))
+        return rows
 
     def read_json(self, name: str) -> dict[str, Any]:
-        return json.loads(self.file(name).read_text(encoding="utf-8"))
+        path = self.file(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{path}: missing; is {self.path} a run folder?") from None
+        except UnicodeDecodeError as e:
+            raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        return _loads(text, path, None)
 
     def write_json(self, name: str, value: dict[str, Any]) -> None:
-        write_json_atomic(self.file(name), {"schema_version": SCHEMA_VERSION, **value})
+        atomic_write_json(self.file(name), {"schema_version": SCHEMA_VERSION, **value})
+
+
+def _loads(text: str, path: Path, line: int | None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = f"{path}:{line}" if line is not None else f"{path}: line {e.lineno} column {e.colno}"
+        raise InputError(f"{where}: not valid JSON ({e.msg}); the file is damaged or truncated") from None

@@ -92,3 +92,29 @@ def test_rescoring_a_finished_run_makes_no_model_calls(tmp_path):
 
     info = json.loads((run_folders(tmp_path / "results")[-1] / "run.json").read_text())
     assert info["generation"]["from_cache"] == N_DOCS and info["generation"]["generated"] == 0
+
+
+def test_sigkill_while_scoring_then_harness_score_finishes_the_run(tmp_path):
+    """A real kill between generation and the scores: `harness score` completes the run (status done)."""
+    data = tmp_path / "docs.jsonl"
+    with open(data, "w") as f:
+        for i in range(250):
+            source = " ".join(f"Sentence {j} of story {i} says the council approved item {j * i} after a debate." for j in range(30))
+            f.write(json.dumps({"doc_id": f"d{i}", "source": source, "reference": [f"Story {i}: items approved."]}) + "\n")
+    proc = subprocess.Popen(harness_command("run", "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[support,format]",
+                                            f"results_dir={tmp_path / 'results'}"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "results").rglob("generations.jsonl")):  # generation done, scoring under way
+        assert proc.poll() is None and time.monotonic() < deadline, "run ended before it could be killed"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    (folder,) = run_folders(tmp_path / "results")
+    assert json.loads((folder / "run.json").read_text())["status"] == "running" and not (folder / "metrics.json").exists()
+
+    done = run_harness("score", str(folder))
+    assert done.returncode == 0, done.stderr[-3000:]
+    info = json.loads((folder / "run.json").read_text())
+    assert info["status"] == "done" and info["error"] is None and info["ended"]
+    assert json.loads((folder / "metrics.json").read_text())["fields"]["support/score"]["n"] == 250
+    assert not [p for p in folder.rglob("*") if ".tmp" in p.name]

@@ -107,9 +107,9 @@ def test_typo_in_model_key_fails_before_work(tmp_path):
     (user_conf / "model").mkdir(parents=True)
     (user_conf / "model" / "typo.yaml").write_text("backend: centrality\ndampng: 0.5\n")
     proc = run_cli("run", "--config-dir", str(user_conf), "model=typo", f"results_dir={tmp_path}", check=False)
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert "unknown key 'dampng'" in proc.stderr and "Did you mean 'damping'?" in proc.stderr
-    assert not list(tmp_path.rglob("run.json"))  # caught before Hydra makes a run folder
+    assert [p.name for p in tmp_path.iterdir()] == ["c"]  # refused at start-up: no run folder left behind
 
 
 def test_bad_records_are_counted_and_strict_makes_them_errors(tmp_path):
