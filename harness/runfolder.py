@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, InputError, interruption_reason
+from harness.records import read_jsonl_rows
 from harness.fileio import atomic_write_json, atomic_write_jsonl, atomic_write_text, create_exclusive_text
 
 log = logging.getLogger("harness")
@@ -131,13 +132,7 @@ class RunFolder:
         atomic_write_text(self.file(name), text)
 
     def read_rows(self, name: str) -> list[dict[str, Any]]:
-        path = self.file(name)
-        rows = []
-        with open(path, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if line.strip():
-                    rows.append(_loads(line, path, number))
-        return rows
+        return read_jsonl_rows(self.file(name))
 
     def read_json(self, name: str) -> dict[str, Any]:
         path = self.file(name)

@@ -444,12 +444,6 @@ def test_precomputed_summary_of_a_wrong_type_is_an_error_naming_file_line_field(
 
 # ---- Inputs: a run's own files, cut short ----------------------------------------------------
 
-WIRED = pytest.mark.xfail(
-    strict=True,
-    reason="needs runfolder.read_rows and compare.load_run to read through records.read_jsonl_rows (owned elsewhere)",
-)
-
-
 @pytest.fixture
 def finished_run(tmp: Path) -> Path:
     data = write_jsonl(tmp / "in" / "d.jsonl", [doc("a"), doc("b"), doc("c")])
@@ -464,7 +458,6 @@ def cut_last_line(path: Path) -> None:
     path.write_bytes(data[: len(data) - 20])
 
 
-@WIRED
 def test_truncated_generations_file_is_named_with_its_line_by_score(finished_run):
     cut_last_line(finished_run / "generations.jsonl")
     proc = run_cli("score", str(finished_run), check=False)
@@ -472,7 +465,6 @@ def test_truncated_generations_file_is_named_with_its_line_by_score(finished_run
     assert f"{finished_run / 'generations.jsonl'}:3:" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@WIRED
 def test_truncated_scores_file_is_named_with_its_line_by_compare(finished_run):
     cut_last_line(finished_run / "scores.jsonl")
     proc = run_cli("compare", str(finished_run), check=False)
