@@ -212,7 +212,8 @@ class GenerationCache:
     def _set_aside(self, bad: list[tuple[int, bytes, str]], keep: bytes) -> None:
         # The side file first, then the cache without those lines: a crash in between leaves a
         # line in both places, never in neither.
-        append_line_durably(self.rejected_path, b"\n".join(raw for _, raw, _ in bad))
+        for _, raw, _ in bad:
+            append_line_durably(self.rejected_path, raw)
         atomic_write_bytes(self.path, keep)
         for number, _, reason in bad[:MAX_WARNINGS]:
             log.warning(
