@@ -227,3 +227,68 @@ def test_multi_reference_mean_averages_single_reference_scores(tmp_path):
     assert best[0] == pytest.approx(1.0) and mean[0] == pytest.approx(0.5)
     # system s3's summary shares no word with either reference
     assert best[2] == pytest.approx(0.0) and mean[2] == pytest.approx(0.0)
+
+
+def test_scores_file_skips_and_where_end_to_end(tmp_path):
+    """A null source, a null system id and a null parent of a dotted human field (the three
+    shapes that stopped a real run) are skipped or left out and counted in meta_eval.json; every
+    kept summary's scores are in meta_eval_scores.jsonl; --where subsets by a dotted field."""
+    rows = _records(4)
+    rows[1]["source"] = None
+    rows[4]["system_id"] = None
+    rows[7]["scores"] = None
+    file = _write(tmp_path / "m.jsonl", rows)
+    out = tmp_path / "out"
+    proc = run_cli("meta-eval", "--data", file, "--human", "scores.quality", "--metrics", "rouge",
+                   "--fields", "rouge/rouge1", "--bootstrap", "20", "--out", str(out))
+    assert "m.jsonl:2: field 'source' null" in proc.stderr and "2 of 12 records skipped" in proc.stderr
+    protocol = json.loads((out / "meta_eval.json").read_text())["protocol"]
+    assert protocol["skipped"]["count"] == 2
+    assert [r.split(": ", 1)[0][-9:] for r in protocol["skipped"]["records"]] == ["m.jsonl:2", "m.jsonl:5"]
+    assert protocol["missing_human_scores"]["scores.quality"]["count"] == 1
+    assert protocol["data"]["records"] == 10
+    lines = [json.loads(line) for line in (out / "meta_eval_scores.jsonl").read_text().splitlines()]
+    assert [r["line"] for r in lines] == [1, 3, 4, 6, 7, 8, 9, 10, 11, 12]
+    first = lines[0]
+    assert first["doc_id"] == "doc0" and first["system_id"] == "s1" and first["schema_version"] == 1
+    assert first["metrics"]["rouge/rouge1"] == pytest.approx(1.0)  # identical to the reference
+    assert set(first["metrics"]) >= {"rouge/rouge2", "rouge/rougeLsum_recall"}  # all fields, not only --fields
+    assert lines[[r["line"] for r in lines].index(8)]["human"]["scores.quality"] is None
+    strict = run_cli("meta-eval", "--data", file, "--human", "scores.quality", "--strict", "--out", str(tmp_path / "o2"), check=False)
+    assert strict.returncode == 2 and "m.jsonl:2: field 'source' null" in strict.stderr
+
+    subset = tmp_path / "subset"
+    main(["--data", file, "--human", "scores.quality", "--where", "system_id=s1", "--where", "system_id=s2",
+          "--where", "scores.ok=1", "--fields", "rouge/rouge1", "--bootstrap", "0", "--out", str(subset)])
+    payload = json.loads((subset / "meta_eval.json").read_text())
+    assert payload["protocol"]["data"]["systems"] == 2
+    # s3 of each document, the null system id and the null `scores` (no value can match)
+    assert payload["protocol"]["data"]["excluded_by_where"] == 6
+    assert "subset: system_id=s1 and system_id=s2 and scores.ok=1" in (subset / "meta_eval.md").read_text()
+
+
+def test_metric_without_references_runs_on_data_without_them(tmp_path):
+    """support reads only the source: a file with no reference field is fine for it, and its
+    lower-is-better field is marked so."""
+    rows = _records(3)
+    for r in rows:
+        del r["reference"], r["references"]
+    file = _write(tmp_path / "m.jsonl", rows)
+    out = tmp_path / "out"
+    assert main(["--data", file, "--human", "scores.quality", "--metrics", "support", "--bootstrap", "20", "--out", str(out)]) == 0
+    payload = json.loads((out / "meta_eval.json").read_text())
+    assert payload["protocol"]["higher_is_better"]["support/unsupported"] is False
+    assert payload["results"]["support/score"]["scores.quality"]["global"]["n"] == 9
+    assert "| `support/unsupported` | ↓ |" in (out / "meta_eval.md").read_text()
+    with pytest.raises(InputError, match="field 'reference' missing"):
+        main(["--data", file, "--human", "scores.quality", "--metrics", "rouge", "--strict", "--out", str(out)])
+
+
+def test_two_configs_of_one_metric_are_keyed_by_config_name(tmp_path):
+    file = _write(tmp_path / "m.jsonl", _records(3))
+    out = tmp_path / "out"
+    main(["--data", file, "--human", "scores.quality", "--metrics", "rouge", "rouge_nostem=rouge",
+          "--set", "rouge_nostem.use_stemmer=false", "--fields", "*/rouge1", "--bootstrap", "0", "--out", str(out)])
+    payload = json.loads((out / "meta_eval.json").read_text())
+    assert set(payload["results"]) == {"rouge/rouge1", "rouge_nostem/rouge1"}
+    assert "use_stemmer:False" in payload["protocol"]["metric_signatures"]["rouge_nostem"]
