@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from harness.meta_eval.classification import document_folds
 from harness.meta_eval.compare import orient, williams_pvalue
@@ -76,7 +77,16 @@ class _Draws:
 
 
 def _metric_levels(job) -> dict[str, dict[str, LevelResult]]:
-    """One metric field against every human field (a unit of work for a process)."""
+    """One metric field against every human field (a unit of work for a process).
+
+    BLAS runs single-threaded here: the products are small, and on a busy machine a thread pool
+    spends more time waiting than computing (2x slower on 2 shared cores); --workers is the way
+    to use more cores."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _metric_levels_one_thread(job)
+
+
+def _metric_levels_one_thread(job) -> dict[str, dict[str, LevelResult]]:
     layout, values, humans, binary, direction, draws = job
     grid = layout.grid(values)
     out = {}
