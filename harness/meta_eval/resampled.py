@@ -34,7 +34,7 @@ class ClusteredPairs:
         self.sizes = np.bincount(self.cluster, minlength=n_clusters).astype(float)
         self._occupied = np.flatnonzero(self.sizes)
         self._starts = np.concatenate([[0], np.cumsum(self.sizes[self._occupied])[:-1]]).astype(int)
-        self._rank_cache: dict[str, np.ndarray] = {}
+        self._rank_cache: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         # Groups: rank matrices are built with their columns sorted by group, so per-group sums
         # are contiguous (np.add.reduceat) and no resample-sized matrix is ever reordered.
         group = np.zeros(len(x), dtype=int) if group is None else np.asarray(group, dtype=int)
