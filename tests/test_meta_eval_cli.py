@@ -254,8 +254,8 @@ def test_scores_file_skips_and_where_end_to_end(tmp_path):
     assert first["metrics"]["rouge/rouge1"] == pytest.approx(1.0)  # identical to the reference
     assert set(first["metrics"]) >= {"rouge/rouge2", "rouge/rougeLsum_recall"}  # all fields, not only --fields
     assert lines[[r["line"] for r in lines].index(8)]["human"]["scores.quality"] is None
-    strict = run_cli("meta-eval", "--data", file, "--human", "scores.quality", "--strict", "--out", str(tmp_path / "o2"), check=False)
-    assert strict.returncode == 2 and "m.jsonl:2: field 'source' null" in strict.stderr
+    with pytest.raises(InputError, match="m.jsonl:2: field 'source' null"):
+        main(["--data", file, "--human", "scores.quality", "--strict", "--out", str(tmp_path / "o2")])
 
     subset = tmp_path / "subset"
     main(["--data", file, "--human", "scores.quality", "--where", "system_id=s1", "--where", "system_id=s2",
