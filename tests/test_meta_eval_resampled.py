@@ -108,3 +108,22 @@ def test_paired_pvalue_is_two_sided():
     assert paired_pvalue(a, b) == pytest.approx(2 / 1000)
     assert paired_pvalue(b, a) == pytest.approx(2 / 1000)  # the same evidence in the other direction
     assert paired_pvalue(a, a + rng.normal(0, 0.01, 999)) > 0.5
+
+
+@pytest.mark.parametrize("statistic", ["pearson", "spearman", "kendall"])
+def test_rowwise_equals_scipy_per_row(statistic):
+    """The summary level's per-document correlations, with ties, missing cells, constant rows
+    and rows of fewer than two pairs."""
+    from harness.meta_eval.correlation import correlation
+    from harness.meta_eval.resampled import rowwise
+
+    rng = np.random.default_rng(9)
+    metric = rng.integers(0, 4, (30, 7)).astype(float)
+    human = metric + rng.integers(0, 3, (30, 7))
+    metric[rng.random((30, 7)) < 0.15] = np.nan
+    human[3] = 2.0  # constant human row
+    metric[4, 1:] = np.nan  # one pair only
+    got = rowwise(metric, human, statistic)
+    for value, m, h in zip(got, metric, human):
+        expected = correlation(m, h, statistic)
+        assert (np.isnan(value) and np.isnan(expected)) or value == pytest.approx(expected, abs=1e-12)
