@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-_BLOCK = 2_000_000  # elements per temporary block: bounds memory for large data
+_BLOCK = 200_000  # elements per temporary array (1.6 MB): bounds memory, and small blocks reuse freed memory instead of new pages
 
 
 class ClusteredPairs:
