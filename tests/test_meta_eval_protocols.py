@@ -137,6 +137,8 @@ def test_document_folds_are_seeded_and_balanced():
     assert np.array_equal(folds, document_folds(docs, seed=0))
     assert not np.array_equal(folds, document_folds(docs, seed=1))
     assert sorted(np.bincount(folds)) == [4, 4, 5, 5, 5]
+    # by id, not by position: reordering the documents keeps each one's fold
+    assert dict(zip(docs[::-1], document_folds(docs[::-1], seed=0))) == dict(zip(docs, folds))
 
 
 def _directional(seed: int = 0, docs: int = 40, systems: int = 5):

@@ -39,8 +39,9 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float
 
 
 def document_folds(docs: list[str], seed: int, folds: int = FOLDS) -> np.ndarray:
-    """Fold number per document: a seeded shuffle of the documents dealt round-robin."""
-    order = np.random.default_rng(derive_seed(seed, "balanced-accuracy-folds")).permutation(len(docs))
+    """Fold number per document: the documents ordered by a seeded hash of their ids (so a
+    document's fold does not depend on the file's order) and dealt round-robin."""
+    order = sorted(range(len(docs)), key=lambda i: (derive_seed(seed, "balanced-accuracy-folds", docs[i]), docs[i]))
     fold = np.empty(len(docs), dtype=int)
     fold[order] = np.arange(len(docs)) % max(2, min(folds, len(docs)))
     return fold
