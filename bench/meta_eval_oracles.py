@@ -3,8 +3,12 @@
 Reads a `harness meta-eval` output folder (meta_eval.json and meta_eval_scores.jsonl, the
 per-summary scores) and recomputes, from the per-summary scores alone:
 
-  partial r / partial rho   pingouin.partial_corr(method="pearson" / "spearman") of metric and
-                            human with the system one-hot encoded as covariates (FRANK)
+  partial r                 pingouin.partial_corr(method="pearson") of metric and human with the
+                            system one-hot encoded as covariates, and FRANK's own code path
+                            (scikit-learn LinearRegression on the one-hot system, scipy pearsonr
+                            of the residuals)
+  partial rho               FRANK's code path with scipy spearmanr of the residuals (pingouin's
+                            method="spearman" ranks first: a different quantity)
   balanced accuracy         scikit-learn's balanced_accuracy_score of held-out decisions; each
                             fold's threshold found by brute force over every training score
                             (sklearn's score of each candidate), the folds being meta-eval's
@@ -41,7 +45,7 @@ def columns(rows: list[dict], field: str, human: str):
             np.array([systems.index(r["system_id"]) for r in kept]), [r["doc_id"] for r in kept])
 
 
-def pingouin_partial(metric: np.ndarray, human: np.ndarray, system: np.ndarray, method: str) -> float:
+def pingouin_partial(metric: np.ndarray, human: np.ndarray, system: np.ndarray) -> float:
     import pandas as pd
     import pingouin
 
@@ -50,7 +54,21 @@ def pingouin_partial(metric: np.ndarray, human: np.ndarray, system: np.ndarray, 
     for s in np.unique(system)[1:]:
         frame[f"s{s}"] = (system == s).astype(float)
         covariates.append(f"s{s}")
-    return float(pingouin.partial_corr(frame, x="metric", y="human", covar=covariates, method=method)["r"].iloc[0])
+    return float(pingouin.partial_corr(frame, x="metric", y="human", covar=covariates, method="pearson")["r"].iloc[0])
+
+
+def frank_partial(metric: np.ndarray, human: np.ndarray, system: np.ndarray, method: str) -> float:
+    """FRANK's evaluate.py (human_metric_correlation): one-hot system, LinearRegression
+    residuals, scipy pearsonr / spearmanr. Residuals rounded to 10 decimals so that exact ties
+    stay ties (as meta-eval does)."""
+    from scipy import stats
+    from sklearn.linear_model import LinearRegression
+    from sklearn.preprocessing import OneHotEncoder
+
+    q = OneHotEncoder().fit_transform(system.reshape(-1, 1))
+    x = np.round(metric - LinearRegression().fit(q, metric).predict(q), 10)
+    y = np.round(human - LinearRegression().fit(q, human).predict(q), 10)
+    return float((stats.pearsonr if method == "pearson" else stats.spearmanr)(x, y)[0])
 
 
 def sklearn_balanced_accuracy(metric: np.ndarray, labels: np.ndarray, doc_ids: list[str], all_docs: list[str],
@@ -99,22 +117,24 @@ def compare(folder: Path) -> float:
     directions = protocol.get("higher_is_better", {})
     worst = 0.0
     print(f"\n{folder} ({protocol['data']['file']})")
-    print(f"{'metric':<28} {'human':<28} {'statistic':<18} {'meta-eval':>10} {'oracle':>10}")
+    print(f"{'metric':<24} {'human':<27} {'statistic':<18} {'meta-eval':>9} {'oracle':>9}  oracle")
     for field, by_human in payload["results"].items():
         for human, levels in by_human.items():
             metric, values, system, docs = columns(rows, field, human)
             glob = levels["global"]
             checks = []
-            for method in ("pearson", "spearman"):
-                if glob.get(f"partial_{method}", {}).get("value") is not None:
-                    checks.append((f"partial_{method}", pingouin_partial(metric, values, system, method), "pingouin"))
+            if glob.get("partial_pearson", {}).get("value") is not None:
+                checks.append(("partial_pearson", pingouin_partial(metric, values, system), "pingouin"))
+                checks.append(("partial_pearson", frank_partial(metric, values, system, "pearson"), "FRANK's script"))
+            if glob.get("partial_spearman", {}).get("value") is not None:
+                checks.append(("partial_spearman", frank_partial(metric, values, system, "spearman"), "FRANK's script"))
             if glob.get("balanced_accuracy", {}).get("value") is not None:
                 oracle = sklearn_balanced_accuracy(metric, values, docs, all_docs, seed, directions.get(field, True))
                 checks.append(("balanced_accuracy", oracle, "scikit-learn"))
-            for name, oracle, _ in checks:
+            for name, oracle, source in checks:
                 ours = glob[name]["value"]
                 worst = max(worst, abs(ours - oracle))
-                print(f"{field:<28} {human:<28} {name:<18} {ours:>10.4f} {oracle:>10.4f}")
+                print(f"{field:<24} {human:<27} {name:<18} {ours:>9.4f} {oracle:>9.4f}  {source}")
     print(f"largest difference: {worst:.1e}")
     return worst
 

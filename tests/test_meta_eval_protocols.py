@@ -37,24 +37,51 @@ def _scored(seed: int, docs: int = 25, systems: int = 6, ties: bool = False):
     return metric, human, doc, system
 
 
-def _pingouin(metric, human, system, method: str) -> float:
+def _pingouin(metric, human, system) -> float:
     frame = pd.DataFrame({"metric": metric, "human": human})
     covariates = []
     for s in np.unique(system)[1:]:  # one-hot system, one level dropped (the intercept)
         frame[f"s{s}"] = (system == s).astype(float)
         covariates.append(f"s{s}")
-    return float(pingouin.partial_corr(frame, x="metric", y="human", covar=covariates, method=method)["r"].iloc[0])
+    return float(pingouin.partial_corr(frame, x="metric", y="human", covar=covariates, method="pearson")["r"].iloc[0])
+
+
+def _frank(metric, human, system, method: str) -> float:
+    """FRANK's evaluate.py: residuals of scikit-learn's LinearRegression on the one-hot system,
+    then scipy's pearsonr / spearmanr (residuals rounded to 10 decimals, as meta-eval does, so
+    exact ties stay ties)."""
+    from scipy import stats
+    from sklearn.linear_model import LinearRegression
+    from sklearn.preprocessing import OneHotEncoder
+
+    q = OneHotEncoder().fit_transform(system.reshape(-1, 1))
+    x = np.round(metric - LinearRegression().fit(q, metric).predict(q), 10)
+    y = np.round(human - LinearRegression().fit(q, human).predict(q), 10)
+    return float((stats.pearsonr if method == "pearson" else stats.spearmanr)(x, y)[0])
 
 
 @pytest.mark.parametrize("seed, ties", [(0, False), (1, True), (2, False)])
-@pytest.mark.parametrize("method", ["pearson", "spearman"])
-def test_partial_correlation_equals_pingouin(seed, ties, method):
+def test_partial_correlation_equals_pingouin_and_franks_script(seed, ties):
     metric, human, doc, system = _scored(seed, ties=ties)
     metric[5] = np.nan  # a missing score leaves that summary out of both
     pairs = ClusteredPairs(metric, human, doc, doc.max() + 1, group=system)
-    ours = correlations(pairs, np.ones((1, doc.max() + 1)))[f"partial_{method}"][0]
+    ours = correlations(pairs, np.ones((1, doc.max() + 1)))
     keep = ~np.isnan(metric)
-    assert ours == pytest.approx(_pingouin(metric[keep], human[keep], system[keep], method), abs=1e-10)
+    assert ours["partial_pearson"][0] == pytest.approx(_pingouin(metric[keep], human[keep], system[keep]), abs=1e-10)
+    for method in ("pearson", "spearman"):
+        expected = _frank(metric[keep], human[keep], system[keep], method)
+        assert ours[f"partial_{method}"][0] == pytest.approx(expected, abs=1e-10)
+
+
+def test_partial_spearman_is_franks_not_pingouins():
+    """FRANK ranks the residuals; pingouin's method="spearman" ranks before removing the system
+    means. They differ; we follow FRANK (the protocol the published tables used)."""
+    metric, human, doc, system = _scored(1, ties=True)
+    frame = pd.DataFrame({"metric": metric, "human": human, **{f"s{s}": (system == s).astype(float) for s in range(1, 6)}})
+    rank_first = pingouin.partial_corr(frame, x="metric", y="human", covar=[f"s{s}" for s in range(1, 6)], method="spearman")["r"].iloc[0]
+    ours = correlations(ClusteredPairs(metric, human, doc, 25, group=system), np.ones((1, 25)))["partial_spearman"][0]
+    assert ours == pytest.approx(_frank(metric, human, system, "spearman"), abs=1e-10)
+    assert abs(ours - rank_first) > 1e-3
 
 
 def test_partial_correlation_removes_a_pure_system_effect():
@@ -67,19 +94,33 @@ def test_partial_correlation_removes_a_pure_system_effect():
     values = correlations(ClusteredPairs(noisy, human, doc, 60, group=system), np.ones((1, 60)))
     assert values["pearson"][0] > 0.5 and abs(values["partial_pearson"][0]) < 0.1
     flat = correlations(ClusteredPairs(system_only, human, doc, 60, group=system), np.ones((1, 60)))
-    assert flat["pearson"][0] > 0.5 and np.isnan(flat["partial_pearson"][0])
+    assert flat["pearson"][0] > 0.5 and np.isnan(flat["partial_pearson"][0]) and np.isnan(flat["partial_spearman"][0])
 
 
-def test_partial_replicates_equal_pingouin_on_materialised_resamples():
+def test_partial_replicates_equal_franks_script_on_materialised_resamples():
     metric, human, doc, system = _scored(4, docs=10, systems=4, ties=True)
     counts = draw_counts(10, 6, 0, "documents")
     pairs = ClusteredPairs(metric, human, doc, 10, group=system)
     got = correlations(pairs, counts)
     for b, row in enumerate(counts):
         idx = np.concatenate([np.flatnonzero(doc == d) for d in range(10) for _ in range(int(row[d]))])
+        assert got["partial_pearson"][b] == pytest.approx(_pingouin(metric[idx], human[idx], system[idx]), abs=1e-9)
         for method in ("pearson", "spearman"):
-            expected = _pingouin(metric[idx], human[idx], system[idx], method)
-            assert got[f"partial_{method}"][b] == pytest.approx(expected, abs=1e-9)
+            assert got[f"partial_{method}"][b] == pytest.approx(_frank(metric[idx], human[idx], system[idx], method), abs=1e-9)
+
+
+def test_weighted_average_ranks_equal_scipy_on_repeated_values():
+    from scipy.stats import rankdata
+
+    from harness.meta_eval.partial import weighted_average_ranks
+
+    rng = np.random.default_rng(2)
+    values = rng.integers(0, 5, (6, 15)).astype(float)
+    weights = rng.integers(0, 3, (6, 15)).astype(float)
+    ranks = weighted_average_ranks(values, weights)
+    for v, w, r in zip(values, weights, ranks):
+        copies = np.repeat(np.arange(15), w.astype(int))
+        assert np.allclose(r[copies], rankdata(v[copies]))
 
 
 def test_best_threshold_is_the_brute_force_optimum():

@@ -38,7 +38,8 @@ class ClusteredPairs:
         # Groups: rank matrices are built with their columns sorted by group, so per-group sums
         # are contiguous (np.add.reduceat) and no resample-sized matrix is ever reordered.
         group = np.zeros(len(x), dtype=int) if group is None else np.asarray(group, dtype=int)
-        by_group = np.argsort(group[self.order], kind="stable")
+        self.group = group[self.order]  # each pair's group, in pair order
+        by_group = np.argsort(self.group, kind="stable")
         self._columns = by_group  # pair index of each rank-matrix column
         sorted_groups = group[self.order][by_group]
         self.groups, self._group_starts = np.unique(sorted_groups, return_index=True)
