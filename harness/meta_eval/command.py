@@ -96,7 +96,8 @@ def _protocol(args: argparse.Namespace, data, scores, humans, binary: list[str])
                       "resampled": "documents (summary and global level), systems (system level); "
                       "the same draws for every metric"},
         "partial": "global level, partial_pearson / partial_spearman: correlation controlling for the "
-        "system (FRANK): both sides minus their system's mean (Spearman: ranks first), then Pearson",
+        "system as FRANK's script computes it: both sides minus their system's mean (one-hot "
+        "regression residuals), then Pearson / Spearman of the residuals",
         "balanced_accuracy": "global level, 0/1 human fields: mean of true-positive and true-negative "
         "rates of held-out decisions; each fold of documents (5, seeded) is thresholded at the value "
         "that maximises balanced accuracy on the other folds (SummaC); the direction is the field's",
