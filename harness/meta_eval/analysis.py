@@ -19,6 +19,7 @@ from harness.meta_eval.classification import document_folds
 from harness.meta_eval.compare import orient, williams_pvalue
 from harness.meta_eval.correlation import correlation, is_binary
 from harness.meta_eval.levels import LEVELS, Grid, LevelResult, global_level, summary_level, system_level
+from harness.meta_eval.partial import clear_rank_cache
 from harness.meta_eval.resampling import draw_counts, paired_pvalue, percentile_ci
 
 
@@ -134,6 +135,7 @@ def meta_evaluate(
 ) -> Analysis:
     """`directions[field]`: True if higher is better, False if lower, None if neither (default True)."""
     layout = Layout.of(doc_ids, system_ids)
+    clear_rank_cache()
     directions = {m: (directions or {}).get(m, True) for m in metrics}
     # One set of draws for all metrics: their replicates are paired, which the tests rely on.
     draws = _Draws(

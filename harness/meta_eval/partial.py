@@ -69,7 +69,11 @@ def weighted_average_ranks(values: np.ndarray, weights: np.ndarray) -> np.ndarra
     return ranks
 
 
-_HUMAN_RANKS: "OrderedDict[str, np.ndarray]" = OrderedDict()  # the human side is shared by every metric
+# Residual ranks of one side depend only on its values, the clusters, the systems and the
+# resamples: a metric field's are shared by every human field and a human field's by every
+# metric field, so the last few are kept (each is resamples x summaries floats).
+_RANK_CACHE: "OrderedDict[str, np.ndarray]" = OrderedDict()
+_RANK_CACHE_SIZE = 6
 
 
 def _residual_ranks(pairs: ClusteredPairs, counts: np.ndarray, side: str) -> np.ndarray:
@@ -96,21 +100,25 @@ def _residual_ranks(pairs: ClusteredPairs, counts: np.ndarray, side: str) -> np.
     return out
 
 
-def _human_residual_ranks(pairs: ClusteredPairs, counts: np.ndarray) -> np.ndarray:
-    """_residual_ranks of the human side, cached: every metric field with the same present
-    summaries shares them (the key covers the values, clusters, systems and resamples)."""
-    key = hashlib.sha1(b"".join(a.tobytes() for a in (pairs.y, pairs.cluster, pairs.group, counts))).hexdigest()
-    if key not in _HUMAN_RANKS:
-        _HUMAN_RANKS[key] = _residual_ranks(pairs, counts, "y")
-        while len(_HUMAN_RANKS) > 8:
-            _HUMAN_RANKS.popitem(last=False)
-    _HUMAN_RANKS.move_to_end(key)
-    return _HUMAN_RANKS[key]
+def clear_rank_cache() -> None:
+    """Forget cached residual ranks (each analysis starts afresh; bounds their lifetime)."""
+    _RANK_CACHE.clear()
+
+
+def _cached_residual_ranks(pairs: ClusteredPairs, counts: np.ndarray, side: str) -> np.ndarray:
+    v = pairs.x if side == "x" else pairs.y
+    key = hashlib.sha1(b"".join(a.tobytes() for a in (v, pairs.cluster, pairs.group, counts))).hexdigest()
+    if key not in _RANK_CACHE:
+        _RANK_CACHE[key] = _residual_ranks(pairs, counts, side)
+        while len(_RANK_CACHE) > _RANK_CACHE_SIZE:
+            _RANK_CACHE.popitem(last=False)
+    _RANK_CACHE.move_to_end(key)
+    return _RANK_CACHE[key]
 
 
 def _residual_spearman(pairs: ClusteredPairs, counts: np.ndarray) -> np.ndarray:
     """FRANK's partial Spearman: scipy's spearmanr of the within-system residuals, per resample."""
-    rx, ry = _residual_ranks(pairs, counts, "x"), _human_residual_ranks(pairs, counts)
+    rx, ry = _cached_residual_ranks(pairs, counts, "x"), _cached_residual_ranks(pairs, counts, "y")
     w = counts[:, pairs.cluster]
     wx = w * rx
     return moment_correlation(w.sum(1), wx.sum(1), (w * ry).sum(1), (wx * rx).sum(1), (w * ry * ry).sum(1), (wx * ry).sum(1))
