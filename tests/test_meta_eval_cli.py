@@ -187,7 +187,9 @@ def test_end_to_end_main(tmp_path, capsys):
     assert payload["protocol"]["metric_signatures"]["rouge"].endswith("|references_from:reference")
     assert payload["comparisons"][0]["a"] == "rouge/rouge1"
     assert (out / "meta_eval.md").read_text().startswith("# Meta-evaluation")
-    assert "rouge/rouge1" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "rouge/rouge1" in printed
+    assert "glo.pr" in printed and "bal.acc" in printed  # partial r; balanced accuracy for the 0/1 field
 
 
 def test_signature_says_what_filled_the_references(tmp_path):

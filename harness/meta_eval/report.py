@@ -180,18 +180,25 @@ def to_markdown(payload: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+TERMINAL_EXTRA = {"partial_pearson": "glo.pr", "partial_spearman": "glo.pρ", "roc_auc": "AUC", "balanced_accuracy": "bal.acc"}
+
+
 def to_table(payload: dict[str, Any]) -> str:
-    """Plain-text table for the terminal: values only (CIs are in the files)."""
+    """Plain-text table for the terminal: values only (CIs are in the files); the global
+    level's partial correlations and, for 0/1 labels, ROC-AUC and balanced accuracy at the end."""
     fields = list(payload["results"])
     width = max([len(f) for f in fields] + [6])
-    head = " ".join(f"{lv[:3]}.{SYMBOLS[s]:<3}" for lv in LEVELS for s in STATISTICS)
     out = []
     for human in (list(payload["results"][fields[0]]) if fields else []):
+        extra = [s for s in TERMINAL_EXTRA if any(s in payload["results"][f][human]["global"] for f in fields)]
+        head = " ".join([*(f"{lv[:3]}.{SYMBOLS[s]:<3}" for lv in LEVELS for s in STATISTICS), *(f"{TERMINAL_EXTRA[s]:>7}" for s in extra)])
         out += ["", f"{human}", f"{'metric':<{width}} {head}  dropped docs"]
+        empty = {"value": None}
         for field in fields:
             by_level = payload["results"][field][human]
-            values = " ".join(f"{_fmt(by_level[lv][s]['value']):>7}" for lv in LEVELS for s in STATISTICS)
-            out.append(f"{field:<{width}} {values}  {by_level['summary']['dropped']:>4}")
+            values = [f"{_fmt(by_level[lv][s]['value']):>7}" for lv in LEVELS for s in STATISTICS]
+            values += [f"{_fmt(by_level['global'].get(s, empty)['value']):>7}" for s in extra]
+            out.append(f"{field:<{width}} {' '.join(values)}  {by_level['summary']['dropped']:>4}")
     return "\n".join(out).lstrip("\n")
 
 
