@@ -152,3 +152,18 @@ def test_undefined_values_are_null_in_json():
     assert summary["pearson"] == {"value": None, "ci95": None}
     assert summary["dropped"] == 3 and summary["n"] == 0
     assert payload["results"]["m"]["h"]["global"]["kendall"]["value"] == pytest.approx(1 / 3)
+
+
+def test_worker_processes_give_identical_results():
+    """Draws are made once in the parent (seeded by name) and shipped to the workers, so the
+    number of processes changes nothing, replicates included."""
+    args = _tiny(seed=3, docs=12, systems=4)
+    one = meta_evaluate(*args, samples=100, seed=5, workers=1)
+    two = meta_evaluate(*args, samples=100, seed=5, workers=2)
+    for field in ("m/good", "m/poor"):
+        for level in ("summary", "system", "global"):
+            a, b = one.results[field]["h"][level], two.results[field]["h"][level]
+            assert a.values.keys() == b.values.keys()
+            for statistic in a.values:
+                assert np.array_equal(a.replicates[statistic], b.replicates[statistic], equal_nan=True)
+    assert one.p_vs_best == two.p_vs_best
