@@ -216,6 +216,9 @@ def rowwise(metric: np.ndarray, human: np.ndarray, statistic: str) -> np.ndarray
     """`statistic` between the rows of two grids (documents x systems), one value per row, NaN
     where scipy's would be undefined (fewer than two present pairs, or a constant side). Equal
     to scipy's per-row pearsonr / spearmanr / kendalltau (tau-b) up to rounding."""
+    rows = max(1, _BLOCK // max(1, metric.shape[1] ** 2))  # rows x systems x systems temporaries
+    if len(metric) > rows:
+        return np.concatenate([rowwise(metric[i:i + rows], human[i:i + rows], statistic) for i in range(0, len(metric), rows)])
     present = ~(np.isnan(metric) | np.isnan(human))
     x, y = np.where(present, metric, 0.0), np.where(present, human, 0.0)
     if statistic == "spearman":
