@@ -74,6 +74,11 @@ def weighted_average_ranks(values: np.ndarray, weights: np.ndarray) -> np.ndarra
 # metric field, so the last few are kept (each is resamples x summaries floats).
 _RANK_CACHE: "OrderedDict[str, np.ndarray]" = OrderedDict()
 _RANK_CACHE_SIZE = 6
+_RANK_CACHE_BYTES = 300_000_000  # large data keeps fewer (1,600 summaries x 1000 resamples: 13 MB each)
+
+
+def _cache_bytes() -> int:
+    return sum(a.nbytes for a in _RANK_CACHE.values())
 
 
 def _residual_ranks(pairs: ClusteredPairs, counts: np.ndarray, side: str) -> np.ndarray:
@@ -110,7 +115,7 @@ def _cached_residual_ranks(pairs: ClusteredPairs, counts: np.ndarray, side: str)
     key = hashlib.sha1(b"".join(a.tobytes() for a in (v, pairs.cluster, pairs.group, counts))).hexdigest()
     if key not in _RANK_CACHE:
         _RANK_CACHE[key] = _residual_ranks(pairs, counts, side)
-        while len(_RANK_CACHE) > _RANK_CACHE_SIZE:
+        while len(_RANK_CACHE) > 1 and (len(_RANK_CACHE) > _RANK_CACHE_SIZE or _cache_bytes() > _RANK_CACHE_BYTES):
             _RANK_CACHE.popitem(last=False)
     _RANK_CACHE.move_to_end(key)
     return _RANK_CACHE[key]
