@@ -75,29 +75,84 @@ def test_null_human_score_is_missing(tmp_path):
     assert math.isnan(data.human["scores.quality"][0])
 
 
-@pytest.mark.parametrize(
-    "edit, message",
-    [
-        (lambda rows: rows[1]["scores"].pop("quality"), "m.jsonl:2: field 'scores.quality': missing"),
-        (lambda rows: rows[2]["scores"].update(quality="good"), "m.jsonl:3: field 'scores.quality': expected a number"),
-        (lambda rows: rows[1].update(system_id="s1"), "m.jsonl:2: field 'system_id': duplicate"),
-        (lambda rows: rows[0].pop("doc_id"), "m.jsonl:1: field 'doc_id': missing"),
-        (lambda rows: rows[0].update(summary=None), "m.jsonl:1: field 'summary': expected text"),
-        (lambda rows: rows[0].pop("reference"), "m.jsonl:1: field 'reference': missing"),
-    ],
-)
-def test_bad_records_name_file_line_and_field(tmp_path, edit, message):
+BAD_RECORDS = [
+    (lambda rows: rows[1]["scores"].pop("quality"), 2, "scores.quality", "missing"),
+    (lambda rows: rows[2]["scores"].update(quality="good"), 3, "scores.quality", "expected a number"),
+    (lambda rows: rows[1].update(system_id="s1"), 2, "system_id", "duplicate"),
+    (lambda rows: rows[0].pop("doc_id"), 1, "doc_id", "missing"),
+    (lambda rows: rows[0].update(summary=None), 1, "summary", "null"),
+    (lambda rows: rows[0].pop("reference"), 1, "reference", "missing"),
+    (lambda rows: rows[1].update(source=None), 2, "source", "null"),
+    (lambda rows: rows[2].update(system_id=None), 3, "system_id", "null"),
+]
+
+
+@pytest.mark.parametrize("edit, line, field, reason", BAD_RECORDS)
+def test_strict_mode_makes_a_bad_record_an_error_naming_file_line_and_field(tmp_path, edit, line, field, reason):
     rows = _records(1)
     edit(rows)
-    with pytest.raises(InputError, match=message):
-        load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"])
+    with pytest.raises(InputError, match=f"m.jsonl:{line}: field '{field}' {reason}"):
+        load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"], strict=True)
+
+
+@pytest.mark.parametrize("edit, line, field, reason", [r for r in BAD_RECORDS if r[2] != "scores.quality" or r[3] != "missing"])
+def test_a_bad_record_is_skipped_and_counted(tmp_path, edit, line, field, reason):
+    rows = _records(2)
+    edit(rows)
+    data = load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"])
+    assert len(data.doc_ids) == len(rows) - 1 and line not in data.lines
+    (skipped,) = data.problems.skipped
+    assert (skipped.line, skipped.field) == (line, field) and skipped.reason.startswith(reason)
+    assert skipped.file.endswith("m.jsonl")
+
+
+def test_null_parent_of_a_dotted_field(tmp_path):
+    """A null parent (`"scores": null`) is a missing human score for that record (counted), and
+    a null parent of an identity field skips the record, naming the parent."""
+    rows = _records(2)
+    rows[1]["scores"] = None
+    rows[2]["meta"] = None
+    for r in rows[:2] + rows[3:]:
+        r["meta"] = {"system": r["system_id"]}
+    data = load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"], names=FieldNames(system_id="meta.system"))
+    assert [s.line for s in data.problems.skipped] == [3]
+    assert data.problems.skipped[0].message().endswith("field 'meta.system' null (its parent 'meta' is null)")
+    (missing,) = data.missing_human["scores.quality"]
+    assert missing.line == 2 and "parent 'scores' is null" in missing.reason
+    assert math.isnan(data.human["scores.quality"][data.lines.index(2)])
+    with pytest.raises(InputError, match="m.jsonl:3: field 'meta.system' null"):
+        load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"], names=FieldNames(system_id="meta.system"), strict=True)
+
+
+def test_where_keeps_matching_records(tmp_path):
+    rows = _records(3)
+    rows[0]["split"] = {"name": "test"}
+    file = _write(tmp_path / "m.jsonl", rows)
+    data = load(file, ["scores.quality"], where=["system_id=s1", "system_id=s3"])
+    assert set(data.system_ids) == {"s1", "s3"} and data.filtered == 3 and data.total == 9
+    assert load(file, ["scores.quality"], where=["scores.ok=1", "doc_id=doc2"]).system_ids == ["s1", "s2"]
+    assert load(file, ["scores.quality"], where=["scores.quality=3"]).lines == [1]  # 3 == 3.0
+    assert load(file, ["scores.quality"], where=["split.name=test"]).lines == [1]  # absent elsewhere: excluded
+    with pytest.raises(InputError, match="9 of 9 records excluded by --where"):
+        load(file, ["scores.quality"], where=["system_id=nope"])
+    with pytest.raises(ConfigError, match="FIELD=VALUE"):
+        load(file, ["scores.quality"], where=["system_id"])
+
+
+def test_references_are_read_only_when_a_metric_needs_them(tmp_path):
+    rows = _records(2)
+    for r in rows:
+        del r["reference"], r["references"]
+    data = load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"], needs=frozenset())
+    assert len(data.doc_ids) == 6 and data.examples[0].references == ()
 
 
 def test_invalid_json_names_the_line(tmp_path):
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps(_records(1)[0]) + "\n{not json\n")
     with pytest.raises(InputError, match="m.jsonl:2: malformed JSON"):
-        load(str(path), ["scores.quality"])
+        load(str(path), ["scores.quality"], strict=True)
+    assert [s.line for s in load(str(path), ["scores.quality"]).problems.skipped] == [2]
 
 
 def test_resolve_spec_aliases_and_overrides():
@@ -132,7 +187,9 @@ def test_end_to_end_main(tmp_path, capsys):
     assert payload["protocol"]["metric_signatures"]["rouge"].endswith("|references_from:reference")
     assert payload["comparisons"][0]["a"] == "rouge/rouge1"
     assert (out / "meta_eval.md").read_text().startswith("# Meta-evaluation")
-    assert "rouge/rouge1" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "rouge/rouge1" in printed
+    assert "glo.pr" in printed and "bal.acc" in printed  # partial r; balanced accuracy for the 0/1 field
 
 
 def test_signature_says_what_filled_the_references(tmp_path):
@@ -155,7 +212,7 @@ def test_cli_subprocess_and_user_errors(tmp_path):
     assert (tmp_path / "o" / "meta_eval.json").is_file()
     bad = run_cli("meta-eval", "--data", file, "--human", "scores.nope", "--out", str(tmp_path / "o2"), check=False)
     assert bad.returncode == 2
-    assert "m.jsonl:1: field 'scores.nope': missing" in bad.stderr
+    assert "m.jsonl: field 'scores.nope': no record has a human score (line 1: absent" in bad.stderr
 
 
 def test_multi_reference_mean_averages_single_reference_scores(tmp_path):
@@ -172,3 +229,68 @@ def test_multi_reference_mean_averages_single_reference_scores(tmp_path):
     assert best[0] == pytest.approx(1.0) and mean[0] == pytest.approx(0.5)
     # system s3's summary shares no word with either reference
     assert best[2] == pytest.approx(0.0) and mean[2] == pytest.approx(0.0)
+
+
+def test_scores_file_skips_and_where_end_to_end(tmp_path):
+    """A null source, a null system id and a null parent of a dotted human field (the three
+    shapes that stopped a real run) are skipped or left out and counted in meta_eval.json; every
+    kept summary's scores are in meta_eval_scores.jsonl; --where subsets by a dotted field."""
+    rows = _records(4)
+    rows[1]["source"] = None
+    rows[4]["system_id"] = None
+    rows[7]["scores"] = None
+    file = _write(tmp_path / "m.jsonl", rows)
+    out = tmp_path / "out"
+    proc = run_cli("meta-eval", "--data", file, "--human", "scores.quality", "--metrics", "rouge",
+                   "--fields", "rouge/rouge1", "--bootstrap", "20", "--out", str(out))
+    assert "m.jsonl:2: field 'source' null" in proc.stderr and "2 of 12 records skipped" in proc.stderr
+    protocol = json.loads((out / "meta_eval.json").read_text())["protocol"]
+    assert protocol["skipped"]["count"] == 2
+    assert [r.split(": ", 1)[0][-9:] for r in protocol["skipped"]["records"]] == ["m.jsonl:2", "m.jsonl:5"]
+    assert protocol["missing_human_scores"]["scores.quality"]["count"] == 1
+    assert protocol["data"]["records"] == 10
+    lines = [json.loads(line) for line in (out / "meta_eval_scores.jsonl").read_text().splitlines()]
+    assert [r["line"] for r in lines] == [1, 3, 4, 6, 7, 8, 9, 10, 11, 12]
+    first = lines[0]
+    assert first["doc_id"] == "doc0" and first["system_id"] == "s1" and first["schema_version"] == 1
+    assert first["metrics"]["rouge/rouge1"] == pytest.approx(1.0)  # identical to the reference
+    assert set(first["metrics"]) >= {"rouge/rouge2", "rouge/rougeLsum_recall"}  # all fields, not only --fields
+    assert lines[[r["line"] for r in lines].index(8)]["human"]["scores.quality"] is None
+    with pytest.raises(InputError, match="m.jsonl:2: field 'source' null"):
+        main(["--data", file, "--human", "scores.quality", "--strict", "--out", str(tmp_path / "o2")])
+
+    subset = tmp_path / "subset"
+    main(["--data", file, "--human", "scores.quality", "--where", "system_id=s1", "--where", "system_id=s2",
+          "--where", "scores.ok=1", "--fields", "rouge/rouge1", "--bootstrap", "0", "--out", str(subset)])
+    payload = json.loads((subset / "meta_eval.json").read_text())
+    assert payload["protocol"]["data"]["systems"] == 2
+    # s3 of each document, the null system id and the null `scores` (no value can match)
+    assert payload["protocol"]["data"]["excluded_by_where"] == 6
+    assert "subset: system_id=s1 and system_id=s2 and scores.ok=1" in (subset / "meta_eval.md").read_text()
+
+
+def test_metric_without_references_runs_on_data_without_them(tmp_path):
+    """support reads only the source: a file with no reference field is fine for it, and its
+    lower-is-better field is marked so."""
+    rows = _records(3)
+    for r in rows:
+        del r["reference"], r["references"]
+    file = _write(tmp_path / "m.jsonl", rows)
+    out = tmp_path / "out"
+    assert main(["--data", file, "--human", "scores.quality", "--metrics", "support", "--bootstrap", "20", "--out", str(out)]) == 0
+    payload = json.loads((out / "meta_eval.json").read_text())
+    assert payload["protocol"]["higher_is_better"]["support/unsupported"] is False
+    assert payload["results"]["support/score"]["scores.quality"]["global"]["n"] == 9
+    assert "| `support/unsupported` | ↓ |" in (out / "meta_eval.md").read_text()
+    with pytest.raises(InputError, match="field 'reference' missing"):
+        main(["--data", file, "--human", "scores.quality", "--metrics", "rouge", "--strict", "--out", str(out)])
+
+
+def test_two_configs_of_one_metric_are_keyed_by_config_name(tmp_path):
+    file = _write(tmp_path / "m.jsonl", _records(3))
+    out = tmp_path / "out"
+    main(["--data", file, "--human", "scores.quality", "--metrics", "rouge", "rouge_nostem=rouge",
+          "--set", "rouge_nostem.use_stemmer=false", "--fields", "*/rouge1", "--bootstrap", "0", "--out", str(out)])
+    payload = json.loads((out / "meta_eval.json").read_text())
+    assert set(payload["results"]) == {"rouge/rouge1", "rouge_nostem/rouge1"}
+    assert "use_stemmer:False" in payload["protocol"]["metric_signatures"]["rouge_nostem"]

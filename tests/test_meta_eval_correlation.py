@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from harness.meta_eval.compare import paired_bootstrap_pvalue, williams_pvalue
+from harness.meta_eval.compare import williams_pvalue
 from harness.meta_eval.correlation import correlation, is_binary, roc_auc, undefined_reason
 
 NAN = float("nan")
@@ -75,20 +75,14 @@ def test_is_binary():
     assert not is_binary(np.array([1, 1]))
 
 
-def test_paired_bootstrap_pvalue_counts_resamples_where_a_does_not_win():
-    a = np.array([0.5, 0.6, 0.4, 0.7])
-    b = np.array([0.4, 0.6, 0.5, 0.1])  # a <= b in resamples 1 and 2 -> (2 + 1) / (4 + 1)
-    assert paired_bootstrap_pvalue(a, b) == pytest.approx(3 / 5)
-    assert paired_bootstrap_pvalue(np.array([NAN, 0.9]), np.array([0.1, 0.2])) == pytest.approx(1 / 2)
-
-
 def test_williams_hand_computed():
     # r(A,H) = .5, r(B,H) = .3, r(A,B) = .4, n = 50:
     # K = 1 - .25 - .09 - .16 + 2(.5)(.3)(.4) = .62
     # t = .2 * sqrt(49 * 1.4) / sqrt(2(.62)(49/47) + (.8^2 / 4)(.6^3)) = 1.43781 with 47 df
-    assert williams_pvalue(0.5, 0.3, 0.4, 50) == pytest.approx(stats.t.sf(1.43781, 47), abs=1e-5)
-    assert williams_pvalue(0.4, 0.4, 0.3, 30) == pytest.approx(0.5)
-    assert williams_pvalue(0.3, 0.5, 0.4, 50) == pytest.approx(1 - stats.t.sf(1.43781, 47), abs=1e-5)
+    # two-sided: twice the upper tail, whichever correlation is larger
+    assert williams_pvalue(0.5, 0.3, 0.4, 50) == pytest.approx(2 * stats.t.sf(1.43781, 47), abs=1e-5)
+    assert williams_pvalue(0.4, 0.4, 0.3, 30) == pytest.approx(1.0)
+    assert williams_pvalue(0.3, 0.5, 0.4, 50) == pytest.approx(2 * stats.t.sf(1.43781, 47), abs=1e-5)
     assert math.isnan(williams_pvalue(0.5, 0.3, 0.4, 3))
 
 

@@ -8,6 +8,7 @@ REALSumm: BARTScore's analysis, summary-level correlation with LitePyramid recal
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,37 @@ def test_summeval_table2_is_consistent_with_one_more_system(summeval_mean):
                 assert round(value * 68) == pytest.approx(value * 68, abs=0.01)
             concordance = 120 * summeval_mean[field][human]["system"]["kendall"]["value"]
             assert (concordance - 16) / 136 - 0.002 <= value <= (concordance + 16) / 136 + 0.002
+
+
+def _oracles():
+    """bench/meta_eval_oracles.py: pingouin's partial_corr and scikit-learn's
+    balanced_accuracy_score recomputed from meta_eval_scores.jsonl."""
+    import importlib.util
+
+    pytest.importorskip("pingouin")
+    pytest.importorskip("sklearn")
+    path = Path(__file__).resolve().parents[1] / "bench" / "meta_eval_oracles.py"
+    spec = importlib.util.spec_from_file_location("meta_eval_oracles", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_balanced_accuracy_on_qags_equals_scikit_learn(tmp_path):
+    data = shared_file("qags/qags_cnndm.jsonl")
+    oracles = _oracles()
+    results = _run(tmp_path, "--data", str(data), "--human", "label_consistent", "--against", "source",
+                   "--metrics", "rouge", "support", "--fields", "rouge/rouge2", "support/score", "support/unsupported")
+    assert oracles.compare(tmp_path) < 1e-9
+    # a lower-is-better count is thresholded downwards: better than chance, not below it
+    assert results["support/unsupported"]["label_consistent"]["global"]["balanced_accuracy"]["value"] > 0.55
+
+
+def test_partial_correlation_on_summeval_equals_pingouin(tmp_path):
+    data = shared_file("summeval/summeval.jsonl")
+    oracles = _oracles()
+    results = _run(tmp_path, "--data", str(data), "--human", "expert_scores.consistency,expert_scores.relevance",
+                   "--against", "references", "--fields", "rouge/rouge2", "rouge/rougeLsum")
+    assert oracles.compare(tmp_path) < 1e-9
+    level = results["rouge/rouge2"]["expert_scores.relevance"]["global"]
+    assert level["partial_pearson"]["value"] < level["pearson"]["value"]  # part of ROUGE's credit is the system's

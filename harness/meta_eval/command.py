@@ -1,7 +1,10 @@
 """`harness meta-eval`: correlate the harness's metrics with human judgments.
 
   harness meta-eval --data FILE --human FIELD[,FIELD...] [--metrics NAME...] \
-      [--against reference|references|source] [--out DIR] [--compare A B] ...
+      [--against reference|references|source] [--where FIELD=VALUE] [--out DIR] [--compare A B] ...
+
+Writes meta_eval.json (every figure, with the protocol), meta_eval.md (tables) and
+meta_eval_scores.jsonl (every summary's metric and human scores) under --out.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +21,13 @@ import numpy as np
 from harness.errors import ConfigError
 from harness.meta_eval import report
 from harness.meta_eval.analysis import meta_evaluate
-from harness.meta_eval.data import AGAINST_CHOICES, FieldNames, load
-from harness.meta_eval.scoring import resolve_spec, score_all
+from harness.meta_eval.data import AGAINST_CHOICES, FieldNames, MetaData, load
+from harness.meta_eval.scoring import MetricSet, resolve_spec, score_all
+
+
+
+def _warn(message: str, *args) -> None:
+    print("harness meta-eval: warning: " + message % args, file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,8 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "best-matching one) or score each alone and average (mean)")
     p.add_argument("--fields", nargs="+", default=["*"], metavar="PATTERN",
                    help="metric fields to report, glob patterns on <name>/<field> (default: all)")
+    p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE",
+                   help="keep only records whose (dotted) FIELD equals VALUE; repeat a field for "
+                   "alternatives, different fields must all match (e.g. --where system_id=M0 --where system_id=M1)")
+    p.add_argument("--strict", action="store_true",
+                   help="a bad record is an error instead of a skipped, counted record")
     p.add_argument("--compare", nargs=2, action="append", default=[], metavar=("A", "B"),
-                   help="test whether field A correlates better than field B (repeatable)")
+                   help="test whether fields A and B agree with the humans equally well (two-sided; repeatable)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes for metric scoring and the bootstrap")
@@ -81,17 +95,44 @@ def _protocol(args: argparse.Namespace, data, scores, humans, binary: list[str])
         "bootstrap": {"samples": args.bootstrap, "seed": args.seed, "ci": "95% percentile",
                       "resampled": "documents (summary and global level), systems (system level); "
                       "the same draws for every metric"},
-        "comparison": "paired bootstrap, one-sided: share of resamples where the best metric "
-        "(highest value in that column) does not beat this one, (k+1)/(n+1)",
+        "partial": "global level, partial_pearson / partial_spearman: correlation controlling for the "
+        "system as FRANK's script computes it: both sides minus their system's mean (one-hot "
+        "regression residuals), then Pearson / Spearman of the residuals",
+        "balanced_accuracy": "global level, 0/1 human fields: mean of true-positive and true-negative "
+        "rates of held-out decisions; each fold of documents (5, seeded) is thresholded at the value "
+        "that maximises balanced accuracy on the other folds (SummaC); the direction is the field's",
+        "comparison": "paired bootstrap, two-sided: 2 x the smaller share of resamples on either side "
+        "of 0 of (best - this), each share (k+1)/(n+1), capped at 1; 'best' is the field with the "
+        "strongest agreement in its declared direction (a lower-is-better field's correlation is "
+        "negated, its ROC-AUC mirrored; a field with no direction counts by |r|)",
         "against": args.against,
         "multi_reference": args.multi_reference,
         "human_fields": humans,
         "binary_human_fields": binary,
         "metric_signatures": scores.signatures,
-        "lower_is_better": scores.lower_is_better,
+        "higher_is_better": scores.directions,
         "data": {"file": args.data, "sha256": data.sha256, "records": len(data.doc_ids),
-                 "documents": len(set(data.doc_ids)), "systems": len(set(data.system_ids))},
+                 "documents": len(set(data.doc_ids)), "systems": len(set(data.system_ids)),
+                 "records_read": data.total, "where": args.where, "excluded_by_where": data.filtered,
+                 "strict": args.strict},
+        "skipped": {"count": len(data.problems.skipped), "records": [s.message() for s in data.problems.skipped[:200]]},
+        "missing_human_scores": {
+            h: {"count": len(items), "records": [s.message() for s in items[:50]]} for h, items in data.missing_human.items()
+        },
     }
+
+
+def _report_skips(data: MetaData) -> None:
+    """Say on stderr what was left out (as `harness run` does), never silently."""
+    for item in data.problems.skipped[:20]:
+        _warn("skipped: %s", item.message())
+    if len(data.problems.skipped) > 20:
+        _warn("... %d more skipped records (all listed in meta_eval.json)", len(data.problems.skipped) - 20)
+    if data.problems.skipped:
+        _warn("%d of %d records skipped", len(data.problems.skipped), data.total)
+    for human, items in data.missing_human.items():
+        if items:
+            _warn("%s: no score on %d records (first: %s), left out of its correlations", human, len(items), items[0].message())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     names = FieldNames(args.doc_id_field, args.system_id_field, args.summary_field, args.source_field,
                        args.reference_field, args.references_field, args.facts_field)
     spec = resolve_spec(args.metrics, args.overrides)  # bad names fail before the data is read
-    data = load(args.data, humans, args.against, names)
-    scores = score_all(spec, data.examples, data.summaries, args.workers, args.multi_reference, args.against)
+    metric_set = MetricSet.build(spec)
+    data = load(args.data, humans, args.against, names, strict=args.strict, where=args.where, needs=metric_set.needs)
+    _report_skips(data)
+    scores = score_all(metric_set, data.examples, data.summaries, args.workers, args.multi_reference, args.against)
     columns = _select(scores.columns, args.fields)
     for a, b in args.compare:
         for name in (a, b):
@@ -112,12 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     human_columns = {h: np.array(v) for h, v in data.human.items()}
     analysis = meta_evaluate(data.doc_ids, data.system_ids, columns, human_columns,
                              samples=args.bootstrap, seed=args.seed, compare=[tuple(c) for c in args.compare],
-                             workers=args.workers)
+                             workers=args.workers, directions=scores.directions)
     payload = report.to_json(analysis, _protocol(args, data, scores, humans, analysis.binary_humans))
     out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
     out.mkdir(parents=True, exist_ok=True)
+    report.write_scores(str(out / "meta_eval_scores.jsonl"), data, scores.columns)
     report.write_json(str(out / "meta_eval.json"), payload)
-    (out / "meta_eval.md").write_text(report.to_markdown(payload), encoding="utf-8")
+    report.write_text(str(out / "meta_eval.md"), report.to_markdown(payload))
     print(report.to_table(payload))
-    print(f"\nwrote {out / 'meta_eval.json'} and {out / 'meta_eval.md'}")
+    print(f"\nwrote {out / 'meta_eval.json'}, {out / 'meta_eval.md'} and {out / 'meta_eval_scores.jsonl'}")
     return 0

@@ -6,8 +6,14 @@ Every record becomes an `Example` + `Summary` pair that the harness's metrics sc
   reference  -> (reference,)          the single reference field
   references -> tuple(references)     all alternative references (e.g. SummEval's 11)
   source     -> (source,)             the article itself (QAGS has no references)
-so no metric needs a meta-evaluation option. A bad record is an error naming file, line and
-field: silently dropping summaries would bias the correlations.
+so no metric needs a meta-evaluation option. References are read only when a metric needs them.
+
+Bad records are handled as `harness run` handles them: a record with a missing or null id,
+system, summary, source or reference (or a null parent of a dotted field), a wrong type, or a
+duplicate (document, system) is skipped and reported with file, line and field; `strict` makes
+the first one an error. A null or absent human score leaves that record out of that human
+field's correlations only, and is counted per field (strict: an absent field is an error).
+`where` keeps only records whose dotted field equals one of the given values.
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 from harness.bullets import parse_bullets
 from harness.data import jsonl_records
-from harness.errors import InputError
-from harness.records import Example, Summary
+from harness.errors import ConfigError, InputError
+from harness.records import Example, Problems, Skipped, Summary
 from harness.text import split_sentences
 
 Against = Literal["reference", "references", "source"]
@@ -44,7 +50,7 @@ class FieldNames:
 
 @dataclass
 class MetaData:
-    """Parallel lists, one entry per record, plus the file's identity for the protocol."""
+    """Parallel lists, one entry per kept record, plus the file's identity and what was left out."""
 
     path: str
     sha256: str
@@ -52,8 +58,12 @@ class MetaData:
     system_ids: list[str]
     examples: list[Example]
     summaries: list[Summary]
-    human: dict[str, list[float]]  # human field -> value per record (NaN when null)
+    human: dict[str, list[float]]  # human field -> value per record (NaN when null or absent)
     lines: list[int] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+    missing_human: dict[str, list[Skipped]] = field(default_factory=dict)  # field -> records without a score
+    filtered: int = 0  # records not matching --where
+    total: int = 0  # records read
 
 
 def to_summary(doc_id: str, text: str) -> Summary:
@@ -71,40 +81,49 @@ def one_sentence_per_line(text: str) -> str:
 
 
 def get_path(record: dict[str, Any], path: str) -> Any:
-    """`record["a"]["b"]` for "a.b"; _MISSING when a step is absent."""
+    """`record["a"]["b"]` for "a.b"; _MISSING when a step is absent; None when a step is null."""
     value: Any = record
     for step in path.split("."):
+        if value is None:
+            return None
         if not isinstance(value, dict) or step not in value:
             return _MISSING
         value = value[step]
     return value
 
 
+class RecordProblem(Exception):
+    """A record that cannot be used, with the field and reason (becomes a Skipped)."""
+
+    def __init__(self, field_name: str | None, reason: str):
+        super().__init__(reason)
+        self.field, self.reason = field_name, reason
+
+
 class _Line:
-    """One parsed record with error messages that name the file, line and field."""
+    """One parsed record; each accessor raises RecordProblem naming the field."""
 
     def __init__(self, path: str, number: int, record: dict[str, Any]):
         self.path, self.number, self.record = path, number, record
 
-    def error(self, name: str, reason: str) -> InputError:
-        return InputError(f"{self.path}:{self.number}: field '{name}': {reason}")
-
     def get(self, name: str) -> Any:
         value = get_path(self.record, name)
         if value is _MISSING:
-            raise self.error(name, f"missing (top-level fields: {', '.join(sorted(self.record))})")
+            raise RecordProblem(name, f"missing (top-level fields: {', '.join(sorted(self.record))})")
+        if value is None:
+            raise RecordProblem(name, null_reason(self.record, name))
         return value
 
     def text(self, name: str) -> str:
         value = self.get(name)
         if not isinstance(value, str):
-            raise self.error(name, f"expected text, got {type(value).__name__}")
+            raise RecordProblem(name, f"expected text, got {type(value).__name__}")
         return value
 
     def identifier(self, name: str) -> str:
         value = self.get(name)
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise self.error(name, f"expected a string or integer id, got {value!r}")
+            raise RecordProblem(name, f"expected a string or integer id, got {value!r}")
         return str(value)
 
     def texts(self, name: str) -> tuple[str, ...]:
@@ -112,66 +131,155 @@ class _Line:
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or not value:
-            raise self.error(name, "expected a non-empty list of texts")
+            raise RecordProblem(name, "expected a non-empty list of texts")
         return tuple(value)
 
-    def score(self, name: str) -> float:
-        value = self.get(name)
-        if value is None:
-            return math.nan
+    def score(self, name: str) -> float | None:
+        """The human score; None when null or absent (the caller counts it)."""
+        value = get_path(self.record, name)
+        if value is None or value is _MISSING:
+            return None
         if isinstance(value, bool):
             return float(value)
-        if not isinstance(value, (int, float)) or math.isinf(value):
-            raise self.error(name, f"expected a number (or null), got {value!r}")
+        if not isinstance(value, (int, float)) or math.isinf(value) or math.isnan(value):
+            raise RecordProblem(name, f"expected a number (or null), got {value!r}")
         return float(value)
 
 
-def _read_lines(path: str) -> tuple[bytes, list[_Line]]:
+def null_reason(record: dict[str, Any], path: str) -> str:
+    """"null", or which parent of a dotted path is null."""
+    steps = path.split(".")
+    for end in range(1, len(steps)):
+        if get_path(record, ".".join(steps[:end])) is None:
+            return f"null (its parent '{'.'.join(steps[:end])}' is null)"
+    return "null"
+
+
+def parse_where(conditions: Sequence[str]) -> dict[str, list[str]]:
+    """["system_id=M0", "system_id=M1", "dataset=cnndm"] -> {field: [values]}; values of one
+    field are alternatives, different fields must all match."""
+    out: dict[str, list[str]] = {}
+    for text in conditions:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--where {text!r}: expected FIELD=VALUE, e.g. system_id=M0 or expert_scores.consistency=5")
+        out.setdefault(name.strip(), []).append(value)
+    return out
+
+
+def _matches(value: Any, wanted: list[str]) -> bool:
+    """A record value equals a --where value when their texts agree (numbers by value: 5 == 5.0,
+    booleans as true/false, null as null)."""
+    if value is _MISSING:
+        return False
+    for text in wanted:
+        if value is None:
+            if text in ("null", "None"):
+                return True
+        elif isinstance(value, bool):
+            if text.lower() == str(value).lower():
+                return True
+        elif isinstance(value, (int, float)):
+            try:
+                if float(text) == float(value):
+                    return True
+            except ValueError:
+                pass
+        elif str(value) == text:
+            return True
+    return False
+
+
+def _read_lines(path: str, problems: Problems) -> tuple[bytes, list[_Line]]:
     lines = []
     for number, record, problem in jsonl_records(Path(path)):
         if record is None:
-            raise InputError(f"{path}:{number}: {problem}")
+            problems.skip(Skipped(path, number, None, problem or "unreadable"))
+            continue
         lines.append(_Line(path, number, record))
-    if not lines:
-        raise InputError(f"{path}: no records")
     return Path(path).read_bytes(), lines
 
 
-def _example(line: _Line, doc_id: str, against: Against, names: FieldNames) -> Example:
-    if against == "reference":
-        references = (line.text(names.reference),)
-    elif against == "references":
-        references = line.texts(names.references)
-    else:
-        references = (line.text(names.source),)
-    source_value = get_path(line.record, names.source)
-    source = line.text(names.source) if source_value is not _MISSING else ""
-    facts = line.texts(names.facts) if names.facts else ()
+def _texts(line: _Line, against: Against, names: FieldNames, needs: frozenset[str], has_source: bool):
+    """(source, references, facts) of one record, each checked (every record, not only a
+    document's first: a record with a null source is skipped even if its document has one)."""
+    source = line.text(names.source) if has_source else ""
+    references: tuple[str, ...] = ()
+    if "references" in needs:
+        if against == "reference":
+            references = (line.text(names.reference),)
+        elif against == "references":
+            references = line.texts(names.references)
+        else:
+            references = (source,)
+    facts = line.texts(names.facts) if names.facts and "facts" in needs else ()
+    return source, references, facts
+
+
+def _example(doc_id: str, source: str, references: tuple[str, ...], facts: tuple[str, ...]) -> Example:
     return Example(doc_id, source, tuple(one_sentence_per_line(r) for r in references), facts)
 
 
-def load(path: str, human_fields: list[str], against: Against = "reference", names: FieldNames = FieldNames()) -> MetaData:
-    """Read the file; one Example per document (from its first record), one Summary per record."""
-    raw, lines = _read_lines(path)
+def load(
+    path: str,
+    human_fields: list[str],
+    against: Against = "reference",
+    names: FieldNames = FieldNames(),
+    strict: bool = False,
+    where: Sequence[str] = (),
+    needs: frozenset[str] = frozenset({"references", "facts"}),
+) -> MetaData:
+    """Read the file; one Example per document (from its first usable record), one Summary per
+    kept record. `needs` says what the chosen metrics read ("references", "facts"): fields a
+    metric does not read are not required."""
+    conditions = parse_where(where)
+    problems = Problems(strict=strict)
+    raw, lines = _read_lines(path, problems)
+    # A file without any source field is reference-only; otherwise each record needs its source.
+    has_source = against == "source" or any(get_path(line.record, names.source) is not _MISSING for line in lines)
+    data = MetaData(path, hashlib.sha256(raw).hexdigest(), [], [], [], [], {h: [] for h in human_fields},
+                    problems=problems, missing_human={h: [] for h in human_fields}, total=len(lines) + len(problems.skipped))
     examples_by_doc: dict[str, Example] = {}
     seen: dict[tuple[str, str], int] = {}
-    data = MetaData(path, hashlib.sha256(raw).hexdigest(), [], [], [], [], {h: [] for h in human_fields})
     for line in lines:
-        doc_id, system_id = line.identifier(names.doc_id), line.identifier(names.system_id)
-        if (doc_id, system_id) in seen:
-            raise line.error(names.system_id, f"duplicate (document, system) ({doc_id}, {system_id}); first on line {seen[doc_id, system_id]}")
+        if conditions and not all(_matches(get_path(line.record, f), v) for f, v in conditions.items()):
+            data.filtered += 1
+            continue
+        try:
+            doc_id, system_id = line.identifier(names.doc_id), line.identifier(names.system_id)
+            if (doc_id, system_id) in seen:
+                raise RecordProblem(names.system_id, f"duplicate (document, system) ({doc_id}, {system_id}); first on line {seen[doc_id, system_id]}")
+            text = line.text(names.summary)
+            texts = _texts(line, against, names, needs, has_source)
+            scores = {h: line.score(h) for h in human_fields}
+        except RecordProblem as problem:
+            problems.skip(Skipped(path, line.number, problem.field, problem.reason))
+            continue
+        for human, value in scores.items():
+            if value is None:
+                absent = get_path(line.record, human) is _MISSING
+                if absent and strict:
+                    raise InputError(Skipped(path, line.number, human, f"missing (top-level fields: {', '.join(sorted(line.record))})").message())
+                reason = "absent" if absent else null_reason(line.record, human)
+                data.missing_human[human].append(Skipped(path, line.number, human, reason))
+            data.human[human].append(math.nan if value is None else value)
         seen[doc_id, system_id] = line.number
         if doc_id not in examples_by_doc:
-            examples_by_doc[doc_id] = _example(line, doc_id, against, names)
-        text = line.text(names.summary)
+            examples_by_doc[doc_id] = _example(doc_id, *texts)
+        example = examples_by_doc[doc_id]
         data.doc_ids.append(doc_id)
         data.system_ids.append(system_id)
         data.lines.append(line.number)
-        data.examples.append(examples_by_doc[doc_id])
+        data.examples.append(example)
         data.summaries.append(to_summary(doc_id, text))
-        for human in human_fields:
-            data.human[human].append(line.score(human))
+    problems.skipped.sort(key=lambda s: s.line or 0)
+    if not data.doc_ids:
+        reasons = "; ".join(s.message() for s in problems.skipped[:3])
+        kept = f" ({data.filtered} of {data.total} records excluded by --where)" if data.filtered else ""
+        raise InputError(f"{path}: no usable records{kept}" + (f" ({reasons})" if reasons else ""))
     for human, values in data.human.items():
         if all(math.isnan(v) for v in values):
-            raise InputError(f"{path}: field '{human}': no record has a human score")
+            first = data.missing_human[human][0]
+            raise InputError(f"{path}: field '{human}': no record has a human score "
+                             f"(line {first.line}: {first.reason}; top-level fields: {', '.join(sorted(lines[0].record))})")
     return data

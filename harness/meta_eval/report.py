@@ -1,21 +1,33 @@
 """meta_eval.json, meta_eval.md and the printed table, all from one Analysis.
 
 JSON layout: results[metric_field][human_field][level][statistic] = {"value", "ci95"} with levels
-summary/system/global and statistics pearson/spearman/kendall (value null when undefined); beside
-the statistics each level has n, dropped and p_vs_best, and roc_auc globally for 0/1 labels.
+summary/system/global and statistics pearson/spearman/kendall (value null when undefined); the
+global level adds partial_pearson/partial_spearman (controlling for the system, with more than
+one system) and, for 0/1 labels, roc_auc and balanced_accuracy. Beside the statistics each level
+has n, dropped and p_vs_best (two-sided, per statistic). meta_eval_scores.jsonl holds every
+summary's scores.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from typing import Any
+
+import numpy as np
 
 from harness.meta_eval.analysis import Analysis, ci95
 from harness.meta_eval.correlation import STATISTICS
+from harness.meta_eval.data import MetaData
 from harness.meta_eval.levels import LEVELS, LevelResult
 
-SYMBOLS = {"pearson": "r", "spearman": "ρ", "kendall": "τ", "roc_auc": "AUC"}
+SCORES_SCHEMA_VERSION = 1
+
+SYMBOLS = {"pearson": "r", "spearman": "ρ", "kendall": "τ", "partial_pearson": "partial r",
+           "partial_spearman": "partial ρ", "roc_auc": "AUC", "balanced_accuracy": "bal. acc."}
+EXTRA_STATISTICS = ("partial_pearson", "partial_spearman", "roc_auc", "balanced_accuracy")
+ARROWS = {True: "↑", False: "↓", None: "–"}
 UNITS = {"summary": "documents", "system": "systems", "global": "summaries"}
 
 
@@ -52,7 +64,7 @@ def _pairs_json(analysis: Analysis) -> list[dict[str, Any]]:
             }
             for h, by_level in by_human.items()
         }
-        out.append({"a": a, "b": b, "h1": "a correlates better than b (one-sided)", "tests": tests})
+        out.append({"a": a, "b": b, "h0": "a and b agree with the humans equally well (two-sided)", "tests": tests})
     return out
 
 
@@ -65,9 +77,7 @@ def to_json(analysis: Analysis, protocol: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_json(path: str, payload: dict[str, Any]) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=1, ensure_ascii=False, allow_nan=False)
-        handle.write("\n")
+    write_text(path, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -87,9 +97,9 @@ def _fmt_p(p: float | None) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1g}" if p > 0 else "0"
 
 
-def _pvalues(level: dict[str, Any], field: str, best: dict[str, str]) -> str:
+def _pvalues(level: dict[str, Any], field: str, best: dict[str, str], statistics: list[str]) -> str:
     p = level["p_vs_best"]
-    return " / ".join(_fmt_p(p[s]) if s in p else "best" if best.get(s) == field else "–" for s in STATISTICS)
+    return " / ".join(_fmt_p(p[s]) if s in p else "best" if best.get(s) == field else "–" for s in statistics)
 
 
 def _header(protocol: dict[str, Any]) -> list[str]:
@@ -103,8 +113,25 @@ def _header(protocol: dict[str, Any]) -> list[str]:
     lines += [f"- {name} level: {text}" for name, text in protocol["levels"].items()]
     lines += [f"- statistics: {protocol['statistics']}",
               f"- bootstrap: {boot['samples']} resamples, seed {boot['seed']}, {boot['ci']} CI; resampled {boot['resampled']}",
-              f"- p vs best: {protocol['comparison']}", ""]
+              f"- p vs best: {protocol['comparison']}",
+              f"- partial correlations: {protocol.get('partial', '')}",
+              f"- balanced accuracy: {protocol.get('balanced_accuracy', '')}",
+              f"- better: ↑ higher values are better, ↓ lower (its correlations count negated), – no direction"]
+    lines += _data_notes(protocol) + [""]
     return lines + [f"- metric `{name}`: `{sig}`" for name, sig in protocol["metric_signatures"].items()]
+
+
+def _data_notes(protocol: dict[str, Any]) -> list[str]:
+    data, notes = protocol["data"], []
+    if data.get("where"):
+        notes.append(f"- subset: {' and '.join(data['where'])} ({data['excluded_by_where']} of {data['records_read']} records excluded)")
+    skipped = protocol.get("skipped", {"count": 0})
+    if skipped["count"]:
+        notes.append(f"- skipped records: {skipped['count']} (first: {skipped['records'][0]}; all in meta_eval.json)")
+    for human, missing in protocol.get("missing_human_scores", {}).items():
+        if missing["count"]:
+            notes.append(f"- `{human}`: no score on {missing['count']} records, left out of its correlations")
+    return notes
 
 
 def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
@@ -115,18 +142,22 @@ def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
         reasons = {k: v for r in rows.values() for k, v in r["dropped_by_reason"].items()}
         return title + [f"Undefined for every metric field ({UNITS[level]} dropped: {reasons})."]
     best = payload["best"].get(human, {}).get(level, {})
-    extra = ["roc_auc"] if "roc_auc" in rows[fields[0]] else []
-    header = ["metric", *(f"{SYMBOLS[s]} [95% CI]" for s in (*STATISTICS, *extra)),
-              f"n {UNITS[level]}", "dropped", "p vs best (r / ρ / τ)"]
+    statistics = [*STATISTICS, *(s for s in EXTRA_STATISTICS if any(s in r for r in rows.values()))]
+    directions = payload["protocol"].get("higher_is_better", {})
+    header = ["metric", "better", *(f"{SYMBOLS[s]} [95% CI]" for s in statistics),
+              f"n {UNITS[level]}", "dropped", f"p vs best ({' / '.join(SYMBOLS[s] for s in statistics)})"]
     lines = title + ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    empty = {"value": None, "ci95": None}
     for field, row in rows.items():
-        cells = [_cell(row[s], best.get(s) == field) for s in (*STATISTICS, *extra)]
-        lines.append("| " + " | ".join([f"`{field}`", *cells, str(row["n"]), str(row["dropped"]), _pvalues(row, field, best)]) + " |")
+        cells = [_cell(row.get(s, empty), best.get(s) == field) for s in statistics]
+        arrow = ARROWS[directions.get(field, True)]
+        lines.append("| " + " | ".join([f"`{field}`", arrow, *cells, str(row["n"]), str(row["dropped"]),
+                                        _pvalues(row, field, best, statistics)]) + " |")
     return lines
 
 
 def _pair_table(pair: dict[str, Any]) -> list[str]:
-    lines = ["", f"## {pair['a']} vs {pair['b']} (H1: {pair['a']} correlates better; one-sided p)", "",
+    lines = ["", f"## {pair['a']} vs {pair['b']} (H0: equal agreement with the humans; two-sided p)", "",
              "| human | level | statistic | a | b | p (paired bootstrap) | p (Williams) |", "|---|---|---|---|---|---|---|"]
     for human, by_level in pair["tests"].items():
         for level, by_stat in by_level.items():
@@ -149,16 +180,49 @@ def to_markdown(payload: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+TERMINAL_EXTRA = {"partial_pearson": "glo.pr", "partial_spearman": "glo.pρ", "roc_auc": "AUC", "balanced_accuracy": "bal.acc"}
+
+
 def to_table(payload: dict[str, Any]) -> str:
-    """Plain-text table for the terminal: values only (CIs are in the files)."""
+    """Plain-text table for the terminal: values only (CIs are in the files); the global
+    level's partial correlations and, for 0/1 labels, ROC-AUC and balanced accuracy at the end."""
     fields = list(payload["results"])
     width = max([len(f) for f in fields] + [6])
-    head = " ".join(f"{lv[:3]}.{SYMBOLS[s]:<3}" for lv in LEVELS for s in STATISTICS)
     out = []
     for human in (list(payload["results"][fields[0]]) if fields else []):
+        extra = [s for s in TERMINAL_EXTRA if any(s in payload["results"][f][human]["global"] for f in fields)]
+        head = " ".join([*(f"{lv[:3]}.{SYMBOLS[s]:<3}" for lv in LEVELS for s in STATISTICS), *(f"{TERMINAL_EXTRA[s]:>7}" for s in extra)])
         out += ["", f"{human}", f"{'metric':<{width}} {head}  dropped docs"]
+        empty = {"value": None}
         for field in fields:
             by_level = payload["results"][field][human]
-            values = " ".join(f"{_fmt(by_level[lv][s]['value']):>7}" for lv in LEVELS for s in STATISTICS)
-            out.append(f"{field:<{width}} {values}  {by_level['summary']['dropped']:>4}")
+            values = [f"{_fmt(by_level[lv][s]['value']):>7}" for lv in LEVELS for s in STATISTICS]
+            values += [f"{_fmt(by_level['global'].get(s, empty)['value']):>7}" for s in extra]
+            out.append(f"{field:<{width}} {' '.join(values)}  {by_level['summary']['dropped']:>4}")
     return "\n".join(out).lstrip("\n")
+
+
+def write_text(path: str, text: str) -> None:
+    """Write through a temporary file and rename, so an interrupted run never leaves half a file."""
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+def write_scores(path: str, data: MetaData, columns: dict[str, np.ndarray]) -> None:
+    """meta_eval_scores.jsonl: one line per scored summary, in file order, with its line number,
+    ids, every metric field (all computed fields, not only those reported) and every human field;
+    null where a value is missing."""
+    lines = []
+    for i, (doc_id, system_id) in enumerate(zip(data.doc_ids, data.system_ids)):
+        record = {
+            "schema_version": SCORES_SCHEMA_VERSION,
+            "line": data.lines[i],
+            "doc_id": doc_id,
+            "system_id": system_id,
+            "metrics": {k: _number(v[i]) for k, v in columns.items()},
+            "human": {h: _number(v[i]) for h, v in data.human.items()},
+        }
+        lines.append(json.dumps(record, ensure_ascii=False, allow_nan=False))
+    write_text(path, "\n".join(lines) + "\n")

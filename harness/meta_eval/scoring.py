@@ -3,7 +3,9 @@
 `--metrics NAME` takes its options from the shipped `conf/metrics/NAME.yaml` when there is one,
 else uses registry entry NAME with default options; `ALIAS=KEY` scores registry entry (or shipped
 config) KEY under the name ALIAS, so two variants of one metric can sit side by side
-(`stem=rouge nostem=rouge --set nostem.use_stemmer=false`). Result keys are `<name>/<field>`.
+(`stem=rouge nostem=rouge --set nostem.use_stemmer=false`). Result keys are
+`<config name>/<field>` (`rouge/rouge1`, `nostem/rouge1`): the metric's config name, not its
+class's name, as `harness run` keys them, so two configs of one metric never collide.
 """
 
 from __future__ import annotations
@@ -53,9 +55,34 @@ def resolve_spec(names: Sequence[str], overrides: Sequence[str] = ()) -> dict[st
 
 @dataclass
 class MetricScores:
-    columns: dict[str, np.ndarray]  # "<name>/<field>" -> one value per record (NaN when not computable)
-    signatures: dict[str, str]  # metric name -> signature (variant and version)
-    lower_is_better: list[str]
+    columns: dict[str, np.ndarray]  # "<config name>/<field>" -> one value per record (NaN when not computable)
+    signatures: dict[str, str]  # config name -> signature (variant and version)
+    directions: dict[str, bool | None]  # key -> higher is better (True), lower (False), neither (None)
+
+    @property
+    def lower_is_better(self) -> list[str]:
+        return [k for k, d in self.directions.items() if d is False]
+
+
+@dataclass
+class MetricSet:
+    """The metric objects of a spec, built once (a model-based metric loads its model here)."""
+
+    spec: dict[str, dict[str, Any]]
+    names: list[str]
+    metrics: list[Metric]
+
+    @classmethod
+    def build(cls, spec: dict[str, dict[str, Any]]) -> "MetricSet":
+        return cls(spec, list(spec), build_metrics(spec))  # fails here, before any work, on a bad name or option
+
+    @property
+    def needs(self) -> frozenset[str]:
+        """What the examples must carry for these metrics ("references", "facts")."""
+        return frozenset().union(*(m.requires for m in self.metrics))
+
+    def directions(self) -> dict[str, bool | None]:
+        return {f"{n}/{f}": m.higher_is_better(f) for n, m in zip(self.names, self.metrics) for f in m.fields}
 
 
 def _check_requirements(names: list[str], metrics: list[Metric], examples: Sequence[Example]) -> None:
@@ -128,7 +155,7 @@ def _mean_over_references(spec, metrics, names, examples, summaries, workers) ->
 
 
 def score_all(
-    spec: dict[str, dict[str, Any]],
+    spec: "dict[str, dict[str, Any]] | MetricSet",
     examples: list[Example],
     summaries: list[Summary],
     workers: int = 1,
@@ -139,17 +166,16 @@ def score_all(
     metric (ROUGE keeps the best reference per type); "mean" averages single-reference scores.
     `references_from` (meta-eval's --against) is what fills the examples' references: it is
     added to the signature of each metric that reads them, which cannot tell by itself."""
-    metrics = build_metrics(spec)  # fails here, before any work, on a bad name or option
-    names = list(spec)
+    metric_set = spec if isinstance(spec, MetricSet) else MetricSet.build(spec)
+    spec, names, metrics = metric_set.spec, metric_set.names, metric_set.metrics
     _check_requirements(names, metrics, examples)
     if multi_reference == "mean" and any(e.references for e in examples):
         columns = _mean_over_references(spec, metrics, names, examples, summaries, workers)
     else:
         rows = _score_rows(spec, metrics, examples, summaries, workers)
         columns = _columns(names, metrics, rows, len(examples), list(range(len(examples))))
-    lower = [f"{n}/{f}" for n, m in zip(names, metrics) for f in m.fields if f in m.lower_is_better]
     signatures = {
         n: m.signature() + (f"|references_from:{references_from}" if "references" in m.requires else "")
         for n, m in zip(names, metrics)
     }
-    return MetricScores(columns, signatures, lower)
+    return MetricScores(columns, signatures, metric_set.directions())
