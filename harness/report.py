@@ -155,6 +155,7 @@ def document_section(doc_id: str, example: Any, runs: Sequence[Run], gens: list[
 def render(runs: Sequence[Run], max_docs: int | None = None, settings: Settings | None = None, common_docs: bool = False, allow_prompts: bool = False) -> str:
     keys = columns(runs, None, False)
     comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts)
+    check_data(runs)  # comparable runs, each still matching the data it was scored against
     examples = run_examples(runs[0])
     gens = [generations(r) for r in runs]
     doc_ids = list(dict.fromkeys(d for g in gens for d in g))[: max_docs or None]
@@ -177,7 +178,6 @@ def main(argv: list[str]) -> int:
     add_comparison_options(parser)
     args = parser.parse_args(argv)
     runs = find_runs(args.dirs)
-    check_data(runs)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
     if out.is_dir():
         raise InputError(f"--out {out}: a folder; name the HTML file to write")

@@ -254,7 +254,7 @@ def test_hydra_searchpath_works_like_config_dir(tmp, user_conf):
 
 def test_a_user_metric_listed_by_harness_list_is_accepted_by_harness_run(tmp, user_conf):
     listed = run_cli("list", "metrics", "--config-dir", str(user_conf), check=False)
-    assert listed.returncode == 0 and "rouge_nostem  (keys rouge/<field>)" in listed.stdout
+    assert listed.returncode == 0 and "rouge_nostem  (keys rouge_nostem/<field>)" in listed.stdout
     assert "cannot be read" not in listed.stdout
     data = write_jsonl(tmp / "in" / "d.jsonl", [doc("a"), doc("b")])
     proc = harness_run(tmp, "--config-dir", str(user_conf), "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[rouge_nostem]")

@@ -400,21 +400,19 @@ def test_score_on_a_truncated_generations_file_names_file_and_line(own_run):
     (run / "generations.jsonl").write_text(text[: len(text) - 40])
     before = snapshot(run)
     proc = harness("score", str(run))
-    assert proc.returncode == 2 and f"{run / 'generations.jsonl'}:4" in proc.stderr and "not valid JSON" in proc.stderr
+    assert proc.returncode == 2 and f"{run / 'generations.jsonl'}:4" in proc.stderr and "malformed JSON" in proc.stderr
     assert "Traceback" not in proc.stderr and snapshot(run) == before
 
 
-def test_a_sweep_with_one_refused_config_keeps_the_others_and_leaves_no_trace_of_it(tmp_path):
+def test_a_sweep_with_one_refused_config_is_refused_whole_before_any_work(tmp_path):
     user_conf = tmp_path / "c"
     write_model_config(user_conf, "typo", {"backend": "centrality", "dampng": 0.5})
     data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
     proc = harness("run", "-m", "--config-dir", str(user_conf), "model=typo,lead", "dataset=local", f"dataset.path={data}",
                    "metrics=[format]", f"results_dir={tmp_path / 'r'}")
     assert proc.returncode == 2 and "unknown key 'dampng'" in proc.stderr
-    (run,) = run_dirs(tmp_path / "r")
-    assert info_of(run)["status"] == "done" and info_of(run)["label"] == "lead"
-    assert sorted(p.name for p in run.parent.iterdir() if p.is_dir()) == [run.name]  # no folder for the refused job
-    assert_clean(tmp_path)
+    # every job is checked before Hydra starts: no job runs on a sweep that is half wrong
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").rglob("*"))
 
 
 def test_a_config_typo_at_start_up_leaves_no_folder(tmp_path):
@@ -427,7 +425,7 @@ def test_a_config_typo_at_start_up_leaves_no_folder(tmp_path):
 
 def test_a_required_value_left_out_is_a_config_error_naming_the_key(tmp_path):
     proc = harness("run", "model=precomputed", "metrics=[format]", f"results_dir={tmp_path / 'r'}")
-    assert proc.returncode == 2 and "model.path: a value is required" in proc.stderr
+    assert proc.returncode == 2 and "model.path: no value given" in proc.stderr
     assert not (tmp_path / "r").exists()
 
 
@@ -436,7 +434,7 @@ def test_a_sweep_whose_runs_all_fail_at_start_up_leaves_no_folder(tmp_path):
     write_model_config(user_conf, "typo1", {"backend": "centrality", "dampng": 0.5})
     write_model_config(user_conf, "typo2", {"backend": "lead", "n": 2})
     proc = harness("run", "-m", "--config-dir", str(user_conf), "model=typo1,typo2", f"results_dir={tmp_path / 'r'}")
-    assert proc.returncode == 2 and "unknown key 'dampng'" in proc.stderr and "unknown key 'n'" in proc.stderr
+    assert proc.returncode == 2 and "unknown key 'dampng'" in proc.stderr
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").rglob("*"))
 
 

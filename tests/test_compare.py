@@ -171,13 +171,15 @@ def test_an_unrelated_file_in_the_output_folder_is_never_overwritten(tmp_path):
     out = tmp_path / "paper"
     out.mkdir()
     (out / "comparison.tex").write_text("my hand-written table")
-    refused = run_cli("compare", str(runs), "--out", str(out), check=False)
-    assert refused.returncode == 2 and "comparison.tex exists and was not written by harness compare" in refused.stderr
-    assert (out / "comparison.tex").read_text() == "my hand-written table" and sorted(p.name for p in out.iterdir()) == ["comparison.tex"]
-    (out / "comparison.tex").unlink()
-    run_cli("compare", str(runs), "--out", str(out), "--samples", "500")
-    run_cli("compare", str(runs), "--out", str(out), "--no-plots", "--samples", "500")  # its own files: rewritten
-    run_cli("compare", str(runs), "--out", str(out), "--samples", "500")  # the plots of the first run too
+    first = run_cli("compare", str(runs), "--out", str(out), "--samples", "500")
+    assert (out / "comparison.tex").read_text() == "my hand-written table"  # the new set took the next free name
+    assert "comparison-1.md" in first.stdout and (out / "comparison-1.tex").is_file() and (out / "comparison-1_plots").is_dir()
+    assert not (out / "comparison.md").exists()  # a set is claimed whole or not at all
+    before = (out / "comparison-1.md").read_bytes()
+    run_cli("compare", str(runs), "--out", str(out), "--no-plots", "--samples", "500")  # an earlier table is kept too
+    assert (out / "comparison-1.md").read_bytes() == before and (out / "comparison-2.md").is_file()
+    run_cli("compare", str(runs), "--out", str(out), "--samples", "500", "--force")  # replaces the base name
+    assert (out / "comparison.tex").read_text() != "my hand-written table" and not (out / "comparison-3.md").exists()
 
 
 @pytest.mark.slow

@@ -181,5 +181,5 @@ def test_runtime_options_stay_out_of_the_cache_identity():
 def test_unknown_or_impossible_options_are_rejected():
     with pytest.raises(ConfigError, match="Did you mean 'max_retries'"):
         OpenAIChat.from_config({"model_id": "x", "max_retrys": 3})
-    with pytest.raises(ConfigError, match="max_concurrency: must be positive"):
+    with pytest.raises(ConfigError, match="max_concurrency: must be at least 1"):
         OpenAIChat.from_config({"model_id": "x", "max_concurrency": 0})
