@@ -20,7 +20,8 @@ from harness.meta_eval.compare import orient, williams_pvalue
 from harness.meta_eval.correlation import correlation, is_binary
 from harness.meta_eval.levels import LEVELS, Grid, LevelResult, global_level, summary_level, system_level
 from harness.meta_eval.partial import clear_rank_cache
-from harness.meta_eval.resampling import draw_counts, paired_pvalue, percentile_ci
+from harness.meta_eval.resampling import draw_counts, paired_pvalue
+from harness.stats import percentile_ci
 
 
 @dataclass

@@ -30,17 +30,6 @@ def draw_counts(n_clusters: int, samples: int, seed: int, unit: str) -> np.ndarr
     return counts
 
 
-def percentile_ci(replicates: Sequence[float], level: float = 0.95) -> tuple[float | None, float | None]:
-    """Percentile interval of bootstrap replicates; undefined (NaN) replicates are left out."""
-    x = np.asarray(replicates, dtype=float)
-    x = x[~np.isnan(x)]
-    if len(x) == 0:
-        return None, None
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(x, [tail, 100 - tail])
-    return float(low), float(high)
-
-
 def paired_pvalue(replicates_a: np.ndarray, replicates_b: np.ndarray) -> float:
     """Two-sided paired-bootstrap p that A and B are equal, from replicates computed on the same
     resamples: twice the smaller tail share of the differences on either side of 0, each tail
