@@ -231,13 +231,19 @@ def min_detectable_difference(sd: float | None, n: int, alpha: float = ALPHA, po
     return float((sps.t.ppf(1 - alpha / 2, n - 1) + sps.t.ppf(power, n - 1)) * sd / math.sqrt(n))
 
 
+MAX_DOCUMENTS = 10**9  # beyond any dataset: "docs to detect" is left empty
+
+
 def documents_needed(sd: float | None, difference: float | None, alpha: float = ALPHA, power: float = POWER) -> int | None:
-    """Documents a paired test needs to detect `difference` with `power` (None: no difference)."""
+    """Documents a paired test needs to detect `difference` with `power` (None: no difference,
+    or more than MAX_DOCUMENTS)."""
     if sd is None or difference is None or difference == 0:
         return None
     if sd == 0:
         return 2
     z = (sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)) * sd / abs(difference)
+    if not z * z < MAX_DOCUMENTS:  # also catches an infinite ratio
+        return None
     n = max(2, math.ceil(z * z))
     while min_detectable_difference(sd, n, alpha, power) > abs(difference):  # type: ignore[operator]
         n += 1

@@ -83,6 +83,8 @@ def test_power_formulas_are_inverse_of_each_other():
     assert stats.documents_needed(0.1, mde) == 50
     assert stats.documents_needed(0.1, mde * 1.01) == 50 and stats.documents_needed(0.1, mde * 0.99) == 51
     assert stats.documents_needed(0.1, 0.0) is None
+    # a difference too small for any dataset: no number (was an overflow that crashed compare and report)
+    assert stats.documents_needed(0.1, 1e-300) is None and stats.documents_needed(1.0, 1e-12) is None
 
 
 def test_bootstrap_mean_ci_leaves_out_none_and_nan():
