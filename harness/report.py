@@ -222,7 +222,9 @@ def page(data: dict[str, Any]) -> str:
 
 def render(runs: Sequence[Run], max_docs: int | None = None, settings: Settings | None = None, common_docs: bool = False,
            allow_prompts: bool = False) -> str:
+    """The page; runs that are not comparable, or were scored against other data, are refused first."""
     comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts)
+    check_data(runs)
     return page(payload(runs, comparison, max_docs))
 
 
@@ -236,7 +238,6 @@ def main(argv: list[str]) -> int:
     add_comparison_options(parser)
     args = parser.parse_args(argv)
     runs = find_runs(args.dirs)
-    check_data(runs)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
     if out.is_dir():
         raise InputError(f"--out {out}: a folder; name the HTML file to write")
