@@ -124,7 +124,8 @@ def evidence_indices(verdict: dict[str, Any], sentences: Sequence[str]) -> list[
     return [position[e] for e in verdict.get("evidence") or [] if isinstance(e, str) and e in position]
 
 
-def model_entry(gen: dict[str, Any], scores: dict[str, Any], judged: str | None, sentences: Sequence[str]) -> dict[str, Any]:
+def model_entry(gen: dict[str, Any], scores: dict[str, Any], judged: str | None, sentences: Sequence[str],
+                doc_facts: Sequence[str] = ()) -> dict[str, Any]:
     """One model's view of one document: bullets with verdicts, facts, what the parser set aside."""
     details = scores.get("details") or {}
     verdicts = (details.get(judged) or {}).get("bullets") if judged else None
@@ -137,15 +138,17 @@ def model_entry(gen: dict[str, Any], scores: dict[str, Any], judged: str | None,
             continue
         ev = evidence_indices(v, sentences)
         matched = v.get("matched") if isinstance(v.get("matched"), list) and len(v["matched"]) == len(ev) else [[] for _ in ev]
-        texts = [e for e in v.get("evidence") or [] if isinstance(e, str)] if not ev else []
-        bullets.append({"text": text, "score": v.get("score"), "supported": bool(v.get("supported")), "evidence": ev,
-                        "matched": matched, "evidence_text": texts})
+        bullet = {"text": text, "score": v.get("score"), "supported": bool(v.get("supported")), "evidence": ev, "matched": matched}
+        if not ev:  # evidence that is not a source sentence (a judge's quote): shown as given
+            bullet["evidence_text"] = [e for e in v.get("evidence") or [] if isinstance(e, str)]
+        bullets.append(bullet)
     facts = (details.get("facts") or {}).get("facts") if isinstance(details.get("facts"), dict) else None
-    entry: dict[str, Any] = {
-        "bullets": bullets,
-        "facts": [[f.get("fact"), bool(f.get("stated"))] for f in facts or [] if isinstance(f, dict)],
-        "aside": {k: gen[k] for k in SET_ASIDE if gen.get(k)},
-    }
+    pairs = [[f.get("fact"), bool(f.get("stated"))] for f in facts or [] if isinstance(f, dict)]
+    entry: dict[str, Any] = {"bullets": bullets, "aside": {k: gen[k] for k in SET_ASIDE if gen.get(k)}}
+    if [f for f, _ in pairs] == list(doc_facts):  # the document's facts: one flag each (their text is stored once)
+        entry["stated"] = [stated for _, stated in pairs]
+    else:
+        entry["facts"] = pairs
     for key in ("error", "style", "unfinished", "bullets_requested"):
         if gen.get(key) is not None and gen.get(key) != "":
             entry[key] = gen[key]
@@ -168,21 +171,21 @@ def payload(runs: Sequence[Run], comparison: Comparison, max_docs: int | None = 
     for doc_id in doc_ids:
         example = examples.get(doc_id)
         sentences = source_sentences(example.source) if example is not None else ()
+        facts = tuple(example.facts) if example is not None else ()
         values, models = [], []
         for run, gen in zip(runs, gens):
             row = run.scores.get(doc_id) or {}
             values.append([number(row.get(k)) for k in fields])
-            models.append(model_entry(gen[doc_id], row, judged, sentences) if doc_id in gen else None)
+            models.append(model_entry(gen[doc_id], row, judged, sentences, facts) if doc_id in gen else None)
         docs.append({"id": doc_id, "source": list(sentences), "references": list(example.references) if example else [],
-                     "values": values, "models": models})
+                     "facts": list(facts), "values": values, "models": models})
     directions = {k: next((r.fields[k].get("higher_is_better") for r in runs if k in r.fields), None) for k in fields}
     return _no_nan({
         "runs": [{"label": r.label, "path": str(r.path), "documents": len(r.doc_ids)} for r in runs],
         "fields": [{"key": k, "higher_is_better": directions[k], "headline": k in headline} for k in fields],
         "judged": judged,
         "comparison": comparison_data(comparison),
-        "plots": [{"name": name[:-4], "svg": base64.b64encode(svg.encode("utf-8")).decode("ascii")}
-                  for name, svg in plot_files(runs, comparison).items()],
+        "plots": [{"name": name[:-4], "svg": svg} for name, svg in plot_files(runs, comparison).items()],  # shown as data: images
         "docs": docs,
     })
 

@@ -298,6 +298,11 @@ def test_highlighting_marks_exactly_the_recorded_evidence_sentences_and_words(br
             assert set(marks) == set(words)
             assert p.tab.locator(f".sent.hl[data-index='{index}']").inner_text().endswith(p.tab.get_attribute(f".sent[data-index='{index}']", "data-text"))
     assert any(v["matched"][0] for v in recorded)  # something was marked
+    facts = scores[rows(DEMO)[0]["id"]]["details"]["facts"]["facts"]
+    box = p.tab.locator("section.model[data-run='1'] details.facts")
+    assert f"facts: {sum(f['stated'] for f in facts)} of {len(facts)} stated" in box.inner_text()
+    box.locator("summary").click()
+    assert box.locator("li.fact.missing").all_inner_texts() == [f"✗ missing: {f['fact']}" for f in facts if not f["stated"]]
     assert p.errors == []
     p.tab.close()
 
@@ -360,7 +365,7 @@ def test_crafted_markup_in_ids_labels_metric_names_values_and_text_stays_inert(b
     p.tab.click("li.bullet >> nth=0")
     p.tab.hover("li.bullet >> nth=0")
     assert p.tab.locator("#app script, #app iframe, #app svg, #app b[onmouseover], img[onerror]").count() == 0
-    assert p.tab.locator("img").count() == p.tab.locator("figure img[src^='data:image/svg+xml;base64,']").count()
+    assert p.tab.locator("img").count() == p.tab.locator("figure img[src^='data:image/svg+xml;charset=utf-8,']").count()
     assert p.dialogs == [] and p.errors == []
     assert [u for u in p.requests if not u.startswith("data:")] == [crafted.as_uri()]
     p.tab.close()

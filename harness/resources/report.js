@@ -131,7 +131,7 @@
     }
     if (DATA.plots.length) {
       sec.append(h("h2", {}, "Plots"), h("div", { class: "plots" }, DATA.plots.map((p) =>
-        h("figure", {}, h("img", { alt: p.name, src: "data:image/svg+xml;base64," + p.svg, loading: "lazy" }), h("figcaption", {}, p.name)))));
+        h("figure", {}, h("img", { alt: p.name, src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(p.svg), loading: "lazy" }), h("figcaption", {}, p.name)))));
     }
     return sec;
   }
@@ -282,10 +282,11 @@
     if (a.reasoning) card.append(h("details", { class: "aside" }, h("summary", {}, "reasoning (set aside by the parser)"), a.reasoning));
     if (m.unfinished) card.append(h("p", { class: "meta" }, "the reply ended mid-bullet (unfinished)"));
     if (m.style) card.append(h("p", { class: "meta" }, `reply style: ${m.style}${m.bullets_requested === false ? " (the prompt did not ask for bullets)" : ""}`));
-    if (m.facts.length) {
-      const stated = m.facts.filter((f) => f[1]).length;
-      card.append(h("details", { class: "facts" }, h("summary", {}, `facts: ${stated} of ${m.facts.length} stated`),
-        h("ul", {}, m.facts.map(([f, ok]) => h("li", { class: "fact " + (ok ? "stated" : "missing") }, ok ? "✓ stated: " : "✗ missing: ", f)))));
+    const facts = m.stated ? m.stated.map((ok, k) => [doc.facts[k], ok]) : m.facts || [];
+    if (facts.length) {
+      const stated = facts.filter((f) => f[1]).length;
+      card.append(h("details", { class: "facts" }, h("summary", {}, `facts: ${stated} of ${facts.length} stated`),
+        h("ul", {}, facts.map(([f, ok]) => h("li", { class: "fact " + (ok ? "stated" : "missing") }, ok ? "✓ stated: " : "✗ missing: ", f)))));
     }
     return card;
   }
@@ -352,4 +353,5 @@
     else if (e.key === "Escape") location.hash = "";
   });
   render();
+  app.dataset.rendered = String(performance.now()); // when the first view was built (bench/report_speed.py)
 })();
