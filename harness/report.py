@@ -218,7 +218,7 @@ def page(data: dict[str, Any]) -> str:
         f"{PAGE_START}<head><meta charset='utf-8'><meta http-equiv='Content-Security-Policy' content=\"{policy}\">"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>harness report</title>"
         f"<style>{style}</style></head><body><noscript>This report needs JavaScript to show its data.</noscript>"
-        f"<main id='app' aria-live='polite'></main>"
+        f"<main id='app'></main>"
         f"<script type='application/json' id='report-data'>{blob}</script><script>{script}</script></body></html>\n"
     )
 

@@ -192,7 +192,7 @@
     });
     const pager = h("nav", { class: "pager", "aria-label": "pages" },
       h("button", { type: "button", disabled: state.page === 0, onclick: () => { state.page--; drawList(); } }, "previous page"),
-      h("span", { id: "page-status" }, `page ${state.page + 1} of ${pages} · ${rows.length} of ${DOCS.length} documents`),
+      h("span", { id: "page-status", role: "status" }, `page ${state.page + 1} of ${pages} · ${rows.length} of ${DOCS.length} documents`),
       h("button", { type: "button", disabled: state.page >= pages - 1, onclick: () => { state.page++; drawList(); } }, "next page"));
     listEl.replaceChildren(pager, h("table", { id: "doclist" }, h("thead", {}, header), h("tbody", {}, body)));
     listEl.dataset.ms = String(performance.now() - t0);
