@@ -331,8 +331,12 @@
     listEl = null; sourceEl = null;
     const top = h("header", { class: "top" }, h("h1", {}, "harness report"),
       h("span", { class: "meta" }, `${RUNS.length} runs · ${DOCS.length} documents`),
-      h("a", { href: "#", id: "to-list" }, "overview and documents"),
-      DATA.judged ? h("button", { type: "button", id: "least-supported", onclick: () => { if (location.hash) history.pushState(null, "", location.pathname); state.q = ""; state.where = "order"; state.min = state.max = ""; setSort("support-mean", false); } }, "least supported documents") : null);
+      h("a", { href: "#", id: "to-list" }, "overview"),
+      h("button", { type: "button", id: "to-documents", onclick: () => showList() }, "documents"),
+      DATA.judged ? h("button", { type: "button", id: "least-supported", onclick: () => {
+        state.q = ""; state.where = "order"; state.min = state.max = ""; state.sort = "support-mean"; state.desc = false; state.page = 0;
+        showList();
+      } }, "least supported documents") : null);
     if (i === null) {
       overviewEl = overviewEl || overview();
       app.replaceChildren(top, overviewEl, listView());
@@ -342,6 +346,13 @@
       app.replaceChildren(top, docView(i));
       document.getElementById("doc-h").focus?.();
     }
+  }
+  // The list (overview above it), scrolled into view with its first document link focused.
+  function showList() {
+    if (location.hash) history.pushState(null, "", location.pathname + location.search);
+    render();
+    document.getElementById("documents").scrollIntoView();
+    document.querySelector("#doclist tbody a")?.focus({ preventScroll: true });
   }
   window.addEventListener("hashchange", () => { render(); window.scrollTo(0, 0); });
   document.addEventListener("keydown", (e) => {
