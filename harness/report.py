@@ -116,10 +116,12 @@ def source_sentences(source: str) -> tuple[str, ...]:
 
 
 def evidence_indices(verdict: dict[str, Any], sentences: Sequence[str]) -> list[int]:
-    """Recorded indices, or (older scores, other metrics) the sentences equal to the evidence text."""
-    index = verdict.get("evidence_index")
+    """Recorded indices when they point at the recorded evidence text, else (older scores, metrics
+    whose premises are not single sentences) the sentences equal to the evidence text."""
+    index, texts = verdict.get("evidence_index"), verdict.get("evidence")
     if isinstance(index, list) and all(isinstance(i, int) and 0 <= i < len(sentences) for i in index):
-        return index
+        if not isinstance(texts, list) or [sentences[i] for i in index] == texts:
+            return index
     position = {s: i for i, s in enumerate(sentences)}
     return [position[e] for e in verdict.get("evidence") or [] if isinstance(e, str) and e in position]
 

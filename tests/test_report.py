@@ -69,6 +69,15 @@ def embedded(page: str) -> dict:
 # ---- the file ----
 
 
+def test_support_records_the_words_each_evidence_sentence_shares_with_the_bullet():
+    from harness.metrics.support import matched_words
+
+    sentence = "The work is expected to cost $48 million, of which $30 million will come from a national grant."
+    # stems match ("costs"/"cost", "grants"/"grant"); stopwords ("the", "from") never count
+    assert matched_words("The work costs $48 million from grants.", sentence) == ["work", "cost", "48", "million", "grant"]
+    assert matched_words("Opposition leader resigned.", sentence) == []
+
+
 def test_the_page_is_one_file_whose_only_script_and_style_are_allowed_by_hash(report):
     page = report.read_text(encoding="utf-8")
     policy = re.search(r"http-equiv='Content-Security-Policy' content=\"([^\"]+)\"", page).group(1)
@@ -164,6 +173,10 @@ def test_the_least_supported_documents_are_two_clicks_away_with_their_evidence(p
     expected = sorted(mean, key=lambda d: (mean[d], list(mean).index(d)))
     page.tab.click("#least-supported")  # click 1
     assert page.listed()[:3] == expected[:3]
+    first_link = page.tab.locator("#doclist tbody a").first
+    box = first_link.bounding_box()  # on screen without scrolling, and focused
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 1000
+    assert first_link.evaluate("a => a === document.activeElement")
     page.tab.click("#doclist tbody a >> nth=0")  # click 2
     page.tab.wait_for_selector("#doc")
     assert page.tab.get_attribute("#doc", "data-doc") == expected[0]
