@@ -1,44 +1,40 @@
-"""`harness report DIR... --out report.html`: one self-contained HTML page comparing runs.
+"""`harness report DIR... --out report.html`: one offline HTML page to inspect and compare runs.
 
-It holds the comparison table (see compare.py), its plots (forest, pairwise differences, length
-vs score), and a per-document view: the source, the reference, and every model's bullets side by side, each bullet marked with
-its support score and the source sentence(s) given as evidence, and each source fact as stated or
-missing. No JavaScript and no external files: it opens anywhere and can be archived with a run.
+The page holds the comparison (compare.py's table with significance letters and CIs, sortable;
+forest plots on a shared axis, pairwise differences, length vs score) and every document: the
+source split into sentences, all references, each model's bullets with their support and
+evidence (highlighted in the source, matching words marked), the facts each model states or
+misses, and what the bullet parser set aside. Documents are searched, sorted and filtered by
+any per-document metric, by disagreement between two models or two metrics, and by unsupported
+bullets; `#doc=<id>` links to one.
+
+The file makes no network request: the data is one JSON block (HTML-escaped, so no value can
+close it), read by one script (resources/report.js) that builds the page with text nodes only;
+a Content-Security-Policy allows exactly that script and style (by hash) and data: images.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import html
+import hashlib
+import json
 import os
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
 from harness.compare import Run, add_comparison_options, build, claim, columns, find_runs, plot_files, settings_from
 from harness.errors import InputError
-from harness.significance import Settings
-from harness.tables import PAIR_HEADER, Comparison, cell_text, footnotes, pair_rows
 from harness.fileio import atomic_write_text
 from harness.records import read_jsonl_rows
 from harness.runfolder import CONFIG, GENERATIONS, RunFolder
+from harness.significance import Settings
+from harness.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
 
-PAGE_START = "<!doctype html><html>"
-STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f3f3f3}.doc{border-top:2px solid #888;margin-top:24px;padding-top:8px}
-.models{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px}
-.model{border:1px solid #ddd;border-radius:6px;padding:8px}.model h4{margin:0 0 6px}
-li.supported{border-left:4px solid #2a8a3e;padding-left:6px}li.unsupported{border-left:4px solid #c62828;padding-left:6px;background:#fdecea}
-.score{font-size:12px;color:#555}.evidence{font-size:12px;color:#555;margin:2px 0 6px 0}
-figure{display:inline-block;margin:8px;vertical-align:top}figure img{max-width:100%}
-.fact.missing{color:#c62828}.fact.stated{color:#2a8a3e}.meta{font-size:12px;color:#555}
-"""
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+PAGE_START = "<!doctype html><html lang='en'>"
+SET_ASIDE = ("preamble", "outro", "headings", "sub_points", "reasoning")
 
 
 def run_examples(run: Run) -> dict[str, Any]:
@@ -50,8 +46,6 @@ _loaded: dict[str, Any] = {}  # dataset config -> its data: runs of one sweep sh
 
 
 def run_data(run: Run) -> Any:
-    import json
-
     from harness.config import DatasetConfig, parse
     from harness.data import load_examples
     from harness.run import load_run_config, register_resolvers
@@ -80,92 +74,163 @@ def generations(run: Run) -> dict[str, dict[str, Any]]:
     return {r["doc_id"]: r for r in read_jsonl_rows(run.path / GENERATIONS)}
 
 
-def comparison_html(comparison: Comparison) -> str:
-    """The comparison table (best bold, letters or marks), its notes and the paired tests."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in ["model", "n", *(c.key for c in comparison.columns)])
-    body = []
+# ---- the payload ----
+
+
+def comparison_data(comparison: Comparison) -> dict[str, Any]:
+    """The comparison table as text cells (formatted as `harness compare` does) with the raw means to sort by."""
+    rows = []
     for label in comparison.labels:
-        name = f"{label} (baseline)" if label == comparison.settings.baseline else label
-        cells = [f"<td>{esc(name)}</td><td>{comparison.docs}</td>"]
+        cells = []
         for column in comparison.columns:
             text, bold, mark = cell_text(comparison, column, label)
-            cells.append(f"<td>{f'<b>{esc(text)}</b>' if bold else esc(text)}{f' <sup>{esc(mark)}</sup>' if mark else ''}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    notes = "".join(f"<li>{esc(n.replace('**', '').replace('`', ''))}</li>" for n in footnotes(comparison))
-    out = f"<table><tr>{head}</tr>{''.join(body)}</table><ol class='meta'>{notes}</ol>"
-    pairs = pair_rows(comparison)
-    if pairs:
-        rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in pairs)
-        out += "<details><summary>paired tests (every p-value, Holm-adjusted)</summary><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in PAIR_HEADER) + f"</tr>{rows}</table></details>"
-    return out
+            cell = column.cell(label)
+            cells.append({"text": text, "best": bold, "mark": mark, "mean": cell.mean if cell else None})
+        rows.append({"label": label, "baseline": label == comparison.settings.baseline, "cells": cells})
+    return {
+        "documents": comparison.docs,
+        "columns": [{"key": c.key, "higher_is_better": c.higher_is_better} for c in comparison.columns],
+        "rows": rows,
+        "notes": [n.replace("**", "").replace("`", "") for n in footnotes(comparison)],
+        "pairs": {"header": PAIR_HEADER, "rows": pair_rows(comparison)},
+    }
 
 
-def plots_html(runs: Sequence[Run], comparison: Comparison) -> str:
-    """The comparison plots (forest, pairwise differences, length vs score) as embedded SVG images."""
-    figures = []
-    for name, svg in plot_files(runs, comparison).items():
-        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        figures.append(f"<figure><img alt='{esc(name)}' src='data:image/svg+xml;base64,{data}'><figcaption>{esc(name[:-4])}</figcaption></figure>")
-    return "".join(figures)
+def judged_metric(runs: Sequence[Run]) -> str | None:
+    """The metric whose per-bullet verdicts the page shows: `support` when scored, else the first with verdicts."""
+    names: list[str] = []
+    for run in runs:
+        for row in run.scores.values():
+            for name, detail in (row.get("details") or {}).items():
+                if isinstance(detail, dict) and isinstance(detail.get("bullets"), list) and name not in names:
+                    names.append(name)
+    return "support" if "support" in names else (names[0] if names else None)
 
 
-def bullet_items(gen: dict[str, Any], scores: dict[str, Any]) -> str:
-    """The model's bullets, annotated by the first metric whose details judge bullets."""
-    details = scores.get("details", {})
-    judged = next(((name, d) for name, d in details.items() if isinstance(d, dict) and "bullets" in d), None)
-    items = []
-    for i, bullet in enumerate(gen.get("bullets") or []):
-        if judged and i < len(judged[1]["bullets"]):
-            verdict = judged[1]["bullets"][i]
-            status = "supported" if verdict.get("supported") else "unsupported"
-            evidence = "".join(f"<div class='evidence'>↳ {esc(e)}</div>" for e in verdict.get("evidence") or [])
-            items.append(f"<li class='{status}'>{esc(bullet)} <span class='score'>{esc(judged[0])} {esc(verdict.get('score'))}</span>{evidence}</li>")
-        else:
-            items.append(f"<li>{esc(bullet)}</li>")
-    if gen.get("error"):
-        items.append(f"<li class='unsupported'>generation failed: {esc(gen['error'])}</li>")
-    return "<ul>" + "".join(items) + "</ul>"
+@lru_cache(maxsize=4096)
+def source_sentences(source: str) -> tuple[str, ...]:
+    """The source as the support metrics split it, so evidence indices point at these sentences."""
+    from harness.metrics.lexical import Passage
+
+    return tuple(Passage.from_text(source).sentences)
 
 
-def fact_items(scores: dict[str, Any]) -> str:
-    facts = (scores.get("details", {}).get("facts") or {}).get("facts")
-    if not facts:
-        return ""
-    rows = "".join(f"<li class='fact {'stated' if f.get('stated') else 'missing'}'>{'✓' if f.get('stated') else '✗'} {esc(f.get('fact'))}</li>" for f in facts)
-    return f"<details><summary>source facts</summary><ul>{rows}</ul></details>"
+def evidence_indices(verdict: dict[str, Any], sentences: Sequence[str]) -> list[int]:
+    """Recorded indices when they point at the recorded evidence text, else (older scores, metrics
+    whose premises are not single sentences) the sentences equal to the evidence text."""
+    index, texts = verdict.get("evidence_index"), verdict.get("evidence")
+    if isinstance(index, list) and all(isinstance(i, int) and 0 <= i < len(sentences) for i in index):
+        if not isinstance(texts, list) or [sentences[i] for i in index] == texts:
+            return index
+    position = {s: i for i, s in enumerate(sentences)}
+    return [position[e] for e in verdict.get("evidence") or [] if isinstance(e, str) and e in position]
 
 
-def document_section(doc_id: str, example: Any, runs: Sequence[Run], gens: list[dict[str, dict[str, Any]]], keys: Sequence[str]) -> str:
-    out = [f"<section class='doc' id='{esc(doc_id)}'><h3>{esc(doc_id)}</h3>"]
-    if example is not None:
-        out.append(f"<details><summary>source ({len(example.source.split())} words)</summary><p>{esc(example.source)}</p></details>")
-        for ref in example.references[:3]:
-            out.append("<div class='meta'>reference:</div><ul>" + "".join(f"<li>{esc(b)}</li>" for b in ref.splitlines() if b.strip()) + "</ul>")
-    out.append("<div class='models'>")
-    for run, gen in zip(runs, gens):
-        if doc_id not in gen:
+def model_entry(gen: dict[str, Any], scores: dict[str, Any], judged: str | None, sentences: Sequence[str],
+                doc_facts: Sequence[str] = ()) -> dict[str, Any]:
+    """One model's view of one document: bullets with verdicts, facts, what the parser set aside."""
+    details = scores.get("details") or {}
+    verdicts = (details.get(judged) or {}).get("bullets") if judged else None
+    verdicts = verdicts if isinstance(verdicts, list) else []
+    bullets = []
+    for i, text in enumerate(gen.get("bullets") or []):
+        v = verdicts[i] if i < len(verdicts) and isinstance(verdicts[i], dict) else None
+        if v is None:
+            bullets.append({"text": text})
             continue
-        scores = run.scores.get(doc_id, {})
-        values = " · ".join(f"{k} {scores[k]:.3f}" for k in keys if isinstance(scores.get(k), (int, float)))
-        out.append(f"<div class='model'><h4>{esc(run.label)}</h4>{bullet_items(gen[doc_id], scores)}{fact_items(scores)}<div class='meta'>{esc(values)}</div></div>")
-    out.append("</div></section>")
-    return "".join(out)
+        ev = evidence_indices(v, sentences)
+        matched = v.get("matched") if isinstance(v.get("matched"), list) and len(v["matched"]) == len(ev) else [[] for _ in ev]
+        bullet = {"text": text, "score": v.get("score"), "supported": bool(v.get("supported")), "evidence": ev, "matched": matched}
+        if not ev:  # evidence that is not a source sentence (a judge's quote): shown as given
+            bullet["evidence_text"] = [e for e in v.get("evidence") or [] if isinstance(e, str)]
+        bullets.append(bullet)
+    facts = (details.get("facts") or {}).get("facts") if isinstance(details.get("facts"), dict) else None
+    pairs = [[f.get("fact"), bool(f.get("stated"))] for f in facts or [] if isinstance(f, dict)]
+    entry: dict[str, Any] = {"bullets": bullets, "aside": {k: gen[k] for k in SET_ASIDE if gen.get(k)}}
+    if [f for f, _ in pairs] == list(doc_facts):  # the document's facts: one flag each (their text is stored once)
+        entry["stated"] = [stated for _, stated in pairs]
+    else:
+        entry["facts"] = pairs
+    for key in ("error", "style", "unfinished", "bullets_requested"):
+        if gen.get(key) is not None and gen.get(key) != "":
+            entry[key] = gen[key]
+    return entry
 
 
-def render(runs: Sequence[Run], max_docs: int | None = None, settings: Settings | None = None, common_docs: bool = False, allow_prompts: bool = False) -> str:
-    keys = columns(runs, None, False)
-    comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts)
-    check_data(runs)  # comparable runs, each still matching the data it was scored against
+def number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value else None
+
+
+def payload(runs: Sequence[Run], comparison: Comparison, max_docs: int | None = None) -> dict[str, Any]:
+    """Everything the page shows, as one JSON-ready dict."""
+    fields = columns(runs, None, True)
+    headline = set(columns(runs, None, False))
+    judged = judged_metric(runs)
     examples = run_examples(runs[0])
     gens = [generations(r) for r in runs]
     doc_ids = list(dict.fromkeys(d for g in gens for d in g))[: max_docs or None]
-    docs = "".join(document_section(d, examples.get(d), runs, gens, keys) for d in doc_ids)
+    docs = []
+    for doc_id in doc_ids:
+        example = examples.get(doc_id)
+        sentences = source_sentences(example.source) if example is not None else ()
+        facts = tuple(example.facts) if example is not None else ()
+        values, models = [], []
+        for run, gen in zip(runs, gens):
+            row = run.scores.get(doc_id) or {}
+            values.append([number(row.get(k)) for k in fields])
+            models.append(model_entry(gen[doc_id], row, judged, sentences, facts) if doc_id in gen else None)
+        docs.append({"id": doc_id, "source": list(sentences), "references": list(example.references) if example else [],
+                     "facts": list(facts), "values": values, "models": models})
+    directions = {k: next((r.fields[k].get("higher_is_better") for r in runs if k in r.fields), None) for k in fields}
+    return _no_nan({
+        "runs": [{"label": r.label, "path": str(r.path), "documents": len(r.doc_ids)} for r in runs],
+        "fields": [{"key": k, "higher_is_better": directions[k], "headline": k in headline} for k in fields],
+        "judged": judged,
+        "comparison": comparison_data(comparison),
+        "plots": [{"name": name[:-4], "svg": svg} for name, svg in plot_files(runs, comparison).items()],  # shown as data: images
+        "docs": docs,
+    })
+
+
+# ---- the page ----
+
+
+def resource(name: str) -> str:
+    return resources.files("harness").joinpath("resources", name).read_text(encoding="utf-8")
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def escape_json(text: str) -> str:
+    """&, <, > and ' as HTML entities (what html.escape does, but JSON's many double quotes stay,
+    keeping the file small): in the data block no tag can open or close."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#x27;")
+
+
+def page(data: dict[str, Any]) -> str:
+    """The HTML file: CSP, style, the data block and the script. The JSON is HTML-escaped
+    (no `<` survives, so nothing in it can end the block); the script unescapes it."""
+    script, style = resource("report.js"), resource("report.css")
+    policy = (f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; img-src data:; "
+              "base-uri 'none'; form-action 'none'")
+    blob = escape_json(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
     return (
-        f"{PAGE_START}<head><meta charset='utf-8'><title>harness report</title><style>{STYLE}</style></head><body>"
-        f"<h1>harness report</h1><p class='meta'>{len(runs)} runs · {len(doc_ids)} documents shown</p>"
-        f"<h2>Comparison</h2>{comparison_html(comparison)}"
-        f"<h2>Plots</h2>{plots_html(runs, comparison)}<h2>Documents</h2>{docs}</body></html>"
+        f"{PAGE_START}<head><meta charset='utf-8'><meta http-equiv='Content-Security-Policy' content=\"{policy}\">"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>harness report</title>"
+        f"<style>{style}</style></head><body><noscript>This report needs JavaScript to show its data.</noscript>"
+        f"<main id='app'></main>"
+        f"<script type='application/json' id='report-data'>{blob}</script><script>{script}</script></body></html>\n"
     )
+
+
+def render(runs: Sequence[Run], max_docs: int | None = None, settings: Settings | None = None, common_docs: bool = False,
+           allow_prompts: bool = False) -> str:
+    """The page; runs that are not comparable, or were scored against other data, are refused first."""
+    comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts)
+    check_data(runs)
+    return page(payload(runs, comparison, max_docs))
 
 
 def main(argv: list[str]) -> int:
@@ -181,9 +246,9 @@ def main(argv: list[str]) -> int:
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
     if out.is_dir():
         raise InputError(f"--out {out}: a folder; name the HTML file to write")
-    page = render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts)
+    text = render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts)
     out.parent.mkdir(parents=True, exist_ok=True)
-    print(f"wrote {write_page(out, page, args.force)}")
+    print(f"wrote {write_page(out, text, args.force)}")
     return 0
 
 

@@ -471,7 +471,9 @@ def test_report_escapes_crafted_values(crafted_report, where):
     payload = PAYLOADS[where]
     assert payload not in crafted_report
     assert html.escape(payload, quote=True) in crafted_report  # shown as text, not dropped
-    assert not re.search(r"<(script|iframe|svg onload)", crafted_report, re.IGNORECASE)
+    # the only scripts are the page's own: its JSON data block and its one (CSP-hashed) script
+    assert re.findall(r"<script[^>]*>", crafted_report, re.IGNORECASE) == ["<script type='application/json' id='report-data'>", "<script>"]
+    assert not re.search(r"<(iframe|svg onload)", crafted_report, re.IGNORECASE)
     # the only images are the page's own plots, embedded as SVG data (scripts never run inside <img>)
     for tag in re.findall(r"<img[^>]*>", crafted_report, re.IGNORECASE):
         assert re.fullmatch(r"<img alt='[^'<>]*' src='data:image/svg\+xml;base64,[A-Za-z0-9+/=]+'>", tag), tag

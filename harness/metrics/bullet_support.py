@@ -3,6 +3,9 @@
 
 Per-bullet verdicts go into `Scored.details` so a report can show which bullet is unsupported
 and why: {"aggregate", "threshold", "bullets": [{"bullet", "score", "supported", "evidence", ...}]}.
+Where the evidence is source sentences, `evidence_index` gives their indices in the source split
+into sentences (harness.text.split_sentences); `support` adds `matched`, per evidence sentence the
+words (as written there) that the bullet shares, which the report marks.
 """
 
 from __future__ import annotations

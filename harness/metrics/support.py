@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
-from harness.metrics.lexical import Passage, align
+from harness.metrics.lexical import Passage, align, content, tokens
 from harness.records import Example, Summary
+from harness.text import _STEMMED_TOKEN  # the tokenizer's word pattern: marked words are whole tokens
+
+
+def matched_words(bullet: str, sentence: str) -> list[str]:
+    """The sentence's words, as written, whose token is one of the bullet's content words (what
+    the report marks in the evidence), each once, in order."""
+    wanted = set(content(tokens(bullet)))
+    return list(dict.fromkeys(w for w in _STEMMED_TOKEN.findall(sentence) if tokens(w)[:1] and tokens(w)[0] in wanted))
 
 
 @dataclass
@@ -42,7 +50,8 @@ class Support(BulletSupportMetric):
             verdicts = []
             for bullet in summary.bullets:
                 a = align(bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight)
-                extra = {"evidence_index": a.evidence, "coverage": round(a.coverage, 4)}
+                extra = {"evidence_index": a.evidence, "coverage": round(a.coverage, 4),
+                         "matched": [matched_words(bullet, passage.sentences[i]) for i in a.evidence]}
                 if a.novel_numbers:
                     extra["novel_numbers"] = a.novel_numbers
                 if a.novel_names:
