@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -41,15 +42,43 @@ class Run:
 
 
 def find_runs(paths: Sequence[Path]) -> list[Run]:
-    """Run folders under the given paths (a run folder or a sweep folder), in a stable order."""
+    """Run folders under the given paths (a run folder or a sweep folder), in a stable order;
+    the runs of a sweep that did not finish are named in a warning on stderr."""
+    runs, unfinished = scan(paths)
+    warn_unfinished(unfinished)
+    return runs
+
+
+def warn_unfinished(unfinished: Sequence[str]) -> None:
+    if unfinished:
+        print("harness compare: warning: not compared: " + "; ".join(unfinished), file=sys.stderr)
+
+
+def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
+    """The finished runs under the paths, and "<folder> (<why>)" for each run of a sweep folder that
+    did not finish. A run folder named itself must be finished; no folder may be named twice."""
     found: list[Path] = []
-    for path in paths:
-        if not Path(path).is_dir():
+    unfinished: list[str] = []
+    seen: dict[Path, Path] = {}
+    for path in map(Path, paths):
+        if not path.is_dir():
             raise InputError(f"{path}: not a folder")
-        found += sorted({p.parent for p in Path(path).rglob(RUN)}, key=_sort_key)
-    runs = [load_run(p) for p in found if (p / METRICS).is_file()]
+        if (path / RUN).is_file() and (why := unfinished_reason(path)):
+            raise InputError(f"{path}: not a finished run ({why}); only finished runs can be compared")
+        for folder in sorted({p.parent for p in path.rglob(RUN)}, key=_sort_key):
+            if folder.resolve() in seen:
+                raise InputError(f"{folder}: the same run folder is named twice (also as {seen[folder.resolve()]}); "
+                                 "a run compared with itself tests nothing")
+            seen[folder.resolve()] = folder
+            why = unfinished_reason(folder)
+            if why:
+                unfinished.append(f"{folder} ({why})")
+            else:
+                found.append(folder)
+    runs = [load_run(p) for p in found]
     if not runs:
-        raise InputError(f"no finished runs (folders with {RUN} and {METRICS}) under: {', '.join(map(str, paths))}")
+        not_compared = f"; not compared: {'; '.join(unfinished)}" if unfinished else ""
+        raise InputError(f"no finished runs (folders with {RUN} and {METRICS}) under: {', '.join(map(str, paths))}{not_compared}")
     same: dict[str, list[Run]] = {}
     for run in runs:
         same.setdefault(run.label, []).append(run)
@@ -65,7 +94,19 @@ def find_runs(paths: Sequence[Path]) -> list[Run]:
         if run.label in seen:
             run.label = f"{run.label} [{run.path}]"
         seen.add(run.label)
-    return runs
+    return runs, unfinished
+
+
+def unfinished_reason(folder: Path) -> str | None:
+    """Why a run folder holds no finished run ("status failed: <error>"), or None when it does.
+    A run.json without a status (written before statuses existed) counts as finished."""
+    info = _json(folder / RUN)
+    status = info.get("status")
+    if status not in (None, "done"):
+        return f"status {status}" + (f": {info['error']}" if info.get("error") else "")
+    if not (folder / METRICS).is_file():
+        return f"no {METRICS}"
+    return None
 
 
 def _sort_key(p: Path) -> tuple:
@@ -87,11 +128,47 @@ def _json(path: Path) -> dict[str, Any]:
 def load_run(path: Path) -> Run:
     info = _json(path / RUN)
     metrics = _json(path / METRICS)
-    scores = {row["doc_id"]: row for row in _rows(path / SCORES)}
+    fields = metrics.get("fields", {})
+    scores = load_scores(path / SCORES, fields)
     generations = _rows(path / GENERATIONS)
     doc_ids = [g["doc_id"] for g in generations] or list(scores)
     words = {g["doc_id"]: sum(len(b.split()) for b in g.get("bullets") or []) for g in generations if not g.get("error")}
-    return Run(path, str(info.get("label") or path.name), info, metrics.get("fields", {}), scores, doc_ids, words)
+    return Run(path, str(info.get("label") or path.name), info, fields, scores, doc_ids, words)
+
+
+def load_scores(path: Path, fields: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """scores.jsonl by doc_id, checked: every metric value a number or null, each document once,
+    and a value for as many documents as metrics.json counted (else a table column would be
+    computed from other data than the run's own summary says)."""
+    scores: dict[str, dict[str, Any]] = {}
+    lines: dict[str, int] = {}
+    for number, row in numbered_rows(path):
+        doc_id = row.get("doc_id")
+        if not isinstance(doc_id, str):
+            raise InputError(f"{path}:{number}: field 'doc_id' must be a string, not {doc_id!r}")
+        if doc_id in lines:
+            raise InputError(f"{path}:{number}: doc_id {doc_id!r} appears twice (first on line {lines[doc_id]})")
+        lines[doc_id] = number
+        for key in fields:
+            value = row.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise InputError(f"{path}:{number}: field '{key}' must be a number or null, not {value!r}")
+        scores[doc_id] = row
+    for key, meta in fields.items():
+        have = sum(row.get(key) is not None for row in scores.values())
+        if have < (meta.get("n") or 0):
+            raise InputError(f"{path}: metrics.json counts {meta['n']} documents scored for '{key}' but this file has "
+                             f"{have}; it is incomplete or from another run (re-score with: harness score {path.parent})")
+    return scores
+
+
+def numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The JSONL rows of a file with their line numbers (a blank line has no row)."""
+    if not path.is_file():
+        return []
+    rows = iter(read_jsonl_rows(path))
+    with open(path, "rb") as handle:
+        return [(number, next(rows)) for number, raw in enumerate(handle, start=1) if raw.strip()]
 
 
 def columns(runs: Sequence[Run], fields: Sequence[str] | None, show_all: bool) -> list[str]:
@@ -201,7 +278,8 @@ def compare_folders(
     """Print (and with `out_dir`, write) the comparison; returns the Markdown and the gate results."""
     if out_dir is not None:
         check_out_dir(Path(out_dir))  # before any work
-    runs = find_runs([Path(p) for p in paths])
+    runs, unfinished = scan([Path(p) for p in paths])
+    warn_unfinished(unfinished)
     keys = columns(runs, fields, show_all)
     for spec in fail_if_worse:  # a gated field is compared even when not shown by default
         key = parse_gate(spec)[0]
@@ -209,7 +287,7 @@ def compare_folders(
             keys.append(key)
     comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts)
     text = markdown(comparison)
-    gate_results = gate(runs, comparison, fail_if_worse) if fail_if_worse else []
+    gate_results = gate(runs, comparison, fail_if_worse, unfinished) if fail_if_worse else []
     print(text)
     if out_dir is not None:
         written = write_outputs(Path(out_dir), runs, comparison, text, gate_results, plots, force)

@@ -29,9 +29,11 @@ def parse_gate(spec: str) -> tuple[str, float]:
         raise ConfigError(f"--fail-if-worse {spec!r}: expected METRIC or METRIC:MARGIN with a number as margin") from None
 
 
-def gate(runs: Sequence["Run"], comparison: "Comparison", specs: Sequence[str]) -> list[dict[str, Any]]:
+def gate(runs: Sequence["Run"], comparison: "Comparison", specs: Sequence[str], unfinished: Sequence[str] = ()) -> list[dict[str, Any]]:
     """For each METRIC[:MARGIN]: runs significantly worse than the baseline by more than MARGIN
-    (sign-flip test of the difference shifted by the margin, Holm over the metric's runs)."""
+    (sign-flip test of the difference shifted by the margin, Holm over the metric's runs).
+    A gate passes only when every run was tested: a run with no document to test, or a run of
+    the sweep that did not finish (`unfinished`: "<folder> (<why>)"), fails it with the reason."""
     settings = comparison.settings
     if settings.baseline is None:
         raise ConfigError("--fail-if-worse needs --baseline LABEL: the run the others must not be worse than")
@@ -59,15 +61,19 @@ def gate(runs: Sequence["Run"], comparison: "Comparison", specs: Sequence[str]) 
         for (label, r), p_holm in zip(tests, adjusted):
             worse = r.diff is not None and sign * r.diff + margin < 0 and p_holm < settings.alpha
             results.append({"metric": key, "margin": margin, "run": label, "baseline": settings.baseline, "n": r.n, "diff": r.diff,
-                            "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p, "p_holm": float(p_holm), "failed": bool(worse)})
+                            "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p, "p_holm": float(p_holm), "failed": bool(worse) or r.diff is None,
+                            **({"reason": "no document scored by both, nothing to test"} if r.diff is None else {})})
+        for run in unfinished:
+            results.append({"metric": key, "margin": margin, "run": run, "baseline": settings.baseline, "n": 0, "diff": None,
+                            "failed": True, "reason": "the run did not finish, nothing to test"})
     return results
 
 
 def gate_lines(results: Sequence[dict[str, Any]]) -> list[str]:
     lines = []
     for g in results:
-        if g["diff"] is None:
-            lines.append(f"gate: {g['run']} vs {g['baseline']} on {g['metric']}: no document scored by both, nothing to test")
+        if g.get("reason"):
+            lines.append(f"GATE FAILED: {g['run']} vs {g['baseline']} on {g['metric']}: {g['reason']}")
             continue
         what = f"{g['run']} vs {g['baseline']} on {g['metric']}: difference {g['diff']:+.4f} [{g['ci_low']:+.4f}, {g['ci_high']:+.4f}], n={g['n']}"
         margin = f" by more than the margin {g['margin']}" if g["margin"] else ""

@@ -1,0 +1,89 @@
+"""`harness compare` trusts only what it can check: runs that did not finish, scores missing or
+corrupt, a run compared with itself are errors or fail the gate, never a quiet pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+from test_compare import make_run
+
+GOOD = [0.50, 0.62, 0.55, 0.48, 0.70, 0.66, 0.52, 0.58, 0.61, 0.49, 0.57, 0.63]
+FAST = ["--no-plots", "--samples", "500"]
+
+
+def gated(tmp_path: Path, *dirs: Path):
+    return run_cli("compare", *map(str, dirs), "--baseline", "base", "--fail-if-worse", "m/score",
+                   "--out", str(tmp_path / "out"), *FAST, check=False)
+
+
+def set_status(folder: Path, status: str, error: str) -> None:
+    info = json.loads((folder / "run.json").read_text())
+    (folder / "run.json").write_text(json.dumps({**info, "status": status, "error": error}))
+
+
+def test_a_named_run_that_failed_or_was_interrupted_is_an_error(tmp_path):
+    base = make_run(tmp_path, "base", GOOD)
+    cand = make_run(tmp_path, "cand", GOOD)
+    set_status(cand, "failed", "RuntimeError: CUDA out of memory")
+    result = gated(tmp_path, base, cand)
+    assert result.returncode == 2 and str(cand) in result.stderr and "failed" in result.stderr and "CUDA out of memory" in result.stderr
+    set_status(cand, "interrupted", "interrupted by SIGTERM")
+    result = gated(tmp_path, base, cand)
+    assert result.returncode == 2 and "interrupted by SIGTERM" in result.stderr
+    set_status(cand, "done", "")
+    (cand / "metrics.json").unlink()
+    result = gated(tmp_path, base, cand)
+    assert result.returncode == 2 and str(cand) in result.stderr and "metrics.json" in result.stderr
+
+
+def test_an_unfinished_run_in_a_sweep_is_named_and_fails_the_gate(tmp_path):
+    make_run(tmp_path, "base", GOOD)
+    make_run(tmp_path, "same", GOOD)
+    set_status(make_run(tmp_path, "cand", GOOD), "failed", "judge unreachable")
+    plain = run_cli("compare", str(tmp_path), "--out", str(tmp_path / "out"), *FAST, check=False)
+    assert plain.returncode == 0 and "not compared: " in plain.stderr and "cand (status failed: judge unreachable)" in plain.stderr
+    result = gated(tmp_path, tmp_path)
+    assert result.returncode == 1 and "GATE FAILED" in result.stdout and "cand" in result.stdout
+    assert "gate passed: same vs base" in result.stdout
+
+
+def test_a_candidate_with_nothing_to_test_fails_the_gate(tmp_path):
+    base = make_run(tmp_path, "base", GOOD)
+    cand = make_run(tmp_path, "cand", [None] * (len(GOOD) - 1) + [0.5])  # one document: no pair with the baseline
+    rows = [json.loads(line) for line in (cand / "scores.jsonl").read_text().splitlines()]
+    (cand / "scores.jsonl").write_text("".join(json.dumps({**r, "doc_id": "other" + r["doc_id"]}) + "\n" for r in rows))
+    result = gated(tmp_path, base, cand)
+    assert result.returncode == 1 and "GATE FAILED" in result.stdout and "nothing to test" in result.stdout
+
+
+def test_scores_missing_for_counted_documents_is_an_error_naming_the_file(tmp_path):
+    base = make_run(tmp_path, "base", GOOD)
+    cand = make_run(tmp_path, "cand", GOOD)
+    (cand / "scores.jsonl").write_text("")
+    result = gated(tmp_path, base, cand)
+    assert result.returncode == 2 and str(cand / "scores.jsonl") in result.stderr and "m/score" in result.stderr
+
+
+def test_a_string_score_or_a_repeated_document_is_an_error_naming_file_line_and_field(tmp_path):
+    base = make_run(tmp_path, "base", GOOD)
+    cand = make_run(tmp_path, "cand", GOOD)
+    scores = cand / "scores.jsonl"
+    lines = scores.read_text().splitlines(keepends=True)
+    row = json.loads(lines[2])
+    scores.write_text("".join(lines[:2]) + json.dumps({**row, "m/score": "high"}) + "\n" + "".join(lines[3:]))
+    result = gated(tmp_path, base, cand)
+    assert result.returncode == 2 and f"{scores}:3" in result.stderr and "'m/score'" in result.stderr and "'high'" in result.stderr
+    scores.write_text("".join(lines) + lines[4])
+    result = gated(tmp_path, base, cand)
+    assert result.returncode == 2 and f"{scores}:{len(lines) + 1}" in result.stderr and "d4" in result.stderr and "line 5" in result.stderr
+
+
+def test_a_run_compared_with_itself_is_refused(tmp_path):
+    base = make_run(tmp_path, "base", GOOD)
+    again = tmp_path / "sub" / ".." / "base"
+    (tmp_path / "sub").mkdir()
+    for dirs in [(base, base), (base, again), (tmp_path, base)]:
+        result = run_cli("compare", *map(str, dirs), "--out", str(tmp_path / "out"), *FAST, check=False)
+        assert result.returncode == 2 and "twice" in result.stderr and "base" in result.stderr, (dirs, result.stderr)
