@@ -308,7 +308,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--force", action="store_true", help="replace an existing comparison of the same name")
     parser.add_argument("--no-plots", action="store_true", help="write the tables only")
     parser.add_argument("--fail-if-worse", action="append", default=[], metavar="METRIC[:MARGIN]",
-                        help="exit 1 when a run is significantly worse than --baseline on METRIC (by more than MARGIN), after Holm's correction; repeatable")
+                        help="exit 1 when a run is significantly worse than --baseline on METRIC (by more than MARGIN), after Holm's correction, "
+                        "or was not tested (nothing to test, or a run of the sweep did not finish); repeatable")
     args = parser.parse_args(argv)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
     _, results = compare_folders(args.dirs, out, args.fields, args.all, settings_from(args), args.common_docs,
