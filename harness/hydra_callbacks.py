@@ -1,4 +1,5 @@
-"""Hydra callback: after a sweep, one comparison table of all its runs."""
+"""Hydra callback: a sweep's folder is fixed before its jobs start, and after the sweep one
+comparison table of all its runs is written from the job folders (wherever the jobs ran)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from hydra.experimental.callback import Callback
 
 
 class CompareSweep(Callback):
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        from harness.run import pin_sweep_dir
+
+        pin_sweep_dir(config)
+
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         from harness.compare import compare_folders
         from harness.errors import InputError

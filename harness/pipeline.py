@@ -7,6 +7,8 @@ finished generations stay in the durable cache, so re-running the same command r
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -115,6 +117,8 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         started=now(),
         versions=library_versions(),
         git_sha=git_sha(),
+        host=socket.gethostname(),  # which machine and process ran it (launchers spread jobs)
+        pid=os.getpid(),
         error=None,
     )
     try:
