@@ -22,13 +22,13 @@ from typing import Any, Iterator
 from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from harness.config import DatasetConfig, PromptConfig, RunSettings
+from harness.config import DatasetConfig, PromptConfig, RunSettings, ShardConfig
 from harness.errors import ConfigError
 from harness.registry import BACKENDS, METRICS, suggest
 
 CONFIG_PACKAGE = "harness.conf"
 GROUPS = ("model", "dataset", "prompt", "experiment", "metrics")
-SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig}
+SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig, "shard": ShardConfig}
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LAUNCHER_HINT = ("Launchers are optional extras: pip install 'harness[joblib]' (hydra/launcher=joblib), 'harness[slurm]' "
                  "(submitit_slurm, submitit_local, slurm_gpu), 'harness[ray]' (ray).")

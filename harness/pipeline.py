@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from tqdm.auto import tqdm
 
-from harness import datacheck
+from harness import datacheck, shard
 from harness.bullets import asks_for_bullets, parse_bullets
 from harness.cache import GenerationCache, stable_hash
 from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
@@ -128,6 +128,8 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         for message in skipped:
             log.warning("skipped: %s", message)
         folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
+        if spec.settings.shard.active:
+            data = shard.take(folder, spec.settings.shard, data)
         datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
         load_s = time.time() - t0
 
@@ -174,6 +176,10 @@ def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example]) -> li
     cache = GenerationCache(cache_dir / "generations" / f"{spec.backend_key}-{stable_hash(identity)}.jsonl")
     # One run of a model configuration generates at a time: a second one waits, then reuses
     # what the first wrote, so no request is sent twice and no cache line is duplicated.
+    if spec.settings.shard.active:
+        # Shards hold disjoint documents: they share the cache file (each line appended under its
+        # lock) and generate at the same time, instead of waiting for each other's whole pass.
+        return _generate(backend, spec, requests, keys, cache)
     waiting = lambda: log.info("waiting for another run of the same model (%s) to finish generating (lock %s.lock)", spec.model_name, cache.path)  # noqa: E731
     with cache.exclusive(on_wait=waiting):
         return _generate(backend, spec, requests, keys, cache)
