@@ -144,3 +144,30 @@ def test_a_killed_shard_resumes_from_the_cache_and_the_merge_is_complete(tmp_pat
     assert doc_ids(folder) == every
     assert sum(json.loads(line)["cached"] for line in (folder / "generations.jsonl").read_text().splitlines()) == len(saved)
     assert "not merged" in merged.stderr  # the killed shard's folder (status running) is left out, said so
+
+
+@pytest.mark.slow
+def test_progress_adds_up_the_shards_running_in_parallel(tmp_path):
+    data = write_docs(tmp_path / "docs.jsonl", 12)
+    results = tmp_path / "results"
+    with FakeOpenAI(delay_s=0.6) as server:
+        write_model_config(tmp_path / "configs", "chat", {"backend": "openai_chat", "model_id": "fake-model", "base_url": server.url,
+                                                          "max_concurrency": 1, "max_retries": 0, "generation": {"temperature": 0}})
+        procs = [subprocess.Popen(harness_command("run", "--config-dir", str(tmp_path / "configs"), "model=chat", "dataset=local",
+                                                  f"dataset.path={data}", f"results_dir={results}", "shard.count=2", f"shard.index={i}", *OFFLINE),
+                                  env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in (0, 1)]
+        seen_running, most_done = None, 0
+        deadline = time.monotonic() + 120
+        while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
+            if results.is_dir() and list(results.rglob("progress.json")):
+                report = run_harness("progress", str(results))
+                if report.returncode == 0 and "docs/s across 2 running" in report.stdout:
+                    seen_running = report.stdout
+                    most_done = max(most_done, int(report.stdout.split("documents ")[1].split("/")[0]))
+            time.sleep(0.3)
+        assert [p.wait() for p in procs] == [0, 0]
+    assert seen_running is not None, "progress never showed both shards running"
+    done, total = map(int, seen_running.split("documents ")[1].split(" ")[0].split("/"))
+    assert total == 12 and 0 < most_done < 12 and "ETA " in seen_running
+    final = run_harness("progress", str(results))
+    assert "documents 12/12 (100.0%)" in final.stdout and "2 done" in final.stdout, final.stdout
