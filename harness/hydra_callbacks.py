@@ -17,12 +17,16 @@ class CompareSweep(Callback):
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         from harness.compare import compare_folders
-        from harness.errors import InputError
+        from harness.errors import HarnessError, InputError
+        from harness.merge import merge
         from harness.shard import SHARD_FILE
 
         sweep_dir = Path(config.hydra.sweep.dir)
-        if any(sweep_dir.glob(f"*/{SHARD_FILE}")):  # shares of runs, not runs to compare
-            print(f"shards finished; join them with: harness merge {sweep_dir}")
+        if any(sweep_dir.glob(f"*/{SHARD_FILE}")):  # shares of runs: merged, then compared
+            try:
+                merge([sweep_dir])
+            except HarnessError as e:  # a shard failed: re-run it, then merge
+                print(f"shards not merged: {e}\nRe-run the failed shard(s) (they resume from the cache), then: harness merge {sweep_dir}")
             return
         try:
             compare_folders([sweep_dir], out_dir=sweep_dir)

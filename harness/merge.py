@@ -187,18 +187,15 @@ def write_merged(shards: list[Shard], order: list[str], out: Path) -> Path:
     return folder.path
 
 
-def main(argv: list[str]) -> int:
-    """`harness merge DIR... [--out DIR]`: one run folder per sharded run under DIR."""
+def merge(dirs: Sequence[Path], out: Path | None = None) -> Path:
+    """Merge every sharded run under `dirs` into `out` (default: a new `merged` folder in their
+    common parent); all groups are checked before anything is written. Returns the folder."""
     from harness.compare import compare_folders
 
-    parser = argparse.ArgumentParser(prog="harness merge", description=main.__doc__.splitlines()[0])
-    parser.add_argument("dirs", nargs="+", type=Path, help="folders holding the shards (a sweep folder, a results folder)")
-    parser.add_argument("--out", type=Path, help="where the merged run folders go (default: DIR/merged, or merged_1, ... when taken)")
-    args = parser.parse_args(argv)
-    groups = group(find_shards(args.dirs))
-    orders = [check_coverage(g) for g in groups]  # every group checked before anything is written
-    base = args.out or Path(os.path.commonpath([str(d.resolve()) for d in args.dirs]))
-    out = args.out if args.out else make_unique_dir(base, "merged")
+    groups = group(find_shards(dirs))
+    orders = [check_coverage(g) for g in groups]
+    if out is None:
+        out = make_unique_dir(Path(os.path.commonpath([str(Path(d).resolve()) for d in dirs])), "merged")
     out.mkdir(parents=True, exist_ok=True)
     for shards, order in zip(groups, orders):
         path = write_merged(shards, order, out)
@@ -207,4 +204,14 @@ def main(argv: list[str]) -> int:
         compare_folders([out], out_dir=out)
     except InputError as e:
         log.warning("no comparison table: %s", e)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """`harness merge DIR... [--out DIR]`: one run folder per sharded run under DIR."""
+    parser = argparse.ArgumentParser(prog="harness merge", description=main.__doc__.splitlines()[0])
+    parser.add_argument("dirs", nargs="+", type=Path, help="folders holding the shards (a sweep folder, a results folder)")
+    parser.add_argument("--out", type=Path, help="where the merged run folders go (default: DIR/merged, or merged_1, ... when taken)")
+    args = parser.parse_args(argv)
+    merge(args.dirs, args.out)
     return 0

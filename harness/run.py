@@ -153,7 +153,7 @@ def collect_job_outcomes(sweep_dir: Path) -> None:
                 status = json.loads(run_json.read_text(encoding="utf-8")).get("status")
             except (OSError, ValueError):
                 status = "unreadable"
-            if status != "done" and str(job_dir) not in _session.failures:
+            if status != "done" and job_dir.resolve() not in {Path(f).resolve() for f in _session.failures}:
                 _session.failures.append(str(job_dir))
         elif (job_dir / ".hydra").is_dir() and not any(job_dir.rglob(RUN)):
             _session.rejected.append(str(job_dir))

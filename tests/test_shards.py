@@ -34,7 +34,8 @@ def sharded(tmp_path_factory):
     assert whole.returncode == 0, whole.stderr[-3000:]
     parts = run_harness("run", "-m", f"results_dir={tmp / 'parts'}", "model=lead,centrality", "shard.count=4", "shard.index=range(4)", *OFFLINE)
     assert parts.returncode == 0, parts.stderr[-3000:]
-    assert "harness merge" in parts.stdout
+    (sweep_dir,) = {p.parent for p in (tmp / "parts").rglob("multirun.yaml")}
+    assert sorted(p.name for p in (sweep_dir / "merged").iterdir() if p.is_dir() and not p.name.endswith("plots")) == ["centrality", "lead"]
     merged = run_harness("merge", str(tmp / "parts"))
     assert merged.returncode == 0, merged.stderr[-3000:]
     return tmp
@@ -48,9 +49,11 @@ def test_four_shards_merged_equal_the_unsharded_run_byte_for_byte(sharded):
         assert len(shards) == 4
         sizes = [len(doc_ids(s)) for s in shards]
         assert sorted(sizes) == [4, 4, 5, 5] and sum(sizes) == len(doc_ids(whole)) == 18  # the share, not all documents
-        merged = sharded / "parts" / "merged" / model
+        (automatic,) = (sharded / "parts").glob(f"*/*/merged/{model}")  # at the end of the sweep
+        merged = sharded / "parts" / "merged" / model  # by `harness merge`
         for name in MERGED_FILES:
             assert (merged / name).read_bytes() == (whole / name).read_bytes(), f"{model}: merged {name} differs"
+            assert (automatic / name).read_bytes() == (whole / name).read_bytes(), f"{model}: {name} merged by the sweep differs"
         info = json.loads((merged / "run.json").read_text())
         assert info["status"] == "done" and sorted(m["index"] for m in info["merged_from"]) == [0, 1, 2, 3]
         assert info["dataset"]["examples"] == 18 and info["dataset"]["fingerprint"] == json.loads((whole / "run.json").read_text())["dataset"]["fingerprint"]
@@ -69,6 +72,7 @@ def test_each_shard_records_its_share_and_the_order_hash(sharded):
         assert json.loads((s / "run.json").read_text())["shard"]["order_hash"] == record["order_hash"]
 
 
+@pytest.mark.slow
 def test_merge_refuses_a_missing_shard_naming_its_documents(tmp_path):
     for index in (0, 2):
         proc = run_harness("run", f"results_dir={tmp_path}", "model=lead", "shard.count=3", f"shard.index={index}", "dataset.limit=9", *OFFLINE)
@@ -81,6 +85,7 @@ def test_merge_refuses_a_missing_shard_naming_its_documents(tmp_path):
     assert not list(tmp_path.rglob("merged*")), "a refused merge wrote a folder"
 
 
+@pytest.mark.slow
 def test_merge_refuses_a_document_in_two_finished_shards(tmp_path):
     for index in (0, 1, 1):  # shard 1 run twice: two finished folders hold its documents
         proc = run_harness("run", f"results_dir={tmp_path}", "model=lead", "shard.count=2", f"shard.index={index}", "dataset.limit=6", *OFFLINE)
