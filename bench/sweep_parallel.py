@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import platform
 import statistics
@@ -56,6 +57,16 @@ def sweep(results: Path, config_dir: Path, models: str, docs: int, launcher: lis
     return seconds, sweep_dir
 
 
+def jobs_span(sweep_dir: Path) -> float:
+    """Seconds from the first job's start to the last job's end (run.json, 1 s resolution)."""
+    from datetime import datetime
+
+    infos = [json.loads(p.read_text()) for p in sweep_dir.glob("*/run.json")]
+    started = min(datetime.strptime(i["started"], "%Y-%m-%dT%H:%M:%S%z") for i in infos)
+    ended = max(datetime.strptime(i["ended"], "%Y-%m-%dT%H:%M:%S%z") for i in infos)
+    return (ended - started).total_seconds()
+
+
 def table(sweep_dir: Path) -> list[dict[str, str]]:
     rows = list(csv.DictReader(io.StringIO((sweep_dir / "comparison.csv").read_text())))
     for row in rows:
@@ -70,32 +81,37 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--api-docs", type=int, default=40)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds the loopback server waits per request")
+    parser.add_argument("--workloads", nargs="+", choices=sorted(WORKLOADS), default=sorted(WORKLOADS, reverse=True))
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "tests"))
     from openai_server import FakeOpenAI
 
     ways = {"sequential": [], f"joblib (n_jobs={args.n_jobs})": ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={args.n_jobs}"]}
     docs = {"cpu": args.docs, "api": args.api_docs}
-    times: dict[tuple[str, str], list[float]] = {(w, name): [] for w in WORKLOADS for name in ways}
+    workloads = {w: WORKLOADS[w] for w in args.workloads}
+    times: dict[tuple[str, str], list[float]] = {(w, name): [] for w in workloads for name in ways}
+    spans: dict[tuple[str, str], list[float]] = {key: [] for key in times}
     tables: dict[tuple[str, str], list[dict[str, str]]] = {}
     with tempfile.TemporaryDirectory() as tmp, FakeOpenAI(delay_s=args.latency) as server:
         config_dir = Path(tmp) / "configs"
         write_models(config_dir, server.url)
         for r in range(args.rounds):
-            for workload, models in WORKLOADS.items():
+            for workload, models in workloads.items():
                 order = list(ways) if r % 2 == 0 else list(reversed(ways))
                 for name in order:
                     results = Path(tmp) / f"{r}-{workload}-{name.split()[0]}"
                     seconds, sweep_dir = sweep(results, config_dir, models, docs[workload], ways[name])
                     times[(workload, name)].append(seconds)
+                    spans[(workload, name)].append(jobs_span(sweep_dir))
                     tables[(workload, name)] = table(sweep_dir)
-                    print(f"round {r + 1}: {workload}: {name}: {seconds:.1f} s", flush=True)
+                    print(f"round {r + 1}: {workload}: {name}: {seconds:.1f} s (jobs running {spans[(workload, name)][-1]:.0f} s)", flush=True)
     print(f"\nmachine: {os.cpu_count()} CPU cores ({platform.machine()}), Python {platform.python_version()}, load average "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
-    print("| workload | way | seconds per round | median |\n|---|---|---|---|")
+    print("| workload | way | seconds per round (command start to exit) | median | first job start to last job end, median |\n|---|---|---|---|---|")
     for (workload, name), values in times.items():
-        print(f"| {workload} ({docs[workload]} docs) | {name} | {', '.join(f'{v:.1f}' for v in values)} | {statistics.median(values):.1f} |")
-    for workload in WORKLOADS:
+        print(f"| {workload} ({docs[workload]} docs) | {name} | {', '.join(f'{v:.1f}' for v in values)} | {statistics.median(values):.1f} "
+              f"| {statistics.median(spans[(workload, name)]):.0f} |")
+    for workload in workloads:
         sequential, parallel = (statistics.median(times[(workload, name)]) for name in ways)
         same = all(tables[(workload, name)] == tables[(workload, "sequential")] for name in ways)
         print(f"{workload}: speed-up (median sequential / median joblib) {sequential / parallel:.2f}x; comparison tables equal: {'yes' if same else 'NO'}")

@@ -175,12 +175,12 @@ def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example], on_pr
         return _generate(backend, spec, requests, keys, None, on_progress)
     cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
     cache = GenerationCache(cache_dir / "generations" / f"{spec.backend_key}-{stable_hash(identity)}.jsonl")
-    # One run of a model configuration generates at a time: a second one waits, then reuses
-    # what the first wrote, so no request is sent twice and no cache line is duplicated.
     if spec.settings.shard.active:
         # Shards hold disjoint documents: they share the cache file (each line appended under its
         # lock) and generate at the same time, instead of waiting for each other's whole pass.
         return _generate(backend, spec, requests, keys, cache, on_progress)
+    # One run of a model configuration generates at a time: a second one waits, then reuses
+    # what the first wrote, so no request is sent twice and no cache line is duplicated.
     waiting = lambda: log.info("waiting for another run of the same model (%s) to finish generating (lock %s.lock)", spec.model_name, cache.path)  # noqa: E731
     with cache.exclusive(on_wait=waiting):
         return _generate(backend, spec, requests, keys, cache, on_progress)
