@@ -123,3 +123,19 @@ def test_shipped_launcher_configs_compose(tmp_path):
         proc = run_harness("run", f"results_dir={tmp_path}", "model=lead", f"hydra/launcher={choice}", "--cfg", "hydra", "--package", "hydra.launcher")
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert f"{key}: {expected}" in proc.stdout and "_target_: hydra_plugins." in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_sharded_sweep_on_joblib_is_merged_at_the_end_like_the_unsharded_run(tmp_path):
+    module, args = LAUNCHERS["joblib"]
+    needs_plugin(module)
+    whole = run_harness("run", f"results_dir={tmp_path / 'whole'}", "model=lead", *COMMON)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    parts = run_harness("run", "-m", f"results_dir={tmp_path / 'parts'}", "model=lead", "shard.count=3", "shard.index=range(3)", *COMMON, *args)
+    assert parts.returncode == 0, parts.stderr[-3000:]
+    (unsharded,) = [p.parent for p in (tmp_path / "whole").rglob("run.json")]
+    (merged,) = (tmp_path / "parts").glob("*/*/merged/lead")
+    pids = {json.loads(p.read_text())["pid"] for p in (tmp_path / "parts").glob("*/*/*_lead/run.json")}
+    assert len(pids) >= 2, "the shards ran in one process"
+    for name in ("generations.jsonl", "scores.jsonl", "metrics.json"):
+        assert (merged / name).read_bytes() == (unsharded / name).read_bytes(), name
