@@ -14,6 +14,8 @@ COMMANDS = {
     "score": ("harness.run:score_main", "re-score a finished run folder without calling the model"),
     "compare": ("harness.compare:main", "one table comparing run folders or sweep folders"),
     "report": ("harness.report:main", "an HTML page: table, plots, every model's bullets per document with evidence"),
+    "merge": ("harness.merge:main", "join the finished shards of sharded runs (shard.count=N) into one run folder each"),
+    "progress": ("harness.progress:main", "documents done / total, rate and ETA across the runs of a sweep or sharded run"),
     "list": ("harness.listing:main", "shipped models, datasets, prompts, experiments, metrics and their fields"),
     "meta-eval": ("harness.meta_eval.command:main", "correlate metrics with human judgments"),
 }

@@ -91,6 +91,10 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
         raise ConfigError(errors[0] if errors else f"{where}: invalid value {value!r}")
     if hint is Any:
         return value
+    if dataclasses.is_dataclass(hint):  # a nested section, e.g. `shard: {count, index}`
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}.")
+        return parse(hint, value, where)
     if origin is typing.Literal:
         if value not in typing.get_args(hint):
             choices = ", ".join(repr(c) for c in typing.get_args(hint))
@@ -166,6 +170,23 @@ class PromptConfig:
 
 
 @dataclass
+class ShardConfig:
+    """`shard.count=N shard.index=i`: the run takes the i-th of N fixed, disjoint shares of the
+    documents (contiguous blocks of the dataset order); `harness merge` joins the shares."""
+
+    count: int = 1
+    index: int = 0
+
+    def __post_init__(self) -> None:
+        check_range("shard.count", self.count, 1, None)
+        check_range("shard.index", self.index, 0, self.count - 1)
+
+    @property
+    def active(self) -> bool:
+        return self.count > 1
+
+
+@dataclass
 class RunSettings:
     """Top-level settings outside the groups."""
 
@@ -177,3 +198,4 @@ class RunSettings:
     bootstrap_samples: int = 1000
     run_label: str | None = None
     workers: int = 1  # processes for metrics that can use them
+    shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)

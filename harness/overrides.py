@@ -22,14 +22,16 @@ from typing import Any, Iterator
 from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from harness.config import DatasetConfig, PromptConfig, RunSettings
+from harness.config import DatasetConfig, PromptConfig, RunSettings, ShardConfig
 from harness.errors import ConfigError
 from harness.registry import BACKENDS, METRICS, suggest
 
 CONFIG_PACKAGE = "harness.conf"
 GROUPS = ("model", "dataset", "prompt", "experiment", "metrics")
-SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig}
+SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig, "shard": ShardConfig}
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LAUNCHER_HINT = ("Launchers are optional extras: pip install 'harness[joblib]' (hydra/launcher=joblib), 'harness[slurm]' "
+                 "(submitit_slurm, submitit_local, slurm_gpu), 'harness[ray]' (ray).")
 MAX_CHECKED_JOBS = 32  # a larger sweep has its remaining jobs checked when each starts
 
 
@@ -106,8 +108,8 @@ def check_overrides(argv: list[str]) -> None:
         key = arg.lstrip("+~").split("=", 1)[0]
         arg = key
         parts = key.split(".")
-        if parts[0] in GROUPS and len(parts) == 1 or parts[0] == "hydra":
-            continue
+        if parts[0] in GROUPS and len(parts) == 1 or parts[0] == "hydra" or key.startswith("hydra/"):
+            continue  # Hydra's own keys and groups (hydra/launcher=...): checked by composing below
         if len(parts) == 1:
             # Config groups (model=..., metrics=[...]) are top-level keys too.
             known = [f.name for f in dataclasses.fields(RunSettings)] + list(GROUPS)
@@ -241,7 +243,10 @@ def composed_jobs(argv: list[str], overrides: list[str], extra_dirs: list[str]) 
                 yield str(cfg.hydra.runtime.choices.get("model") or "model"), resolved(cfg)
     except (HydraException, OmegaConfBaseException) as e:
         lines = [line for line in str(e).strip().splitlines() if line.strip() and "HYDRA_FULL_ERROR" not in line]
-        raise ConfigError(" ".join(lines[:3]) or type(e).__name__) from None
+        message = " ".join(lines[:3]) or type(e).__name__
+        if "hydra/launcher" in message:
+            message += f" {LAUNCHER_HINT}"
+        raise ConfigError(message) from None
     finally:
         GlobalHydra.instance().clear()
 

@@ -7,15 +7,17 @@ finished generations stay in the durable cache, so re-running the same command r
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from tqdm.auto import tqdm
 
-from harness import datacheck
+from harness import datacheck, progress, shard
 from harness.bullets import asks_for_bullets, parse_bullets
 from harness.cache import GenerationCache, stable_hash
 from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
@@ -115,6 +117,8 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         started=now(),
         versions=library_versions(),
         git_sha=git_sha(),
+        host=socket.gethostname(),  # which machine and process ran it (launchers spread jobs)
+        pid=os.getpid(),
         error=None,
     )
     try:
@@ -124,13 +128,15 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         for message in skipped:
             log.warning("skipped: %s", message)
         folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
+        if spec.settings.shard.active:
+            data = shard.take(folder, spec.settings.shard, data)
         datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
         load_s = time.time() - t0
 
         t0 = time.time()
         backend = spec.backend_cls(spec.backend_options)
         try:
-            rows = generate(backend, spec, data.examples)
+            rows = generate(backend, spec, data.examples, on_progress=progress.Reporter(folder.path))
             unrequested = backend.unrequested({e.doc_id for e in data.examples})
         finally:
             backend.close()
@@ -158,24 +164,31 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         raise
 
 
-def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example]) -> list[dict[str, Any]]:
-    """Generate every example not already in the cache, appending each result durably."""
+def generate(backend: Backend, spec: RunSpec, examples: Sequence[Example], on_progress: Callable[..., None] | None = None) -> list[dict[str, Any]]:
+    """Generate every example not already in the cache, appending each result durably;
+    `on_progress(done, total)` after each batch (harness/progress.py)."""
     prompt = spec.prompt
     requests = [Request(e.doc_id, e.source, prompt.render(e.source), prompt.system, prompt.n_bullets) for e in examples]
     identity = {"backend": spec.backend_key, "options": backend.identity()}
     keys = [stable_hash([identity, r.system, r.prompt, r.n_bullets], 32) for r in requests]
     if not backend.cacheable:
-        return _generate(backend, spec, requests, keys, None)
+        return _generate(backend, spec, requests, keys, None, on_progress)
     cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
     cache = GenerationCache(cache_dir / "generations" / f"{spec.backend_key}-{stable_hash(identity)}.jsonl")
+    if spec.settings.shard.active:
+        # Shards hold disjoint documents: they share the cache file (each line appended under its
+        # lock) and generate at the same time, instead of waiting for each other's whole pass.
+        return _generate(backend, spec, requests, keys, cache, on_progress)
     # One run of a model configuration generates at a time: a second one waits, then reuses
     # what the first wrote, so no request is sent twice and no cache line is duplicated.
     waiting = lambda: log.info("waiting for another run of the same model (%s) to finish generating (lock %s.lock)", spec.model_name, cache.path)  # noqa: E731
     with cache.exclusive(on_wait=waiting):
-        return _generate(backend, spec, requests, keys, cache)
+        return _generate(backend, spec, requests, keys, cache, on_progress)
 
 
-def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: list[str], cache: GenerationCache | None) -> list[dict[str, Any]]:
+def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: list[str], cache: GenerationCache | None,
+              on_progress: Callable[..., None] | None = None) -> list[dict[str, Any]]:
+    on_progress = on_progress or (lambda done, total, final=False: None)
     results: dict[int, Generation] = {}
     from_cache: set[int] = set()
     if cache is not None:
@@ -189,6 +202,7 @@ def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: li
     pending = sorted((i for i in range(len(requests)) if i not in results), key=lambda i: (-len(requests[i].prompt), i))
     if from_cache:
         log.info("resuming: %d of %d generations found in the cache", len(from_cache), len(requests))
+    on_progress(len(from_cache), len(requests))
     with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:
         size = max(1, backend.batch_size)
         for start in range(0, len(pending), size):
@@ -203,6 +217,8 @@ def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: li
                 elif cache is not None:
                     cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
             bar.update(len(batch))
+            on_progress(bar.n, len(requests))
+    on_progress(len(requests), len(requests), final=True)
     rows = []
     requested = asks_for_bullets(spec.prompt.template, spec.prompt.system)
     for i, request in enumerate(requests):

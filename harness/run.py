@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shutil
 import sys
@@ -34,6 +35,7 @@ class Session:
     jobs: int = 0
     failures: list[str] = field(default_factory=list)  # runs that started and failed (their folders)
     rejected: list[str] = field(default_factory=list)  # runs refused at start-up (config errors)
+    sweep_dirs: list[Path] = field(default_factory=list)  # this process's sweeps (their jobs may run elsewhere)
 
     def owns(self, path: Path) -> bool:
         return any(path.resolve().is_relative_to(root.resolve()) for root in self.roots.values())
@@ -113,6 +115,8 @@ def main(argv: list[str]) -> int:
         if e.code not in (0, None):
             return EXIT_RUN_FAILED
     finally:
+        for sweep_dir in _session.sweep_dirs:
+            collect_job_outcomes(sweep_dir)
         remove_unused_roots()
     if _session.failures:
         print(f"harness run: {len(_session.failures)} run(s) failed: {', '.join(_session.failures)}", file=sys.stderr)
@@ -120,6 +124,40 @@ def main(argv: list[str]) -> int:
     if _session.rejected:
         return EXIT_USAGE
     return 0
+
+
+def pin_sweep_dir(cfg: Any) -> None:
+    """Called at the start of a sweep, in the process that launches it: the sweep folder is created
+    here once, and every job, in whatever process or machine a launcher (joblib, submitit, Ray)
+    runs it, composes its config with that folder as a plain path instead of creating its own."""
+    from omegaconf import open_dict
+
+    sweep_dir = Path(str(cfg.hydra.sweep.dir)).resolve()
+    _session.sweep_dirs.append(sweep_dir)
+    quoted = str(sweep_dir).replace("'", "\\'").replace("${", "\\${")  # Hydra's quoted-string escapes
+    with open_dict(cfg):
+        cfg.hydra.sweep.dir = str(sweep_dir)
+        cfg.hydra.overrides.hydra.append(f"hydra.sweep.dir='{quoted}'")
+
+
+def collect_job_outcomes(sweep_dir: Path) -> None:
+    """Each job's outcome as its folder records it, so the exit code is right when a launcher ran
+    the jobs in other processes: a run.json that is not "done" is a failed run; a job folder
+    without run.json is a job refused at start-up (removed, as a refused job leaves nothing)."""
+    if not sweep_dir.is_dir():
+        return
+    for job_dir in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        run_json = job_dir / RUN
+        if run_json.is_file():
+            try:
+                status = json.loads(run_json.read_text(encoding="utf-8")).get("status")
+            except (OSError, ValueError):
+                status = "unreadable"
+            if status != "done" and job_dir.resolve() not in {Path(f).resolve() for f in _session.failures}:
+                _session.failures.append(str(job_dir))
+        elif (job_dir / ".hydra").is_dir() and not any(job_dir.rglob(RUN)):
+            _session.rejected.append(str(job_dir))
+            shutil.rmtree(job_dir, ignore_errors=True)
 
 
 def refuse_taken_output_dirs(argv: list[str]) -> None:
@@ -310,3 +348,8 @@ def load_run_config(folder: RunFolder) -> dict[str, Any]:
         raise ConfigError(f"{path}: missing; is {folder.path} a run folder?") from None
     except Exception as e:
         raise ConfigError(f"{path}: cannot be read ({type(e).__name__}: {e})") from None
+
+
+# A launcher may run jobs in fresh processes (joblib, submitit, Ray) that import this module to
+# find the task function and then compose the job's config: they need the same resolvers.
+register_resolvers()
