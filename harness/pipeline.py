@@ -190,19 +190,16 @@ def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: li
     if from_cache:
         log.info("resuming: %d of %d generations found in the cache", len(from_cache), len(requests))
     with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:
-        size = max(1, backend.batch_size)
-        for start in range(0, len(pending), size):
-            batch = pending[start : start + size]
-            outputs = backend.generate([requests[i] for i in batch])
-            if len(outputs) != len(batch):
-                raise RuntimeError(f"backend {spec.backend_key} returned {len(outputs)} outputs for {len(batch)} requests")
-            for i, out in zip(batch, outputs):
-                results[i] = out
-                if out.error:
-                    log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
-                elif cache is not None:
-                    cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
-            bar.update(len(batch))
+        # Each generation is stored the moment the backend hands it over (batch by batch, or
+        # request by request for HTTP backends, which keep a window of requests in flight).
+        for position, out in backend.completions([requests[i] for i in pending]):
+            i = pending[position]
+            results[i] = out
+            if out.error:
+                log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
+            elif cache is not None:
+                cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
+            bar.update(1)
     rows = []
     requested = asks_for_bullets(spec.prompt.template, spec.prompt.system)
     for i, request in enumerate(requests):
