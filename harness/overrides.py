@@ -25,10 +25,11 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 from harness.config import DatasetConfig, PromptConfig, RunSettings
 from harness.errors import ConfigError
 from harness.registry import BACKENDS, METRICS, suggest
+from harness.tracking import TrackingConfig
 
 CONFIG_PACKAGE = "harness.conf"
-GROUPS = ("model", "dataset", "prompt", "experiment", "metrics")
-SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig}
+GROUPS = ("model", "dataset", "prompt", "experiment", "metrics", "tracking")
+SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig, "tracking": TrackingConfig}
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_CHECKED_JOBS = 32  # a larger sweep has its remaining jobs checked when each starts
 

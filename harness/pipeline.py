@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from tqdm.auto import tqdm
 
-from harness import datacheck
+from harness import datacheck, tracking
 from harness.bullets import asks_for_bullets, parse_bullets
 from harness.cache import GenerationCache, stable_hash
 from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
@@ -74,6 +74,7 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     check_dataset_source(dataset)
     prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
     check_metric_options(config.pop("metrics", None) or {})
+    tracking.check(config.pop("tracking", None))
     config.pop("experiment", None)
     settings = parse(RunSettings, config, "config")
     return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings)
@@ -152,6 +153,7 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
             ended=now(),
             timings={"load_s": round(load_s, 3), "generate_s": round(generate_s, 3), "score_s": round(time.time() - t0, 3), "total_s": round(time.time() - started, 3)},
         )
+        tracking.track_run(folder)  # tracking=mlflow: the finished folder goes to the tracker
         return aggregates
     except BaseException as e:
         folder.record_end(e)
