@@ -13,6 +13,7 @@ after `slow_s`), "malformed" (invalid JSON with status 200), "drop" (close witho
 `always` applies one fault to every request; `delay_s` slows every reply; `latency` (e.g.
 `LogNormal(median_s=0.2, sigma=1.0)`) adds a delay drawn for each prompt, the same draw for the
 same prompt, so two clients sending the same documents meet the same latencies.
+`peak_in_flight` is the most requests it served at once.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class FakeOpenAI:
         self.drip_s = drip_s
         self.latency = latency
         self.slept: list[float] = []  # each delay drawn from `latency`
+        self.peak_in_flight = 0  # most requests being served at once
+        self._in_flight = 0
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -119,6 +122,16 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self) -> None:
+                with server._lock:
+                    server._in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server._in_flight)
+                try:
+                    self._serve()
+                finally:
+                    with server._lock:
+                        server._in_flight -= 1
+
+            def _serve(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 chat = self.path.endswith("/chat/completions")
                 if chat:

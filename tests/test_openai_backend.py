@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from openai_server import FakeOpenAI
+from openai_server import FakeOpenAI, LogNormal
 
 from harness.errors import ConfigError
 from harness.models.base import Request
@@ -198,26 +198,9 @@ def test_a_slow_request_holds_one_slot_while_the_others_go_on():
 
 
 def test_never_more_than_max_concurrency_in_flight():
-    from openai_server import LogNormal
-
     with FakeOpenAI(latency=LogNormal(median_s=0.02, sigma=1.0)) as server:
-        live, peak = [0], [0]
-        real = server._handler_class()
-
-        class Counting(real):  # counts requests being served at once
-            def do_POST(self):
-                with server._lock:
-                    live[0] += 1
-                    peak[0] = max(peak[0], live[0])
-                try:
-                    super().do_POST()
-                finally:
-                    with server._lock:
-                        live[0] -= 1
-
-        server._server.RequestHandlerClass = Counting
         gens = backend(server, max_concurrency=3).generate(requests(30))
-    assert all(g.text for g in gens) and peak[0] == 3
+    assert all(g.text for g in gens) and server.peak_in_flight == 3
 
 
 def test_completions_are_handed_over_in_finishing_order_with_their_index():
@@ -231,8 +214,6 @@ def test_completions_are_handed_over_in_finishing_order_with_their_index():
 
 def test_the_window_and_batches_give_identical_generations():
     from harness.models.base import Backend
-    from openai_server import LogNormal
-
     def strip(g):
         return {**g.to_json(), "latency_s": None}
 
