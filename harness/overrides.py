@@ -25,10 +25,11 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 from harness.config import DatasetConfig, PromptConfig, RunSettings, ShardConfig
 from harness.errors import ConfigError
 from harness.registry import BACKENDS, METRICS, suggest
+from harness.tracking import TrackingConfig
 
 CONFIG_PACKAGE = "harness.conf"
-GROUPS = ("model", "dataset", "prompt", "experiment", "metrics")
-SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig, "shard": ShardConfig}
+GROUPS = ("model", "dataset", "prompt", "experiment", "metrics", "tracking")
+SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig, "shard": ShardConfig, "tracking": TrackingConfig}
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LAUNCHER_HINT = ("Launchers are optional extras: pip install 'harness[joblib]' (hydra/launcher=joblib), 'harness[slurm]' "
                  "(submitit_slurm, submitit_local, slurm_gpu), 'harness[ray]' (ray).")

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 from tqdm.auto import tqdm
 
-from harness import datacheck, progress, shard
+from harness import datacheck, progress, shard, tracking
 from harness.bullets import asks_for_bullets, parse_bullets
 from harness.cache import GenerationCache, stable_hash
 from harness.config import DatasetConfig, PromptConfig, RunSettings, parse
@@ -76,6 +76,7 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     check_dataset_source(dataset)
     prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
     check_metric_options(config.pop("metrics", None) or {})
+    tracking.check(config.pop("tracking", None))
     config.pop("experiment", None)
     settings = parse(RunSettings, config, "config")
     return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings)
@@ -158,6 +159,7 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
             ended=now(),
             timings={"load_s": round(load_s, 3), "generate_s": round(generate_s, 3), "score_s": round(time.time() - t0, 3), "total_s": round(time.time() - started, 3)},
         )
+        tracking.track_run(folder)  # tracking=mlflow: the finished folder goes to the tracker
         return aggregates
     except BaseException as e:
         folder.record_end(e)
@@ -204,19 +206,16 @@ def _generate(backend: Backend, spec: RunSpec, requests: list[Request], keys: li
         log.info("resuming: %d of %d generations found in the cache", len(from_cache), len(requests))
     on_progress(len(from_cache), len(requests))
     with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:
-        size = max(1, backend.batch_size)
-        for start in range(0, len(pending), size):
-            batch = pending[start : start + size]
-            outputs = backend.generate([requests[i] for i in batch])
-            if len(outputs) != len(batch):
-                raise RuntimeError(f"backend {spec.backend_key} returned {len(outputs)} outputs for {len(batch)} requests")
-            for i, out in zip(batch, outputs):
-                results[i] = out
-                if out.error:
-                    log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
-                elif cache is not None:
-                    cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
-            bar.update(len(batch))
+        # Each generation is stored the moment the backend hands it over (batch by batch, or
+        # request by request for HTTP backends, which keep a window of requests in flight).
+        for position, out in backend.completions([requests[i] for i in pending]):
+            i = pending[position]
+            results[i] = out
+            if out.error:
+                log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
+            elif cache is not None:
+                cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
+            bar.update(1)
             on_progress(bar.n, len(requests))
     on_progress(len(requests), len(requests), final=True)
     rows = []

@@ -10,17 +10,23 @@ Faults: "ok", "500", "503", "429" (with Retry-After: `retry_after` seconds), "40
 and "500echo" (errors whose body echoes the Authorization header, as a careless proxy might), "slow" (reply
 after `slow_s`), "malformed" (invalid JSON with status 200), "drop" (close without replying), "drip"
 (a valid reply sent one byte every `drip_s`, so no single read waits long).
-`always` applies one fault to every request; `delay_s` slows every reply.
+`always` applies one fault to every request; `delay_s` slows every reply; `latency` (e.g.
+`LogNormal(median_s=0.2, sigma=1.0)`) adds a delay drawn for each prompt, the same draw for the
+same prompt, so two clients sending the same documents meet the same latencies.
+`peak_in_flight` is the most requests it served at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import random
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -33,24 +39,48 @@ class Seen:
     at: float  # time.monotonic() when the request arrived
 
 
+@dataclass(frozen=True)
+class LogNormal:
+    """Long-tailed service times: exp(N(log(median), sigma)), drawn from a hash of the prompt."""
+
+    median_s: float = 0.2
+    sigma: float = 1.0
+    seed: int = 0
+
+    def __call__(self, prompt: str) -> float:
+        digest = hashlib.sha256(f"{self.seed}:{prompt}".encode()).digest()
+        return random.Random(digest).lognormvariate(math.log(self.median_s), self.sigma)
+
+
 def reply_text(prompt: str) -> str:
     """Deterministic bullets that name the first words of the prompt."""
     words = prompt.split()[:4]
     return f"- first point about {' '.join(words)}\n- second point\n- third point"
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512  # many clients connect at once (the default of 5 drops SYNs: 1 s stalls)
+
+
 class FakeOpenAI:
-    def __init__(self, delay_s: float = 0.0, slow_s: float = 2.0, retry_after: float = 1.0, drip_s: float = 0.2):
+    def __init__(
+        self, delay_s: float = 0.0, slow_s: float = 2.0, retry_after: float = 1.0, drip_s: float = 0.2,
+        latency: Callable[[str], float] | None = None,
+    ):
         self.plan: dict[str, list[str]] = {}
         self.always: str | None = None
         self.delay_s = delay_s
         self.slow_s = slow_s
         self.retry_after = retry_after
         self.drip_s = drip_s
+        self.latency = latency
+        self.slept: list[float] = []  # each delay drawn from `latency`
+        self.peak_in_flight = 0  # most requests being served at once
+        self._in_flight = 0
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -92,6 +122,16 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self) -> None:
+                with server._lock:
+                    server._in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server._in_flight)
+                try:
+                    self._serve()
+                finally:
+                    with server._lock:
+                        server._in_flight -= 1
+
+            def _serve(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 chat = self.path.endswith("/chat/completions")
                 if chat:
@@ -105,6 +145,11 @@ class FakeOpenAI:
                     server.seen.append(Seen(self.path, prompt, body, self.headers.get("Authorization"), fault, time.monotonic()))
                 if server.delay_s:
                     time.sleep(server.delay_s)
+                if server.latency is not None:
+                    wait = server.latency(prompt)
+                    with server._lock:
+                        server.slept.append(wait)
+                    time.sleep(wait)
                 if fault == "drop":
                     self.close_connection = True
                     return

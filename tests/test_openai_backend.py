@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from openai_server import FakeOpenAI
+from openai_server import FakeOpenAI, LogNormal
 
 from harness.errors import ConfigError
 from harness.models.base import Request
@@ -183,3 +183,66 @@ def test_unknown_or_impossible_options_are_rejected():
         OpenAIChat.from_config({"model_id": "x", "max_retrys": 3})
     with pytest.raises(ConfigError, match="max_concurrency: must be at least 1"):
         OpenAIChat.from_config({"model_id": "x", "max_concurrency": 0})
+
+
+# -- The continuous window ----------------------------------------------------------------------
+
+def test_a_slow_request_holds_one_slot_while_the_others_go_on():
+    with FakeOpenAI(slow_s=1.5) as server:
+        server.plan = {"DOC-0 ": ["slow"]}
+        order = [i for i, _ in backend(server, max_concurrency=2).completions(requests(6))]
+        arrived = {i: server.requests_for(f"DOC-{i} ")[0].at for i in range(6)}
+    # Batch-wise, DOC-2 would wait for DOC-0's reply; in a window it takes DOC-1's free slot.
+    assert order[-1] == 0 and sorted(order) == list(range(6)), order
+    assert max(arrived.values()) - arrived[0] < 1.0, arrived
+
+
+def test_never_more_than_max_concurrency_in_flight():
+    with FakeOpenAI(latency=LogNormal(median_s=0.02, sigma=1.0)) as server:
+        gens = backend(server, max_concurrency=3).generate(requests(30))
+    assert all(g.text for g in gens) and server.peak_in_flight == 3
+
+
+def test_completions_are_handed_over_in_finishing_order_with_their_index():
+    with FakeOpenAI(latency=lambda prompt: 0.4 if "DOC-1 " in prompt else 0.0) as server:
+        got = list(backend(server, max_concurrency=4).completions(requests(4)))
+    assert [i for i, _ in got][-1] == 1
+    assert sorted(i for i, _ in got) == [0, 1, 2, 3]
+    for i, g in got:
+        assert g.text.startswith(f"- first point about You write bullets. Summarize") and g.error is None
+
+
+def test_the_window_and_batches_give_identical_generations():
+    from harness.models.base import Backend
+    def strip(g):
+        return {**g.to_json(), "latency_s": None}
+
+    with FakeOpenAI(latency=LogNormal(median_s=0.01, sigma=1.0)) as server:
+        reqs = [Request(f"d{i}", f"DOC-{i} body", f"Summarize DOC-{i} body number {i}", "sys") for i in range(20)]
+        window = backend(server, max_concurrency=4).generate(reqs)
+        batches = dict(Backend.completions(backend(server, max_concurrency=4), reqs))  # the former batch-wise path
+    assert [strip(g) for g in window] == [strip(batches[i]) for i in range(20)]
+    assert [g.text.split("\n")[0] for g in window] == [f"- first point about sys Summarize DOC-{i} body" for i in range(20)]
+
+
+def test_a_server_that_goes_away_mid_run_stops_the_run_naming_it():
+    server = FakeOpenAI(delay_s=0.05).__enter__()
+    b = backend(server, max_concurrency=2, max_retries=2, backoff_base_s=0.01, max_failures=100)
+    stream = b.completions(requests(40))
+    done = [next(stream) for _ in range(4)]
+    server.__exit__(None, None, None)
+    started = time.monotonic()
+    with pytest.raises(ServerUnreachable, match=r"cannot reach http://127\.0\.0\.1:\d+/v1: connection refused.*no further request was sent"):
+        done.extend(stream)
+    assert time.monotonic() - started < 10 and 4 <= len(done) < 40
+    assert b.failures < 5, "documents kept failing one by one after the server was gone"
+
+
+def test_a_caller_that_stops_reading_stops_the_sending():
+    with FakeOpenAI(delay_s=0.1) as server:
+        stream = backend(server, max_concurrency=2).completions(requests(30))
+        next(stream)
+        stream.close()  # e.g. the cache could not be written: nothing more goes out
+        sent = len(server.seen)
+        time.sleep(0.3)
+        assert len(server.seen) == sent <= 4

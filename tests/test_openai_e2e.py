@@ -5,10 +5,14 @@ reaches no file under the results folder."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 from openai_server import FakeOpenAI
-from tiny_models import run_folders, run_harness, write_docs, write_model_config
+from tiny_models import harness_command, run_folders, run_harness, write_docs, write_model_config
 
 KEY_ENV = "HARNESS_E2E_API_KEY"
 KEY = "sk-e2e-SECRET-5d1c9a77e0b24f"
@@ -78,3 +82,32 @@ def test_a_missing_key_variable_fails_before_any_request(tmp_path):
         done = run_harness(*setup_run(tmp_path, server, 3), env={KEY_ENV: ""})
         assert server.seen == []
     assert done.returncode != 0 and KEY_ENV in done.stderr
+
+
+def test_each_generation_is_stored_as_it_finishes_while_a_slow_one_holds_its_slot(tmp_path):
+    """A request stuck for a minute holds one slot: the other documents finish, each is in the
+    cache at once, and a killed run resumes sending only the stuck one."""
+    with FakeOpenAI(slow_s=60.0) as server:
+        server.plan = {"DOC-0 ": ["slow"]}
+        args = setup_run(tmp_path, server, 8, max_concurrency=2, timeout_s=120.0)
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", KEY_ENV: KEY}
+        run = subprocess.Popen(harness_command(*args), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cache = tmp_path / "results" / ".cache" / "generations"
+        deadline = time.monotonic() + 120
+        try:
+            while sum(len(p.read_bytes().splitlines()) for p in cache.glob("*.jsonl")) < 7:
+                assert run.poll() is None and time.monotonic() < deadline, "the other documents were not stored"
+                time.sleep(0.1)
+        finally:
+            run.send_signal(signal.SIGKILL)
+            run.wait()
+        stored = [json.loads(line)["doc_id"] for p in cache.glob("*.jsonl") for line in p.read_bytes().splitlines()]
+        assert sorted(stored) == [f"doc{i:02d}" for i in range(1, 8)]
+
+        done = run_harness(*args, env={KEY_ENV: KEY})
+        assert done.returncode == 0, done.stderr[-3000:]
+        sent = {i: len(server.requests_for(f"DOC-{i} ")) for i in range(8)}
+    assert sent == {0: 2, **{i: 1 for i in range(1, 8)}}
+    folder = run_folders(tmp_path / "results")[-1]
+    info = json.loads((folder / "run.json").read_text())
+    assert info["status"] == "done" and info["generation"]["from_cache"] == 7 and info["generation"]["generated"] == 1

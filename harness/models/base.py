@@ -1,10 +1,11 @@
-"""The backend interface: a batch of requests in, one generation per request out, in order."""
+"""The backend interface: a batch of requests in, one generation per request out, in order;
+or, for backends that serve requests one by one (HTTP), each generation as soon as it finishes."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Iterator, Sequence
 
 from harness.config import parse
 
@@ -78,6 +79,19 @@ class Backend:
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
         raise NotImplementedError
+
+    def completions(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:
+        """Every request's generation as (index into `requests`, generation), each as soon as it
+        is done, so the caller can store it at once. Here: batches of `batch_size` through
+        `generate`, in order. A backend that can start the next request while others are still
+        running (HTTP) yields in the order requests finish."""
+        size = max(1, self.batch_size)
+        for start in range(0, len(requests), size):
+            batch = requests[start : start + size]
+            outputs = self.generate(batch)
+            if len(outputs) != len(batch):
+                raise RuntimeError(f"backend {type(self).__name__} returned {len(outputs)} outputs for {len(batch)} requests")
+            yield from enumerate(outputs, start)
 
     def unrequested(self, requested: set[str]) -> dict[str, Any] | None:
         """Outputs the backend holds for documents the run did not ask for (e.g. a precomputed

@@ -9,9 +9,12 @@ kept out of error messages.
 from __future__ import annotations
 
 import email.utils
+import heapq
 import http.client
+import itertools
 import json
 import logging
+import os
 import random
 import socket
 import threading
@@ -132,14 +135,56 @@ def _cut(conn: http.client.HTTPConnection, opened: list[socket.socket], expired:
             pass
 
 
+class _Deadlines:
+    """One thread runs every request's deadline action: starting a Timer thread per request
+    costs about a millisecond, which adds up with hundreds of requests a second."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._cancelled: set[int] = set()
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def call_later(self, delay_s: float, action: Callable[[], None]) -> int:
+        with self._cond:
+            ticket = next(self._ids)
+            heapq.heappush(self._heap, (time.monotonic() + delay_s, ticket, action))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+            return ticket
+
+    def cancel(self, ticket: int) -> None:
+        with self._cond:
+            self._cancelled.add(ticket)
+
+    def _next_due(self) -> Callable[[], None]:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][1] in self._cancelled:
+                    self._cancelled.discard(heapq.heappop(self._heap)[1])
+                wait = self._heap[0][0] - time.monotonic() if self._heap else None
+                if wait is not None and wait <= 0:
+                    return heapq.heappop(self._heap)[2]
+                self._cond.wait(wait)
+
+    def _run(self) -> None:
+        while True:
+            self._next_due()()
+
+
+_deadlines = _Deadlines()
+os.register_at_fork(after_in_child=lambda: globals().update(_deadlines=_Deadlines()))  # the thread does not survive a fork
+
+
 def _post(conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str], timeout_s: float) -> dict[str, Any]:
-    # The socket timeout bounds each read; the timer bounds the whole request, so a server that
-    # sends a byte now and then cannot hold an attempt longer than timeout_s.
+    # The socket timeout bounds each read; the deadline bounds the whole request, so a server
+    # that sends a byte now and then cannot hold an attempt longer than timeout_s.
     expired = threading.Event()
     opened: list[socket.socket] = []
-    deadline = threading.Timer(timeout_s, _cut, (conn, opened, expired))
-    deadline.daemon = True
-    deadline.start()
+    deadline = _deadlines.call_later(timeout_s, lambda: _cut(conn, opened, expired))
     too_slow = RequestFailed(f"no complete response within {timeout_s:g}s (timeout_s)", retryable=True)
     try:
         conn.connect()
@@ -155,7 +200,7 @@ def _post(conn: http.client.HTTPConnection, path: str, body: bytes, headers: dic
             raise too_slow from None
         raise RequestFailed(f"connection error: {type(e).__name__}: {e}", retryable=True) from None
     finally:
-        deadline.cancel()
+        _deadlines.cancel(deadline)
     if expired.is_set():  # the body may have been cut short without an error
         raise too_slow
     if not 200 <= status < 300:

@@ -13,9 +13,9 @@ import random
 import threading
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Iterator, Sequence
 
 from harness.errors import ConfigError, HarnessError
 from harness.models.base import Backend, Generation, Request
@@ -88,7 +88,7 @@ class OpenAICompatible(Backend):
 
     @property
     def batch_size(self) -> int:
-        return self.options.max_concurrency  # a batch fills every slot once
+        return self.options.max_concurrency  # for callers that send batches: a batch fills every slot once
 
     # -- flavour hooks --------------------------------------------------------------------
     def body(self, request: Request) -> dict[str, Any]:
@@ -108,59 +108,94 @@ class OpenAICompatible(Backend):
         return key
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
+        generations: list[Generation | None] = [None] * len(requests)
+        for i, generation in self.completions(requests):
+            generations[i] = generation
+        return generations  # type: ignore[return-value]  # completions yields every index or raises
+
+    def completions(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:
+        """A continuous window: `max_concurrency` requests in flight, and the moment one
+        finishes the next is sent, so one slow reply never idles the other slots. Generations
+        come out in the order they finish. When too many documents fail, or the server stops
+        answering, nothing more is sent; the requests in flight finish and are handed over,
+        then the run stops with the reason."""
         if not requests:
-            return []
+            return
         self._api_key()  # a missing key fails the run before any request
         self._check_server()
-        abort = threading.Event()
-        workers = min(self.options.max_concurrency, len(requests))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="openai") as pool:
-            generations = list(pool.map(lambda r: self._one(r, abort), requests))
-        if abort.is_set():
-            last = next((g.error for g in reversed(generations) if g.error), "")
-            raise TooManyFailures(
-                f"{self.failures} documents failed (max_failures: {self.options.max_failures}); stopping the run. "
-                f"Last error: {last}. Finished generations are kept: fix the endpoint and run the same command to resume."
-            )
-        return generations
+        stop = _Stop()
+        # The pool's queue is the window: each worker takes the next request as soon as its
+        # own is done, in the order given.
+        pool = ThreadPoolExecutor(max_workers=min(self.options.max_concurrency, len(requests)), thread_name_prefix="openai")
+        futures = {pool.submit(self._one, request, stop): i for i, request in enumerate(requests)}
+        try:
+            for future in as_completed(futures):
+                generation = None if future.cancelled() else future.result()
+                if generation is not None:  # None: not sent, the run was stopping
+                    yield futures[future], generation
+        finally:  # also when the caller stops early: send nothing more, let the requests in flight end
+            stop.event.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+        if stop.reason is not None:
+            raise stop.reason
 
-    def _check_server(self) -> None:
-        """One TCP connection before each batch: a server that is down stops the run in
-        seconds, instead of every document of the batch retrying until it fails."""
+    def _check_server(self, sent: str = "no request was sent") -> None:
+        """One TCP connection: a server that is down stops the run in seconds, instead of every
+        document retrying until it fails."""
         url = self.options.base_url
         try:
             check_reachable(url, min(self.options.timeout_s, PROBE_TIMEOUT_S))
         except RequestFailed as e:
             raise ServerUnreachable(
                 f"{self.where}.base_url: cannot reach {public_url(url)}: {e}. Start the server or fix base_url; "
-                "no request of this batch was sent. Finished generations are kept: run the same command to resume."
+                f"{sent}. Finished generations are kept: run the same command to resume."
             ) from None
 
-    def _one(self, request: Request, abort: threading.Event) -> Generation:
-        if abort.is_set():
-            return Generation(text=None, error="not sent: the run was stopped after too many failures")
+    def _one(self, request: Request, stop: "_Stop") -> Generation | None:
+        """One document, retried as configured; None when the run stopped before it was done."""
+        if stop.event.is_set():
+            return None
         url = self.options.base_url.rstrip("/") + self.path
         started = time.perf_counter()
         key = self._api_key()
         headers = {"Authorization": f"Bearer {key}"} if key else {}
+
+        def attempt() -> tuple[str, str | None, dict[str, Any]]:
+            if stop.event.is_set():  # between retries: no new attempt once the run is stopping
+                raise _Stopped
+            return post_json(url, self.body(request), headers, self.options.timeout_s, read=self._parse)
+
         try:
-            reply, _attempts = with_retries(
-                lambda: post_json(url, self.body(request), headers, self.options.timeout_s, read=self._parse),
-                self.policy, self._rng, what=f"doc {request.doc_id}",
-            )
+            reply, _attempts = with_retries(attempt, self.policy, self._rng, what=f"doc {request.doc_id}", sleep=stop.event.wait)
+        except _Stopped:
+            return None
         except RequestFailed as e:
-            with self._lock:
-                self.failures += 1
-                if self.failures > self.options.max_failures:
-                    abort.set()
             error = redact(str(e), key)  # post_json already scrubs; cheap insurance
             log.warning("doc %s failed: %s", request.doc_id, error)
+            self._failed(error, stop)
             return Generation(text=None, error=error, latency_s=round(time.perf_counter() - started, 4))
         text, finish_reason, usage = reply
         return Generation(
             text=text, input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens"),
             finish_reason=finish_reason, latency_s=round(time.perf_counter() - started, 4),
         )
+
+    def _failed(self, error: str, stop: "_Stop") -> None:
+        """A document failed for good: stop the run when the server is gone or failures pass
+        `max_failures`. Decided in the worker, before it takes the next request."""
+        with self._lock:
+            self.failures += 1
+            if self.failures > self.options.max_failures:
+                stop.set(TooManyFailures(
+                    f"{self.failures} documents failed (max_failures: {self.options.max_failures}); stopping the run. "
+                    f"Last error: {error}. Finished generations are kept: fix the endpoint and run the same command to resume."
+                ))
+                return
+        if not stop.event.is_set():
+            try:
+                self._check_server(sent="no further request was sent")
+            except ServerUnreachable as e:
+                stop.set(e)
 
     def _parse(self, reply: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
         """(text, finish_reason, usage) from a reply; a reply without text is a failed attempt."""
@@ -175,6 +210,25 @@ class OpenAICompatible(Backend):
             raise RequestFailed(f"reply has no text: {str(choices[0])[:120]}", retryable=False)
         usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
         return text, choices[0].get("finish_reason"), usage
+
+
+class _Stopped(Exception):
+    """Raised inside a request's retry loop once the run is stopping."""
+
+
+class _Stop:
+    """Why the run stops (the first reason wins), and the event every worker checks."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.reason: HarnessError | None = None
+        self._lock = threading.Lock()
+
+    def set(self, reason: HarnessError) -> None:
+        with self._lock:
+            if self.reason is None:
+                self.reason = reason
+            self.event.set()
 
 
 class OpenAIChat(OpenAICompatible):
