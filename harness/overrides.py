@@ -23,6 +23,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from harness.config import DatasetConfig, PromptConfig, RunSettings, ShardConfig
+from harness.env_names import ENV_NAME, env_settings, is_env_name_key, unset_message
 from harness.errors import ConfigError
 from harness.registry import BACKENDS, METRICS, suggest
 from harness.tracking import TrackingConfig
@@ -30,7 +31,6 @@ from harness.tracking import TrackingConfig
 CONFIG_PACKAGE = "harness.conf"
 GROUPS = ("model", "dataset", "prompt", "experiment", "metrics", "tracking")
 SCHEMAS = {"dataset": DatasetConfig, "prompt": PromptConfig, "shard": ShardConfig, "tracking": TrackingConfig}
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LAUNCHER_HINT = ("Launchers are optional extras: pip install 'harness[joblib]' (hydra/launcher=joblib), 'harness[slurm]' "
                  "(submitit_slurm, submitit_local, slurm_gpu), 'harness[ray]' (ray).")
 MAX_CHECKED_JOBS = 32  # a larger sweep has its remaining jobs checked when each starts
@@ -127,11 +127,6 @@ def check_overrides(argv: list[str]) -> None:
     check_composed_jobs(argv, overrides, extra_dirs)
 
 
-def is_env_name_key(key: str) -> bool:
-    """Keys that hold the NAME of an environment variable (api_key_env, ...)."""
-    return key.split(".")[-1].endswith("_env")
-
-
 def env_name_error(where: str) -> ConfigError:
     # The value is never part of the message: a pasted API key must not reach a log or a file.
     return ConfigError(
@@ -149,17 +144,20 @@ def check_env_name_overrides(overrides: list[str]) -> None:
             raise env_name_error(key)
 
 
-def check_env_names(node: Any, where: str) -> None:
-    """Every `*_env` key of a composed config (model files, metric files, overlays)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            path = f"{where}.{key}" if where else str(key)
-            if is_env_name_key(str(key)) and isinstance(value, str) and value and not ENV_NAME.fullmatch(value):
-                raise env_name_error(path)
-            check_env_names(value, path)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            check_env_names(value, f"{where}[{i}]")
+def check_env_names(config: dict[str, Any]) -> None:
+    """Every `*_env` key of a composed config (model files, metric files, overlays) holds a
+    valid name."""
+    for path, value in env_settings(config):
+        if not ENV_NAME.fullmatch(value):
+            raise env_name_error(path)
+
+
+def check_env_set(config: dict[str, Any]) -> None:
+    """The variables named by `*_env` keys are set now, not discovered missing after a run
+    folder exists (a key pasted in place of a name is, in practice, never a set variable)."""
+    for path, value in env_settings(config):
+        if not os.environ.get(value):
+            raise ConfigError(unset_message(path, value))
 
 
 def check_key(key: str, known: list[str] | None, where: str, override: str) -> None:
@@ -212,8 +210,9 @@ def check_composed_jobs(argv: list[str], overrides: list[str], extra_dirs: list[
     from harness.pipeline import check
 
     for model_name, config in composed_jobs(argv, overrides, extra_dirs):
-        check_env_names(config, "")
+        check_env_names(config)
         check(config, model_name)
+        check_env_set(config)
 
 
 def composed_jobs(argv: list[str], overrides: list[str], extra_dirs: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -72,6 +72,8 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     backend_options = parse(backend_cls.Options, model, where)
     if hasattr(backend_options, "generation"):
         check_generation(backend_key, backend_options.generation, where)
+    if backend_key == "precomputed" and backend_options.path:
+        check_input_file("model.path", backend_options.path)
     dataset = parse(DatasetConfig, config.pop("dataset", None), "dataset")
     check_dataset_source(dataset)
     prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
@@ -88,8 +90,13 @@ def check_dataset_source(dataset: DatasetConfig) -> None:
         return
     if not dataset.path:
         raise ConfigError(f"dataset '{dataset.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
-    if not Path(dataset.path).expanduser().is_file():
-        raise ConfigError(f"dataset.path: file not found: {dataset.path}")
+    check_input_file("dataset.path", dataset.path)
+
+
+def check_input_file(setting: str, path: str) -> None:
+    """A file the run reads exists (before a run folder is made for it)."""
+    if not Path(path).expanduser().is_file():
+        raise ConfigError(f"{setting}: file not found: {path}")
 
 
 def check_metric_options(spec: dict[str, Any]) -> None:

@@ -54,17 +54,21 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+UNSAFE_IN_NAMES = frozenset('<>:"|?*')  # refused by Windows; quoting trouble in a shell
+
+
 def path_component(label: Any, max_chars: int = 100) -> str:
     """A label (model name, precomputed system, run_label) as one safe folder name.
 
-    Separators split the label; empty, '.' and '..' parts are dropped; control characters become
-    '_'; no leading dot (no hidden folder). run.json keeps the label as given.
+    Separators split the label; empty, '.' and '..' parts are dropped; control characters,
+    whitespace and characters Windows or a shell treat specially (<>:"|?*) become '_'; no leading
+    dot (no hidden folder). run.json keeps the label as given.
     """
     text = str(label).replace("\\", "/")
     parts = [p for p in text.split("/") if p.strip() not in ("", ".", "..")]
-    name = "_".join(parts)
-    name = "".join("_" if unicodedata.category(ch)[0] == "C" else ch for ch in name)
-    name = name.strip().lstrip(".").strip()
+    name = "_".join(parts).strip()
+    name = "".join("_" if unicodedata.category(ch)[0] in "CZ" or ch in UNSAFE_IN_NAMES else ch for ch in name)
+    name = name.lstrip(".")
     while len(name.encode("utf-8")) > 200 or len(name) > max_chars:  # file systems allow 255 bytes
         name = name[:-1]
     return name.rstrip(". ") or "run"

@@ -27,6 +27,7 @@ from typing import Any, Literal, Sequence
 from harness.bullets import parse_bullets
 from harness.data import jsonl_records
 from harness.errors import ConfigError, InputError
+from harness.registry import suggest
 from harness.records import Example, Problems, Skipped, Summary
 from harness.text import split_sentences
 
@@ -167,6 +168,26 @@ def parse_where(conditions: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
+def check_where_fields(path: str, conditions: dict[str, list[str]], records: list[dict[str, Any]]) -> None:
+    """A --where field that no record has is a typo, not a filter that excludes everything."""
+    for name in conditions:
+        if not any(get_path(r, name) is not _MISSING for r in records):
+            known = sorted({p for r in records[:100] if isinstance(r, dict) for p in field_paths(r)})
+            listed = f" Fields: {', '.join(known)}." if len(known) <= 30 else ""
+            raise ConfigError(f"--where {name}=...: no record of {path} has a field '{name}'.{listed}" + suggest(name, known))
+
+
+def field_paths(record: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every dotted field path of a record: 'system_id', 'scores', 'scores.quality', ..."""
+    out = []
+    for key, value in record.items():
+        path = f"{prefix}{key}"
+        out.append(path)
+        if isinstance(value, dict):
+            out += field_paths(value, f"{path}.")
+    return out
+
+
 def _matches(value: Any, wanted: list[str]) -> bool:
     """A record value equals a --where value when their texts agree (numbers by value: 5 == 5.0,
     booleans as true/false, null as null)."""
@@ -235,6 +256,7 @@ def load(
     conditions = parse_where(where)
     problems = Problems(strict=strict)
     raw, lines = _read_lines(path, problems)
+    check_where_fields(path, conditions, [line.record for line in lines])
     # A file without any source field is reference-only; otherwise each record needs its source.
     has_source = against == "source" or any(get_path(line.record, names.source) is not _MISSING for line in lines)
     data = MetaData(path, hashlib.sha256(raw).hexdigest(), [], [], [], [], {h: [] for h in human_fields},

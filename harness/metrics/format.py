@@ -20,7 +20,8 @@ from harness.text import STOPWORDS, reader_words, split_sentences, stemmed_token
 
 PRODUCED_ELSEWHERE = "precomputed"  # the finish reason of outputs read from a file
 CUT_OFF = "length"  # the finish reason of an output stopped by the token limit
-BULLET_FIELDS = ("bullets", "compliant", "words_per_bullet", "length_compliant")
+# Not applicable to prose nobody asked to be bullets (redundancy: its "bullets" are sentences).
+BULLET_FIELDS = ("bullets", "compliant", "words_per_bullet", "length_compliant", "redundancy")
 
 
 @dataclass
@@ -44,7 +45,7 @@ class BulletFormat(Metric):
         "preamble": "1 if text before the bullets was set aside (e.g. 'Here is a summary:')",
         "outro": "1 if text after the bullets was set aside (e.g. 'Overall, ...', 'Let me know ...')",
         "truncated": "1 if the output was cut off: finish reason 'length' or a last bullet stopping mid-sentence",
-        "redundancy": "highest content-word overlap (Dice) between two bullets of the summary; 1 = a repeated point",
+        "redundancy": "highest content-word overlap (Dice) between two bullets of the summary; 1 = a repeated point (None: not applicable)",
     }
     no_direction = frozenset({"bullets", "words_per_bullet"})
     lower_is_better = frozenset({"preamble", "outro", "truncated", "redundancy"})
@@ -74,6 +75,7 @@ class BulletFormat(Metric):
         reason = self.not_applicable(summary, style)
         if reason:
             values.update(dict.fromkeys(BULLET_FIELDS))
+            details.pop("redundant_pair", None)
             details["not_applicable"] = reason
             return Scored(values, details, dict.fromkeys(BULLET_FIELDS, reason))
 

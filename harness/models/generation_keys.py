@@ -102,6 +102,8 @@ RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "no_repeat_ngram_size": (0, None, False),
     "n": (1, None, False),
 }
+# OpenAI's API documents temperature in [0, 2]; Hugging Face sampling has no upper bound.
+OPENAI_RANGES = {**RANGES, "temperature": (0, 2, False)}
 
 
 def check_generation(backend_key: str, generation: Any, where: str) -> None:
@@ -117,6 +119,7 @@ def check_generation(backend_key: str, generation: Any, where: str) -> None:
                     f"{where}.generation: unknown setting '{key}' for backend {backend_key} (not a setting of {what})."
                     + suggest(str(key), sorted(known))
                 )
+    ranges = OPENAI_RANGES if backend_key.startswith("openai_") else RANGES
     for key, value in generation.items():
-        if key in RANGES and value is not None:
-            check_range(f"{where}.generation.{key}", value, *RANGES[key])
+        if key in ranges and value is not None:
+            check_range(f"{where}.generation.{key}", value, *ranges[key])

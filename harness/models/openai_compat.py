@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator, Sequence
 
+from harness.env_names import unset_message
 from harness.errors import ConfigError, HarnessError
 from harness.models.base import Backend, Generation, Request
 from harness.models.http_retry import RequestFailed, RetryPolicy, check_reachable, post_json, public_url, redact, with_retries
@@ -104,7 +105,7 @@ class OpenAICompatible(Backend):
             return None
         key = os.environ.get(name)
         if not key:
-            raise ConfigError(f"model.api_key_env: the environment variable {name} is not set (it should hold the API key).")
+            raise ConfigError(unset_message(f"{self.where}.api_key_env", name))
         return key
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:

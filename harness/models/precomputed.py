@@ -49,7 +49,10 @@ class Precomputed(Backend):
                 raise InputError(f"{where}: {problem}")
             if o.system_field in record:
                 systems.add(str(record[o.system_field]))
-            if o.system is not None and str(record.get(o.system_field)) != o.system:
+            if o.system is not None and o.system_field not in record:
+                raise InputError(f"{where}: field '{o.system_field}' missing (model.system={o.system} selects lines by it; "
+                                 f"fields: {', '.join(sorted(record))})")
+            if o.system is not None and str(record[o.system_field]) != o.system:
                 continue
             if o.id_field not in record or o.summary_field not in record:
                 missing = o.id_field if o.id_field not in record else o.summary_field
