@@ -17,7 +17,7 @@ from typing import Any, Generator, Iterable, Iterator
 
 from harness.config import DatasetConfig
 from harness.errors import ConfigError, InputError
-from harness.records import Example, Problems, Skipped
+from harness.records import BOM, Example, Problems, Skipped, json_type, jsonl_records  # noqa: F401 (re-exported)
 
 FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
@@ -76,9 +76,6 @@ def fingerprint(examples: Iterable[Example]) -> str:
 # ---- loaders: return (records, origin); records yields (line number or None, row mapping) ----
 
 Records = Generator[tuple[int | None, dict[str, Any]], None, None]
-BOM = b"\xef\xbb\xbf"
-
-
 def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
     if not cfg.path:
         raise ConfigError(f"dataset '{cfg.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
@@ -103,38 +100,6 @@ def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
         cause = e.__cause__ or e
         raise InputError(f"{path}: could not be read as {fmt}: {type(cause).__name__}: {str(cause)[:500]}") from e
     return ((None, row) for row in ds), str(path)
-
-
-def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line number, record, None) for each JSON-object line, or (line number, None, problem).
-
-    One reader for every JSONL input (datasets, precomputed outputs, meta-evaluation data), so
-    a bad line is described the same way everywhere; callers decide whether it is fatal.
-    """
-    try:
-        handle = open(path, "rb")
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(BOM):  # editors on Windows write one; it is not data
-                raw = raw[len(BOM):]
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                yield number, None, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as e:
-                yield number, None, f"malformed JSON: {e.msg} (column {e.colno})"
-                continue
-            if not isinstance(record, dict):
-                yield number, None, f"a line must be a JSON object, not {json_type(record)}"
-                continue
-            yield number, record, None
 
 
 def read_jsonl(path: Path, problems: Problems) -> Records:
@@ -192,23 +157,6 @@ def read_csv(path: Path, problems: Problems) -> Records:
             problems.skip(Skipped(str(path), start, None, f"has {len(row)} fields, the header has {len(header)} (an unquoted comma or quote?)"))
         else:
             yield start, dict(zip(header, row))
-
-
-def json_type(value: Any) -> str:
-    """A value's type in JSON's words, for messages about what a file holds."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def load_hub(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 
 @dataclass(frozen=True)
@@ -74,33 +74,71 @@ class Problems:
         self.skipped.append(item)
 
 
-def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a JSONL file a run wrote (generations.jsonl, scores.jsonl).
+BOM = b"\xef\xbb\xbf"
 
-    A line that is not a JSON object (a write cut short, a hand edit) is an InputError naming
-    the file and line, never a bare JSONDecodeError.
+
+def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line number, record, None) for each JSON-object line, or (line number, None, problem).
+
+    One reader for every JSONL input (datasets, precomputed outputs, meta-evaluation data), so
+    a bad line is described the same way everywhere; callers decide whether it is fatal.
     """
     from harness.errors import InputError
 
-    rows = []
     try:
         handle = open(path, "rb")
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     with handle:
         for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(BOM):  # editors on Windows write one; it is not data
+                raw = raw[len(BOM):]
             if not raw.strip():
                 continue
-            cut = "" if raw.endswith(b"\n") else " The line has no end: the file looks truncated."
             try:
-                row = json.loads(raw.decode("utf-8"))
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                raise InputError(f"{path}:{number}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1}).{cut}") from None
+                yield number, None, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
+                continue
+            try:
+                record = json.loads(text)
             except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{number}: malformed JSON: {e.msg} (column {e.colno}).{cut}") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{number}: a line must be a JSON object.{cut}")
-            if "doc_id" not in row:
-                raise InputError(f"{path}:{number}: field 'doc_id' missing.")
-            rows.append(row)
+                cut = "" if raw.endswith(b"\n") else ". The line has no end: the file looks truncated"
+                yield number, None, f"malformed JSON: {e.msg} (column {e.colno}){cut}"
+                continue
+            if not isinstance(record, dict):
+                yield number, None, f"a line must be a JSON object, not {json_type(record)}"
+                continue
+            yield number, record, None
+
+
+def json_type(value: Any) -> str:
+    """A value's type in JSON's words, for messages about what a file holds."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSONL file a run wrote (generations.jsonl, scores.jsonl); a line that is not
+    a JSON object with a doc_id (a write cut short, a hand edit) is an InputError naming file and line."""
+    from harness.errors import InputError
+
+    rows = []
+    for number, row, problem in jsonl_records(path):
+        if problem:
+            raise InputError(f"{path}:{number}: {problem}.")
+        if "doc_id" not in row:  # type: ignore[operator]
+            raise InputError(f"{path}:{number}: field 'doc_id' missing.")
+        rows.append(row)  # type: ignore[arg-type]
     return rows
