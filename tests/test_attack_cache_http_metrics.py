@@ -447,11 +447,14 @@ def crafted_report(two_rouge_run, tmp_path_factory):
     info = json.loads((run / "run.json").read_text())
     info["label"] = PAYLOADS["run_label"]
     (run / "run.json").write_text(json.dumps(info))
-    metrics = json.loads((run / "metrics.json").read_text())
-    metrics["fields"][PAYLOADS["metric_name_in_metrics_json"] + "/x"] = {
-        "mean": 0.5, "ci95": [0.4, 0.6], "n": 2, "higher_is_better": True, "headline": True, "signature": "s"}
-    (run / "metrics.json").write_text(json.dumps(metrics))
     gens, scores = rows(run / "generations.jsonl"), rows(run / "scores.jsonl")
+    crafted_field = PAYLOADS["metric_name_in_metrics_json"] + "/x"
+    metrics = json.loads((run / "metrics.json").read_text())  # consistent with scores.jsonl, so compare reads it
+    metrics["fields"][crafted_field] = {
+        "mean": 0.5, "ci95": [0.4, 0.6], "n": len(scores), "higher_is_better": True, "headline": True, "signature": "s"}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    for row in scores:
+        row[crafted_field] = 0.5
     gens[0]["doc_id"] = scores[0]["doc_id"] = PAYLOADS["doc_id"]
     gens[0]["bullets"][0] = PAYLOADS["bullet_text"]
     scores[0]["details"] = {PAYLOADS["metric_name_in_details"]: {"bullets": [

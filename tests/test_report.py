@@ -351,13 +351,14 @@ def crafted(sweep) -> Path:
     info = json.loads((run / "run.json").read_text())
     info["label"] = PAYLOADS["label"]
     (run / "run.json").write_text(json.dumps(info))
-    metrics = json.loads((run / "metrics.json").read_text())
-    metrics["fields"][PAYLOADS["metric"]] = {"mean": 0.5, "ci95": [0.4, 0.6], "n": 2, "higher_is_better": True, "headline": True, "signature": "s"}
-    (run / "metrics.json").write_text(json.dumps(metrics))
     gens, scores = rows(run / "generations.jsonl"), rows(run / "scores.jsonl")
+    metrics = json.loads((run / "metrics.json").read_text())  # a crafted field, consistent with scores.jsonl
+    metrics["fields"][PAYLOADS["metric"]] = {"mean": 0.5, "ci95": [0.4, 0.6], "n": len(scores), "higher_is_better": True, "headline": True, "signature": "s"}
+    (run / "metrics.json").write_text(json.dumps(metrics))
     gens[0]["doc_id"] = scores[0]["doc_id"] = PAYLOADS["doc_id"]
     gens[0]["bullets"][0] = PAYLOADS["bullet"]
-    scores[0][PAYLOADS["metric"]] = 0.5
+    for row in scores:
+        row[PAYLOADS["metric"]] = 0.5
     scores[0]["details"]["support"]["bullets"][0].update(score=PAYLOADS["value"], evidence_index=None, evidence=[PAYLOADS["evidence"]])
     for name, data in (("generations.jsonl", gens), ("scores.jsonl", scores)):
         (run / name).write_text("".join(json.dumps(r) + "\n" for r in data))
