@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from harness.errors import ConfigError
-from harness.fileio import append_line_durably, atomic_write_bytes, atomic_write_json, atomic_write_text
+from harness.fileio import append_line_durably, atomic_write_bytes
 
 log = logging.getLogger("harness.cache")
 
@@ -235,13 +235,3 @@ class GenerationCache:
             if f.read(1) == b"\n":
                 return
         self._load()  # rewrites the file without the torn line
-
-
-def write_jsonl_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Write a whole JSONL file atomically: readers see the old or the new file."""
-    atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
-
-
-def write_json_atomic(path: Path, value: Any) -> None:
-    atomic_write_json(path, value)
-

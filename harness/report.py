@@ -25,9 +25,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness.compare import Run, add_comparison_options, build, claim, columns, find_runs, plot_files, settings_from
+from harness.compare import Run, add_comparison_options, build, columns, find_runs, plot_files, settings_from
 from harness.errors import InputError
-from harness.fileio import atomic_write_text
+from harness.fileio import atomic_write_text, create_unique_text
 from harness.records import read_jsonl_rows
 from harness.runfolder import CONFIG, GENERATIONS, RunFolder
 from harness.significance import Settings
@@ -257,8 +257,4 @@ def write_page(out: Path, page: str, force: bool) -> Path:
     if force:
         atomic_write_text(out, page)
         return out
-    for n in range(10_000):
-        candidate = out if n == 0 else out.with_name(f"{out.stem}-{n}{out.suffix}")
-        if claim(candidate.parent, [candidate.name], [page]):
-            return candidate
-    raise FileExistsError(f"{out}: no free numbered name")
+    return create_unique_text(out, page)
