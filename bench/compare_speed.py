@@ -1,7 +1,7 @@
 """Time the paired sign-flip test of `harness compare` against a dense sign matrix.
 
 The harness draws random signs as bytes and sums each byte's 8 flipped documents from a table
-of all 256 patterns (`harness.stats.sign_flip_pvalues`). The reference builds the B x n matrix
+of all 256 patterns (`harness.analysis.stats.sign_flip_pvalues`). The reference builds the B x n matrix
 of +-1 and multiplies, the direct way. Both get the same bytes, so their p-values must be equal
 (checked). Then a whole paired test (sign flips + bootstrap CI). Timed by this process's CPU
 time, medians of the repetitions, alternating in one run.
@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from harness import stats
+from harness.analysis import stats
 
 
 def dense_pvalue(d: np.ndarray, samples: int, rng: np.random.Generator) -> float:
@@ -47,9 +47,9 @@ def main() -> None:
         d = rng.normal(0.01, 0.1, n)
         lut, dense = [], []
         for r in range(args.repeats):
-            t, p_lut = cpu(lambda: stats.sign_flip_pvalues(d, 10_000, np.random.default_rng(r))[0])
+            t, p_lut = cpu(lambda d=d, r=r: stats.sign_flip_pvalues(d, 10_000, np.random.default_rng(r))[0])
             lut.append(t)
-            t, p_dense = cpu(lambda: dense_pvalue(d, 10_000, np.random.default_rng(r)))
+            t, p_dense = cpu(lambda d=d, r=r: dense_pvalue(d, 10_000, np.random.default_rng(r)))
             dense.append(t)
             assert abs(p_lut - p_dense) < 1e-12, (n, p_lut, p_dense)
         rows.append((n, statistics.median(dense) * 1000, statistics.median(lut) * 1000))
@@ -60,7 +60,9 @@ def main() -> None:
     for r in range(args.repeats):
         t, _ = cpu(stats.paired_test, rng.random(100), rng.random(100), 10_000, r)
         tests.append(t)
-    print(f"\nwhole paired test, n=100, B=10,000 (sign flips + bootstrap CI): {statistics.median(tests) * 1000:.1f} ms CPU")
+    print(
+        f"\nwhole paired test, n=100, B=10,000 (sign flips + bootstrap CI): {statistics.median(tests) * 1000:.1f} ms CPU"
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 
 CHILD = """
 import resource, sys, time
-from harness.config import DatasetConfig
+from harness.config.schema import DatasetConfig
 from harness.data import load_examples
 limit = None if sys.argv[2] == 'all' else int(sys.argv[2])
 t0 = time.perf_counter()

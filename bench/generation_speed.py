@@ -32,10 +32,22 @@ def bart_base_config():
     from transformers import BartConfig
 
     return BartConfig(
-        vocab_size=50265, d_model=768, encoder_layers=6, decoder_layers=6, encoder_attention_heads=12,
-        decoder_attention_heads=12, encoder_ffn_dim=3072, decoder_ffn_dim=3072, max_position_embeddings=1024,
-        activation_function="gelu", scale_embedding=False, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-        decoder_start_token_id=2, forced_eos_token_id=2,
+        vocab_size=50265,
+        d_model=768,
+        encoder_layers=6,
+        decoder_layers=6,
+        encoder_attention_heads=12,
+        decoder_attention_heads=12,
+        encoder_ffn_dim=3072,
+        decoder_ffn_dim=3072,
+        max_position_embeddings=1024,
+        activation_function="gelu",
+        scale_embedding=False,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        forced_eos_token_id=2,
     )
 
 
@@ -47,13 +59,19 @@ def train_tokenizer(texts: list[str]):
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=8000, special_tokens=["<s>", "<pad>", "</s>", "<unk>"],  # BART's ids 0-3
+        vocab_size=8000,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>"],  # BART's ids 0-3
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     bpe.train_from_iterator(texts, trainer)
     bpe.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
     return PreTrainedTokenizerFast(
-        tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>", model_max_length=1024
+        tokenizer_object=bpe,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        model_max_length=1024,
     )
 
 
@@ -93,11 +111,21 @@ def main() -> int:
     rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     articles = [r["source"] for r in rows]
     requests = [Request(r["doc_id"], r["source"], r["source"]) for r in rows[: args.docs]]
-    generation = {"do_sample": False, "num_beams": 1, "max_new_tokens": args.new_tokens, "min_new_tokens": args.new_tokens}
+    generation = {
+        "do_sample": False,
+        "num_beams": 1,
+        "max_new_tokens": args.new_tokens,
+        "min_new_tokens": args.new_tokens,
+    }
 
     with tempfile.TemporaryDirectory() as tmp:
         build_model(Path(tmp), articles)
-        common = {"pretrained": tmp, "device": "cpu", "max_input_tokens": args.max_input_tokens, "generation": generation}
+        common = {
+            "pretrained": tmp,
+            "device": "cpu",
+            "max_input_tokens": args.max_input_tokens,
+            "generation": generation,
+        }
         single = HFSeq2Seq.from_config({**common, "batch_size": 1})
         batched = HFSeq2Seq.from_config({**common, "batch_size": args.batch_size})
         single.generate(requests[:1]), batched.generate(requests[:2])  # warm-up: loading, first-call overheads

@@ -32,8 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -54,7 +55,7 @@ def run(
     stream: Callable[[Any, list], Iterator[tuple[int, Any]]], backend: Any, requests: list, cache_path: Path
 ) -> tuple[list[float], dict[int, Any]]:
     """Completion times (s from the start) and generations, each stored as it arrives."""
-    from harness.cache import GenerationCache
+    from harness.run.cache import GenerationCache
 
     cache = GenerationCache(cache_path)
     started = time.perf_counter()
@@ -74,15 +75,26 @@ def ideal_window_s(latencies: list[float], concurrency: int) -> float:
     return max(slots)
 
 
-def measure(url: str, concurrency: int, n_docs: int, path: str, latency: Callable[[str], float], tmp: Path) -> dict[str, Any]:
+def measure(
+    url: str, concurrency: int, n_docs: int, path: str, latency: Callable[[str], float], tmp: Path
+) -> dict[str, Any]:
     from harness.models.base import Backend, Request
     from harness.models.openai_compat import OpenAIChat
 
-    backend = OpenAIChat.from_config({
-        "model_id": "bench", "base_url": url, "api_key_env": KEY_ENV, "max_concurrency": concurrency,
-        "timeout_s": 60.0, "max_retries": 0, "generation": {"temperature": 0, "max_tokens": 64},
-    })
-    requests = [Request(f"doc{i:05d}", f"DOC-{i} body", f"Summarize DOC-{i} of the benchmark", "") for i in range(n_docs)]
+    backend = OpenAIChat.from_config(
+        {
+            "model_id": "bench",
+            "base_url": url,
+            "api_key_env": KEY_ENV,
+            "max_concurrency": concurrency,
+            "timeout_s": 60.0,
+            "max_retries": 0,
+            "generation": {"temperature": 0, "max_tokens": 64},
+        }
+    )
+    requests = [
+        Request(f"doc{i:05d}", f"DOC-{i} body", f"Summarize DOC-{i} of the benchmark", "") for i in range(n_docs)
+    ]
     stream = backend.completions.__func__ if path == "after" else Backend.completions  # type: ignore[attr-defined]
     times, out = run(stream, backend, requests, tmp / f"{path}-{concurrency}.jsonl")
     failed = [i for i, g in out.items() if g.error]
@@ -91,8 +103,12 @@ def measure(url: str, concurrency: int, n_docs: int, path: str, latency: Callabl
     latencies = [latency(r.prompt) for r in requests]
     limit = concurrency / statistics.fmean(latencies)
     return {
-        "path": path, "concurrency": concurrency, "docs": n_docs, "seconds": times[-1],
-        "docs_per_s": n_docs / times[-1], "limit": limit,
+        "path": path,
+        "concurrency": concurrency,
+        "docs": n_docs,
+        "seconds": times[-1],
+        "docs_per_s": n_docs / times[-1],
+        "limit": limit,
         "share": n_docs / times[-1] / limit,
         "share_ideal": ideal_window_s(latencies, concurrency) / times[-1],
         "texts": {i: g.text for i, g in out.items()},
@@ -114,7 +130,10 @@ def main() -> None:
 
     latency = LogNormal(median_s=args.median, sigma=args.sigma)
     child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(args.median), str(args.sigma)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, "--serve", str(args.median), str(args.sigma)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     url = child.stdout.readline().strip()  # type: ignore[union-attr]
     rows = []

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's harness, not an installed one
-from harness.meta_eval.classification import document_folds  # noqa: E402
+from harness.analysis.meta_eval.classification import document_folds  # noqa: E402
 
 
 def read_folder(folder: Path) -> tuple[dict, list[dict]]:
@@ -41,8 +41,12 @@ def columns(rows: list[dict], field: str, human: str):
     """metric, human, system index, document id for the summaries where both are present."""
     kept = [r for r in rows if r["metrics"][field] is not None and r["human"][human] is not None]
     systems = sorted({r["system_id"] for r in kept})
-    return (np.array([r["metrics"][field] for r in kept]), np.array([r["human"][human] for r in kept]),
-            np.array([systems.index(r["system_id"]) for r in kept]), [r["doc_id"] for r in kept])
+    return (
+        np.array([r["metrics"][field] for r in kept]),
+        np.array([r["human"][human] for r in kept]),
+        np.array([systems.index(r["system_id"]) for r in kept]),
+        [r["doc_id"] for r in kept],
+    )
 
 
 def pingouin_partial(metric: np.ndarray, human: np.ndarray, system: np.ndarray) -> float:
@@ -71,8 +75,14 @@ def frank_partial(metric: np.ndarray, human: np.ndarray, system: np.ndarray, met
     return float((stats.pearsonr if method == "pearson" else stats.spearmanr)(x, y)[0])
 
 
-def sklearn_balanced_accuracy(metric: np.ndarray, labels: np.ndarray, doc_ids: list[str], all_docs: list[str],
-                              seed: int, higher_is_better: bool | None) -> float:
+def sklearn_balanced_accuracy(
+    metric: np.ndarray,
+    labels: np.ndarray,
+    doc_ids: list[str],
+    all_docs: list[str],
+    seed: int,
+    higher_is_better: bool | None,
+) -> float:
     from sklearn.metrics import balanced_accuracy_score
 
     folds = document_folds(all_docs, seed)

@@ -31,8 +31,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def harness(*args: str) -> None:
@@ -40,18 +47,31 @@ def harness(*args: str) -> None:
 
 
 def dataset(path: Path, n: int, rng: random.Random) -> None:
-    from harness.text import split_sentences
+    from harness.text.tokens import split_sentences
 
-    demo = [json.loads(line) for line in (ROOT / "harness/resources/demo_news.jsonl").read_text().splitlines() if line.strip()]
+    demo = [
+        json.loads(line)
+        for line in (ROOT / "harness/resources/demo_news.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     sentences = [s for d in demo for s in split_sentences(d["source"])]
     facts = [f for d in demo for f in d["facts"]]
     with path.open("w", encoding="utf-8") as f:
         for i in range(n):
             body = rng.sample(sentences, 24)
-            paragraphs = "\n\n".join(" ".join(body[k:k + 3]) for k in range(0, len(body), 3))
+            paragraphs = "\n\n".join(" ".join(body[k : k + 3]) for k in range(0, len(body), 3))
             refs = [[rng.choice(body) for _ in range(3)] for _ in range(3)]
-            f.write(json.dumps({"doc_id": f"doc-{i:04d}", "source": paragraphs, "reference": ["\n".join(r) for r in refs],
-                                "facts": rng.sample(facts, 5)}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "doc_id": f"doc-{i:04d}",
+                        "source": paragraphs,
+                        "reference": ["\n".join(r) for r in refs],
+                        "facts": rng.sample(facts, 5),
+                    }
+                )
+                + "\n"
+            )
 
 
 def variant(lead: Path, dest: Path, label: str, rng: random.Random) -> None:
@@ -91,7 +111,16 @@ TIME_INPUT = """async ([selector, value]) => {
 def measure(page_path: Path, repeats: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    loads, lists, filters = [], [], {"unsupported bullets >= 1": [], "search (first, builds the index)": [], "search (again)": [], "sort by a metric": []}
+    loads, lists, filters = (
+        [],
+        [],
+        {
+            "unsupported bullets >= 1": [],
+            "search (first, builds the index)": [],
+            "search (again)": [],
+            "sort by a metric": [],
+        },
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=FLAGS)
         for _ in range(repeats):
@@ -104,7 +133,9 @@ def measure(page_path: Path, repeats: int) -> dict[str, float]:
             page.select_option("select[name=where]", label="unsupported bullets, all models")
             filters["unsupported bullets >= 1"].append(page.evaluate(TIME_INPUT, ["input[name=min]", "1"]))
             page.evaluate(TIME_INPUT, ["input[name=min]", ""])
-            filters["search (first, builds the index)"].append(page.evaluate(TIME_INPUT, ["input[type=search]", "officials"]))
+            filters["search (first, builds the index)"].append(
+                page.evaluate(TIME_INPUT, ["input[type=search]", "officials"])
+            )
             filters["search (again)"].append(page.evaluate(TIME_INPUT, ["input[type=search]", "bridge"]))
             page.evaluate(TIME_INPUT, ["input[type=search]", ""])
             value = page.eval_on_selector("select[name=sort] option:nth-child(8)", "o => o.value")
@@ -129,8 +160,15 @@ def main() -> None:
     data = work / "data.jsonl"
     dataset(data, args.docs, rng)
     t0 = time.perf_counter()
-    harness("run", "model=lead", "dataset=local", f"dataset.path={data}", "dataset.facts_field=facts", "metrics=[rouge,support,facts]",
-            f"results_dir={work / 'runs'}")
+    harness(
+        "run",
+        "model=lead",
+        "dataset=local",
+        f"dataset.path={data}",
+        "dataset.facts_field=facts",
+        "metrics=[rouge,support,facts]",
+        f"results_dir={work / 'runs'}",
+    )
     run_s = time.perf_counter() - t0
     (lead,) = [p.parent for p in (work / "runs").rglob("run.json")]
     for k in range(1, args.runs):

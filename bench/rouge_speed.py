@@ -41,8 +41,8 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rouge_score import rouge_scorer
 
@@ -131,12 +131,12 @@ def bench_setting(items: Items, repeats: int, slices: int) -> tuple[dict[str, li
         expected_all: list = []
         for lo, hi in zip(edges, edges[1:]):
             part = items[lo:hi]
-            wall, cpu, expected = timed(lambda: [reference.score_multi(t, p) for t, p in part])
+            wall, cpu, expected = timed(lambda part=part: [reference.score_multi(t, p) for t, p in part])
             totals["rouge-score"][0] += wall
             totals["rouge-score"][1] += cpu
             expected_all.extend(expected)
             for label, scorer in scorers.items():
-                wall, cpu, got = timed(lambda: scorer.score_batch(part))
+                wall, cpu, got = timed(lambda scorer=scorer, part=part: scorer.score_batch(part))
                 totals[label][0] += wall
                 totals[label][1] += cpu
                 worst = max(worst, max_abs_difference(expected, got))
@@ -154,9 +154,11 @@ def bench_workers(items: Items, repeats: int) -> tuple[dict[str, list[float]], b
         for state in ("cold", "warm"):
             results = {}
             for workers in (1, 2):
-                scorer = warm_scorer(items, workers) if state == "warm" else FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
+                scorer = (
+                    warm_scorer(items, workers) if state == "warm" else FastRougeScorer(ROUGE_TYPES, use_stemmer=True)
+                )
 
-                def run(scorer=scorer, workers=workers):
+                def run(scorer=scorer, workers=workers, state=state):
                     result = scorer.score_batch(items, workers=workers)
                     if state == "cold":
                         scorer.close()
@@ -195,11 +197,17 @@ def parallel_ceiling(repeats: int = 5) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA, help="summeval.jsonl")
-    parser.add_argument("--docs", type=int, help=f"first N documents (of 100) for every setting; default {DEFAULT_DOCS}")
+    parser.add_argument(
+        "--docs", type=int, help=f"first N documents (of 100) for every setting; default {DEFAULT_DOCS}"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--slices", type=int, default=10, help="alternate the implementations every 1/N of the pairs")
-    parser.add_argument("--worker-repeats", type=int, default=7, help="repetitions of the 1 vs 2 workers timings (0: skip)")
-    parser.add_argument("--worker-docs", type=int, default=100, help="documents (16 pairs each) for the 1 vs 2 workers timings")
+    parser.add_argument(
+        "--worker-repeats", type=int, default=7, help="repetitions of the 1 vs 2 workers timings (0: skip)"
+    )
+    parser.add_argument(
+        "--worker-docs", type=int, default=100, help="documents (16 pairs each) for the 1 vs 2 workers timings"
+    )
     args = parser.parse_args()
     if not args.data.is_file():
         parser.error(f"{args.data} not found: SummEval is expected in ../shared/data/summeval/ beside the repository")
@@ -207,7 +215,9 @@ def main() -> None:
     print(f"SummEval, 16 systems per document, {args.repeats} repetitions, rouge types {ROUGE_TYPES}, use_stemmer=True")
     print("ratio = rouge-score time / this time; CPU = this process's CPU time (robust to other load")
     print("on the machine), wall = elapsed time; medians of the repetitions")
-    print(f"{'setting':<14} {'pairs':>5} {'implementation':<16} {'pairs/s CPU':>11} {'ratio CPU':>9} {'pairs/s wall':>12} {'ratio wall':>10}")
+    print(
+        f"{'setting':<14} {'pairs':>5} {'implementation':<16} {'pairs/s CPU':>11} {'ratio CPU':>9} {'pairs/s wall':>12} {'ratio wall':>10}"
+    )
     for name, items in settings.items():
         times, worst = bench_setting(items, args.repeats, args.slices)
         wall0 = statistics.median(w for w, _ in times["rouge-score"])
@@ -215,14 +225,20 @@ def main() -> None:
         for label in LABELS:
             wall = statistics.median(w for w, _ in times[label])
             cpu = statistics.median(c for _, c in times[label])
-            print(f"{name:<14} {len(items):>5} {label:<16} {len(items) / cpu:>11.1f} {cpu0 / cpu:>8.1f}x {len(items) / wall:>12.1f} {wall0 / wall:>9.1f}x")
+            print(
+                f"{name:<14} {len(items):>5} {label:<16} {len(items) / cpu:>11.1f} {cpu0 / cpu:>8.1f}x {len(items) / wall:>12.1f} {wall0 / wall:>9.1f}x"
+            )
         print(f"{name:<14} max abs difference vs rouge-score (all runs): {worst}")
     if args.worker_repeats <= 0:
         return
     print()
-    print(f"1 vs 2 workers: one score_batch call on all pairs of {args.worker_docs} documents, {args.worker_repeats} repetitions,")
+    print(
+        f"1 vs 2 workers: one score_batch call on all pairs of {args.worker_docs} documents, {args.worker_repeats} repetitions,"
+    )
     print("wall-clock medians; speed-up = 1-worker time / 2-worker time, same state (cold or warm)")
-    print(f"{'setting':<14} {'pairs':>5} {'state':<5} {'1 worker s':>10} {'2 workers s':>11} {'speed-up':>8} {'2w == 1w':>8}")
+    print(
+        f"{'setting':<14} {'pairs':>5} {'state':<5} {'1 worker s':>10} {'2 workers s':>11} {'speed-up':>8} {'2w == 1w':>8}"
+    )
     worker_settings = load_settings(args.data, args.worker_docs)
     # A longer run, where start-up is a smaller share: the three settings' pairs in one call.
     worker_settings["all three"] = [pair for items in list(worker_settings.values()) for pair in items]
@@ -232,7 +248,9 @@ def main() -> None:
             one = statistics.median(times[f"{state} 1 worker"])
             two = statistics.median(times[f"{state} 2 workers"])
             print(f"{name:<14} {len(items):>5} {state:<5} {one:>10.3f} {two:>11.3f} {one / two:>7.2f}x {str(equal):>8}")
-    print(f"machine's ceiling: two independent pure-Python busy loops at once do {parallel_ceiling():.2f}x the work of one alone")
+    print(
+        f"machine's ceiling: two independent pure-Python busy loops at once do {parallel_ceiling():.2f}x the work of one alone"
+    )
 
 
 if __name__ == "__main__":

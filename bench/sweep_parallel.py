@@ -41,13 +41,29 @@ def write_models(config_dir: Path, server_url: str) -> None:
     for name in ("api-a", "api-b", "api-c"):
         (config_dir / "model" / f"{name}.yaml").write_text(
             f"backend: openai_chat\nmodel_id: {name}\nbase_url: {server_url}\nmax_concurrency: 1\nmax_retries: 0\n"
-            "generation: {temperature: 0}\n")
+            "generation: {temperature: 0}\n"
+        )
 
 
 def sweep(results: Path, config_dir: Path, models: str, docs: int, launcher: list[str]) -> tuple[float, Path]:
-    args = [sys.executable, "-m", "harness.cli", "run", "-m", "--config-dir", str(config_dir), f"results_dir={results}",
-            f"model={models}", "dataset=local", f"dataset.path={DATA}", "dataset.id_field=doc_id",
-            "dataset.reference_field=reference", "dataset.reference_separator='\n'", f"dataset.limit={docs}", *launcher]
+    args = [
+        sys.executable,
+        "-m",
+        "harness.cli",
+        "run",
+        "-m",
+        "--config-dir",
+        str(config_dir),
+        f"results_dir={results}",
+        f"model={models}",
+        "dataset=local",
+        f"dataset.path={DATA}",
+        "dataset.id_field=doc_id",
+        "dataset.reference_field=reference",
+        "dataset.reference_separator='\n'",
+        f"dataset.limit={docs}",
+        *launcher,
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     seconds = time.perf_counter() - t0
@@ -86,7 +102,10 @@ def main() -> None:
     sys.path.insert(0, str(REPO / "tests"))
     from openai_server import FakeOpenAI
 
-    ways = {"sequential": [], f"joblib (n_jobs={args.n_jobs})": ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={args.n_jobs}"]}
+    ways = {
+        "sequential": [],
+        f"joblib (n_jobs={args.n_jobs})": ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={args.n_jobs}"],
+    }
     docs = {"cpu": args.docs, "api": args.api_docs}
     workloads = {w: WORKLOADS[w] for w in args.workloads}
     times: dict[tuple[str, str], list[float]] = {(w, name): [] for w in workloads for name in ways}
@@ -104,17 +123,28 @@ def main() -> None:
                     times[(workload, name)].append(seconds)
                     spans[(workload, name)].append(jobs_span(sweep_dir))
                     tables[(workload, name)] = table(sweep_dir)
-                    print(f"round {r + 1}: {workload}: {name}: {seconds:.1f} s (jobs running {spans[(workload, name)][-1]:.0f} s)", flush=True)
-    print(f"\nmachine: {os.cpu_count()} CPU cores ({platform.machine()}), Python {platform.python_version()}, load average "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
-    print("| workload | way | seconds per round (command start to exit) | median | first job start to last job end, median |\n|---|---|---|---|---|")
+                    print(
+                        f"round {r + 1}: {workload}: {name}: {seconds:.1f} s (jobs running {spans[(workload, name)][-1]:.0f} s)",
+                        flush=True,
+                    )
+    print(
+        f"\nmachine: {os.cpu_count()} CPU cores ({platform.machine()}), Python {platform.python_version()}, load average "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end"
+    )
+    print(
+        "| workload | way | seconds per round (command start to exit) | median | first job start to last job end, median |\n|---|---|---|---|---|"
+    )
     for (workload, name), values in times.items():
-        print(f"| {workload} ({docs[workload]} docs) | {name} | {', '.join(f'{v:.1f}' for v in values)} | {statistics.median(values):.1f} "
-              f"| {statistics.median(spans[(workload, name)]):.0f} |")
+        print(
+            f"| {workload} ({docs[workload]} docs) | {name} | {', '.join(f'{v:.1f}' for v in values)} | {statistics.median(values):.1f} "
+            f"| {statistics.median(spans[(workload, name)]):.0f} |"
+        )
     for workload in workloads:
         sequential, parallel = (statistics.median(times[(workload, name)]) for name in ways)
         same = all(tables[(workload, name)] == tables[(workload, "sequential")] for name in ways)
-        print(f"{workload}: speed-up (median sequential / median joblib) {sequential / parallel:.2f}x; comparison tables equal: {'yes' if same else 'NO'}")
+        print(
+            f"{workload}: speed-up (median sequential / median joblib) {sequential / parallel:.2f}x; comparison tables equal: {'yes' if same else 'NO'}"
+        )
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generator, Iterable, Iterator
+from typing import Any
 
-from harness.config import DatasetConfig
+from harness.config.schema import DatasetConfig
 from harness.errors import ConfigError, InputError
 from harness.records import BOM, Example, Problems, Skipped, json_type, jsonl_records  # noqa: F401 (re-exported)
 
@@ -76,6 +77,8 @@ def fingerprint(examples: Iterable[Example]) -> str:
 # ---- loaders: return (records, origin); records yields (line number or None, row mapping) ----
 
 Records = Generator[tuple[int | None, dict[str, Any]], None, None]
+
+
 def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
     if not cfg.path:
         raise ConfigError(f"dataset '{cfg.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
@@ -120,11 +123,13 @@ def read_csv(path: Path, problems: Problems) -> Records:
         with open(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 if number == 1 and raw.startswith(BOM):
-                    raw = raw[len(BOM):]
+                    raw = raw[len(BOM) :]
                 try:
                     yield raw.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    undecodable[number] = f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1}); save the file as UTF-8"
+                    undecodable[number] = (
+                        f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1}); save the file as UTF-8"
+                    )
                     yield raw.decode("utf-8", errors="replace")
 
     csv.field_size_limit(2**31 - 1)  # long articles; dataset.max_source_chars decides what is too long
@@ -154,7 +159,14 @@ def read_csv(path: Path, problems: Problems) -> Records:
         if bad:
             problems.skip(Skipped(str(path), start, None, bad))
         elif len(row) != len(header):
-            problems.skip(Skipped(str(path), start, None, f"has {len(row)} fields, the header has {len(header)} (an unquoted comma or quote?)"))
+            problems.skip(
+                Skipped(
+                    str(path),
+                    start,
+                    None,
+                    f"has {len(row)} fields, the header has {len(header)} (an unquoted comma or quote?)",
+                )
+            )
         else:
             yield start, dict(zip(header, row))
 
@@ -180,7 +192,9 @@ def load_hub(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
 # ---- one row -> Example ----
 
 
-def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str, line: int | None, problems: Problems) -> Example | None:
+def to_example(
+    row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str, line: int | None, problems: Problems
+) -> Example | None:
     def skip(field: str | None, reason: str, doc_id: str | None = None) -> None:
         problems.skip(Skipped(origin, line, field, reason, doc_id))
 
@@ -189,7 +203,10 @@ def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str,
         skip(cfg.id_field, f"wrong type: an id must be a string or an integer, not {json_type(doc_id)}")
         return None
     if doc_id is None or str(doc_id).strip() == "":
-        skip(cfg.id_field, f"is missing (set dataset.id_field to the id column, or null to number the rows; fields here: {', '.join(sorted(row))})")
+        skip(
+            cfg.id_field,
+            f"is missing (set dataset.id_field to the id column, or null to number the rows; fields here: {', '.join(sorted(row))})",
+        )
         return None
     doc_id = str(doc_id)
     if cfg.source_field not in row:
@@ -203,7 +220,11 @@ def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str,
         skip(cfg.source_field, "is empty" + (" (null)" if source is None else ""), doc_id)
         return None
     if len(source) > cfg.max_source_chars:
-        skip(cfg.source_field, f"source has {len(source):,} characters, above dataset.max_source_chars={cfg.max_source_chars:,}", doc_id)
+        skip(
+            cfg.source_field,
+            f"source has {len(source):,} characters, above dataset.max_source_chars={cfg.max_source_chars:,}",
+            doc_id,
+        )
         return None
     references: tuple[str, ...] = ()
     if cfg.reference_field is not None:
@@ -219,7 +240,11 @@ def to_example(row: dict[str, Any], index: int, cfg: DatasetConfig, origin: str,
     if cfg.facts_field is not None:
         value = row.get(cfg.facts_field)
         if not isinstance(value, list) or not all(isinstance(f, str) for f in value):
-            got = json_type(value) if not isinstance(value, list) else "a list holding " + next(json_type(f) for f in value if not isinstance(f, str))
+            got = (
+                json_type(value)
+                if not isinstance(value, list)
+                else "a list holding " + next(json_type(f) for f in value if not isinstance(f, str))
+            )
             skip(cfg.facts_field, f"wrong type: facts must be a list of strings, got {got}", doc_id)
             return None
         facts = tuple(f.strip() for f in value if f.strip())

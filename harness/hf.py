@@ -11,7 +11,7 @@ from harness.errors import HarnessError
 
 
 def resolve_device(name: str) -> str:
-    """"auto": CUDA when present, then Apple MPS, else CPU; any other name is used as given."""
+    """ "auto": CUDA when present, then Apple MPS, else CPU; any other name is used as given."""
     if name != "auto":
         return name
     import torch
@@ -52,7 +52,9 @@ def load_model(
         if os.path.isdir(source):
             raise error(f"{where}: cannot load the {what} in folder '{source}': {e}") from e
         offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
-        hub = " (HF_HUB_OFFLINE is set)" if offline else " (the hub is unreachable from here)" if hub_unreachable else ""
+        hub = (
+            " (HF_HUB_OFFLINE is set)" if offline else " (the hub is unreachable from here)" if hub_unreachable else ""
+        )
         raise error(
             f"{where}: cannot load {what} '{source}': it is not a local folder and could not be loaded from "
             f"the Hugging Face hub or its local cache{hub}. "
@@ -67,8 +69,7 @@ def load_model(
 def _hub_unreachable(repo_id: str, revision: str | None) -> bool:
     """True when one quick request shows the hub cannot be reached (no network, DNS, proxy).
     Any answer from the hub, even "not found" or "gated", means it is reachable."""
-    from huggingface_hub import HfApi
-    from huggingface_hub import constants
+    from huggingface_hub import HfApi, constants
 
     if constants.HF_HUB_OFFLINE:
         return False  # the libraries already stay off the network
@@ -81,7 +82,15 @@ def _hub_unreachable(repo_id: str, revision: str | None) -> bool:
 
 def _is_connection_error(error: BaseException) -> bool:
     names = {cls.__name__ for cls in type(error).__mro__}
-    connection = {"ConnectError", "ConnectTimeout", "TransportError", "TimeoutException", "ConnectionError", "Timeout", "ProxyError"}
+    connection = {
+        "ConnectError",
+        "ConnectTimeout",
+        "TransportError",
+        "TimeoutException",
+        "ConnectionError",
+        "Timeout",
+        "ProxyError",
+    }
     return bool(names & connection) or isinstance(error, (ConnectionError, TimeoutError))
 
 

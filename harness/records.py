@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Summary:
     bullets: tuple[str, ...]
     preamble: str = ""  # text stripped before the bullets ("Here is a summary:")
     outro: str = ""  # text stripped after them ("Let me know if ...")
-    style: str | None = None  # how the bullets were written (harness.bullets.STYLES); None: not parsed
+    style: str | None = None  # how the bullets were written (harness.text.bullets.STYLES); None: not parsed
     unfinished: bool = False  # the last bullet stops mid-sentence
     finish_reason: str | None = None  # the backend's ("stop", "length", "precomputed" for outputs made elsewhere)
     truncated: bool = False  # the backend cut the output (token limit)
@@ -92,7 +93,7 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str 
     with handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(BOM):  # editors on Windows write one; it is not data
-                raw = raw[len(BOM):]
+                raw = raw[len(BOM) :]
             if not raw.strip():
                 continue
             try:

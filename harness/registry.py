@@ -33,8 +33,7 @@ class Registry:
     def get(self, name: str) -> Any:
         if name not in self._entries:
             raise ConfigError(
-                f"unknown {self.kind} '{name}'. Available: {', '.join(self.names())}."
-                + suggest(name, self.names())
+                f"unknown {self.kind} '{name}'. Available: {', '.join(self.names())}." + suggest(name, self.names())
             )
         module, _, attr = self._entries[name].partition(":")
         return getattr(importlib.import_module(module), attr)

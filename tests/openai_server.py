@@ -24,9 +24,10 @@ import math
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -65,7 +66,11 @@ class _Server(ThreadingHTTPServer):
 
 class FakeOpenAI:
     def __init__(
-        self, delay_s: float = 0.0, slow_s: float = 2.0, retry_after: float = 1.0, drip_s: float = 0.2,
+        self,
+        delay_s: float = 0.0,
+        slow_s: float = 2.0,
+        retry_after: float = 1.0,
+        drip_s: float = 0.2,
         latency: Callable[[str], float] | None = None,
     ):
         self.plan: dict[str, list[str]] = {}
@@ -87,7 +92,7 @@ class FakeOpenAI:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         self._thread.start()
         return self
 
@@ -142,7 +147,9 @@ class FakeOpenAI:
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 fault = server._next_fault(prompt)
                 with server._lock:
-                    server.seen.append(Seen(self.path, prompt, body, self.headers.get("Authorization"), fault, time.monotonic()))
+                    server.seen.append(
+                        Seen(self.path, prompt, body, self.headers.get("Authorization"), fault, time.monotonic())
+                    )
                 if server.delay_s:
                     time.sleep(server.delay_s)
                 if server.latency is not None:
@@ -158,16 +165,26 @@ class FakeOpenAI:
                 if fault in ("500", "503", "400"):
                     return self._send(int(fault), {"error": {"message": f"injected {fault}"}})
                 if fault == "429":
-                    return self._send(429, {"error": {"message": "rate limited"}}, {"Retry-After": f"{server.retry_after:g}"})
+                    return self._send(
+                        429, {"error": {"message": "rate limited"}}, {"Retry-After": f"{server.retry_after:g}"}
+                    )
                 if fault in ("401echo", "500echo"):
-                    return self._send(int(fault[:3]), {"error": {"message": f"bad key {self.headers.get('Authorization')}"}})
+                    return self._send(
+                        int(fault[:3]), {"error": {"message": f"bad key {self.headers.get('Authorization')}"}}
+                    )
                 if fault == "malformed":
                     return self._send_raw(200, b'{"choices": [{"message": ')
                 text = reply_text(prompt)
                 choice = {"index": 0, "finish_reason": "stop"}
                 choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
                 usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
-                reply = {"id": "x", "object": "chat.completion", "model": body.get("model"), "choices": [choice], "usage": usage}
+                reply = {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "model": body.get("model"),
+                    "choices": [choice],
+                    "usage": usage,
+                }
                 if fault == "drip":
                     return self._send_raw(200, json.dumps(reply).encode(), drip_s=server.drip_s)
                 self._send(200, reply)
@@ -175,10 +192,16 @@ class FakeOpenAI:
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 self._send_raw(status, json.dumps(payload).encode(), headers)
 
-            def _send_raw(self, status: int, data: bytes, headers: dict[str, str] | None = None, drip_s: float = 0.0) -> None:
+            def _send_raw(
+                self, status: int, data: bytes, headers: dict[str, str] | None = None, drip_s: float = 0.0
+            ) -> None:
                 try:
                     self.send_response(status)
-                    for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
+                    for k, v in {
+                        "Content-Type": "application/json",
+                        "Content-Length": str(len(data)),
+                        **(headers or {}),
+                    }.items():
                         self.send_header(k, v)
                     self.end_headers()
                     if not drip_s:

@@ -33,19 +33,39 @@ KEY = "sk-attack-SECRET-93f1c2d4e5b6a7"
 
 # -- helpers ------------------------------------------------------------------------------------
 
+
 def model_args(tmp_path: Path, base_url: str, n_docs: int, name: str = "fake-chat", **options) -> list[str]:
     """`harness run` arguments for an openai_chat model at base_url over n_docs local documents."""
     config_dir = tmp_path / "configs"
-    write_model_config(config_dir, name, {
-        "backend": "openai_chat", "model_id": "fake-model", "base_url": base_url, "api_key_env": KEY_ENV,
-        "max_concurrency": 4, "timeout_s": 5.0, "max_retries": 1, "backoff_base_s": 0.01,
-        "generation": {"temperature": 0, "max_tokens": 64}, **options,
-    })
+    write_model_config(
+        config_dir,
+        name,
+        {
+            "backend": "openai_chat",
+            "model_id": "fake-model",
+            "base_url": base_url,
+            "api_key_env": KEY_ENV,
+            "max_concurrency": 4,
+            "timeout_s": 5.0,
+            "max_retries": 1,
+            "backoff_base_s": 0.01,
+            "generation": {"temperature": 0, "max_tokens": 64},
+            **options,
+        },
+    )
     data = tmp_path / f"docs{n_docs}.jsonl"
     if not data.exists():
         write_docs(data, n_docs)
-    return ["run", "--config-dir", str(config_dir), f"model={name}", "dataset=local", f"dataset.path={data}",
-            "metrics=[format]", f"results_dir={tmp_path / 'results'}"]
+    return [
+        "run",
+        "--config-dir",
+        str(config_dir),
+        f"model={name}",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[format]",
+        f"results_dir={tmp_path / 'results'}",
+    ]
 
 
 def harness(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -84,6 +104,7 @@ def marker(doc: int) -> str:
 
 # -- Cache: every kind of unreadable line is set aside, named, and only its document regenerated --
 
+
 def _edit(line: bytes, change) -> bytes:
     entry = json.loads(line)
     change(entry)
@@ -106,13 +127,22 @@ BAD_LINES = {
     "json_null": (lambda l: b"null", "not a cache entry: null"),
     "nul_bytes": (lambda l: b"\x00" * 16, "not valid JSON"),
     "unknown_field": (lambda l: _edit(l, lambda e: e.update(extra=1)), "unknown field 'extra'"),
-    "unknown_generation_field": (lambda l: _edit(l, lambda e: e["generation"].update(logits=[1])), "unknown field 'generation.logits'"),
+    "unknown_generation_field": (
+        lambda l: _edit(l, lambda e: e["generation"].update(logits=[1])),
+        "unknown field 'generation.logits'",
+    ),
     "missing_key": (lambda l: _edit(l, lambda e: e.pop("key")), "missing field 'key'"),
     "missing_generation": (lambda l: _edit(l, lambda e: e.pop("generation")), "missing field 'generation'"),
     "missing_text": (lambda l: _edit(l, lambda e: e["generation"].pop("text")), "missing field 'generation.text'"),
-    "text_not_a_string": (lambda l: _edit(l, lambda e: e["generation"].update(text=5)), "field 'generation.text': expected a string, found an integer"),
+    "text_not_a_string": (
+        lambda l: _edit(l, lambda e: e["generation"].update(text=5)),
+        "field 'generation.text': expected a string, found an integer",
+    ),
     "key_not_a_string": (lambda l: _edit(l, lambda e: e.update(key=7)), "field 'key': expected a string"),
-    "future_schema_version": (lambda l: _edit(l, lambda e: e.update(schema_version=99)), "field 'schema_version': 99 is not supported"),
+    "future_schema_version": (
+        lambda l: _edit(l, lambda e: e.update(schema_version=99)),
+        "field 'schema_version': 99 is not supported",
+    ),
     "utf8_bom": (lambda l: b"\xef\xbb\xbf" + l, "not valid JSON (Unexpected UTF-8 BOM"),
     "crlf_and_trailing_garbage": (lambda l: l + b"\r garbage", "not valid JSON (Extra data"),
     "truncated_last_line": (lambda l: l[: len(l) // 2], "truncated last line"),  # must stay last
@@ -143,8 +173,14 @@ def corrupted_cache(tmp_path_factory):
         rejected_after_second = (cache.parent / (cache.name + ".rejected")).read_bytes()
     third = harness(*args)  # the server is gone: everything must come from the cache
     return {
-        "cache": cache, "bad_docs": bad_docs, "written": written, "second": second, "third": third,
-        "seen": second_seen, "rejected": rejected_after_second, "results": tmp / "results",
+        "cache": cache,
+        "bad_docs": bad_docs,
+        "written": written,
+        "second": second,
+        "third": third,
+        "seen": second_seen,
+        "rejected": rejected_after_second,
+        "results": tmp / "results",
     }
 
 
@@ -188,13 +224,18 @@ def test_cache_rejected_lines_do_not_come_back_and_a_full_cache_needs_no_server(
 
 # -- Cache: concurrent runs of one model configuration --------------------------------------------
 
+
 def test_two_runs_of_one_model_at_once_send_each_request_once(tmp_path):
     with FakeOpenAI(delay_s=0.5) as server:
         args = model_args(tmp_path, server.url, 6, max_concurrency=1) + [f"cache_dir={tmp_path / 'cache'}"]
         procs = []
         for k in range(2):  # separate results folders, one shared cache
             cmd = [sys.executable, "-m", "harness.cli", *args, f"results_dir={tmp_path / f'results{k}'}"]
-            procs.append(subprocess.Popen(cmd, env={**os.environ, KEY_ENV: KEY}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            procs.append(
+                subprocess.Popen(
+                    cmd, env={**os.environ, KEY_ENV: KEY}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                )
+            )
         outs = [p.communicate(timeout=180)[0] for p in procs]
         prompts = [s.prompt for s in server.seen]
     assert [p.returncode for p in procs] == [0, 0], outs
@@ -205,7 +246,10 @@ def test_two_runs_of_one_model_at_once_send_each_request_once(tmp_path):
     for k in range(2):
         (run,) = run_dirs(tmp_path / f"results{k}")
         assert sorted(r["doc_id"] for r in rows(run / "generations.jsonl")) == [f"doc{i:02d}" for i in range(6)]
-    generated = [json.loads((run_dirs(tmp_path / f"results{k}")[0] / "run.json").read_text())["generation"]["generated"] for k in range(2)]
+    generated = [
+        json.loads((run_dirs(tmp_path / f"results{k}")[0] / "run.json").read_text())["generation"]["generated"]
+        for k in range(2)
+    ]
     assert sorted(generated) == [0, 6]  # one run generated, the other reused its outputs
 
 
@@ -214,15 +258,27 @@ def test_a_run_waits_for_the_lock_holder_and_goes_on_when_the_holder_is_killed(t
         args = model_args(tmp_path, server.url, 1)
         assert harness(*args).returncode == 0
         (cache,) = cache_files(tmp_path / "results" / ".cache")
-        holder = subprocess.Popen([sys.executable, "-c", (
-            "import sys, time; from harness.cache import GenerationCache\n"
-            f"with GenerationCache({str(cache)!r}).exclusive():\n    print('locked', flush=True); time.sleep(120)"
-        )], stdout=subprocess.PIPE, text=True)
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import sys, time; from harness.run.cache import GenerationCache\n"
+                    f"with GenerationCache({str(cache)!r}).exclusive():\n    print('locked', flush=True); time.sleep(120)"
+                ),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert holder.stdout.readline().strip() == "locked"
         log = tmp_path / "waiting.log"
         with open(log, "w") as out:
-            waiting = subprocess.Popen([sys.executable, "-m", "harness.cli", *model_args(tmp_path, server.url, 3)],
-                                       env={**os.environ, KEY_ENV: KEY}, stdout=out, stderr=subprocess.STDOUT)
+            waiting = subprocess.Popen(
+                [sys.executable, "-m", "harness.cli", *model_args(tmp_path, server.url, 3)],
+                env={**os.environ, KEY_ENV: KEY},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
             deadline = time.monotonic() + 120
             while "waiting for another run of the same model" not in log.read_text():
                 assert waiting.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
@@ -238,10 +294,13 @@ def test_a_run_waits_for_the_lock_holder_and_goes_on_when_the_holder_is_killed(t
 
 # -- Cache identity under sampling --------------------------------------------------------------
 
+
 def _seq2seq(batch_size: int, generation: dict):
     from harness.models.hf_seq2seq import HFSeq2Seq
 
-    return HFSeq2Seq.from_config({"pretrained": "/nonexistent/model", "batch_size": batch_size, "generation": generation})
+    return HFSeq2Seq.from_config(
+        {"pretrained": "/nonexistent/model", "batch_size": batch_size, "generation": generation}
+    )
 
 
 def test_sampling_makes_the_batch_size_part_of_the_cache_identity():
@@ -254,10 +313,14 @@ def test_greedy_decoding_keeps_the_batch_size_out_of_the_cache_identity():
     greedy = {"num_beams": 2, "max_new_tokens": 20}
     assert _seq2seq(4, greedy).identity() == _seq2seq(8, greedy).identity()
     assert "batch_size" not in _seq2seq(4, greedy).identity()  # caches written before stay valid
-    assert _seq2seq(4, {"do_sample": False, "temperature": 0.7}).identity() == _seq2seq(8, {"do_sample": False, "temperature": 0.7}).identity()
+    assert (
+        _seq2seq(4, {"do_sample": False, "temperature": 0.7}).identity()
+        == _seq2seq(8, {"do_sample": False, "temperature": 0.7}).identity()
+    )
 
 
 # -- HTTP: unreachable servers, dripping servers, unwritable caches --------------------------------
+
 
 def test_nothing_listening_at_base_url_stops_the_run_in_seconds_naming_it(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/v1"
@@ -353,6 +416,7 @@ def test_read_only_cache_file_is_refused_before_any_request(tmp_path):
 
 # -- Metrics: keyed by config name; a failed judge request is no score ------------------------------
 
+
 @pytest.fixture(scope="module")
 def two_rouge_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("metrics")
@@ -399,9 +463,17 @@ def judge_server(monkeypatch):
 
 def judge_args(tmp_path: Path, url: str) -> list[str]:
     data = write_docs(tmp_path / "docs.jsonl", 4)
-    return ["run", "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[support_judge]",
-            f"metrics.support_judge.judge_model.base_url={url}", "+metrics.support_judge.judge_model.max_retries=0",
-            f"metrics.support_judge.judge_model.api_key_env={KEY_ENV}", f"results_dir={tmp_path / 'results'}"]
+    return [
+        "run",
+        "model=lead",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[support_judge]",
+        f"metrics.support_judge.judge_model.base_url={url}",
+        "+metrics.support_judge.judge_model.max_retries=0",
+        f"metrics.support_judge.judge_model.api_key_env={KEY_ENV}",
+        f"results_dir={tmp_path / 'results'}",
+    ]
 
 
 def test_a_failed_judge_request_is_no_score_and_counted_not_zero(tmp_path, judge_server):
@@ -451,14 +523,29 @@ def crafted_report(two_rouge_run, tmp_path_factory):
     crafted_field = PAYLOADS["metric_name_in_metrics_json"] + "/x"
     metrics = json.loads((run / "metrics.json").read_text())  # consistent with scores.jsonl, so compare reads it
     metrics["fields"][crafted_field] = {
-        "mean": 0.5, "ci95": [0.4, 0.6], "n": len(scores), "higher_is_better": True, "headline": True, "signature": "s"}
+        "mean": 0.5,
+        "ci95": [0.4, 0.6],
+        "n": len(scores),
+        "higher_is_better": True,
+        "headline": True,
+        "signature": "s",
+    }
     (run / "metrics.json").write_text(json.dumps(metrics))
     for row in scores:
         row[crafted_field] = 0.5
     gens[0]["doc_id"] = scores[0]["doc_id"] = PAYLOADS["doc_id"]
     gens[0]["bullets"][0] = PAYLOADS["bullet_text"]
-    scores[0]["details"] = {PAYLOADS["metric_name_in_details"]: {"bullets": [
-        {"score": PAYLOADS["metric_value_in_scores"], "supported": True, "evidence": [PAYLOADS["evidence_in_details"]]}]}}
+    scores[0]["details"] = {
+        PAYLOADS["metric_name_in_details"]: {
+            "bullets": [
+                {
+                    "score": PAYLOADS["metric_value_in_scores"],
+                    "supported": True,
+                    "evidence": [PAYLOADS["evidence_in_details"]],
+                }
+            ]
+        }
+    }
     for name, data in (("generations.jsonl", gens), ("scores.jsonl", scores)):
         (run / name).write_text("".join(json.dumps(r) + "\n" for r in data))
     out = run.parent / "report.html"
@@ -475,18 +562,24 @@ def test_report_escapes_crafted_values(crafted_report, where):
     assert payload not in crafted_report
     assert html.escape(payload, quote=True) in crafted_report  # shown as text, not dropped
     # the only scripts are the page's own: its JSON data block and its one (CSP-hashed) script
-    assert re.findall(r"<script[^>]*>", crafted_report, re.IGNORECASE) == ["<script type='application/json' id='report-data'>", "<script>"]
+    assert re.findall(r"<script[^>]*>", crafted_report, re.IGNORECASE) == [
+        "<script type='application/json' id='report-data'>",
+        "<script>",
+    ]
     assert not re.search(r"<(iframe|svg onload)", crafted_report, re.IGNORECASE)
     # the only images are the page's own plots, embedded as SVG data (scripts never run inside <img>)
     for tag in re.findall(r"<img[^>]*>", crafted_report, re.IGNORECASE):
         assert re.fullmatch(r"<img alt='[^'<>]*' src='data:image/svg\+xml;base64,[A-Za-z0-9+/=]+'>", tag), tag
 
 
-@pytest.mark.parametrize("url, said", [
-    ("htp://127.0.0.1:8000/v1", "model.base_url: expected http://host[:port]/path"),
-    ("localhost:8000/v1", "model.base_url: expected http://host[:port]/path"),
-    ("http://127.0.0.1:80a0/v1", "model.base_url: not a valid port"),
-])
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        ("htp://127.0.0.1:8000/v1", "model.base_url: expected http://host[:port]/path"),
+        ("localhost:8000/v1", "model.base_url: expected http://host[:port]/path"),
+        ("http://127.0.0.1:80a0/v1", "model.base_url: not a valid port"),
+    ],
+)
 def test_a_malformed_base_url_is_a_config_error_before_any_work(tmp_path, url, said):
     done = harness(*model_args(tmp_path, url, 2))
     assert done.returncode != 0 and said in done.stderr

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 SECRET = "sk-proj-A1b2C3d4E5f6G7h8I9j0KlMnOpQrStUv"
@@ -23,7 +22,12 @@ ARTICLE = (
 
 
 def doc(doc_id: str, **fields) -> dict:
-    return {"doc_id": doc_id, "source": ARTICLE, "reference": "- Council approves budget.\n- Schools get more.", **fields}
+    return {
+        "doc_id": doc_id,
+        "source": ARTICLE,
+        "reference": "- Council approves budget.\n- Schools get more.",
+        **fields,
+    }
 
 
 def write_jsonl(path: Path, rows: list, bom: bool = False) -> Path:
@@ -96,7 +100,9 @@ def test_secret_in_a_user_model_file_is_refused_unechoed(tmp):
 
 
 def test_secret_as_the_judge_metrics_key_name_is_refused_unechoed(tmp):
-    proc = harness_run(tmp, "model=lead", "metrics=[support_judge]", f"metrics.support_judge.judge_model.api_key_env={SECRET}")
+    proc = harness_run(
+        tmp, "model=lead", "metrics=[support_judge]", f"metrics.support_judge.judge_model.api_key_env={SECRET}"
+    )
     assert_config_error(tmp, proc, "api_key_env")
     assert_secret_nowhere(tmp, proc)
 
@@ -135,7 +141,9 @@ def test_generation_typo_in_override_suggests_the_key_before_any_model_loads(tmp
 def test_generation_typo_in_a_model_file_fails_before_the_model_loads(tmp):
     (tmp / "in" / "model").mkdir()
     # The weights folder does not exist: reaching the model load would fail differently.
-    (tmp / "in" / "model" / "mybart.yaml").write_text("backend: hf_seq2seq\npretrained: /nonexistent/bart\ngeneration: {num_beam: 2}\n")
+    (tmp / "in" / "model" / "mybart.yaml").write_text(
+        "backend: hf_seq2seq\npretrained: /nonexistent/bart\ngeneration: {num_beam: 2}\n"
+    )
     proc = harness_run(tmp, "--config-dir", str(tmp / "in"), "model=mybart")
     assert_config_error(tmp, proc, "generation: unknown setting 'num_beam'", "Did you mean 'num_beams'?")
 
@@ -187,7 +195,9 @@ def test_the_default_experiment_is_checked_too(tmp):
 
 def test_prompt_file_with_an_unknown_placeholder_names_file_and_placeholder(tmp):
     (tmp / "in" / "prompt").mkdir()
-    (tmp / "in" / "prompt" / "mine.yaml").write_text("name: mine\nn_bullets: 3\ntemplate: 'Give {n} bullets for: {source}'\n")
+    (tmp / "in" / "prompt" / "mine.yaml").write_text(
+        "name: mine\nn_bullets: 3\ntemplate: 'Give {n} bullets for: {source}'\n"
+    )
     proc = harness_run(tmp, "--config-dir", str(tmp / "in"), "model=lead", "prompt=mine")
     assert_config_error(tmp, proc, "prompt/mine.yaml", "unknown placeholder {n}")
 
@@ -219,7 +229,9 @@ def test_unknown_key_in_a_user_model_file_is_refused_with_a_suggestion(tmp):
 
 
 def test_missing_config_dir_is_refused(tmp):
-    assert_config_error(tmp, harness_run(tmp, "--config-dir", str(tmp / "in" / "nope"), "model=lead"), "config folder not found")
+    assert_config_error(
+        tmp, harness_run(tmp, "--config-dir", str(tmp / "in" / "nope"), "model=lead"), "config folder not found"
+    )
 
 
 def test_local_dataset_without_a_path_is_refused_before_any_folder(tmp):
@@ -257,7 +269,15 @@ def test_a_user_metric_listed_by_harness_list_is_accepted_by_harness_run(tmp, us
     assert listed.returncode == 0 and "rouge_nostem  (keys rouge_nostem/<field>)" in listed.stdout
     assert "cannot be read" not in listed.stdout
     data = write_jsonl(tmp / "in" / "d.jsonl", [doc("a"), doc("b")])
-    proc = harness_run(tmp, "--config-dir", str(user_conf), "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[rouge_nostem]")
+    proc = harness_run(
+        tmp,
+        "--config-dir",
+        str(user_conf),
+        "model=lead",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[rouge_nostem]",
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
@@ -267,7 +287,11 @@ BAD_RECORDS = {  # line -> (record, field, words of the reason)
     2: (doc("dict-src", source={"text": ARTICLE}), "source", "wrong type: expected a string, got an object"),
     3: (doc("num-src", source=42), "source", "wrong type: expected a string, got a number"),
     4: (doc("list-src", source=["a", "b"]), "source", "wrong type: expected a string, got a list"),
-    5: (doc("dict-ref", reference={"a": 1}), "reference", "wrong type: expected a string or a list of strings, got an object"),
+    5: (
+        doc("dict-ref", reference={"a": 1}),
+        "reference",
+        "wrong type: expected a string or a list of strings, got an object",
+    ),
     6: ({**doc("x"), "doc_id": {"nested": 1}}, "doc_id", "wrong type: an id must be a string or an integer"),
     7: (doc("list-ref-num", reference=["ok", 3]), "reference", "not a number"),
     8: (doc("null-src", source=None), "source", "is empty (null)"),
@@ -316,7 +340,9 @@ def csv_run(tmp_path_factory):
         b'000003,"Caf\xe9 owners ' + ARTICLE.encode() + b'",Latin-1 byte.',  # 5: not UTF-8
         b"000004," + ARTICLE.replace(",", "").encode() + b",ref,extra",  # 6: too many fields
         b"000005," + ARTICLE.replace(",", "").encode() + b",Schools get more.",  # 7
-        b"000006," + (ARTICLE.replace(",", "") + " ") .encode() * 700 + b",Longer than the csv module's default field limit.",  # 8
+        b"000006,"
+        + (ARTICLE.replace(",", "") + " ").encode() * 700
+        + b",Longer than the csv module's default field limit.",  # 8
     ]
     data.write_bytes(b"\r\n".join(lines) + b"\r\n")
     proc = harness_run(tmp, *local_dataset_args(data))
@@ -392,7 +418,9 @@ def precomputed_run(tmp_path_factory):
         ],
         bom=True,
     )
-    proc = harness_run(tmp, "model=precomputed", f"model.path={outputs}", "dataset=local", f"dataset.path={data}", "metrics=[format]")
+    proc = harness_run(
+        tmp, "model=precomputed", f"model.path={outputs}", "dataset=local", f"dataset.path={data}", "metrics=[format]"
+    )
     return tmp, outputs, proc
 
 
@@ -436,13 +464,18 @@ def test_precomputed_outputs_for_unknown_documents_are_counted(precomputed_run):
 )
 def test_precomputed_summary_of_a_wrong_type_is_an_error_naming_file_line_field(tmp, summary, words):
     data = write_jsonl(tmp / "in" / "docs.jsonl", [doc("a"), doc("b")])
-    outputs = write_jsonl(tmp / "in" / "out.jsonl", [{"doc_id": "a", "summary": "Fine."}, {"doc_id": "b", "summary": summary}])
-    proc = harness_run(tmp, "model=precomputed", f"model.path={outputs}", "dataset=local", f"dataset.path={data}", "metrics=[format]")
+    outputs = write_jsonl(
+        tmp / "in" / "out.jsonl", [{"doc_id": "a", "summary": "Fine."}, {"doc_id": "b", "summary": summary}]
+    )
+    proc = harness_run(
+        tmp, "model=precomputed", f"model.path={outputs}", "dataset=local", f"dataset.path={data}", "metrics=[format]"
+    )
     assert proc.returncode != 0
     assert f"{outputs}:2: field 'summary': wrong type" in proc.stderr and words in proc.stderr, proc.stderr[-2000:]
 
 
 # ---- Inputs: a run's own files, cut short ----------------------------------------------------
+
 
 @pytest.fixture
 def finished_run(tmp: Path) -> Path:

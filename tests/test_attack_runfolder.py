@@ -15,7 +15,6 @@ import resource
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -28,9 +27,12 @@ from tiny_models import harness_command, write_docs, write_model_config
 # -- helpers ---------------------------------------------------------------------------------------
 
 DOCS = [
-    {"doc_id": f"d{i}", "source": f"Story {i} begins in the harbour town. The mayor opened a bridge on day {i}. Traffic fell by {i + 10} percent.",
-     "reference": [f"The mayor opened a bridge on day {i}.", f"Traffic fell by {i + 10} percent."],
-     "facts": [f"A bridge opened on day {i}."]}
+    {
+        "doc_id": f"d{i}",
+        "source": f"Story {i} begins in the harbour town. The mayor opened a bridge on day {i}. Traffic fell by {i + 10} percent.",
+        "reference": [f"The mayor opened a bridge on day {i}.", f"Traffic fell by {i + 10} percent."],
+        "facts": [f"A bridge opened on day {i}."],
+    }
     for i in range(4)
 ]
 
@@ -66,8 +68,17 @@ def assert_clean(root: Path) -> None:
 
 
 def local_run_args(tmp_path: Path, data: Path, *extra: str) -> list[str]:
-    return ["run", "model=lead", "dataset=local", f"dataset.path={data}", "dataset.reference_field=reference",
-            "dataset.reference_list=bullets", "dataset.facts_field=facts", f"results_dir={tmp_path / 'results'}", *extra]
+    return [
+        "run",
+        "model=lead",
+        "dataset=local",
+        f"dataset.path={data}",
+        "dataset.reference_field=reference",
+        "dataset.reference_list=bullets",
+        "dataset.facts_field=facts",
+        f"results_dir={tmp_path / 'results'}",
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +107,9 @@ def own_run(finished, tmp_path) -> tuple[Path, Path]:
 
 
 def precomputed_outputs(path: Path, system: str) -> Path:
-    return write_jsonl(path, [{"doc_id": d["doc_id"], "summary": "- " + d["reference"][0], "system_id": system} for d in DOCS])
+    return write_jsonl(
+        path, [{"doc_id": d["doc_id"], "summary": "- " + d["reference"][0], "system_id": system} for d in DOCS]
+    )
 
 
 @contextlib.contextmanager
@@ -118,7 +131,9 @@ def tmpfs(path: Path, size: str = "64k", read_only: bool = False):
 
 def test_two_runs_started_together_never_share_a_folder(tmp_path):
     data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
-    commands = [harness_command(*local_run_args(tmp_path, data, "metrics=[format]", f"dataset.limit={n}")) for n in (2, 3)]
+    commands = [
+        harness_command(*local_run_args(tmp_path, data, "metrics=[format]", f"dataset.limit={n}")) for n in (2, 3)
+    ]
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
@@ -174,10 +189,21 @@ def test_an_explicit_output_dir_holding_a_run_is_refused_untouched(finished, tmp
 
 # -- labels: one safe path component, shown as given -----------------------------------------------
 
-HOSTILE_LABELS = {"dotdot": "../../../x", "absolute": "/tmp/abs-escape", "slash": "a/b", "parent": "..", "leading-dot": ".hidden",
-                  "tab": "tab\there", "backslash": "back\\slash"}
-FILE_LABELS = {"newline": "line\nbreak", "ansi-escape": "\x1b[31mred\x1b[0m", "deep-dotdot": "../../../../../../../../tmp/harness-attack-escape",
-               "too-long": "é" * 300}  # 600 bytes: more than a file name may hold
+HOSTILE_LABELS = {
+    "dotdot": "../../../x",
+    "absolute": "/tmp/abs-escape",
+    "slash": "a/b",
+    "parent": "..",
+    "leading-dot": ".hidden",
+    "tab": "tab\there",
+    "backslash": "back\\slash",
+}
+FILE_LABELS = {
+    "newline": "line\nbreak",
+    "ansi-escape": "\x1b[31mred\x1b[0m",
+    "deep-dotdot": "../../../../../../../../tmp/harness-attack-escape",
+    "too-long": "é" * 300,
+}  # 600 bytes: more than a file name may hold
 
 
 def assert_one_safe_component(name: str) -> None:
@@ -194,23 +220,56 @@ def hostile_sweeps(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProc
     whose `label` a command line could not carry (newline, escape sequence)."""
     root = tmp_path_factory.mktemp("hostile")
     data = write_jsonl(root / "docs.jsonl", DOCS)
-    outputs = write_jsonl(root / "outputs.jsonl", [{"doc_id": d["doc_id"], "summary": "- " + d["reference"][0], "system_id": label}
-                                                    for label in HOSTILE_LABELS.values() for d in DOCS])
+    outputs = write_jsonl(
+        root / "outputs.jsonl",
+        [
+            {"doc_id": d["doc_id"], "summary": "- " + d["reference"][0], "system_id": label}
+            for label in HOSTILE_LABELS.values()
+            for d in DOCS
+        ],
+    )
     systems = ",".join(hydra_quoted(label) for label in HOSTILE_LABELS.values())
     common = ["dataset=local", f"dataset.path={data}", "metrics=[format]"]
     out = {}
-    out["system"] = (harness("run", "-m", "model=precomputed", f"model.path={outputs}", f"model.system={systems}", *common,
-                             f"results_dir={root / 'a' / 'results'}", cwd=root), root / "a", root / "a" / "results")
+    out["system"] = (
+        harness(
+            "run",
+            "-m",
+            "model=precomputed",
+            f"model.path={outputs}",
+            f"model.system={systems}",
+            *common,
+            f"results_dir={root / 'a' / 'results'}",
+            cwd=root,
+        ),
+        root / "a",
+        root / "a" / "results",
+    )
     user_conf = root / "conf"
     for name, label in FILE_LABELS.items():
         write_model_config(user_conf, name, {"backend": "lead", "label": label})
-    out["file"] = (harness("run", "-m", "--config-dir", str(user_conf), f"model={','.join(FILE_LABELS)}", *common,
-                           f"results_dir={root / 'b' / 'results'}", cwd=root), root / "b", root / "b" / "results")
+    out["file"] = (
+        harness(
+            "run",
+            "-m",
+            "--config-dir",
+            str(user_conf),
+            f"model={','.join(FILE_LABELS)}",
+            *common,
+            f"results_dir={root / 'b' / 'results'}",
+            cwd=root,
+        ),
+        root / "b",
+        root / "b" / "results",
+    )
     return out
 
 
-@pytest.mark.parametrize("source, label", [("system", v) for v in HOSTILE_LABELS.values()] + [("file", v) for v in FILE_LABELS.values()],
-                         ids=[*HOSTILE_LABELS, *FILE_LABELS])
+@pytest.mark.parametrize(
+    "source, label",
+    [("system", v) for v in HOSTILE_LABELS.values()] + [("file", v) for v in FILE_LABELS.values()],
+    ids=[*HOSTILE_LABELS, *FILE_LABELS],
+)
 def test_a_hostile_label_stays_inside_its_run_folder_and_is_shown_as_given(hostile_sweeps, source, label):
     proc, home, results = hostile_sweeps[source]
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -227,8 +286,17 @@ def test_a_hostile_label_in_a_single_run_stays_inside_its_run_folder(tmp_path):
     results = tmp_path / "results"
     data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
     outputs = precomputed_outputs(tmp_path / "outputs.jsonl", "../../../x")
-    proc = harness("run", "model=precomputed", f"model.path={outputs}", "model.system=../../../x", "dataset=local",
-                   f"dataset.path={data}", "metrics=[format]", f"results_dir={results}", cwd=tmp_path)
+    proc = harness(
+        "run",
+        "model=precomputed",
+        f"model.path={outputs}",
+        "model.system=../../../x",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[format]",
+        f"results_dir={results}",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", "outputs.jsonl", "results"]
     (run,) = run_dirs(results)
@@ -240,7 +308,15 @@ def test_a_hostile_label_in_a_single_run_stays_inside_its_run_folder(tmp_path):
 def test_hostile_run_label_or_experiment_name_stays_under_results_dir(tmp_path, override):
     results = tmp_path / "a" / "b" / "results"
     data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
-    proc = harness("run", "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[format]", f"results_dir={results}", override)
+    proc = harness(
+        "run",
+        "model=lead",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[format]",
+        f"results_dir={results}",
+        override,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     (run,) = run_dirs(tmp_path)
     assert results in run.parents and len(run.relative_to(results).parts) == 3
@@ -254,19 +330,38 @@ def test_hostile_run_label_or_experiment_name_stays_under_results_dir(tmp_path, 
 
 def slow_api_run(tmp_path: Path, server: FakeOpenAI) -> list[str]:
     config_dir = tmp_path / "configs"
-    write_model_config(config_dir, "slow-chat", {"backend": "openai_chat", "model_id": "fake", "base_url": server.url,
-                                                 "max_concurrency": 1, "max_retries": 0})
+    write_model_config(
+        config_dir,
+        "slow-chat",
+        {"backend": "openai_chat", "model_id": "fake", "base_url": server.url, "max_concurrency": 1, "max_retries": 0},
+    )
     data = write_docs(tmp_path / "docs.jsonl", 12)
-    return ["run", "--config-dir", str(config_dir), "model=slow-chat", "dataset=local", f"dataset.path={data}",
-            "metrics=[format]", f"results_dir={tmp_path / 'results'}"]
+    return [
+        "run",
+        "--config-dir",
+        str(config_dir),
+        "model=slow-chat",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[format]",
+        f"results_dir={tmp_path / 'results'}",
+    ]
 
 
-@pytest.mark.parametrize("signum, code, status", [
-    (signal.SIGTERM, 143, "interrupted"), (signal.SIGHUP, 129, "interrupted"), (signal.SIGINT, 130, "interrupted"),
-], ids=["SIGTERM", "SIGHUP", "SIGINT"])
+@pytest.mark.parametrize(
+    "signum, code, status",
+    [
+        (signal.SIGTERM, 143, "interrupted"),
+        (signal.SIGHUP, 129, "interrupted"),
+        (signal.SIGINT, 130, "interrupted"),
+    ],
+    ids=["SIGTERM", "SIGHUP", "SIGINT"],
+)
 def test_a_signal_mid_generation_ends_with_a_terminal_status(tmp_path, signum, code, status):
     with FakeOpenAI(delay_s=0.3) as server:
-        proc = subprocess.Popen(harness_command(*slow_api_run(tmp_path, server)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            harness_command(*slow_api_run(tmp_path, server)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         deadline = time.monotonic() + 120
         while len(server.seen) < 2:
             assert proc.poll() is None and time.monotonic() < deadline, "run ended before the signal"
@@ -289,8 +384,14 @@ def test_a_file_size_limit_mid_scoring_fails_the_run_with_the_reason(tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run(harness_command("run", "model=lead", "metrics=[rouge,support,format]", f"results_dir={tmp_path / 'r'}"),
-                          capture_output=True, text=True, preexec_fn=limit, env=env, timeout=300)
+    proc = subprocess.run(
+        harness_command("run", "model=lead", "metrics=[rouge,support,format]", f"results_dir={tmp_path / 'r'}"),
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stderr[-2000:]
     (run,) = run_dirs(tmp_path / "r")
     info = info_of(run)
@@ -359,14 +460,36 @@ def test_score_recovers_a_run_killed_while_scoring(own_run):
 
 @pytest.mark.slow  # a dataset large enough (250 documents) that scoring can be caught in the act
 def test_sigterm_while_rescoring_marks_interrupted_and_keeps_the_old_scores(tmp_path):
-    docs = [{"doc_id": f"d{i}", "reference": [f"Story {i} council approved items."],
-             "source": " ".join(f"Sentence {j} of story {i} says the council approved item {j * i} after a debate." for j in range(30))}
-            for i in range(250)]
+    docs = [
+        {
+            "doc_id": f"d{i}",
+            "reference": [f"Story {i} council approved items."],
+            "source": " ".join(
+                f"Sentence {j} of story {i} says the council approved item {j * i} after a debate." for j in range(30)
+            ),
+        }
+        for i in range(250)
+    ]
     data = write_jsonl(tmp_path / "docs.jsonl", docs)
-    assert harness("run", "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[format]", f"results_dir={tmp_path / 'r'}").returncode == 0
+    assert (
+        harness(
+            "run",
+            "model=lead",
+            "dataset=local",
+            f"dataset.path={data}",
+            "metrics=[format]",
+            f"results_dir={tmp_path / 'r'}",
+        ).returncode
+        == 0
+    )
     (run,) = run_dirs(tmp_path / "r")
     old = {name: (run / name).read_bytes() for name in ("scores.jsonl", "metrics.json")}
-    proc = subprocess.Popen(harness_command("score", str(run), "--metrics", "support"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        harness_command("score", str(run), "--metrics", "support"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while info_of(run)["status"] != "scoring":
         assert proc.poll() is None and time.monotonic() < deadline, "scoring ended before the signal"
@@ -408,8 +531,17 @@ def test_a_sweep_with_one_refused_config_is_refused_whole_before_any_work(tmp_pa
     user_conf = tmp_path / "c"
     write_model_config(user_conf, "typo", {"backend": "centrality", "dampng": 0.5})
     data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
-    proc = harness("run", "-m", "--config-dir", str(user_conf), "model=typo,lead", "dataset=local", f"dataset.path={data}",
-                   "metrics=[format]", f"results_dir={tmp_path / 'r'}")
+    proc = harness(
+        "run",
+        "-m",
+        "--config-dir",
+        str(user_conf),
+        "model=typo,lead",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[format]",
+        f"results_dir={tmp_path / 'r'}",
+    )
     assert proc.returncode == 2 and "unknown key 'dampng'" in proc.stderr
     # every job is checked before Hydra starts: no job runs on a sweep that is half wrong
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").rglob("*"))
@@ -440,7 +572,14 @@ def test_a_sweep_whose_runs_all_fail_at_start_up_leaves_no_folder(tmp_path):
 
 def test_a_run_that_fails_later_keeps_its_folder_with_the_reason(tmp_path):
     outputs = write_jsonl(tmp_path / "outputs.jsonl", [{"doc_id": "not-in-the-dataset", "summary": "- x"}])
-    proc = harness("run", "model=precomputed", f"model.path={outputs}", "dataset.limit=2", "metrics=[format]", f"results_dir={tmp_path / 'r'}")
+    proc = harness(
+        "run",
+        "model=precomputed",
+        f"model.path={outputs}",
+        "dataset.limit=2",
+        "metrics=[format]",
+        f"results_dir={tmp_path / 'r'}",
+    )
     assert proc.returncode == 1 and "nothing to score" in proc.stderr
     (run,) = run_dirs(tmp_path / "r")
     info = info_of(run)
@@ -451,7 +590,9 @@ def test_a_run_that_fails_later_keeps_its_folder_with_the_reason(tmp_path):
 # -- compare and report never overwrite -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("command, name", [("compare", "comparison.md"), ("compare", "comparison.csv"), ("report", "report.html")])
+@pytest.mark.parametrize(
+    "command, name", [("compare", "comparison.md"), ("compare", "comparison.csv"), ("report", "report.html")]
+)
 def test_compare_and_report_never_overwrite_a_file_in_the_common_parent(finished, tmp_path, command, name):
     run, _ = finished
     for side in ("A", "B"):
@@ -487,10 +628,16 @@ def edit_docs(path: Path, change) -> None:
 
 
 CHANGES = {
-    "reference-edited": (lambda rows: [{**r, "reference": ["Something else entirely."]} if r["doc_id"] == "d1" else r for r in rows], "changed: d1"),
+    "reference-edited": (
+        lambda rows: [{**r, "reference": ["Something else entirely."]} if r["doc_id"] == "d1" else r for r in rows],
+        "changed: d1",
+    ),
     "document-removed": (lambda rows: [r for r in rows if r["doc_id"] != "d2"], "removed: d2"),
     "document-added": (lambda rows: rows + [{**rows[0], "doc_id": "d9"}], "added: d9"),
-    "source-edited": (lambda rows: [{**r, "source": r["source"] + " More."} if r["doc_id"] == "d0" else r for r in rows], "changed: d0"),
+    "source-edited": (
+        lambda rows: [{**r, "source": r["source"] + " More."} if r["doc_id"] == "d0" else r for r in rows],
+        "changed: d0",
+    ),
     "facts-edited": (lambda rows: [{**r, "facts": []} if r["doc_id"] == "d3" else r for r in rows], "changed: d3"),
 }
 
@@ -566,20 +713,35 @@ def test_score_on_a_truncated_run_json_names_the_file(own_run):
 # -- one exit-code policy for every command --------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, code, message", [
-    ((), 2, "usage: harness"),
-    (("frobnicate",), 2, "unknown command"),
-    (("list",), 0, "models:"),
-    (("list", "nonsense"), 2, "invalid choice"),
-    (("score",), 2, "usage: harness score"),
-    (("score", "/nonexistent/run"), 2, "/nonexistent/run"),
-    (("compare", "/nonexistent/run"), 2, "/nonexistent/run"),
-    (("report", "/nonexistent/run"), 2, "/nonexistent/run"),
-    (("meta-eval",), 2, "usage: harness meta-eval"),
-    (("run", "model=lead", "dataset.limit=[1"), 2, "[1"),
-    (("run", "model=lead", "dataset.limit=abc"), 2, "limit"),
-], ids=["no-command", "unknown-command", "list-ok", "list-bad-group", "score-no-arg", "score-missing", "compare-missing",
-        "report-missing", "meta-eval-no-arg", "run-override-syntax", "run-bad-type"])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        ((), 2, "usage: harness"),
+        (("frobnicate",), 2, "unknown command"),
+        (("list",), 0, "models:"),
+        (("list", "nonsense"), 2, "invalid choice"),
+        (("score",), 2, "usage: harness score"),
+        (("score", "/nonexistent/run"), 2, "/nonexistent/run"),
+        (("compare", "/nonexistent/run"), 2, "/nonexistent/run"),
+        (("report", "/nonexistent/run"), 2, "/nonexistent/run"),
+        (("meta-eval",), 2, "usage: harness meta-eval"),
+        (("run", "model=lead", "dataset.limit=[1"), 2, "[1"),
+        (("run", "model=lead", "dataset.limit=abc"), 2, "limit"),
+    ],
+    ids=[
+        "no-command",
+        "unknown-command",
+        "list-ok",
+        "list-bad-group",
+        "score-no-arg",
+        "score-missing",
+        "compare-missing",
+        "report-missing",
+        "meta-eval-no-arg",
+        "run-override-syntax",
+        "run-bad-type",
+    ],
+)
 def test_exit_codes_follow_one_policy(tmp_path, args, code, message):
     proc = harness(*args, *([f"results_dir={tmp_path}"] if args[:1] == ("run",) else []), cwd=tmp_path)
     assert proc.returncode == code, (proc.stdout[-1000:], proc.stderr[-2000:])

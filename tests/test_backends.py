@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tiny_models import tiny_causal_dir, tiny_t5_dir  # noqa: F401 (fixtures)
 
 from harness.errors import ConfigError
 from harness.models.base import Request
@@ -60,7 +59,9 @@ def test_truncation_cuts_the_article_keeps_the_instruction_and_is_recorded(tiny_
     backend = seq2seq(tiny_t5_dir, max_input_tokens=120, prefix="summarize: ")
     reqs = requests()
     gens = backend.generate(reqs)
-    long_docs = [i for i, r in enumerate(reqs) if len(r.prompt.encode()) + len("summarize: ") + 1 > 120]  # ByT5: 1 token per byte + </s>
+    long_docs = [
+        i for i, r in enumerate(reqs) if len(r.prompt.encode()) + len("summarize: ") + 1 > 120
+    ]  # ByT5: 1 token per byte + </s>
     assert long_docs and len(long_docs) < len(reqs)
     assert [g.truncated for g in gens] == [i in long_docs for i in range(len(reqs))]
     assert all(g.input_tokens <= 120 for g in gens)
@@ -87,7 +88,7 @@ def test_causal_uses_the_chat_template_and_decodes_only_new_tokens(tiny_causal_d
     text, _, _ = backend.fit(reqs[0], None)
     assert text == f"<s>system: You write bullets.\n<s>user: {reqs[0].prompt}\n<s>assistant:"
     assert backend.tokenizer.padding_side == "left"
-    for g, r in zip(gens, reqs):
+    for g, _r in zip(gens, reqs):
         assert "Article" not in g.text and "assistant" not in g.text  # the prompt is not echoed
         assert 1 <= g.output_tokens <= 12
 

@@ -8,18 +8,25 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from harness.config import parse
+from harness.config.schema import parse
 from harness.models.generation_keys import check_generation
 from harness.models.hf_common import HFOptions
 from harness.models.openai_compat import OpenAIOptions
 from harness.registry import BACKENDS
-from harness.run import register_resolvers
+from harness.run.command import register_resolvers
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 MODEL_CONFIGS = sorted(p.stem for p in (CONF / "model").glob("*.yaml"))
 EXPECTED = {
-    "bart-large-cnn", "distilbart-cnn-12-6", "pegasus-cnn_dailymail", "flan-t5-base", "flan-t5-large",
-    "qwen2.5-0.5b-instruct", "qwen2.5-1.5b-instruct", "llama-3.1-8b-vllm", "gpt-4o-mini",
+    "bart-large-cnn",
+    "distilbart-cnn-12-6",
+    "pegasus-cnn_dailymail",
+    "flan-t5-base",
+    "flan-t5-large",
+    "qwen2.5-0.5b-instruct",
+    "qwen2.5-1.5b-instruct",
+    "llama-3.1-8b-vllm",
+    "gpt-4o-mini",
 }
 
 
@@ -65,7 +72,14 @@ def test_generation_keys_read_from_source_match_the_installed_transformers():
 
 def test_bart_large_cnn_decodes_as_its_model_card():
     g = compose_model("bart-large-cnn")["generation"]
-    assert g == {"num_beams": 4, "max_length": 142, "min_length": 56, "length_penalty": 2.0, "no_repeat_ngram_size": 3, "early_stopping": True}
+    assert g == {
+        "num_beams": 4,
+        "max_length": 142,
+        "min_length": 56,
+        "length_penalty": 2.0,
+        "no_repeat_ngram_size": 3,
+        "early_stopping": True,
+    }
 
 
 def test_vllm_base_url_comes_from_the_environment(monkeypatch):

@@ -6,20 +6,42 @@ from __future__ import annotations
 import json
 
 import pytest
-from tiny_models import run_folders, run_harness, tiny_causal_dir, tiny_t5_dir, write_model_config  # noqa: F401
+from tiny_models import run_folders, run_harness, write_model_config
 
 
 @pytest.mark.slow  # two harness processes that import torch + transformers: ~20-30 s
 def test_user_added_local_models_run_end_to_end_in_a_sweep(tmp_path, tiny_t5_dir, tiny_causal_dir):
     config_dir, results = tmp_path / "my-configs", tmp_path / "results"
-    write_model_config(config_dir, "tiny-t5", {
-        "backend": "hf_seq2seq", "pretrained": str(tiny_t5_dir), "batch_size": 2, "generation": {"max_new_tokens": 16},
-    })
-    write_model_config(config_dir, "tiny-chat", {
-        "backend": "hf_causal", "pretrained": str(tiny_causal_dir), "label": "my-tiny-chat", "batch_size": 2,
-        "generation": {"max_new_tokens": 16},
-    })
-    command = ["run", "--config-dir", str(config_dir), "-m", "model=tiny-t5,tiny-chat", "dataset.limit=3", f"results_dir={results}"]
+    write_model_config(
+        config_dir,
+        "tiny-t5",
+        {
+            "backend": "hf_seq2seq",
+            "pretrained": str(tiny_t5_dir),
+            "batch_size": 2,
+            "generation": {"max_new_tokens": 16},
+        },
+    )
+    write_model_config(
+        config_dir,
+        "tiny-chat",
+        {
+            "backend": "hf_causal",
+            "pretrained": str(tiny_causal_dir),
+            "label": "my-tiny-chat",
+            "batch_size": 2,
+            "generation": {"max_new_tokens": 16},
+        },
+    )
+    command = [
+        "run",
+        "--config-dir",
+        str(config_dir),
+        "-m",
+        "model=tiny-t5,tiny-chat",
+        "dataset.limit=3",
+        f"results_dir={results}",
+    ]
     done = run_harness(*command)
     assert done.returncode == 0, done.stderr[-3000:]
 

@@ -32,13 +32,31 @@ def test_format_counts_bullets_compliance_words_and_preamble():
     metric = BulletFormat(FormatOptions(n_bullets=3))
     rows = metric.score(
         [Example("a", "s"), Example("b", "s")],
-        [Summary("a", "", ("one two", "three four five", "six"), "", style="dash"),
-         Summary("b", "", ("only one bullet",), "Here is a summary:", style="dash")],
+        [
+            Summary("a", "", ("one two", "three four five", "six"), "", style="dash"),
+            Summary("b", "", ("only one bullet",), "Here is a summary:", style="dash"),
+        ],
     )
-    assert rows[0].values == {"bullets": 3.0, "compliant": 1.0, "words_per_bullet": 2.0, "length_compliant": 1.0,
-                              "preamble": 0.0, "outro": 0.0, "truncated": 0.0, "redundancy": 0.0}
-    assert rows[1].values == {"bullets": 1.0, "compliant": 0.0, "words_per_bullet": 3.0, "length_compliant": 1.0,
-                              "preamble": 1.0, "outro": 0.0, "truncated": 0.0, "redundancy": None}
+    assert rows[0].values == {
+        "bullets": 3.0,
+        "compliant": 1.0,
+        "words_per_bullet": 2.0,
+        "length_compliant": 1.0,
+        "preamble": 0.0,
+        "outro": 0.0,
+        "truncated": 0.0,
+        "redundancy": 0.0,
+    }
+    assert rows[1].values == {
+        "bullets": 1.0,
+        "compliant": 0.0,
+        "words_per_bullet": 3.0,
+        "length_compliant": 1.0,
+        "preamble": 1.0,
+        "outro": 0.0,
+        "truncated": 0.0,
+        "redundancy": None,
+    }
 
 
 @pytest.mark.parametrize("name", ["rouge", "format", "extractive"])

@@ -6,7 +6,6 @@ import math
 
 import pytest
 import torch
-from tiny_encoders import tiny_bert_dir  # noqa: F401 (fixture)
 
 from harness.errors import ConfigError, MetricUnavailable
 from harness.metrics.bertscore import BERTScore, BERTScoreOptions, greedy_match
@@ -68,7 +67,9 @@ def test_layer_idf_and_rescaling_change_scores_as_defined(tiny_bert_dir):
 
 def test_no_reference_or_empty_summary_is_none(tiny_bert_dir):
     m = metric(tiny_bert_dir)
-    rows = m.score([Example("d1", "", ()), Example("d2", "", ("the cat sat",))], [summary("the cat"), Summary("d2", "", ())])
+    rows = m.score(
+        [Example("d1", "", ()), Example("d2", "", ("the cat sat",))], [summary("the cat"), Summary("d2", "", ())]
+    )
     assert all(v is None for row in rows for v in row.values.values())
 
 

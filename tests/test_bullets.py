@@ -1,13 +1,13 @@
-"""The bullet parser on outputs in the shapes real summarizers produce (harness.bullets)."""
+"""The bullet parser on outputs in the shapes real summarizers produce (harness.text.bullets)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from conftest import shared_file
-from harness.bullets import ParsedBullets, as_markdown, chat_messages, parse_bullets
+
+from harness.text.bullets import ParsedBullets, as_markdown, chat_messages, parse_bullets
 
 # The table of reply shapes lives in tests/bullet_corpus.py (test_bullets_corpus.py runs it).
 
@@ -30,7 +30,9 @@ def test_set_aside_parts_are_reported() -> None:
 
 def test_rendered_bullets_parse_back_to_themselves() -> None:
     bullets = ("Budget: The council approved $2.1 billion. Taxes rise 3%.", "Overall, a calm year.")
-    assert as_markdown(bullets) == "- Budget: The council approved $2.1 billion. Taxes rise 3%.\n- Overall, a calm year."
+    assert (
+        as_markdown(bullets) == "- Budget: The council approved $2.1 billion. Taxes rise 3%.\n- Overall, a calm year."
+    )
     assert parse_bullets(as_markdown(bullets)).bullets == bullets
 
 

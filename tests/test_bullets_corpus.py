@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from bullet_corpus import CORPUS, Case
 
-from harness.bullets import STYLES, parse_bullets
+from harness.text.bullets import STYLES, parse_bullets
 
 
 def test_corpus_is_large_and_covers_every_kind_of_model() -> None:
@@ -45,7 +45,7 @@ import re  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from harness.bullets import as_markdown  # noqa: E402
+from harness.text.bullets import as_markdown  # noqa: E402
 
 _WORD = re.compile(r"[^\W_]+")
 # Words that only ever appear as markers or control tokens in the generated replies.
@@ -61,10 +61,54 @@ def _kept_text(parsed) -> str:
 
 
 _PIECES = st.sampled_from(
-    ["- ", "* ", "• ", "· ", "✅ ", "1️⃣ ", "1. ", "2) ", "a) ", "1 - ", "-", "  ", "    - ", "**", "__", "#", "## ",
-     "\n", "\n\n", " ", "<n>", "<think>", "</think>", "</s>", "```", "Here is a summary:", "Summary", "Overall, ",
-     "In conclusion, ", "I hope this helps!", "The strike ended.", "Trains run", " Friday", "Unions", ".", "?", ":",
-     "-lrb-", "A", "b", "iPhone", "Budget:", "Dr.", "U.S.", "'", '"']
+    [
+        "- ",
+        "* ",
+        "• ",
+        "· ",
+        "✅ ",
+        "1️⃣ ",
+        "1. ",
+        "2) ",
+        "a) ",
+        "1 - ",
+        "-",
+        "  ",
+        "    - ",
+        "**",
+        "__",
+        "#",
+        "## ",
+        "\n",
+        "\n\n",
+        " ",
+        "<n>",
+        "<think>",
+        "</think>",
+        "</s>",
+        "```",
+        "Here is a summary:",
+        "Summary",
+        "Overall, ",
+        "In conclusion, ",
+        "I hope this helps!",
+        "The strike ended.",
+        "Trains run",
+        " Friday",
+        "Unions",
+        ".",
+        "?",
+        ":",
+        "-lrb-",
+        "A",
+        "b",
+        "iPhone",
+        "Budget:",
+        "Dr.",
+        "U.S.",
+        "'",
+        '"',
+    ]
 )
 _replies = st.lists(_PIECES, max_size=30).map("".join)
 
@@ -90,8 +134,26 @@ def test_idempotent_on_its_own_output_rendered_as_dash_lines(raw: str) -> None:
     assert again.preamble == again.outro == ""
 
 
-_SENTENCE = st.lists(st.sampled_from(["council", "budget", "taxes", "library", "trains", "strike", "Friday", "2,000",
-                                      "rose", "percent", "Mayor", "Ortiz"]), min_size=1, max_size=8).map(" ".join)
+_SENTENCE = st.lists(
+    st.sampled_from(
+        [
+            "council",
+            "budget",
+            "taxes",
+            "library",
+            "trains",
+            "strike",
+            "Friday",
+            "2,000",
+            "rose",
+            "percent",
+            "Mayor",
+            "Ortiz",
+        ]
+    ),
+    min_size=1,
+    max_size=8,
+).map(" ".join)
 _LAYOUT = st.sampled_from(["- {}", "* {}", "• {}", "{i}. {}", "{i}) {}", "✅ {}", "{}"])
 
 
@@ -99,7 +161,9 @@ _LAYOUT = st.sampled_from(["- {}", "* {}", "• {}", "{i}. {}", "{i}) {}", "✅ 
 @given(st.lists(_SENTENCE, min_size=1, max_size=6), _LAYOUT, st.booleans(), st.booleans(), st.booleans())
 def test_structured_replies_keep_every_content_word(sentences, layout, preamble, outro, reasoning) -> None:
     body = "\n".join(layout.format(s.capitalize() + ".", i=i + 1) for i, s in enumerate(sentences))
-    raw = ("<think>plan the council answer</think>\n" if reasoning else "") + ("Here are the points:\n" if preamble else "")
+    raw = ("<think>plan the council answer</think>\n" if reasoning else "") + (
+        "Here are the points:\n" if preamble else ""
+    )
     raw += body + ("\n\nLet me know if you need more." if outro else "")
     parsed = parse_bullets(raw)
     assert _content_words(" ".join(parsed.bullets)) == _content_words(" ".join(sentences))

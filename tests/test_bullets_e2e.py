@@ -8,27 +8,55 @@ from pathlib import Path
 
 from conftest import run_cli, shared_file
 
-B = ["Harbour Bridge closes to cars for 14 months from March 3.", "The repairs will cost $48 million.",
-     "Drivers will be diverted via the Millbrook ring road."]
+B = [
+    "Harbour Bridge closes to cars for 14 months from March 3.",
+    "The repairs will cost $48 million.",
+    "Drivers will be diverted via the Millbrook ring road.",
+]
 
 # doc id -> (reply, the bullets a reader lists, style, set-aside parts that must be recorded)
 TEN_STYLES = {
-    "demo-01-harbour-bridge": ("Sure! Here are 3 bullet points:\n\n- " + "\n- ".join(B) + "\n\nLet me know if you need more!",
-                               B, "dash", {"preamble": "Sure! Here are 3 bullet points:", "outro": "Let me know if you need more!"}),
-    "demo-02-cave-rainfall": ("## Summary\n1. " + B[0] + "\n2. " + B[1] + "\n3. " + B[2], B, "numbered", {"preamble": "## Summary"}),
+    "demo-01-harbour-bridge": (
+        "Sure! Here are 3 bullet points:\n\n- " + "\n- ".join(B) + "\n\nLet me know if you need more!",
+        B,
+        "dash",
+        {"preamble": "Sure! Here are 3 bullet points:", "outro": "Let me know if you need more!"},
+    ),
+    "demo-02-cave-rainfall": (
+        "## Summary\n1. " + B[0] + "\n2. " + B[1] + "\n3. " + B[2],
+        B,
+        "numbered",
+        {"preamble": "## Summary"},
+    ),
     "demo-03-womens-cup": ("1️⃣ " + B[0] + "\n2️⃣ " + B[1] + "\n3️⃣ " + B[2], B, "numbered", {}),
-    "demo-04-hospital-triage": ("✅ " + "\n✅ ".join(B) + "\nOverall, a long closure lies ahead.", B, "emoji",
-                                {"outro": "Overall, a long closure lies ahead."}),
-    "demo-05-biscuit-factory": ("- " + B[0] + "\n- The repairs will cost $48 million:\n  - $30 million comes from a grant.\n"
-                                "  - The rest is local.\n- " + B[2],
-                                [B[0], "The repairs will cost $48 million: $30 million comes from a grant. The rest is local.", B[2]],
-                                "dash", {"sub_points": [[1, "$30 million comes from a grant."], [1, "The rest is local."]]}),
-    "demo-06-lost-map": ("<think>\nThe key facts: closure, cost, diversion.\n</think>\n\n* " + "\n* ".join(B), B, "star",
-                         {"reasoning": "The key facts: closure, cost, diversion."}),
+    "demo-04-hospital-triage": (
+        "✅ " + "\n✅ ".join(B) + "\nOverall, a long closure lies ahead.",
+        B,
+        "emoji",
+        {"outro": "Overall, a long closure lies ahead."},
+    ),
+    "demo-05-biscuit-factory": (
+        "- " + B[0] + "\n- The repairs will cost $48 million:\n  - $30 million comes from a grant.\n"
+        "  - The rest is local.\n- " + B[2],
+        [B[0], "The repairs will cost $48 million: $30 million comes from a grant. The rest is local.", B[2]],
+        "dash",
+        {"sub_points": [[1, "$30 million comes from a grant."], [1, "The rest is local."]]},
+    ),
+    "demo-06-lost-map": (
+        "<think>\nThe key facts: closure, cost, diversion.\n</think>\n\n* " + "\n* ".join(B),
+        B,
+        "star",
+        {"reasoning": "The key facts: closure, cost, diversion."},
+    ),
     "demo-07-storm-edda": ("<n>".join(B), B, "lines", {}),
     "demo-08-reading-scheme": (" ".join(B), B, "paragraph", {}),
     "demo-09-island-broadband": (B[0] + "\n- " + B[1] + "\n- " + B[2], B, "dash", {"preamble": ""}),
-    "demo-10-beavers": ("Key Takeaways\na) " + B[0] + "\nb) " + B[1] + "\nc) " + B[2], B, "lettered", {"preamble": "Key Takeaways"}),
+    "demo-10-beavers": (
+        "Key Takeaways\na) " + B[0] + "\nb) " + B[1] + "\nc) " + B[2],
+        B,
+        "lettered",
+        {"preamble": "Key Takeaways"},
+    ),
 }
 
 
@@ -43,9 +71,17 @@ def only_run(root: Path) -> Path:
 
 def test_replies_in_ten_styles_give_the_bullets_a_reader_expects(tmp_path):
     outputs = tmp_path / "replies.jsonl"
-    outputs.write_text("".join(json.dumps({"doc_id": d, "summary": r[0]}) + "\n" for d, r in TEN_STYLES.items()), encoding="utf-8")
-    run_cli("run", "model=precomputed", f"model.path={outputs}", "dataset.limit=10", "metrics=[format,extractive]",
-            f"results_dir={tmp_path / 'out'}")
+    outputs.write_text(
+        "".join(json.dumps({"doc_id": d, "summary": r[0]}) + "\n" for d, r in TEN_STYLES.items()), encoding="utf-8"
+    )
+    run_cli(
+        "run",
+        "model=precomputed",
+        f"model.path={outputs}",
+        "dataset.limit=10",
+        "metrics=[format,extractive]",
+        f"results_dir={tmp_path / 'out'}",
+    )
     run = only_run(tmp_path / "out")
     generations = {g["doc_id"]: g for g in read_jsonl(run / "generations.jsonl")}
     assert set(generations) == set(TEN_STYLES)
@@ -68,9 +104,19 @@ def test_replies_in_ten_styles_give_the_bullets_a_reader_expects(tmp_path):
 def test_summeval_prose_systems_show_format_as_not_applicable_with_the_reason(tmp_path):
     docs = shared_file("summeval/summeval_docs.jsonl")
     outputs = shared_file("summeval/summeval.jsonl")
-    run_cli("run", "-m", "dataset=local", f"dataset.path={docs}", "dataset.reference_field=references", "dataset.limit=20",
-            "model=precomputed", f"model.path={outputs}", "model.system=M0,M23", "metrics=[format,extractive]",
-            f"results_dir={tmp_path}")
+    run_cli(
+        "run",
+        "-m",
+        "dataset=local",
+        f"dataset.path={docs}",
+        "dataset.reference_field=references",
+        "dataset.limit=20",
+        "model=precomputed",
+        f"model.path={outputs}",
+        "model.system=M0,M23",
+        "metrics=[format,extractive]",
+        f"results_dir={tmp_path}",
+    )
     runs = sorted(p.parent for p in tmp_path.rglob("run.json"))
     assert len(runs) == 2
     for run in runs:

@@ -10,25 +10,53 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from harness.compare import build, find_runs
-from harness.significance import Settings
+from harness.analysis.compare import build, find_runs
+from harness.analysis.significance import Settings
 
 SIGNATURE = "m|use_stemmer:True|workers:1|implementation:fast|harness:0.1.0"
 
 
-def make_run(root: Path, name: str, values: list[float | None], *, fingerprint: str = "f00d", docs: list[str] | None = None,
-             signature: str = SIGNATURE, prompt: str = "p1", direction: bool | None = True) -> Path:
+def make_run(
+    root: Path,
+    name: str,
+    values: list[float | None],
+    *,
+    fingerprint: str = "f00d",
+    docs: list[str] | None = None,
+    signature: str = SIGNATURE,
+    prompt: str = "p1",
+    direction: bool | None = True,
+) -> Path:
     """A finished run folder as `harness run` writes it (run.json, metrics.json, scores, generations)."""
     folder = root / name
     folder.mkdir(parents=True)
     docs = docs or [f"d{i}" for i in range(len(values))]
     present = [v for v in values if v is not None]
     mean = sum(present) / len(present)
-    info = {"label": name, "overrides": [], "dataset": {"name": "set", "fingerprint": fingerprint}, "prompt": {"name": "bullets3", "hash": prompt}}
+    info = {
+        "label": name,
+        "overrides": [],
+        "dataset": {"name": "set", "fingerprint": fingerprint},
+        "prompt": {"name": "bullets3", "hash": prompt},
+    }
     (folder / "run.json").write_text(json.dumps(info))
     fields = {
-        "m/score": {"mean": mean, "ci95": [mean - 0.1, mean + 0.1], "n": len(present), "higher_is_better": direction, "headline": True, "signature": signature},
-        "m/count": {"mean": 1.0, "ci95": [1.0, 1.0], "n": len(values), "higher_is_better": True, "headline": True, "signature": signature},
+        "m/score": {
+            "mean": mean,
+            "ci95": [mean - 0.1, mean + 0.1],
+            "n": len(present),
+            "higher_is_better": direction,
+            "headline": True,
+            "signature": signature,
+        },
+        "m/count": {
+            "mean": 1.0,
+            "ci95": [1.0, 1.0],
+            "n": len(values),
+            "higher_is_better": True,
+            "headline": True,
+            "signature": signature,
+        },
     }
     (folder / "metrics.json").write_text(json.dumps({"fields": fields}))
     rows = [{"doc_id": d, "m/score": v, "m/count": 1.0} for d, v in zip(docs, values)]
@@ -97,7 +125,9 @@ def test_different_datasets_are_refused_with_a_table_and_compared_on_common_docu
     make_run(tmp_path, "B", [0.4, 0.5, 0.6, 0.3], fingerprint="bbbb")
     refused = run_cli("compare", str(tmp_path), "--out", str(tmp_path / "out"), check=False)
     assert refused.returncode == 2
-    assert "not comparable" in refused.stderr and "| dataset (fingerprint) | set (aaaa) | set (bbbb) |" in refused.stderr
+    assert (
+        "not comparable" in refused.stderr and "| dataset (fingerprint) | set (aaaa) | set (bbbb) |" in refused.stderr
+    )
     assert "| documents | 6 (2 not in all runs) | 4 (0 not in all runs) |" in refused.stderr
     assert "--common-docs compares on the 4 documents all runs share" in refused.stderr
     assert not (tmp_path / "out").exists()
@@ -107,18 +137,33 @@ def test_different_datasets_are_refused_with_a_table_and_compared_on_common_docu
 
 def test_metric_settings_must_match_but_workers_and_implementation_may_differ(tmp_path):
     make_run(tmp_path, "A", [0.5, 0.6, 0.7, 0.4])
-    make_run(tmp_path, "B", [0.4, 0.5, 0.6, 0.3], signature="m|use_stemmer:True|workers:4|implementation:rouge_score|harness:0.2.0")
+    make_run(
+        tmp_path,
+        "B",
+        [0.4, 0.5, 0.6, 0.3],
+        signature="m|use_stemmer:True|workers:4|implementation:rouge_score|harness:0.2.0",
+    )
     assert analysed(tmp_path).docs == 4  # comparable
-    make_run(tmp_path, "C", [0.4, 0.5, 0.6, 0.3], signature="m|use_stemmer:False|workers:1|implementation:fast|harness:0.1.0")
+    make_run(
+        tmp_path, "C", [0.4, 0.5, 0.6, 0.3], signature="m|use_stemmer:False|workers:1|implementation:fast|harness:0.1.0"
+    )
     refused = run_cli("compare", str(tmp_path), "--no-plots", "--out", str(tmp_path / "out"), check=False)
-    assert refused.returncode == 2 and "| metric m | m\\|use_stemmer:True | m\\|use_stemmer:True | m\\|use_stemmer:False |" in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "| metric m | m\\|use_stemmer:True | m\\|use_stemmer:True | m\\|use_stemmer:False |" in refused.stderr
+    )
 
 
 def test_different_prompts_need_an_explicit_option(tmp_path):
     make_run(tmp_path, "A", [0.5, 0.6, 0.7, 0.4], prompt="p1")
     make_run(tmp_path, "B", [0.4, 0.5, 0.6, 0.3], prompt="p2")
     assert run_cli("compare", str(tmp_path), "--no-plots", "--out", str(tmp_path / "o"), check=False).returncode == 2
-    assert run_cli("compare", str(tmp_path), "--no-plots", "--out", str(tmp_path / "o"), "--allow-different-prompts").returncode == 0
+    assert (
+        run_cli(
+            "compare", str(tmp_path), "--no-plots", "--out", str(tmp_path / "o"), "--allow-different-prompts"
+        ).returncode
+        == 0
+    )
 
 
 def test_gate_fails_when_a_run_is_significantly_worse_than_the_baseline(tmp_path):
@@ -128,12 +173,25 @@ def test_gate_fails_when_a_run_is_significantly_worse_than_the_baseline(tmp_path
     make_run(tmp_path, "same", [v + (0.01 if i % 2 else -0.01) for i, v in enumerate(good)])
     out = str(tmp_path / "out")
     fast = ["--no-plots", "--samples", "2000"]
-    failed = run_cli("compare", str(tmp_path), "--baseline", "base", "--fail-if-worse", "m/score", "--out", out, *fast, check=False)
+    failed = run_cli(
+        "compare", str(tmp_path), "--baseline", "base", "--fail-if-worse", "m/score", "--out", out, *fast, check=False
+    )
     assert failed.returncode == 1, failed.stderr
     assert "GATE FAILED: worse vs base on m/score: difference -0.0467" in failed.stdout
     assert "gate passed: same vs base on m/score" in failed.stdout
     assert "| worse | 12 | 0.5292 [" in failed.stdout and "] ▼ |" in failed.stdout  # the table marks it too
-    loose = run_cli("compare", str(tmp_path), "--baseline", "base", "--fail-if-worse", "m/score:0.1", "--out", out, *fast, check=False)
+    loose = run_cli(
+        "compare",
+        str(tmp_path),
+        "--baseline",
+        "base",
+        "--fail-if-worse",
+        "m/score:0.1",
+        "--out",
+        out,
+        *fast,
+        check=False,
+    )
     assert loose.returncode == 0 and "not significantly worse by more than the margin 0.1" in loose.stdout
     no_base = run_cli("compare", str(tmp_path), "--fail-if-worse", "m/score", "--out", out, *fast, check=False)
     assert no_base.returncode == 2 and "needs --baseline" in no_base.stderr
@@ -173,7 +231,11 @@ def test_an_unrelated_file_in_the_output_folder_is_never_overwritten(tmp_path):
     (out / "comparison.tex").write_text("my hand-written table")
     first = run_cli("compare", str(runs), "--out", str(out), "--samples", "500")
     assert (out / "comparison.tex").read_text() == "my hand-written table"  # the new set took the next free name
-    assert "comparison-1.md" in first.stdout and (out / "comparison-1.tex").is_file() and (out / "comparison-1_plots").is_dir()
+    assert (
+        "comparison-1.md" in first.stdout
+        and (out / "comparison-1.tex").is_file()
+        and (out / "comparison-1_plots").is_dir()
+    )
     assert not (out / "comparison.md").exists()  # a set is claimed whole or not at all
     before = (out / "comparison-1.md").read_bytes()
     run_cli("compare", str(runs), "--out", str(out), "--no-plots", "--samples", "500")  # an earlier table is kept too
@@ -195,7 +257,7 @@ def test_a_new_user_comparing_runs_over_different_data_is_refused_then_helped(tm
 
 
 def test_family_all_corrects_over_every_metric_and_baseline_tests_only_against_the_baseline(tmp_path):
-    from harness import stats
+    from harness.analysis import stats
 
     base = [0.30, 0.50, 0.40, 0.60, 0.20, 0.70, 0.35, 0.45, 0.55, 0.25, 0.65, 0.38]
     make_run(tmp_path, "A", [v + 0.03 * (i % 3) for i, v in enumerate(base)])
@@ -209,11 +271,15 @@ def test_family_all_corrects_over_every_metric_and_baseline_tests_only_against_t
     assert pooled.columns[0].family_size == 6 and per_metric.columns[0].family_size == 3
     against = analysed(tmp_path, baseline="B").columns[0]
     assert {(t.a, t.b) for t in against.tests} == {("A", "B"), ("C", "B")}
-    assert against.cell("B").mark == "baseline" and against.cell("A").mark == "better" and against.cell("C").mark == "worse"
+    assert (
+        against.cell("B").mark == "baseline"
+        and against.cell("A").mark == "better"
+        and against.cell("C").mark == "worse"
+    )
 
 
 def test_a_large_family_gets_enough_resamples_to_show_a_difference():
-    from harness import stats
+    from harness.analysis import stats
 
     assert stats.samples_for_family(1) == 10_000
     b = stats.samples_for_family(120)  # 16 systems, all pairs

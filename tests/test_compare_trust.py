@@ -14,8 +14,18 @@ FAST = ["--no-plots", "--samples", "500"]
 
 
 def gated(tmp_path: Path, *dirs: Path):
-    return run_cli("compare", *map(str, dirs), "--baseline", "base", "--fail-if-worse", "m/score",
-                   "--out", str(tmp_path / "out"), *FAST, check=False)
+    return run_cli(
+        "compare",
+        *map(str, dirs),
+        "--baseline",
+        "base",
+        "--fail-if-worse",
+        "m/score",
+        "--out",
+        str(tmp_path / "out"),
+        *FAST,
+        check=False,
+    )
 
 
 def set_status(folder: Path, status: str, error: str) -> None:
@@ -28,7 +38,12 @@ def test_a_named_run_that_failed_or_was_interrupted_is_an_error(tmp_path):
     cand = make_run(tmp_path, "cand", GOOD)
     set_status(cand, "failed", "RuntimeError: CUDA out of memory")
     result = gated(tmp_path, base, cand)
-    assert result.returncode == 2 and str(cand) in result.stderr and "failed" in result.stderr and "CUDA out of memory" in result.stderr
+    assert (
+        result.returncode == 2
+        and str(cand) in result.stderr
+        and "failed" in result.stderr
+        and "CUDA out of memory" in result.stderr
+    )
     set_status(cand, "interrupted", "interrupted by SIGTERM")
     result = gated(tmp_path, base, cand)
     assert result.returncode == 2 and "interrupted by SIGTERM" in result.stderr
@@ -43,7 +58,11 @@ def test_an_unfinished_run_in_a_sweep_is_named_and_fails_the_gate(tmp_path):
     make_run(tmp_path, "same", GOOD)
     set_status(make_run(tmp_path, "cand", GOOD), "failed", "judge unreachable")
     plain = run_cli("compare", str(tmp_path), "--out", str(tmp_path / "out"), *FAST, check=False)
-    assert plain.returncode == 0 and "not compared: " in plain.stderr and "cand (status failed: judge unreachable)" in plain.stderr
+    assert (
+        plain.returncode == 0
+        and "not compared: " in plain.stderr
+        and "cand (status failed: judge unreachable)" in plain.stderr
+    )
     result = gated(tmp_path, tmp_path)
     assert result.returncode == 1 and "GATE FAILED" in result.stdout and "cand" in result.stdout
     assert "gate passed: same vs base" in result.stdout
@@ -74,10 +93,20 @@ def test_a_string_score_or_a_repeated_document_is_an_error_naming_file_line_and_
     row = json.loads(lines[2])
     scores.write_text("".join(lines[:2]) + json.dumps({**row, "m/score": "high"}) + "\n" + "".join(lines[3:]))
     result = gated(tmp_path, base, cand)
-    assert result.returncode == 2 and f"{scores}:3" in result.stderr and "'m/score'" in result.stderr and "'high'" in result.stderr
+    assert (
+        result.returncode == 2
+        and f"{scores}:3" in result.stderr
+        and "'m/score'" in result.stderr
+        and "'high'" in result.stderr
+    )
     scores.write_text("".join(lines) + lines[4])
     result = gated(tmp_path, base, cand)
-    assert result.returncode == 2 and f"{scores}:{len(lines) + 1}" in result.stderr and "d4" in result.stderr and "line 5" in result.stderr
+    assert (
+        result.returncode == 2
+        and f"{scores}:{len(lines) + 1}" in result.stderr
+        and "d4" in result.stderr
+        and "line 5" in result.stderr
+    )
 
 
 def test_a_run_compared_with_itself_is_refused(tmp_path):

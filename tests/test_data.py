@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.config import DatasetConfig
+from harness.config.schema import DatasetConfig
 from harness.data import load_examples, read_references
 from harness.errors import InputError
 
@@ -68,7 +68,14 @@ def test_csv_and_parquet_load_with_a_field_mapping(tmp_path):
     ds.to_csv(str(tmp_path / "d.csv"), index=False)
     ds.to_parquet(str(tmp_path / "d.parquet"))
     for name in ("d.csv", "d.parquet"):
-        cfg = DatasetConfig(name="t", path=str(tmp_path / name), id_field="key", source_field="article", reference_field="summary", limit=3)
+        cfg = DatasetConfig(
+            name="t",
+            path=str(tmp_path / name),
+            id_field="key",
+            source_field="article",
+            reference_field="summary",
+            limit=3,
+        )
         data = load_examples(cfg)
         assert [e.doc_id for e in data.examples] == ["k0", "k1", "k2"]
         assert data.examples[1].references == ("Summary 1.",)
@@ -87,7 +94,14 @@ def test_limit_is_deterministic_and_fingerprint_tracks_content(tmp_path):
 
 
 def test_hub_dataset_offline_error_names_dataset_and_local_alternative():
-    cfg = DatasetConfig(name="cnn_dailymail", loader="hub", hub_id="abisee/cnn_dailymail", hub_config="3.0.0", source_field="article", reference_field="highlights")
+    cfg = DatasetConfig(
+        name="cnn_dailymail",
+        loader="hub",
+        hub_id="abisee/cnn_dailymail",
+        hub_config="3.0.0",
+        source_field="article",
+        reference_field="highlights",
+    )
     with pytest.raises(InputError) as info:
         load_examples(cfg)
     text = str(info.value)
@@ -95,7 +109,10 @@ def test_hub_dataset_offline_error_names_dataset_and_local_alternative():
 
 
 def test_facts_field_reads_lists(tmp_path):
-    path = write_jsonl(tmp_path / "d.jsonl", [{**GOOD, "facts": ["A bridge opened.", " "]}, {**GOOD, "doc_id": "b", "facts": "not a list"}])
+    path = write_jsonl(
+        tmp_path / "d.jsonl",
+        [{**GOOD, "facts": ["A bridge opened.", " "]}, {**GOOD, "doc_id": "b", "facts": "not a list"}],
+    )
     data = load_examples(DatasetConfig(name="t", path=str(path), id_field="doc_id", facts_field="facts"))
     assert data.examples[0].facts == ("A bridge opened.",)
     assert "facts must be a list" in data.problems.skipped[0].message()
@@ -110,7 +127,9 @@ def test_jsonl_byte_order_mark_does_not_drop_record_one(tmp_path):
 
 def test_csv_keeps_text_ids_and_the_line_each_record_starts_on(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text('id,source,reference\n007,"Two lines\nof text.",r\n008,,r\n009,"x, ""quoted""",r\n', encoding="utf-8")
+    path.write_text(
+        'id,source,reference\n007,"Two lines\nof text.",r\n008,,r\n009,"x, ""quoted""",r\n', encoding="utf-8"
+    )
     data = load_examples(DatasetConfig(name="t", path=str(path)))
     assert [e.doc_id for e in data.examples] == ["007", "009"]
     assert data.examples[0].source == "Two lines\nof text." and data.examples[1].source == 'x, "quoted"'
@@ -121,7 +140,9 @@ def test_csv_keeps_text_ids_and_the_line_each_record_starts_on(tmp_path):
 def test_limit_reads_no_further_than_the_nth_usable_record(tmp_path):
     path = tmp_path / "d.jsonl"
     # Bytes that are not UTF-8 after the first two records: reading them would record a skip.
-    path.write_bytes((json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "doc_id": "b"}) + "\n").encode() + b"\xff\xfe garbage\n")
+    path.write_bytes(
+        (json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "doc_id": "b"}) + "\n").encode() + b"\xff\xfe garbage\n"
+    )
     data = load_examples(DatasetConfig(name="t", path=str(path), id_field="doc_id", limit=2))
     assert len(data.examples) == 2 and not data.problems.skipped
     assert load_examples(DatasetConfig(name="t", path=str(path), id_field="doc_id")).problems.skipped

@@ -11,8 +11,14 @@ import harness.metrics.evaluate_rouge as module
 
 def test_evaluate_load_by_path_matches_rouge_score():
     rouge = evaluate.load(module.__file__)
-    predictions = ["Here is a summary:\n- The council approved the budget.\n- Taxes rise by 2%.", "The mayor resigned. A vote follows in May."]
-    references = [["The council passed its budget.\nTaxes go up 2%.", "Budget approved."], ["Mayor quits; vote in May."]]
+    predictions = [
+        "Here is a summary:\n- The council approved the budget.\n- Taxes rise by 2%.",
+        "The mayor resigned. A vote follows in May.",
+    ]
+    references = [
+        ["The council passed its budget.\nTaxes go up 2%.", "Budget approved."],
+        ["Mayor quits; vote in May."],
+    ]
     result = rouge.compute(predictions=predictions, references=references)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rougeLsum"], use_stemmer=True)
     texts = ["The council approved the budget.\nTaxes rise by 2%.", "The mayor resigned.\nA vote follows in May."]

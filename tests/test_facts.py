@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from tiny_encoders import tiny_nli_dir  # noqa: F401 (fixture)
 
 from harness.metrics.facts import Facts, FactsOptions
 from harness.metrics.loading import build_metrics, metric_spec

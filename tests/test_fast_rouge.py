@@ -11,11 +11,11 @@ import unittest
 from types import SimpleNamespace
 
 import pytest
-from rouge_score import rouge_scorer, tokenizers
-
 from conftest import shared_file
-from harness.metrics.fast_rouge import FastRougeScorer
+from rouge_score import rouge_scorer, tokenizers
 from test_fast_rouge_properties import assert_identical
+
+from harness.metrics.fast_rouge import FastRougeScorer
 
 ROUGE_TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
 
@@ -66,13 +66,31 @@ def _oracle_scores(job: tuple) -> dict:
     return {pair: scorer.score(*pair) for pair in pairs}
 
 
-def compare_on_summeval(rows: list[dict], lines: bool, rouge_types: list[str], use_stemmer: bool = True, processes: int = 1, memoize: bool = False) -> int:
+def compare_on_summeval(
+    rows: list[dict],
+    lines: bool,
+    rouge_types: list[str],
+    use_stemmer: bool = True,
+    processes: int = 1,
+    memoize: bool = False,
+) -> int:
     """Check every setting against rouge-score; returns how many comparisons were made."""
     shape = sentences_on_lines if lines else (lambda text: text)
-    items = [([shape(r) for r in row["references"]], shape(row["summary"]), shape(row["reference"]), shape(row["source"])) for row in rows]
-    pairs = list(dict.fromkeys(pair for refs, summary, _, source in items for pair in [(t, summary) for t in refs] + [(source, summary)]))
+    items = [
+        ([shape(r) for r in row["references"]], shape(row["summary"]), shape(row["reference"]), shape(row["source"]))
+        for row in rows
+    ]
+    pairs = list(
+        dict.fromkeys(
+            pair for refs, summary, _, source in items for pair in [(t, summary) for t in refs] + [(source, summary)]
+        )
+    )
     # Whole documents per job keep the memoized tokenizer useful.
-    jobs = [(rouge_types, use_stemmer, memoize, pairs[i::processes]) for i in range(processes)] if processes > 1 else [(rouge_types, use_stemmer, memoize, pairs)]
+    jobs = (
+        [(rouge_types, use_stemmer, memoize, pairs[i::processes]) for i in range(processes)]
+        if processes > 1
+        else [(rouge_types, use_stemmer, memoize, pairs)]
+    )
     if processes > 1:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             parts = pool.map(_oracle_scores, jobs)
@@ -128,7 +146,9 @@ def test_all_summeval_pairs_equal_rouge_score_as_is():
 
 def test_score_batch_is_the_same_for_any_number_of_workers():
     rows = summeval_rows(docs=4)
-    items = [([sentences_on_lines(t) for t in row["references"][:3]], sentences_on_lines(row["summary"])) for row in rows]
+    items = [
+        ([sentences_on_lines(t) for t in row["references"][:3]], sentences_on_lines(row["summary"])) for row in rows
+    ]
     items += [([row["source"]], row["summary"]) for row in rows[:10]] + [(["x"], ""), ([""], "y z")]
     oracle = rouge_scorer.RougeScorer(ROUGE_TYPES, use_stemmer=True)
     expected = [oracle.score_multi(t, p) for t, p in items]
@@ -145,7 +165,9 @@ def test_score_batch_workers_are_kept_between_calls_and_give_equal_results(monke
     monkeypatch.setattr(fast_rouge, "MIN_ITEMS_PER_WORKER", 1)  # small batches use the workers too
     monkeypatch.setattr(fast_rouge, "MIN_CHUNK", 1)  # and are handed out in many small chunks
     rows = summeval_rows(docs=3)
-    items = [([sentences_on_lines(t) for t in row["references"][:2]], sentences_on_lines(row["summary"])) for row in rows]
+    items = [
+        ([sentences_on_lines(t) for t in row["references"][:2]], sentences_on_lines(row["summary"])) for row in rows
+    ]
     items += [(["x"], ""), ([""], "y z")]
     oracle = rouge_scorer.RougeScorer(ROUGE_TYPES, use_stemmer=True)
     expected = [oracle.score_multi(t, p) for t, p in items]
@@ -240,7 +262,9 @@ def test_rouge_score_own_test_cases(name, monkeypatch):
 
 
 def _needs_missing_resource(trace: str) -> bool:
-    return "AttributeError: 'Case' object has no attribute 'targets'" in trace or "testdata" in trace or "punkt" in trace
+    return (
+        "AttributeError: 'Case' object has no attribute 'targets'" in trace or "testdata" in trace or "punkt" in trace
+    )
 
 
 @pytest.mark.parametrize("against", ["reference", "source"])

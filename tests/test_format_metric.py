@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.bullets import asks_for_bullets, parse_bullets
 from harness.metrics.extractive import Extractiveness
 from harness.metrics.format import BULLET_FIELDS, BulletFormat, FormatOptions, most_redundant_pair
 from harness.records import Example, Summary
+from harness.text.bullets import asks_for_bullets, parse_bullets
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "The council approved a budget on Monday. Taxes will rise 3 percent. A library opens in May."
@@ -81,7 +81,9 @@ def test_truncated(raw, finish_reason, truncated):
 
 
 def test_redundancy_finds_the_repeated_point():
-    value, pair = most_redundant_pair(["Taxes will rise 3 percent.", "A library opens in May.", "Taxes rise by 3 percent."])
+    value, pair = most_redundant_pair(
+        ["Taxes will rise 3 percent.", "A library opens in May.", "Taxes rise by 3 percent."]
+    )
     assert value == pytest.approx(1.0) and pair == (0, 2)
     value, pair = most_redundant_pair(["Taxes will rise 3 percent.", "A library opens in May."])
     assert value == 0.0
@@ -89,7 +91,9 @@ def test_redundancy_finds_the_repeated_point():
 
 
 def test_extractive_ngrams_never_span_two_bullets():
-    lead = summary("- The council approved a budget on Monday.\n- Taxes will rise 3 percent.\n- A library opens in May.")
+    lead = summary(
+        "- The council approved a budget on Monday.\n- Taxes will rise 3 percent.\n- A library opens in May."
+    )
     row = Extractiveness().score([Example("d", SOURCE.replace(". ", ". Officials said so. "))], [lead])[0].values
     # every bullet is a source sentence: fully extractive, even where two bullets were not adjacent in the source
     assert row["coverage"] == 1.0 and row["novel_1gram"] == row["novel_2gram"] == row["novel_3gram"] == 0.0
@@ -107,17 +111,27 @@ def test_the_article_inside_a_prompt_does_not_count_as_asking():
 
 
 def test_a_three_bullet_answer_with_two_sub_points_is_compliant():
-    raw = ("- The council approved a budget:\n  - Schools get $400 million.\n  - Roads get $150 million.\n"
-           "- Taxes will rise 3 percent.\n- A library opens in May.")
+    raw = (
+        "- The council approved a budget:\n  - Schools get $400 million.\n  - Roads get $150 million.\n"
+        "- Taxes will rise 3 percent.\n- A library opens in May."
+    )
     row = score(summary(raw, finish_reason="stop", bullets_requested=True), n_bullets=3)
     assert row.values["bullets"] == 3.0 and row.values["compliant"] == 1.0
 
 
 def test_rows_of_older_runs_are_read_with_what_they_lack_re_derived():
-    from harness.pipeline import summary_from_row
+    from harness.run.pipeline import summary_from_row
 
-    old_row = {"doc_id": "d", "raw": "- Taxes rise 3 percent.\n- A library opens in", "bullets": ["Taxes rise 3 percent.", "A library opens in"],
-               "preamble": "", "outro": "", "style": "dash", "finish_reason": "stop", "truncated": False}
+    old_row = {
+        "doc_id": "d",
+        "raw": "- Taxes rise 3 percent.\n- A library opens in",
+        "bullets": ["Taxes rise 3 percent.", "A library opens in"],
+        "preamble": "",
+        "outro": "",
+        "style": "dash",
+        "finish_reason": "stop",
+        "truncated": False,
+    }
     s = summary_from_row(old_row)
     assert s.unfinished and s.style == "dash" and s.bullets_requested is None
     assert score(s).values["truncated"] == 1.0

@@ -27,8 +27,14 @@ def hub_env(tmp_path, endpoint: str) -> dict[str, str]:
 
 def run_with_hub_model(tmp_path, env):
     return run_cli(
-        "run", "model=distilbart-cnn-12-6", f"model.pretrained={MODEL_ID}", "dataset.limit=1",
-        f"results_dir={tmp_path / 'results'}", env=env, check=False, timeout=300,
+        "run",
+        "model=distilbart-cnn-12-6",
+        f"model.pretrained={MODEL_ID}",
+        "dataset.limit=1",
+        f"results_dir={tmp_path / 'results'}",
+        env=env,
+        check=False,
+        timeout=300,
     )
 
 

@@ -40,6 +40,8 @@ EOS_BANNED = {"logit_bias": {"2": -100.0}}
 
 def settings_for(backend: str) -> dict:
     return {**SETTINGS, **(EOS_BANNED if backend == "openai_completions" else {})}
+
+
 N_DOCS = 4
 
 
@@ -62,9 +64,23 @@ def llama_server(gguf_model, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_model), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "512", "--n_threads", "1"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf_model),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "512",
+                "--n_threads",
+                "1",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -118,15 +134,33 @@ def test_the_gguf_file_computes_what_the_hugging_face_model_computes(gguf_model,
 
 def run_args(tmp_path: Path, url: str, backend: str, limit: int) -> list[str]:
     config_dir = tmp_path / "configs"
-    write_model_config(config_dir, "tiny-llama", {
-        "backend": backend, "model_id": "tiny-llama", "base_url": url, "max_concurrency": 2,
-        "timeout_s": 60.0, "max_retries": 1, "generation": settings_for(backend),
-    })
+    write_model_config(
+        config_dir,
+        "tiny-llama",
+        {
+            "backend": backend,
+            "model_id": "tiny-llama",
+            "base_url": url,
+            "max_concurrency": 2,
+            "timeout_s": 60.0,
+            "max_retries": 1,
+            "generation": settings_for(backend),
+        },
+    )
     data = tmp_path / "docs.jsonl"
     if not data.exists():
         write_docs(data, N_DOCS)
-    return ["run", "--config-dir", str(config_dir), "model=tiny-llama", "dataset=local", f"dataset.path={data}",
-            f"dataset.limit={limit}", "metrics=[rouge,format]", f"results_dir={tmp_path / 'results'}"]
+    return [
+        "run",
+        "--config-dir",
+        str(config_dir),
+        "model=tiny-llama",
+        "dataset=local",
+        f"dataset.path={data}",
+        f"dataset.limit={limit}",
+        "metrics=[rouge,format]",
+        f"results_dir={tmp_path / 'results'}",
+    ]
 
 
 def expected(oracle, backend: str, system: str, prompt: str) -> dict:
@@ -140,8 +174,12 @@ def expected(oracle, backend: str, system: str, prompt: str) -> dict:
     else:
         reply = oracle.create_completion(prompt=f"{system}\n\n{prompt}" if system else prompt, **settings)
         text = reply["choices"][0]["text"]
-    return {"raw": text, "finish_reason": reply["choices"][0]["finish_reason"],
-            "input_tokens": reply["usage"]["prompt_tokens"], "output_tokens": reply["usage"]["completion_tokens"]}
+    return {
+        "raw": text,
+        "finish_reason": reply["choices"][0]["finish_reason"],
+        "input_tokens": reply["usage"]["prompt_tokens"],
+        "output_tokens": reply["usage"]["completion_tokens"],
+    }
 
 
 def generations(folder: Path) -> dict[str, dict]:
@@ -151,7 +189,7 @@ def generations(folder: Path) -> dict[str, dict]:
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["openai_chat", "openai_completions"])
 def test_a_real_server_runs_end_to_end_with_cache_and_resume(tmp_path, llama_server, oracle, backend):
-    from harness.config import PromptConfig, parse
+    from harness.config.schema import PromptConfig, parse
 
     first = run_harness(*run_args(tmp_path, llama_server, backend, limit=2))
     assert first.returncode == 0, first.stderr[-3000:]
@@ -161,7 +199,11 @@ def test_a_real_server_runs_end_to_end_with_cache_and_resume(tmp_path, llama_ser
 
     info = json.loads((full / "run.json").read_text())
     assert info["status"] == "done"
-    assert info["generation"]["from_cache"] == 2 and info["generation"]["generated"] == 2 and info["generation"]["failed"] == 0
+    assert (
+        info["generation"]["from_cache"] == 2
+        and info["generation"]["generated"] == 2
+        and info["generation"]["failed"] == 0
+    )
     rows = generations(full)
     assert sorted(rows) == [f"doc{i:02d}" for i in range(N_DOCS)]
     assert [rows[d]["cached"] for d in sorted(rows)] == [True, True, False, False]
@@ -169,12 +211,19 @@ def test_a_real_server_runs_end_to_end_with_cache_and_resume(tmp_path, llama_ser
         assert rows[doc_id]["raw"] == row["raw"] and rows[doc_id]["output_tokens"] == row["output_tokens"]
 
     prompt = parse(PromptConfig, yaml.safe_load((full / "config.yaml").read_text())["prompt"], "prompt")
-    sources = {json.loads(line)["doc_id"]: json.loads(line)["source"] for line in (tmp_path / "docs.jsonl").read_text().splitlines()}
+    sources = {
+        json.loads(line)["doc_id"]: json.loads(line)["source"]
+        for line in (tmp_path / "docs.jsonl").read_text().splitlines()
+    }
     for doc_id, row in rows.items():
         want = expected(oracle, backend, prompt.system, prompt.render(sources[doc_id]))
         got = {k: row[k] for k in want}
         assert got == want, doc_id
-        assert row["finish_reason"] in ("stop", "length") and row["input_tokens"] > 0 and 0 <= row["output_tokens"] <= MAX_TOKENS
+        assert (
+            row["finish_reason"] in ("stop", "length")
+            and row["input_tokens"] > 0
+            and 0 <= row["output_tokens"] <= MAX_TOKENS
+        )
         assert isinstance(row["bullets"], list) and row["style"] is not None  # the parser read the reply
     assert sum(bool(r["raw"]) for r in rows.values()) >= 2, "the tiny model said nothing: a test of nothing"
     scores = (full / "scores.jsonl").read_text().splitlines()

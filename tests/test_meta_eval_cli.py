@@ -8,12 +8,12 @@ import json
 import math
 
 import pytest
-
 from conftest import run_cli
+
+from harness.analysis.meta_eval.command import main
+from harness.analysis.meta_eval.judgments import FieldNames, load
+from harness.analysis.meta_eval.scoring import resolve_spec
 from harness.errors import ConfigError, InputError
-from harness.meta_eval.command import main
-from harness.meta_eval.data import FieldNames, load
-from harness.meta_eval.scoring import resolve_spec
 
 REFERENCE = "the cat sat on the mat . it was happy ."
 # Per document, three systems whose ROUGE-1 against the reference falls in the humans' order.
@@ -28,15 +28,17 @@ def _records(docs: int = 4) -> list[dict]:
     rows = []
     for d in range(docs):
         for rank, (system, text) in enumerate(SUMMARIES.items()):
-            rows.append({
-                "doc_id": f"doc{d}",
-                "system_id": system,
-                "summary": text,
-                "source": f"article {d} : {REFERENCE} more text",
-                "reference": REFERENCE,
-                "references": [REFERENCE, "a cat was on a mat ."],
-                "scores": {"quality": 3 - rank + 0.1 * d, "ok": int(rank < 2)},
-            })
+            rows.append(
+                {
+                    "doc_id": f"doc{d}",
+                    "system_id": system,
+                    "summary": text,
+                    "source": f"article {d} : {REFERENCE} more text",
+                    "reference": REFERENCE,
+                    "references": [REFERENCE, "a cat was on a mat ."],
+                    "scores": {"quality": 3 - rank + 0.1 * d, "ok": int(rank < 2)},
+                }
+            )
     return rows
 
 
@@ -55,7 +57,9 @@ def test_dotted_paths_and_against(tmp_path):
     # references are stored one sentence per line (as ROUGE-Lsum reads them)
     assert data.examples[0].references[0] == "the cat sat on the mat .\nit was happy ."
     assert data.summaries[1].bullets == ("the cat sat on a rug .",)
-    assert load(file, ["scores.quality"], "reference").examples[0].references == ("the cat sat on the mat .\nit was happy .",)
+    assert load(file, ["scores.quality"], "reference").examples[0].references == (
+        "the cat sat on the mat .\nit was happy .",
+    )
     source = load(file, ["scores.quality"], "source").examples[0]
     assert source.references[0].startswith("article 0")
 
@@ -95,7 +99,9 @@ def test_strict_mode_makes_a_bad_record_an_error_naming_file_line_and_field(tmp_
         load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"], strict=True)
 
 
-@pytest.mark.parametrize("edit, line, field, reason", [r for r in BAD_RECORDS if r[2] != "scores.quality" or r[3] != "missing"])
+@pytest.mark.parametrize(
+    "edit, line, field, reason", [r for r in BAD_RECORDS if r[2] != "scores.quality" or r[3] != "missing"]
+)
 def test_a_bad_record_is_skipped_and_counted(tmp_path, edit, line, field, reason):
     rows = _records(2)
     edit(rows)
@@ -121,7 +127,12 @@ def test_null_parent_of_a_dotted_field(tmp_path):
     assert missing.line == 2 and "parent 'scores' is null" in missing.reason
     assert math.isnan(data.human["scores.quality"][data.lines.index(2)])
     with pytest.raises(InputError, match="m.jsonl:3: field 'meta.system' null"):
-        load(_write(tmp_path / "m.jsonl", rows), ["scores.quality"], names=FieldNames(system_id="meta.system"), strict=True)
+        load(
+            _write(tmp_path / "m.jsonl", rows),
+            ["scores.quality"],
+            names=FieldNames(system_id="meta.system"),
+            strict=True,
+        )
 
 
 def test_where_keeps_matching_records(tmp_path):
@@ -168,9 +179,26 @@ def test_resolve_spec_aliases_and_overrides():
 def test_end_to_end_main(tmp_path, capsys):
     file = _write(tmp_path / "m.jsonl", _records(4))
     out = tmp_path / "out"
-    code = main(["--data", file, "--human", "scores.quality,scores.ok", "--metrics", "rouge",
-                 "--fields", "rouge/rouge1", "rouge/rouge2", "--compare", "rouge/rouge1", "rouge/rouge2",
-                 "--bootstrap", "50", "--out", str(out)])
+    code = main(
+        [
+            "--data",
+            file,
+            "--human",
+            "scores.quality,scores.ok",
+            "--metrics",
+            "rouge",
+            "--fields",
+            "rouge/rouge1",
+            "rouge/rouge2",
+            "--compare",
+            "rouge/rouge1",
+            "rouge/rouge2",
+            "--bootstrap",
+            "50",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     payload = json.loads((out / "meta_eval.json").read_text())
     summary = payload["results"]["rouge/rouge1"]["scores.quality"]["summary"]
@@ -197,8 +225,23 @@ def test_signature_says_what_filled_the_references(tmp_path):
     says against:reference, so the signature records where the references came from."""
     file = _write(tmp_path / "m.jsonl", _records(3))
     out = tmp_path / "out"
-    main(["--data", file, "--human", "scores.quality", "--metrics", "rouge", "format", "--against", "source",
-          "--bootstrap", "0", "--out", str(out)])
+    main(
+        [
+            "--data",
+            file,
+            "--human",
+            "scores.quality",
+            "--metrics",
+            "rouge",
+            "format",
+            "--against",
+            "source",
+            "--bootstrap",
+            "0",
+            "--out",
+            str(out),
+        ]
+    )
     signatures = json.loads((out / "meta_eval.json").read_text())["protocol"]["metric_signatures"]
     assert signatures["rouge"].endswith("|references_from:source")
     assert "references_from" not in signatures["format"]  # reads no references
@@ -206,8 +249,21 @@ def test_signature_says_what_filled_the_references(tmp_path):
 
 def test_cli_subprocess_and_user_errors(tmp_path):
     file = _write(tmp_path / "m.jsonl", _records(3))
-    proc = run_cli("meta-eval", "--data", file, "--human", "scores.quality", "--metrics", "rouge",
-                   "--fields", "rouge/rougeL", "--bootstrap", "20", "--out", str(tmp_path / "o"))
+    proc = run_cli(
+        "meta-eval",
+        "--data",
+        file,
+        "--human",
+        "scores.quality",
+        "--metrics",
+        "rouge",
+        "--fields",
+        "rouge/rougeL",
+        "--bootstrap",
+        "20",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert "rouge/rougeL" in proc.stdout
     assert (tmp_path / "o" / "meta_eval.json").is_file()
     bad = run_cli("meta-eval", "--data", file, "--human", "scores.nope", "--out", str(tmp_path / "o2"), check=False)
@@ -216,7 +272,7 @@ def test_cli_subprocess_and_user_errors(tmp_path):
 
 
 def test_multi_reference_mean_averages_single_reference_scores(tmp_path):
-    from harness.meta_eval.scoring import score_all
+    from harness.analysis.meta_eval.scoring import score_all
 
     rows = _records(1)
     for r in rows:
@@ -241,8 +297,21 @@ def test_scores_file_skips_and_where_end_to_end(tmp_path):
     rows[7]["scores"] = None
     file = _write(tmp_path / "m.jsonl", rows)
     out = tmp_path / "out"
-    proc = run_cli("meta-eval", "--data", file, "--human", "scores.quality", "--metrics", "rouge",
-                   "--fields", "rouge/rouge1", "--bootstrap", "20", "--out", str(out))
+    proc = run_cli(
+        "meta-eval",
+        "--data",
+        file,
+        "--human",
+        "scores.quality",
+        "--metrics",
+        "rouge",
+        "--fields",
+        "rouge/rouge1",
+        "--bootstrap",
+        "20",
+        "--out",
+        str(out),
+    )
     assert "m.jsonl:2: field 'source' null" in proc.stderr and "2 of 12 records skipped" in proc.stderr
     protocol = json.loads((out / "meta_eval.json").read_text())["protocol"]
     assert protocol["skipped"]["count"] == 2
@@ -260,8 +329,26 @@ def test_scores_file_skips_and_where_end_to_end(tmp_path):
         main(["--data", file, "--human", "scores.quality", "--strict", "--out", str(tmp_path / "o2")])
 
     subset = tmp_path / "subset"
-    main(["--data", file, "--human", "scores.quality", "--where", "system_id=s1", "--where", "system_id=s2",
-          "--where", "scores.ok=1", "--fields", "rouge/rouge1", "--bootstrap", "0", "--out", str(subset)])
+    main(
+        [
+            "--data",
+            file,
+            "--human",
+            "scores.quality",
+            "--where",
+            "system_id=s1",
+            "--where",
+            "system_id=s2",
+            "--where",
+            "scores.ok=1",
+            "--fields",
+            "rouge/rouge1",
+            "--bootstrap",
+            "0",
+            "--out",
+            str(subset),
+        ]
+    )
     payload = json.loads((subset / "meta_eval.json").read_text())
     assert payload["protocol"]["data"]["systems"] == 2
     # s3 of each document, the null system id and the null `scores` (no value can match)
@@ -277,7 +364,23 @@ def test_metric_without_references_runs_on_data_without_them(tmp_path):
         del r["reference"], r["references"]
     file = _write(tmp_path / "m.jsonl", rows)
     out = tmp_path / "out"
-    assert main(["--data", file, "--human", "scores.quality", "--metrics", "support", "--bootstrap", "20", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--data",
+                file,
+                "--human",
+                "scores.quality",
+                "--metrics",
+                "support",
+                "--bootstrap",
+                "20",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     payload = json.loads((out / "meta_eval.json").read_text())
     assert payload["protocol"]["higher_is_better"]["support/unsupported"] is False
     assert payload["results"]["support/score"]["scores.quality"]["global"]["n"] == 9
@@ -289,8 +392,25 @@ def test_metric_without_references_runs_on_data_without_them(tmp_path):
 def test_two_configs_of_one_metric_are_keyed_by_config_name(tmp_path):
     file = _write(tmp_path / "m.jsonl", _records(3))
     out = tmp_path / "out"
-    main(["--data", file, "--human", "scores.quality", "--metrics", "rouge", "rouge_nostem=rouge",
-          "--set", "rouge_nostem.use_stemmer=false", "--fields", "*/rouge1", "--bootstrap", "0", "--out", str(out)])
+    main(
+        [
+            "--data",
+            file,
+            "--human",
+            "scores.quality",
+            "--metrics",
+            "rouge",
+            "rouge_nostem=rouge",
+            "--set",
+            "rouge_nostem.use_stemmer=false",
+            "--fields",
+            "*/rouge1",
+            "--bootstrap",
+            "0",
+            "--out",
+            str(out),
+        ]
+    )
     payload = json.loads((out / "meta_eval.json").read_text())
     assert set(payload["results"]) == {"rouge/rouge1", "rouge_nostem/rouge1"}
     assert "use_stemmer:False" in payload["protocol"]["metric_signatures"]["rouge_nostem"]

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from harness.meta_eval.compare import williams_pvalue
-from harness.meta_eval.correlation import correlation, is_binary, roc_auc, undefined_reason
+from harness.analysis.meta_eval.correlation import correlation, is_binary, roc_auc, undefined_reason
+from harness.analysis.meta_eval.pairwise import williams_pvalue
 
 NAN = float("nan")
 

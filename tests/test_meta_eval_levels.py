@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from harness.meta_eval.analysis import meta_evaluate
-from harness.meta_eval.levels import Grid, global_level, summary_level, system_level
-from harness.meta_eval.report import to_json, to_markdown, to_table
+from harness.analysis.meta_eval.analysis import meta_evaluate
+from harness.analysis.meta_eval.levels import Grid, global_level, summary_level, system_level
+from harness.analysis.meta_eval.output import to_json, to_markdown, to_table
 
 STATS = ("pearson", "spearman", "kendall")
 NAN = float("nan")
@@ -146,8 +146,12 @@ def test_json_layout():
 
 def test_undefined_values_are_null_in_json():
     # one system per document: the summary level is undefined everywhere (QAGS's shape)
-    payload = to_json(meta_evaluate(["a", "b", "c"], ["s", "s", "s"], {"m": np.array([1.0, 2, 3])},
-                                    {"h": np.array([1.0, 3, 2])}, samples=20), PROTOCOL)
+    payload = to_json(
+        meta_evaluate(
+            ["a", "b", "c"], ["s", "s", "s"], {"m": np.array([1.0, 2, 3])}, {"h": np.array([1.0, 3, 2])}, samples=20
+        ),
+        PROTOCOL,
+    )
     summary = payload["results"]["m"]["h"]["summary"]
     assert summary["pearson"] == {"value": None, "ci95": None}
     assert summary["dropped"] == 3 and summary["n"] == 0

@@ -7,16 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.meta_eval.analysis import meta_evaluate
-from harness.meta_eval.classification import (
+from harness.analysis.meta_eval.analysis import meta_evaluate
+from harness.analysis.meta_eval.classification import (
     balanced_accuracy_replicates,
     best_threshold,
     cross_validated_predictions,
     document_folds,
 )
-from harness.meta_eval.partial import correlations
-from harness.meta_eval.resampled import ClusteredPairs
-from harness.meta_eval.resampling import draw_counts
+from harness.analysis.meta_eval.partial import correlations
+from harness.analysis.meta_eval.resampled import ClusteredPairs
+from harness.analysis.meta_eval.resampling import draw_counts
 
 pd = pytest.importorskip("pandas")
 pingouin = pytest.importorskip("pingouin")
@@ -77,8 +77,12 @@ def test_partial_spearman_is_franks_not_pingouins():
     """FRANK ranks the residuals; pingouin's method="spearman" ranks before removing the system
     means. They differ; we follow FRANK (the protocol the published tables used)."""
     metric, human, doc, system = _scored(1, ties=True)
-    frame = pd.DataFrame({"metric": metric, "human": human, **{f"s{s}": (system == s).astype(float) for s in range(1, 6)}})
-    rank_first = pingouin.partial_corr(frame, x="metric", y="human", covar=[f"s{s}" for s in range(1, 6)], method="spearman")["r"].iloc[0]
+    frame = pd.DataFrame(
+        {"metric": metric, "human": human, **{f"s{s}": (system == s).astype(float) for s in range(1, 6)}}
+    )
+    rank_first = pingouin.partial_corr(
+        frame, x="metric", y="human", covar=[f"s{s}" for s in range(1, 6)], method="spearman"
+    )["r"].iloc[0]
     ours = correlations(ClusteredPairs(metric, human, doc, 25, group=system), np.ones((1, 25)))["partial_spearman"][0]
     assert ours == pytest.approx(_frank(metric, human, system, "spearman"), abs=1e-10)
     assert abs(ours - rank_first) > 1e-3
@@ -106,13 +110,15 @@ def test_partial_replicates_equal_franks_script_on_materialised_resamples():
         idx = np.concatenate([np.flatnonzero(doc == d) for d in range(10) for _ in range(int(row[d]))])
         assert got["partial_pearson"][b] == pytest.approx(_pingouin(metric[idx], human[idx], system[idx]), abs=1e-9)
         for method in ("pearson", "spearman"):
-            assert got[f"partial_{method}"][b] == pytest.approx(_frank(metric[idx], human[idx], system[idx], method), abs=1e-9)
+            assert got[f"partial_{method}"][b] == pytest.approx(
+                _frank(metric[idx], human[idx], system[idx], method), abs=1e-9
+            )
 
 
 def test_weighted_average_ranks_equal_scipy_on_repeated_values():
     from scipy.stats import rankdata
 
-    from harness.meta_eval.partial import weighted_average_ranks
+    from harness.analysis.meta_eval.partial import weighted_average_ranks
 
     rng = np.random.default_rng(2)
     values = rng.integers(0, 5, (6, 15)).astype(float)
@@ -134,7 +140,9 @@ def test_best_threshold_is_the_brute_force_optimum():
         candidates = np.concatenate([np.unique(scores), [np.inf]])
         brute = max(sklearn_metrics.balanced_accuracy_score(labels, (scores >= t).astype(float)) for t in candidates)
         assert accuracy == pytest.approx(brute)
-        assert sklearn_metrics.balanced_accuracy_score(labels, (scores >= threshold).astype(float)) == pytest.approx(brute)
+        assert sklearn_metrics.balanced_accuracy_score(labels, (scores >= threshold).astype(float)) == pytest.approx(
+            brute
+        )
 
 
 def test_cross_validated_balanced_accuracy_equals_scikit_learn():
@@ -190,9 +198,17 @@ def _directional(seed: int = 0, docs: int = 40, systems: int = 5):
         "support/score": human + 1.0 * rng.normal(size=human.shape),  # higher is better, weaker
         "extractive/density": -human + 3.0 * rng.normal(size=human.shape),  # no direction, weak
     }
-    ids = ([f"d{d}" for d in range(docs) for _ in range(systems)], [f"s{s}" for _ in range(docs) for s in range(systems)])
+    ids = (
+        [f"d{d}" for d in range(docs) for _ in range(systems)],
+        [f"s{s}" for _ in range(docs) for s in range(systems)],
+    )
     directions = {"support/unsupported": False, "support/score": True, "extractive/density": None}
-    return ids, {k: v.ravel() for k, v in fields.items()}, {"h": human.ravel(), "label": (human.ravel() > 0).astype(float)}, directions
+    return (
+        ids,
+        {k: v.ravel() for k, v in fields.items()},
+        {"h": human.ravel(), "label": (human.ravel() > 0).astype(float)},
+        directions,
+    )
 
 
 def test_best_honours_direction_and_the_test_is_not_a_false_worse():
@@ -213,8 +229,16 @@ def test_best_honours_direction_and_the_test_is_not_a_false_worse():
 
 def test_a_field_without_direction_is_judged_by_magnitude():
     (doc_ids, system_ids), fields, humans, _ = _directional()
-    analysis = meta_evaluate(doc_ids, system_ids, {"extractive/density": fields["extractive/density"],
-                                                    "weak/up": humans["h"] + 6.0 * np.random.default_rng(1).normal(size=200)},
-                             {"h": humans["h"]}, samples=200, directions={"extractive/density": None, "weak/up": True})
+    analysis = meta_evaluate(
+        doc_ids,
+        system_ids,
+        {
+            "extractive/density": fields["extractive/density"],
+            "weak/up": humans["h"] + 6.0 * np.random.default_rng(1).normal(size=200),
+        },
+        {"h": humans["h"]},
+        samples=200,
+        directions={"extractive/density": None, "weak/up": True},
+    )
     assert analysis.results["extractive/density"]["h"]["global"].values["pearson"] < -0.2
     assert analysis.best["h"]["global"]["pearson"] == "extractive/density"

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import shared_file
-from harness.meta_eval.command import main
+
+from harness.analysis.meta_eval.command import main
 
 pytestmark = pytest.mark.slow
 
@@ -25,8 +25,18 @@ def _run(tmp_path, *args: str) -> dict:
 
 def test_qags_cnndm_matches_geval_table3(tmp_path):
     data = shared_file("qags/qags_cnndm.jsonl")
-    results = _run(tmp_path, "--data", str(data), "--human", "human_score", "--against", "source",
-                   "--fields", "rouge/rouge2", "rouge/rougeLsum")
+    results = _run(
+        tmp_path,
+        "--data",
+        str(data),
+        "--human",
+        "human_score",
+        "--against",
+        "source",
+        "--fields",
+        "rouge/rouge2",
+        "rouge/rougeLsum",
+    )
     published = {"rouge/rouge2": (0.459, 0.418, 0.333), "rouge/rougeLsum": (0.357, 0.324, 0.254)}
     for field, values in published.items():
         level = results[field]["human_score"]["global"]
@@ -37,8 +47,17 @@ def test_qags_cnndm_matches_geval_table3(tmp_path):
 
 def test_realsumm_matches_bartscore_summary_level(tmp_path):
     data = shared_file("realsumm/realsumm.jsonl")
-    results = _run(tmp_path, "--data", str(data), "--human", "litepyramid_recall",
-                   "--fields", "rouge/rouge1_recall", "rouge/rouge2_recall", "rouge/rougeLsum_recall")
+    results = _run(
+        tmp_path,
+        "--data",
+        str(data),
+        "--human",
+        "litepyramid_recall",
+        "--fields",
+        "rouge/rouge1_recall",
+        "rouge/rouge2_recall",
+        "rouge/rougeLsum_recall",
+    )
     published = {
         "rouge/rouge1_recall": (0.497526, 0.407974),
         "rouge/rouge2_recall": (0.4233, 0.353119),
@@ -56,16 +75,28 @@ SUMMEVAL_HUMANS = [f"expert_scores.{d}" for d in ("coherence", "consistency", "f
 def summeval_mean(tmp_path_factory) -> dict:
     """ROUGE against each of the 11 references alone, averaged (BARTScore's `_mean` scores)."""
     data = shared_file("summeval/summeval.jsonl")
-    return _run(tmp_path_factory.mktemp("summeval"), "--data", str(data), "--human", ",".join(SUMMEVAL_HUMANS),
-                "--against", "references", "--multi-reference", "mean",
-                "--fields", "rouge/rouge1", "rouge/rouge2", "rouge/rougeLsum")
+    return _run(
+        tmp_path_factory.mktemp("summeval"),
+        "--data",
+        str(data),
+        "--human",
+        ",".join(SUMMEVAL_HUMANS),
+        "--against",
+        "references",
+        "--multi-reference",
+        "mean",
+        "--fields",
+        "rouge/rouge1",
+        "rouge/rouge2",
+        "rouge/rougeLsum",
+    )
 
 
 def test_summeval_matches_geval_table1(summeval_mean):
     published = {  # (rho, tau) for coherence, consistency, fluency, relevance
-        "rouge/rouge1": [(.167, .126), (.160, .130), (.115, .094), (.326, .252)],
-        "rouge/rouge2": [(.184, .139), (.187, .155), (.159, .128), (.290, .219)],
-        "rouge/rougeLsum": [(.128, .099), (.115, .092), (.105, .084), (.311, .237)],
+        "rouge/rouge1": [(0.167, 0.126), (0.160, 0.130), (0.115, 0.094), (0.326, 0.252)],
+        "rouge/rouge2": [(0.184, 0.139), (0.187, 0.155), (0.159, 0.128), (0.290, 0.219)],
+        "rouge/rougeLsum": [(0.128, 0.099), (0.115, 0.092), (0.105, 0.084), (0.311, 0.237)],
     }
     for field, cells in published.items():
         for human, values in zip(SUMMEVAL_HUMANS, cells):
@@ -108,8 +139,22 @@ def _oracles():
 def test_balanced_accuracy_on_qags_equals_scikit_learn(tmp_path):
     data = shared_file("qags/qags_cnndm.jsonl")
     oracles = _oracles()
-    results = _run(tmp_path, "--data", str(data), "--human", "label_consistent", "--against", "source",
-                   "--metrics", "rouge", "support", "--fields", "rouge/rouge2", "support/score", "support/unsupported")
+    results = _run(
+        tmp_path,
+        "--data",
+        str(data),
+        "--human",
+        "label_consistent",
+        "--against",
+        "source",
+        "--metrics",
+        "rouge",
+        "support",
+        "--fields",
+        "rouge/rouge2",
+        "support/score",
+        "support/unsupported",
+    )
     assert oracles.compare(tmp_path) < 1e-9
     # a lower-is-better count is thresholded downwards: better than chance, not below it
     assert results["support/unsupported"]["label_consistent"]["global"]["balanced_accuracy"]["value"] > 0.55
@@ -118,8 +163,18 @@ def test_balanced_accuracy_on_qags_equals_scikit_learn(tmp_path):
 def test_partial_correlation_on_summeval_equals_pingouin(tmp_path):
     data = shared_file("summeval/summeval.jsonl")
     oracles = _oracles()
-    results = _run(tmp_path, "--data", str(data), "--human", "expert_scores.consistency,expert_scores.relevance",
-                   "--against", "references", "--fields", "rouge/rouge2", "rouge/rougeLsum")
+    results = _run(
+        tmp_path,
+        "--data",
+        str(data),
+        "--human",
+        "expert_scores.consistency,expert_scores.relevance",
+        "--against",
+        "references",
+        "--fields",
+        "rouge/rouge2",
+        "rouge/rougeLsum",
+    )
     assert oracles.compare(tmp_path) < 1e-9
     level = results["rouge/rouge2"]["expert_scores.relevance"]["global"]
     assert level["partial_pearson"]["value"] < level["pearson"]["value"]  # part of ROUGE's credit is the system's

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from harness.meta_eval.resampled import ClusteredPairs, cluster_means
-from harness.meta_eval.resampling import derive_seed, draw_counts, paired_pvalue
+from harness.analysis.meta_eval.resampled import ClusteredPairs, cluster_means
+from harness.analysis.meta_eval.resampling import derive_seed, draw_counts, paired_pvalue
 
 SCIPY = {"pearson": stats.pearsonr, "spearman": stats.spearmanr, "kendall": stats.kendalltau}
 
@@ -61,7 +61,9 @@ def test_all_ones_counts_give_the_point_estimate():
     pairs = ClusteredPairs(x, y, cluster, clusters)
     keep = ~(np.isnan(x) | np.isnan(y))
     for name, function in SCIPY.items():
-        assert pairs.statistic(name, np.ones((1, clusters)))[0] == pytest.approx(function(x[keep], y[keep])[0], abs=1e-12)
+        assert pairs.statistic(name, np.ones((1, clusters)))[0] == pytest.approx(
+            function(x[keep], y[keep])[0], abs=1e-12
+        )
 
 
 def test_roc_auc_replicates_equal_pairwise_counting():
@@ -114,8 +116,8 @@ def test_paired_pvalue_is_two_sided():
 def test_rowwise_equals_scipy_per_row(statistic):
     """The summary level's per-document correlations, with ties, missing cells, constant rows
     and rows of fewer than two pairs."""
-    from harness.meta_eval.correlation import correlation
-    from harness.meta_eval.resampled import rowwise
+    from harness.analysis.meta_eval.correlation import correlation
+    from harness.analysis.meta_eval.resampled import rowwise
 
     rng = np.random.default_rng(9)
     metric = rng.integers(0, 4, (30, 7)).astype(float)

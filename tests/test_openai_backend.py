@@ -21,8 +21,14 @@ def requests(n: int, system: str = "You write bullets.") -> list[Request]:
 
 def backend(server: FakeOpenAI, cls=OpenAIChat, **options) -> OpenAIChat:
     config = {
-        "model_id": "tiny", "base_url": server.url, "api_key_env": KEY_ENV, "timeout_s": 5.0,
-        "max_retries": 3, "backoff_base_s": 0.01, "backoff_max_s": 5.0, "max_concurrency": 4,
+        "model_id": "tiny",
+        "base_url": server.url,
+        "api_key_env": KEY_ENV,
+        "timeout_s": 5.0,
+        "max_retries": 3,
+        "backoff_base_s": 0.01,
+        "backoff_max_s": 5.0,
+        "max_concurrency": 4,
         "generation": {"temperature": 0, "max_tokens": 64},
     }
     return cls.from_config({**config, **options})
@@ -36,7 +42,9 @@ def api_key(monkeypatch):
 def test_chat_sends_messages_key_and_generation_settings_and_keeps_order():
     with FakeOpenAI() as server:
         gens = backend(server).generate(requests(10))
-        assert [g.text.split("\n")[0] for g in gens] == [f"- first point about You write bullets. Summarize" for _ in range(10)]
+        assert [g.text.split("\n")[0] for g in gens] == [
+            "- first point about You write bullets. Summarize" for _ in range(10)
+        ]
         assert len(server.seen) == 10
         by_doc = {s.body["messages"][1]["content"]: s for s in server.seen}
         first = by_doc["Summarize DOC-0 body text"]
@@ -62,7 +70,10 @@ def test_completions_flavour_joins_system_and_prompt():
     with FakeOpenAI() as server:
         gens = backend(server, cls=OpenAICompletions).generate(requests(2))
         assert server.seen[0].path == "/v1/completions"
-        assert {s.body["prompt"] for s in server.seen} == {"You write bullets.\n\nSummarize DOC-0 body text", "You write bullets.\n\nSummarize DOC-1 body text"}
+        assert {s.body["prompt"] for s in server.seen} == {
+            "You write bullets.\n\nSummarize DOC-0 body text",
+            "You write bullets.\n\nSummarize DOC-1 body text",
+        }
     assert all(g.text.startswith("- first point") for g in gens)
 
 
@@ -146,9 +157,13 @@ def test_missing_key_variable_fails_before_any_request(monkeypatch):
 
 
 def test_unreachable_server_stops_the_batch_before_any_retry():
-    b = OpenAIChat.from_config({"model_id": "x", "base_url": "http://127.0.0.1:9/v1", "max_retries": 5, "backoff_base_s": 1})
+    b = OpenAIChat.from_config(
+        {"model_id": "x", "base_url": "http://127.0.0.1:9/v1", "max_retries": 5, "backoff_base_s": 1}
+    )
     started = time.monotonic()
-    with pytest.raises(ServerUnreachable, match=r"model\.base_url: cannot reach http://127\.0\.0\.1:9/v1: connection refused"):
+    with pytest.raises(
+        ServerUnreachable, match=r"model\.base_url: cannot reach http://127\.0\.0\.1:9/v1: connection refused"
+    ):
         b.generate(requests(4))
     assert time.monotonic() - started < 5
 
@@ -187,6 +202,7 @@ def test_unknown_or_impossible_options_are_rejected():
 
 # -- The continuous window ----------------------------------------------------------------------
 
+
 def test_a_slow_request_holds_one_slot_while_the_others_go_on():
     with FakeOpenAI(slow_s=1.5) as server:
         server.plan = {"DOC-0 ": ["slow"]}
@@ -208,12 +224,13 @@ def test_completions_are_handed_over_in_finishing_order_with_their_index():
         got = list(backend(server, max_concurrency=4).completions(requests(4)))
     assert [i for i, _ in got][-1] == 1
     assert sorted(i for i, _ in got) == [0, 1, 2, 3]
-    for i, g in got:
-        assert g.text.startswith(f"- first point about You write bullets. Summarize") and g.error is None
+    for _i, g in got:
+        assert g.text.startswith("- first point about You write bullets. Summarize") and g.error is None
 
 
 def test_the_window_and_batches_give_identical_generations():
     from harness.models.base import Backend
+
     def strip(g):
         return {**g.to_json(), "latency_s": None}
 
@@ -222,7 +239,9 @@ def test_the_window_and_batches_give_identical_generations():
         window = backend(server, max_concurrency=4).generate(reqs)
         batches = dict(Backend.completions(backend(server, max_concurrency=4), reqs))  # the former batch-wise path
     assert [strip(g) for g in window] == [strip(batches[i]) for i in range(20)]
-    assert [g.text.split("\n")[0] for g in window] == [f"- first point about sys Summarize DOC-{i} body" for i in range(20)]
+    assert [g.text.split("\n")[0] for g in window] == [
+        f"- first point about sys Summarize DOC-{i} body" for i in range(20)
+    ]
 
 
 def test_a_server_that_goes_away_mid_run_stops_the_run_naming_it():
@@ -232,7 +251,10 @@ def test_a_server_that_goes_away_mid_run_stops_the_run_naming_it():
     done = [next(stream) for _ in range(4)]
     server.__exit__(None, None, None)
     started = time.monotonic()
-    with pytest.raises(ServerUnreachable, match=r"cannot reach http://127\.0\.0\.1:\d+/v1: connection refused.*no further request was sent"):
+    with pytest.raises(
+        ServerUnreachable,
+        match=r"cannot reach http://127\.0\.0\.1:\d+/v1: connection refused.*no further request was sent",
+    ):
         done.extend(stream)
     assert time.monotonic() - started < 10 and 4 <= len(done) < 40
     assert b.failures < 5, "documents kept failing one by one after the server was gone"

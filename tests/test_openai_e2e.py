@@ -20,14 +20,33 @@ KEY = "sk-e2e-SECRET-5d1c9a77e0b24f"
 
 def setup_run(tmp_path: Path, server: FakeOpenAI, n_docs: int, **options) -> list[str]:
     config_dir, results = tmp_path / "configs", tmp_path / "results"
-    write_model_config(config_dir, "fake-chat", {
-        "backend": "openai_chat", "model_id": "fake-model", "base_url": server.url, "api_key_env": KEY_ENV,
-        "max_concurrency": 4, "timeout_s": 1.0, "max_retries": 2, "backoff_base_s": 0.01,
-        "generation": {"temperature": 0, "max_tokens": 64}, **options,
-    })
+    write_model_config(
+        config_dir,
+        "fake-chat",
+        {
+            "backend": "openai_chat",
+            "model_id": "fake-model",
+            "base_url": server.url,
+            "api_key_env": KEY_ENV,
+            "max_concurrency": 4,
+            "timeout_s": 1.0,
+            "max_retries": 2,
+            "backoff_base_s": 0.01,
+            "generation": {"temperature": 0, "max_tokens": 64},
+            **options,
+        },
+    )
     data = write_docs(tmp_path / "docs.jsonl", n_docs)
-    return ["run", "--config-dir", str(config_dir), "model=fake-chat", "dataset=local", f"dataset.path={data}",
-            "metrics=[rouge,format]", f"results_dir={results}"]
+    return [
+        "run",
+        "--config-dir",
+        str(config_dir),
+        "model=fake-chat",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[rouge,format]",
+        f"results_dir={results}",
+    ]
 
 
 def files_containing(root: Path, secret: str) -> list[Path]:
@@ -37,8 +56,14 @@ def files_containing(root: Path, secret: str) -> list[Path]:
 def test_faults_are_retried_or_recorded_and_the_key_is_never_written(tmp_path):
     with FakeOpenAI(slow_s=2.0) as server:
         server.plan = {
-            "DOC-0 ": ["500", "503"], "DOC-1 ": ["429"], "DOC-2 ": ["malformed"], "DOC-3 ": ["drop"],
-            "DOC-4 ": ["slow"], "DOC-5 ": ["400"], "DOC-6 ": ["500"] * 5, "DOC-7 ": ["401echo"],
+            "DOC-0 ": ["500", "503"],
+            "DOC-1 ": ["429"],
+            "DOC-2 ": ["malformed"],
+            "DOC-3 ": ["drop"],
+            "DOC-4 ": ["slow"],
+            "DOC-5 ": ["400"],
+            "DOC-6 ": ["500"] * 5,
+            "DOC-7 ": ["401echo"],
         }
         server.retry_after = 0.5
         done = run_harness(*setup_run(tmp_path, server, 10), env={KEY_ENV: KEY})
@@ -66,7 +91,9 @@ def test_faults_are_retried_or_recorded_and_the_key_is_never_written(tmp_path):
 def test_a_broken_endpoint_aborts_the_run_with_a_clear_error(tmp_path):
     with FakeOpenAI() as server:
         server.always = "500"
-        done = run_harness(*setup_run(tmp_path, server, 12, max_failures=2, max_retries=0, max_concurrency=1), env={KEY_ENV: KEY})
+        done = run_harness(
+            *setup_run(tmp_path, server, 12, max_failures=2, max_retries=0, max_concurrency=1), env={KEY_ENV: KEY}
+        )
         sent = len(server.seen)
     assert done.returncode != 0
     assert "3 documents failed (max_failures: 2)" in done.stderr

@@ -1,4 +1,4 @@
-"""harness.metrics.porter.stem equals NLTK's PorterStemmer().stem (mode NLTK_EXTENSIONS), the
+"""harness.text.porter.stem equals NLTK's PorterStemmer().stem (mode NLTK_EXTENSIONS), the
 stemmer rouge-score uses: on every word of the real data, on generated words built from the
 suffixes of the rules, on all short words over a small alphabet, and on classic examples."""
 
@@ -9,12 +9,13 @@ import json
 import re
 
 import pytest
+from conftest import shared_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nltk.stem.porter import PorterStemmer as NltkPorterStemmer
 
-from conftest import shared_file
-from harness.metrics import fast_rouge, porter
+from harness.metrics import fast_rouge
+from harness.text.tokens import porter
 
 NLTK = NltkPorterStemmer()  # the oracle, with rouge-score's (default) mode
 WORD_RE = re.compile(r"[a-z0-9]+")  # the words rouge-score's tokenizer gives the stemmer
@@ -160,7 +161,9 @@ def test_known_stems(word, expected):
     assert porter.stem(word) == NLTK.stem(word) == expected
 
 
-@pytest.mark.parametrize("word", ["", "a", "Is", "CARESSES", "Running", "naïve", "straße", "don't", "x-ray", "ﬂying", "İyi"])
+@pytest.mark.parametrize(
+    "word", ["", "a", "Is", "CARESSES", "Running", "naïve", "straße", "don't", "x-ray", "ﬂying", "İyi"]
+)
 def test_other_inputs_go_to_nltk(word):
     # Not from the tokenizer (not lower-case [a-z0-9]): handed to NLTK, which lower-cases first.
     assert porter.stem(word) == NLTK.stem(word)
@@ -168,6 +171,12 @@ def test_other_inputs_go_to_nltk(word):
 
 
 def test_fast_rouge_stems_with_this_stemmer():
-    assert isinstance(fast_rouge._Tokenizer(use_stemmer=True, split_summaries=False)._words._stemmer, porter.PorterStemmer)
-    tokens = fast_rouge.FastRougeScorer(["rouge1"], use_stemmer=True)._text("The ponies were flying, relational 1990s").tokens
+    assert isinstance(
+        fast_rouge._Tokenizer(use_stemmer=True, split_summaries=False)._words._stemmer, porter.PorterStemmer
+    )
+    tokens = (
+        fast_rouge.FastRougeScorer(["rouge1"], use_stemmer=True)
+        ._text("The ponies were flying, relational 1990s")
+        .tokens
+    )
     assert tokens == ["the", "poni", "were", "fli", "relat", "1990"]

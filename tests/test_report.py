@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-COPIED = "The work is expected to cost $48 million, of which $30 million will come from a national infrastructure grant."
+COPIED = (
+    "The work is expected to cost $48 million, of which $30 million will come from a national infrastructure grant."
+)
 INVENTED = "Opposition leader Marta Quell resigned in 1997 after a bribery scandal in Ostrava."
 DEMO = Path(__file__).resolve().parents[1] / "harness" / "resources" / "demo_news.jsonl"
 DOCS = 4
@@ -74,7 +76,13 @@ def test_support_records_the_words_each_evidence_sentence_shares_with_the_bullet
 
     sentence = "The work is expected to cost $48 million, of which $30 million will come from a national grant."
     # stems match ("costs"/"cost", "grants"/"grant"); stopwords ("the", "from") never count
-    assert matched_words("The work costs $48 million from grants.", sentence) == ["work", "cost", "48", "million", "grant"]
+    assert matched_words("The work costs $48 million from grants.", sentence) == [
+        "work",
+        "cost",
+        "48",
+        "million",
+        "grant",
+    ]
     assert matched_words("Opposition leader resigned.", sentence) == []
 
 
@@ -83,7 +91,8 @@ def test_the_page_is_one_file_whose_only_script_and_style_are_allowed_by_hash(re
     policy = re.search(r"http-equiv='Content-Security-Policy' content=\"([^\"]+)\"", page).group(1)
     script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
     style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
-    digest = lambda text: "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+    def digest(text):
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
     assert f"script-src {digest(script)};" in policy and f"style-src {digest(style)};" in policy
     assert "default-src 'none'" in policy and "unsafe" not in policy
     assert not re.search(r"(src|href)=['\"]?(https?:|//)", page)  # nothing fetched
@@ -106,16 +115,32 @@ def test_the_payload_holds_every_reference_and_the_recorded_evidence(report, swe
 
 # ---- in a real browser ----
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def browser():
     import shutil
 
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-    executable = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "") if p and Path(p).is_file()), None)
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+    )
+    executable = next(
+        (
+            p
+            for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "")
+            if p and Path(p).is_file()
+        ),
+        None,
+    )
     if executable is None:
         pytest.skip("no Debian Chromium (apt-get install chromium) to render the page")
     with playwright_api.sync_playwright() as p:
@@ -152,7 +177,9 @@ def page(browser, report):
     yield p
     assert p.errors == [], p.errors
     assert p.dialogs == []
-    assert [u for u in p.requests if not u.startswith("data:")] == [report.as_uri()] * len([u for u in p.requests if not u.startswith("data:")])
+    assert [u for u in p.requests if not u.startswith("data:")] == [report.as_uri()] * len(
+        [u for u in p.requests if not u.startswith("data:")]
+    )
     p.tab.close()
 
 
@@ -206,7 +233,10 @@ def test_sorting_by_a_metric_and_its_aria_state(page, sweep):
 def test_the_comparison_table_sorts_with_aria_sort(page, sweep):
     page.tab.click("#comparison th:has-text('support/score') button")
     state = page.tab.get_attribute("#comparison th:has-text('support/score')", "aria-sort")
-    means = {label: sum(r["support/score"] for r in run_rows(sweep, label, "scores.jsonl").values()) for label in ("lead", "mine")}
+    means = {
+        label: sum(r["support/score"] for r in run_rows(sweep, label, "scores.jsonl").values())
+        for label in ("lead", "mine")
+    }
     order = page.tab.eval_on_selector_all("#comparison tbody th", "hs => hs.map(h => h.textContent)")
     assert state == "descending" and order == sorted(means, key=lambda l: -means[l])
 
@@ -251,15 +281,29 @@ def test_sorting_by_disagreement_between_models_and_between_metrics(page, sweep)
 
 def synthetic_payload(n: int) -> dict:
     """A payload of n documents with one metric and no plots (the page's own format, built by hand)."""
-    docs = [{"id": f"doc-{i:03d}", "source": [f"Sentence {i}."], "references": [f"Reference {k}." for k in range(i % 6)], "values": [[(i * 37 % n) / n]],
-             "models": [{"bullets": [{"text": f"Bullet {i}."}], "facts": [], "aside": {}}]} for i in range(n)]
+    docs = [
+        {
+            "id": f"doc-{i:03d}",
+            "source": [f"Sentence {i}."],
+            "references": [f"Reference {k}." for k in range(i % 6)],
+            "values": [[(i * 37 % n) / n]],
+            "models": [{"bullets": [{"text": f"Bullet {i}."}], "facts": [], "aside": {}}],
+        }
+        for i in range(n)
+    ]
     comparison = {"documents": n, "columns": [], "rows": [], "notes": [], "pairs": {"header": [], "rows": []}}
-    return {"runs": [{"label": "A", "path": "a", "documents": n}], "fields": [{"key": "m/score", "higher_is_better": True, "headline": True}],
-            "judged": None, "comparison": comparison, "plots": [], "docs": docs}
+    return {
+        "runs": [{"label": "A", "path": "a", "documents": n}],
+        "fields": [{"key": "m/score", "higher_is_better": True, "headline": True}],
+        "judged": None,
+        "comparison": comparison,
+        "plots": [],
+        "docs": docs,
+    }
 
 
 def test_paging_over_many_documents(browser, tmp_path):
-    from harness.report import page as build_page
+    from harness.analysis.report import page as build_page
 
     out = tmp_path / "many.html"
     out.write_text(build_page(synthetic_payload(120)), encoding="utf-8")
@@ -307,15 +351,23 @@ def test_highlighting_marks_exactly_the_recorded_evidence_sentences_and_words(br
         lit = p.tab.eval_on_selector_all(".sent.hl", "ss => ss.map(s => Number(s.dataset.index))")
         assert lit == verdict["evidence_index"]
         for index, words in zip(verdict["evidence_index"], verdict["matched"]):
-            marks = p.tab.eval_on_selector_all(f".sent.hl[data-index='{index}'] mark", "ms => ms.map(m => m.textContent)")
+            marks = p.tab.eval_on_selector_all(
+                f".sent.hl[data-index='{index}'] mark", "ms => ms.map(m => m.textContent)"
+            )
             assert set(marks) == set(words)
-            assert p.tab.locator(f".sent.hl[data-index='{index}']").inner_text().endswith(p.tab.get_attribute(f".sent[data-index='{index}']", "data-text"))
+            assert (
+                p.tab.locator(f".sent.hl[data-index='{index}']")
+                .inner_text()
+                .endswith(p.tab.get_attribute(f".sent[data-index='{index}']", "data-text"))
+            )
     assert any(v["matched"][0] for v in recorded)  # something was marked
     facts = scores[rows(DEMO)[0]["id"]]["details"]["facts"]["facts"]
     box = p.tab.locator("section.model[data-run='1'] details.facts")
     assert f"facts: {sum(f['stated'] for f in facts)} of {len(facts)} stated" in box.inner_text()
     box.locator("summary").click()
-    assert box.locator("li.fact.missing").all_inner_texts() == [f"✗ missing: {f['fact']}" for f in facts if not f["stated"]]
+    assert box.locator("li.fact.missing").all_inner_texts() == [
+        f"✗ missing: {f['fact']}" for f in facts if not f["stated"]
+    ]
     assert p.errors == []
     p.tab.close()
 
@@ -353,13 +405,22 @@ def crafted(sweep) -> Path:
     (run / "run.json").write_text(json.dumps(info))
     gens, scores = rows(run / "generations.jsonl"), rows(run / "scores.jsonl")
     metrics = json.loads((run / "metrics.json").read_text())  # a crafted field, consistent with scores.jsonl
-    metrics["fields"][PAYLOADS["metric"]] = {"mean": 0.5, "ci95": [0.4, 0.6], "n": len(scores), "higher_is_better": True, "headline": True, "signature": "s"}
+    metrics["fields"][PAYLOADS["metric"]] = {
+        "mean": 0.5,
+        "ci95": [0.4, 0.6],
+        "n": len(scores),
+        "higher_is_better": True,
+        "headline": True,
+        "signature": "s",
+    }
     (run / "metrics.json").write_text(json.dumps(metrics))
     gens[0]["doc_id"] = scores[0]["doc_id"] = PAYLOADS["doc_id"]
     gens[0]["bullets"][0] = PAYLOADS["bullet"]
     for row in scores:
         row[PAYLOADS["metric"]] = 0.5
-    scores[0]["details"]["support"]["bullets"][0].update(score=PAYLOADS["value"], evidence_index=None, evidence=[PAYLOADS["evidence"]])
+    scores[0]["details"]["support"]["bullets"][0].update(
+        score=PAYLOADS["value"], evidence_index=None, evidence=[PAYLOADS["evidence"]]
+    )
     for name, data in (("generations.jsonl", gens), ("scores.jsonl", scores)):
         (run / name).write_text("".join(json.dumps(r) + "\n" for r in data))
     run_cli("report", str(run), "--out", str(sweep / "crafted" / "report.html"))

@@ -18,15 +18,31 @@ N_DOCS = 10
 
 def command(tmp_path: Path, server: FakeOpenAI, metrics: str = "[rouge,format]") -> list[str]:
     config_dir = tmp_path / "configs"
-    write_model_config(config_dir, "slow-chat", {
-        "backend": "openai_chat", "model_id": "fake-model", "base_url": server.url,
-        "max_concurrency": 1, "max_retries": 0, "generation": {"temperature": 0},
-    })
+    write_model_config(
+        config_dir,
+        "slow-chat",
+        {
+            "backend": "openai_chat",
+            "model_id": "fake-model",
+            "base_url": server.url,
+            "max_concurrency": 1,
+            "max_retries": 0,
+            "generation": {"temperature": 0},
+        },
+    )
     data = tmp_path / "docs.jsonl"
     if not data.exists():
         write_docs(data, N_DOCS)
-    return ["run", "--config-dir", str(config_dir), "model=slow-chat", "dataset=local", f"dataset.path={data}",
-            f"metrics={metrics}", f"results_dir={tmp_path / 'results'}"]
+    return [
+        "run",
+        "--config-dir",
+        str(config_dir),
+        "model=slow-chat",
+        "dataset=local",
+        f"dataset.path={data}",
+        f"metrics={metrics}",
+        f"results_dir={tmp_path / 'results'}",
+    ]
 
 
 def cache_lines(tmp_path: Path) -> list[bytes]:
@@ -42,8 +58,12 @@ def prompts_sent(server: FakeOpenAI) -> list[str]:
 def test_sigkill_mid_run_then_the_same_command_generates_only_the_missing_documents(tmp_path):
     with FakeOpenAI(delay_s=0.4) as server:
         args = command(tmp_path, server)
-        proc = subprocess.Popen(harness_command(*args), env={**os.environ, "HF_HUB_OFFLINE": "1"},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            harness_command(*args),
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         while len(cache_lines(tmp_path)) < 3:  # kill once 3 generations are on disk
             assert proc.poll() is None and time.monotonic() < deadline, "run ended before it could be killed"
@@ -99,10 +119,24 @@ def test_sigkill_while_scoring_then_harness_score_finishes_the_run(tmp_path):
     data = tmp_path / "docs.jsonl"
     with open(data, "w") as f:
         for i in range(250):
-            source = " ".join(f"Sentence {j} of story {i} says the council approved item {j * i} after a debate." for j in range(30))
-            f.write(json.dumps({"doc_id": f"d{i}", "source": source, "reference": [f"Story {i}: items approved."]}) + "\n")
-    proc = subprocess.Popen(harness_command("run", "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[support,format]",
-                                            f"results_dir={tmp_path / 'results'}"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            source = " ".join(
+                f"Sentence {j} of story {i} says the council approved item {j * i} after a debate." for j in range(30)
+            )
+            f.write(
+                json.dumps({"doc_id": f"d{i}", "source": source, "reference": [f"Story {i}: items approved."]}) + "\n"
+            )
+    proc = subprocess.Popen(
+        harness_command(
+            "run",
+            "model=lead",
+            "dataset=local",
+            f"dataset.path={data}",
+            "metrics=[support,format]",
+            f"results_dir={tmp_path / 'results'}",
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not list((tmp_path / "results").rglob("generations.jsonl")):  # generation done, scoring under way
         assert proc.poll() is None and time.monotonic() < deadline, "run ended before it could be killed"
@@ -110,7 +144,9 @@ def test_sigkill_while_scoring_then_harness_score_finishes_the_run(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     (folder,) = run_folders(tmp_path / "results")
-    assert json.loads((folder / "run.json").read_text())["status"] == "running" and not (folder / "metrics.json").exists()
+    assert (
+        json.loads((folder / "run.json").read_text())["status"] == "running" and not (folder / "metrics.json").exists()
+    )
 
     done = run_harness("score", str(folder))
     assert done.returncode == 0, done.stderr[-3000:]

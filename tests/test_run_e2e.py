@@ -27,9 +27,14 @@ def test_default_experiment_compares_two_baselines_on_the_demo_set(tmp_path):
         for name in ("config.yaml", "run.json", "generations.jsonl", "scores.jsonl", "metrics.json", "run.log"):
             assert (d / name).is_file(), f"{d / name} missing"
         info = json.loads((d / "run.json").read_text())
-        assert info["status"] == "done" and info["dataset"]["examples"] >= 15 and len(info["dataset"]["fingerprint"]) == 16
+        assert (
+            info["status"] == "done" and info["dataset"]["examples"] >= 15 and len(info["dataset"]["fingerprint"]) == 16
+        )
         metrics = json.loads((d / "metrics.json").read_text())["fields"]
-        assert 0 < metrics["rouge/rougeLsum"]["mean"] < 1 and metrics["rouge/rougeLsum"]["n"] == info["dataset"]["examples"]
+        assert (
+            0 < metrics["rouge/rougeLsum"]["mean"] < 1
+            and metrics["rouge/rougeLsum"]["n"] == info["dataset"]["examples"]
+        )
         lo, hi = metrics["rouge/rouge1"]["ci95"]
         assert lo <= metrics["rouge/rouge1"]["mean"] <= hi
         generations = read_jsonl(d / "generations.jsonl")
@@ -61,8 +66,17 @@ def assert_rouge_equals_rouge_score(run: Path, references: dict[str, list[str]])
 def test_precomputed_summeval_system_scores_equal_rouge_score(tmp_path):
     docs = shared_file("summeval/summeval_docs.jsonl")
     outputs = shared_file("summeval/summeval.jsonl")
-    run_cli("run", f"results_dir={tmp_path}", "dataset=local", f"dataset.path={docs}", "dataset.reference_field=references",
-            "model=precomputed", f"model.path={outputs}", "model.system=M5", "metrics=[rouge]")
+    run_cli(
+        "run",
+        f"results_dir={tmp_path}",
+        "dataset=local",
+        f"dataset.path={docs}",
+        "dataset.reference_field=references",
+        "model=precomputed",
+        f"model.path={outputs}",
+        "model.system=M5",
+        "metrics=[rouge]",
+    )
     (run,) = run_dirs(tmp_path)
     assert json.loads((run / "run.json").read_text())["label"] == "M5"
     references = {r["doc_id"]: r["references"] for r in read_jsonl(docs)}
@@ -73,8 +87,19 @@ def test_sweep_over_all_16_systems_gives_one_folder_and_row_each_with_exact_roug
     docs = shared_file("summeval/summeval_docs.jsonl")
     outputs = shared_file("summeval/summeval.jsonl")
     systems = sorted({r["system_id"] for r in read_jsonl(outputs)})
-    run_cli("run", "-m", f"results_dir={tmp_path}", "dataset=local", f"dataset.path={docs}", "dataset.reference_field=references",
-            "dataset.limit=12", "model=precomputed", f"model.path={outputs}", f"model.system={','.join(systems)}", "metrics=[rouge]")
+    run_cli(
+        "run",
+        "-m",
+        f"results_dir={tmp_path}",
+        "dataset=local",
+        f"dataset.path={docs}",
+        "dataset.reference_field=references",
+        "dataset.limit=12",
+        "model=precomputed",
+        f"model.path={outputs}",
+        f"model.system={','.join(systems)}",
+        "metrics=[rouge]",
+    )
     runs = run_dirs(tmp_path)
     assert len(runs) == len(systems) == 16
     assert sorted(json.loads((r / "run.json").read_text())["label"] for r in runs) == systems
@@ -88,8 +113,12 @@ def test_sweep_over_all_16_systems_gives_one_folder_and_row_each_with_exact_roug
 def test_a_model_added_by_yaml_alone_runs(tmp_path):
     user_conf = tmp_path / "my_conf"
     (user_conf / "model").mkdir(parents=True)
-    (user_conf / "model" / "lead2-wide.yaml").write_text("backend: centrality\ndamping: 0.5\nmin_words: 2\nlabel: my-centrality\n")
-    run_cli("run", "--config-dir", str(user_conf), "model=lead2-wide", f"results_dir={tmp_path / 'out'}", "dataset.limit=4")
+    (user_conf / "model" / "lead2-wide.yaml").write_text(
+        "backend: centrality\ndamping: 0.5\nmin_words: 2\nlabel: my-centrality\n"
+    )
+    run_cli(
+        "run", "--config-dir", str(user_conf), "model=lead2-wide", f"results_dir={tmp_path / 'out'}", "dataset.limit=4"
+    )
     (run,) = run_dirs(tmp_path / "out")
     info = json.loads((run / "run.json").read_text())
     assert info["label"] == "my-centrality" and info["backend"] == "centrality" and info["dataset"]["examples"] == 4
@@ -98,7 +127,11 @@ def test_a_model_added_by_yaml_alone_runs(tmp_path):
 def test_unknown_model_fails_at_start_up_with_suggestion(tmp_path):
     proc = run_cli("run", "model=centraliti", f"results_dir={tmp_path}", check=False)
     assert proc.returncode == 2
-    assert "unknown model 'centraliti'" in proc.stderr and "Did you mean 'centrality'?" in proc.stderr and "lead" in proc.stderr
+    assert (
+        "unknown model 'centraliti'" in proc.stderr
+        and "Did you mean 'centrality'?" in proc.stderr
+        and "lead" in proc.stderr
+    )
     assert not list(tmp_path.rglob("run.json"))
 
 
@@ -114,15 +147,33 @@ def test_typo_in_model_key_fails_before_work(tmp_path):
 
 def test_bad_records_are_counted_and_strict_makes_them_errors(tmp_path):
     data = tmp_path / "d.jsonl"
-    good = [{"doc_id": f"d{i}", "source": f"Story {i} begins here. It has a second sentence. And a third one.", "reference": "A story."} for i in range(3)]
-    lines = [json.dumps(r) for r in good] + ['{"doc_id": "broken"', json.dumps({"doc_id": "e", "source": "", "reference": "x"})]
+    good = [
+        {
+            "doc_id": f"d{i}",
+            "source": f"Story {i} begins here. It has a second sentence. And a third one.",
+            "reference": "A story.",
+        }
+        for i in range(3)
+    ]
+    lines = [json.dumps(r) for r in good] + [
+        '{"doc_id": "broken"',
+        json.dumps({"doc_id": "e", "source": "", "reference": "x"}),
+    ]
     data.write_text("\n".join(lines) + "\n")
     run_cli("run", "model=lead", "dataset=local", f"dataset.path={data}", f"results_dir={tmp_path / 'a'}")
     (run,) = run_dirs(tmp_path / "a")
     info = json.loads((run / "run.json").read_text())
     assert info["dataset"]["examples"] == 3 and info["skipped"]["count"] == 2
     assert any(":4:" in m and "malformed JSON" in m for m in info["skipped"]["records"])
-    proc = run_cli("run", "model=lead", "dataset=local", f"dataset.path={data}", "strict=true", f"results_dir={tmp_path / 'b'}", check=False)
+    proc = run_cli(
+        "run",
+        "model=lead",
+        "dataset=local",
+        f"dataset.path={data}",
+        "strict=true",
+        f"results_dir={tmp_path / 'b'}",
+        check=False,
+    )
     assert proc.returncode != 0 and f"{data}:4" in proc.stderr
 
 
@@ -145,7 +196,14 @@ def test_score_adds_metrics_to_a_finished_run_and_keeps_the_others(tmp_path):
 def test_a_run_with_no_summary_at_all_fails(tmp_path):
     outputs = tmp_path / "outputs.jsonl"
     outputs.write_text(json.dumps({"doc_id": "not-in-the-dataset", "summary": "Something."}) + "\n")
-    proc = run_cli("run", "model=precomputed", f"model.path={outputs}", "dataset.limit=2", f"results_dir={tmp_path / 'r'}", check=False)
+    proc = run_cli(
+        "run",
+        "model=precomputed",
+        f"model.path={outputs}",
+        "dataset.limit=2",
+        f"results_dir={tmp_path / 'r'}",
+        check=False,
+    )
     assert proc.returncode != 0 and "nothing to score: all 2 generations failed" in proc.stderr
     (run,) = run_dirs(tmp_path / "r")
     assert json.loads((run / "run.json").read_text())["status"] == "failed"
@@ -176,6 +234,8 @@ def test_override_typos_fail_before_hydra_writes_anything(tmp_path, override, ex
 
 
 def test_an_inline_secret_is_neither_echoed_nor_written(tmp_path):
-    proc = run_cli("run", "model=gpt-4o-mini", "+model.api_key=sk-INLINE-SECRET", f"results_dir={tmp_path}", check=False)
+    proc = run_cli(
+        "run", "model=gpt-4o-mini", "+model.api_key=sk-INLINE-SECRET", f"results_dir={tmp_path}", check=False
+    )
     assert proc.returncode == 2 and "Did you mean 'api_key_env'?" in proc.stderr
     assert "sk-INLINE-SECRET" not in proc.stderr + proc.stdout and not any(tmp_path.iterdir())

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from openai_server import FakeOpenAI
 from tiny_models import harness_command, run_harness, write_docs, write_model_config
 
@@ -32,10 +31,21 @@ def sharded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shards")
     whole = run_harness("run", "-m", f"results_dir={tmp / 'whole'}", "model=lead,centrality", *OFFLINE)
     assert whole.returncode == 0, whole.stderr[-3000:]
-    parts = run_harness("run", "-m", f"results_dir={tmp / 'parts'}", "model=lead,centrality", "shard.count=4", "shard.index=range(4)", *OFFLINE)
+    parts = run_harness(
+        "run",
+        "-m",
+        f"results_dir={tmp / 'parts'}",
+        "model=lead,centrality",
+        "shard.count=4",
+        "shard.index=range(4)",
+        *OFFLINE,
+    )
     assert parts.returncode == 0, parts.stderr[-3000:]
     (sweep_dir,) = {p.parent for p in (tmp / "parts").rglob("multirun.yaml")}
-    assert sorted(p.name for p in (sweep_dir / "merged").iterdir() if p.is_dir() and not p.name.endswith("plots")) == ["centrality", "lead"]
+    assert sorted(p.name for p in (sweep_dir / "merged").iterdir() if p.is_dir() and not p.name.endswith("plots")) == [
+        "centrality",
+        "lead",
+    ]
     merged = run_harness("merge", str(tmp / "parts"))
     assert merged.returncode == 0, merged.stderr[-3000:]
     return tmp
@@ -53,10 +63,15 @@ def test_four_shards_merged_equal_the_unsharded_run_byte_for_byte(sharded):
         merged = sharded / "parts" / "merged" / model  # by `harness merge`
         for name in MERGED_FILES:
             assert (merged / name).read_bytes() == (whole / name).read_bytes(), f"{model}: merged {name} differs"
-            assert (automatic / name).read_bytes() == (whole / name).read_bytes(), f"{model}: {name} merged by the sweep differs"
+            assert (automatic / name).read_bytes() == (whole / name).read_bytes(), (
+                f"{model}: {name} merged by the sweep differs"
+            )
         info = json.loads((merged / "run.json").read_text())
         assert info["status"] == "done" and sorted(m["index"] for m in info["merged_from"]) == [0, 1, 2, 3]
-        assert info["dataset"]["examples"] == 18 and info["dataset"]["fingerprint"] == json.loads((whole / "run.json").read_text())["dataset"]["fingerprint"]
+        assert (
+            info["dataset"]["examples"] == 18
+            and info["dataset"]["fingerprint"] == json.loads((whole / "run.json").read_text())["dataset"]["fingerprint"]
+        )
     assert (sharded / "parts" / "merged" / "comparison.md").is_file()
 
 
@@ -75,9 +90,19 @@ def test_each_shard_records_its_share_and_the_order_hash(sharded):
 @pytest.mark.slow
 def test_merge_refuses_a_missing_shard_naming_its_documents(tmp_path):
     for index in (0, 2):
-        proc = run_harness("run", f"results_dir={tmp_path}", "model=lead", "shard.count=3", f"shard.index={index}", "dataset.limit=9", *OFFLINE)
+        proc = run_harness(
+            "run",
+            f"results_dir={tmp_path}",
+            "model=lead",
+            "shard.count=3",
+            f"shard.index={index}",
+            "dataset.limit=9",
+            *OFFLINE,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
-    (record,) = {json.loads(p.read_text())["order_hash"]: json.loads(p.read_text()) for p in tmp_path.rglob("shard.json")}.values()
+    (record,) = {
+        json.loads(p.read_text())["order_hash"]: json.loads(p.read_text()) for p in tmp_path.rglob("shard.json")
+    }.values()
     missing = record["doc_ids"][3:6]
     proc = run_harness("merge", str(tmp_path))
     assert proc.returncode == 2
@@ -88,7 +113,15 @@ def test_merge_refuses_a_missing_shard_naming_its_documents(tmp_path):
 @pytest.mark.slow
 def test_merge_refuses_a_document_in_two_finished_shards(tmp_path):
     for index in (0, 1, 1):  # shard 1 run twice: two finished folders hold its documents
-        proc = run_harness("run", f"results_dir={tmp_path}", "model=lead", "shard.count=2", f"shard.index={index}", "dataset.limit=6", *OFFLINE)
+        proc = run_harness(
+            "run",
+            f"results_dir={tmp_path}",
+            "model=lead",
+            "shard.count=2",
+            f"shard.index={index}",
+            "dataset.limit=6",
+            *OFFLINE,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
     twice = doc_ids(next(p.parent for p in tmp_path.rglob("shard.json") if json.loads(p.read_text())["index"] == 1))
     proc = run_harness("merge", str(tmp_path))
@@ -97,11 +130,14 @@ def test_merge_refuses_a_document_in_two_finished_shards(tmp_path):
     assert not list(tmp_path.rglob("merged*"))
 
 
-@pytest.mark.parametrize("override, message", [
-    (["shard.count=4", "shard.index=4"], "shard.index: must be at least 0 and at most 3, got 4"),
-    (["shard.count=0"], "shard.count: must be at least 1, got 0"),
-    (["shard.cout=2"], "Did you mean 'count'?"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        (["shard.count=4", "shard.index=4"], "shard.index: must be at least 0 and at most 3, got 4"),
+        (["shard.count=0"], "shard.count: must be at least 1, got 0"),
+        (["shard.cout=2"], "Did you mean 'count'?"),
+    ],
+)
 def test_shard_keys_are_checked_before_anything_is_written(tmp_path, override, message):
     proc = run_harness("run", f"results_dir={tmp_path}", "model=lead", *override)
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr[-2000:]
@@ -119,15 +155,39 @@ def test_a_killed_shard_resumes_from_the_cache_and_the_merge_is_complete(tmp_pat
     data = write_docs(tmp_path / "docs.jsonl", n_docs)
     results = tmp_path / "results"
     with FakeOpenAI(delay_s=0.3) as server:
-        write_model_config(tmp_path / "configs", "chat", {"backend": "openai_chat", "model_id": "fake-model", "base_url": server.url,
-                                                          "max_concurrency": 1, "max_retries": 0, "generation": {"temperature": 0}})
+        write_model_config(
+            tmp_path / "configs",
+            "chat",
+            {
+                "backend": "openai_chat",
+                "model_id": "fake-model",
+                "base_url": server.url,
+                "max_concurrency": 1,
+                "max_retries": 0,
+                "generation": {"temperature": 0},
+            },
+        )
 
         def shard_command(index: int) -> list[str]:
-            return ["run", "--config-dir", str(tmp_path / "configs"), "model=chat", "dataset=local", f"dataset.path={data}",
-                    f"results_dir={results}", "shard.count=2", f"shard.index={index}", *OFFLINE]
+            return [
+                "run",
+                "--config-dir",
+                str(tmp_path / "configs"),
+                "model=chat",
+                "dataset=local",
+                f"dataset.path={data}",
+                f"results_dir={results}",
+                "shard.count=2",
+                f"shard.index={index}",
+                *OFFLINE,
+            ]
 
-        proc = subprocess.Popen(harness_command(*shard_command(1)), env={**os.environ, "HF_HUB_OFFLINE": "1"},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            harness_command(*shard_command(1)),
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         while len(cache_lines(results)) < 2:
             assert proc.poll() is None and time.monotonic() < deadline, "the shard ended before it could be killed"
@@ -142,12 +202,16 @@ def test_a_killed_shard_resumes_from_the_cache_and_the_merge_is_complete(tmp_pat
         sent = sorted(f"doc{int(s.prompt.split('DOC-')[1].split(' ')[0]):02d}" for s in server.seen)
 
     every = [f"doc{i:02d}" for i in range(n_docs)]
-    assert saved <= set(every[4:]) and sent == sorted(set(every) - saved), "the re-run shard generated saved documents again"
+    assert saved <= set(every[4:]) and sent == sorted(set(every) - saved), (
+        "the re-run shard generated saved documents again"
+    )
     merged = run_harness("merge", str(results))
     assert merged.returncode == 0, merged.stderr[-3000:]
     (folder,) = [p.parent for p in results.rglob("merged/*/run.json")]
     assert doc_ids(folder) == every
-    assert sum(json.loads(line)["cached"] for line in (folder / "generations.jsonl").read_text().splitlines()) == len(saved)
+    assert sum(json.loads(line)["cached"] for line in (folder / "generations.jsonl").read_text().splitlines()) == len(
+        saved
+    )
     assert "not merged" in merged.stderr  # the killed shard's folder (status running) is left out, said so
 
 
@@ -156,11 +220,38 @@ def test_progress_adds_up_the_shards_running_in_parallel(tmp_path):
     data = write_docs(tmp_path / "docs.jsonl", 12)
     results = tmp_path / "results"
     with FakeOpenAI(delay_s=0.6) as server:
-        write_model_config(tmp_path / "configs", "chat", {"backend": "openai_chat", "model_id": "fake-model", "base_url": server.url,
-                                                          "max_concurrency": 1, "max_retries": 0, "generation": {"temperature": 0}})
-        procs = [subprocess.Popen(harness_command("run", "--config-dir", str(tmp_path / "configs"), "model=chat", "dataset=local",
-                                                  f"dataset.path={data}", f"results_dir={results}", "shard.count=2", f"shard.index={i}", *OFFLINE),
-                                  env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in (0, 1)]
+        write_model_config(
+            tmp_path / "configs",
+            "chat",
+            {
+                "backend": "openai_chat",
+                "model_id": "fake-model",
+                "base_url": server.url,
+                "max_concurrency": 1,
+                "max_retries": 0,
+                "generation": {"temperature": 0},
+            },
+        )
+        procs = [
+            subprocess.Popen(
+                harness_command(
+                    "run",
+                    "--config-dir",
+                    str(tmp_path / "configs"),
+                    "model=chat",
+                    "dataset=local",
+                    f"dataset.path={data}",
+                    f"results_dir={results}",
+                    "shard.count=2",
+                    f"shard.index={i}",
+                    *OFFLINE,
+                ),
+                env={**os.environ, "HF_HUB_OFFLINE": "1"},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for i in (0, 1)
+        ]
         seen_running, most_done = None, 0
         deadline = time.monotonic() + 120
         while any(p.poll() is None for p in procs) and time.monotonic() < deadline:

@@ -8,13 +8,17 @@ import json
 import openai_server
 import pytest
 from openai_server import FakeOpenAI
-from tiny_encoders import tiny_bert_dir, tiny_nli_dir  # noqa: F401 (fixtures)
 
 from harness.metrics.loading import build_metrics, metric_spec
 from harness.records import Example, Summary
 
 EXAMPLES = [
-    Example("d1", "The bridge reopened on Monday. It cost 40 million euros.", ("The bridge is open again.",), ("The bridge reopened.",)),
+    Example(
+        "d1",
+        "The bridge reopened on Monday. It cost 40 million euros.",
+        ("The bridge is open again.",),
+        ("The bridge reopened.",),
+    ),
     Example("d2", "Rain fell all week. The river rose.", ("It rained.",), ("The river rose.",)),
 ]
 SUMMARIES = [Summary("d1", "", ("The bridge reopened on Monday.", "It cost 90 million euros.")), Summary("d2", "", ())]
@@ -33,7 +37,12 @@ def test_emits_exactly_its_declared_fields(name, tiny_nli_dir, tiny_bert_dir, ju
         "support_nli": {"support_nli": {"model": str(tiny_nli_dir)}},
         "facts_nli": {"facts": {"model": str(tiny_nli_dir)}},
         "bertscore": {"bertscore": {"model": str(tiny_bert_dir), "layer": 1}},
-        "support_judge": {"support_judge": {"cache_dir": str(tmp_path), "judge_model": {"backend": "openai_chat", "base_url": judge_server.url, "model_id": "j"}}},
+        "support_judge": {
+            "support_judge": {
+                "cache_dir": str(tmp_path),
+                "judge_model": {"backend": "openai_chat", "base_url": judge_server.url, "model_id": "j"},
+            }
+        },
     }.get(name, {})
     config = name.replace("_nli", "") if name == "facts_nli" else name
     [metric] = build_metrics(metric_spec([config], overrides))

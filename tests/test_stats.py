@@ -1,4 +1,4 @@
-"""harness.stats on known cases: exact sign-flip p-values, Holm against statsmodels, letter
+"""harness.analysis.stats on known cases: exact sign-flip p-values, Holm against statsmodels, letter
 groups, seeds, missing values, power formulas."""
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ import sys
 import numpy as np
 import pytest
 
-from harness import stats
+from harness.analysis import stats
 
 
 def brute_force_pvalue(d: np.ndarray) -> float:
     """Share of all 2^n sign vectors whose |sum| reaches the observed |sum| (written apart from the harness)."""
     observed = abs(sum(d))
-    hits = sum(abs(sum(s * x for s, x in zip(signs, d))) >= observed - 1e-12 for signs in itertools.product((1, -1), repeat=len(d)))
+    hits = sum(
+        abs(sum(s * x for s, x in zip(signs, d))) >= observed - 1e-12
+        for signs in itertools.product((1, -1), repeat=len(d))
+    )
     return hits / 2 ** len(d)
 
 
@@ -71,8 +74,11 @@ def test_letter_groups_join_runs_that_are_not_different():
 
 
 def test_seed_is_stable_across_processes():
-    code = "from harness.stats import seed_for; print(seed_for('rouge/rouge1', 'lead', 'centrality'))"
-    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONHASHSEED": s}).stdout for s in ("1", "2")}
+    code = "from harness.analysis.stats import seed_for; print(seed_for('rouge/rouge1', 'lead', 'centrality'))"
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONHASHSEED": s}).stdout
+        for s in ("1", "2")
+    }
     assert runs == {f"{stats.seed_for('rouge/rouge1', 'lead', 'centrality')}\n"}
     assert stats.seed_for("a", "bc") != stats.seed_for("ab", "c")
 

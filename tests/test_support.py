@@ -127,7 +127,11 @@ def test_names_skip_sentence_openers_and_lowercased_text():
     from harness.metrics.lexical import names
 
     assert names('The Spain forward met NASA staff in Paris\'s centre. It was "Great" for McCoy.') == [
-        "Spain", "NASA", "Paris", "Great", "McCoy"
+        "Spain",
+        "NASA",
+        "Paris",
+        "Great",
+        "McCoy",
     ]
     assert names("officials in Paris confirmed it") == ["Paris"]
     assert names("the spain forward met real madrid") == []

@@ -32,7 +32,13 @@ def server(monkeypatch):
 
 
 def judge(server, tmp_path, **options) -> SupportJudge:
-    model = {"backend": "openai_chat", "base_url": server.url, "model_id": "judge-1", "max_retries": 0, "max_failures": 100}
+    model = {
+        "backend": "openai_chat",
+        "base_url": server.url,
+        "model_id": "judge-1",
+        "max_retries": 0,
+        "max_failures": 100,
+    }
     return SupportJudge(SupportJudgeOptions(judge_model=model, cache_dir=str(tmp_path), **options))
 
 
@@ -96,7 +102,7 @@ def test_parse_verdict(reply, verdict):
 
 
 def test_parse_evidence():
-    assert parse_evidence("VERDICT: SUPPORTED\nEVIDENCE: \"It rained.\"") == ["It rained."]
+    assert parse_evidence('VERDICT: SUPPORTED\nEVIDENCE: "It rained."') == ["It rained."]
     assert parse_evidence("VERDICT: UNSUPPORTED\nEVIDENCE: NONE") == []
 
 
@@ -104,7 +110,9 @@ def test_judge_model_needs_a_backend_and_template_placeholders(tmp_path):
     with pytest.raises(ConfigError, match="backend"):
         SupportJudge(SupportJudgeOptions(judge_model={"model_id": "x"}, cache_dir=str(tmp_path)))
     with pytest.raises(ConfigError, match="unknown backend"):
-        SupportJudge(SupportJudgeOptions(judge_model={"backend": "openai_chatt", "model_id": "x"}, cache_dir=str(tmp_path)))
+        SupportJudge(
+            SupportJudgeOptions(judge_model={"backend": "openai_chatt", "model_id": "x"}, cache_dir=str(tmp_path))
+        )
     with pytest.raises(ConfigError, match="bullet"):
         SupportJudge(SupportJudgeOptions(template="{source}", cache_dir=str(tmp_path)))
 
@@ -112,7 +120,12 @@ def test_judge_model_needs_a_backend_and_template_placeholders(tmp_path):
 def test_shipped_config_builds(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     [metric] = build_metrics(metric_spec(["support_judge"], {"support_judge": {"cache_dir": str(tmp_path)}}))
-    assert metric.keys() == ["support_judge/score", "support_judge/unsupported", "support_judge/unreadable", "support_judge/failed"]
+    assert metric.keys() == [
+        "support_judge/score",
+        "support_judge/unsupported",
+        "support_judge/unreadable",
+        "support_judge/failed",
+    ]
     assert metric.backend.options.api_key_env == "OPENAI_API_KEY"
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tiny_encoders import build_tiny_nli, tiny_nli_dir  # noqa: F401 (fixture)
+from tiny_encoders import build_tiny_nli
 
 from harness.errors import ConfigError, MetricUnavailable
 from harness.metrics.loading import build_metrics, metric_spec
 from harness.metrics.nli import NLIScorer, NLISettings, entailment_index
 from harness.metrics.support_nli import SupportNLI, SupportNLIOptions
 from harness.records import Example, Summary
-from harness.text import split_sentences
+from harness.text.tokens import split_sentences
 
 SOURCE = "The bridge reopened on Monday. The work cost 40 million euros. Two years of repairs ended."
 
@@ -44,7 +44,9 @@ def test_max_over_source_then_mean_or_min_over_bullets():
     b = row.details["bullets"]
     assert (b[0]["score"], b[0]["evidence"], b[0]["evidence_index"], b[0]["supported"]) == (0.9, [s1], [0], True)
     assert (b[1]["score"], b[1]["evidence"], b[1]["supported"]) == (0.3, [s2], False)
-    [low] = SupportNLI(SupportNLIOptions(aggregate="min"), scorer=TableScorer(table)).score([Example("d1", SOURCE)], [summary])
+    [low] = SupportNLI(SupportNLIOptions(aggregate="min"), scorer=TableScorer(table)).score(
+        [Example("d1", SOURCE)], [summary]
+    )
     assert low.values["score"] == pytest.approx(0.3)
 
 
@@ -64,7 +66,9 @@ def direct_entailment(folder, premise: str, hypothesis: str, index: int) -> floa
 
 
 def test_tiny_model_through_the_user_config_path(tiny_nli_dir):
-    [metric] = build_metrics(metric_spec(["support_nli"], {"support_nli": {"model": str(tiny_nli_dir), "batch_size": 2}}))
+    [metric] = build_metrics(
+        metric_spec(["support_nli"], {"support_nli": {"model": str(tiny_nli_dir), "batch_size": 2}})
+    )
     bullets = ("the bridge reopened on monday", "the work cost two million euros")
     [row] = metric.score([Example("d1", SOURCE)], [Summary("d1", "", bullets)])
     sentences = split_sentences(SOURCE)
@@ -107,7 +111,11 @@ def test_long_source_is_chunked_to_the_model_limit(tiny_nli_dir):
 
 
 def test_batching_does_not_change_scores(tiny_nli_dir):
-    pairs = [("the bridge reopened", "the bridge is open"), ("a dog ran in the park", "the cat sat"), ("x", "the vote passed")]
+    pairs = [
+        ("the bridge reopened", "the bridge is open"),
+        ("a dog ran in the park", "the cat sat"),
+        ("x", "the vote passed"),
+    ]
     one = NLIScorer(NLISettings(model=str(tiny_nli_dir), batch_size=1), "m").entailment(pairs)
     many = NLIScorer(NLISettings(model=str(tiny_nli_dir), batch_size=8), "m").entailment(pairs)
     assert one == pytest.approx(many, abs=1e-5)

@@ -10,12 +10,14 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tiny_models import run_harness, write_model_config
 
 LAUNCHERS = {
     "joblib": ("hydra_plugins.hydra_joblib_launcher", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]),
-    "submitit_local": ("hydra_plugins.hydra_submitit_launcher", ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"]),
+    "submitit_local": (
+        "hydra_plugins.hydra_submitit_launcher",
+        ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"],
+    ),
     # Not in the test extra: hydra-ray-launcher pins an older cloudpickle than joblib wants. `pip install -e '.[ray]'`
     # in its own environment runs this case.
     "ray": ("hydra_plugins.hydra_ray_launcher", ["hydra/launcher=ray"]),
@@ -44,9 +46,15 @@ def demo_outputs(path: Path) -> Path:
 def sweep(tmp_path: Path, name: str, launcher: list[str], models: str = "lead,centrality,tail") -> tuple[object, Path]:
     config_dir = tmp_path / "configs"
     if not (config_dir / "model" / "tail.yaml").exists():
-        write_model_config(config_dir, "tail", {"backend": "precomputed", "path": str(demo_outputs(tmp_path / "tail.jsonl")), "label": "tail"})
+        write_model_config(
+            config_dir,
+            "tail",
+            {"backend": "precomputed", "path": str(demo_outputs(tmp_path / "tail.jsonl")), "label": "tail"},
+        )
     results = tmp_path / name
-    proc = run_harness("run", "-m", "--config-dir", str(config_dir), f"results_dir={results}", f"model={models}", *COMMON, *launcher)
+    proc = run_harness(
+        "run", "-m", "--config-dir", str(config_dir), f"results_dir={results}", f"model={models}", *COMMON, *launcher
+    )
     (sweep_dir,) = {p.parent for p in results.rglob("multirun.yaml")}
     return proc, sweep_dir
 
@@ -89,7 +97,11 @@ def test_a_sweep_on_a_parallel_launcher_ends_with_the_sequential_sweeps_table(se
     assert proc.returncode == 0, proc.stderr[-3000:]
     pids = job_processes(sweep_dir)
     assert len(set(pids)) >= 2, f"{launcher}: every job ran in one process ({pids})"
-    assert sorted(p.name for p in sweep_dir.iterdir() if p.is_dir() and p.name[0].isdigit()) == ["0_lead", "1_centrality", "2_tail"]
+    assert sorted(p.name for p in sweep_dir.iterdir() if p.is_dir() and p.name[0].isdigit()) == [
+        "0_lead",
+        "1_centrality",
+        "2_tail",
+    ]
     assert len(list(sweep_dir.parent.iterdir())) == 1, "a job made its own timestamp folder"
     assert table_without_paths(sweep_dir) == table_without_paths(sequential_dir)
     for name in ("generations.jsonl", "scores.jsonl", "metrics.json"):
@@ -105,7 +117,11 @@ def test_a_job_failing_in_another_process_makes_the_sweep_exit_1_and_names_it(tm
     empty = tmp_path / "empty.jsonl"
     empty.write_text("".join(json.dumps({"doc_id": f"demo-{i:02d}", "summary": None}) + "\n" for i in range(3)))
     write_model_config(config_dir, "broken", {"backend": "precomputed", "path": str(empty), "label": "broken"})
-    write_model_config(config_dir, "tail", {"backend": "precomputed", "path": str(demo_outputs(tmp_path / "tail.jsonl")), "label": "tail"})
+    write_model_config(
+        config_dir,
+        "tail",
+        {"backend": "precomputed", "path": str(demo_outputs(tmp_path / "tail.jsonl")), "label": "tail"},
+    )
     proc, sweep_dir = sweep(tmp_path, "results", args, models="lead,broken")
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert "1 run(s) failed" in proc.stderr and "1_broken" in proc.stderr
@@ -124,7 +140,16 @@ def test_shipped_launcher_configs_compose(tmp_path):
     needs_plugin("hydra_plugins.hydra_submitit_launcher")
     needs_plugin("hydra_plugins.hydra_joblib_launcher")
     for choice, key, expected in (("slurm_gpu", "gpus_per_node", "1"), ("local_parallel", "n_jobs", "2")):
-        proc = run_harness("run", f"results_dir={tmp_path}", "model=lead", f"hydra/launcher={choice}", "--cfg", "hydra", "--package", "hydra.launcher")
+        proc = run_harness(
+            "run",
+            f"results_dir={tmp_path}",
+            "model=lead",
+            f"hydra/launcher={choice}",
+            "--cfg",
+            "hydra",
+            "--package",
+            "hydra.launcher",
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert f"{key}: {expected}" in proc.stdout and "_target_: hydra_plugins." in proc.stdout
 
@@ -135,7 +160,16 @@ def test_a_sharded_sweep_on_joblib_is_merged_at_the_end_like_the_unsharded_run(t
     needs_plugin(module)
     whole = run_harness("run", f"results_dir={tmp_path / 'whole'}", "model=lead", *COMMON)
     assert whole.returncode == 0, whole.stderr[-3000:]
-    parts = run_harness("run", "-m", f"results_dir={tmp_path / 'parts'}", "model=lead", "shard.count=3", "shard.index=range(3)", *COMMON, *args)
+    parts = run_harness(
+        "run",
+        "-m",
+        f"results_dir={tmp_path / 'parts'}",
+        "model=lead",
+        "shard.count=3",
+        "shard.index=range(3)",
+        *COMMON,
+        *args,
+    )
     assert parts.returncode == 0, parts.stderr[-3000:]
     (unsharded,) = [p.parent for p in (tmp_path / "whole").rglob("run.json")]
     (merged,) = (tmp_path / "parts").glob("*/*/merged/lead")

@@ -1,4 +1,4 @@
-"""Sentence splitting and word tokenization (harness.text)."""
+"""Sentence splitting and word tokenization (harness.text.tokens)."""
 
 from __future__ import annotations
 
@@ -6,40 +6,55 @@ import json
 import statistics
 
 import pytest
+from conftest import shared_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_file
-from harness.text import ngrams, paragraphs, split_sentences, words
+from harness.text.tokens import ngrams, paragraphs, split_sentences, words
 
 SPLIT_CASES = [
     # abbreviations before names never end a sentence
     ("Mr. Smith arrived late. He sat down.", ["Mr. Smith arrived late.", "He sat down."]),
-    ("Dr. Jones met Mrs. Brown on St. Patrick's Day. They talked.",
-     ["Dr. Jones met Mrs. Brown on St. Patrick's Day.", "They talked."]),
+    (
+        "Dr. Jones met Mrs. Brown on St. Patrick's Day. They talked.",
+        ["Dr. Jones met Mrs. Brown on St. Patrick's Day.", "They talked."],
+    ),
     ("Gen. Smith spoke first. Sen. Warren replied.", ["Gen. Smith spoke first.", "Sen. Warren replied."]),
     # multi-letter acronyms: a boundary only when a typical sentence opener follows
     ("The U.S. Army said so. It was late.", ["The U.S. Army said so.", "It was late."]),
     ("She moved to the U.S. The move was hard.", ["She moved to the U.S.", "The move was hard."]),
-    ("The game starts at 7 p.m. on Friday. Fans are ready.", ["The game starts at 7 p.m. on Friday.", "Fans are ready."]),
+    (
+        "The game starts at 7 p.m. on Friday. Fans are ready.",
+        ["The game starts at 7 p.m. on Friday.", "Fans are ready."],
+    ),
     ("It ended at 5 p.m. The crowd left.", ["It ended at 5 p.m.", "The crowd left."]),
     ("Bring tools, e.g. hammers and saws. Then start.", ["Bring tools, e.g. hammers and saws.", "Then start."]),
     # abbreviations before numbers
-    ("The meeting is on Jan. 5 at noon. Apple Inc. said it would attend.",
-     ["The meeting is on Jan. 5 at noon.", "Apple Inc. said it would attend."]),
+    (
+        "The meeting is on Jan. 5 at noon. Apple Inc. said it would attend.",
+        ["The meeting is on Jan. 5 at noon.", "Apple Inc. said it would attend."],
+    ),
     ("No. 10 Downing Street responded. It was brief.", ["No. 10 Downing Street responded.", "It was brief."]),
-    ("Shares fell at Apple Inc. The company declined to comment.",
-     ["Shares fell at Apple Inc.", "The company declined to comment."]),
+    (
+        "Shares fell at Apple Inc. The company declined to comment.",
+        ["Shares fell at Apple Inc.", "The company declined to comment."],
+    ),
     # decimals, thousands separators, numbers and currency
     ("Prices rose 3.5 percent. Sales hit 1,200.50 units.", ["Prices rose 3.5 percent.", "Sales hit 1,200.50 units."]),
     ("The toll rose in 2014. 15 people died.", ["The toll rose in 2014.", "15 people died."]),
     ("It cost $5.99 today. $10 was the old price.", ["It cost $5.99 today.", "$10 was the old price."]),
     # initials
-    ("J. K. Rowling wrote the book. George W. Bush read it.", ["J. K. Rowling wrote the book.", "George W. Bush read it."]),
+    (
+        "J. K. Rowling wrote the book. George W. Bush read it.",
+        ["J. K. Rowling wrote the book.", "George W. Bush read it."],
+    ),
     ("They chose plan B. The vote was close.", ["They chose plan B.", "The vote was close."]),
     # quotes and brackets after the terminator stay with their sentence
     ('He said, "We won." Then he left.', ['He said, "We won."', "Then he left."]),
-    ("The vote passed (by a wide margin.) Critics objected.", ["The vote passed (by a wide margin.)", "Critics objected."]),
+    (
+        "The vote passed (by a wide margin.) Critics objected.",
+        ["The vote passed (by a wide margin.)", "Critics objected."],
+    ),
     ("He called it 'a disgrace.' Officials disagreed.", ["He called it 'a disgrace.'", "Officials disagreed."]),
     ("She said “it’s over.” He agreed.", ["She said “it’s over.”", "He agreed."]),
     # ellipses: a boundary only before a capital
@@ -57,18 +72,25 @@ SPLIT_CASES = [
     ("Just a fragment", ["Just a fragment"]),
     # PTB-tokenized text (CNN/DailyMail research releases)
     ("The president said . Then he left .", ["The president said .", "Then he left ."]),
-    ("Paul 's dog -lrb- pictured -rrb- ran away . It was found .",
-     ["Paul 's dog -lrb- pictured -rrb- ran away .", "It was found ."]),
+    (
+        "Paul 's dog -lrb- pictured -rrb- ran away . It was found .",
+        ["Paul 's dog -lrb- pictured -rrb- ran away .", "It was found ."],
+    ),
     ("He said `` we will win . '' The crowd cheered .", ["He said `` we will win . ''", "The crowd cheered ."]),
     ("the number rose . it was the highest in 25 years .", ["the number rose .", "it was the highest in 25 years ."]),
-    ("Merson said : 'It is my view . ' Townsend disagreed .", ["Merson said : 'It is my view . '", "Townsend disagreed ."]),
+    (
+        "Merson said : 'It is my view . ' Townsend disagreed .",
+        ["Merson said : 'It is my view . '", "Townsend disagreed ."],
+    ),
     # a spaced quote after the period opens the next quotation when none is open
     ("She felt ashamed . ' I did n't know , ' she said .", ["She felt ashamed .", "' I did n't know , ' she said ."]),
     ("Boyfriend , Army Spc. Caleb Barnes , is accused .", ["Boyfriend , Army Spc. Caleb Barnes , is accused ."]),
     ("Did you miss the coach ? # RubberDub , ' he wrote .", ["Did you miss the coach ? # RubberDub , ' he wrote ."]),
     # scraped-page debris: a stray period is kept with the sentence before it
-    ("The judge ruled. . Scroll down for video . The man left.",
-     ["The judge ruled. .", "Scroll down for video .", "The man left."]),
+    (
+        "The judge ruled. . Scroll down for video . The man left.",
+        ["The judge ruled. .", "Scroll down for video .", "The man left."],
+    ),
     ("", []),
     ("   \n\n  ", []),
 ]
@@ -147,10 +169,11 @@ def test_ngrams() -> None:
 
 # --- the named tokenizer variants -------------------------------------------------------------------
 
-from harness.text import reader_words, rouge_tokens, stem, stemmed_tokens  # noqa: E402
+from harness.text.tokens import reader_words, rouge_tokens, stem, stemmed_tokens  # noqa: E402
 
-_TEXTS = st.lists(st.sampled_from(list("aAzZ09 .,'-_\n$%éÉßİK") + ["running", "Ponies", "caresses", "1,056"]),
-                  max_size=30).map("".join)
+_TEXTS = st.lists(
+    st.sampled_from(list("aAzZ09 .,'-_\n$%éÉßİK") + ["running", "Ponies", "caresses", "1,056"]), max_size=30
+).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -171,5 +194,14 @@ def test_reader_words_count_what_a_reader_counts() -> None:
 
 def test_stemmed_tokens_keep_numbers_whole_and_stopwords_unstemmed() -> None:
     assert stemmed_tokens("The ponies were running, 1, 056 of them; 2 . 5 more.") == [
-        "the", "poni", "were", "run", "1056", "of", "them", "2.5", "more"]
+        "the",
+        "poni",
+        "were",
+        "run",
+        "1056",
+        "of",
+        "them",
+        "2.5",
+        "more",
+    ]
     assert stem("caresses") == "caress"

@@ -18,8 +18,17 @@ def args(tmp_path: Path, *extra: str, sweep: bool = False) -> list[str]:
     data = tmp_path / "docs.jsonl"
     if not data.exists():
         write_docs(data, 6)
-    return ["run", *(["-m"] if sweep else []), "dataset=local", f"dataset.path={data}", "metrics=[rouge,format]", "bootstrap_samples=200",
-            f"results_dir={tmp_path / 'results'}", "experiment_name=tracked", *extra]
+    return [
+        "run",
+        *(["-m"] if sweep else []),
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[rouge,format]",
+        "bootstrap_samples=200",
+        f"results_dir={tmp_path / 'results'}",
+        "experiment_name=tracked",
+        *extra,
+    ]
 
 
 def runs_in(uri: str, experiment: str) -> list:
@@ -53,12 +62,16 @@ def test_a_sweep_logs_each_run_config_metrics_with_cis_and_folder(tmp_path):
             if field["mean"] is None:
                 continue
             assert run.data.metrics[name] == pytest.approx(field["mean"])
-            assert [run.data.metrics[f"{name}/ci95_low"], run.data.metrics[f"{name}/ci95_high"]] == pytest.approx(field["ci95"])
+            assert [run.data.metrics[f"{name}/ci95_low"], run.data.metrics[f"{name}/ci95_high"]] == pytest.approx(
+                field["ci95"]
+            )
         assert "rouge/rougeLsum" in run.data.metrics and run.data.metrics["generation/documents"] == 6
         # the run folder, byte for byte
         logged = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert {"config.yaml", "generations.jsonl", "scores.jsonl", "metrics.json"} <= logged
-        copy = Path(client.download_artifacts(run.info.run_id, "scores.jsonl", str(tmp_path / f"dl-{run.info.run_name}")))
+        copy = Path(
+            client.download_artifacts(run.info.run_id, "scores.jsonl", str(tmp_path / f"dl-{run.info.run_name}"))
+        )
         assert copy.read_bytes() == (folder / "scores.jsonl").read_bytes()
     assert (tmp_path / "results" / "mlartifacts").is_dir()  # local artifacts under results_dir
 
@@ -66,8 +79,16 @@ def test_a_sweep_logs_each_run_config_metrics_with_cis_and_folder(tmp_path):
 @pytest.mark.slow
 def test_any_tracking_uri_and_experiment_by_config(tmp_path):
     uri = f"sqlite:///{tmp_path / 'elsewhere.db'}"
-    done = run_harness(*args(tmp_path, "model=lead", "tracking=mlflow", f"tracking.tracking_uri={uri}",
-                             "tracking.experiment=mine", "tracking.artifacts=false"))
+    done = run_harness(
+        *args(
+            tmp_path,
+            "model=lead",
+            "tracking=mlflow",
+            f"tracking.tracking_uri={uri}",
+            "tracking.experiment=mine",
+            "tracking.artifacts=false",
+        )
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     (run,) = runs_in(uri, "mine")
     assert run.info.status == "FINISHED" and run.data.params["model.backend"] == "lead"
@@ -76,8 +97,10 @@ def test_any_tracking_uri_and_experiment_by_config(tmp_path):
 
 
 def test_a_tracker_that_cannot_be_reached_leaves_the_run_done_and_says_why(tmp_path):
-    done = run_harness(*args(tmp_path, "model=lead", "tracking=mlflow", "tracking.tracking_uri=http://127.0.0.1:9"),
-                       env={"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "5"})
+    done = run_harness(
+        *args(tmp_path, "model=lead", "tracking=mlflow", "tracking.tracking_uri=http://127.0.0.1:9"),
+        env={"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "5"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     (folder,) = run_folders(tmp_path / "results")
     info = json.loads((folder / "run.json").read_text())
@@ -87,7 +110,9 @@ def test_a_tracker_that_cannot_be_reached_leaves_the_run_done_and_says_why(tmp_p
 
 
 def test_a_password_in_the_tracking_uri_is_refused_unshown_before_anything_is_written(tmp_path):
-    done = run_harness(*args(tmp_path, "model=lead", "tracking=mlflow", "tracking.tracking_uri=https://me:pw-SECRET@mlflow.example/"))
+    done = run_harness(
+        *args(tmp_path, "model=lead", "tracking=mlflow", "tracking.tracking_uri=https://me:pw-SECRET@mlflow.example/")
+    )
     assert done.returncode != 0 and "MLFLOW_TRACKING_PASSWORD" in done.stderr
     assert "pw-SECRET" not in done.stderr + done.stdout
     assert not (tmp_path / "results").exists()

@@ -34,8 +34,13 @@ def _config(vocab_size: int, **extra):
     from transformers import BertConfig
 
     return BertConfig(
-        vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=128, **extra,
+        vocab_size=vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        **extra,
     )
 
 
@@ -57,7 +62,9 @@ def build_tiny_nli(folder: Path, id2label: dict[int, str] | None = None, seed: i
     torch.manual_seed(seed)
     id2label = id2label or {0: "entailment", 1: "neutral", 2: "contradiction"}
     tokenizer = BertTokenizer(str(write_vocab(folder)), model_max_length=128)
-    config = _config(len(tokenizer.vocab), num_labels=len(id2label), id2label=id2label, label2id={v: k for k, v in id2label.items()})
+    config = _config(
+        len(tokenizer.vocab), num_labels=len(id2label), id2label=id2label, label2id={v: k for k, v in id2label.items()}
+    )
     BertForSequenceClassification(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
-from harness.config import parse
+from harness.config.schema import parse
 from harness.records import Example, Summary
 
 
@@ -49,7 +50,7 @@ class Metric:
         self.options = options if options is not None else self.Options()
 
     @classmethod
-    def from_config(cls, config: dict[str, Any] | None, where: str = "", name: str | None = None) -> "Metric":
+    def from_config(cls, config: dict[str, Any] | None, where: str = "", name: str | None = None) -> Metric:
         """`name` is the metric's config name (`rouge_nostem`); result keys are `<name>/<field>`,
         so two configs of one metric class sit side by side in one run."""
         metric = cls(parse(cls.Options, config, where or f"metrics.{name or cls.name}"))

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from harness.errors import ConfigError, MetricUnavailable
-from harness.metrics.base import Metric, Scored
 from harness.hf import load_model, model_input_limit, resolve_device
+from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
 
 FIELDS = ("precision", "recall", "f1")
@@ -76,7 +76,9 @@ class BERTScore(Metric):
             raise MetricUnavailable(f"{where}: needs torch and transformers ({e})") from e
         self.torch = torch
         self.device = resolve_device(o.device)
-        self.model, self.tokenizer = load_model(AutoModel, o.model, f"{where}.model", MetricUnavailable, self.device, what="encoder")
+        self.model, self.tokenizer = load_model(
+            AutoModel, o.model, f"{where}.model", MetricUnavailable, self.device, what="encoder"
+        )
         n_layers = getattr(self.model.config, "num_hidden_layers", None)
         if o.layer is not None and n_layers is not None and not 0 <= o.layer <= n_layers:
             raise ConfigError(f"{where}.layer: {o.layer} is out of range for '{o.model}' (0..{n_layers})")
@@ -89,8 +91,12 @@ class BERTScore(Metric):
         for start in range(0, len(unique), self.options.batch_size):
             batch = unique[start : start + self.options.batch_size]
             enc = self.tokenizer(
-                [t.strip() for t in batch], padding=True, truncation=True, max_length=self.max_length,
-                return_special_tokens_mask=True, return_tensors="pt",
+                [t.strip() for t in batch],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_special_tokens_mask=True,
+                return_tensors="pt",
             )
             special = enc.pop("special_tokens_mask")
             inputs = {k: v.to(self.device) for k, v in enc.items()}
@@ -100,7 +106,11 @@ class BERTScore(Metric):
             states = states / states.norm(dim=-1, keepdim=True).clamp_min(1e-12)
             for i, text in enumerate(batch):
                 keep = enc["attention_mask"][i].bool()
-                out[text] = (states[i][keep.to(states.device)].cpu(), enc["input_ids"][i][keep], special[i][keep].bool())
+                out[text] = (
+                    states[i][keep.to(states.device)].cpu(),
+                    enc["input_ids"][i][keep],
+                    special[i][keep].bool(),
+                )
         return out
 
     def _weights(self, ids, special, idf: dict[int, float] | None):
@@ -140,7 +150,9 @@ class BERTScore(Metric):
         results = []
         for ref in refs:
             emb, ids, special = encoded[ref]
-            results.append(greedy_match(cand, emb, self._weights(cand_ids, cand_special, idf), self._weights(ids, special, idf)))
+            results.append(
+                greedy_match(cand, emb, self._weights(cand_ids, cand_special, idf), self._weights(ids, special, idf))
+            )
         best = max(range(len(results)), key=lambda i: results[i][2])
         values = {k: max(r[i] for r in results) for i, k in enumerate(FIELDS)}  # each field's max, as bert_score
         if self.options.rescale_with_baseline:

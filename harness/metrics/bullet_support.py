@@ -4,14 +4,15 @@
 Per-bullet verdicts go into `Scored.details` so a report can show which bullet is unsupported
 and why: {"aggregate", "threshold", "bullets": [{"bullet", "score", "supported", "evidence", ...}]}.
 Where the evidence is source sentences, `evidence_index` gives their indices in the source split
-into sentences (harness.text.split_sentences); `support` adds `matched`, per evidence sentence the
+into sentences (harness.text.tokens.split_sentences); `support` adds `matched`, per evidence sentence the
 words (as written there) that the bullet shares, which the report marks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Sequence
+from typing import Any, ClassVar, Literal
 
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary

@@ -16,9 +16,9 @@ from __future__ import annotations
 import datasets
 import evaluate
 
-from harness.bullets import parse_bullets
 from harness.metrics.rouge import Rouge, RougeOptions
 from harness.records import Example, Summary
+from harness.text.bullets import parse_bullets
 
 
 class HarnessRouge(evaluate.Metric):
@@ -29,7 +29,9 @@ class HarnessRouge(evaluate.Metric):
             inputs_description="predictions: list of str; references: list of str, or list of list of str (alternatives)",
             # references: alternatives per prediction, or one reference string per prediction
             features=[
-                datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Sequence(datasets.Value("string"))}),
+                datasets.Features(
+                    {"predictions": datasets.Value("string"), "references": datasets.Sequence(datasets.Value("string"))}
+                ),
                 datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
             ],
         )
@@ -39,7 +41,9 @@ class HarnessRouge(evaluate.Metric):
         if implementation is not None:
             options.implementation = implementation  # type: ignore[assignment]
         metric = Rouge(options)
-        examples = [Example(str(i), "", (refs,) if isinstance(refs, str) else tuple(refs)) for i, refs in enumerate(references)]
+        examples = [
+            Example(str(i), "", (refs,) if isinstance(refs, str) else tuple(refs)) for i, refs in enumerate(references)
+        ]
         summaries = []
         for i, text in enumerate(predictions):
             parsed = parse_bullets(text)

@@ -8,14 +8,14 @@ summary made of source sentences is fully extractive (no novel n-gram).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
-from harness.text import ngrams, words
+from harness.text.tokens import ngrams, words
 
-tokens = words  # the overlap tokenizer of harness.text (lowercase letter/digit runs)
+tokens = words  # the overlap tokenizer of harness.text.tokens (lowercase letter/digit runs)
 
 
 def fragments(article: list[str], summary: list[str]) -> list[int]:

@@ -9,8 +9,9 @@ scorer as `support_nli`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 from harness.metrics.base import Metric, Scored
 from harness.metrics.lexical import Passage, content_coverage, idf_weights

@@ -16,16 +16,15 @@ import gc
 import multiprocessing
 import re
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import nltk
 from rouge_score import tokenize as rouge_tokenize
 from rouge_score.scoring import Score, fmeasure
 
-from harness.metrics import porter
 from harness.metrics.lcs_bits import StackedTargets
-from harness.text import ROUGE_WORD
+from harness.text.tokens import ROUGE_WORD, porter
 
 DEFAULT_ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 _NGRAM_TYPE = re.compile(r"rouge[1-9]")
@@ -126,7 +125,7 @@ class _Text:
             counts.update(sentence)
         return counts
 
-    def ngrams(self, n: int) -> "_NGrams":
+    def ngrams(self, n: int) -> _NGrams:
         if n not in self._ngrams:
             tokens = self.tokens
             if n == 1:
@@ -156,7 +155,7 @@ class _NGrams:
             self._repeated = {gram: c for gram, c in counts.items() if c > 1}
         return self._repeated
 
-    def overlap(self, other: "_NGrams") -> int:
+    def overlap(self, other: _NGrams) -> int:
         """rouge-score's overlap count, the sum over n-grams of the smaller count."""
         shared = len(self.distinct & other.distinct)
         # Counted once above; only n-grams repeated on both sides have more to add.
@@ -242,7 +241,11 @@ class FastRougeScorer:
 
     def __getstate__(self) -> dict:
         # Caches stay behind: a worker process builds its own.
-        return {"rouge_types": self.rouge_types, "use_stemmer": self.use_stemmer, "split_summaries": self.split_summaries}
+        return {
+            "rouge_types": self.rouge_types,
+            "use_stemmer": self.use_stemmer,
+            "split_summaries": self.split_summaries,
+        }
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)

@@ -9,14 +9,14 @@ fields are None with the reason, never a 0 that reads like a defect.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Sequence
 
-from harness.bullets import is_list_style, parse_bullets
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
-from harness.text import STOPWORDS, reader_words, split_sentences, stemmed_tokens
+from harness.text.bullets import is_list_style, parse_bullets
+from harness.text.tokens import STOPWORDS, reader_words, split_sentences, stemmed_tokens
 
 PRODUCED_ELSEWHERE = "precomputed"  # the finish reason of outputs read from a file
 CUT_OFF = "length"  # the finish reason of an output stopped by the token limit
@@ -104,7 +104,11 @@ class BulletFormat(Metric):
         elif requested is None:
             # Unknown for runs recorded before prompts were read for it: a harness backend
             # answered the run's prompt (bullets, as before); no backend at all (meta-eval): not asked.
-            requested = summary.bullets_requested if summary.bullets_requested is not None else summary.finish_reason is not None
+            requested = (
+                summary.bullets_requested
+                if summary.bullets_requested is not None
+                else summary.finish_reason is not None
+            )
         if requested:
             return None
         written = "prose" if style == "paragraph" else "empty"

@@ -18,7 +18,7 @@ Tokens may be any hashable values; the harness uses strings.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Hashable, Sequence
+from collections.abc import Hashable, Sequence
 
 Token = Hashable
 

@@ -5,7 +5,7 @@ One piece of code serves two metrics: `support` aligns each bullet (claim) to th
 sentences (passage, `align`); `facts` matches each source fact (claim) to the summary (passage,
 `content_coverage`), with the same tokens and passages.
 
-Tokens are harness.text's `stemmed_tokens`: lowercased Porter stems; numbers keep their digits
+Tokens are harness.text.tokens's `stemmed_tokens`: lowercased Porter stems; numbers keep their digits
 ("1,056" and "1, 056" are both "1056"), so a changed number never matches. Words from a short
 function-word list count as glue: they take part in bigrams but are never content on their own.
 """
@@ -15,14 +15,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
-from harness.text import STOPWORDS, join_numbers, split_sentences
-from harness.text import stemmed_tokens as tokens  # noqa: F401 - re-exported for support and facts
-
+from harness.text.tokens import STOPWORDS, join_numbers, split_sentences
+from harness.text.tokens import stemmed_tokens as tokens  # noqa: F401 - re-exported for support and facts
 
 # A capitalised word not opening a sentence: a likely name ("Paris", "McCoy", "NASA").
 _NAME = re.compile(r"[A-Z][a-z]*[A-Z0-9]\w*|[A-Z][a-z]+|[A-Z]{2,}")
@@ -69,12 +68,12 @@ class Passage:
         self._bigram_index = index
 
     @classmethod
-    def from_text(cls, text: str) -> "Passage":
+    def from_text(cls, text: str) -> Passage:
         sentences = split_sentences(join_numbers(text))
         return cls.from_sentences(sentences)
 
     @classmethod
-    def from_sentences(cls, sentences: Sequence[str]) -> "Passage":
+    def from_sentences(cls, sentences: Sequence[str]) -> Passage:
         sentences = [s for s in sentences if s.strip()]
         return cls(list(sentences), [tokens(s) for s in sentences])
 
@@ -128,11 +127,15 @@ def align(
     return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage)
 
 
-def _coverage(toks: list[str], passage: Passage, fusion: bool, min_segment: int, word_weight: float) -> tuple[float, list[int]]:
+def _coverage(
+    toks: list[str], passage: Passage, fusion: bool, min_segment: int, word_weight: float
+) -> tuple[float, list[int]]:
     words = list(dict.fromkeys(content(toks)))
     grams = list(zip(toks, toks[1:]))
     # found[i, w]: content word w is in sentence i; hits[i, k]: bigram k is in sentence i
-    found = np.array([[w in set(s) for w in words] for s in passage.tokens], dtype=float).reshape(len(passage.tokens), len(words))
+    found = np.array([[w in set(s) for w in words] for s in passage.tokens], dtype=float).reshape(
+        len(passage.tokens), len(words)
+    )
     hits = passage.bigram_hits(grams)
 
     def blend(word_share, bigram_share):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric
@@ -30,7 +31,9 @@ def packaged_metric_names() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def metric_spec(names: list[str], overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+def metric_spec(
+    names: list[str], overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
     """Options of the shipped `conf/metrics/<name>.yaml` files (outside Hydra), with overrides.
 
     Interpolations into the rest of a run's config (e.g. the prompt's bullet count) fall back to

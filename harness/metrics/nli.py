@@ -8,12 +8,13 @@ length-sorted batches and memoised, so a source shared by many summaries is read
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 from harness.errors import ConfigError, MetricUnavailable
 from harness.hf import load_model, model_input_limit, resolve_device
-from harness.text import split_sentences
+from harness.text.tokens import split_sentences
 
 Granularity = Literal["sentence", "chunk"]
 
@@ -55,7 +56,9 @@ def entailment_index(id2label: dict[int, str], override: str | int | None, where
 class NLIScorer:
     def __init__(self, settings: NLISettings, where: str):
         if not settings.model:
-            raise ConfigError(f"{where}.model: name an NLI model (hub id or local folder), e.g. {where}.model=/path/to/model")
+            raise ConfigError(
+                f"{where}.model: name an NLI model (hub id or local folder), e.g. {where}.model=/path/to/model"
+            )
         try:
             import torch
             from transformers import AutoModelForSequenceClassification
@@ -64,7 +67,12 @@ class NLIScorer:
         self.torch = torch
         self.device = resolve_device(settings.device)
         self.model, self.tokenizer = load_model(
-            AutoModelForSequenceClassification, settings.model, f"{where}.model", MetricUnavailable, self.device, what="NLI model"
+            AutoModelForSequenceClassification,
+            settings.model,
+            f"{where}.model",
+            MetricUnavailable,
+            self.device,
+            what="NLI model",
         )
         self.entail = entailment_index(self.model.config.id2label, settings.entailment_label, where)
         self.batch_size = settings.batch_size
@@ -106,9 +114,23 @@ class NLIScorer:
     def _run(self, batch: Sequence[tuple[str, str]]) -> list[float]:
         premises, hypotheses = [p for p, _ in batch], [h for _, h in batch]
         try:  # cut the premise, never the claim being checked...
-            enc = self.tokenizer(premises, hypotheses, truncation="only_first", max_length=self.max_length, padding=True, return_tensors="pt")
+            enc = self.tokenizer(
+                premises,
+                hypotheses,
+                truncation="only_first",
+                max_length=self.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
         except Exception:  # ...unless the claim alone is over the limit
-            enc = self.tokenizer(premises, hypotheses, truncation="longest_first", max_length=self.max_length, padding=True, return_tensors="pt")
+            enc = self.tokenizer(
+                premises,
+                hypotheses,
+                truncation="longest_first",
+                max_length=self.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
         enc = {k: v.to(self.device) for k, v in enc.items()}
         with self.torch.no_grad():
             logits = self.model(**enc).logits.float()

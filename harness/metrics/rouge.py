@@ -8,13 +8,14 @@ reference's bullets likewise, as rouge-score's rougeLsum expects.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 from harness.metrics.base import Metric, Scored
+from harness.records import Example, Summary
 
 logging.getLogger("absl").setLevel(logging.WARNING)  # rouge-score logs "Using default tokenizer" per scorer
-from harness.records import Example, Summary
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 

@@ -9,13 +9,13 @@ SummEval; the design and its numbers are in bench/meta_eval.md ("Source-fact met
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.metrics.lexical import Passage, align, content, tokens
 from harness.records import Example, Summary
-from harness.text import _STEMMED_TOKEN  # the tokenizer's word pattern: marked words are whole tokens
+from harness.text.tokens import _STEMMED_TOKEN  # the tokenizer's word pattern: marked words are whole tokens
 
 
 def matched_words(bullet: str, sentence: str) -> list[str]:
@@ -50,8 +50,11 @@ class Support(BulletSupportMetric):
             verdicts = []
             for bullet in summary.bullets:
                 a = align(bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight)
-                extra = {"evidence_index": a.evidence, "coverage": round(a.coverage, 4),
-                         "matched": [matched_words(bullet, passage.sentences[i]) for i in a.evidence]}
+                extra = {
+                    "evidence_index": a.evidence,
+                    "coverage": round(a.coverage, 4),
+                    "matched": [matched_words(bullet, passage.sentences[i]) for i in a.evidence],
+                }
                 if a.novel_numbers:
                     extra["novel_numbers"] = a.novel_numbers
                 if a.novel_names:

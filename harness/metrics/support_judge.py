@@ -13,17 +13,18 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
-from harness.cache import GenerationCache, stable_hash
-from harness.config import parse
+from harness.config.schema import parse
 from harness.errors import ConfigError, MetricUnavailable
 from harness.metrics.base import Scored
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.models.base import Generation, Request
 from harness.records import Example, Summary
+from harness.run.cache import GenerationCache, stable_hash
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,13 @@ EVIDENCE: the article sentence that supports the statement, or NONE"""
 Verdict = Literal["supported", "unsupported"]
 _VERDICT_LINE = re.compile(r"verdict\W*(not\s+supported|unsupported|supported)\b", re.IGNORECASE)
 _EVIDENCE_LINE = re.compile(r"evidence\W*(.+)", re.IGNORECASE)
-_BARE = {"supported": "supported", "yes": "supported", "unsupported": "unsupported", "not supported": "unsupported", "no": "unsupported"}
+_BARE = {
+    "supported": "supported",
+    "yes": "supported",
+    "unsupported": "unsupported",
+    "not supported": "unsupported",
+    "no": "unsupported",
+}
 
 
 def parse_verdict(reply: str | None) -> Verdict | None:
@@ -112,12 +119,16 @@ class SupportJudge(BulletSupportMetric):
         backend_cls = BACKENDS.get(key)
         key_env = config.get("api_key_env")
         if key_env and not os.environ.get(key_env):  # fail at start-up, not after generating
-            raise MetricUnavailable(f"{where}.api_key_env: the environment variable {key_env} is not set (it should hold the judge's API key)")
+            raise MetricUnavailable(
+                f"{where}.api_key_env: the environment variable {key_env} is not set (it should hold the judge's API key)"
+            )
         self.backend = backend_cls(parse(backend_cls.Options, config, where))
         self.backend.where = where
         self.identity = {"backend": key, "options": self.backend.identity()}
         folder = Path(self.options.cache_dir or "results/.cache") / "judge"
-        self.cache = GenerationCache(folder / f"{key}-{stable_hash(self.identity)}.jsonl", setting=f"metrics.{self.name}.cache_dir")
+        self.cache = GenerationCache(
+            folder / f"{key}-{stable_hash(self.identity)}.jsonl", setting=f"metrics.{self.name}.cache_dir"
+        )
         self.calls = 0  # requests sent to the judge over this metric's life
 
     def _request(self, example: Example, bullet: str) -> Request:
@@ -189,6 +200,10 @@ class SupportJudge(BulletSupportMetric):
             for bullet in errors:
                 bullet["score"] = bullet["supported"] = None
         if failed:
-            log.warning("%s: %d judge request(s) failed; %d document(s) have no score (asked again on the next run)",
-                        self.name, failed, documents)
+            log.warning(
+                "%s: %d judge request(s) failed; %d document(s) have no score (asked again on the next run)",
+                self.name,
+                failed,
+                documents,
+            )
         return rows

@@ -7,8 +7,8 @@ sequence-classification NLI model works; the entailment class is read from confi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.metrics.nli import NLIScorer, NLISettings, best_support

@@ -4,10 +4,11 @@ or, for backends that serve requests one by one (HTTP), each generation as soon 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar
 
-from harness.config import parse
+from harness.config.schema import parse
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Backend:
         self.options = options if options is not None else self.Options()
 
     @classmethod
-    def from_config(cls, config: dict[str, Any] | None, where: str = "model") -> "Backend":
+    def from_config(cls, config: dict[str, Any] | None, where: str = "model") -> Backend:
         return cls(parse(cls.Options, config, where))
 
     @property
@@ -90,7 +91,9 @@ class Backend:
             batch = requests[start : start + size]
             outputs = self.generate(batch)
             if len(outputs) != len(batch):
-                raise RuntimeError(f"backend {type(self).__name__} returned {len(outputs)} outputs for {len(batch)} requests")
+                raise RuntimeError(
+                    f"backend {type(self).__name__} returned {len(outputs)} outputs for {len(batch)} requests"
+                )
             yield from enumerate(outputs, start)
 
     def unrequested(self, requested: set[str]) -> dict[str, Any] | None:

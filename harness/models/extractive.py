@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 from harness.models.base import Backend, Generation, Request
-from harness.text import split_sentences
+from harness.text.tokens import split_sentences
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -33,7 +33,9 @@ class Lead(Backend):
     cacheable = False
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
-        return [Generation(as_bullets(split_sentences(r.source)[: r.n_bullets]), finish_reason="stop") for r in requests]
+        return [
+            Generation(as_bullets(split_sentences(r.source)[: r.n_bullets]), finish_reason="stop") for r in requests
+        ]
 
 
 @dataclass

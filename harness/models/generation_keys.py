@@ -9,26 +9,68 @@ sampling extras that vLLM, TGI and llama.cpp servers accept.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from harness.config import check_range
+from harness.config.schema import check_range
 from harness.errors import ConfigError
 from harness.registry import suggest
 
 _OPENAI_COMMON = frozenset(
     {
-        "frequency_penalty", "logit_bias", "logprobs", "max_tokens", "n", "presence_penalty", "seed", "stop",
-        "temperature", "top_p", "user", "service_tier", "metadata", "store",
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "max_tokens",
+        "n",
+        "presence_penalty",
+        "seed",
+        "stop",
+        "temperature",
+        "top_p",
+        "user",
+        "service_tier",
+        "metadata",
+        "store",
         # extras of OpenAI-compatible servers (vLLM, TGI, llama.cpp)
-        "top_k", "min_p", "repetition_penalty", "length_penalty", "min_tokens", "ignore_eos", "stop_token_ids",
-        "skip_special_tokens", "spaces_between_special_tokens", "include_stop_str_in_output", "best_of",
-        "use_beam_search", "guided_json", "guided_regex", "guided_choice", "guided_grammar", "typical_p",
-        "mirostat", "mirostat_tau", "mirostat_eta", "repeat_penalty", "repeat_last_n", "chat_template_kwargs",
+        "top_k",
+        "min_p",
+        "repetition_penalty",
+        "length_penalty",
+        "min_tokens",
+        "ignore_eos",
+        "stop_token_ids",
+        "skip_special_tokens",
+        "spaces_between_special_tokens",
+        "include_stop_str_in_output",
+        "best_of",
+        "use_beam_search",
+        "guided_json",
+        "guided_regex",
+        "guided_choice",
+        "guided_grammar",
+        "typical_p",
+        "mirostat",
+        "mirostat_tau",
+        "mirostat_eta",
+        "repeat_penalty",
+        "repeat_last_n",
+        "chat_template_kwargs",
     }
 )
 OPENAI_CHAT = _OPENAI_COMMON | {
-    "max_completion_tokens", "top_logprobs", "response_format", "reasoning_effort", "modalities", "prediction",
-    "parallel_tool_calls", "tools", "tool_choice", "verbosity", "add_generation_prompt", "continue_final_message",
+    "max_completion_tokens",
+    "top_logprobs",
+    "response_format",
+    "reasoning_effort",
+    "modalities",
+    "prediction",
+    "parallel_tool_calls",
+    "tools",
+    "tool_choice",
+    "verbosity",
+    "add_generation_prompt",
+    "continue_final_message",
 }
 OPENAI_COMPLETIONS = _OPENAI_COMMON | {"echo", "suffix"}
 
@@ -68,9 +110,14 @@ def _keys_from_source() -> set[str]:
             init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
             for node in ast.walk(init) if init else ():
                 if (
-                    isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "pop"
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "kwargs"
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "pop"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "kwargs"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
                 ):
                     keys.add(node.args[0].value)
     return keys if len(keys) >= 20 else set()  # too few: not the shape we know
@@ -109,7 +156,9 @@ OPENAI_RANGES = {**RANGES, "temperature": (0, 2, False)}
 def check_generation(backend_key: str, generation: Any, where: str) -> None:
     """Unknown keys (with "did you mean") and out-of-range numbers raise ConfigError."""
     if not isinstance(generation, dict):
-        raise ConfigError(f"{where}.generation: expected a mapping of generation settings, got {type(generation).__name__}.")
+        raise ConfigError(
+            f"{where}.generation: expected a mapping of generation settings, got {type(generation).__name__}."
+        )
     if backend_key in KNOWN:
         what, keys = KNOWN[backend_key]
         known = keys()

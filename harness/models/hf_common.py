@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Literal, Sequence
+from typing import Any, ClassVar, Literal
 
 from harness.errors import ConfigError
 from harness.hf import load_model, model_input_limit, resolve_device
@@ -56,13 +57,23 @@ def resolve_dtype(name: str, device: str) -> Any:
 def load_pretrained(auto_class: Any, options: HFOptions, device: str) -> tuple[Any, Any]:
     kwargs = {"revision": options.revision, "trust_remote_code": options.trust_remote_code}
     return load_model(
-        auto_class, options.pretrained, "model.pretrained", ConfigError, device, dtype=resolve_dtype(options.dtype, device), **kwargs
+        auto_class,
+        options.pretrained,
+        "model.pretrained",
+        ConfigError,
+        device,
+        dtype=resolve_dtype(options.dtype, device),
+        **kwargs,
     )
 
 
 def fit_to_limit(
-    render: Callable[[str], str], body: str, encode: Callable[[str], list[int]], decode: Callable[[list[int]], str],
-    count: Callable[[str], int], limit: int | None,
+    render: Callable[[str], str],
+    body: str,
+    encode: Callable[[str], list[int]],
+    decode: Callable[[list[int]], str],
+    count: Callable[[str], int],
+    limit: int | None,
 ) -> tuple[str, int, bool]:
     """`render(body)` if it fits in `limit` tokens, else `render` of the longest head of `body`
     that fits. Cutting the body (the document), not the rendered text, keeps an instruction after
@@ -196,10 +207,13 @@ class HFBackend(Backend):
         else:
             body, render = prompt, lambda s: self.model_input(request, s)
         return fit_to_limit(
-            render, body,
+            render,
+            body,
             encode=lambda s: tok.encode(s, add_special_tokens=False, verbose=False),
             decode=lambda ids: tok.decode(ids, skip_special_tokens=False),
-            count=lambda s: len(tok.encode(s, add_special_tokens=self.add_special_tokens, verbose=False)),  # counted before truncating: no warning
+            count=lambda s: len(
+                tok.encode(s, add_special_tokens=self.add_special_tokens, verbose=False)
+            ),  # counted before truncating: no warning
             limit=limit,
         )
 
@@ -223,7 +237,10 @@ class HFBackend(Backend):
         def run_batch(indices: list[int]) -> None:
             started = time.perf_counter()
             enc = self.tokenizer(
-                [texts[i] for i in indices], return_tensors="pt", padding=True, add_special_tokens=self.add_special_tokens
+                [texts[i] for i in indices],
+                return_tensors="pt",
+                padding=True,
+                add_special_tokens=self.add_special_tokens,
             ).to(self.device)
             if kwargs.get("do_sample"):
                 torch.manual_seed(self.options.seed)
@@ -236,8 +253,11 @@ class HFBackend(Backend):
                 n_out, reason = count_new_tokens(row, eos_ids)
                 results[i] = Generation(
                     text=self.clean(self.tokenizer.decode(row[:n_out], skip_special_tokens=True)),
-                    input_tokens=int(n_in), output_tokens=n_out, truncated=fitted[i][2],
-                    finish_reason=reason, latency_s=round(elapsed, 4),
+                    input_tokens=int(n_in),
+                    output_tokens=n_out,
+                    truncated=fitted[i][2],
+                    finish_reason=reason,
+                    latency_s=round(elapsed, 4),
                 )
 
         self._size = run_in_batches(len(texts), self._size, self.options.batch_size == "auto", run_batch, order)

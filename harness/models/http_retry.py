@@ -20,8 +20,9 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,7 +57,10 @@ class RetryPolicy:
 
 
 def with_retries(
-    attempt: Callable[[], T], policy: RetryPolicy, rng: random.Random, what: str = "request",
+    attempt: Callable[[], T],
+    policy: RetryPolicy,
+    rng: random.Random,
+    what: str = "request",
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[T, int]:
     """Run `attempt` until it succeeds, fails for good, or retries run out; returns (result,
@@ -92,7 +96,10 @@ def redact(text: str, secret: str | None) -> str:
 
 
 def post_json(
-    url: str, payload: dict[str, Any], headers: dict[str, str], timeout_s: float,
+    url: str,
+    payload: dict[str, Any],
+    headers: dict[str, str],
+    timeout_s: float,
     read: Callable[[dict[str, Any]], T] = lambda reply: reply,  # type: ignore[assignment,return-value]
 ) -> T:
     """One POST attempt on a fresh connection (no stale keep-alive sockets to trip over);
@@ -176,10 +183,14 @@ class _Deadlines:
 
 
 _deadlines = _Deadlines()
-os.register_at_fork(after_in_child=lambda: globals().update(_deadlines=_Deadlines()))  # the thread does not survive a fork
+os.register_at_fork(
+    after_in_child=lambda: globals().update(_deadlines=_Deadlines())
+)  # the thread does not survive a fork
 
 
-def _post(conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str], timeout_s: float) -> dict[str, Any]:
+def _post(
+    conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str], timeout_s: float
+) -> dict[str, Any]:
     # The socket timeout bounds each read; the deadline bounds the whole request, so a server
     # that sends a byte now and then cannot hold an attempt longer than timeout_s.
     expired = threading.Event()
@@ -193,7 +204,7 @@ def _post(conn: http.client.HTTPConnection, path: str, body: bytes, headers: dic
         response = conn.getresponse()
         data = response.read()
         status, retry_after = response.status, parse_retry_after(response.getheader("Retry-After"))
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise too_slow from None
     except (OSError, http.client.HTTPException) as e:
         if expired.is_set():
@@ -257,10 +268,14 @@ def check_reachable(url: str, timeout_s: float) -> None:
         with socket.create_connection((parts.hostname, port), timeout=timeout_s):
             pass
     except ConnectionRefusedError:
-        raise RequestFailed(f"connection refused at {parts.hostname}:{port} (is the server running?)", retryable=False) from None
+        raise RequestFailed(
+            f"connection refused at {parts.hostname}:{port} (is the server running?)", retryable=False
+        ) from None
     except socket.gaierror as e:
         raise RequestFailed(f"host name {parts.hostname!r} not found ({e.strerror})", retryable=False) from None
-    except (socket.timeout, TimeoutError):
-        raise RequestFailed(f"no TCP connection to {parts.hostname}:{port} within {timeout_s:g}s", retryable=False) from None
+    except TimeoutError:
+        raise RequestFailed(
+            f"no TCP connection to {parts.hostname}:{port} within {timeout_s:g}s", retryable=False
+        ) from None
     except OSError as e:
         raise RequestFailed(f"cannot connect to {parts.hostname}:{port} ({e.strerror or e})", retryable=False) from None

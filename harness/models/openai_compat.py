@@ -13,14 +13,23 @@ import random
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar
 
-from harness.env_names import unset_message
+from harness.config.env_names import unset_message
 from harness.errors import ConfigError, HarnessError
 from harness.models.base import Backend, Generation, Request
-from harness.models.http_retry import RequestFailed, RetryPolicy, check_reachable, post_json, public_url, redact, with_retries
+from harness.models.http_retry import (
+    RequestFailed,
+    RetryPolicy,
+    check_reachable,
+    post_json,
+    public_url,
+    redact,
+    with_retries,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +68,7 @@ class OpenAIOptions:
         parts = urllib.parse.urlsplit(self.base_url)
         shown = public_url(self.base_url) if "@" in self.base_url else repr(self.base_url)
         try:
-            parts.port
+            _ = parts.port  # urlsplit checks the port only when asked
         except ValueError:
             raise ConfigError(f"model.base_url: not a valid port in {shown}.") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -74,7 +83,15 @@ class OpenAICompatible(Backend):
     # How requests are sent, not what they ask. base_url stays in the cache key: two servers may
     # serve different models under one name.
     runtime_fields = frozenset(
-        {"api_key_env", "max_concurrency", "timeout_s", "max_retries", "backoff_base_s", "backoff_max_s", "max_failures"}
+        {
+            "api_key_env",
+            "max_concurrency",
+            "timeout_s",
+            "max_retries",
+            "backoff_base_s",
+            "backoff_max_s",
+            "max_failures",
+        }
     )
     path: ClassVar[str]
     where = "model"  # the config path named in messages (a judge metric sets its own)
@@ -127,7 +144,9 @@ class OpenAICompatible(Backend):
         stop = _Stop()
         # The pool's queue is the window: each worker takes the next request as soon as its
         # own is done, in the order given.
-        pool = ThreadPoolExecutor(max_workers=min(self.options.max_concurrency, len(requests)), thread_name_prefix="openai")
+        pool = ThreadPoolExecutor(
+            max_workers=min(self.options.max_concurrency, len(requests)), thread_name_prefix="openai"
+        )
         futures = {pool.submit(self._one, request, stop): i for i, request in enumerate(requests)}
         try:
             for future in as_completed(futures):
@@ -152,7 +171,7 @@ class OpenAICompatible(Backend):
                 f"{sent}. Finished generations are kept: run the same command to resume."
             ) from None
 
-    def _one(self, request: Request, stop: "_Stop") -> Generation | None:
+    def _one(self, request: Request, stop: _Stop) -> Generation | None:
         """One document, retried as configured; None when the run stopped before it was done."""
         if stop.event.is_set():
             return None
@@ -167,7 +186,9 @@ class OpenAICompatible(Backend):
             return post_json(url, self.body(request), headers, self.options.timeout_s, read=self._parse)
 
         try:
-            reply, _attempts = with_retries(attempt, self.policy, self._rng, what=f"doc {request.doc_id}", sleep=stop.event.wait)
+            reply, _attempts = with_retries(
+                attempt, self.policy, self._rng, what=f"doc {request.doc_id}", sleep=stop.event.wait
+            )
         except _Stopped:
             return None
         except RequestFailed as e:
@@ -177,20 +198,25 @@ class OpenAICompatible(Backend):
             return Generation(text=None, error=error, latency_s=round(time.perf_counter() - started, 4))
         text, finish_reason, usage = reply
         return Generation(
-            text=text, input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens"),
-            finish_reason=finish_reason, latency_s=round(time.perf_counter() - started, 4),
+            text=text,
+            input_tokens=usage.get("prompt_tokens"),
+            output_tokens=usage.get("completion_tokens"),
+            finish_reason=finish_reason,
+            latency_s=round(time.perf_counter() - started, 4),
         )
 
-    def _failed(self, error: str, stop: "_Stop") -> None:
+    def _failed(self, error: str, stop: _Stop) -> None:
         """A document failed for good: stop the run when the server is gone or failures pass
         `max_failures`. Decided in the worker, before it takes the next request."""
         with self._lock:
             self.failures += 1
             if self.failures > self.options.max_failures:
-                stop.set(TooManyFailures(
-                    f"{self.failures} documents failed (max_failures: {self.options.max_failures}); stopping the run. "
-                    f"Last error: {error}. Finished generations are kept: fix the endpoint and run the same command to resume."
-                ))
+                stop.set(
+                    TooManyFailures(
+                        f"{self.failures} documents failed (max_failures: {self.options.max_failures}); stopping the run. "
+                        f"Last error: {error}. Finished generations are kept: fix the endpoint and run the same command to resume."
+                    )
+                )
                 return
         if not stop.event.is_set():
             try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from harness.data import json_type, jsonl_records
 from harness.errors import ConfigError, InputError
@@ -50,8 +51,10 @@ class Precomputed(Backend):
             if o.system_field in record:
                 systems.add(str(record[o.system_field]))
             if o.system is not None and o.system_field not in record:
-                raise InputError(f"{where}: field '{o.system_field}' missing (model.system={o.system} selects lines by it; "
-                                 f"fields: {', '.join(sorted(record))})")
+                raise InputError(
+                    f"{where}: field '{o.system_field}' missing (model.system={o.system} selects lines by it; "
+                    f"fields: {', '.join(sorted(record))})"
+                )
             if o.system is not None and str(record[o.system_field]) != o.system:
                 continue
             if o.id_field not in record or o.summary_field not in record:
@@ -59,7 +62,9 @@ class Precomputed(Backend):
                 raise InputError(f"{where}: field '{missing}' missing")
             raw_id = record[o.id_field]
             if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
-                raise InputError(f"{where}: field '{o.id_field}': wrong type: an id must be a string or an integer, not {json_type(raw_id)}")
+                raise InputError(
+                    f"{where}: field '{o.id_field}': wrong type: an id must be a string or an integer, not {json_type(raw_id)}"
+                )
             doc_id = str(raw_id)
             if doc_id in out or doc_id in self.failed:
                 raise InputError(
@@ -97,5 +102,9 @@ def summary_text(value: Any, where: str) -> str:
         return value
     if isinstance(value, list) and all(isinstance(b, str) for b in value):
         return "\n".join(b.strip() for b in value if b.strip())
-    got = json_type(value) if not isinstance(value, list) else "a list holding " + next(json_type(b) for b in value if not isinstance(b, str))
+    got = (
+        json_type(value)
+        if not isinstance(value, list)
+        else "a list holding " + next(json_type(b) for b in value if not isinstance(b, str))
+    )
     raise InputError(f"{where}: wrong type: expected a string or a list of strings (bullets), got {got}")

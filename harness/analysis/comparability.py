@@ -1,0 +1,121 @@
+"""Can these runs be compared? Same dataset (fingerprint and document ids), same prompt, and the
+same score-affecting settings of each metric shown. A mismatch is refused with a table of what
+differs; `--common-docs` compares runs over overlapping datasets on the documents they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from harness.analysis.compare import Run
+
+# Options that change how a metric runs, not its numbers: left out of the comparison signature.
+UNSCORED_OPTIONS = frozenset({"workers", "implementation", "batch_size", "device", "cache_dir", "harness"})
+
+
+class NotComparable(HarnessError):
+    """The runs differ in something that changes their scores."""
+
+
+@dataclass
+class Difference:
+    aspect: str
+    values: list[str]  # one per run
+
+
+def score_signature(signature: str | None) -> str:
+    """The part of a metric signature (`name|key:value|...|harness:version`) that affects scores:
+    worker counts, devices, implementation switches and the harness version left out."""
+    if not signature:
+        return "(not recorded)"
+    parts = signature.split("|")
+    kept = [p for p in parts[1:] if p.partition(":")[0] not in UNSCORED_OPTIONS]
+    return "|".join([parts[0], *kept])
+
+
+def family_signatures(run: Run, keys: Sequence[str]) -> dict[str, str]:
+    """Score signature of each metric family among `keys` that the run has."""
+    out: dict[str, str] = {}
+    for key in keys:
+        meta = run.fields.get(key)
+        if meta is not None:
+            out.setdefault(key.split("/", 1)[0], score_signature(meta.get("signature")))
+    return out
+
+
+def _dataset(run: Run) -> str:
+    data: dict[str, Any] = run.info.get("dataset") or {}
+    return f"{data.get('name', '?')} ({data.get('fingerprint') or 'no fingerprint'})"
+
+
+def _prompt(run: Run) -> str:
+    prompt: dict[str, Any] = run.info.get("prompt") or {}
+    return f"{prompt.get('name', '?')} ({prompt.get('hash') or 'no hash'})"
+
+
+def prompt_is_chosen(run: Run) -> bool:
+    """The run's own overrides chose its prompt (a sweep over prompts compares prompts on purpose)."""
+    return any(o.lstrip("+~").split("=", 1)[0].split(".", 1)[0] == "prompt" for o in run.info.get("overrides") or [])
+
+
+def differences(runs: Sequence[Run], keys: Sequence[str]) -> tuple[list[Difference], list[Difference]]:
+    """(data differences, setting differences) between the runs; empty lists: comparable."""
+    data: list[Difference] = []
+    settings: list[Difference] = []
+    datasets = [_dataset(r) for r in runs]
+    if len(set(datasets)) > 1:
+        data.append(Difference("dataset (fingerprint)", datasets))
+    doc_sets = [frozenset(r.doc_ids) for r in runs]
+    if len(set(doc_sets)) > 1:
+        common = frozenset.intersection(*doc_sets)
+        data.append(Difference("documents", [f"{len(s)} ({len(s - common)} not in all runs)" for s in doc_sets]))
+    prompts = [_prompt(r) for r in runs]
+    if len(set(prompts)) > 1:
+        settings.append(Difference("prompt", prompts))
+    signatures = [family_signatures(r, keys) for r in runs]
+    for family in dict.fromkeys(f for s in signatures for f in s):
+        values = [s.get(family, "(not scored)") for s in signatures]
+        present = {v for v in values if v != "(not scored)"}
+        if len(present) > 1:
+            settings.append(Difference(f"metric {family}", values))
+    return data, settings
+
+
+def difference_table(labels: Sequence[str], rows: Sequence[Difference]) -> str:
+    lines = ["| | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    lines += [f"| {d.aspect} | " + " | ".join(v.replace("|", "\\|") for v in d.values) + " |" for d in rows]
+    return "\n".join(lines)
+
+
+def check(
+    runs: Sequence[Run], keys: Sequence[str], common_docs: bool = False, allow_prompts: bool = False
+) -> list[str]:
+    """The document ids to compare on; raises NotComparable with a table of what differs."""
+    data, settings = differences(runs, keys)
+    if any(d.aspect == "prompt" for d in settings) and (allow_prompts or all(prompt_is_chosen(r) for r in runs)):
+        settings = [d for d in settings if d.aspect != "prompt"]
+    labels = [r.label for r in runs]
+    common = [d for d in runs[0].doc_ids if all(d in r.doc_ids for r in runs[1:])]
+    if settings or (data and not common_docs):
+        hints = []
+        if data and common:
+            hints.append(f"--common-docs compares on the {len(common)} documents all runs share")
+        elif data:
+            hints.append("none: the runs share no document (run the models on the same dataset)")
+        if any(d.aspect.startswith("metric ") for d in settings):
+            hints.append("--fields leaves out a metric whose settings differ (or re-score with `harness score`)")
+        if any(d.aspect == "prompt" for d in settings):
+            hints.append("--allow-different-prompts when the prompt is what you compare")
+        raise NotComparable(
+            "these runs are not comparable; their scores differ for reasons other than the model:\n\n"
+            + difference_table(labels, data + settings)
+            + ("\n\nOptions: " + "; ".join(hints) if hints else "")
+        )
+    if not common:
+        raise NotComparable("these runs share no document:\n\n" + difference_table(labels, data))
+    return common

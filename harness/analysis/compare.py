@@ -1,0 +1,418 @@
+"""`harness compare DIR...`: one table of runs (rows) x metric means with 95% CIs (columns).
+
+Runs must be comparable (same dataset, prompt and score-affecting metric settings; see
+comparability.py). Every number of a column is computed on the documents all runs scored; the
+best run is bold; paired approximate-randomization tests, Holm-corrected, give significance
+letters (all pairs) or marks against `--baseline`. `--fail-if-worse METRIC[:MARGIN]` makes the
+command a gate for CI pipelines (exit 1). Tables in Markdown, CSV, JSON and LaTeX, plots in SVG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.analysis.comparability import check
+from harness.analysis.gate import gate, gate_lines, parse_gate
+from harness.analysis.significance import Settings, analyse
+from harness.analysis.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
+from harness.errors import ConfigError, InputError
+from harness.fileio import atomic_write_text, create_exclusive_text
+from harness.records import read_jsonl_rows
+from harness.registry import suggest
+from harness.run.folder import GENERATIONS, METRICS, RUN, SCORES
+
+STEM = "comparison"
+
+
+@dataclass
+class Run:
+    path: Path
+    label: str
+    info: dict[str, Any]
+    fields: dict[str, dict[str, Any]]
+    scores: dict[str, dict[str, Any]]  # doc_id -> row
+    doc_ids: list[str] = field(default_factory=list)  # every document of the run (scored or not)
+    words: dict[str, int] = field(default_factory=dict)  # doc_id -> words of the summary
+
+
+def find_runs(paths: Sequence[Path]) -> list[Run]:
+    """Run folders under the given paths (a run folder or a sweep folder), in a stable order;
+    the runs of a sweep that did not finish are named in a warning on stderr."""
+    runs, unfinished = scan(paths)
+    warn_unfinished(unfinished)
+    return runs
+
+
+def warn_unfinished(unfinished: Sequence[str]) -> None:
+    if unfinished:
+        print("harness compare: warning: not compared: " + "; ".join(unfinished), file=sys.stderr)
+
+
+def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
+    """The finished runs under the paths, and "<folder> (<why>)" for each run of a sweep folder that
+    did not finish. A run folder named itself must be finished; no folder may be named twice."""
+    found: list[Path] = []
+    unfinished: list[str] = []
+    seen: dict[Path, Path] = {}
+    for path in map(Path, paths):
+        if not path.is_dir():
+            raise InputError(f"{path}: not a folder")
+        if (path / RUN).is_file() and (why := unfinished_reason(path)):
+            raise InputError(f"{path}: not a finished run ({why}); only finished runs can be compared")
+        for folder in sorted({p.parent for p in path.rglob(RUN)}, key=_sort_key):
+            if folder.resolve() in seen:
+                raise InputError(
+                    f"{folder}: the same run folder is named twice (also as {seen[folder.resolve()]}); "
+                    "a run compared with itself tests nothing"
+                )
+            seen[folder.resolve()] = folder
+            why = unfinished_reason(folder)
+            if why:
+                unfinished.append(f"{folder} ({why})")
+            else:
+                found.append(folder)
+    runs = [load_run(p) for p in found]
+    if not runs:
+        not_compared = f"; not compared: {'; '.join(unfinished)}" if unfinished else ""
+        raise InputError(
+            f"no finished runs (folders with {RUN} and {METRICS}) under: {', '.join(map(str, paths))}{not_compared}"
+        )
+    same: dict[str, list[Run]] = {}
+    for run in runs:
+        same.setdefault(run.label, []).append(run)
+    for (
+        group
+    ) in same.values():  # the same label twice (e.g. a sweep over decoding settings): add the overrides that differ
+        if len(group) < 2:
+            continue
+        shared = set.intersection(*(set(r.info.get("overrides", [])) for r in group))
+        for run in group:
+            extra = ",".join(o for o in run.info.get("overrides", []) if o not in shared and not o.startswith("model="))
+            run.label = f"{run.label} ({extra or run.path.name})"
+    seen: set[str] = set()
+    for run in runs:  # still the same: the folder tells them apart
+        if run.label in seen:
+            run.label = f"{run.label} [{run.path}]"
+        seen.add(run.label)
+    return runs, unfinished
+
+
+def unfinished_reason(folder: Path) -> str | None:
+    """Why a run folder holds no finished run ("status failed: <error>"), or None when it does.
+    A run.json without a status (written before statuses existed) counts as finished."""
+    info = _json(folder / RUN)
+    status = info.get("status")
+    if status not in (None, "done"):
+        return f"status {status}" + (f": {info['error']}" if info.get("error") else "")
+    if not (folder / METRICS).is_file():
+        return f"no {METRICS}"
+    return None
+
+
+def _sort_key(p: Path) -> tuple:
+    head, _, _ = p.name.partition("_")
+    return (str(p.parent), int(head) if head.isdigit() else 10**9, p.name)
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return read_jsonl_rows(path) if path.is_file() else []
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{path}: cannot be read as JSON ({e})") from None
+
+
+def load_run(path: Path) -> Run:
+    info = _json(path / RUN)
+    metrics = _json(path / METRICS)
+    fields = metrics.get("fields", {})
+    scores = load_scores(path / SCORES, fields)
+    generations = _rows(path / GENERATIONS)
+    doc_ids = [g["doc_id"] for g in generations] or list(scores)
+    words = {
+        g["doc_id"]: sum(len(b.split()) for b in g.get("bullets") or []) for g in generations if not g.get("error")
+    }
+    return Run(path, str(info.get("label") or path.name), info, fields, scores, doc_ids, words)
+
+
+def load_scores(path: Path, fields: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """scores.jsonl by doc_id, checked: every metric value a number or null, each document once,
+    and a value for as many documents as metrics.json counted (else a table column would be
+    computed from other data than the run's own summary says)."""
+    scores: dict[str, dict[str, Any]] = {}
+    lines: dict[str, int] = {}
+    for number, row in numbered_rows(path):
+        doc_id = row.get("doc_id")
+        if not isinstance(doc_id, str):
+            raise InputError(f"{path}:{number}: field 'doc_id' must be a string, not {doc_id!r}")
+        if doc_id in lines:
+            raise InputError(f"{path}:{number}: doc_id {doc_id!r} appears twice (first on line {lines[doc_id]})")
+        lines[doc_id] = number
+        for key in fields:
+            value = row.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise InputError(f"{path}:{number}: field '{key}' must be a number or null, not {value!r}")
+        scores[doc_id] = row
+    for key, meta in fields.items():
+        have = sum(row.get(key) is not None for row in scores.values())
+        if have < (meta.get("n") or 0):
+            raise InputError(
+                f"{path}: metrics.json counts {meta['n']} documents scored for '{key}' but this file has "
+                f"{have}; it is incomplete or from another run (re-score with: harness score {path.parent})"
+            )
+    return scores
+
+
+def numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The JSONL rows of a file with their line numbers (a blank line has no row)."""
+    if not path.is_file():
+        return []
+    rows = iter(read_jsonl_rows(path))
+    with open(path, "rb") as handle:
+        return [(number, next(rows)) for number, raw in enumerate(handle, start=1) if raw.strip()]
+
+
+def columns(runs: Sequence[Run], fields: Sequence[str] | None, show_all: bool) -> list[str]:
+    known = list(dict.fromkeys(k for r in runs for k in r.fields))
+    if fields:
+        for key in fields:
+            if key not in known:
+                raise InputError(f"no run has the field '{key}'.{suggest(key, known)} Fields: {', '.join(known)}")
+        return list(fields)
+    return [k for k in known if show_all or any(r.fields.get(k, {}).get("headline") for r in runs)]
+
+
+def build(
+    runs: Sequence[Run], keys: Sequence[str], settings: Settings, common_docs: bool = False, allow_prompts: bool = False
+) -> Comparison:
+    """Check the runs are comparable, then analyse every column on the shared documents."""
+    if settings.baseline is not None and settings.baseline not in [r.label for r in runs]:
+        labels = [r.label for r in runs]
+        raise ConfigError(
+            f"--baseline {settings.baseline!r} is not a run label.{suggest(settings.baseline, labels)} Labels: {', '.join(labels)}"
+        )
+    docs = check(runs, keys, common_docs, allow_prompts)
+    analysed = analyse(runs, keys, docs, settings)
+    differ = len({frozenset(r.doc_ids) for r in runs}) > 1
+    return Comparison(
+        [r.label for r in runs],
+        [str(r.path) for r in runs],
+        [len(r.doc_ids) for r in runs],
+        len(docs),
+        common_docs and differ,
+        analysed,
+        settings,
+        docs,
+    )
+
+
+# ---- output files ----
+
+
+def check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir}: a file, not a folder")
+
+
+def output_names(stem: str) -> list[str]:
+    return [f"{stem}.md", f"{stem}.csv", f"{stem}_tests.csv", f"{stem}.tex", f"{stem}.json"]
+
+
+def write_outputs(
+    out_dir: Path,
+    runs: Sequence[Run],
+    comparison: Comparison,
+    text: str,
+    gate_results: Sequence[dict[str, Any]],
+    plots: bool,
+    force: bool = False,
+) -> list[Path]:
+    """Tables (and a folder of plots) under one stem; an existing comparison is never replaced
+    unless `force`: the new one takes the first free numbered stem (comparison-1.md, ...)."""
+    check_out_dir(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    svgs = plot_files(runs, comparison) if plots else {}
+    for n in range(10_000):
+        stem = STEM if n == 0 else f"{STEM}-{n}"
+        plot_dir = out_dir / f"{stem}_plots"
+        names = output_names(stem)
+        contents = [
+            text,
+            to_csv(run_records(comparison)),
+            to_csv(test_records(comparison)),
+            latex(comparison),
+            json.dumps(
+                {
+                    "tool": "harness compare",
+                    "files": [*names, *([plot_dir.name] if svgs else [])],
+                    **to_json(comparison, gate_results),
+                },
+                indent=2,
+                ensure_ascii=False,
+                default=str,
+            )
+            + "\n",
+        ]
+        if force:
+            for name, content in zip(names, contents):
+                atomic_write_text(out_dir / name, content)
+        elif not claim(out_dir, names, contents) or (svgs and plot_dir.exists()):
+            continue
+        if svgs:
+            plot_dir.mkdir(exist_ok=True)
+            for name, svg in svgs.items():
+                atomic_write_text(plot_dir / name, svg)
+        return [out_dir / name for name in names] + ([plot_dir] if svgs else [])
+    raise FileExistsError(f"{out_dir}: no free name for a comparison")
+
+
+def claim(folder: Path, names: Sequence[str], contents: Sequence[str]) -> bool:
+    """Create every file of a set exclusively, or none (another writer or an earlier table has one)."""
+    written: list[Path] = []
+    for name, content in zip(names, contents):
+        if not create_exclusive_text(folder / name, content):
+            for path in written:
+                path.unlink()
+            return False
+        written.append(folder / name)
+    return True
+
+
+def plot_name(kind: str, key: str) -> str:
+    return f"{kind}_{key.replace('/', '_')}.svg"
+
+
+def plot_files(runs: Sequence[Run], comparison: Comparison) -> dict[str, str]:
+    """SVG plots by file name: forest and length-vs-score per directional metric, heatmap when tested."""
+    from harness.analysis import plots
+
+    docs = comparison.doc_ids
+    out: dict[str, str] = {}
+    for column in comparison.columns:
+        if column.descriptive or column.n == 0:
+            continue
+        out[plot_name("forest", column.key)] = plots.forest(column, comparison.settings.baseline)
+        if column.tests:
+            out[plot_name("pairs", column.key)] = plots.heatmap(column)
+        out[plot_name("length", column.key)] = plots.length_vs_score(runs, column.key, docs)
+    return out
+
+
+def compare_folders(
+    paths: Sequence[Path],
+    out_dir: Path | None,
+    fields: Sequence[str] | None = None,
+    show_all: bool = False,
+    settings: Settings | None = None,
+    common_docs: bool = False,
+    allow_prompts: bool = False,
+    fail_if_worse: Sequence[str] = (),
+    plots: bool = True,
+    force: bool = False,
+) -> tuple[str, list[dict[str, Any]]]:
+    """Print (and with `out_dir`, write) the comparison; returns the Markdown and the gate results."""
+    if out_dir is not None:
+        check_out_dir(Path(out_dir))  # before any work
+    runs, unfinished = scan([Path(p) for p in paths])
+    warn_unfinished(unfinished)
+    keys = columns(runs, fields, show_all)
+    for spec in fail_if_worse:  # a gated field is compared even when not shown by default
+        key = parse_gate(spec)[0]
+        if key not in keys and any(key in r.fields for r in runs):
+            keys.append(key)
+    comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts)
+    text = markdown(comparison)
+    gate_results = gate(runs, comparison, fail_if_worse, unfinished) if fail_if_worse else []
+    print(text)
+    if out_dir is not None:
+        written = write_outputs(Path(out_dir), runs, comparison, text, gate_results, plots, force)
+        print("wrote " + ", ".join(str(p) for p in written))
+    for line in gate_lines(gate_results):
+        print(line)
+    return text, gate_results
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="harness compare", description=__doc__.splitlines()[0])
+    parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
+    add_comparison_options(parser)
+    parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")
+    parser.add_argument("--all", action="store_true", help="show every field")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where to write comparison.md/.csv/.json/.tex and plots (default: the folders' common parent); "
+        "an existing comparison is kept and the new one gets a numbered name (comparison-1.md) unless --force",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing comparison of the same name")
+    parser.add_argument("--no-plots", action="store_true", help="write the tables only")
+    parser.add_argument(
+        "--fail-if-worse",
+        action="append",
+        default=[],
+        metavar="METRIC[:MARGIN]",
+        help="exit 1 when a run is significantly worse than --baseline on METRIC (by more than MARGIN), after Holm's correction, "
+        "or was not tested (nothing to test, or a run of the sweep did not finish); repeatable",
+    )
+    args = parser.parse_args(argv)
+    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
+    _, results = compare_folders(
+        args.dirs,
+        out,
+        args.fields,
+        args.all,
+        settings_from(args),
+        args.common_docs,
+        args.allow_different_prompts,
+        args.fail_if_worse,
+        not args.no_plots,
+        args.force,
+    )
+    return 1 if any(g["failed"] for g in results) else 0
+
+
+def add_comparison_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `harness compare` and `harness report`."""
+    parser.add_argument(
+        "--baseline",
+        metavar="LABEL",
+        help="test each run against this run (default: all pairs, with significance letters)",
+    )
+    parser.add_argument(
+        "--common-docs",
+        action="store_true",
+        help="compare runs whose datasets differ on the documents all of them have",
+    )
+    parser.add_argument(
+        "--allow-different-prompts",
+        action="store_true",
+        help="compare runs whose prompts differ (the prompt is what you compare)",
+    )
+    parser.add_argument(
+        "--family",
+        choices=["metric", "all"],
+        default="metric",
+        help="Holm's correction over each metric's comparisons (default) or over all metrics",
+    )
+    parser.add_argument(
+        "--samples", type=int, default=10_000, help="sign flips and bootstrap resamples per comparison (default 10,000)"
+    )
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (default 0.05)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    if args.samples < 1:
+        raise ConfigError("--samples must be at least 1")
+    if not 0 < args.alpha < 1:
+        raise ConfigError("--alpha must be between 0 and 1")
+    return Settings(samples=args.samples, alpha=args.alpha, baseline=args.baseline, family=args.family)

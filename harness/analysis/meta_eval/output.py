@@ -1,0 +1,282 @@
+"""meta_eval.json, meta_eval.md and the printed table, all from one Analysis.
+
+JSON layout: results[metric_field][human_field][level][statistic] = {"value", "ci95"} with levels
+summary/system/global and statistics pearson/spearman/kendall (value null when undefined); the
+global level adds partial_pearson/partial_spearman (controlling for the system, with more than
+one system) and, for 0/1 labels, roc_auc and balanced_accuracy. Beside the statistics each level
+has n, dropped and p_vs_best (two-sided, per statistic). meta_eval_scores.jsonl holds every
+summary's scores.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from harness.analysis.meta_eval.analysis import Analysis, ci95
+from harness.analysis.meta_eval.correlation import STATISTICS
+from harness.analysis.meta_eval.judgments import MetaData
+from harness.analysis.meta_eval.levels import LEVELS, LevelResult
+
+SCORES_SCHEMA_VERSION = 1
+
+SYMBOLS = {
+    "pearson": "r",
+    "spearman": "ρ",
+    "kendall": "τ",
+    "partial_pearson": "partial r",
+    "partial_spearman": "partial ρ",
+    "roc_auc": "AUC",
+    "balanced_accuracy": "bal. acc.",
+}
+EXTRA_STATISTICS = ("partial_pearson", "partial_spearman", "roc_auc", "balanced_accuracy")
+ARROWS = {True: "↑", False: "↓", None: "–"}
+UNITS = {"summary": "documents", "system": "systems", "global": "summaries"}
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _statistic(result: LevelResult, name: str) -> dict[str, Any]:
+    low, high = ci95(result, name)
+    value = _number(result.values[name])
+    return {"value": value, "ci95": [low, high] if value is not None and low is not None else None}
+
+
+def _level_json(analysis: Analysis, field: str, human: str, level: str) -> dict[str, Any]:
+    result = analysis.results[field][human][level]
+    out: dict[str, Any] = {name: _statistic(result, name) for name in result.values}
+    out["n"] = result.n
+    out["dropped"] = sum(result.dropped.values())
+    out["dropped_by_reason"] = result.dropped
+    out["p_vs_best"] = {s: _number(p) for s, p in analysis.p_vs_best[field][human][level].items()}
+    return out
+
+
+def _pairs_json(analysis: Analysis) -> list[dict[str, Any]]:
+    out = []
+    for (a, b), by_human in analysis.pairs.items():
+        tests = {
+            h: {
+                lv: {
+                    s: {
+                        "a": _number(t.a),
+                        "b": _number(t.b),
+                        "p_bootstrap": _number(t.p_bootstrap),
+                        "p_williams": _number(t.p_williams),
+                    }
+                    for s, t in by_stat.items()
+                }
+                for lv, by_stat in by_level.items()
+            }
+            for h, by_level in by_human.items()
+        }
+        out.append({"a": a, "b": b, "h0": "a and b agree with the humans equally well (two-sided)", "tests": tests})
+    return out
+
+
+def to_json(analysis: Analysis, protocol: dict[str, Any]) -> dict[str, Any]:
+    results = {
+        field: {h: {lv: _level_json(analysis, field, h, lv) for lv in LEVELS} for h in by_human}
+        for field, by_human in analysis.results.items()
+    }
+    return {"protocol": protocol, "results": results, "best": analysis.best, "comparisons": _pairs_json(analysis)}
+
+
+def write_json(path: str, payload: dict[str, Any]) -> None:
+    write_text(path, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _cell(stat: dict[str, Any], bold: bool) -> str:
+    text = _fmt(stat["value"])
+    if stat["ci95"]:
+        text += f" [{_fmt(stat['ci95'][0], 2)}, {_fmt(stat['ci95'][1], 2)}]"
+    return f"**{text}**" if bold and stat["value"] is not None else text
+
+
+def _fmt_p(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1g}" if p > 0 else "0"
+
+
+def _pvalues(level: dict[str, Any], field: str, best: dict[str, str], statistics: list[str]) -> str:
+    p = level["p_vs_best"]
+    return " / ".join(_fmt_p(p[s]) if s in p else "best" if best.get(s) == field else "–" for s in statistics)
+
+
+def _header(protocol: dict[str, Any]) -> list[str]:
+    data, boot = protocol["data"], protocol["bootstrap"]
+    against = protocol["against"]
+    if against == "references":
+        against += f" (combined: {protocol['multi_reference']})"
+    lines = [
+        "# Meta-evaluation",
+        "",
+        f"- data: `{data['file']}` (sha256 {data['sha256'][:12]}…): {data['documents']} documents × "
+        f"{data['systems']} systems, {data['records']} summaries; metrics against: {against}",
+    ]
+    lines += [f"- {name} level: {text}" for name, text in protocol["levels"].items()]
+    lines += [
+        f"- statistics: {protocol['statistics']}",
+        f"- bootstrap: {boot['samples']} resamples, seed {boot['seed']}, {boot['ci']} CI; resampled {boot['resampled']}",
+        f"- p vs best: {protocol['comparison']}",
+        f"- partial correlations: {protocol.get('partial', '')}",
+        f"- balanced accuracy: {protocol.get('balanced_accuracy', '')}",
+        "- better: ↑ higher values are better, ↓ lower (its correlations count negated), – no direction",
+    ]
+    lines += _data_notes(protocol) + [""]
+    return lines + [f"- metric `{name}`: `{sig}`" for name, sig in protocol["metric_signatures"].items()]
+
+
+def _data_notes(protocol: dict[str, Any]) -> list[str]:
+    data, notes = protocol["data"], []
+    if data.get("where"):
+        notes.append(
+            f"- subset: {' and '.join(data['where'])} ({data['excluded_by_where']} of {data['records_read']} records excluded)"
+        )
+    skipped = protocol.get("skipped", {"count": 0})
+    if skipped["count"]:
+        notes.append(f"- skipped records: {skipped['count']} (first: {skipped['records'][0]}; all in meta_eval.json)")
+    for human, missing in protocol.get("missing_human_scores", {}).items():
+        if missing["count"]:
+            notes.append(f"- `{human}`: no score on {missing['count']} records, left out of its correlations")
+    return notes
+
+
+def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
+    fields = list(payload["results"])
+    rows = {f: payload["results"][f][human][level] for f in fields}
+    title = ["", f"## {human} — {level} level", ""]
+    if all(r[s]["value"] is None for r in rows.values() for s in STATISTICS):
+        reasons = {k: v for r in rows.values() for k, v in r["dropped_by_reason"].items()}
+        return title + [f"Undefined for every metric field ({UNITS[level]} dropped: {reasons})."]
+    best = payload["best"].get(human, {}).get(level, {})
+    statistics = [*STATISTICS, *(s for s in EXTRA_STATISTICS if any(s in r for r in rows.values()))]
+    directions = payload["protocol"].get("higher_is_better", {})
+    header = [
+        "metric",
+        "better",
+        *(f"{SYMBOLS[s]} [95% CI]" for s in statistics),
+        f"n {UNITS[level]}",
+        "dropped",
+        f"p vs best ({' / '.join(SYMBOLS[s] for s in statistics)})",
+    ]
+    lines = title + ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    empty = {"value": None, "ci95": None}
+    for field, row in rows.items():
+        cells = [_cell(row.get(s, empty), best.get(s) == field) for s in statistics]
+        arrow = ARROWS[directions.get(field, True)]
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"`{field}`",
+                    arrow,
+                    *cells,
+                    str(row["n"]),
+                    str(row["dropped"]),
+                    _pvalues(row, field, best, statistics),
+                ]
+            )
+            + " |"
+        )
+    return lines
+
+
+def _pair_table(pair: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"## {pair['a']} vs {pair['b']} (H0: equal agreement with the humans; two-sided p)",
+        "",
+        "| human | level | statistic | a | b | p (paired bootstrap) | p (Williams) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for human, by_level in pair["tests"].items():
+        for level, by_stat in by_level.items():
+            for s, t in by_stat.items():
+                if t["a"] is None and t["b"] is None:
+                    continue
+                lines.append(
+                    f"| {human} | {level} | {SYMBOLS[s]} | {_fmt(t['a'])} | {_fmt(t['b'])} | "
+                    f"{_fmt_p(t['p_bootstrap'])} | {_fmt_p(t['p_williams'])} |"
+                )
+    return lines
+
+
+def to_markdown(payload: dict[str, Any]) -> str:
+    lines = _header(payload["protocol"])
+    fields = list(payload["results"])
+    for human in list(payload["results"][fields[0]]) if fields else []:
+        for level in LEVELS:
+            lines += _level_table(payload, human, level)
+    for pair in payload["comparisons"]:
+        lines += _pair_table(pair)
+    return "\n".join(lines) + "\n"
+
+
+TERMINAL_EXTRA = {
+    "partial_pearson": "glo.pr",
+    "partial_spearman": "glo.pρ",
+    "roc_auc": "AUC",
+    "balanced_accuracy": "bal.acc",
+}
+
+
+def to_table(payload: dict[str, Any]) -> str:
+    """Plain-text table for the terminal: values only (CIs are in the files); the global
+    level's partial correlations and, for 0/1 labels, ROC-AUC and balanced accuracy at the end."""
+    fields = list(payload["results"])
+    width = max([len(f) for f in fields] + [6])
+    out = []
+    for human in list(payload["results"][fields[0]]) if fields else []:
+        extra = [s for s in TERMINAL_EXTRA if any(s in payload["results"][f][human]["global"] for f in fields)]
+        head = " ".join(
+            [
+                *(f"{lv[:3]}.{SYMBOLS[s]:<3}" for lv in LEVELS for s in STATISTICS),
+                *(f"{TERMINAL_EXTRA[s]:>7}" for s in extra),
+            ]
+        )
+        out += ["", f"{human}", f"{'metric':<{width}} {head}  dropped docs"]
+        empty = {"value": None}
+        for field in fields:
+            by_level = payload["results"][field][human]
+            values = [f"{_fmt(by_level[lv][s]['value']):>7}" for lv in LEVELS for s in STATISTICS]
+            values += [f"{_fmt(by_level['global'].get(s, empty)['value']):>7}" for s in extra]
+            out.append(f"{field:<{width}} {' '.join(values)}  {by_level['summary']['dropped']:>4}")
+    return "\n".join(out).lstrip("\n")
+
+
+def write_text(path: str, text: str) -> None:
+    """Write through a temporary file and rename, so an interrupted run never leaves half a file."""
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+def write_scores(path: str, data: MetaData, columns: dict[str, np.ndarray]) -> None:
+    """meta_eval_scores.jsonl: one line per scored summary, in file order, with its line number,
+    ids, every metric field (all computed fields, not only those reported) and every human field;
+    null where a value is missing."""
+    lines = []
+    for i, (doc_id, system_id) in enumerate(zip(data.doc_ids, data.system_ids)):
+        record = {
+            "schema_version": SCORES_SCHEMA_VERSION,
+            "line": data.lines[i],
+            "doc_id": doc_id,
+            "system_id": system_id,
+            "metrics": {k: _number(v[i]) for k, v in columns.items()},
+            "human": {h: _number(v[i]) for h, v in data.human.items()},
+        }
+        lines.append(json.dumps(record, ensure_ascii=False, allow_nan=False))
+    write_text(path, "\n".join(lines) + "\n")

@@ -1,0 +1,301 @@
+"""`harness report DIR... --out report.html`: one offline HTML page to inspect and compare runs.
+
+The page holds the comparison (compare.py's table with significance letters and CIs, sortable;
+forest plots on a shared axis, pairwise differences, length vs score) and every document: the
+source split into sentences, all references, each model's bullets with their support and
+evidence (highlighted in the source, matching words marked), the facts each model states or
+misses, and what the bullet parser set aside. Documents are searched, sorted and filtered by
+any per-document metric, by disagreement between two models or two metrics, and by unsupported
+bullets; `#doc=<id>` links to one.
+
+The file makes no network request: the data is one JSON block (HTML-escaped, so no value can
+close it), read by one script (resources/report.js) that builds the page with text nodes only;
+a Content-Security-Policy allows exactly that script and style (by hash) and data: images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from harness.analysis.compare import Run, add_comparison_options, build, columns, find_runs, plot_files, settings_from
+from harness.analysis.significance import Settings
+from harness.analysis.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
+from harness.errors import InputError
+from harness.fileio import atomic_write_text, create_unique_text
+from harness.records import read_jsonl_rows
+from harness.run.folder import CONFIG, GENERATIONS, RunFolder
+
+PAGE_START = "<!doctype html><html lang='en'>"
+SET_ASIDE = ("preamble", "outro", "headings", "sub_points", "reasoning")
+
+
+def run_examples(run: Run) -> dict[str, Any]:
+    """The run's examples (source, references, facts) by doc_id, loaded as the run loaded them."""
+    return {e.doc_id: e for e in run_data(run).examples}
+
+
+_loaded: dict[str, Any] = {}  # dataset config -> its data: runs of one sweep share one load
+
+
+def run_data(run: Run) -> Any:
+    from harness.config.schema import DatasetConfig, parse
+    from harness.data import load_examples
+    from harness.run.command import load_run_config, register_resolvers
+
+    register_resolvers()
+    dataset = load_run_config(RunFolder(run.path)).get("dataset")
+    key = json.dumps(dataset, sort_keys=True, default=str)
+    if key not in _loaded:
+        _loaded[key] = load_examples(parse(DatasetConfig, dataset, f"{run.path / CONFIG}: dataset"))
+    return _loaded[key]
+
+
+def check_data(runs: Sequence[Run]) -> None:
+    """Refuse to show a run next to data it was not scored against (what changed is in the message)."""
+    from harness.run.command import datacheck
+
+    for run in runs:
+        folder = RunFolder(run.path, dict(run.info))
+        data = run_data(run)
+        diff = datacheck.compare(folder, data, generations(run))
+        if diff:
+            raise datacheck.refuse(
+                folder, data, diff, f"Re-score it first: harness score {run.path} --rescore-changed-data"
+            )
+
+
+def generations(run: Run) -> dict[str, dict[str, Any]]:
+    return {r["doc_id"]: r for r in read_jsonl_rows(run.path / GENERATIONS)}
+
+
+# ---- the payload ----
+
+
+def comparison_data(comparison: Comparison) -> dict[str, Any]:
+    """The comparison table as text cells (formatted as `harness compare` does) with the raw means to sort by."""
+    rows = []
+    for label in comparison.labels:
+        cells = []
+        for column in comparison.columns:
+            text, bold, mark = cell_text(comparison, column, label)
+            cell = column.cell(label)
+            cells.append({"text": text, "best": bold, "mark": mark, "mean": cell.mean if cell else None})
+        rows.append({"label": label, "baseline": label == comparison.settings.baseline, "cells": cells})
+    return {
+        "documents": comparison.docs,
+        "columns": [{"key": c.key, "higher_is_better": c.higher_is_better} for c in comparison.columns],
+        "rows": rows,
+        "notes": [n.replace("**", "").replace("`", "") for n in footnotes(comparison)],
+        "pairs": {"header": PAIR_HEADER, "rows": pair_rows(comparison)},
+    }
+
+
+def judged_metric(runs: Sequence[Run]) -> str | None:
+    """The metric whose per-bullet verdicts the page shows: `support` when scored, else the first with verdicts."""
+    names: list[str] = []
+    for run in runs:
+        for row in run.scores.values():
+            for name, detail in (row.get("details") or {}).items():
+                if isinstance(detail, dict) and isinstance(detail.get("bullets"), list) and name not in names:
+                    names.append(name)
+    return "support" if "support" in names else (names[0] if names else None)
+
+
+@lru_cache(maxsize=4096)
+def source_sentences(source: str) -> tuple[str, ...]:
+    """The source as the support metrics split it, so evidence indices point at these sentences."""
+    from harness.metrics.lexical import Passage
+
+    return tuple(Passage.from_text(source).sentences)
+
+
+def evidence_indices(verdict: dict[str, Any], sentences: Sequence[str]) -> list[int]:
+    """Recorded indices when they point at the recorded evidence text, else (older scores, metrics
+    whose premises are not single sentences) the sentences equal to the evidence text."""
+    index, texts = verdict.get("evidence_index"), verdict.get("evidence")
+    if isinstance(index, list) and all(isinstance(i, int) and 0 <= i < len(sentences) for i in index):
+        if not isinstance(texts, list) or [sentences[i] for i in index] == texts:
+            return index
+    position = {s: i for i, s in enumerate(sentences)}
+    return [position[e] for e in verdict.get("evidence") or [] if isinstance(e, str) and e in position]
+
+
+def model_entry(
+    gen: dict[str, Any],
+    scores: dict[str, Any],
+    judged: str | None,
+    sentences: Sequence[str],
+    doc_facts: Sequence[str] = (),
+) -> dict[str, Any]:
+    """One model's view of one document: bullets with verdicts, facts, what the parser set aside."""
+    details = scores.get("details") or {}
+    verdicts = (details.get(judged) or {}).get("bullets") if judged else None
+    verdicts = verdicts if isinstance(verdicts, list) else []
+    bullets = []
+    for i, text in enumerate(gen.get("bullets") or []):
+        v = verdicts[i] if i < len(verdicts) and isinstance(verdicts[i], dict) else None
+        if v is None:
+            bullets.append({"text": text})
+            continue
+        ev = evidence_indices(v, sentences)
+        matched = (
+            v.get("matched")
+            if isinstance(v.get("matched"), list) and len(v["matched"]) == len(ev)
+            else [[] for _ in ev]
+        )
+        bullet = {
+            "text": text,
+            "score": v.get("score"),
+            "supported": bool(v.get("supported")),
+            "evidence": ev,
+            "matched": matched,
+        }
+        if not ev:  # evidence that is not a source sentence (a judge's quote): shown as given
+            bullet["evidence_text"] = [e for e in v.get("evidence") or [] if isinstance(e, str)]
+        bullets.append(bullet)
+    facts = (details.get("facts") or {}).get("facts") if isinstance(details.get("facts"), dict) else None
+    pairs = [[f.get("fact"), bool(f.get("stated"))] for f in facts or [] if isinstance(f, dict)]
+    entry: dict[str, Any] = {"bullets": bullets, "aside": {k: gen[k] for k in SET_ASIDE if gen.get(k)}}
+    if [f for f, _ in pairs] == list(doc_facts):  # the document's facts: one flag each (their text is stored once)
+        entry["stated"] = [stated for _, stated in pairs]
+    else:
+        entry["facts"] = pairs
+    for key in ("error", "style", "unfinished", "bullets_requested"):
+        if gen.get(key) is not None and gen.get(key) != "":
+            entry[key] = gen[key]
+    return entry
+
+
+def number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value else None
+
+
+def payload(runs: Sequence[Run], comparison: Comparison, max_docs: int | None = None) -> dict[str, Any]:
+    """Everything the page shows, as one JSON-ready dict."""
+    fields = columns(runs, None, True)
+    headline = set(columns(runs, None, False))
+    judged = judged_metric(runs)
+    examples = run_examples(runs[0])
+    gens = [generations(r) for r in runs]
+    doc_ids = list(dict.fromkeys(d for g in gens for d in g))[: max_docs or None]
+    docs = []
+    for doc_id in doc_ids:
+        example = examples.get(doc_id)
+        sentences = source_sentences(example.source) if example is not None else ()
+        facts = tuple(example.facts) if example is not None else ()
+        values, models = [], []
+        for run, gen in zip(runs, gens):
+            row = run.scores.get(doc_id) or {}
+            values.append([number(row.get(k)) for k in fields])
+            models.append(model_entry(gen[doc_id], row, judged, sentences, facts) if doc_id in gen else None)
+        docs.append(
+            {
+                "id": doc_id,
+                "source": list(sentences),
+                "references": list(example.references) if example else [],
+                "facts": list(facts),
+                "values": values,
+                "models": models,
+            }
+        )
+    directions = {k: next((r.fields[k].get("higher_is_better") for r in runs if k in r.fields), None) for k in fields}
+    return _no_nan(
+        {
+            "runs": [{"label": r.label, "path": str(r.path), "documents": len(r.doc_ids)} for r in runs],
+            "fields": [{"key": k, "higher_is_better": directions[k], "headline": k in headline} for k in fields],
+            "judged": judged,
+            "comparison": comparison_data(comparison),
+            "plots": [
+                {"name": name[:-4], "svg": svg} for name, svg in plot_files(runs, comparison).items()
+            ],  # shown as data: images
+            "docs": docs,
+        }
+    )
+
+
+# ---- the page ----
+
+
+def resource(name: str) -> str:
+    return resources.files("harness").joinpath("resources", name).read_text(encoding="utf-8")
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def escape_json(text: str) -> str:
+    """&, <, > and ' as HTML entities (what html.escape does, but JSON's many double quotes stay,
+    keeping the file small): in the data block no tag can open or close."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#x27;")
+
+
+def page(data: dict[str, Any]) -> str:
+    """The HTML file: CSP, style, the data block and the script. The JSON is HTML-escaped
+    (no `<` survives, so nothing in it can end the block); the script unescapes it."""
+    script, style = resource("report.js"), resource("report.css")
+    policy = (
+        f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    blob = escape_json(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+    return (
+        f"{PAGE_START}<head><meta charset='utf-8'><meta http-equiv='Content-Security-Policy' content=\"{policy}\">"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>harness report</title>"
+        f"<style>{style}</style></head><body><noscript>This report needs JavaScript to show its data.</noscript>"
+        f"<main id='app'></main>"
+        f"<script type='application/json' id='report-data'>{blob}</script><script>{script}</script></body></html>\n"
+    )
+
+
+def render(
+    runs: Sequence[Run],
+    max_docs: int | None = None,
+    settings: Settings | None = None,
+    common_docs: bool = False,
+    allow_prompts: bool = False,
+) -> str:
+    """The page; runs that are not comparable, or were scored against other data, are refused first."""
+    comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts)
+    check_data(runs)
+    return page(payload(runs, comparison, max_docs))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="harness report", description=__doc__.splitlines()[0])
+    parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="HTML file (default: report.html in the folders' common parent); an existing "
+        "file is kept and the report gets a numbered name (report-1.html) unless --force",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing report file")
+    parser.add_argument("--max-docs", type=int, default=None, help="show only the first N documents")
+    add_comparison_options(parser)
+    args = parser.parse_args(argv)
+    runs = find_runs(args.dirs)
+    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
+    if out.is_dir():
+        raise InputError(f"--out {out}: a folder; name the HTML file to write")
+    text = render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"wrote {write_page(out, text, args.force)}")
+    return 0
+
+
+def write_page(out: Path, page: str, force: bool) -> Path:
+    """The page at `out`, or at the first free numbered name (report-1.html) unless `force`."""
+    if force:
+        atomic_write_text(out, page)
+        return out
+    return create_unique_text(out, page)

@@ -1,0 +1,263 @@
+"""The comparison as Markdown, CSV, JSON and LaTeX (booktabs), from analysed columns.
+
+Every format carries the same facts: mean and 95% CI per run and metric on the compared
+documents, the best run, the significance marks, every p-value and Holm-adjusted p-value, the
+power estimates, the metric signatures and the test used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from harness.analysis.significance import TEST_NAME, Column, Settings
+
+MARKS = {"better": "▲", "worse": "▼"}
+
+
+@dataclass
+class Comparison:
+    """Everything a table shows: the runs, the documents, the analysed columns."""
+
+    labels: list[str]
+    run_dirs: list[str]
+    run_documents: list[int]  # documents each run has
+    docs: int  # documents compared (shared by all runs)
+    common_docs: bool  # --common-docs: the runs' datasets differ, compared on the shared documents
+    columns: list[Column]
+    settings: Settings
+    doc_ids: list[str] = field(default_factory=list)  # the compared documents
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None or p != p:
+        return "–"
+    return f"{p:.4f}" if p >= 0.0001 else f"{p:.1e}"
+
+
+def cell_text(comparison: Comparison, column: Column, label: str) -> tuple[str, bool, str]:
+    """(mean [CI] with n notes, bold?, mark) of one run in one column."""
+    cell = column.cell(label)
+    if cell is None or cell.mean is None:
+        return "–", False, ""
+    text = f"{fmt(cell.mean)} [{fmt(cell.ci_low)}, {fmt(cell.ci_high)}]"
+    notes = []
+    if column.n != comparison.docs or cell.missing:
+        notes.append(f"n={column.n}")
+    if cell.missing:
+        notes.append(f"{cell.missing} unscored")
+    mark = cell.group or MARKS.get(cell.mark, "")
+    return text + (f" ({', '.join(notes)})" if notes else ""), cell.best, mark
+
+
+def footnotes(comparison: Comparison) -> list[str]:
+    s = comparison.settings
+    family = "each metric's comparisons" if s.family == "metric" else "all comparisons of the table"
+    where = (
+        f"the {comparison.docs} documents all runs share (--common-docs; the runs have "
+        + ", ".join(f"{label}: {n}" for label, n in zip(comparison.labels, comparison.run_documents))
+        + ")"
+        if comparison.common_docs
+        else f"the {comparison.docs} documents of the dataset"
+    )
+    notes = [
+        f"Mean [95% bootstrap CI] on {where}; a document a run left unscored (None/NaN) leaves that metric's column for all runs (n per cell).",
+        "**Bold**: best mean in the field's direction (descriptive fields have none).",
+    ]
+    signatures = dict.fromkeys(c.signature for c in comparison.columns if c.signature)
+    if not any(c.tests for c in comparison.columns):
+        return notes + ["Signatures: " + "; ".join(f"`{sig}`" for sig in signatures)]
+    if s.baseline is not None:
+        notes.append(f"▲/▼: significantly better/worse than the baseline {s.baseline}.")
+    else:
+        notes.append("Letters: runs sharing a letter are not significantly different; a is the best run's group.")
+    raised = sorted({c.samples for c in comparison.columns if c.tests and c.samples > s.samples})
+    more = (
+        f" (raised to {', '.join(f'{b:,}' for b in raised)} where a family is large enough to need smaller p-values)"
+        if raised
+        else ""
+    )
+    notes.append(
+        f"Test: {TEST_NAME} on the per-document differences, B = {s.samples:,}{more} (exact when 2^n <= B), "
+        f"p = (c+1)/(B+1); Holm-corrected over {family}, alpha {s.alpha}. "
+        "MDE: smallest difference detected with 80% power at alpha 0.05 (uncorrected)."
+    )
+    notes.append("Signatures: " + "; ".join(f"`{sig}`" for sig in signatures))
+    return notes
+
+
+def pair_rows(comparison: Comparison) -> list[list[str]]:
+    return [
+        [
+            t.metric,
+            t.a,
+            t.b,
+            str(t.n),
+            f"{fmt(t.diff)} [{fmt(t.ci_low)}, {fmt(t.ci_high)}]",
+            fmt_p(t.p),
+            fmt_p(t.p_holm),
+            "yes" if t.significant else "no",
+            fmt(t.mde),
+            str(t.docs_needed) if t.docs_needed is not None else "–",
+        ]
+        for c in comparison.columns
+        for t in c.tests
+    ]
+
+
+PAIR_HEADER = ["metric", "A", "B", "n", "A − B [95% CI]", "p", "p (Holm)", "significant", "MDE", "docs to detect A − B"]
+
+
+def markdown(comparison: Comparison) -> str:
+    header = ["model", "n", *(c.key for c in comparison.columns)]
+    rows = []
+    for label in comparison.labels:
+        row = [f"{label} (baseline)" if label == comparison.settings.baseline else label, str(comparison.docs)]
+        for column in comparison.columns:
+            text, bold, mark = cell_text(comparison, column, label)
+            row.append((f"**{text}**" if bold else text) + (f" {mark}" if mark else ""))
+        rows.append(row)
+    out = [_md_table(header, rows), ""]
+    out += [f"{i}. {note}" for i, note in enumerate(footnotes(comparison), start=1)]
+    pairs = pair_rows(comparison)
+    if pairs:
+        out += ["", "Paired tests:", "", _md_table(PAIR_HEADER, pairs)]
+        power = [[c.key, str(c.n), fmt(c.median_mde())] for c in comparison.columns if c.tests]
+        out += ["", "Power (80%, alpha 0.05):", "", _md_table(["metric", "n", "MDE (median over comparisons)"], power)]
+    return "\n".join(out) + "\n"
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows])
+
+
+def run_records(comparison: Comparison) -> list[dict[str, Any]]:
+    """comparison.csv: one row per run, the metric's numbers in columns named after it."""
+    records = []
+    for label, run_dir in zip(comparison.labels, comparison.run_dirs):
+        record: dict[str, Any] = {"model": label, "run_dir": run_dir, "n": comparison.docs}
+        for column in comparison.columns:
+            cell = column.cell(label)
+            if cell is None:
+                continue
+            k = column.key
+            record.update(
+                {
+                    k: cell.mean,
+                    f"{k} ci_low": cell.ci_low,
+                    f"{k} ci_high": cell.ci_high,
+                    f"{k} n": cell.n,
+                    f"{k} unscored": cell.missing,
+                    f"{k} rank": cell.rank,
+                    f"{k} best": cell.best,
+                    f"{k} group": cell.group,
+                    f"{k} vs_baseline": cell.mark,
+                }
+            )
+        records.append(record)
+    return records
+
+
+def test_records(comparison: Comparison) -> list[dict[str, Any]]:
+    return [asdict(t) for c in comparison.columns for t in c.tests]
+
+
+def to_csv(records: Sequence[dict[str, Any]]) -> str:
+    names = list(dict.fromkeys(k for r in records for k in r)) or ["metric"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
+def _no_nan(value: Any) -> Any:
+    """JSON has no NaN: an undefined number is written as null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    return value
+
+
+def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    return _no_nan(
+        {
+            "schema_version": 1,
+            "test": TEST_NAME,
+            "settings": asdict(comparison.settings),
+            "documents": comparison.docs,
+            "common_docs": comparison.common_docs,
+            "runs": [
+                {"label": l, "run_dir": d, "documents": n}
+                for l, d, n in zip(comparison.labels, comparison.run_dirs, comparison.run_documents)
+            ],
+            "columns": [c.to_json() for c in comparison.columns],
+            "gate": list(gate),
+            "notes": footnotes(comparison),
+        }
+    )
+
+
+LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def tex(text: str) -> str:
+    return "".join(LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def latex(comparison: Comparison) -> str:
+    """A booktabs table (needs \\usepackage{booktabs} and amssymb for the triangles)."""
+    cols = comparison.columns
+    lines = [r"\begin{table}[t]", r"\centering", r"\begin{tabular}{l" + "r" * len(cols) + "}", r"\toprule"]
+    lines.append("Model & " + " & ".join(tex(c.key) for c in cols) + r" \\")
+    lines.append(r"\midrule")
+    latex_marks = {"better": r"$^{\blacktriangle}$", "worse": r"$^{\blacktriangledown}$"}
+    for label in comparison.labels:
+        cells = []
+        for column in cols:
+            cell = column.cell(label)
+            if cell is None or cell.mean is None:
+                cells.append("--")
+                continue
+            mean = f"{cell.mean:.3f}"
+            text = (
+                r"\textbf{" + mean + "}" if cell.best else mean
+            ) + rf" {{\scriptsize [{cell.ci_low:.3f}, {cell.ci_high:.3f}]}}"
+            if cell.group:
+                text += rf"$^{{\mathrm{{{cell.group}}}}}$"
+            text += latex_marks.get(cell.mark, "")
+            cells.append(text)
+        name = tex(label) + (" (baseline)" if label == comparison.settings.baseline else "")
+        lines.append(name + " & " + " & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\par\smallskip", r"\begin{minipage}{\linewidth}\footnotesize"]
+    for note in footnotes(comparison):
+        text = (
+            tex(note.replace("**", "").replace("`", ""))
+            .replace("▲", r"$\blacktriangle$")
+            .replace("▼", r"$\blacktriangledown$")
+        )
+        lines.append(text + r"\par")
+    lines += [r"\end{minipage}", r"\end{table}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,69 @@
+"""`harness` command line: a thin dispatcher; each subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from harness.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USAGE, HarnessError, Interrupted, raise_on_signals
+from harness.registry import suggest
+
+# subcommand -> ("module:function", one-line help). Functions take argv (list[str]) and return an exit code.
+COMMANDS = {
+    "run": (
+        "harness.run.command:main",
+        "generate and score; Hydra overrides, -m for sweeps (default: experiment=demo)",
+    ),
+    "score": ("harness.run.command:score_main", "re-score a finished run folder without calling the model"),
+    "compare": ("harness.analysis.compare:main", "one table comparing run folders or sweep folders"),
+    "report": (
+        "harness.analysis.report:main",
+        "an HTML page: table, plots, every model's bullets per document with evidence",
+    ),
+    "merge": (
+        "harness.run.merge:main",
+        "join the finished shards of sharded runs (shard.count=N) into one run folder each",
+    ),
+    "progress": (
+        "harness.run.progress:main",
+        "documents done / total, rate and ETA across the runs of a sweep or sharded run",
+    ),
+    "list": ("harness.config.listing:main", "shipped models, datasets, prompts, experiments, metrics and their fields"),
+    "meta-eval": ("harness.analysis.meta_eval.command:main", "correlate metrics with human judgments"),
+}
+
+USAGE = "usage: harness <command> [args]\n\ncommands:\n" + "\n".join(
+    f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items()
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch; the one place where outcomes become exit codes (policy in harness/errors.py)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else EXIT_USAGE
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"harness: unknown command '{name}'.{suggest(name, list(COMMANDS))}\n\n{USAGE}", file=sys.stderr)
+        return EXIT_USAGE
+    module, _, func = COMMANDS[name][0].partition(":")
+    raise_on_signals()
+    try:
+        return int(getattr(importlib.import_module(module), func)(rest) or 0)
+    except HarnessError as e:
+        print(f"harness {name}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except (KeyboardInterrupt, Interrupted) as e:
+        why = f" by {e}" if isinstance(e, Interrupted) else ""
+        hint = " Finished generations are saved: run the same command again to resume." if name == "run" else ""
+        print(f"harness {name}: interrupted{why}.{hint}", file=sys.stderr)
+        return e.exit_code if isinstance(e, Interrupted) else EXIT_INTERRUPTED
+    except SystemExit as e:  # argparse: 2 for a usage error, 0 for --help
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        print(f"harness {name}: unexpected error (above); please report it.", file=sys.stderr)
+        return EXIT_RUN_FAILED

@@ -1,0 +1,203 @@
+"""Typed configs, validated at start-up before any work.
+
+`parse(cls, mapping, where)` builds a dataclass from a plain mapping and rejects unknown keys
+with a close-match suggestion, so a typo in a YAML file fails before a model is loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from harness.errors import ConfigError
+from harness.registry import suggest
+
+T = TypeVar("T")
+
+# Lower bounds by key name, for every config parsed here (run settings, dataset, prompt, model
+# and metric options): one rule per meaning, wherever the key appears. A bootstrap needs enough
+# resamples for its 2.5% tails to be more than the extreme values.
+AT_LEAST: dict[str, int] = {
+    "batch_size": 1,
+    "workers": 1,
+    "max_concurrency": 1,
+    "limit": 1,
+    "n_bullets": 1,
+    "max_source_chars": 1,
+    "max_input_tokens": 1,
+    "bootstrap_samples": 100,
+    "seed": 0,
+}
+
+
+def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
+    """Build dataclass `cls` from `data`; unknown or missing keys raise ConfigError naming `where`."""
+    data = dict(data or {})
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        key = unknown[0]
+        raise ConfigError(
+            f"{where}: unknown key '{key}'. Known keys: {', '.join(sorted(fields))}." + suggest(key, list(fields))
+        )
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, value in data.items():
+        values[name] = _check_type(value, hints[name], f"{where}.{name}")
+    missing = [
+        n
+        for n, f in fields.items()
+        if n not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{where}: missing required key '{missing[0]}'.")
+    for name, value in values.items():
+        if name in AT_LEAST and isinstance(value, (int, float)) and not isinstance(value, bool):
+            check_range(f"{where}.{name}", value, AT_LEAST[name], None)
+    return cls(**values)
+
+
+def check_range(where: str, value: Any, low: float | None, high: float | None, low_excluded: bool = False) -> None:
+    """A number within [low, high] (or (low, high] with `low_excluded`); else ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{where}: expected a number, got {value!r}.")
+    too_low = low is not None and (value <= low if low_excluded else value < low)
+    if too_low or (high is not None and value > high):
+        bounds = f"{'above' if low_excluded else 'at least'} {low}" if low is not None else ""
+        if high is not None:
+            bounds += (" and " if bounds else "") + f"at most {high}"
+        raise ConfigError(f"{where}: must be {bounds}, got {value!r}.")
+
+
+def _check_type(value: Any, hint: Any, where: str) -> Any:
+    """Light type check with helpful messages; converts lists/dicts from OmegaConf containers."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _check_type(value, option, where)
+            except ConfigError as e:
+                errors.append(str(e))
+        raise ConfigError(errors[0] if errors else f"{where}: invalid value {value!r}")
+    if hint is Any:
+        return value
+    if dataclasses.is_dataclass(hint):  # a nested section, e.g. `shard: {count, index}`
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}.")
+        return parse(hint, value, where)
+    if origin is typing.Literal:
+        if value not in typing.get_args(hint):
+            choices = ", ".join(repr(c) for c in typing.get_args(hint))
+            raise ConfigError(f"{where}: {value!r} is not one of {choices}.")
+        return value
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}.")
+        return list(value)
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}.")
+        return dict(value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, float, str, bool) and not (
+        isinstance(value, hint) and not (hint is int and isinstance(value, bool))
+    ):
+        raise ConfigError(f"{where}: expected {hint.__name__}, got {value!r}.")
+    return value
+
+
+@dataclass
+class DatasetConfig:
+    """Where examples come from and which fields hold what."""
+
+    name: str
+    loader: str = "local"  # key in DATASET_LOADERS
+    path: str | None = None  # local file (jsonl/json/csv/parquet)
+    format: str | None = None  # inferred from the file extension when None
+    hub_id: str | None = None
+    hub_config: str | None = None
+    split: str = "test"
+    id_field: str | None = "id"  # None: the row number is the id
+    source_field: str = "source"
+    reference_field: str | None = "reference"
+    # How a list in reference_field is read: alternative references, or the bullets of one.
+    reference_list: typing.Literal["alternatives", "bullets"] = "alternatives"
+    # Split a string reference into bullets on this separator (e.g. "\n"), None keeps it whole.
+    reference_separator: str | None = None
+    facts_field: str | None = None
+    limit: int | None = None  # deterministic subset: the first N usable examples in file order
+    max_source_chars: int = 200_000  # longer sources are skipped (reported), not truncated silently
+
+
+@dataclass
+class PromptConfig:
+    """How a model is asked for bullets."""
+
+    name: str
+    n_bullets: int = 3
+    system: str = ""
+    template: str = "{source}"  # may use {source} and {n_bullets}; {{ and }} for literal braces
+
+    PLACEHOLDERS: typing.ClassVar[tuple[str, ...]] = ("source", "n_bullets")
+
+    def __post_init__(self) -> None:
+        import string
+
+        where = f"prompt '{self.name}' (prompt/{self.name}.yaml) template"
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(self.template) if name is not None]
+        except ValueError as e:  # a lone '{' or '}'
+            raise ConfigError(f"{where}: {e}; write {{{{ and }}}} for literal braces.") from None
+        for name in names:
+            if name not in self.PLACEHOLDERS:
+                raise ConfigError(
+                    f"{where}: unknown placeholder {{{name}}}. Known: "
+                    + ", ".join(f"{{{p}}}" for p in self.PLACEHOLDERS)
+                    + "; write {{ and }} for literal braces."
+                    + suggest(name, list(self.PLACEHOLDERS))
+                )
+
+    def render(self, source: str) -> str:
+        return self.template.format(source=source, n_bullets=self.n_bullets)
+
+
+@dataclass
+class ShardConfig:
+    """`shard.count=N shard.index=i`: the run takes the i-th of N fixed, disjoint shares of the
+    documents (contiguous blocks of the dataset order); `harness merge` joins the shares."""
+
+    count: int = 1
+    index: int = 0
+
+    def __post_init__(self) -> None:
+        check_range("shard.count", self.count, 1, None)
+        check_range("shard.index", self.index, 0, self.count - 1)
+
+    @property
+    def active(self) -> bool:
+        return self.count > 1
+
+
+@dataclass
+class RunSettings:
+    """Top-level settings outside the groups."""
+
+    results_dir: str = "results"
+    cache_dir: str | None = None
+    experiment_name: str = "default"
+    seed: int = 0
+    strict: bool = False
+    bootstrap_samples: int = 1000
+    run_label: str | None = None
+    workers: int = 1  # processes for metrics that can use them
+    shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)

@@ -1,0 +1,396 @@
+"""`harness run` (Hydra app: one job per model, `-m` sweeps) and `harness score RUN_DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from harness.config.overrides import check_overrides
+from harness.errors import EXIT_RUN_FAILED, EXIT_USAGE, ConfigError, HarnessError, RunFailed
+from harness.fileio import make_unique_dir
+from harness.run.folder import CONFIG, LOG, RUN, RunFolder, path_component
+
+log = logging.getLogger("harness")
+CONFIG_PACKAGE = "harness.conf"
+DEFAULT_EXPERIMENT = "experiment=demo"
+CHOOSERS = ("experiment", "model", "dataset")  # overrides that say what to run
+TIMESTAMP = "%Y-%m-%d_%H-%M-%S"
+
+
+@dataclass
+class Session:
+    """What one `harness run` process created and how its runs ended."""
+
+    roots: dict[tuple[str, str], Path] = field(
+        default_factory=dict
+    )  # (results_dir, experiment) -> its timestamp folder
+    made: list[Path] = field(default_factory=list)  # folders this process created above the roots
+    jobs: int = 0
+    failures: list[str] = field(default_factory=list)  # runs that started and failed (their folders)
+    rejected: list[str] = field(default_factory=list)  # runs refused at start-up (config errors)
+    sweep_dirs: list[Path] = field(default_factory=list)  # this process's sweeps (their jobs may run elsewhere)
+
+    def owns(self, path: Path) -> bool:
+        return any(path.resolve().is_relative_to(root.resolve()) for root in self.roots.values())
+
+
+_session = Session()
+
+
+class _Abort(BaseException):
+    """Carries a HarnessError out through Hydra, which would print any Exception as a traceback."""
+
+    def __init__(self, error: HarnessError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def new_run_root(results_dir: Any, experiment_name: Any) -> str:
+    """`${harness.new_run_root:...}`: `<results_dir>/<experiment>/<timestamp>`, created exclusively.
+
+    Two processes starting in the same second get `<timestamp>` and `<timestamp>_1` (os.mkdir
+    fails on an existing folder); within one process every job and Hydra's own files share it.
+    """
+    key = (str(results_dir), str(experiment_name))
+    if key not in _session.roots:
+        parent = Path(str(results_dir)).expanduser() / path_component(experiment_name)
+        missing = [p for p in [parent, *parent.parents] if not p.exists()]
+        try:
+            _session.roots[key] = make_unique_dir(parent, time.strftime(TIMESTAMP))
+        except OSError as e:
+            raise _Abort(
+                ConfigError(f"results_dir={results_dir}: cannot create a run folder in {parent}: {e.strerror}")
+            ) from None
+        _session.made += [p for p in missing if p.exists()]
+    return str(_session.roots[key])
+
+
+def register_resolvers() -> None:
+    """Resolvers and schema nodes the shipped configs use; call before composing a config."""
+    import dataclasses
+
+    from hydra.core.config_store import ConfigStore
+
+    from harness.config.schema import DatasetConfig
+    from harness.data import builtin_path
+
+    # Every dataset config starts from all DatasetConfig keys, so `dataset.limit=N` and other
+    # overrides work on any dataset (Hydra rejects overrides of keys a config lacks).
+    defaults = {
+        f.name: None if f.default is dataclasses.MISSING else f.default for f in dataclasses.fields(DatasetConfig)
+    }
+    ConfigStore.instance().store(group="dataset", name="_schema", node=defaults)
+
+    if not OmegaConf.has_resolver("harness.or"):
+        # first argument that is not null: `label: ${harness.or:${.system},precomputed}`
+        OmegaConf.register_new_resolver("harness.or", lambda *args: next((a for a in args if a is not None), None))
+    if not OmegaConf.has_resolver("harness.data"):
+        OmegaConf.register_new_resolver("harness.data", builtin_path)
+    if not OmegaConf.has_resolver("harness.new_run_root"):
+        OmegaConf.register_new_resolver("harness.new_run_root", new_run_root)
+    if not OmegaConf.has_resolver("harness.path_component"):
+        OmegaConf.register_new_resolver("harness.path_component", path_component)
+
+
+def main(argv: list[str]) -> int:
+    """Entry of `harness run`: checks names up front, hands argv to Hydra, cleans up after it."""
+    global _session
+    register_resolvers()
+    argv = with_default_experiment(list(argv))
+    if not any(a in ("-h", "--help", "--hydra-help", "--info", "-c", "--cfg") or a.startswith("--info") for a in argv):
+        check_overrides(argv)
+        refuse_taken_output_dirs(argv)
+    _session = Session()
+    sys.argv = ["harness run", *argv]
+    try:
+        _hydra_entry()
+    except _Abort as e:
+        raise e.error from None
+    except SystemExit as e:  # Hydra rejected the command line or a config before any run started
+        if e.code not in (0, None) and not _session.jobs:
+            return EXIT_USAGE
+        if e.code not in (0, None):
+            return EXIT_RUN_FAILED
+    finally:
+        for sweep_dir in _session.sweep_dirs:
+            collect_job_outcomes(sweep_dir)
+        remove_unused_roots()
+    if _session.failures:
+        print(f"harness run: {len(_session.failures)} run(s) failed: {', '.join(_session.failures)}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if _session.rejected:
+        return EXIT_USAGE
+    return 0
+
+
+def pin_sweep_dir(cfg: Any) -> None:
+    """Called at the start of a sweep, in the process that launches it: the sweep folder is created
+    here once, and every job, in whatever process or machine a launcher (joblib, submitit, Ray)
+    runs it, composes its config with that folder as a plain path instead of creating its own."""
+    from omegaconf import open_dict
+
+    sweep_dir = Path(str(cfg.hydra.sweep.dir)).resolve()
+    _session.sweep_dirs.append(sweep_dir)
+    quoted = str(sweep_dir).replace("'", "\\'").replace("${", "\\${")  # Hydra's quoted-string escapes
+    with open_dict(cfg):
+        cfg.hydra.sweep.dir = str(sweep_dir)
+        cfg.hydra.overrides.hydra.append(f"hydra.sweep.dir='{quoted}'")
+
+
+def collect_job_outcomes(sweep_dir: Path) -> None:
+    """Each job's outcome as its folder records it, so the exit code is right when a launcher ran
+    the jobs in other processes: a run.json that is not "done" is a failed run; a job folder
+    without run.json is a job refused at start-up (removed, as a refused job leaves nothing)."""
+    if not sweep_dir.is_dir():
+        return
+    for job_dir in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        run_json = job_dir / RUN
+        if run_json.is_file():
+            try:
+                status = json.loads(run_json.read_text(encoding="utf-8")).get("status")
+            except (OSError, ValueError):
+                status = "unreadable"
+            if status != "done" and job_dir.resolve() not in {Path(f).resolve() for f in _session.failures}:
+                _session.failures.append(str(job_dir))
+        elif (job_dir / ".hydra").is_dir() and not any(job_dir.rglob(RUN)):
+            _session.rejected.append(str(job_dir))
+            shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def refuse_taken_output_dirs(argv: list[str]) -> None:
+    """`hydra.run.dir=DIR` naming a folder that holds a run: refuse before Hydra writes into it."""
+    for arg in argv:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key in ("hydra.run.dir", "hydra.sweep.dir") and value and "${" not in value:
+            taken = next(iter(Path(value).expanduser().rglob(RUN)), None) if Path(value).expanduser().is_dir() else None
+            if taken is not None:
+                raise ConfigError(
+                    f"{key}={value}: {taken.parent} already holds a run ({RUN}); a run never writes into another run's folder"
+                )
+
+
+def remove_unused_roots() -> None:
+    """A timestamp folder in which no run started (all refused at start-up) is removed, with the
+    empty folders this process created above it: a typo leaves nothing behind."""
+    for root in _session.roots.values():
+        if root.is_dir() and not any(root.rglob(RUN)):
+            shutil.rmtree(root, ignore_errors=True)
+    for folder in sorted(_session.made, key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
+
+
+def with_default_experiment(argv: list[str]) -> list[str]:
+    """The demo experiment runs unless the arguments choose an experiment, a model or a dataset."""
+    chosen = any(a.lstrip("+~").partition("=")[0] in CHOOSERS for a in argv)
+    return argv if chosen else [*argv, DEFAULT_EXPERIMENT]
+
+
+def _job(cfg) -> None:
+    """One Hydra job: one model over one dataset, in Hydra's output dir.
+
+    A config refused here (before the run claims its folder) leaves no folder behind; once the
+    folder holds run.json, every way out records a terminal status there.
+    """
+    from hydra.core.hydra_config import HydraConfig
+
+    from harness.run.pipeline import execute, validate
+
+    _session.jobs += 1
+    hydra_cfg = HydraConfig.get()
+    folder = RunFolder(Path(hydra_cfg.runtime.output_dir))
+    try:
+        config = absolute_paths(resolved(cfg))
+        model_name = hydra_cfg.runtime.choices.get("model") or "model"
+        spec = validate(config, model_name)
+        folder.claim(status="starting", label=spec.label, started=None)
+    except Exception as e:  # a config error: nothing ran
+        message = str(e) if isinstance(e, HarnessError) else f"{type(e).__name__}: {e}"
+        print(f"harness run: error: {message}", file=sys.stderr)
+        _session.rejected.append(message)
+        if _session.owns(folder.path) and not folder.file(RUN).exists():
+            shutil.rmtree(folder.path, ignore_errors=True)
+        return
+    try:
+        with folder.recording_outcome():
+            folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
+        execute(spec, folder, overrides=list(hydra_cfg.overrides.task))
+    except Exception as e:  # recorded in run.json as "failed" with the reason
+        if not isinstance(e, HarnessError):
+            log.exception("run failed")
+        message = str(e) if isinstance(e, HarnessError) else f"{type(e).__name__}: {e}"
+        print(f"harness run: error: {message}", file=sys.stderr)
+        _session.failures.append(str(folder.path))
+        return
+    if hydra_cfg.mode.name != "MULTIRUN":
+        from harness.analysis.compare import compare_folders
+
+        compare_folders([folder.path], out_dir=None)
+    log.info("run folder: %s", folder.path)
+    return None
+
+
+def resolved(cfg) -> dict[str, Any]:
+    """The job's config as plain data; a required value left as `???` is a config error naming the key."""
+    from omegaconf.errors import MissingMandatoryValue
+
+    try:
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
+    except MissingMandatoryValue as e:
+        key = getattr(e, "full_key", None) or "a key"
+        raise ConfigError(
+            f"{key}: a value is required; give it on the command line ({key}=...) or in the config file"
+        ) from None
+
+
+def absolute_paths(config: dict[str, Any]) -> dict[str, Any]:
+    """Input paths made absolute, so config.yaml works from any directory (e.g. `harness score`)."""
+    for group in ("dataset", "model"):
+        node = config.get(group) or {}
+        path = node.get("path")
+        if isinstance(path, str) and path and Path(path).expanduser().exists():
+            node["path"] = str(Path(path).expanduser().resolve())
+    return config
+
+
+def _hydra_entry() -> None:
+    import hydra
+
+    hydra.main(config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config", version_base="1.3")(_job)()
+
+
+def score_main(argv: list[str]) -> int:
+    """`harness score RUN_DIR [--metrics NAME ...]`: re-score saved generations; no model is loaded.
+
+    The dataset must still match what the run was scored against; otherwise nothing is changed
+    unless `--rescore-changed-data` is given.
+    """
+    from harness.analysis.compare import compare_folders
+    from harness.config.schema import DatasetConfig, RunSettings, parse
+    from harness.data import load_examples
+    from harness.metrics.loading import build_metrics, metric_spec
+    from harness.run.command import datacheck
+    from harness.run.folder import GENERATIONS
+
+    parser = argparse.ArgumentParser(prog="harness score", description=score_main.__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--metrics", nargs="+", help="metric config names (default: the run's own metrics)")
+    parser.add_argument(
+        "--rescore-changed-data",
+        action="store_true",
+        help="the dataset changed since the run was scored: score against it anyway; the old scores are "
+        f"kept in {datacheck.PREVIOUS_SCORES}/ and run.json records the new fingerprint",
+    )
+    args = parser.parse_args(argv)
+    register_resolvers()
+    folder = RunFolder(args.run_dir)
+    if not folder.path.is_dir():
+        raise ConfigError(f"{args.run_dir}: not a folder")
+    if not folder.file(GENERATIONS).is_file():
+        raise ConfigError(f"{args.run_dir}: no {GENERATIONS}; is this a run folder whose generation finished?")
+    folder.load_info()
+    config = load_run_config(folder)
+    spec = metric_spec(args.metrics) if args.metrics else dict(config.get("metrics") or {})
+    if args.metrics and "format" in spec:
+        spec["format"]["n_bullets"] = config.get("prompt", {}).get("n_bullets", 3)
+    settings_keys = set(RunSettings.__dataclass_fields__)
+    settings = parse(RunSettings, {k: v for k, v in config.items() if k in settings_keys}, f"{folder.file(CONFIG)}")
+    dataset_cfg = parse(DatasetConfig, config.get("dataset"), f"{folder.file(CONFIG)}: dataset")
+    data = load_examples(dataset_cfg, strict=settings.strict)
+    rows = folder.read_rows(GENERATIONS)
+    diff = datacheck.compare(folder, data, (r["doc_id"] for r in rows))
+    if diff and not args.rescore_changed_data:
+        raise datacheck.refuse(
+            folder,
+            data,
+            diff,
+            "Nothing was changed. To score the run against the new data (the old scores "
+            f"are kept in {datacheck.PREVIOUS_SCORES}/): harness score {args.run_dir} --rescore-changed-data",
+        )
+    if diff:  # every metric is re-scored: scores of the old data must not mix with the new
+        spec = {**(config.get("metrics") or {}), **spec}
+    metrics = build_metrics(spec)
+    logging.getLogger().addHandler(logging.FileHandler(folder.file(LOG)))
+    try:
+        rescore(
+            folder,
+            config,
+            spec,
+            metrics,
+            settings,
+            dataset_cfg,
+            data,
+            rows,
+            diff,
+            keep_other_metrics=bool(args.metrics) and not diff,
+        )
+    except Exception as e:  # recorded in run.json as "failed"; exit code 1, as for a failed `harness run`
+        if not isinstance(e, HarnessError):
+            log.exception("scoring failed")
+        raise RunFailed(f"scoring {folder.path} failed: {e}") from e
+    compare_folders([folder.path], out_dir=None)
+    return 0
+
+
+def rescore(
+    folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, *, keep_other_metrics: bool
+) -> None:
+    """Score a run's saved generations again; run.json ends "done", or "failed"/"interrupted" with the reason."""
+    from harness.run.command import datacheck
+    from harness.run.folder import METRICS, SCORES, now
+    from harness.run.pipeline import score_run
+
+    with folder.recording_outcome():
+        folder.update(status="scoring", error=None)
+        kept = None
+        if diff:
+            kept = datacheck.set_aside_scores(folder, [SCORES, METRICS], diff.previous)
+            log.warning("re-scoring against changed data (%s); previous scores kept in %s", diff.describe(), kept)
+            missing = datacheck.unscored_added(diff, rows)
+            if missing:
+                log.warning(
+                    "%d document(s) added to the data have no generation and are not scored: %s",
+                    len(missing),
+                    ", ".join(missing[:10]),
+                )
+        score_run(folder, metrics, data.examples, rows, settings, keep_other_metrics=keep_other_metrics)
+        if diff:
+            datacheck.note_rescore(folder, dataset_cfg, data, diff, kept)
+        elif not folder.file(datacheck.DOCUMENTS).is_file():
+            datacheck.record(folder, dataset_cfg, data)  # a run from before per-document records
+        config["metrics"] = {**(config.get("metrics") or {}), **spec}
+        folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
+        folder.update(
+            status="done",
+            error=None,
+            ended=folder.info.get("ended") or now(),
+            rescored=now(),
+            rescored_metrics=sorted(spec),
+        )
+
+
+def load_run_config(folder: RunFolder) -> dict[str, Any]:
+    """A run's config.yaml, resolved; a damaged file is an error naming it."""
+    path = folder.file(CONFIG)
+    try:
+        return OmegaConf.to_container(OmegaConf.load(path), resolve=True)  # type: ignore[return-value]
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: missing; is {folder.path} a run folder?") from None
+    except Exception as e:
+        raise ConfigError(f"{path}: cannot be read ({type(e).__name__}: {e})") from None
+
+
+# A launcher may run jobs in fresh processes (joblib, submitit, Ray) that import this module to
+# find the task function and then compose the job's config: they need the same resolvers.
+register_resolvers()

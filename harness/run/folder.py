@@ -1,0 +1,166 @@
+"""The files of one run folder, and the facts recorded about the environment."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import logging
+import platform
+import subprocess
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError, InputError, interruption_reason
+from harness.fileio import atomic_write_json, atomic_write_jsonl, atomic_write_text, create_exclusive_text
+from harness.records import read_jsonl_rows
+
+log = logging.getLogger("harness")
+SCHEMA_VERSION = 1
+LIBRARIES = ("harness", "torch", "transformers", "datasets", "evaluate", "rouge-score", "hydra-core", "numpy")
+
+CONFIG = "config.yaml"
+RUN = "run.json"
+GENERATIONS = "generations.jsonl"
+SCORES = "scores.jsonl"
+METRICS = "metrics.json"
+LOG = "run.log"
+
+
+def library_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_sha() -> str | None:
+    """The harness checkout's commit, when it runs from one (None for an installed wheel)."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+UNSAFE_IN_NAMES = frozenset('<>:"|?*')  # refused by Windows; quoting trouble in a shell
+
+
+def path_component(label: Any, max_chars: int = 100) -> str:
+    """A label (model name, precomputed system, run_label) as one safe folder name.
+
+    Separators split the label; empty, '.' and '..' parts are dropped; control characters,
+    whitespace and characters Windows or a shell treat specially (<>:"|?*) become '_'; no leading
+    dot (no hidden folder). run.json keeps the label as given.
+    """
+    text = str(label).replace("\\", "/")
+    parts = [p for p in text.split("/") if p.strip() not in ("", ".", "..")]
+    name = "_".join(parts).strip()
+    name = "".join("_" if unicodedata.category(ch)[0] in "CZ" or ch in UNSAFE_IN_NAMES else ch for ch in name)
+    name = name.lstrip(".")
+    while len(name.encode("utf-8")) > 200 or len(name) > max_chars:  # file systems allow 255 bytes
+        name = name[:-1]
+    return name.rstrip(". ") or "run"
+
+
+class FolderTaken(InputError):
+    """The folder already holds a run (a run.json): a run never enters another run's folder."""
+
+
+@dataclass
+class RunFolder:
+    path: Path
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def claim(self, **values: Any) -> None:
+        """Write the first run.json, only if the folder holds none: a second run never enters."""
+        self.info.update(values)
+        text = (
+            json.dumps({"schema_version": SCHEMA_VERSION, **self.info}, indent=2, ensure_ascii=False, default=str)
+            + "\n"
+        )
+        if not create_exclusive_text(self.file(RUN), text):
+            raise FolderTaken(f"{self.path} already holds a run ({RUN}); a run never writes into another run's folder")
+
+    @contextlib.contextmanager
+    def recording_outcome(self):
+        """Any exception or signal leaving the block ends with a terminal status in run.json
+        (the block itself records "done")."""
+        try:
+            yield
+        except BaseException as e:
+            self.record_end(e)
+            raise
+
+    def record_end(self, error: BaseException) -> None:
+        """status "failed" or "interrupted" (a signal) with the reason; a failure to write run.json
+        itself (full disk, read-only folder) is logged, so the caller still raises the cause."""
+        signal_name = interruption_reason(error)
+        if signal_name:
+            status, reason = "interrupted", f"interrupted by {signal_name}"
+        else:
+            status, reason = (
+                "failed",
+                str(error) if isinstance(error, HarnessError) else f"{type(error).__name__}: {error}",
+            )
+        try:
+            self.update(status=status, error=reason, ended=now())
+        except OSError as write_error:
+            log.error("could not record status '%s' in %s: %s", status, self.file(RUN), write_error)
+
+    # run.json is rewritten whole (atomically) at each stage, so it is never half-written.
+    def update(self, **values: Any) -> None:
+        self.info.update(values)
+        atomic_write_json(self.file(RUN), {"schema_version": SCHEMA_VERSION, **self.info})
+
+    def load_info(self) -> dict[str, Any]:
+        self.info = self.read_json(RUN)
+        self.info.pop("schema_version", None)
+        return self.info
+
+    def write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
+        atomic_write_jsonl(self.file(name), ({"schema_version": SCHEMA_VERSION, **r} for r in rows))
+
+    def write_text(self, name: str, text: str) -> None:
+        atomic_write_text(self.file(name), text)
+
+    def read_rows(self, name: str) -> list[dict[str, Any]]:
+        return read_jsonl_rows(self.file(name))
+
+    def read_json(self, name: str) -> dict[str, Any]:
+        path = self.file(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{path}: missing; is {self.path} a run folder?") from None
+        except UnicodeDecodeError as e:
+            raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        return _loads(text, path, None)
+
+    def write_json(self, name: str, value: dict[str, Any]) -> None:
+        atomic_write_json(self.file(name), {"schema_version": SCHEMA_VERSION, **value})
+
+
+def _loads(text: str, path: Path, line: int | None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = f"{path}:{line}" if line is not None else f"{path}: line {e.lineno} column {e.colno}"
+        raise InputError(f"{where}: not valid JSON ({e.msg}); the file is damaged or truncated") from None

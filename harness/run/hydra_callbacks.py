@@ -1,0 +1,36 @@
+"""Hydra callback: a sweep's folder is fixed before its jobs start, and after the sweep one
+comparison table of all its runs is written from the job folders (wherever the jobs ran)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+
+
+class CompareSweep(Callback):
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        from harness.run.command import pin_sweep_dir
+
+        pin_sweep_dir(config)
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        from harness.analysis.compare import compare_folders
+        from harness.errors import HarnessError, InputError
+        from harness.run.merge import merge
+        from harness.run.shard import SHARD_FILE
+
+        sweep_dir = Path(config.hydra.sweep.dir)
+        if any(sweep_dir.glob(f"*/{SHARD_FILE}")):  # shares of runs: merged, then compared
+            try:
+                merge([sweep_dir])
+            except HarnessError as e:  # a shard failed: re-run it, then merge
+                print(
+                    f"shards not merged: {e}\nRe-run the failed shard(s) (they resume from the cache), then: harness merge {sweep_dir}"
+                )
+            return
+        try:
+            compare_folders([sweep_dir], out_dir=sweep_dir)
+        except InputError:
+            pass  # no run finished: each failure was already reported, a table would be empty

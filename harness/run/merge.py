@@ -1,0 +1,252 @@
+"""`harness merge DIR...`: join the finished shards of sharded runs into one run folder each.
+
+Shards are grouped by their config without the shard keys (one group per model of a sweep).
+Within a group every document of the canonical order must be in exactly one finished shard;
+otherwise nothing is written and the documents are named. The merged folder's
+generations.jsonl and scores.jsonl are the shards' lines in dataset order, and metrics.json is
+computed from the merged scores as the run would: byte-identical to an unsharded run's.
+Timings, hosts and which shards were merged go to run.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from harness.errors import InputError
+from harness.fileio import atomic_write_chunks, make_unique_dir
+from harness.run.cache import stable_hash
+from harness.run.folder import CONFIG, GENERATIONS, METRICS, SCORES, RunFolder, now, path_component
+from harness.run.shard import SHARD_FILE
+
+log = logging.getLogger("harness")
+SHOWN = 10  # documents named in a message
+AGGREGATE_KEYS = ("mean", "ci95", "n", "missing")
+
+
+@dataclass
+class Shard:
+    folder: RunFolder
+    record: dict[str, Any]  # shard.json
+    config: dict[str, Any]  # config.yaml, resolved
+
+    @property
+    def index(self) -> int:
+        return int(self.record["index"])
+
+    def lines(self, name: str) -> dict[str, bytes]:
+        """doc_id -> the file's line for it, as bytes (copied unchanged into the merged file)."""
+        path = self.folder.file(name)
+        out: dict[str, bytes] = {}
+        for number, raw in enumerate(path.read_bytes().splitlines(keepends=True), 1):
+            try:
+                out[json.loads(raw)["doc_id"]] = raw
+            except (ValueError, KeyError, TypeError):
+                raise InputError(f"{path}:{number}: not a row with a doc_id; the shard's files are damaged") from None
+        return out
+
+
+def config_without_shard(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k != "shard"}
+
+
+def find_shards(dirs: Sequence[Path]) -> list[Shard]:
+    """Finished shards under the folders; unfinished ones are logged and left out."""
+    from harness.run.command import load_run_config
+
+    shards = []
+    for d in dirs:
+        if not d.is_dir():
+            raise InputError(f"{d}: not a folder")
+        for record_path in sorted(d.rglob(SHARD_FILE)):
+            folder = RunFolder(record_path.parent)
+            info = folder.load_info()
+            if info.get("status") != "done":
+                log.warning(
+                    "%s: status %s, not merged (re-run that shard; it resumes from the cache)",
+                    folder.path,
+                    info.get("status"),
+                )
+                continue
+            shards.append(Shard(folder, folder.read_json(SHARD_FILE), load_run_config(folder)))
+    if not shards:
+        raise InputError(
+            f"no finished shards (folders with {SHARD_FILE} and status done) under: {', '.join(map(str, dirs))}"
+        )
+    return shards
+
+
+def group(shards: list[Shard]) -> list[list[Shard]]:
+    groups: dict[str, list[Shard]] = {}
+    for s in shards:
+        groups.setdefault(stable_hash(config_without_shard(s.config)), []).append(s)
+    return [sorted(g, key=lambda s: (s.index, str(s.folder.path))) for g in groups.values()]
+
+
+def check_coverage(shards: list[Shard]) -> list[str]:
+    """The canonical order, when every document is in exactly one shard; else InputError naming them."""
+    label = shards[0].folder.info.get("label")
+    first = shards[0].record
+    for s in shards[1:]:
+        if (s.record["order_hash"], s.record["count"]) != (first["order_hash"], first["count"]):
+            raise InputError(
+                f"shards of {label} do not share one document order: {shards[0].folder.path} has {first['count']} shards of order "
+                f"{first['order_hash'][:12]}, {s.folder.path} {s.record['count']} of {s.record['order_hash'][:12]} (the data or shard.count changed)"
+            )
+    order = list(first["doc_ids"])
+    holders: dict[str, list[str]] = {}
+    for s in shards:
+        for doc_id in s.lines(GENERATIONS):
+            holders.setdefault(doc_id, []).append(str(s.folder.path))
+    missing = [d for d in order if d not in holders]
+    twice = [d for d in order if len(holders.get(d, ())) > 1]
+    foreign = [d for d in holders if d not in set(order)]
+    problems = []
+    if missing:
+        indexes = sorted({i for i in range(first["count"]) if i not in {s.index for s in shards}})
+        problems.append(
+            f"{len(missing)} document(s) missing: {named(missing)}"
+            + (f" (no finished shard.index {', '.join(map(str, indexes))})" if indexes else "")
+        )
+    if twice:
+        folders = sorted({f for d in twice for f in holders[d]})
+        problems.append(
+            f"{len(twice)} document(s) in more than one shard: {named(twice)} (in {', '.join(folders)}; keep one of them)"
+        )
+    if foreign:
+        problems.append(f"{len(foreign)} document(s) not in the shards' order: {named(foreign)}")
+    if problems:
+        raise InputError(f"cannot merge the shards of {label}: " + "; ".join(problems) + ". Nothing was written.")
+    return order
+
+
+def named(doc_ids: list[str]) -> str:
+    more = f" and {len(doc_ids) - SHOWN} more" if len(doc_ids) > SHOWN else ""
+    return ", ".join(doc_ids[:SHOWN]) + more
+
+
+def merged_metrics(shards: list[Shard], score_rows: list[dict[str, Any]], config: dict[str, Any]) -> dict[str, Any]:
+    """metrics.json as the unsharded run writes it: aggregates of the merged scores, each field's
+    description from the shards, not-applicable counts summed."""
+    from harness.config.schema import RunSettings, parse
+    from harness.run.pipeline import aggregate
+
+    parts = [s.folder.read_json(METRICS) for s in shards]
+    skipped = [p.get("skipped", {}) for p in parts]
+    if any(s != skipped[0] for s in skipped):
+        raise InputError(
+            f"the shards skipped different metrics ({skipped}); re-score them alike with `harness score` before merging"
+        )
+    fields: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for key, value in part.get("fields", {}).items():
+            meta = {k: v for k, v in value.items() if k not in AGGREGATE_KEYS and k != "not_applicable"}
+            fields.setdefault(key, meta)
+    for key, meta in fields.items():
+        reasons: Counter[str] = Counter()
+        for part in parts:
+            reasons.update((part["fields"].get(key, {}).get("not_applicable") or {}).get("reasons", {}))
+        if reasons:
+            meta["not_applicable"] = {"n": sum(reasons.values()), "reasons": dict(reasons.most_common())}
+    keys = set(RunSettings.__dataclass_fields__)
+    settings = parse(RunSettings, {k: v for k, v in config.items() if k in keys}, "config.yaml")
+    bootstrap = {"samples": settings.bootstrap_samples, "seed": settings.seed, "ci": 0.95}
+    return {"fields": aggregate(score_rows, fields, settings), "skipped": skipped[0], "bootstrap": bootstrap}
+
+
+def generation_totals(shards: list[Shard]) -> dict[str, Any]:
+    parts = [s.folder.info.get("generation") or {} for s in shards]
+    totals: dict[str, Any] = {
+        k: sum(p.get(k) or 0 for p in parts) for k in ("documents", "generated", "from_cache", "failed", "truncated")
+    }
+    totals["failures"] = [f for p in parts for f in p.get("failures") or []][:100]
+    return totals
+
+
+def write_merged(shards: list[Shard], order: list[str], out: Path) -> Path:
+    first = shards[0]
+    label = str(first.folder.info.get("label") or first.folder.path.name)
+    folder = RunFolder(make_unique_dir(out, path_component(label)))
+    generations = {k: v for s in shards for k, v in s.lines(GENERATIONS).items()}
+    scores = {k: v for s in shards for k, v in s.lines(SCORES).items()}
+    score_rows = [json.loads(scores[d]) for d in order if d in scores]
+    config = {**first.config, "shard": {"count": 1, "index": 0}}
+    metrics = merged_metrics(shards, score_rows, config)
+    info = {
+        k: v
+        for k, v in first.folder.info.items()
+        if k not in ("shard", "generation", "timings", "host", "pid", "started", "ended", "overrides")
+    }
+    dataset = dict(info.get("dataset") or {}, examples=len(order))
+    folder.claim(**{**info, "status": "running", "dataset": dataset, "started": now()})
+    with folder.recording_outcome():
+        folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
+        atomic_write_chunks(folder.file(GENERATIONS), (generations[d] for d in order))
+        atomic_write_chunks(folder.file(SCORES), (scores[d] for d in order if d in scores))
+        folder.write_json(METRICS, metrics)
+        documents = [s.folder.read_json("documents.json") for s in shards]
+        hashes = {k: v for part in documents for k, v in part.get("documents", {}).items()}
+        folder.write_json(
+            "documents.json",
+            {"fingerprint": documents[0].get("fingerprint"), "documents": {d: hashes[d] for d in order if d in hashes}},
+        )
+        folder.update(
+            status="done",
+            ended=now(),
+            generation=generation_totals(shards),
+            merged_from=[
+                {
+                    "index": s.index,
+                    "folder": str(s.folder.path),
+                    "documents": s.record["documents"],
+                    "host": s.folder.info.get("host"),
+                    "timings": s.folder.info.get("timings"),
+                }
+                for s in shards
+            ],
+            shard_order={k: first.record[k] for k in ("order", "order_hash", "count", "documents_total")},
+        )
+    return folder.path
+
+
+def merge(dirs: Sequence[Path], out: Path | None = None) -> Path:
+    """Merge every sharded run under `dirs` into `out` (default: a new `merged` folder in their
+    common parent); all groups are checked before anything is written. Returns the folder."""
+    from harness.analysis.compare import compare_folders
+
+    groups = group(find_shards(dirs))
+    orders = [check_coverage(g) for g in groups]
+    if out is None:
+        out = make_unique_dir(Path(os.path.commonpath([str(Path(d).resolve()) for d in dirs])), "merged")
+    out.mkdir(parents=True, exist_ok=True)
+    for shards, order in zip(groups, orders):
+        path = write_merged(shards, order, out)
+        print(f"merged {len(shards)} shards ({len(order)} documents) -> {path}")
+    try:
+        compare_folders([out], out_dir=out)
+    except InputError as e:
+        log.warning("no comparison table: %s", e)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """`harness merge DIR... [--out DIR]`: one run folder per sharded run under DIR."""
+    parser = argparse.ArgumentParser(prog="harness merge", description=main.__doc__.splitlines()[0])
+    parser.add_argument(
+        "dirs", nargs="+", type=Path, help="folders holding the shards (a sweep folder, a results folder)"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="where the merged run folders go (default: DIR/merged, or merged_1, ... when taken)"
+    )
+    args = parser.parse_args(argv)
+    merge(args.dirs, args.out)
+    return 0

@@ -1,0 +1,445 @@
+"""One run, one direction: validate -> load -> generate (cached) -> parse -> score -> aggregate.
+
+Every stage records itself in run.json; a crash marks the run failed with the error, and all
+finished generations stay in the durable cache, so re-running the same command resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from harness.analysis.stats import bootstrap_mean_ci
+from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
+from harness.data import load_examples
+from harness.errors import ConfigError, InputError
+from harness.metrics.base import Metric
+from harness.metrics.loading import build_metrics
+from harness.models.base import Backend, Generation, Request
+from harness.models.generation_keys import check_generation
+from harness.records import Example, Summary
+from harness.registry import BACKENDS
+from harness.run.cache import GenerationCache, stable_hash
+from harness.run.command import datacheck, progress, shard, tracking
+from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
+from harness.text.bullets import asks_for_bullets, parse_bullets
+
+log = logging.getLogger("harness")
+
+
+@dataclass
+class RunSpec:
+    """A run's configuration, validated before any work starts."""
+
+    model_name: str
+    label: str
+    backend_key: str
+    backend_cls: type[Backend]
+    backend_options: Any
+    dataset: DatasetConfig
+    prompt: PromptConfig
+    metrics: list[Metric]
+    settings: RunSettings
+    config: dict[str, Any] = field(default_factory=dict)  # resolved, as written to config.yaml
+
+
+def validate(config: dict[str, Any], model_name: str) -> RunSpec:
+    spec = check(config, model_name)
+    spec.metrics = build_metrics(config.get("metrics") or {})
+    return spec
+
+
+def check(config: dict[str, Any], model_name: str) -> RunSpec:
+    """Every key and value of a run's config, without loading a model, a metric or data:
+    cheap enough to run for each job of a sweep before Hydra writes anything."""
+    config = dict(config)
+    model = dict(config.pop("model", None) or {})
+    if "backend" not in model:
+        raise ConfigError(
+            f"model '{model_name}': the config needs a 'backend' key. Known backends: {', '.join(BACKENDS.names())}"
+        )
+    backend_key = model.pop("backend")
+    label = str(config.get("run_label") or model.pop("label", None) or model_name)  # run_label defaults to model.label
+    model.pop("label", None)
+    backend_cls = BACKENDS.get(backend_key)
+    where = f"model '{model_name}' ({backend_key})"
+    backend_options = parse(backend_cls.Options, model, where)
+    if hasattr(backend_options, "generation"):
+        check_generation(backend_key, backend_options.generation, where)
+    if backend_key == "precomputed" and backend_options.path:
+        check_input_file("model.path", backend_options.path)
+    dataset = parse(DatasetConfig, config.pop("dataset", None), "dataset")
+    check_dataset_source(dataset)
+    prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
+    check_metric_options(config.pop("metrics", None) or {})
+    tracking.check(config.pop("tracking", None))
+    config.pop("experiment", None)
+    settings = parse(RunSettings, config, "config")
+    return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings)
+
+
+def check_dataset_source(dataset: DatasetConfig) -> None:
+    """A local dataset names a file that exists (before a run folder is made for it)."""
+    if dataset.loader != "local":
+        return
+    if not dataset.path:
+        raise ConfigError(f"dataset '{dataset.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
+    check_input_file("dataset.path", dataset.path)
+
+
+def check_input_file(setting: str, path: str) -> None:
+    """A file the run reads exists (before a run folder is made for it)."""
+    if not Path(path).expanduser().is_file():
+        raise ConfigError(f"{setting}: file not found: {path}")
+
+
+def check_metric_options(spec: dict[str, Any]) -> None:
+    """Metric options parsed (keys, types, ranges) without building a metric, which may load weights."""
+    from harness.registry import METRICS as METRIC_CLASSES
+
+    for name, options in spec.items():
+        options = dict(options or {})
+        parse(METRIC_CLASSES.get(options.pop("metric", name)).Options, options, f"metrics.{name}")
+
+
+def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Run one model over one dataset; returns the aggregates written to metrics.json."""
+    started = time.time()
+    log.info(
+        "run %s: model %s (%s), dataset %s, prompt %s -> %s",
+        spec.label,
+        spec.model_name,
+        spec.backend_key,
+        spec.dataset.name,
+        spec.prompt.name,
+        folder.path,
+    )
+    folder.update(
+        status="running",
+        experiment=spec.settings.experiment_name,
+        label=spec.label,
+        model=spec.model_name,
+        backend=spec.backend_key,
+        dataset={"name": spec.dataset.name},
+        prompt={
+            "name": spec.prompt.name,
+            "hash": stable_hash([spec.prompt.system, spec.prompt.template, spec.prompt.n_bullets]),
+        },
+        seed=spec.settings.seed,
+        overrides=list(overrides),
+        started=now(),
+        versions=library_versions(),
+        git_sha=git_sha(),
+        host=socket.gethostname(),  # which machine and process ran it (launchers spread jobs)
+        pid=os.getpid(),
+        error=None,
+    )
+    try:
+        t0 = time.time()
+        data = load_examples(spec.dataset, strict=spec.settings.strict)
+        skipped = [s.message() for s in data.problems.skipped]
+        for message in skipped:
+            log.warning("skipped: %s", message)
+        folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
+        if spec.settings.shard.active:
+            data = shard.take(folder, spec.settings.shard, data)
+        datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
+        load_s = time.time() - t0
+
+        t0 = time.time()
+        backend = spec.backend_cls(spec.backend_options)
+        try:
+            rows = generate(backend, spec, data.examples, on_progress=progress.Reporter(folder.path))
+            unrequested = backend.unrequested({e.doc_id for e in data.examples})
+        finally:
+            backend.close()
+        generate_s = time.time() - t0
+        folder.write_rows(GENERATIONS, rows)
+        totals = generation_totals(rows, generate_s)
+        if unrequested:
+            log.warning(
+                "%s: %d outputs for documents not in this run's dataset (not scored; first: %s)",
+                unrequested["file"],
+                unrequested["count"],
+                ", ".join(unrequested["doc_ids"][:5]),
+            )
+            totals["unrequested_outputs"] = unrequested
+        folder.update(generation=totals)
+
+        t0 = time.time()
+        aggregates = score_run(folder, spec.metrics, data.examples, rows, spec.settings)
+        folder.update(
+            status="done",
+            ended=now(),
+            timings={
+                "load_s": round(load_s, 3),
+                "generate_s": round(generate_s, 3),
+                "score_s": round(time.time() - t0, 3),
+                "total_s": round(time.time() - started, 3),
+            },
+        )
+        tracking.track_run(folder)  # tracking=mlflow: the finished folder goes to the tracker
+        return aggregates
+    except BaseException as e:
+        folder.record_end(e)
+        raise
+
+
+def generate(
+    backend: Backend, spec: RunSpec, examples: Sequence[Example], on_progress: Callable[..., None] | None = None
+) -> list[dict[str, Any]]:
+    """Generate every example not already in the cache, appending each result durably;
+    `on_progress(done, total)` after each batch (harness/run/progress.py)."""
+    prompt = spec.prompt
+    requests = [Request(e.doc_id, e.source, prompt.render(e.source), prompt.system, prompt.n_bullets) for e in examples]
+    identity = {"backend": spec.backend_key, "options": backend.identity()}
+    keys = [stable_hash([identity, r.system, r.prompt, r.n_bullets], 32) for r in requests]
+    if not backend.cacheable:
+        return _generate(backend, spec, requests, keys, None, on_progress)
+    cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
+    cache = GenerationCache(cache_dir / "generations" / f"{spec.backend_key}-{stable_hash(identity)}.jsonl")
+    if spec.settings.shard.active:
+        # Shards hold disjoint documents: they share the cache file (each line appended under its
+        # lock) and generate at the same time, instead of waiting for each other's whole pass.
+        return _generate(backend, spec, requests, keys, cache, on_progress)
+    # One run of a model configuration generates at a time: a second one waits, then reuses
+    # what the first wrote, so no request is sent twice and no cache line is duplicated.
+    def waiting():
+        return log.info(
+            "waiting for another run of the same model (%s) to finish generating (lock %s.lock)",
+            spec.model_name,
+            cache.path,
+        )
+    with cache.exclusive(on_wait=waiting):
+        return _generate(backend, spec, requests, keys, cache, on_progress)
+
+
+def _generate(
+    backend: Backend,
+    spec: RunSpec,
+    requests: list[Request],
+    keys: list[str],
+    cache: GenerationCache | None,
+    on_progress: Callable[..., None] | None = None,
+) -> list[dict[str, Any]]:
+    on_progress = on_progress or (lambda done, total, final=False: None)
+    results: dict[int, Generation] = {}
+    from_cache: set[int] = set()
+    if cache is not None:
+        for i, key in enumerate(keys):
+            entry = cache.get(key)
+            if entry is not None:
+                results[i] = Generation(**entry["generation"])
+                from_cache.add(i)
+    # Longest prompts first: each batch holds similar lengths (less padding), and a batch too
+    # large for the device fails at once rather than at the end. Outputs return in dataset order.
+    pending = sorted((i for i in range(len(requests)) if i not in results), key=lambda i: (-len(requests[i].prompt), i))
+    if from_cache:
+        log.info("resuming: %d of %d generations found in the cache", len(from_cache), len(requests))
+    on_progress(len(from_cache), len(requests))
+    with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:
+        # Each generation is stored the moment the backend hands it over (batch by batch, or
+        # request by request for HTTP backends, which keep a window of requests in flight).
+        for position, out in backend.completions([requests[i] for i in pending]):
+            i = pending[position]
+            results[i] = out
+            if out.error:
+                log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
+            elif cache is not None:
+                cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
+            bar.update(1)
+            on_progress(bar.n, len(requests))
+    on_progress(len(requests), len(requests), final=True)
+    rows = []
+    requested = asks_for_bullets(spec.prompt.template, spec.prompt.system)
+    for i, request in enumerate(requests):
+        out = results[i]
+        parsed = parse_bullets(out.text or "")
+        rows.append(
+            {
+                "doc_id": request.doc_id,
+                "key": keys[i],
+                "cached": i in from_cache,
+                "raw": out.text,
+                "bullets": list(parsed.bullets),
+                "style": parsed.style,
+                **parsed.set_aside(),  # preamble, outro, headings, sub_points, reasoning
+                "unfinished": parsed.unfinished,
+                "bullets_requested": requested,
+                **{k: v for k, v in out.to_json().items() if k != "text"},
+            }
+        )
+    return rows
+
+
+def generation_totals(rows: Sequence[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    new = [r for r in rows if not r["cached"] and not r["error"]]
+    out_tokens = sum(r["output_tokens"] or 0 for r in new)
+    return {
+        "documents": len(rows),
+        "generated": len(new),
+        "from_cache": sum(r["cached"] for r in rows),
+        "failed": sum(bool(r["error"]) for r in rows),
+        "failures": [{"doc_id": r["doc_id"], "error": r["error"]} for r in rows if r["error"]][:100],
+        "truncated": sum(bool(r["truncated"]) for r in rows),
+        "seconds": round(seconds, 3),
+        "documents_per_s": round(len(new) / seconds, 3) if seconds > 0 and new else None,
+        "output_tokens_per_s": round(out_tokens / seconds, 3) if seconds > 0 and out_tokens else None,
+    }
+
+
+def summaries_from_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Summary]:
+    return {r["doc_id"]: summary_from_row(r) for r in rows if not r.get("error") and r.get("raw") is not None}
+
+
+def summary_from_row(row: dict[str, Any]) -> Summary:
+    """A generations.jsonl record as metrics read it; parse facts missing from older runs are re-derived."""
+    parsed = parse_bullets(row["raw"]) if "unfinished" not in row else None
+    return Summary(
+        row["doc_id"],
+        row["raw"],
+        tuple(row["bullets"]),
+        preamble=row.get("preamble") or "",
+        outro=row.get("outro") or "",
+        style=row.get("style") or (parsed.style if parsed else None),
+        unfinished=bool(row["unfinished"]) if parsed is None else parsed.unfinished,
+        finish_reason=row.get("finish_reason"),
+        truncated=bool(row.get("truncated")),
+        bullets_requested=row.get("bullets_requested"),
+    )
+
+
+def score_run(
+    folder: RunFolder,
+    metrics: Sequence[Metric],
+    examples: Sequence[Example],
+    rows: Sequence[dict[str, Any]],
+    settings: RunSettings,
+    keep_other_metrics: bool = False,
+) -> dict[str, Any]:
+    """Score the successful generations with every metric; write scores.jsonl and metrics.json.
+
+    With `keep_other_metrics` (re-scoring a finished run with some metrics), the fields of
+    metrics not named here stay as they were.
+    """
+    summaries = summaries_from_rows(rows)
+    if not summaries:
+        first = next((r["error"] for r in rows if r.get("error")), "no output")
+        raise InputError(f"nothing to score: all {len(rows)} generations failed (first error: {first})")
+    scored_examples = [e for e in examples if e.doc_id in summaries]
+    ordered = [summaries[e.doc_id] for e in scored_examples]
+    table: dict[str, dict[str, Any]] = {e.doc_id: {"doc_id": e.doc_id} for e in scored_examples}
+    fields: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
+    not_applicable: dict[str, Counter[str]] = {}
+    for metric in tqdm(metrics, desc="score", unit="metric"):
+        reason = missing_requirement(metric, scored_examples)
+        if reason:
+            skipped[metric.name] = reason
+            log.warning("metric %s skipped: %s", metric.name, reason)
+            continue
+        t0 = time.time()
+        results = metric.score(scored_examples, ordered)
+        log.info("scored %s on %d summaries in %.1fs", metric.name, len(ordered), time.time() - t0)
+        for example, result in zip(scored_examples, results):
+            extra = set(result.values) - set(metric.fields)
+            if extra:
+                raise RuntimeError(f"metric {metric.name} emitted undeclared fields {sorted(extra)}")
+            for name in metric.fields:
+                table[example.doc_id][f"{metric.name}/{name}"] = result.values.get(name)
+            if result.details is not None:
+                table[example.doc_id].setdefault("details", {})[metric.name] = result.details
+            for name, reason in result.not_applicable.items():
+                not_applicable.setdefault(f"{metric.name}/{name}", Counter())[reason] += 1
+        for name in metric.fields:
+            fields[f"{metric.name}/{name}"] = {
+                "higher_is_better": metric.higher_is_better(name),
+                "headline": name in metric.headline,
+                "signature": metric.signature(),
+            }
+    for key, reasons in not_applicable.items():
+        # Why a field has no value for some summaries (e.g. bullet checks on prose): in metrics.json and the log.
+        fields[key]["not_applicable"] = {"n": sum(reasons.values()), "reasons": dict(reasons.most_common())}
+        log.info(
+            "%s not applicable to %d of %d summaries: %s",
+            key,
+            sum(reasons.values()),
+            len(ordered),
+            reasons.most_common(1)[0][0],
+        )
+    score_rows = list(table.values())
+    aggregates = aggregate(score_rows, fields, settings)
+    if keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
+        score_rows, aggregates, skipped = merge_previous(
+            folder, {m.name for m in metrics}, score_rows, aggregates, skipped
+        )
+    folder.write_rows(SCORES, score_rows)
+    folder.write_json(
+        METRICS,
+        {
+            "fields": aggregates,
+            "skipped": skipped,
+            "bootstrap": {"samples": settings.bootstrap_samples, "seed": settings.seed, "ci": 0.95},
+        },
+    )
+    return aggregates
+
+
+def merge_previous(
+    folder: RunFolder,
+    rescored: set[str],
+    rows: list[dict[str, Any]],
+    aggregates: dict[str, Any],
+    skipped: dict[str, str],
+):
+    """New results of the re-scored metric families over the run's earlier results of the others."""
+
+    def other(key: str) -> bool:
+        return "/" in key and key.split("/", 1)[0] not in rescored
+
+    previous = {r["doc_id"]: r for r in folder.read_rows(SCORES)}
+    merged_rows = []
+    for row in rows:
+        old = previous.get(row["doc_id"], {})
+        kept = {k: v for k, v in old.items() if other(k)}
+        details = {k: v for k, v in (old.get("details") or {}).items() if k not in rescored}
+        details.update(row.get("details") or {})
+        merged = {"doc_id": row["doc_id"], **kept, **{k: v for k, v in row.items() if k not in ("doc_id", "details")}}
+        if details:
+            merged["details"] = details
+        merged_rows.append(merged)
+    old_metrics = folder.read_json(METRICS)
+    merged_fields = {k: v for k, v in old_metrics.get("fields", {}).items() if other(k)}
+    merged_fields.update(aggregates)
+    merged_skipped = {k: v for k, v in old_metrics.get("skipped", {}).items() if k not in rescored}
+    merged_skipped.update(skipped)
+    return merged_rows, merged_fields, merged_skipped
+
+
+def missing_requirement(metric: Metric, examples: Sequence[Example]) -> str | None:
+    if "references" in metric.requires and not any(e.references for e in examples):
+        return "the dataset has no references (set dataset.reference_field)"
+    if "facts" in metric.requires and not any(e.facts for e in examples):
+        return "the dataset has no source facts (set dataset.facts_field)"
+    return None
+
+
+def aggregate(
+    rows: Sequence[dict[str, Any]], fields: dict[str, dict[str, Any]], settings: RunSettings
+) -> dict[str, Any]:
+    out = {}
+    for key, meta in fields.items():
+        ci = bootstrap_mean_ci([r.get(key) for r in rows], settings.bootstrap_samples, settings.seed)
+        # `missing`: documents without a value (e.g. a failed judge request), never scored as 0
+        missing = sum(r.get(key) is None for r in rows)
+        out[key] = {"mean": ci.mean, "ci95": [ci.low, ci.high], "n": ci.n, "missing": missing, **meta}
+    return out

@@ -1,0 +1,280 @@
+"""Text utilities shared by the bullet parser, baselines and every metric: one sentence splitter,
+one stemmer, and the word tokenizers, each a named variant with one job.
+
+- `words`: lowercase letter/digit runs; the unit of overlap metrics (extractive n-grams, redundancy).
+- `reader_words`: whitespace-separated words with a letter or digit, as a reader counts them
+  ("$2.1 billion" is two words, a PTB " . " none); the unit of length limits.
+- `stemmed_tokens`: Porter stems with numbers kept whole ("1,056" and "1, 056" are "1056") and a
+  stopword list left unstemmed; the unit of model-free support and fact matching.
+- `rouge_tokens`: rouge-score 0.1.2's tokenizer, exactly (fast_rouge caches the same rule).
+
+The splitter is rule-based (no model downloads) and returns stripped substrings of the input,
+so extractive baselines keep the source's exact wording, PTB tokens included. It reads both
+ordinary prose and PTB-tokenized research data such as CNN/DailyMail ("He said . Then ...").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+
+__all__ = [
+    "split_sentences",
+    "paragraphs",
+    "words",
+    "reader_words",
+    "stemmed_tokens",
+    "rouge_tokens",
+    "stem",
+    "ngrams",
+    "join_numbers",
+    "STOPWORDS",
+    "ROUGE_WORD",
+]
+
+# Abbreviations that precede a name and so never end a sentence ("Dr. Smith", "St. Louis").
+_TITLES = frozenset(
+    """mr mrs ms mx dr prof rev fr st mt gen lt col maj capt cpt cmdr sgt cpl spc pvt pfc adm sen rep
+    gov pres supt det insp hon messrs""".split()
+)
+# Abbreviations that never end a sentence in news text.
+_NEVER_FINAL = frozenset(["e.g", "i.e", "cf", "vs", "viz", "al", "approx"])
+# Abbreviations that run on when a number follows ("Jan. 5", "No. 10", "p. 12").
+_BEFORE_NUMBER = frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec no nos vol p pp fig figs ch sec art".split()
+)
+# Words that usually open a sentence: after an ambiguous period ("U.S.", an initial) a
+# boundary is assumed only when one of these follows, so "U.S. Army" and "J. K. Rowling" hold.
+_SENTENCE_STARTERS = frozenset(
+    """the a an he she it they we i you his her its their our my this that these those there
+    but and so yet or if when while after before as in on at for from by with since although
+    though however meanwhile still then now also some many most one two three no not officials
+    police what why how who where""".split()
+)
+
+_OPENERS = "\"'“‘`([{«"
+_PTB_OPENERS = frozenset(["``", "`", "-lrb-", "-lsb-", "-lcb-", '"', "'", "“", "‘", "(", "[", "{", "«"])
+# A run of terminal punctuation with any quotes/brackets glued to it: `.`, `?!`, `."`, `.)`.
+_CANDIDATE = re.compile(r"""(?P<term>[.?!…]+)(?P<closers>["'”’»)\]}]*)(?=\s|$)""")
+# After a standalone PTB terminator, closers come as separate tokens: `. ''`, `. -rrb-`.
+_SPACED_CLOSER = re.compile(r"[ \t\u00a0]+(''|'|\"|”|’|»|\)|\]|\}|-rrb-|-rsb-|-rcb-)(?=\s|$)", re.IGNORECASE)
+_QUOTE_TOKEN = re.compile(
+    r"(?:^|(?<=\s))(?:[`']+(?=\s|$)|[`'](?!(?:s|re|ve|ll|d|m|em|\d)\b)(?=\w)|(?<=\w)'(?=\s|$))", re.IGNORECASE
+)
+_ACRONYM = re.compile(r"^(?:[a-z]\.){2,}$", re.IGNORECASE)  # U.S. a.m. Ph.D.
+_INITIAL = re.compile(r"^[A-Z]\.$")
+_TERMINAL_END = re.compile(r"[.?!…:;\"'”’)\]]$")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split English text into sentences; newlines and paragraph breaks are boundaries too.
+
+    A single newline inside a sentence (a hard-wrapped line that ends without punctuation,
+    followed by a line starting in lowercase) is read as a space. Sentences without any
+    letter or digit (stray "." in scraped text) are attached to the previous sentence.
+    """
+    sentences: list[str] = []
+    lines = (line for group in paragraphs(text) for line in group)
+    for line in lines:
+        for sentence in _split_block(line):
+            if sentences and not _has_alnum(sentence):
+                sentences[-1] = f"{sentences[-1]} {sentence}"
+            elif _has_alnum(sentence):
+                sentences.append(sentence)
+    return sentences
+
+
+def words(text: str) -> list[str]:
+    """Lowercase alphanumeric runs: the simple tokenization shared by overlap metrics."""
+    return _WORD.findall(text.lower())
+
+
+def reader_words(text: str) -> list[str]:
+    """Whitespace-separated words that hold a letter or digit: the words a reader counts."""
+    return [w for w in text.split() if _has_alnum(w)]
+
+
+# Function words, auxiliaries and reporting verbs: they carry no fact on their own.
+STOPWORDS = frozenset(
+    """a an the and or but if then than so of to in on at by for with from into onto over under about as
+    is are was were be been being am has have had having do does did doing it its this that these those
+    there here he him his she her hers they them their theirs we us our you your i me my mine who whom
+    whose which what when where why how not no nor will would shall should can could may might must also
+    just only very too up down out off again further once all any both each few more most other some such
+    own same s t d ll m re ve nt said says say after before while during because until against between
+    through since per via like one""".split()
+)
+_STEMMED_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+# Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
+_THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
+_DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
+
+
+def join_numbers(text: str) -> str:
+    """Rejoin numbers split by tokenization ("1, 056" -> "1,056", "1. 3" -> "1.3")."""
+    return _DECIMAL.sub(".", _THOUSANDS.sub(",", text))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """NLTK's Porter stemmer, exactly (the one ROUGE uses), on one lowercase word."""
+    from harness.text.tokens import porter
+
+    return porter.stem(word)
+
+
+def stemmed_tokens(text: str) -> list[str]:
+    """Stemmed lowercase words and whole numbers, in order; stopwords are kept unstemmed."""
+    out = []
+    for tok in _STEMMED_TOKEN.findall(join_numbers(text).lower()):
+        if tok[0].isdigit():
+            out.append(tok.replace(",", ""))
+        else:
+            out.append(tok if tok in STOPWORDS else stem(tok))
+    return out
+
+
+# rouge-score 0.1.2: lowercase, replace non-[a-z0-9] by spaces, stem words longer than 3
+# characters, keep tokens matching [a-z0-9]+. Its words are exactly the runs of this pattern.
+ROUGE_WORD = re.compile(r"[a-z0-9]+")
+
+
+def rouge_tokens(text: str, use_stemmer: bool = True) -> list[str]:
+    """rouge_score.tokenize.tokenize(text, stemmer), exactly (checked against it in the tests)."""
+    tokens = ROUGE_WORD.findall(text.lower())
+    if use_stemmer:
+        tokens = [stem(t) if len(t) > 3 else t for t in tokens]
+    return [t for t in tokens if ROUGE_WORD.fullmatch(t)]
+
+
+def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    """Contiguous n-grams of `tokens`, in order (empty when there are fewer than n tokens)."""
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def _has_alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """Stripped non-blank lines grouped by blank lines; hard-wrapped lines joined back.
+
+    A line is a wrapped continuation when the line before ends without punctuation and it
+    starts in lowercase ("the council voted to" / "raise taxes"): it is joined with a space.
+    """
+    groups: list[list[str]] = [[]]
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        current = groups[-1]
+        if not line:
+            if current:
+                groups.append([])
+        elif current and line[0].islower() and not _TERMINAL_END.search(current[-1]):
+            current[-1] = f"{current[-1]} {line}"
+        else:
+            current.append(line)
+    return [group for group in groups if group]
+
+
+def _split_block(block: str) -> Iterator[str]:
+    start = 0
+    quotes = _QuoteCounter(block)
+    for match in _CANDIDATE.finditer(block):
+        term = match.group("term")
+        standalone = match.start() == 0 or block[match.start() - 1].isspace()
+        end = _attach_spaced_closers(block, match.end(), quotes) if standalone else match.end()
+        previous = block[_token_start(block, match.start()) : match.end("term")]
+        following = block[end : end + 200].split(None, 2)[:2]  # bounded: long inputs stay linear
+        if _is_boundary(term, standalone, previous, following):
+            sentence = block[start:end].strip()
+            if sentence:
+                yield sentence
+            start = end
+    rest = block[start:].strip()
+    if rest:
+        yield rest
+
+
+class _QuoteCounter:
+    """Whether a single/double quote is open at a position, counted once left to right."""
+
+    def __init__(self, block: str) -> None:
+        self.block = block
+        self.position = 0
+        self.single = 0
+        self.double = 0
+
+    def is_open(self, mark: str, position: int) -> bool:
+        if position > self.position:
+            seen = self.block[self.position : position]
+            self.single += len(_QUOTE_TOKEN.findall(seen))
+            self.double += seen.count('"')
+            self.position = position
+        return (self.double if mark == '"' else self.single) % 2 == 1
+
+
+def _attach_spaced_closers(block: str, end: int, quotes: _QuoteCounter) -> int:
+    """Extend a standalone terminator over the closing tokens that belong to its sentence.
+
+    A spaced `'` or `"` is ambiguous (it may open the next quote), so it is attached only
+    while a quote of that kind is open: `epidemic . '` closes, `ashamed . ' I did` opens.
+    """
+    while match := _SPACED_CLOSER.match(block, end):
+        token = match.group(1)
+        if token in ("'", '"') and not quotes.is_open(token, match.start(1)):
+            break
+        end = match.end()
+    return end
+
+
+def _token_start(block: str, index: int) -> int:
+    """Start of the whitespace-delimited token that ends at `index`."""
+    while index > 0 and not block[index - 1].isspace():
+        index -= 1
+    return index
+
+
+def _is_boundary(term: str, standalone: bool, previous: str, following: list[str]) -> bool:
+    """Decide whether the terminator `term` ends a sentence.
+
+    `previous` is the token the terminator belongs to ("Dr.", "." when standalone) and
+    `following` the next (up to two) whitespace-separated tokens.
+    """
+    if not following:
+        return True
+    nxt = following[0]
+    if "?" in term or "!" in term:
+        return _opens_sentence(following)  # '"Why?" he asked.' runs on
+    if "…" in term or len(term) > 1:
+        return _starts_upper(following)  # ellipsis: "waited... then left" runs on
+    if standalone:
+        return True  # PTB keeps abbreviation periods glued, so " . " always ends a sentence
+    word = previous.lstrip(_OPENERS).lower()[:-1]
+    if word in _TITLES or word in _NEVER_FINAL:
+        return False
+    if word in _BEFORE_NUMBER and nxt[:1].isdigit():
+        return False
+    if _ACRONYM.match(word + ".") or _INITIAL.match(previous.lstrip(_OPENERS)):
+        core = nxt.lstrip(_OPENERS)
+        return core[:1].isupper() and core.lower().strip(",;:") in _SENTENCE_STARTERS
+    return _opens_sentence(following)
+
+
+def _opens_sentence(following: list[str]) -> bool:
+    """True when the next token could begin a sentence: capital, digit, or an opening quote."""
+    nxt = following[0]
+    if nxt.lower() in _PTB_OPENERS:
+        return True
+    core = nxt.lstrip(_OPENERS)
+    camel = len(core) > 1 and core[0].islower() and core[1].isupper()  # "iPhone", "eBay"
+    return bool(core) and (core[0].isupper() or core[0].isdigit() or core[0] in "$£€" or camel)
+
+
+def _starts_upper(following: list[str]) -> bool:
+    nxt = following[0]
+    if nxt.lower() in _PTB_OPENERS and len(following) > 1:
+        nxt = following[1]
+    core = nxt.lstrip(_OPENERS)
+    return bool(core) and core[0].isupper()
