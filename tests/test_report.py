@@ -91,8 +91,10 @@ def test_the_page_is_one_file_whose_only_script_and_style_are_allowed_by_hash(re
     policy = re.search(r"http-equiv='Content-Security-Policy' content=\"([^\"]+)\"", page).group(1)
     script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
     style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+
     def digest(text):
         return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
     assert f"script-src {digest(script)};" in policy and f"style-src {digest(style)};" in policy
     assert "default-src 'none'" in policy and "unsafe" not in policy
     assert not re.search(r"(src|href)=['\"]?(https?:|//)", page)  # nothing fetched

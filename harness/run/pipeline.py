@@ -211,6 +211,7 @@ def generate(
         # Shards hold disjoint documents: they share the cache file (each line appended under its
         # lock) and generate at the same time, instead of waiting for each other's whole pass.
         return _generate(backend, spec, requests, keys, cache, on_progress)
+
     # One run of a model configuration generates at a time: a second one waits, then reuses
     # what the first wrote, so no request is sent twice and no cache line is duplicated.
     def waiting():
@@ -219,6 +220,7 @@ def generate(
             spec.model_name,
             cache.path,
         )
+
     with cache.exclusive(on_wait=waiting):
         return _generate(backend, spec, requests, keys, cache, on_progress)
 
