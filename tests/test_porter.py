@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from nltk.stem.porter import PorterStemmer as NltkPorterStemmer
 
 from harness.metrics import fast_rouge
-from harness.text.tokens import porter
+from harness.text import porter
 
 NLTK = NltkPorterStemmer()  # the oracle, with rouge-score's (default) mode
 WORD_RE = re.compile(r"[a-z0-9]+")  # the words rouge-score's tokenizer gives the stemmer

@@ -61,7 +61,7 @@ def run_data(run: Run) -> Any:
 
 def check_data(runs: Sequence[Run]) -> None:
     """Refuse to show a run next to data it was not scored against (what changed is in the message)."""
-    from harness.run.command import datacheck
+    from harness.run import datacheck
 
     for run in runs:
         folder = RunFolder(run.path, dict(run.info))

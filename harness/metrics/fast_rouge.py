@@ -24,7 +24,8 @@ from rouge_score import tokenize as rouge_tokenize
 from rouge_score.scoring import Score, fmeasure
 
 from harness.metrics.lcs_bits import StackedTargets
-from harness.text.tokens import ROUGE_WORD, porter
+from harness.text import porter
+from harness.text.tokens import ROUGE_WORD
 
 DEFAULT_ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 _NGRAM_TYPE = re.compile(r"rouge[1-9]")

@@ -280,7 +280,7 @@ def score_main(argv: list[str]) -> int:
     from harness.config.schema import DatasetConfig, RunSettings, parse
     from harness.data import load_examples
     from harness.metrics.loading import build_metrics, metric_spec
-    from harness.run.command import datacheck
+    from harness.run import datacheck
     from harness.run.folder import GENERATIONS
 
     parser = argparse.ArgumentParser(prog="harness score", description=score_main.__doc__.splitlines()[0])
@@ -347,7 +347,7 @@ def rescore(
     folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, *, keep_other_metrics: bool
 ) -> None:
     """Score a run's saved generations again; run.json ends "done", or "failed"/"interrupted" with the reason."""
-    from harness.run.command import datacheck
+    from harness.run import datacheck
     from harness.run.folder import METRICS, SCORES, now
     from harness.run.pipeline import score_run
 

@@ -28,8 +28,8 @@ from harness.models.base import Backend, Generation, Request
 from harness.models.generation_keys import check_generation
 from harness.records import Example, Summary
 from harness.registry import BACKENDS
+from harness.run import datacheck, progress, shard, tracking
 from harness.run.cache import GenerationCache, stable_hash
-from harness.run.command import datacheck, progress, shard, tracking
 from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
 from harness.text.bullets import asks_for_bullets, parse_bullets
 

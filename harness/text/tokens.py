@@ -120,7 +120,7 @@ def join_numbers(text: str) -> str:
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """NLTK's Porter stemmer, exactly (the one ROUGE uses), on one lowercase word."""
-    from harness.text.tokens import porter
+    from harness.text import porter
 
     return porter.stem(word)
 

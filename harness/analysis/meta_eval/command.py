@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.analysis.meta_eval import output as report
+from harness.analysis.meta_eval import output
 from harness.analysis.meta_eval.analysis import meta_evaluate
 from harness.analysis.meta_eval.judgments import AGAINST_CHOICES, FieldNames, MetaData, load
 from harness.analysis.meta_eval.scoring import MetricSet, resolve_spec, score_all
@@ -226,12 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         directions=scores.directions,
     )
-    payload = report.to_json(analysis, _protocol(args, data, scores, humans, analysis.binary_humans))
+    payload = output.to_json(analysis, _protocol(args, data, scores, humans, analysis.binary_humans))
     out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
     out.mkdir(parents=True, exist_ok=True)
-    report.write_scores(str(out / "meta_eval_scores.jsonl"), data, scores.columns)
-    report.write_json(str(out / "meta_eval.json"), payload)
-    report.write_text(str(out / "meta_eval.md"), report.to_markdown(payload))
-    print(report.to_table(payload))
+    output.write_scores(str(out / "meta_eval_scores.jsonl"), data, scores.columns)
+    output.write_json(str(out / "meta_eval.json"), payload)
+    output.write_text(str(out / "meta_eval.md"), output.to_markdown(payload))
+    print(output.to_table(payload))
     print(f"\nwrote {out / 'meta_eval.json'}, {out / 'meta_eval.md'} and {out / 'meta_eval_scores.jsonl'}")
     return 0
