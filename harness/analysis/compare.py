@@ -343,7 +343,7 @@ def compare_folders(
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="harness compare", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness compare", description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
     add_comparison_options(parser)
     parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")

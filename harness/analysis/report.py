@@ -271,7 +271,7 @@ def render(
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="harness report", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness report", description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
     parser.add_argument(
         "--out",

@@ -283,7 +283,7 @@ def score_main(argv: list[str]) -> int:
     from harness.run import datacheck
     from harness.run.folder import GENERATIONS
 
-    parser = argparse.ArgumentParser(prog="harness score", description=score_main.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness score", description=(score_main.__doc__ or "").partition("\n")[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--metrics", nargs="+", help="metric config names (default: the run's own metrics)")
     parser.add_argument(
