@@ -226,7 +226,7 @@ def payload(runs: Sequence[Run], comparison: Comparison, max_docs: int | None = 
 
 
 def resource(name: str) -> str:
-    return resources.files("harness").joinpath("resources", name).read_text(encoding="utf-8")
+    return (resources.files("harness") / "resources" / name).read_text(encoding="utf-8")
 
 
 def csp_hash(text: str) -> str:

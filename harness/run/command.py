@@ -204,6 +204,7 @@ def _job(cfg) -> None:
     folder holds run.json, every way out records a terminal status there.
     """
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from harness.run.pipeline import execute, validate
 
@@ -233,7 +234,7 @@ def _job(cfg) -> None:
         print(f"harness run: error: {message}", file=sys.stderr)
         _session.failures.append(str(folder.path))
         return
-    if hydra_cfg.mode.name != "MULTIRUN":
+    if hydra_cfg.mode != RunMode.MULTIRUN:
         from harness.analysis.compare import compare_folders
 
         compare_folders([folder.path], out_dir=None)
