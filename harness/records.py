@@ -137,9 +137,9 @@ def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
 
     rows = []
     for number, row, problem in jsonl_records(path):
-        if problem:
+        if row is None:  # a line that is not a JSON object: `problem` says why
             raise InputError(f"{path}:{number}: {problem}.")
-        if "doc_id" not in row:  # type: ignore[operator]
+        if "doc_id" not in row:
             raise InputError(f"{path}:{number}: field 'doc_id' missing.")
-        rows.append(row)  # type: ignore[arg-type]
+        rows.append(row)
     return rows

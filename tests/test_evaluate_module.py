@@ -33,3 +33,9 @@ def test_plain_string_references_equal_single_alternatives():
     as_strings = rouge.compute(predictions=predictions, references=["Mayor quits; vote in May."])
     as_lists = rouge.compute(predictions=predictions, references=[["Mayor quits; vote in May."]])
     assert as_strings == as_lists and as_strings["rouge1"] > 0
+
+
+def test_prediction_without_references_is_a_clear_error():
+    rouge = evaluate.load(module.__file__)
+    with pytest.raises(ValueError, match=r"references\[1\]: no reference"):
+        rouge.compute(predictions=["- The mayor resigned.", "- A vote follows."], references=[["Mayor quits."], []])

@@ -96,11 +96,11 @@ def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
         for run in group:
             extra = ",".join(o for o in run.info.get("overrides", []) if o not in shared and not o.startswith("model="))
             run.label = f"{run.label} ({extra or run.path.name})"
-    seen: set[str] = set()
+    labels: set[str] = set()
     for run in runs:  # still the same: the folder tells them apart
-        if run.label in seen:
+        if run.label in labels:
             run.label = f"{run.label} [{run.path}]"
-        seen.add(run.label)
+        labels.add(run.label)
     return runs, unfinished
 
 
@@ -343,7 +343,7 @@ def compare_folders(
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="harness compare", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness compare", description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
     add_comparison_options(parser)
     parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")

@@ -57,6 +57,7 @@ def forest(column: Column, baseline: str | None = None) -> str:
     with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(6.0, 0.9 + 0.38 * len(cells)))
         for y, cell in enumerate(cells):
+            assert cell.mean is not None and cell.ci_low is not None and cell.ci_high is not None  # a mean has a CI
             color = "#c62828" if cell.best else ("#555555" if cell.label == baseline else "#1565c0")
             ax.errorbar(
                 [cell.mean],

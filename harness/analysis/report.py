@@ -226,7 +226,7 @@ def payload(runs: Sequence[Run], comparison: Comparison, max_docs: int | None = 
 
 
 def resource(name: str) -> str:
-    return resources.files("harness").joinpath("resources", name).read_text(encoding="utf-8")
+    return (resources.files("harness") / "resources" / name).read_text(encoding="utf-8")
 
 
 def csp_hash(text: str) -> str:
@@ -271,7 +271,7 @@ def render(
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="harness report", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness report", description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
     parser.add_argument(
         "--out",

@@ -265,7 +265,7 @@ def resample_indices(n: int, samples: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(samples, n))
 
 
-def percentile_ci(values: Sequence[float], level: float = 0.95) -> tuple[float | None, float | None]:
+def percentile_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[float | None, float | None]:
     """Percentile interval of bootstrap replicates; NaN replicates (statistic undefined on that
     resample) are left out. (None, None) when none is defined."""
     x = np.asarray(values, dtype=float)

@@ -242,10 +242,8 @@ def composed_jobs(argv: list[str], overrides: list[str], extra_dirs: list[str]) 
             assert hydra is not None
             parsed = parser.parse_overrides(plain)
             first = [
-                f"{o.get_key_element()}={next(iter(o.sweep_string_iterator()))}"
-                if o.is_sweep_override()
-                else o.input_line
-                for o in parsed
+                f"{o.get_key_element()}={next(iter(o.sweep_string_iterator()))}" if o.is_sweep_override() else line
+                for o, line in zip(parsed, plain)
             ]
             name = primary_config_name(argv)
             base = compose(hydra, name, first)

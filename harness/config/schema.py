@@ -90,7 +90,7 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
         raise ConfigError(errors[0] if errors else f"{where}: invalid value {value!r}")
     if hint is Any:
         return value
-    if dataclasses.is_dataclass(hint):  # a nested section, e.g. `shard: {count, index}`
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):  # a nested section, e.g. `shard: {count, index}`
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}.")
         return parse(hint, value, where)

@@ -43,7 +43,7 @@ class Metric:
     lower_is_better: ClassVar[frozenset[str]] = frozenset()
     no_direction: ClassVar[frozenset[str]] = frozenset()  # descriptive fields (e.g. density)
     headline: ClassVar[tuple[str, ...]] = ()  # fields `harness compare` shows by default
-    requires: ClassVar[frozenset[str]] = frozenset()
+    requires: frozenset[str] = frozenset()  # an instance may narrow it (ROUGE against the source)
     Options: ClassVar[type] = NoOptions
 
     def __init__(self, options: Any = None):
@@ -75,7 +75,11 @@ class Metric:
         """A sacrebleu-style signature recording the variant (options and version)."""
         from harness import __version__
 
-        opts = dataclasses.asdict(self.options) if dataclasses.is_dataclass(self.options) else {}
+        opts = (
+            dataclasses.asdict(self.options)
+            if dataclasses.is_dataclass(self.options) and not isinstance(self.options, type)
+            else {}
+        )
         parts = [f"{k}:{v}" for k, v in sorted(opts.items()) if not k.startswith("_")]
         return "|".join([self.family, *parts, f"harness:{__version__}"])
 

@@ -158,4 +158,4 @@ class BERTScore(Metric):
         if self.options.rescale_with_baseline:
             base = self.options.baseline or {}
             values = {k: (v - base[k]) / (1 - base[k]) for k, v in values.items()}
-        return Scored(values, {"best_reference": best})
+        return Scored(dict(values), {"best_reference": best})

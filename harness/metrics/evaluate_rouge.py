@@ -41,6 +41,9 @@ class HarnessRouge(evaluate.Metric):
         if implementation is not None:
             options.implementation = implementation  # type: ignore[assignment]
         metric = Rouge(options)
+        for i, refs in enumerate(references):
+            if not refs:  # ROUGE against nothing is undefined; a mean over the rest would hide it
+                raise ValueError(f"references[{i}]: no reference text; each prediction needs at least one.")
         examples = [
             Example(str(i), "", (refs,) if isinstance(refs, str) else tuple(refs)) for i, refs in enumerate(references)
         ]
@@ -49,4 +52,5 @@ class HarnessRouge(evaluate.Metric):
             parsed = parse_bullets(text)
             summaries.append(Summary(str(i), text, parsed.bullets, parsed.preamble))
         rows = metric.score(examples, summaries)
-        return {key: sum(r.values[key] for r in rows) / len(rows) for key in metric.fields}
+        # `or 0.0` only narrows the type: with a reference for every prediction no value is None
+        return {key: sum(r.values[key] or 0.0 for r in rows) / len(rows) for key in metric.fields}

@@ -249,7 +249,7 @@ class FastRougeScorer:
         }
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(**state)
+        type(self).__init__(self, **state)
 
     def __del__(self) -> None:
         # At interpreter exit multiprocessing also stops leftover (daemonic) workers itself.
@@ -421,7 +421,10 @@ class _Workers:
             raise
         finally:
             gc.unfreeze()
-        return [result for chunk in done for result in chunk]
+        scored = [chunk for chunk in done if chunk is not None]
+        if len(scored) != len(chunks):  # each chunk is claimed once, by this process or a worker
+            raise RuntimeError("a ROUGE chunk was left unscored")
+        return [result for chunk in scored for result in chunk]
 
     def close(self, wait: bool = False) -> None:
         """Tell the workers to stop. They exit by themselves once idle; the caller does not wait

@@ -116,7 +116,7 @@ class BulletFormat(Metric):
             return f"the output is {written}, not a bullet list, and was produced elsewhere (precomputed): no bullet format was asked of it"
         return f"the output is {written}, not a bullet list, and the prompt did not ask for bullets"
 
-    def length(self, bullet: str) -> dict[str, object]:
+    def length(self, bullet: str) -> dict[str, int | bool]:
         words = len(reader_words(bullet))
         sentences = len(split_sentences(bullet))
         o = self.options

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric
@@ -49,7 +49,8 @@ def metric_spec(
         text = (resources.files("harness.conf") / "metrics" / f"{name}.yaml").read_text()
         node = OmegaConf.create(text)
         for config_name, options in node.items():
-            spec[str(config_name)] = OmegaConf.to_container(options, resolve=True) or {}
+            # each packaged config maps option names to values
+            spec[str(config_name)] = cast("dict[str, Any]", OmegaConf.to_container(options, resolve=True) or {})
     for name, options in (overrides or {}).items():
         spec.setdefault(name, {}).update(options)
     return spec

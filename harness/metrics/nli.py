@@ -90,7 +90,9 @@ class NLIScorer:
         if self.granularity == "sentence" or not sentences:
             return sentences
         room = self.max_length - max((self.n_tokens(h) for h in hypotheses), default=0) - 4  # special tokens
-        chunks, current, used = [], [], 0
+        chunks: list[str] = []
+        current: list[str] = []
+        used = 0
         for sentence in sentences:
             size = self.n_tokens(sentence) + 1
             if current and used + size > room:

@@ -42,7 +42,7 @@ EVIDENCE: the article sentence that supports the statement, or NONE"""
 Verdict = Literal["supported", "unsupported"]
 _VERDICT_LINE = re.compile(r"verdict\W*(not\s+supported|unsupported|supported)\b", re.IGNORECASE)
 _EVIDENCE_LINE = re.compile(r"evidence\W*(.+)", re.IGNORECASE)
-_BARE = {
+_BARE: dict[str, Verdict] = {
     "supported": "supported",
     "yes": "supported",
     "unsupported": "unsupported",
@@ -61,7 +61,7 @@ def parse_verdict(reply: str | None) -> Verdict | None:
     if found:
         return found.pop() if len(found) == 1 else None
     bare = " ".join(re.sub(r"[^a-z]+", " ", reply.lower()).split())
-    return _BARE.get(bare)  # type: ignore[return-value]
+    return _BARE.get(bare)
 
 
 def parse_evidence(reply: str | None) -> list[str]:

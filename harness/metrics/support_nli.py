@@ -34,7 +34,7 @@ class SupportNLI(BulletSupportMetric):
         self.scorer = scorer if scorer is not None else NLIScorer(self.options, f"metrics.{self.name}")
 
     def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
-        out = []
+        out: list[list[BulletVerdict]] = []
         for example, summary in zip(examples, summaries):
             bullets = list(summary.bullets)
             if not bullets:

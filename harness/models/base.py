@@ -72,7 +72,11 @@ class Backend:
 
         With sampling, a batch's padding changes the random draws, so the batch size joins the
         identity; greedy decoding keeps it out (and existing caches stay valid)."""
-        opts = dataclasses.asdict(self.options) if dataclasses.is_dataclass(self.options) else {}
+        opts = (
+            dataclasses.asdict(self.options)
+            if dataclasses.is_dataclass(self.options) and not isinstance(self.options, type)
+            else {}
+        )
         identity = {k: v for k, v in opts.items() if k not in self.runtime_fields}
         if "batch_size" in opts and samples(opts.get("generation")):
             identity["batch_size"] = opts["batch_size"]

@@ -55,7 +55,7 @@ def resolve_dtype(name: str, device: str) -> Any:
 
 
 def load_pretrained(auto_class: Any, options: HFOptions, device: str) -> tuple[Any, Any]:
-    kwargs = {"revision": options.revision, "trust_remote_code": options.trust_remote_code}
+    kwargs: dict[str, Any] = {"revision": options.revision, "trust_remote_code": options.trust_remote_code}
     return load_model(
         auto_class,
         options.pretrained,

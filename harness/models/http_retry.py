@@ -61,7 +61,7 @@ def with_retries(
     policy: RetryPolicy,
     rng: random.Random,
     what: str = "request",
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> tuple[T, int]:
     """Run `attempt` until it succeeds, fails for good, or retries run out; returns (result,
     attempts). Raises the last RequestFailed, its message saying how many attempts were made."""

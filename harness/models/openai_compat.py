@@ -235,7 +235,9 @@ class OpenAICompatible(Backend):
         text = self.reply_text(choices[0])
         if not isinstance(text, str):
             raise RequestFailed(f"reply has no text: {str(choices[0])[:120]}", retryable=False)
-        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+        usage = reply.get("usage")
+        if not isinstance(usage, dict):
+            usage = {}
         return text, choices[0].get("finish_reason"), usage
 
 

@@ -204,6 +204,7 @@ def _job(cfg) -> None:
     folder holds run.json, every way out records a terminal status there.
     """
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from harness.run.pipeline import execute, validate
 
@@ -233,7 +234,7 @@ def _job(cfg) -> None:
         print(f"harness run: error: {message}", file=sys.stderr)
         _session.failures.append(str(folder.path))
         return
-    if hydra_cfg.mode.name != "MULTIRUN":
+    if hydra_cfg.mode != RunMode.MULTIRUN:
         from harness.analysis.compare import compare_folders
 
         compare_folders([folder.path], out_dir=None)
@@ -283,7 +284,7 @@ def score_main(argv: list[str]) -> int:
     from harness.run import datacheck
     from harness.run.folder import GENERATIONS
 
-    parser = argparse.ArgumentParser(prog="harness score", description=score_main.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness score", description=(score_main.__doc__ or "").partition("\n")[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--metrics", nargs="+", help="metric config names (default: the run's own metrics)")
     parser.add_argument(

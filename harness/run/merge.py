@@ -240,7 +240,7 @@ def merge(dirs: Sequence[Path], out: Path | None = None) -> Path:
 
 def main(argv: list[str]) -> int:
     """`harness merge DIR... [--out DIR]`: one run folder per sharded run under DIR."""
-    parser = argparse.ArgumentParser(prog="harness merge", description=main.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness merge", description=(main.__doc__ or "").partition("\n")[0])
     parser.add_argument(
         "dirs", nargs="+", type=Path, help="folders holding the shards (a sweep folder, a results folder)"
     )

@@ -106,7 +106,7 @@ def format_seconds(seconds: float) -> str:
 
 def main(argv: list[str]) -> int:
     """`harness progress DIR...`: documents done / total, rate and ETA over every run under DIR."""
-    parser = argparse.ArgumentParser(prog="harness progress", description=main.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="harness progress", description=(main.__doc__ or "").partition("\n")[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="a sweep folder, a folder of shards, a results folder")
     args = parser.parse_args(argv)
     folders = sorted({p.parent for d in args.dirs for p in Path(d).rglob(RUN)})

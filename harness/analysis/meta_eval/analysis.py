@@ -186,7 +186,7 @@ def _best_and_pvalues(results, humans: list[str], directions: dict[str, bool | N
                 }
                 if not defined:
                     continue
-                top = max(defined, key=defined.get)
+                top = max(defined, key=defined.__getitem__)
                 best[h][level][statistic] = top
                 top_replicates = _oriented(results[top][h][level], statistic, directions[top], replicates=True)
                 for m in defined:
@@ -215,11 +215,11 @@ def _pair_tests(layout, results, metrics, humans, directions, a: str, b: str):
                     ),
                 )
                 if statistic == "pearson" and level in ("system", "global"):
-                    signs = tuple(
+                    sign_a, sign_b = (
                         float(np.sign(orient(1.0, "pearson", directions[m], r.values["pearson"])) or 1.0)
                         for m, r in ((a, ra), (b, rb))
                     )
-                    test.p_williams = _williams(layout, metrics[a], metrics[b], humans[h], level, signs)
+                    test.p_williams = _williams(layout, metrics[a], metrics[b], humans[h], level, (sign_a, sign_b))
                 out[h][level][statistic] = test
     return out
 

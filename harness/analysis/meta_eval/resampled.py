@@ -86,6 +86,7 @@ class ClusteredPairs:
         their ranks cost a small product and a gather instead of a clusters x pairs product."""
         if side not in self._rank_cache:
             v = self.x if side == "x" else self.y
+            inverse: np.ndarray | None  # None below: L already has one column per pair
             distinct, inverse = np.unique(v, return_inverse=True)
             inverse = inverse.reshape(-1)[self._columns]
             if 2 * len(distinct) >= len(v):
