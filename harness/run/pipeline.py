@@ -30,16 +30,7 @@ from harness.records import Example, Summary
 from harness.registry import BACKENDS
 from harness.run import datacheck, progress, shard, tracking
 from harness.run.cache import GenerationCache, stable_hash
-from harness.run.folder import (
-    GENERATIONS,
-    METRICS,
-    SCORES,
-    RunFolder,
-    git_sha,
-    library_versions,
-    now,
-    path_component,
-)
+from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
 from harness.text.bullets import asks_for_bullets, parse_bullets
 
 log = logging.getLogger("harness")
@@ -209,6 +200,8 @@ def generate(
     if not backend.cacheable:
         return _generate(backend, spec, requests, keys, None, on_progress)
     cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
+    from harness.run.folder import path_component  # a plugin's key is a class path (mypkg.mod:Class)
+
     cache = GenerationCache(
         cache_dir / "generations" / f"{path_component(spec.backend_key)}-{stable_hash(identity)}.jsonl"
     )

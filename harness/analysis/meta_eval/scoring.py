@@ -1,8 +1,8 @@
 """Score every summary with the harness's own metrics (the objects `harness run` builds).
 
 `--metrics NAME` takes its options from `metrics/NAME.yaml` (shipped, or in a `--config-dir`)
-when there is one, else uses registry entry, plugin entry point or class path NAME with default options; `ALIAS=KEY` scores registry entry (or shipped
-config) KEY under the name ALIAS, so two variants of one metric can sit side by side
+when there is one, else uses registry entry, plugin entry point or class path NAME with default
+options; `ALIAS=KEY` scores registry entry (or config) KEY under the name ALIAS, so two variants of one metric can sit side by side
 (`stem=rouge nostem=rouge --set nostem.use_stemmer=false`). Result keys are
 `<config name>/<field>` (`rouge/rouge1`, `nostem/rouge1`): the metric's config name, not its
 class's name, as `harness run` keys them, so two configs of one metric never collide.
