@@ -310,10 +310,13 @@ def test_import_errors_name_what_was_tried_and_show_the_users_traceback(plugin, 
     (src / "brokenplug.py").write_text('"""needs a package that is not installed"""\n\nimport not_installed_dep_xyz\n')
     monkeypatch.syspath_prepend(str(src))
 
-    def error(metric: str) -> str:
+    def error_in(call) -> str:
         with pytest.raises(ConfigError) as e:
-            metric_spec([metric])
+            call()
         return str(e.value)
+
+    def error(metric: str) -> str:
+        return error_in(lambda: metric_spec([metric]))
 
     broken = error("brokenplug.Metric")
     assert f'File "{src / "brokenplug.py"}", line 3' in broken and "not_installed_dep_xyz" in broken
@@ -323,6 +326,11 @@ def test_import_errors_name_what_was_tried_and_show_the_users_traceback(plugin, 
     assert "cannot import module 'nosuchplug'" in missing and "PYTHONPATH" in missing
     unknown = error("rogue")
     assert "unknown metric 'rogue'" in unknown and "Did you mean 'rouge'?" in unknown and "class path" in unknown
+    (plugin / "conf" / "metrics" / "typo.yaml").write_text("typo:\n  _target_: bulletplug.BulletCont\n")
+    in_file = error_in(lambda: metric_spec(["typo"], config_dirs=[plugin / "conf"]))
+    assert (
+        in_file.startswith(f"{plugin / 'conf' / 'metrics' / 'typo.yaml'}: metrics.typo: ") and "BulletCount" in in_file
+    )
     with pytest.raises(ConfigError, match="model 'typo': backend class 'bulletplug.FirstSentence'.*'FirstSentences'"):
         BACKENDS.get("bulletplug.FirstSentence", "model 'typo'")
     with pytest.raises(ConfigError, match="metrics.x: give 'metric'.*or '_target_'.*not both"):

@@ -83,9 +83,15 @@ def metric_entries(name: str, config_dirs: Sequence[str | Path] = ()) -> dict[st
     if file is not None:
         try:
             node = OmegaConf.create(file.read_text(encoding="utf-8"))
-            return {str(k): OmegaConf.to_container(v, resolve=True) or {} for k, v in node.items()}  # type: ignore[misc]
+            entries = {str(k): OmegaConf.to_container(v, resolve=True) or {} for k, v in node.items()}
         except Exception as e:
             raise ConfigError(f"{file}: cannot read this metric config: {e}") from None
+        for key, options in entries.items():
+            try:
+                metric_class(key, options)  # type: ignore[arg-type]
+            except ConfigError as e:  # name the file a plugin's class path came from
+                raise ConfigError(f"{file}: {e}") from None
+        return entries  # type: ignore[return-value]
     if name in METRICS.names():
         return {name: {"metric": name}}
     if is_class_path(name):
