@@ -74,7 +74,9 @@ class Registry:
         else:
             ep = next((e for e in self._entry_points() if e.name == key), None)
             if ep is not None:
-                obj = import_target(ep.value, f"{prefix}{self.kind} '{key}' (entry point in group {self.group})")
+                obj = import_target(
+                    f"{ep.module}:{ep.attr}", f"{prefix}{self.kind} '{key}' (entry point in group {self.group})"
+                )
             elif is_class_path(key):
                 obj = import_target(key, f"{prefix}{self.kind} class '{key}'")
             else:
