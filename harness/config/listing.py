@@ -34,13 +34,13 @@ def print_metrics(config_dirs: list[str]) -> None:
     """Each metric config (shipped or in a user folder, found as `harness run` finds it) with
     the fields its metric class emits."""
     from harness.config.overrides import group_file
+    from harness.metrics.loading import metric_class
     from harness.registry import METRICS
 
     for config_name in available_choices("metrics", config_dirs):
         try:
             node = group_file("metrics", config_name, config_dirs) or {}
-            entries = [(str(name), (options or {}).get("metric", name)) for name, options in node.items()]
-            classes = [(name, METRICS.get(str(key))) for name, key in entries]
+            classes = [(str(name), metric_class(str(name), options)[0]) for name, options in node.items()]
         except Exception as e:  # a user file that does not parse: say so, keep listing
             print(f"  {config_name}: cannot be read ({e})")
             continue
@@ -48,3 +48,7 @@ def print_metrics(config_dirs: list[str]) -> None:
             print(f"  {name}  (keys {name}/<field>)")  # results are keyed by the config name
             for field, meaning in cls.fields.items():
                 print(f"      {name + '/' + field:<30} {meaning}")
+    for key in METRICS.plugin_names():  # installed packages' metrics (entry points), usable without a config
+        print(f"  {key}  (installed plugin: harness score/meta-eval --metrics {key}, or `metric: {key}` in a config)")
+        for field, meaning in METRICS.get(key).fields.items():
+            print(f"      {key + '/' + field:<30} {meaning}")

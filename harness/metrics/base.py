@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from harness.config.schema import parse
+from harness.errors import ConfigError
 from harness.records import Example, Summary
 
 
@@ -28,9 +30,14 @@ class NoOptions:
     pass
 
 
+# What `requires` may name: what an example can carry (checked against the dataset at start-up).
+REQUIREMENTS = frozenset({"references", "facts"})
+
+
 class Metric:
     """Base class. Subclasses set `name`, `fields` (field -> one-line meaning), optionally
     `lower_is_better`, `requires` and an `Options` dataclass, and implement `score`.
+    `check_metric_class` holds every metric class to this when it is loaded, built-in or plugin.
 
     `requires` names what an example must carry ("references", "facts"); a metric whose
     requirement the whole dataset lacks is reported as skipped with that reason, never dropped
@@ -85,3 +92,49 @@ class Metric:
 
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
         raise NotImplementedError
+
+
+def check_metric_class(cls: Any, where: str) -> None:
+    """The metric contract, checked when a class is loaded (built-in or plugin): ConfigError
+    naming each thing the class lacks."""
+    if not (isinstance(cls, type) and issubclass(cls, Metric)):
+        raise ConfigError(f"{where}: {cls!r} is not a subclass of harness.metrics.base.Metric")
+    problems = []
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name or "/" in name:
+        problems.append("a class attribute `name` (a non-empty string without '/', e.g. name = 'bullets')")
+    fields = getattr(cls, "fields", None)
+    if not isinstance(fields, dict) or not fields:
+        problems.append("declared fields: `fields = {'field': 'one-line meaning', ...}` (at least one)")
+        fields = {}
+    elif not all(isinstance(k, str) and k and "/" not in k and isinstance(v, str) for k, v in fields.items()):
+        problems.append("`fields` mapping each field name (a string without '/') to a one-line meaning")
+    for attr in ("lower_is_better", "no_direction", "headline"):
+        undeclared = sorted(set(getattr(cls, attr, ())) - set(fields))
+        if fields and undeclared:
+            problems.append(f"`{attr}` naming declared fields only (not declared: {', '.join(undeclared)})")
+    both = set(cls.lower_is_better) & set(cls.no_direction)
+    if both:
+        problems.append(f"one direction per field ({', '.join(sorted(both))} in both lower_is_better and no_direction)")
+    unknown = sorted(set(cls.requires) - REQUIREMENTS)
+    if unknown:
+        problems.append(f"`requires` among {', '.join(sorted(REQUIREMENTS))} (not: {', '.join(unknown)})")
+    if not dataclasses.is_dataclass(cls.Options):
+        problems.append("an `Options` dataclass (@dataclass class Options: ...) for its config options")
+    if cls.score is Metric.score:
+        problems.append("a `score(self, examples, summaries)` method returning one Scored per example")
+    elif not _accepts(cls.score, 3):
+        problems.append("`score` taking (self, examples, summaries)")
+    if problems:
+        raise ConfigError(
+            f"{where}: {cls.__module__}.{cls.__qualname__} breaks the metric contract; it needs " + "; ".join(problems)
+        )
+
+
+def _accepts(function: Any, positional: int) -> bool:
+    """Whether `function` can be called with this many positional arguments."""
+    try:
+        inspect.signature(function).bind(*([None] * positional))
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from harness.config.schema import parse
+from harness.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class NoOptions:
 
 
 class Backend:
-    """Base class. Subclasses set an `Options` dataclass and implement `generate`.
+    """Base class. Subclasses set an `Options` dataclass and implement `generate` (or
+    `completions`). `check_backend_class` holds every backend class to this when it is loaded.
 
     `runtime_fields` lists option names that do not change outputs (batch size, device,
     concurrency, timeouts, ...); all other options go into the cache key, so changing a
@@ -107,6 +109,40 @@ class Backend:
 
     def close(self) -> None:
         """Release models, sessions or threads."""
+
+
+def pop_backend_key(model: dict[str, Any], where: str) -> str:
+    """Take the backend out of a model config: `backend:` (a registered name, an installed
+    plugin's entry point or a class path) or `_target_:` (a class path, as Hydra spells it)."""
+    key, target = model.pop("backend", None), model.pop("_target_", None)
+    if key is not None and target is not None:
+        raise ConfigError(f"{where}: give 'backend' (a registered name) or '_target_' (a class path), not both")
+    if key is None and target is None:
+        from harness.registry import BACKENDS
+
+        raise ConfigError(
+            f"{where}: the config needs a 'backend' key (or '_target_: mypkg.module.Class'). "
+            f"Known backends: {', '.join(BACKENDS.names())}"
+        )
+    return str(key if key is not None else target)
+
+
+def check_backend_class(cls: Any, where: str) -> None:
+    """The backend contract, checked when a class is loaded (built-in or plugin): ConfigError
+    naming each thing the class lacks."""
+    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+        raise ConfigError(f"{where}: {cls!r} is not a subclass of harness.models.base.Backend")
+    problems = []
+    if not dataclasses.is_dataclass(cls.Options):
+        problems.append("an `Options` dataclass (@dataclass class Options: ...) for its config options")
+    elif unknown := sorted(set(cls.runtime_fields) - {f.name for f in dataclasses.fields(cls.Options)}):
+        problems.append(f"`runtime_fields` naming its options only (not options: {', '.join(unknown)})")
+    if cls.generate is Backend.generate and cls.completions is Backend.completions:
+        problems.append("a `generate(self, requests)` method returning one Generation per request")
+    if problems:
+        raise ConfigError(
+            f"{where}: {cls.__module__}.{cls.__qualname__} breaks the backend contract; it needs " + "; ".join(problems)
+        )
 
 
 def samples(generation: Any) -> bool:

@@ -287,6 +287,7 @@ def score_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="harness score", description=(score_main.__doc__ or "").partition("\n")[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--metrics", nargs="+", help="metric config names (default: the run's own metrics)")
+    parser.add_argument("--config-dir", action="append", default=[], help="a user config folder with metrics/NAME.yaml")
     parser.add_argument(
         "--rescore-changed-data",
         action="store_true",
@@ -302,7 +303,7 @@ def score_main(argv: list[str]) -> int:
         raise ConfigError(f"{args.run_dir}: no {GENERATIONS}; is this a run folder whose generation finished?")
     folder.load_info()
     config = load_run_config(folder)
-    spec = metric_spec(args.metrics) if args.metrics else dict(config.get("metrics") or {})
+    spec = metric_spec(args.metrics, config_dirs=args.config_dir) if args.metrics else dict(config.get("metrics") or {})
     if args.metrics and "format" in spec:
         spec["format"]["n_bullets"] = config.get("prompt", {}).get("n_bullets", 3)
     settings_keys = set(RunSettings.__dataclass_fields__)

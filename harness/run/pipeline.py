@@ -23,8 +23,8 @@ from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, pars
 from harness.data import load_examples
 from harness.errors import ConfigError, InputError
 from harness.metrics.base import Metric
-from harness.metrics.loading import build_metrics
-from harness.models.base import Backend, Generation, Request
+from harness.metrics.loading import build_metrics, metric_class
+from harness.models.base import Backend, Generation, Request, pop_backend_key
 from harness.models.generation_keys import check_generation
 from harness.records import Example, Summary
 from harness.registry import BACKENDS
@@ -63,14 +63,10 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     cheap enough to run for each job of a sweep before Hydra writes anything."""
     config = dict(config)
     model = dict(config.pop("model", None) or {})
-    if "backend" not in model:
-        raise ConfigError(
-            f"model '{model_name}': the config needs a 'backend' key. Known backends: {', '.join(BACKENDS.names())}"
-        )
-    backend_key = model.pop("backend")
+    backend_key = pop_backend_key(model, f"model '{model_name}'")
     label = str(config.get("run_label") or model.pop("label", None) or model_name)  # run_label defaults to model.label
     model.pop("label", None)
-    backend_cls = BACKENDS.get(backend_key)
+    backend_cls = BACKENDS.get(backend_key, f"model '{model_name}'")
     where = f"model '{model_name}' ({backend_key})"
     backend_options = parse(backend_cls.Options, model, where)
     if hasattr(backend_options, "generation"):
@@ -104,11 +100,9 @@ def check_input_file(setting: str, path: str) -> None:
 
 def check_metric_options(spec: dict[str, Any]) -> None:
     """Metric options parsed (keys, types, ranges) without building a metric, which may load weights."""
-    from harness.registry import METRICS as METRIC_CLASSES
-
     for name, options in spec.items():
-        options = dict(options or {})
-        parse(METRIC_CLASSES.get(options.pop("metric", name)).Options, options, f"metrics.{name}")
+        cls, options = metric_class(str(name), options)
+        parse(cls.Options, options, f"metrics.{name}")
 
 
 def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> dict[str, Any]:
@@ -206,7 +200,11 @@ def generate(
     if not backend.cacheable:
         return _generate(backend, spec, requests, keys, None, on_progress)
     cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
-    cache = GenerationCache(cache_dir / "generations" / f"{spec.backend_key}-{stable_hash(identity)}.jsonl")
+    from harness.run.folder import path_component  # a plugin's key is a class path (mypkg.mod:Class)
+
+    cache = GenerationCache(
+        cache_dir / "generations" / f"{path_component(spec.backend_key)}-{stable_hash(identity)}.jsonl"
+    )
     if spec.settings.shard.active:
         # Shards hold disjoint documents: they share the cache file (each line appended under its
         # lock) and generate at the same time, instead of waiting for each other's whole pass.

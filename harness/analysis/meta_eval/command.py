@@ -46,7 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--metrics",
         nargs="+",
         default=["rouge"],
-        help="metric config names (conf/metrics/NAME.yaml, else registry key); ALIAS=KEY for a variant",
+        help="metric config names (metrics/NAME.yaml, shipped or in --config-dir), else a registered metric, "
+        "plugin entry point or class path (mypkg.metrics.MyMetric); ALIAS=KEY for a variant",
+    )
+    p.add_argument(
+        "--config-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a user config folder whose metrics/NAME.yaml files --metrics can name (as harness run --config-dir)",
     )
     p.add_argument(
         "--set",
@@ -204,7 +212,10 @@ def main(argv: list[str] | None = None) -> int:
         args.references_field,
         args.facts_field,
     )
-    spec = resolve_spec(args.metrics, args.overrides)  # bad names fail before the data is read
+    for folder in args.config_dir:
+        if not Path(folder).is_dir():
+            raise ConfigError(f"--config-dir {folder}: folder not found")
+    spec = resolve_spec(args.metrics, args.overrides, args.config_dir)  # bad names fail before the data is read
     metric_set = MetricSet.build(spec)
     data = load(args.data, humans, args.against, names, strict=args.strict, where=args.where, needs=metric_set.needs)
     _report_skips(data)

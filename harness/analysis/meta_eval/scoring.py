@@ -1,8 +1,8 @@
 """Score every summary with the harness's own metrics (the objects `harness run` builds).
 
-`--metrics NAME` takes its options from the shipped `conf/metrics/NAME.yaml` when there is one,
-else uses registry entry NAME with default options; `ALIAS=KEY` scores registry entry (or shipped
-config) KEY under the name ALIAS, so two variants of one metric can sit side by side
+`--metrics NAME` takes its options from `metrics/NAME.yaml` (shipped, or in a `--config-dir`)
+when there is one, else uses registry entry, plugin entry point or class path NAME with default
+options; `ALIAS=KEY` scores registry entry (or config) KEY under the name ALIAS, so two variants of one metric can sit side by side
 (`stem=rouge nostem=rouge --set nostem.use_stemmer=false`). Result keys are
 `<config name>/<field>` (`rouge/rouge1`, `nostem/rouge1`): the metric's config name, not its
 class's name, as `harness run` keys them, so two configs of one metric never collide.
@@ -21,7 +21,7 @@ import numpy as np
 
 from harness.errors import ConfigError, InputError
 from harness.metrics.base import Metric
-from harness.metrics.loading import build_metrics, metric_spec, packaged_metric_names
+from harness.metrics.loading import build_metrics, single_metric
 from harness.records import Example, Summary
 
 
@@ -36,16 +36,17 @@ def parse_override(text: str) -> tuple[str, str, Any]:
     return name, option, yaml.safe_load(value)
 
 
-def resolve_spec(names: Sequence[str], overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
-    """Metric config name -> options (with a `metric:` registry key), for `build_metrics`."""
-    shipped = set(packaged_metric_names())
+def resolve_spec(
+    names: Sequence[str], overrides: Sequence[str] = (), config_dirs: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """Metric config name -> options (naming the class by `metric:` or `_target_:`), for
+    `build_metrics`. A name is a config (shipped, or in a `config_dirs` folder), a registered
+    metric, an installed plugin's entry point or a class path (keyed by the class's `name`)."""
     spec: dict[str, dict[str, Any]] = {}
     for entry in names:
-        alias, _, key = entry.partition("=")
-        key = key or alias
-        options = dict(metric_spec([key])[key]) if key in shipped else {"metric": key}
-        options.setdefault("metric", key)
-        spec[alias] = options
+        alias, sep, key = entry.partition("=")
+        name, options = single_metric(key or alias, config_dirs)
+        spec[alias if sep else name] = options
     for text in overrides:
         name, option, value = parse_override(text)
         if name not in spec:
