@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,22 +67,19 @@ def score_documents(
     *,
     hints: Mapping[str, str] | None = None,
     run: MetricRunner = run_metric,
-    progress: bool = False,
+    progress: Callable[[Sequence[Metric]], Iterable[Metric]] | None = None,
 ) -> ScoreTable:
     """Score each (example, summary) pair with every metric; keys are `<metric.name>/<field>`
     (the metric's config name). Pairs keep their order; a document may appear more than once
     (meta-eval: one pair per system). Each metric gets all pairs in one call, so its own batching
-    (length-sorted model batches, de-duplicated texts) sees them all at once."""
+    (length-sorted model batches, de-duplicated texts) sees them all at once. `progress` wraps
+    the metrics for a progress display (`harness run`'s bar)."""
     if len(examples) != len(summaries):
         raise ValueError(f"{len(examples)} examples but {len(summaries)} summaries")
     rows: list[dict[str, Any]] = [{"doc_id": e.doc_id} for e in examples]
     fields: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
-    if progress:
-        from tqdm.auto import tqdm
-
-        metrics = tqdm(metrics, desc="score", unit="metric")
-    for metric in metrics:
+    for metric in progress(metrics) if progress else metrics:
         reason = missing_requirement(metric, examples, hints)
         if reason:
             skipped[metric.name] = reason

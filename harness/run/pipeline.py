@@ -339,7 +339,9 @@ def score_run(
     metrics not named here stay as they were.
     """
     scored_examples, summaries = scorable(examples, rows)
-    table = score_documents(metrics, scored_examples, summaries, hints=RUN_HINTS, progress=True)
+    table = score_documents(
+        metrics, scored_examples, summaries, hints=RUN_HINTS, progress=lambda ms: tqdm(ms, desc="score", unit="metric")
+    )
     score_rows, skipped = table.rows, table.skipped
     aggregates = aggregate(score_rows, table.fields, settings)
     if keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
