@@ -90,6 +90,23 @@ def test_meta_eval_skips_a_metric_whose_input_no_record_has_as_harness_run_does(
         score_all(resolve_spec(["facts"]), list(EXAMPLES), list(SUMMARIES))
 
 
+def test_harness_run_lists_a_metric_without_its_input_as_skipped_and_scores_the_others(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"doc_id": e.doc_id, "source": e.source, "reference": e.references[0]}) + "\n" for e in EXAMPLES
+        )
+    )
+    run_cli(
+        "run", "model=lead", "dataset=local", f"dataset.path={data}", "metrics=[rouge,facts]", f"results_dir={tmp_path}"
+    )
+    (folder,) = [p.parent for p in tmp_path.rglob("run.json")]
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["skipped"] == {"facts": "the dataset has no source facts (set dataset.facts_field)"}
+    assert metrics["fields"]["rouge/rouge1"]["n"] == 2 and not any(k.startswith("facts/") for k in metrics["fields"])
+    assert json.loads((folder / "run.json").read_text())["status"] == "done"
+
+
 def test_meta_eval_lists_the_skipped_metric_in_its_protocol_and_says_so(tmp_path, caplog):
     rows = [
         {
