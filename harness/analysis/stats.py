@@ -33,9 +33,17 @@ class MeanCI:
     n: int
 
 
-def seed_for(*names: object) -> int:
-    """A 63-bit seed derived from names (stable across processes and machines)."""
+def seed_for(*names: object, little_endian_64: bool = False) -> int:
+    """A seed for one named use (stable across processes, machines and Python versions, unlike
+    `hash()`): sha256 of the names joined by U+001F, its first 8 bytes read as an integer.
+
+    Two readings of those bytes are in use, each behind published numbers: big-endian shifted to
+    63 bits (comparison tables, gate, significance) and, with `little_endian_64`, little-endian
+    64 bits (meta-eval's resamples and folds, called with the user's seed as the first name).
+    Switching either would move every CI its callers have published."""
     digest = hashlib.sha256("\x1f".join(map(str, names)).encode("utf-8")).digest()
+    if little_endian_64:
+        return int.from_bytes(digest[:8], "little")
     return int.from_bytes(digest[:8], "big") >> 1
 
 

@@ -12,7 +12,7 @@ from harness.metrics.base import Metric
 from harness.registry import METRICS, is_class_path, suggest
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11
 
 
 TARGET = "_target_"  # a class path, as Hydra spells it: `_target_: mypkg.metrics.MyMetric`

@@ -10,7 +10,6 @@ import logging
 import os
 import socket
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from harness.data import load_examples
 from harness.errors import ConfigError, InputError
 from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics, metric_class
+from harness.metrics.scoring import score_documents
 from harness.models.base import Backend, Generation, Request, pop_backend_key
 from harness.models.generation_keys import check_generation
 from harness.records import Example, Summary
@@ -318,6 +318,10 @@ def summary_from_row(row: dict[str, Any]) -> Summary:
     )
 
 
+# How a `harness run` user provides what a skipped metric needs (in metrics.json's "skipped").
+RUN_HINTS = {"references": "set dataset.reference_field", "facts": "set dataset.facts_field"}
+
+
 def score_run(
     folder: RunFolder,
     metrics: Sequence[Metric],
@@ -326,61 +330,26 @@ def score_run(
     settings: RunSettings,
     keep_other_metrics: bool = False,
 ) -> dict[str, Any]:
-    """Score the successful generations with every metric; write scores.jsonl and metrics.json.
+    """Score a run's successful generations (`rows`, as in generations.jsonl) with every metric
+    through `harness.metrics.scoring.score_documents`; write scores.jsonl and metrics.json.
 
     With `keep_other_metrics` (re-scoring a finished run with some metrics), the fields of
     metrics not named here stay as they were.
     """
-    summaries = summaries_from_rows(rows)
-    if not summaries:
-        first = next((r["error"] for r in rows if r.get("error")), "no output")
-        raise InputError(f"nothing to score: all {len(rows)} generations failed (first error: {first})")
-    scored_examples = [e for e in examples if e.doc_id in summaries]
-    ordered = [summaries[e.doc_id] for e in scored_examples]
-    table: dict[str, dict[str, Any]] = {e.doc_id: {"doc_id": e.doc_id} for e in scored_examples}
-    fields: dict[str, dict[str, Any]] = {}
-    skipped: dict[str, str] = {}
-    not_applicable: dict[str, Counter[str]] = {}
-    for metric in tqdm(metrics, desc="score", unit="metric"):
-        reason = missing_requirement(metric, scored_examples)
-        if reason:
-            skipped[metric.name] = reason
-            log.warning("metric %s skipped: %s", metric.name, reason)
-            continue
-        t0 = time.time()
-        results = metric.score(scored_examples, ordered)
-        log.info("scored %s on %d summaries in %.1fs", metric.name, len(ordered), time.time() - t0)
-        for example, result in zip(scored_examples, results):
-            extra = set(result.values) - set(metric.fields)
-            if extra:
-                raise RuntimeError(f"metric {metric.name} emitted undeclared fields {sorted(extra)}")
-            for name in metric.fields:
-                table[example.doc_id][f"{metric.name}/{name}"] = result.values.get(name)
-            if result.details is not None:
-                table[example.doc_id].setdefault("details", {})[metric.name] = result.details
-            for name, reason in result.not_applicable.items():
-                not_applicable.setdefault(f"{metric.name}/{name}", Counter())[reason] += 1
-        for name in metric.fields:
-            fields[f"{metric.name}/{name}"] = {
-                "higher_is_better": metric.higher_is_better(name),
-                "headline": name in metric.headline,
-                "signature": metric.signature(),
-            }
-    for key, reasons in not_applicable.items():
-        # Why a field has no value for some summaries (e.g. bullet checks on prose): in metrics.json and the log.
-        fields[key]["not_applicable"] = {"n": sum(reasons.values()), "reasons": dict(reasons.most_common())}
-        log.info(
-            "%s not applicable to %d of %d summaries: %s",
-            key,
-            sum(reasons.values()),
-            len(ordered),
-            reasons.most_common(1)[0][0],
-        )
-    score_rows = list(table.values())
-    aggregates = aggregate(score_rows, fields, settings)
+    scored_examples, summaries = scorable(examples, rows)
+    table = score_documents(
+        metrics, scored_examples, summaries, hints=RUN_HINTS, progress=lambda ms: tqdm(ms, desc="score", unit="metric")
+    )
+    score_rows, skipped = table.rows, table.skipped
+    aggregates = aggregate(score_rows, table.fields, settings)
     if keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
         score_rows, aggregates, skipped = merge_previous(
-            folder, {m.name for m in metrics}, score_rows, aggregates, skipped
+            folder.read_rows(SCORES),
+            folder.read_json(METRICS),
+            {m.name for m in metrics},
+            score_rows,
+            aggregates,
+            skipped,
         )
     folder.write_rows(SCORES, score_rows)
     folder.write_json(
@@ -394,19 +363,31 @@ def score_run(
     return aggregates
 
 
+def scorable(examples: Sequence[Example], rows: Sequence[dict[str, Any]]) -> tuple[list[Example], list[Summary]]:
+    """The examples with a successful generation, in dataset order, and their summaries."""
+    summaries = summaries_from_rows(rows)
+    if not summaries:
+        first = next((r["error"] for r in rows if r.get("error")), "no output")
+        raise InputError(f"nothing to score: all {len(rows)} generations failed (first error: {first})")
+    scored = [e for e in examples if e.doc_id in summaries]
+    return scored, [summaries[e.doc_id] for e in scored]
+
+
 def merge_previous(
-    folder: RunFolder,
+    previous_rows: list[dict[str, Any]],
+    previous_metrics: dict[str, Any],
     rescored: set[str],
     rows: list[dict[str, Any]],
     aggregates: dict[str, Any],
     skipped: dict[str, str],
 ):
-    """New results of the re-scored metric families over the run's earlier results of the others."""
+    """New results of the re-scored metric families over the run's earlier results of the others
+    (scores.jsonl rows and metrics.json as they were)."""
 
     def other(key: str) -> bool:
         return "/" in key and key.split("/", 1)[0] not in rescored
 
-    previous = {r["doc_id"]: r for r in folder.read_rows(SCORES)}
+    previous = {r["doc_id"]: r for r in previous_rows}
     merged_rows = []
     for row in rows:
         old = previous.get(row["doc_id"], {})
@@ -417,20 +398,11 @@ def merge_previous(
         if details:
             merged["details"] = details
         merged_rows.append(merged)
-    old_metrics = folder.read_json(METRICS)
-    merged_fields = {k: v for k, v in old_metrics.get("fields", {}).items() if other(k)}
+    merged_fields = {k: v for k, v in previous_metrics.get("fields", {}).items() if other(k)}
     merged_fields.update(aggregates)
-    merged_skipped = {k: v for k, v in old_metrics.get("skipped", {}).items() if k not in rescored}
+    merged_skipped = {k: v for k, v in previous_metrics.get("skipped", {}).items() if k not in rescored}
     merged_skipped.update(skipped)
     return merged_rows, merged_fields, merged_skipped
-
-
-def missing_requirement(metric: Metric, examples: Sequence[Example]) -> str | None:
-    if "references" in metric.requires and not any(e.references for e in examples):
-        return "the dataset has no references (set dataset.reference_field)"
-    if "facts" in metric.requires and not any(e.facts for e in examples):
-        return "the dataset has no source facts (set dataset.facts_field)"
-    return None
 
 
 def aggregate(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.analysis.meta_eval.resampling import derive_seed
+from harness.analysis.stats import seed_for
 
 FOLDS = 5
 
@@ -41,7 +41,10 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float
 def document_folds(docs: list[str], seed: int, folds: int = FOLDS) -> np.ndarray:
     """Fold number per document: the documents ordered by a seeded hash of their ids (so a
     document's fold does not depend on the file's order) and dealt round-robin."""
-    order = sorted(range(len(docs)), key=lambda i: (derive_seed(seed, "balanced-accuracy-folds", docs[i]), docs[i]))
+    order = sorted(
+        range(len(docs)),
+        key=lambda i: (seed_for(seed, "balanced-accuracy-folds", docs[i], little_endian_64=True), docs[i]),
+    )
     fold = np.empty(len(docs), dtype=int)
     fold[order] = np.arange(len(docs)) % max(2, min(folds, len(docs)))
     return fold

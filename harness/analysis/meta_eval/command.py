@@ -160,6 +160,7 @@ def _protocol(args: argparse.Namespace, data, scores, humans, binary: list[str])
         "human_fields": humans,
         "binary_human_fields": binary,
         "metric_signatures": scores.signatures,
+        "skipped_metrics": scores.skipped,  # config name -> why it did not run (no record has its input)
         "higher_is_better": scores.directions,
         "data": {
             "file": args.data,

@@ -8,21 +8,15 @@ replicates are paired) and no resample is ever materialised as a copy of the dat
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
-
-def derive_seed(seed: int, *names: str) -> int:
-    """A seed for one named use of the user's seed (sha256, stable across processes and Python
-    versions, unlike `hash()`): resamples of documents and of systems must not share a stream."""
-    digest = hashlib.sha256("\x1f".join([str(seed), *names]).encode()).digest()
-    return int.from_bytes(digest[:8], "little")
+from harness.analysis.stats import seed_for
 
 
 def draw_counts(n_clusters: int, samples: int, seed: int, unit: str) -> np.ndarray:
     """`samples` x `n_clusters` bootstrap counts: row b says how often each cluster is in resample b."""
-    rng = np.random.default_rng(derive_seed(seed, "meta-eval", unit))
+    # Seeds as meta-eval has always drawn them (harness.analysis.stats.seed_for explains the two forms).
+    rng = np.random.default_rng(seed_for(seed, "meta-eval", unit, little_endian_64=True))
     draws = rng.integers(0, n_clusters, size=(samples, n_clusters))
     counts = np.zeros((samples, n_clusters))
     np.add.at(counts, (np.repeat(np.arange(samples), n_clusters), draws.ravel()), 1)

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from harness.errors import ConfigError, InputError
-from harness.metrics.base import Metric
+from harness.metrics.base import Metric, Scored
 from harness.metrics.loading import build_metrics, single_metric
+from harness.metrics.scoring import ScoreTable, score_documents
 from harness.records import Example, Summary
 
 
@@ -60,6 +61,7 @@ class MetricScores:
     columns: dict[str, np.ndarray]  # "<config name>/<field>" -> one value per record (NaN when not computable)
     signatures: dict[str, str]  # config name -> signature (variant and version)
     directions: dict[str, bool | None]  # key -> higher is better (True), lower (False), neither (None)
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)  # config name -> why it did not run
 
     @property
     def lower_is_better(self) -> list[str]:
@@ -83,32 +85,21 @@ class MetricSet:
         """What the examples must carry for these metrics ("references", "facts")."""
         return frozenset().union(*(m.requires for m in self.metrics))
 
-    def directions(self) -> dict[str, bool | None]:
-        return {f"{n}/{f}": m.higher_is_better(f) for n, m in zip(self.names, self.metrics) for f in m.fields}
 
+# How a meta-eval user provides what a skipped metric needs.
+HINTS = {"references": "choose --against", "facts": "pass --facts-field FIELD"}
 
-def _check_requirements(names: list[str], metrics: list[Metric], examples: Sequence[Example]) -> None:
-    available = {
-        "references": any(e.references for e in examples),
-        "facts": any(e.facts for e in examples),
-    }
-    hints = {"references": "choose --against", "facts": "pass --facts-field FIELD"}
-    for name, metric in zip(names, metrics):
-        for need in sorted(metric.requires):
-            if not available.get(need, True):
-                raise InputError(f"metric '{name}' needs {need}, which no record provides ({hints.get(need, '')})")
-
-
-_WORKER_METRICS: list[Metric] = []
+_WORKER_METRICS: dict[str, Metric] = {}
 
 
 def _init_worker(spec: dict[str, dict[str, Any]]) -> None:
-    _WORKER_METRICS[:] = build_metrics(spec)
+    _WORKER_METRICS.clear()
+    _WORKER_METRICS.update((m.name, m) for m in build_metrics(spec))
 
 
-def _score_chunk(chunk: tuple[list[Example], list[Summary]]) -> list[list[dict[str, float | None]]]:
-    examples, summaries = chunk
-    return [[s.values for s in metric.score(examples, summaries)] for metric in _WORKER_METRICS]
+def _score_chunk(job: tuple[str, list[Example], list[Summary]]) -> list[Scored]:
+    name, examples, summaries = job
+    return _WORKER_METRICS[name].score(examples, summaries)
 
 
 def _chunks(n: int, parts: int) -> list[slice]:
@@ -116,48 +107,52 @@ def _chunks(n: int, parts: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def _score_rows(
-    spec: dict[str, dict[str, Any]],
-    metrics: list[Metric],
-    examples: list[Example],
-    summaries: list[Summary],
-    workers: int,
-) -> list[list[dict[str, float | None]]]:
-    """Per metric, one row of field values per record; `workers` > 1 scores chunks in processes."""
-    if workers > 1 and len(examples) > 1:
-        slices = _chunks(len(examples), workers * 4)
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
-            parts = list(pool.map(_score_chunk, [(examples[s], summaries[s]) for s in slices]))
-        return [[row for part in parts for row in part[m]] for m in range(len(metrics))]
-    return [[s.values for s in metric.score(examples, summaries)] for metric in metrics]
+def _table(metric_set: MetricSet, examples: list[Example], summaries: list[Summary], workers: int) -> ScoreTable:
+    """`score_documents` over the records; `workers` > 1 scores each metric's chunks of records
+    in processes (each builds the metrics once)."""
+    if workers <= 1 or len(examples) <= 1:
+        return score_documents(metric_set.metrics, examples, summaries, hints=HINTS)
+    slices = _chunks(len(examples), workers * 4)
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(metric_set.spec,)) as pool:
+
+        def in_processes(metric: Metric, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
+            jobs = [(metric.name, list(examples[s]), list(summaries[s])) for s in slices]
+            return [scored for part in pool.map(_score_chunk, jobs) for scored in part]
+
+        return score_documents(metric_set.metrics, examples, summaries, hints=HINTS, run=in_processes)
 
 
-def _columns(names: list[str], metrics: list[Metric], rows, n: int, at: list[int]) -> dict[str, np.ndarray]:
+def _columns(table: ScoreTable, n: int, at: list[int]) -> dict[str, np.ndarray]:
+    """Each field as one value per record (NaN where not computable); `at`: the records scored."""
     columns = {}
-    for name, metric, metric_rows in zip(names, metrics, rows):
-        for field_name in metric.fields:
-            column = np.full(n, np.nan)
-            column[at] = [np.nan if row.get(field_name) is None else float(row[field_name]) for row in metric_rows]
-            columns[f"{name}/{field_name}"] = column
+    for key in table.fields:
+        column = np.full(n, np.nan)
+        column[at] = [np.nan if v is None else float(v) for v in table.column(key)]
+        columns[key] = column
     return columns
 
 
-def _mean_over_references(spec, metrics, names, examples, summaries, workers) -> dict[str, np.ndarray]:
+def _mean_over_references(
+    metric_set: MetricSet, examples: list[Example], summaries: list[Summary], workers: int
+) -> tuple[ScoreTable, dict[str, np.ndarray]]:
     """Score against each reference alone and average every field over a record's references
     (BARTScore's `_mean` scores, which G-Eval and UniEval report for SummEval's 11 references)."""
     n = len(examples)
     totals: dict[str, np.ndarray] = {}
     counts: dict[str, np.ndarray] = {}
+    first: ScoreTable | None = None
     for k in range(max(len(e.references) for e in examples)):
         at = [i for i, e in enumerate(examples) if len(e.references) > k]
         single = [dataclasses.replace(examples[i], references=(examples[i].references[k],)) for i in at]
-        rows = _score_rows(spec, metrics, single, [summaries[i] for i in at], workers)
-        for key, column in _columns(names, metrics, rows, n, at).items():
+        table = _table(metric_set, single, [summaries[i] for i in at], workers)
+        first = first or table
+        for key, column in _columns(table, n, at).items():
             present = ~np.isnan(column)
             totals.setdefault(key, np.zeros(n))[present] += column[present]
             counts.setdefault(key, np.zeros(n))[present] += 1
+    assert first is not None  # some record has a reference
     with np.errstate(invalid="ignore"):
-        return {key: totals[key] / counts[key] for key in totals}  # 0/0 -> NaN: no reference scored
+        return first, {key: totals[key] / counts[key] for key in totals}  # 0/0 -> NaN: no reference scored
 
 
 def score_all(
@@ -168,20 +163,26 @@ def score_all(
     multi_reference: str = "best",
     references_from: str = "reference",
 ) -> MetricScores:
-    """Score the records with every metric. `multi_reference` "best" hands all references to the
+    """Score the records with every metric through `harness.metrics.scoring.score_documents`, the
+    function `harness run` scores with (same fields, same values, same missing-input policy: a
+    metric whose input no record carries is skipped with the reason; when every metric is, there
+    is nothing to evaluate and this raises). `multi_reference` "best" hands all references to the
     metric (ROUGE keeps the best reference per type); "mean" averages single-reference scores.
     `references_from` (meta-eval's --against) is what fills the examples' references: it is
     added to the signature of each metric that reads them, which cannot tell by itself."""
     metric_set = spec if isinstance(spec, MetricSet) else MetricSet.build(spec)
-    spec, names, metrics = metric_set.spec, metric_set.names, metric_set.metrics
-    _check_requirements(names, metrics, examples)
     if multi_reference == "mean" and any(e.references for e in examples):
-        columns = _mean_over_references(spec, metrics, names, examples, summaries, workers)
+        table, columns = _mean_over_references(metric_set, examples, summaries, workers)
     else:
-        rows = _score_rows(spec, metrics, examples, summaries, workers)
-        columns = _columns(names, metrics, rows, len(examples), list(range(len(examples))))
+        table = _table(metric_set, examples, summaries, workers)
+        columns = _columns(table, len(examples), list(range(len(examples))))
+    if table.skipped and len(table.skipped) == len(metric_set.metrics):
+        reasons = "; ".join(f"'{name}': {why}" for name, why in table.skipped.items())
+        raise InputError(f"no metric can run on these records ({reasons})")
     signatures = {
-        n: m.signature() + (f"|references_from:{references_from}" if "references" in m.requires else "")
-        for n, m in zip(names, metrics)
+        m.name: m.signature() + (f"|references_from:{references_from}" if "references" in m.requires else "")
+        for m in metric_set.metrics
+        if m.name not in table.skipped
     }
-    return MetricScores(columns, signatures, metric_set.directions())
+    directions = {key: meta["higher_is_better"] for key, meta in table.fields.items()}
+    return MetricScores(columns, signatures, directions, table.skipped)
