@@ -26,6 +26,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "cnndm_pairs" / "cnndm_pairs.jsonl"
 RESULTS = Path(__file__).with_suffix(".md")
+sys.path.insert(0, str(ROOT / "tests"))  # the tiny models' tokenizer trainer
+from tiny_tokenizers import byte_level_bpe  # noqa: E402
 
 
 def bart_base_config():
@@ -52,27 +54,8 @@ def bart_base_config():
 
 
 def train_tokenizer(texts: list[str]):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=8000,
-        special_tokens=["<s>", "<pad>", "</s>", "<unk>"],  # BART's ids 0-3
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    bpe.train_from_iterator(texts, trainer)
-    bpe.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
-    return PreTrainedTokenizerFast(
-        tokenizer_object=bpe,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        model_max_length=1024,
-    )
+    # BART's special tokens at its ids 0-3, and its <s> ... </s> framing
+    return byte_level_bpe(texts, 8000, ["<s>", "<pad>", "</s>", "<unk>"], model_max_length=1024, framed=True)
 
 
 def build_model(folder: Path, texts: list[str]) -> None:

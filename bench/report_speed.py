@@ -31,15 +31,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT / "tests"))  # the browser set-up and run-folder edits the report's tests use
+from headless_chromium import FLAGS, chromium_executable  # noqa: E402
+from run_files import copy_run_as, rows, write_rows  # noqa: E402
 
 
 def harness(*args: str) -> None:
@@ -76,12 +70,9 @@ def dataset(path: Path, n: int, rng: random.Random) -> None:
 
 def variant(lead: Path, dest: Path, label: str, rng: random.Random) -> None:
     """A copy of the lead run as another model: bullets dropped or invented, scores shifted."""
-    shutil.copytree(lead, dest)
-    info = json.loads((dest / "run.json").read_text())
-    info["label"] = label
-    (dest / "run.json").write_text(json.dumps(info))
-    gens = [json.loads(line) for line in (dest / "generations.jsonl").read_text().splitlines()]
-    scores = {json.loads(line)["doc_id"]: json.loads(line) for line in (dest / "scores.jsonl").read_text().splitlines()}
+    copy_run_as(lead, dest, label)
+    gens = rows(dest / "generations.jsonl")
+    scores = {row["doc_id"]: row for row in rows(dest / "scores.jsonl")}
     for g in gens:
         row = scores[g["doc_id"]]
         verdicts = row["details"]["support"]["bullets"]
@@ -94,8 +85,8 @@ def variant(lead: Path, dest: Path, label: str, rng: random.Random) -> None:
         for key, value in list(row.items()):
             if key.startswith(("rouge/", "facts/")) and isinstance(value, float):
                 row[key] = min(1.0, max(0.0, value + rng.gauss(0, 0.05)))
-    (dest / "generations.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gens))
-    (dest / "scores.jsonl").write_text("".join(json.dumps(scores[g["doc_id"]]) + "\n" for g in gens))
+    write_rows(dest / "generations.jsonl", gens)
+    write_rows(dest / "scores.jsonl", [scores[g["doc_id"]] for g in gens])
 
 
 TIME_INPUT = """async ([selector, value]) => {
@@ -122,7 +113,7 @@ def measure(page_path: Path, repeats: int) -> dict[str, float]:
         },
     )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=FLAGS)
+        browser = p.chromium.launch(executable_path=chromium_executable() or "/usr/bin/chromium", args=FLAGS)
         for _ in range(repeats):
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             page.goto(page_path.as_uri())

@@ -5,9 +5,10 @@ offline machine, where a hub id cannot be fetched)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, MetricUnavailable
 
 
 def resolve_device(name: str) -> str:
@@ -64,6 +65,37 @@ def load_model(
     model.to(device)
     model.eval()
     return model, tokenizer
+
+
+@dataclass
+class MetricModel:
+    """What a model-based metric holds: torch, the model and tokenizer, the device they are on,
+    and the input limit in tokens it truncates to."""
+
+    torch: Any
+    model: Any
+    tokenizer: Any
+    device: str
+    max_length: int
+
+
+def load_metric_model(
+    auto_class: str, source: str, where: str, device: str, what: str, max_length: int | None
+) -> MetricModel:
+    """A metric's model, loaded by `transformers.<auto_class>`: a metric that cannot have torch
+    and transformers, or its weights, is unavailable (MetricUnavailable naming `where`), never
+    silently off. The input limit is `max_length`, else the model's, else 512."""
+    try:
+        import torch
+        import transformers
+    except ImportError as e:
+        raise MetricUnavailable(f"{where}: needs torch and transformers ({e})") from e
+    resolved = resolve_device(device)
+    model, tokenizer = load_model(
+        getattr(transformers, auto_class), source, f"{where}.model", MetricUnavailable, resolved, what=what
+    )
+    limit = max_length or model_input_limit(model, tokenizer) or 512
+    return MetricModel(torch, model, tokenizer, resolved, limit)
 
 
 def _hub_unreachable(repo_id: str, revision: str | None) -> bool:

@@ -25,7 +25,8 @@ import openai_server
 import pytest
 from conftest import run_cli
 from openai_server import FakeOpenAI
-from tiny_models import write_docs, write_model_config
+from run_files import add_constant_field, copy_run_as, rows, write_rows
+from tiny_models import docs_once, user_model_run_args, write_docs
 
 KEY_ENV = "HARNESS_ATTACK_KEY"
 KEY = "sk-attack-SECRET-93f1c2d4e5b6a7"
@@ -36,36 +37,20 @@ KEY = "sk-attack-SECRET-93f1c2d4e5b6a7"
 
 def model_args(tmp_path: Path, base_url: str, n_docs: int, name: str = "fake-chat", **options) -> list[str]:
     """`harness run` arguments for an openai_chat model at base_url over n_docs local documents."""
-    config_dir = tmp_path / "configs"
-    write_model_config(
-        config_dir,
-        name,
-        {
-            "backend": "openai_chat",
-            "model_id": "fake-model",
-            "base_url": base_url,
-            "api_key_env": KEY_ENV,
-            "max_concurrency": 4,
-            "timeout_s": 5.0,
-            "max_retries": 1,
-            "backoff_base_s": 0.01,
-            "generation": {"temperature": 0, "max_tokens": 64},
-            **options,
-        },
-    )
-    data = tmp_path / f"docs{n_docs}.jsonl"
-    if not data.exists():
-        write_docs(data, n_docs)
-    return [
-        "run",
-        "--config-dir",
-        str(config_dir),
-        f"model={name}",
-        "dataset=local",
-        f"dataset.path={data}",
-        "metrics=[format]",
-        f"results_dir={tmp_path / 'results'}",
-    ]
+    model = {
+        "backend": "openai_chat",
+        "model_id": "fake-model",
+        "base_url": base_url,
+        "api_key_env": KEY_ENV,
+        "max_concurrency": 4,
+        "timeout_s": 5.0,
+        "max_retries": 1,
+        "backoff_base_s": 0.01,
+        "generation": {"temperature": 0, "max_tokens": 64},
+        **options,
+    }
+    data = docs_once(tmp_path / f"docs{n_docs}.jsonl", n_docs)
+    return user_model_run_args(tmp_path, name, model, data, "metrics=[format]", f"results_dir={tmp_path / 'results'}")
 
 
 def harness(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -78,10 +63,6 @@ def output(proc: subprocess.CompletedProcess) -> str:
 
 def run_dirs(results: Path) -> list[Path]:
     return sorted((p.parent for p in results.rglob("run.json")), key=lambda p: p.stat().st_mtime)
-
-
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def cache_files(root: Path) -> list[Path]:
@@ -514,25 +495,9 @@ PAYLOADS = {
 
 @pytest.fixture(scope="module")
 def crafted_report(two_rouge_run, tmp_path_factory):
-    run = tmp_path_factory.mktemp("report") / "run"
-    shutil.copytree(two_rouge_run, run)
-    info = json.loads((run / "run.json").read_text())
-    info["label"] = PAYLOADS["run_label"]
-    (run / "run.json").write_text(json.dumps(info))
+    run = copy_run_as(two_rouge_run, tmp_path_factory.mktemp("report") / "run", PAYLOADS["run_label"])
     gens, scores = rows(run / "generations.jsonl"), rows(run / "scores.jsonl")
-    crafted_field = PAYLOADS["metric_name_in_metrics_json"] + "/x"
-    metrics = json.loads((run / "metrics.json").read_text())  # consistent with scores.jsonl, so compare reads it
-    metrics["fields"][crafted_field] = {
-        "mean": 0.5,
-        "ci95": [0.4, 0.6],
-        "n": len(scores),
-        "higher_is_better": True,
-        "headline": True,
-        "signature": "s",
-    }
-    (run / "metrics.json").write_text(json.dumps(metrics))
-    for row in scores:
-        row[crafted_field] = 0.5
+    add_constant_field(run, PAYLOADS["metric_name_in_metrics_json"] + "/x", scores)
     gens[0]["doc_id"] = scores[0]["doc_id"] = PAYLOADS["doc_id"]
     gens[0]["bullets"][0] = PAYLOADS["bullet_text"]
     scores[0]["details"] = {
@@ -546,8 +511,8 @@ def crafted_report(two_rouge_run, tmp_path_factory):
             ]
         }
     }
-    for name, data in (("generations.jsonl", gens), ("scores.jsonl", scores)):
-        (run / name).write_text("".join(json.dumps(r) + "\n" for r in data))
+    write_rows(run / "generations.jsonl", gens)
+    write_rows(run / "scores.jsonl", scores)
     out = run.parent / "report.html"
     done = harness("report", str(run), "--out", str(out))
     assert done.returncode == 0, output(done)[-3000:]

@@ -22,7 +22,15 @@ import pytest
 import yaml
 from conftest import run_cli
 from openai_server import FakeOpenAI
-from tiny_models import harness_command, write_docs, write_model_config
+from tiny_models import (
+    harness_command,
+    one_at_a_time_chat,
+    start_harness,
+    user_model_run_args,
+    wait_while_running,
+    write_docs,
+    write_model_config,
+)
 
 # -- helpers ---------------------------------------------------------------------------------------
 
@@ -329,23 +337,11 @@ def test_hostile_run_label_or_experiment_name_stays_under_results_dir(tmp_path, 
 
 
 def slow_api_run(tmp_path: Path, server: FakeOpenAI) -> list[str]:
-    config_dir = tmp_path / "configs"
-    write_model_config(
-        config_dir,
-        "slow-chat",
-        {"backend": "openai_chat", "model_id": "fake", "base_url": server.url, "max_concurrency": 1, "max_retries": 0},
-    )
     data = write_docs(tmp_path / "docs.jsonl", 12)
-    return [
-        "run",
-        "--config-dir",
-        str(config_dir),
-        "model=slow-chat",
-        "dataset=local",
-        f"dataset.path={data}",
-        "metrics=[format]",
-        f"results_dir={tmp_path / 'results'}",
-    ]
+    model = one_at_a_time_chat(server.url)
+    return user_model_run_args(
+        tmp_path, "slow-chat", model, data, "metrics=[format]", f"results_dir={tmp_path / 'results'}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -359,13 +355,8 @@ def slow_api_run(tmp_path: Path, server: FakeOpenAI) -> list[str]:
 )
 def test_a_signal_mid_generation_ends_with_a_terminal_status(tmp_path, signum, code, status):
     with FakeOpenAI(delay_s=0.3) as server:
-        proc = subprocess.Popen(
-            harness_command(*slow_api_run(tmp_path, server)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        deadline = time.monotonic() + 120
-        while len(server.seen) < 2:
-            assert proc.poll() is None and time.monotonic() < deadline, "run ended before the signal"
-            time.sleep(0.05)
+        proc = start_harness(*slow_api_run(tmp_path, server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_while_running(proc, lambda: len(server.seen) >= 2, "run ended before the signal")
         proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code, stderr[-2000:]
@@ -424,11 +415,8 @@ def test_a_folder_turned_read_only_mid_run_fails_clearly_and_the_rerun_resumes(t
     once writable again, the same command resumes from the generations saved before."""
     with FakeOpenAI(delay_s=0.2) as server, tmpfs(tmp_path / "disk", size="4m") as disk:
         args = [a.replace(str(tmp_path / "results"), str(disk / "results")) for a in slow_api_run(tmp_path, server)]
-        proc = subprocess.Popen(harness_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while len(server.seen) < 3:
-            assert proc.poll() is None and time.monotonic() < deadline, "run ended too early"
-            time.sleep(0.05)
+        proc = start_harness(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_while_running(proc, lambda: len(server.seen) >= 3, "run ended too early")
         results = disk / "results"  # a read-only view over the results (a remount would wait for open files)
         subprocess.run(["mount", "--bind", str(results), str(results)], check=True)
         subprocess.run(["mount", "-o", "remount,bind,ro", str(results)], check=True)
@@ -484,16 +472,10 @@ def test_sigterm_while_rescoring_marks_interrupted_and_keeps_the_old_scores(tmp_
     )
     (run,) = run_dirs(tmp_path / "r")
     old = {name: (run / name).read_bytes() for name in ("scores.jsonl", "metrics.json")}
-    proc = subprocess.Popen(
-        harness_command("score", str(run), "--metrics", "support"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = start_harness(
+        "score", str(run), "--metrics", "support", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    deadline = time.monotonic() + 120
-    while info_of(run)["status"] != "scoring":
-        assert proc.poll() is None and time.monotonic() < deadline, "scoring ended before the signal"
-        time.sleep(0.02)
+    wait_while_running(proc, lambda: info_of(run)["status"] == "scoring", "scoring ended before the signal", poll=0.02)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 143, stderr[-2000:]

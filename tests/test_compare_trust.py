@@ -28,6 +28,14 @@ def gated(tmp_path: Path, *dirs: Path):
     )
 
 
+def assert_an_error_naming(tmp_path: Path, base: Path, cand: Path, *needles: str) -> None:
+    """The gate on base vs cand stops with exit 2 (an error, not a failed gate), its message
+    naming every needle."""
+    result = gated(tmp_path, base, cand)
+    assert result.returncode == 2, result.stderr
+    assert [n for n in needles if n not in result.stderr] == [], result.stderr
+
+
 def set_status(folder: Path, status: str, error: str) -> None:
     info = json.loads((folder / "run.json").read_text())
     (folder / "run.json").write_text(json.dumps({**info, "status": status, "error": error}))
@@ -37,20 +45,12 @@ def test_a_named_run_that_failed_or_was_interrupted_is_an_error(tmp_path):
     base = make_run(tmp_path, "base", GOOD)
     cand = make_run(tmp_path, "cand", GOOD)
     set_status(cand, "failed", "RuntimeError: CUDA out of memory")
-    result = gated(tmp_path, base, cand)
-    assert (
-        result.returncode == 2
-        and str(cand) in result.stderr
-        and "failed" in result.stderr
-        and "CUDA out of memory" in result.stderr
-    )
+    assert_an_error_naming(tmp_path, base, cand, str(cand), "failed", "CUDA out of memory")
     set_status(cand, "interrupted", "interrupted by SIGTERM")
-    result = gated(tmp_path, base, cand)
-    assert result.returncode == 2 and "interrupted by SIGTERM" in result.stderr
+    assert_an_error_naming(tmp_path, base, cand, "interrupted by SIGTERM")
     set_status(cand, "done", "")
     (cand / "metrics.json").unlink()
-    result = gated(tmp_path, base, cand)
-    assert result.returncode == 2 and str(cand) in result.stderr and "metrics.json" in result.stderr
+    assert_an_error_naming(tmp_path, base, cand, str(cand), "metrics.json")
 
 
 def test_an_unfinished_run_in_a_sweep_is_named_and_fails_the_gate(tmp_path):
@@ -81,8 +81,7 @@ def test_scores_missing_for_counted_documents_is_an_error_naming_the_file(tmp_pa
     base = make_run(tmp_path, "base", GOOD)
     cand = make_run(tmp_path, "cand", GOOD)
     (cand / "scores.jsonl").write_text("")
-    result = gated(tmp_path, base, cand)
-    assert result.returncode == 2 and str(cand / "scores.jsonl") in result.stderr and "m/score" in result.stderr
+    assert_an_error_naming(tmp_path, base, cand, str(cand / "scores.jsonl"), "m/score")
 
 
 def test_a_string_score_or_a_repeated_document_is_an_error_naming_file_line_and_field(tmp_path):
@@ -92,21 +91,9 @@ def test_a_string_score_or_a_repeated_document_is_an_error_naming_file_line_and_
     lines = scores.read_text().splitlines(keepends=True)
     row = json.loads(lines[2])
     scores.write_text("".join(lines[:2]) + json.dumps({**row, "m/score": "high"}) + "\n" + "".join(lines[3:]))
-    result = gated(tmp_path, base, cand)
-    assert (
-        result.returncode == 2
-        and f"{scores}:3" in result.stderr
-        and "'m/score'" in result.stderr
-        and "'high'" in result.stderr
-    )
+    assert_an_error_naming(tmp_path, base, cand, f"{scores}:3", "'m/score'", "'high'")
     scores.write_text("".join(lines) + lines[4])
-    result = gated(tmp_path, base, cand)
-    assert (
-        result.returncode == 2
-        and f"{scores}:{len(lines) + 1}" in result.stderr
-        and "d4" in result.stderr
-        and "line 5" in result.stderr
-    )
+    assert_an_error_naming(tmp_path, base, cand, f"{scores}:{len(lines) + 1}", "d4", "line 5")
 
 
 def test_a_run_compared_with_itself_is_refused(tmp_path):

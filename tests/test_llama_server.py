@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tiny_models import build_tiny_causal, run_folders, run_harness, write_docs, write_model_config
+from tiny_models import build_tiny_causal, docs_once, run_folders, run_harness, user_model_run_args
 
 pytest.importorskip(
     "llama_cpp.server.app",
@@ -133,34 +133,25 @@ def test_the_gguf_file_computes_what_the_hugging_face_model_computes(gguf_model,
 
 
 def run_args(tmp_path: Path, url: str, backend: str, limit: int) -> list[str]:
-    config_dir = tmp_path / "configs"
-    write_model_config(
-        config_dir,
+    model = {
+        "backend": backend,
+        "model_id": "tiny-llama",
+        "base_url": url,
+        "max_concurrency": 2,
+        "timeout_s": 60.0,
+        "max_retries": 1,
+        "generation": settings_for(backend),
+    }
+    data = docs_once(tmp_path / "docs.jsonl", N_DOCS)
+    return user_model_run_args(
+        tmp_path,
         "tiny-llama",
-        {
-            "backend": backend,
-            "model_id": "tiny-llama",
-            "base_url": url,
-            "max_concurrency": 2,
-            "timeout_s": 60.0,
-            "max_retries": 1,
-            "generation": settings_for(backend),
-        },
-    )
-    data = tmp_path / "docs.jsonl"
-    if not data.exists():
-        write_docs(data, N_DOCS)
-    return [
-        "run",
-        "--config-dir",
-        str(config_dir),
-        "model=tiny-llama",
-        "dataset=local",
-        f"dataset.path={data}",
+        model,
+        data,
         f"dataset.limit={limit}",
         "metrics=[rouge,format]",
         f"results_dir={tmp_path / 'results'}",
-    ]
+    )
 
 
 def expected(oracle, backend: str, system: str, prompt: str) -> dict:

@@ -42,6 +42,11 @@ def _records(docs: int = 4) -> list[dict]:
     return rows
 
 
+def _args(file: str, out, *options: str, human: str = "scores.quality", bootstrap: str = "0") -> list[str]:
+    """`harness meta-eval` arguments: the file, the human field(s), the options, the bootstrap and --out."""
+    return ["--data", file, "--human", human, *options, "--bootstrap", bootstrap, "--out", str(out)]
+
+
 def _write(path, rows) -> str:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return str(path)
@@ -180,11 +185,9 @@ def test_end_to_end_main(tmp_path, capsys):
     file = _write(tmp_path / "m.jsonl", _records(4))
     out = tmp_path / "out"
     code = main(
-        [
-            "--data",
+        _args(
             file,
-            "--human",
-            "scores.quality,scores.ok",
+            out,
             "--metrics",
             "rouge",
             "--fields",
@@ -193,11 +196,9 @@ def test_end_to_end_main(tmp_path, capsys):
             "--compare",
             "rouge/rouge1",
             "rouge/rouge2",
-            "--bootstrap",
-            "50",
-            "--out",
-            str(out),
-        ]
+            human="scores.quality,scores.ok",
+            bootstrap="50",
+        )
     )
     assert code == 0
     payload = json.loads((out / "meta_eval.json").read_text())
@@ -225,23 +226,7 @@ def test_signature_says_what_filled_the_references(tmp_path):
     says against:reference, so the signature records where the references came from."""
     file = _write(tmp_path / "m.jsonl", _records(3))
     out = tmp_path / "out"
-    main(
-        [
-            "--data",
-            file,
-            "--human",
-            "scores.quality",
-            "--metrics",
-            "rouge",
-            "format",
-            "--against",
-            "source",
-            "--bootstrap",
-            "0",
-            "--out",
-            str(out),
-        ]
-    )
+    main(_args(file, out, "--metrics", "rouge", "format", "--against", "source"))
     signatures = json.loads((out / "meta_eval.json").read_text())["protocol"]["metric_signatures"]
     assert signatures["rouge"].endswith("|references_from:source")
     assert "references_from" not in signatures["format"]  # reads no references
@@ -250,19 +235,7 @@ def test_signature_says_what_filled_the_references(tmp_path):
 def test_cli_subprocess_and_user_errors(tmp_path):
     file = _write(tmp_path / "m.jsonl", _records(3))
     proc = run_cli(
-        "meta-eval",
-        "--data",
-        file,
-        "--human",
-        "scores.quality",
-        "--metrics",
-        "rouge",
-        "--fields",
-        "rouge/rougeL",
-        "--bootstrap",
-        "20",
-        "--out",
-        str(tmp_path / "o"),
+        "meta-eval", *_args(file, tmp_path / "o", "--metrics", "rouge", "--fields", "rouge/rougeL", bootstrap="20")
     )
     assert "rouge/rougeL" in proc.stdout
     assert (tmp_path / "o" / "meta_eval.json").is_file()
@@ -297,21 +270,7 @@ def test_scores_file_skips_and_where_end_to_end(tmp_path):
     rows[7]["scores"] = None
     file = _write(tmp_path / "m.jsonl", rows)
     out = tmp_path / "out"
-    proc = run_cli(
-        "meta-eval",
-        "--data",
-        file,
-        "--human",
-        "scores.quality",
-        "--metrics",
-        "rouge",
-        "--fields",
-        "rouge/rouge1",
-        "--bootstrap",
-        "20",
-        "--out",
-        str(out),
-    )
+    proc = run_cli("meta-eval", *_args(file, out, "--metrics", "rouge", "--fields", "rouge/rouge1", bootstrap="20"))
     assert "m.jsonl:2: field 'source' null" in proc.stderr and "2 of 12 records skipped" in proc.stderr
     protocol = json.loads((out / "meta_eval.json").read_text())["protocol"]
     assert protocol["skipped"]["count"] == 2
@@ -330,11 +289,9 @@ def test_scores_file_skips_and_where_end_to_end(tmp_path):
 
     subset = tmp_path / "subset"
     main(
-        [
-            "--data",
+        _args(
             file,
-            "--human",
-            "scores.quality",
+            subset,
             "--where",
             "system_id=s1",
             "--where",
@@ -343,11 +300,7 @@ def test_scores_file_skips_and_where_end_to_end(tmp_path):
             "scores.ok=1",
             "--fields",
             "rouge/rouge1",
-            "--bootstrap",
-            "0",
-            "--out",
-            str(subset),
-        ]
+        )
     )
     payload = json.loads((subset / "meta_eval.json").read_text())
     assert payload["protocol"]["data"]["systems"] == 2
@@ -364,23 +317,7 @@ def test_metric_without_references_runs_on_data_without_them(tmp_path):
         del r["reference"], r["references"]
     file = _write(tmp_path / "m.jsonl", rows)
     out = tmp_path / "out"
-    assert (
-        main(
-            [
-                "--data",
-                file,
-                "--human",
-                "scores.quality",
-                "--metrics",
-                "support",
-                "--bootstrap",
-                "20",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(_args(file, out, "--metrics", "support", bootstrap="20")) == 0
     payload = json.loads((out / "meta_eval.json").read_text())
     assert payload["protocol"]["higher_is_better"]["support/unsupported"] is False
     assert payload["results"]["support/score"]["scores.quality"]["global"]["n"] == 9
@@ -393,11 +330,9 @@ def test_two_configs_of_one_metric_are_keyed_by_config_name(tmp_path):
     file = _write(tmp_path / "m.jsonl", _records(3))
     out = tmp_path / "out"
     main(
-        [
-            "--data",
+        _args(
             file,
-            "--human",
-            "scores.quality",
+            out,
             "--metrics",
             "rouge",
             "rouge_nostem=rouge",
@@ -405,11 +340,7 @@ def test_two_configs_of_one_metric_are_keyed_by_config_name(tmp_path):
             "rouge_nostem.use_stemmer=false",
             "--fields",
             "*/rouge1",
-            "--bootstrap",
-            "0",
-            "--out",
-            str(out),
-        ]
+        )
     )
     payload = json.loads((out / "meta_eval.json").read_text())
     assert set(payload["results"]) == {"rouge/rouge1", "rouge_nostem/rouge1"}

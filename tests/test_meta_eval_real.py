@@ -18,25 +18,20 @@ from harness.analysis.meta_eval.command import main
 pytestmark = pytest.mark.slow
 
 
-def _run(tmp_path, *args: str) -> dict:
-    assert main([*args, "--bootstrap", "0", "--workers", "2", "--out", str(tmp_path)]) == 0
+def _run(tmp_path, data: Path, human: str, *args: str) -> dict:
+    """`harness meta-eval` on a real file without bootstrap; the results of meta_eval.json."""
+    assert (
+        main(
+            ["--data", str(data), "--human", human, *args, "--bootstrap", "0", "--workers", "2", "--out", str(tmp_path)]
+        )
+        == 0
+    )
     return json.loads((tmp_path / "meta_eval.json").read_text())["results"]
 
 
 def test_qags_cnndm_matches_geval_table3(tmp_path):
     data = shared_file("qags/qags_cnndm.jsonl")
-    results = _run(
-        tmp_path,
-        "--data",
-        str(data),
-        "--human",
-        "human_score",
-        "--against",
-        "source",
-        "--fields",
-        "rouge/rouge2",
-        "rouge/rougeLsum",
-    )
+    results = _run(tmp_path, data, "human_score", "--against", "source", "--fields", "rouge/rouge2", "rouge/rougeLsum")
     published = {"rouge/rouge2": (0.459, 0.418, 0.333), "rouge/rougeLsum": (0.357, 0.324, 0.254)}
     for field, values in published.items():
         level = results[field]["human_score"]["global"]
@@ -49,9 +44,7 @@ def test_realsumm_matches_bartscore_summary_level(tmp_path):
     data = shared_file("realsumm/realsumm.jsonl")
     results = _run(
         tmp_path,
-        "--data",
-        str(data),
-        "--human",
+        data,
         "litepyramid_recall",
         "--fields",
         "rouge/rouge1_recall",
@@ -77,9 +70,7 @@ def summeval_mean(tmp_path_factory) -> dict:
     data = shared_file("summeval/summeval.jsonl")
     return _run(
         tmp_path_factory.mktemp("summeval"),
-        "--data",
-        str(data),
-        "--human",
+        data,
         ",".join(SUMMEVAL_HUMANS),
         "--against",
         "references",
@@ -136,14 +127,19 @@ def _oracles():
     return module
 
 
-def test_balanced_accuracy_on_qags_equals_scikit_learn(tmp_path):
-    data = shared_file("qags/qags_cnndm.jsonl")
+def _run_checked_by_oracles(tmp_path, data: Path, human: str, *args: str) -> dict:
+    """`_run`, then every balanced accuracy and partial correlation it wrote recomputed by the
+    reference libraries from meta_eval_scores.jsonl must agree."""
     oracles = _oracles()
-    results = _run(
+    results = _run(tmp_path, data, human, *args)
+    assert oracles.compare(tmp_path) < 1e-9
+    return results
+
+
+def test_balanced_accuracy_on_qags_equals_scikit_learn(tmp_path):
+    results = _run_checked_by_oracles(
         tmp_path,
-        "--data",
-        str(data),
-        "--human",
+        shared_file("qags/qags_cnndm.jsonl"),
         "label_consistent",
         "--against",
         "source",
@@ -155,19 +151,14 @@ def test_balanced_accuracy_on_qags_equals_scikit_learn(tmp_path):
         "support/score",
         "support/unsupported",
     )
-    assert oracles.compare(tmp_path) < 1e-9
     # a lower-is-better count is thresholded downwards: better than chance, not below it
     assert results["support/unsupported"]["label_consistent"]["global"]["balanced_accuracy"]["value"] > 0.55
 
 
 def test_partial_correlation_on_summeval_equals_pingouin(tmp_path):
-    data = shared_file("summeval/summeval.jsonl")
-    oracles = _oracles()
-    results = _run(
+    results = _run_checked_by_oracles(
         tmp_path,
-        "--data",
-        str(data),
-        "--human",
+        shared_file("summeval/summeval.jsonl"),
         "expert_scores.consistency,expert_scores.relevance",
         "--against",
         "references",
@@ -175,6 +166,5 @@ def test_partial_correlation_on_summeval_equals_pingouin(tmp_path):
         "rouge/rouge2",
         "rouge/rougeLsum",
     )
-    assert oracles.compare(tmp_path) < 1e-9
     level = results["rouge/rouge2"]["expert_scores.relevance"]["global"]
     assert level["partial_pearson"]["value"] < level["pearson"]["value"]  # part of ROUGE's credit is the system's

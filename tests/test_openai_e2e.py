@@ -5,48 +5,40 @@ reaches no file under the results folder."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 from openai_server import FakeOpenAI
-from tiny_models import harness_command, run_folders, run_harness, write_docs, write_model_config
+from tiny_models import (
+    kill,
+    run_folders,
+    run_harness,
+    start_harness,
+    user_model_run_args,
+    wait_while_running,
+    write_docs,
+)
 
 KEY_ENV = "HARNESS_E2E_API_KEY"
 KEY = "sk-e2e-SECRET-5d1c9a77e0b24f"
 
 
 def setup_run(tmp_path: Path, server: FakeOpenAI, n_docs: int, **options) -> list[str]:
-    config_dir, results = tmp_path / "configs", tmp_path / "results"
-    write_model_config(
-        config_dir,
-        "fake-chat",
-        {
-            "backend": "openai_chat",
-            "model_id": "fake-model",
-            "base_url": server.url,
-            "api_key_env": KEY_ENV,
-            "max_concurrency": 4,
-            "timeout_s": 1.0,
-            "max_retries": 2,
-            "backoff_base_s": 0.01,
-            "generation": {"temperature": 0, "max_tokens": 64},
-            **options,
-        },
-    )
+    model = {
+        "backend": "openai_chat",
+        "model_id": "fake-model",
+        "base_url": server.url,
+        "api_key_env": KEY_ENV,
+        "max_concurrency": 4,
+        "timeout_s": 1.0,
+        "max_retries": 2,
+        "backoff_base_s": 0.01,
+        "generation": {"temperature": 0, "max_tokens": 64},
+        **options,
+    }
     data = write_docs(tmp_path / "docs.jsonl", n_docs)
-    return [
-        "run",
-        "--config-dir",
-        str(config_dir),
-        "model=fake-chat",
-        "dataset=local",
-        f"dataset.path={data}",
-        "metrics=[rouge,format]",
-        f"results_dir={results}",
-    ]
+    return user_model_run_args(
+        tmp_path, "fake-chat", model, data, "metrics=[rouge,format]", f"results_dir={tmp_path / 'results'}"
+    )
 
 
 def files_containing(root: Path, secret: str) -> list[Path]:
@@ -117,17 +109,17 @@ def test_each_generation_is_stored_as_it_finishes_while_a_slow_one_holds_its_slo
     with FakeOpenAI(slow_s=60.0) as server:
         server.plan = {"DOC-0 ": ["slow"]}
         args = setup_run(tmp_path, server, 8, max_concurrency=2, timeout_s=120.0)
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", KEY_ENV: KEY}
-        run = subprocess.Popen(harness_command(*args), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run = start_harness(*args, env={KEY_ENV: KEY})
         cache = tmp_path / "results" / ".cache" / "generations"
-        deadline = time.monotonic() + 120
         try:
-            while sum(len(p.read_bytes().splitlines()) for p in cache.glob("*.jsonl")) < 7:
-                assert run.poll() is None and time.monotonic() < deadline, "the other documents were not stored"
-                time.sleep(0.1)
+            wait_while_running(
+                run,
+                lambda: sum(len(p.read_bytes().splitlines()) for p in cache.glob("*.jsonl")) >= 7,
+                "the other documents were not stored",
+                poll=0.1,
+            )
         finally:
-            run.send_signal(signal.SIGKILL)
-            run.wait()
+            kill(run)
         stored = [json.loads(line)["doc_id"] for p in cache.glob("*.jsonl") for line in p.read_bytes().splitlines()]
         assert sorted(stored) == [f"doc{i:02d}" for i in range(1, 8)]
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from headless_chromium import FLAGS, chromium_executable
+from run_files import add_constant_field, copy_run_as, rows, write_rows
 
 COPIED = (
     "The work is expected to cost $48 million, of which $30 million will come from a national infrastructure grant."
@@ -18,10 +20,6 @@ COPIED = (
 INVENTED = "Opposition leader Marta Quell resigned in 1997 after a bribery scandal in Ostrava."
 DEMO = Path(__file__).resolve().parents[1] / "harness" / "resources" / "demo_news.jsonl"
 DOCS = 4
-
-
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def mine_summaries() -> list[dict]:
@@ -117,32 +115,13 @@ def test_the_payload_holds_every_reference_and_the_recorded_evidence(report, swe
 
 # ---- in a real browser ----
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture(scope="module")
 def browser():
-    import shutil
-
     playwright_api = pytest.importorskip(
         "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
     )
-    executable = next(
-        (
-            p
-            for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "")
-            if p and Path(p).is_file()
-        ),
-        None,
-    )
+    executable = chromium_executable()
     if executable is None:
         pytest.skip("no Debian Chromium (apt-get install chromium) to render the page")
     with playwright_api.sync_playwright() as p:
@@ -397,34 +376,17 @@ PAYLOADS = {
 
 @pytest.fixture(scope="module")
 def crafted(sweep) -> Path:
-    import shutil
-
     (folder,) = [p.parent for p in (sweep / "runs").rglob("run.json") if json.loads(p.read_text())["label"] == "mine"]
-    run = sweep / "crafted" / "run"
-    shutil.copytree(folder, run)
-    info = json.loads((run / "run.json").read_text())
-    info["label"] = PAYLOADS["label"]
-    (run / "run.json").write_text(json.dumps(info))
+    run = copy_run_as(folder, sweep / "crafted" / "run", PAYLOADS["label"])
     gens, scores = rows(run / "generations.jsonl"), rows(run / "scores.jsonl")
-    metrics = json.loads((run / "metrics.json").read_text())  # a crafted field, consistent with scores.jsonl
-    metrics["fields"][PAYLOADS["metric"]] = {
-        "mean": 0.5,
-        "ci95": [0.4, 0.6],
-        "n": len(scores),
-        "higher_is_better": True,
-        "headline": True,
-        "signature": "s",
-    }
-    (run / "metrics.json").write_text(json.dumps(metrics))
+    add_constant_field(run, PAYLOADS["metric"], scores)
     gens[0]["doc_id"] = scores[0]["doc_id"] = PAYLOADS["doc_id"]
     gens[0]["bullets"][0] = PAYLOADS["bullet"]
-    for row in scores:
-        row[PAYLOADS["metric"]] = 0.5
     scores[0]["details"]["support"]["bullets"][0].update(
         score=PAYLOADS["value"], evidence_index=None, evidence=[PAYLOADS["evidence"]]
     )
-    for name, data in (("generations.jsonl", gens), ("scores.jsonl", scores)):
-        (run / name).write_text("".join(json.dumps(r) + "\n" for r in data))
+    write_rows(run / "generations.jsonl", gens)
+    write_rows(run / "scores.jsonl", scores)
     run_cli("report", str(run), "--out", str(sweep / "crafted" / "report.html"))
     return sweep / "crafted" / "report.html"
 

@@ -4,45 +4,29 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 from openai_server import FakeOpenAI
-from tiny_models import harness_command, run_folders, run_harness, write_docs, write_model_config
+from tiny_models import (
+    docs_once,
+    kill,
+    one_at_a_time_chat,
+    run_folders,
+    run_harness,
+    start_harness,
+    user_model_run_args,
+    wait_while_running,
+)
 
 N_DOCS = 10
 
 
 def command(tmp_path: Path, server: FakeOpenAI, metrics: str = "[rouge,format]") -> list[str]:
-    config_dir = tmp_path / "configs"
-    write_model_config(
-        config_dir,
-        "slow-chat",
-        {
-            "backend": "openai_chat",
-            "model_id": "fake-model",
-            "base_url": server.url,
-            "max_concurrency": 1,
-            "max_retries": 0,
-            "generation": {"temperature": 0},
-        },
+    data = docs_once(tmp_path / "docs.jsonl", N_DOCS)
+    model = one_at_a_time_chat(server.url)
+    return user_model_run_args(
+        tmp_path, "slow-chat", model, data, f"metrics={metrics}", f"results_dir={tmp_path / 'results'}"
     )
-    data = tmp_path / "docs.jsonl"
-    if not data.exists():
-        write_docs(data, N_DOCS)
-    return [
-        "run",
-        "--config-dir",
-        str(config_dir),
-        "model=slow-chat",
-        "dataset=local",
-        f"dataset.path={data}",
-        f"metrics={metrics}",
-        f"results_dir={tmp_path / 'results'}",
-    ]
 
 
 def cache_lines(tmp_path: Path) -> list[bytes]:
@@ -58,18 +42,10 @@ def prompts_sent(server: FakeOpenAI) -> list[str]:
 def test_sigkill_mid_run_then_the_same_command_generates_only_the_missing_documents(tmp_path):
     with FakeOpenAI(delay_s=0.4) as server:
         args = command(tmp_path, server)
-        proc = subprocess.Popen(
-            harness_command(*args),
-            env={**os.environ, "HF_HUB_OFFLINE": "1"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while len(cache_lines(tmp_path)) < 3:  # kill once 3 generations are on disk
-            assert proc.poll() is None and time.monotonic() < deadline, "run ended before it could be killed"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc = start_harness(*args)
+        # kill once 3 generations are on disk
+        wait_while_running(proc, lambda: len(cache_lines(tmp_path)) >= 3, "run ended before it could be killed")
+        kill(proc)
         kept = cache_lines(tmp_path)
         assert 3 <= len(kept) < N_DOCS and all(line.endswith(b"\n") for line in kept)
         first_run = prompts_sent(server)
@@ -125,24 +101,21 @@ def test_sigkill_while_scoring_then_harness_score_finishes_the_run(tmp_path):
             f.write(
                 json.dumps({"doc_id": f"d{i}", "source": source, "reference": [f"Story {i}: items approved."]}) + "\n"
             )
-    proc = subprocess.Popen(
-        harness_command(
-            "run",
-            "model=lead",
-            "dataset=local",
-            f"dataset.path={data}",
-            "metrics=[support,format]",
-            f"results_dir={tmp_path / 'results'}",
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    proc = start_harness(
+        "run",
+        "model=lead",
+        "dataset=local",
+        f"dataset.path={data}",
+        "metrics=[support,format]",
+        f"results_dir={tmp_path / 'results'}",
     )
-    deadline = time.monotonic() + 120
-    while not list((tmp_path / "results").rglob("generations.jsonl")):  # generation done, scoring under way
-        assert proc.poll() is None and time.monotonic() < deadline, "run ended before it could be killed"
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    wait_while_running(
+        proc,
+        lambda: bool(list((tmp_path / "results").rglob("generations.jsonl"))),  # generation done, scoring under way
+        "run ended before it could be killed",
+        poll=0.02,
+    )
+    kill(proc)
     (folder,) = run_folders(tmp_path / "results")
     assert (
         json.loads((folder / "run.json").read_text())["status"] == "running" and not (folder / "metrics.json").exists()

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from openai_server import FakeOpenAI
-from tiny_models import harness_command, run_harness, write_docs, write_model_config
+from tiny_models import (
+    kill,
+    one_at_a_time_chat,
+    run_harness,
+    run_whole_and_in_shards,
+    start_harness,
+    user_model_run_args,
+    wait_while_running,
+    write_docs,
+)
 
 OFFLINE = ["metrics=[rouge,format,extractive]", "bootstrap_samples=200"]
 MERGED_FILES = ("generations.jsonl", "scores.jsonl", "metrics.json")
@@ -29,18 +35,7 @@ def doc_ids(folder: Path, name: str = "generations.jsonl") -> list[str]:
 def sharded(tmp_path_factory):
     """The demo set for two models, unsharded and as a 4-shard sweep, then merged."""
     tmp = tmp_path_factory.mktemp("shards")
-    whole = run_harness("run", "-m", f"results_dir={tmp / 'whole'}", "model=lead,centrality", *OFFLINE)
-    assert whole.returncode == 0, whole.stderr[-3000:]
-    parts = run_harness(
-        "run",
-        "-m",
-        f"results_dir={tmp / 'parts'}",
-        "model=lead,centrality",
-        "shard.count=4",
-        "shard.index=range(4)",
-        *OFFLINE,
-    )
-    assert parts.returncode == 0, parts.stderr[-3000:]
+    run_whole_and_in_shards(tmp, "lead,centrality", 4, OFFLINE)
     (sweep_dir,) = {p.parent for p in (tmp / "parts").rglob("multirun.yaml")}
     assert sorted(p.name for p in (sweep_dir / "merged").iterdir() if p.is_dir() and not p.name.endswith("plots")) == [
         "centrality",
@@ -155,45 +150,22 @@ def test_a_killed_shard_resumes_from_the_cache_and_the_merge_is_complete(tmp_pat
     data = write_docs(tmp_path / "docs.jsonl", n_docs)
     results = tmp_path / "results"
     with FakeOpenAI(delay_s=0.3) as server:
-        write_model_config(
-            tmp_path / "configs",
-            "chat",
-            {
-                "backend": "openai_chat",
-                "model_id": "fake-model",
-                "base_url": server.url,
-                "max_concurrency": 1,
-                "max_retries": 0,
-                "generation": {"temperature": 0},
-            },
-        )
 
         def shard_command(index: int) -> list[str]:
-            return [
-                "run",
-                "--config-dir",
-                str(tmp_path / "configs"),
-                "model=chat",
-                "dataset=local",
-                f"dataset.path={data}",
+            return user_model_run_args(
+                tmp_path,
+                "chat",
+                one_at_a_time_chat(server.url),
+                data,
                 f"results_dir={results}",
                 "shard.count=2",
                 f"shard.index={index}",
                 *OFFLINE,
-            ]
+            )
 
-        proc = subprocess.Popen(
-            harness_command(*shard_command(1)),
-            env={**os.environ, "HF_HUB_OFFLINE": "1"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while len(cache_lines(results)) < 2:
-            assert proc.poll() is None and time.monotonic() < deadline, "the shard ended before it could be killed"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc = start_harness(*shard_command(1))
+        wait_while_running(proc, lambda: len(cache_lines(results)) >= 2, "the shard ended before it could be killed")
+        kill(proc)
         saved = {json.loads(line)["doc_id"] for line in cache_lines(results)}
         server.seen.clear()
         for index in (1, 0):  # the killed shard again, on its own; then the other
@@ -220,38 +192,13 @@ def test_progress_adds_up_the_shards_running_in_parallel(tmp_path):
     data = write_docs(tmp_path / "docs.jsonl", 12)
     results = tmp_path / "results"
     with FakeOpenAI(delay_s=0.6) as server:
-        write_model_config(
-            tmp_path / "configs",
-            "chat",
-            {
-                "backend": "openai_chat",
-                "model_id": "fake-model",
-                "base_url": server.url,
-                "max_concurrency": 1,
-                "max_retries": 0,
-                "generation": {"temperature": 0},
-            },
-        )
-        procs = [
-            subprocess.Popen(
-                harness_command(
-                    "run",
-                    "--config-dir",
-                    str(tmp_path / "configs"),
-                    "model=chat",
-                    "dataset=local",
-                    f"dataset.path={data}",
-                    f"results_dir={results}",
-                    "shard.count=2",
-                    f"shard.index={i}",
-                    *OFFLINE,
-                ),
-                env={**os.environ, "HF_HUB_OFFLINE": "1"},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for i in (0, 1)
+        model = one_at_a_time_chat(server.url)
+        shard = [f"results_dir={results}", "shard.count=2"]
+        # both commands (and so the model's YAML) written before either shard starts reading them
+        commands = [
+            user_model_run_args(tmp_path, "chat", model, data, *shard, f"shard.index={i}", *OFFLINE) for i in (0, 1)
         ]
+        procs = [start_harness(*command) for command in commands]
         seen_running, most_done = None, 0
         deadline = time.monotonic() + 120
         while any(p.poll() is None for p in procs) and time.monotonic() < deadline:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tiny_models import run_harness, write_model_config
+from tiny_models import run_harness, run_whole_and_in_shards, write_model_config
 
 LAUNCHERS = {
     "joblib": ("hydra_plugins.hydra_joblib_launcher", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]),
@@ -158,19 +158,7 @@ def test_shipped_launcher_configs_compose(tmp_path):
 def test_a_sharded_sweep_on_joblib_is_merged_at_the_end_like_the_unsharded_run(tmp_path):
     module, args = LAUNCHERS["joblib"]
     needs_plugin(module)
-    whole = run_harness("run", f"results_dir={tmp_path / 'whole'}", "model=lead", *COMMON)
-    assert whole.returncode == 0, whole.stderr[-3000:]
-    parts = run_harness(
-        "run",
-        "-m",
-        f"results_dir={tmp_path / 'parts'}",
-        "model=lead",
-        "shard.count=3",
-        "shard.index=range(3)",
-        *COMMON,
-        *args,
-    )
-    assert parts.returncode == 0, parts.stderr[-3000:]
+    run_whole_and_in_shards(tmp_path, "lead", 3, COMMON, launcher=args)
     (unsharded,) = [p.parent for p in (tmp_path / "whole").rglob("run.json")]
     (merged,) = (tmp_path / "parts").glob("*/*/merged/lead")
     pids = {json.loads(p.read_text())["pid"] for p in (tmp_path / "parts").glob("*/*/*_lead/run.json")}

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from tiny_tokenizers import byte_level_bpe
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -62,32 +63,15 @@ def build_tiny_t5(folder: Path, seed: int = 0) -> Path:
 def build_tiny_causal(folder: Path, seed: int = 0) -> Path:
     """A 2-layer Llama with a byte-level BPE tokenizer trained here, a chat template and a pad token."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=["<pad>", "<s>", "</s>", "<unk>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
     corpus = [
         "the quick brown fox jumps over the lazy dog",
         "a summary lists the main points of an article",
         "system user assistant: write three bullets",
     ]
-    bpe.train_from_iterator(corpus * 20, trainer)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        model_max_length=512,
-    )
+    tokenizer = byte_level_bpe(corpus * 20, 400, ["<pad>", "<s>", "</s>", "<unk>"], model_max_length=512)
     tokenizer.chat_template = CHAT_TEMPLATE
     config = LlamaConfig(
         vocab_size=len(tokenizer),
@@ -144,6 +128,40 @@ def write_docs(path: Path, n: int) -> Path:
     return path
 
 
+def docs_once(path: Path, n: int) -> Path:
+    """`write_docs` unless the file is there: the dataset a series of runs in one test shares."""
+    return path if path.exists() else write_docs(path, n)
+
+
+def user_model_run_args(folder: Path, model: str, options: dict, data: Path, *overrides: str) -> list[str]:
+    """`harness run` arguments for a user's model YAML (written under `<folder>/configs`) over a
+    local dataset, then the overrides."""
+    config_dir = folder / "configs"
+    write_model_config(config_dir, model, options)
+    return [
+        "run",
+        "--config-dir",
+        str(config_dir),
+        f"model={model}",
+        "dataset=local",
+        f"dataset.path={data}",
+        *overrides,
+    ]
+
+
+def one_at_a_time_chat(base_url: str) -> dict:
+    """An openai_chat model on the test server that sends one request at a time and never
+    retries: each document's generation is in the cache before the next one starts."""
+    return {
+        "backend": "openai_chat",
+        "model_id": "fake-model",
+        "base_url": base_url,
+        "max_concurrency": 1,
+        "max_retries": 0,
+        "generation": {"temperature": 0},
+    }
+
+
 def harness_command(*args: str) -> list[str]:
     import sys
 
@@ -156,6 +174,46 @@ def run_harness(*args: str, env: dict | None = None, timeout: float = 300):
 
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     return subprocess.run(harness_command(*args), env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+def start_harness(*args: str, env: dict | None = None, **popen):
+    """`harness ...` started in the background, offline; its output is dropped unless `popen`
+    says where it goes (e.g. stdout=subprocess.PIPE)."""
+    import subprocess
+
+    popen.setdefault("stdout", subprocess.DEVNULL)
+    popen.setdefault("stderr", subprocess.DEVNULL)
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    return subprocess.Popen(harness_command(*args), env=full_env, **popen)
+
+
+def wait_while_running(proc, ready, failure: str, timeout: float = 120, poll: float = 0.05) -> None:
+    """Wait until `ready()`; fail with `failure` if the process ends first or `timeout` passes
+    (so a signal or kill that follows lands mid-run, never after the end)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None and time.monotonic() < deadline, failure
+        time.sleep(poll)
+
+
+def kill(proc) -> None:
+    """SIGKILL: no handler runs, as when the machine loses power or the OOM killer strikes."""
+    import signal
+
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def run_whole_and_in_shards(root: Path, models: str, shards: int, overrides: list[str], launcher=()) -> None:
+    """One sweep of `models` run twice, each asserted to succeed: unsharded under root/whole, and
+    as `shards` shards per model under root/parts (merged at the end of that sweep), on `launcher`."""
+    whole = run_harness("run", "-m", f"results_dir={root / 'whole'}", f"model={models}", *overrides)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    shard = [f"shard.count={shards}", f"shard.index=range({shards})"]
+    parts = run_harness("run", "-m", f"results_dir={root / 'parts'}", f"model={models}", *shard, *overrides, *launcher)
+    assert parts.returncode == 0, parts.stderr[-3000:]
 
 
 def run_folders(results_dir: Path) -> list[Path]:

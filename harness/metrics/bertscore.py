@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.errors import ConfigError, MetricUnavailable
-from harness.hf import load_model, model_input_limit, resolve_device
+from harness.errors import ConfigError
+from harness.hf import load_metric_model
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
 
@@ -69,20 +69,17 @@ class BERTScore(Metric):
                     f"{where}.baseline: rescale_with_baseline needs baseline values for {', '.join(missing)} "
                     f"(from bert_score's rescale_baseline files for {o.model}, layer {o.layer})"
                 )
-        try:
-            import torch
-            from transformers import AutoModel
-        except ImportError as e:
-            raise MetricUnavailable(f"{where}: needs torch and transformers ({e})") from e
-        self.torch = torch
-        self.device = resolve_device(o.device)
-        self.model, self.tokenizer = load_model(
-            AutoModel, o.model, f"{where}.model", MetricUnavailable, self.device, what="encoder"
+        loaded = load_metric_model("AutoModel", o.model, where, o.device, "encoder", o.max_length)
+        self.torch, self.model, self.tokenizer, self.device = (
+            loaded.torch,
+            loaded.model,
+            loaded.tokenizer,
+            loaded.device,
         )
         n_layers = getattr(self.model.config, "num_hidden_layers", None)
         if o.layer is not None and n_layers is not None and not 0 <= o.layer <= n_layers:
             raise ConfigError(f"{where}.layer: {o.layer} is out of range for '{o.model}' (0..{n_layers})")
-        self.max_length = o.max_length or model_input_limit(self.model, self.tokenizer) or 512
+        self.max_length = loaded.max_length
 
     def _encode(self, texts: Sequence[str]) -> dict[str, tuple]:
         """text -> (normalised embeddings [n, d], token ids [n], special-token mask [n])."""

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from harness.errors import ConfigError, MetricUnavailable
-from harness.hf import load_model, model_input_limit, resolve_device
+from harness.errors import ConfigError
+from harness.hf import load_metric_model
 from harness.text.tokens import split_sentences
 
 Granularity = Literal["sentence", "chunk"]
@@ -59,25 +59,24 @@ class NLIScorer:
             raise ConfigError(
                 f"{where}.model: name an NLI model (hub id or local folder), e.g. {where}.model=/path/to/model"
             )
-        try:
-            import torch
-            from transformers import AutoModelForSequenceClassification
-        except ImportError as e:
-            raise MetricUnavailable(f"{where}: needs torch and transformers ({e})") from e
-        self.torch = torch
-        self.device = resolve_device(settings.device)
-        self.model, self.tokenizer = load_model(
-            AutoModelForSequenceClassification,
+        loaded = load_metric_model(
+            "AutoModelForSequenceClassification",
             settings.model,
-            f"{where}.model",
-            MetricUnavailable,
-            self.device,
-            what="NLI model",
+            where,
+            settings.device,
+            "NLI model",
+            settings.max_length,
+        )
+        self.torch, self.model, self.tokenizer, self.device = (
+            loaded.torch,
+            loaded.model,
+            loaded.tokenizer,
+            loaded.device,
         )
         self.entail = entailment_index(self.model.config.id2label, settings.entailment_label, where)
         self.batch_size = settings.batch_size
         self.granularity = settings.granularity
-        self.max_length = settings.max_length or model_input_limit(self.model, self.tokenizer) or 512
+        self.max_length = loaded.max_length
         self._memo: dict[tuple[str, str], float] = {}
 
     def n_tokens(self, text: str) -> int:
@@ -115,24 +114,21 @@ class NLIScorer:
 
     def _run(self, batch: Sequence[tuple[str, str]]) -> list[float]:
         premises, hypotheses = [p for p, _ in batch], [h for _, h in batch]
+
+        def encode(truncation: str):
+            return self.tokenizer(
+                premises,
+                hypotheses,
+                truncation=truncation,
+                max_length=self.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
+
         try:  # cut the premise, never the claim being checked...
-            enc = self.tokenizer(
-                premises,
-                hypotheses,
-                truncation="only_first",
-                max_length=self.max_length,
-                padding=True,
-                return_tensors="pt",
-            )
+            enc = encode("only_first")
         except Exception:  # ...unless the claim alone is over the limit
-            enc = self.tokenizer(
-                premises,
-                hypotheses,
-                truncation="longest_first",
-                max_length=self.max_length,
-                padding=True,
-                return_tensors="pt",
-            )
+            enc = encode("longest_first")
         enc = {k: v.to(self.device) for k, v in enc.items()}
         with self.torch.no_grad():
             logits = self.model(**enc).logits.float()
