@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
@@ -147,3 +148,28 @@ def make_unique_dir(parent: str | os.PathLike, name: str) -> Path:
 def leftover_temporaries(folder: str | os.PathLike) -> list[Path]:
     """Temporary files under `folder` (a run's own and the legacy fixed `.tmp` names)."""
     return sorted(p for p in Path(folder).rglob(f"*{TMP_SUFFIX}") if p.is_file())
+
+
+_WRITER_PID = re.compile(r"\.(\d+)\.[0-9a-f]{8}" + re.escape(TMP_SUFFIX) + "$")
+
+
+def remove_dead_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files in `folder` whose writer no longer runs (a SIGKILL mid-write
+    leaves one behind; the target itself is intact). A live writer's file stays. Returns what went."""
+    removed = []
+    for path in leftover_temporaries(folder):
+        match = _WRITER_PID.search(path.name)
+        if match and not _running(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
