@@ -63,16 +63,28 @@ def settings(cls: type, prefix: str = "") -> list[Setting]:
         elif f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
         else:
-            rows.append(Setting(prefix + f.name, str(f.type), "required", comments.get(f.name, "")))
+            rows.append(Setting(prefix + f.name, type_name(f.type), "required", comments.get(f.name, "")))
             continue
         if dataclasses.is_dataclass(default):
             rows += settings(type(default), f"{prefix}{f.name}.")
             continue
-        rows.append(Setting(prefix + f.name, str(f.type), show(default), comments.get(f.name, "")))
+        rows.append(Setting(prefix + f.name, type_name(f.type), show(default), comments.get(f.name, "")))
     return rows
 
 
+MAX_DEFAULT_CHARS = 40  # longer defaults (a judge's prompt) are cut in tables
+
+
 def show(value: Any) -> str:
+    text = _show(value)
+    return text if len(text) <= MAX_DEFAULT_CHARS else text[: MAX_DEFAULT_CHARS - 1] + "…"
+
+
+def type_name(annotation: Any) -> str:
+    return str(annotation).replace("typing.", "")
+
+
+def _show(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -130,7 +142,11 @@ def model_entry(name: str, node: dict[str, Any]) -> list[Entry]:
 
 
 def dataset_entry(name: str, node: dict[str, Any]) -> list[Entry]:
-    where = node.get("hub_id") or node.get("path") or ""
+    where = (
+        node.get("hub_id")
+        or node.get("path")
+        or ("your file (dataset.path=FILE)" if node.get("loader") == "local" else "")
+    )
     if isinstance(where, str) and where.startswith("${harness.data:"):
         where = "bundled " + where.removeprefix("${harness.data:").removesuffix("}")
     return [Entry(name, f"{node.get('loader')}: {where}" if where else str(node.get("loader")))]

@@ -135,7 +135,7 @@ def schema_node(cls: type) -> dict[str, Any]:
     return node
 
 
-SCHEMA_NODE = "_schema"  # `defaults: [_schema, _self_]` in a dataset or prompt config
+SCHEMA_NODE = "_schema"  # dataset/_schema, prompt/_schema: in the root defaults list
 
 
 def register_schemas() -> None:

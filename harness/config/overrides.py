@@ -23,6 +23,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from harness.config.env_names import ENV_NAME, env_settings, is_env_name_key, unset_message
 from harness.config.groups import keys_at
+from harness.config.schema import unknown_key
 from harness.config.search import HydraConfigs, command_line, plain
 from harness.errors import ConfigError
 from harness.registry import suggest
@@ -123,9 +124,7 @@ def check_keys(key_overrides: list[str], skeleton: dict[str, Any], groups: list[
                 continue
             keys = keys_at(parts[:depth], skeleton, groups, model_name)
             if keys is not None and part not in keys.known:
-                # The message names the override's key, never its value (which may be a secret).
-                listed = f" Known keys: {', '.join(sorted(keys.known))}." if len(keys.known) <= 30 else ""
-                raise ConfigError(f"{key}: {keys.where} has no key '{part}'.{listed}" + suggest(part, keys.known))
+                raise unknown_key(f"{key} ({keys.where})", part, keys.known)
             break
 
 
@@ -154,7 +153,7 @@ def composed_jobs(configs: HydraConfigs, parsed: list[Any]) -> Iterator[tuple[st
         check_keys([o for o in job if o not in frame], plain(skeleton), groups, model_name)
         return model_name, resolved(configs.compose(job))
 
-    base = configs.compose(structural(first))
+    base = skeletons[tuple(structural(first))] = configs.compose(structural(first))
     if not (configs.multirun or str(base.hydra.mode) == "RunMode.MULTIRUN"):
         yield job_config(first)
         return
