@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,12 +126,40 @@ def test_the_override_check_and_parse_know_the_same_keys():
         parse(DatasetConfig, {"name": "d", "limt": 3}, "dataset")
 
 
+def test_a_registered_backend_declares_its_generation_settings(monkeypatch):
+    """A backend class outside the shipped list (a plugin) is checked through its own schema."""
+    import copy
+    from dataclasses import make_dataclass
+
+    import harness.registry
+    from harness.models.base import Backend
+    from harness.models.generation_keys import check_generation
+
+    BACKENDS = copy.deepcopy(harness.registry.BACKENDS)  # the registration ends with the test
+    monkeypatch.setattr(harness.registry, "BACKENDS", BACKENDS)
+
+    class Echo(Backend):
+        Options = make_dataclass("EchoOptions", [("generation", dict, dataclasses.field(default_factory=dict))])
+
+        @classmethod
+        def generation_settings(cls) -> tuple[str, frozenset[str]]:
+            return "the echo server's parameters", frozenset({"loudness", "repeat"})
+
+    globals()["Echo"] = Echo  # importable as test_config_sources:Echo
+    BACKENDS.register("test_echo", f"{__name__}:Echo")
+    config = {"model": {"backend": "test_echo"}}
+    assert keys_at(["model", "generation"], config, ["model"]).known == ["loudness", "repeat"]
+    with pytest.raises(ConfigError, match="unknown setting 'lodness'.*Did you mean 'loudness'"):
+        check_generation("test_echo", {"lodness": 2}, "model 'echo'")
+
+
 # ---- the README's tables are generated ----------------------------------------------------
 
 
 def test_the_readme_config_tables_are_up_to_date():
-    readme = docs.README.read_text(encoding="utf-8")
-    assert docs.replace_block(readme, docs.render()) == readme, "run: python -m harness.config.docs"
+    # In its own process: a backend registered by another test must not count.
+    proc = subprocess.run([sys.executable, "-m", "harness.config.docs", "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr + "\nrun: python -m harness.config.docs"
 
 
 def test_the_docs_check_fails_on_a_stale_readme(tmp):

@@ -50,16 +50,6 @@ def metric_options(metric: str) -> type:
     return METRICS.get(metric).Options  # type: ignore[no-any-return]
 
 
-def generation_settings(backend: str) -> tuple[str, frozenset[str]] | None:
-    """(what the settings are, their names) for a backend whose `generation:` keys are known."""
-    from harness.models.generation_keys import KNOWN
-
-    if backend not in KNOWN:
-        return None
-    what, keys = KNOWN[backend]
-    return what, keys()
-
-
 @dataclass
 class Keys:
     """The keys a config node takes, and how a message names the node."""
@@ -99,7 +89,9 @@ def model_keys(path: list[str], model: dict[str, Any], model_name: str) -> Keys 
         return None
     where = f"model '{model_name}'"
     if path[:1] == ["generation"]:
-        settings = generation_settings(backend)
+        from harness.models.generation_keys import known_settings
+
+        settings = known_settings(backend)
         return Keys(f"{where} generation", sorted(settings[1])) if settings and len(path) == 1 else None
     return nested_keys(backend_options(backend), path, where, extra=MODEL_KEYS)
 
