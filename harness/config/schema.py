@@ -203,6 +203,6 @@ class RunSettings:
     seed: int = 0  # bootstrap resampling seed
     strict: bool = False  # true: a bad input record is an error instead of a counted skip
     bootstrap_samples: int = 1000  # resamples for the 95% confidence intervals
-    run_label: str | None = None  # the row label (shipped config: model.label, else the model name)
     workers: int = 1  # processes for metrics that can use them
+    run_label: str | None = None  # the row label (shipped config: model.label, else the model name)
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
