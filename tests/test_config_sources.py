@@ -169,3 +169,13 @@ def test_the_docs_check_fails_on_a_stale_readme(tmp):
     assert docs.main(["--readme", str(readme)]) == 0
     assert docs.main(["--check", "--readme", str(readme)]) == 0
     assert "| `results_dir` |" in readme.read_text()
+
+
+def test_list_reads_every_config_folder_given(tmp):
+    for folder, name in (("one", "first-model"), ("two", "second-model")):
+        (tmp / "in" / folder / "model").mkdir(parents=True)
+        (tmp / "in" / folder / "model" / f"{name}.yaml").write_text("backend: centrality\n")
+    listed = run_cli("list", "models", "--config-dir", str(tmp / "in" / "one"), "--config-dir", str(tmp / "in" / "two"))
+    lines = listed.stdout.splitlines()
+    assert any(line.split() == ["first-model", "centrality"] for line in lines), listed.stdout
+    assert any(line.split() == ["second-model", "centrality"] for line in lines), listed.stdout

@@ -38,7 +38,10 @@ def search_argv(config_dirs: list[str]) -> list[str]:
     """`harness run` arguments that put these folders on the search path, as `--config-dir` does."""
     if not config_dirs:
         return []
-    return ["hydra.searchpath=[" + ",".join(f"file://{d}" for d in config_dirs) + "]"]
+    first, *more = config_dirs  # Hydra takes one --config-dir; further folders join its search path
+    return ["--config-dir", first] + (
+        ["hydra.searchpath=[" + ",".join(f"file://{d}" for d in more) + "]"] if more else []
+    )
 
 
 def listing(what: str | None, config_dirs: list[str]) -> str:

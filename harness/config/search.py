@@ -94,18 +94,20 @@ class HydraConfigs:
     def _options(self, group: str, results_filter: Any = None) -> list[str]:
         from hydra.core.object_type import ObjectType
 
-        # Only hydra.searchpath matters here; the other overrides are checked elsewhere.
-        searchpath = [o for o in self.overrides if o.lstrip("+").startswith("hydra.searchpath=")]
         with warnings.catch_warnings(record=True) as caught, hydra_errors():
             warnings.simplefilter("always")
             options = self.loader.get_group_options(
-                group, results_filter or ObjectType.CONFIG, config_name=self.config_name, overrides=searchpath
+                group, results_filter or ObjectType.CONFIG, config_name=self.config_name, overrides=self.searchpath()
             )
         for warning in caught:  # Hydra warns about a search-path entry it cannot read; refuse it
             if "is not available" in str(warning.message):
                 path = str(warning.message).split("path=", 1)[-1].removesuffix(" is not available.")
                 raise ConfigError(f"config folder not found: {path} (from hydra.searchpath)")
         return sorted(set(options))
+
+    def searchpath(self) -> list[str]:
+        """The command's `hydra.searchpath` override (the others are checked elsewhere)."""
+        return [o for o in self.overrides if o.lstrip("+").startswith("hydra.searchpath=")]
 
     # ---- composed configs ----------------------------------------------------------------------
 
@@ -120,7 +122,7 @@ class HydraConfigs:
 
     def node(self, group: str, name: str) -> dict[str, Any]:
         """One group config as `harness run` would use it (defaults lists applied), unresolved."""
-        cfg = self.compose([f"{group}=[{name}]" if group == "metrics" else f"{group}={name}"])
+        cfg = self.compose([*self.searchpath(), f"{group}=[{name}]" if group == "metrics" else f"{group}={name}"])
         return plain(cfg.get(group))
 
 
