@@ -169,7 +169,20 @@ def metric_entry(config_name: str, node: dict[str, Any]) -> list[Entry]:
     return found
 
 
-SUMMARIES = {"model": model_entry, "dataset": dataset_entry, "prompt": prompt_entry, "metrics": metric_entry}
+def experiment_entry(name: str, config: dict[str, Any]) -> list[Entry]:
+    hydra = config.get("hydra") or {}
+    choices = hydra.get("runtime", {}).get("choices", {})
+    models = (hydra.get("sweeper", {}).get("params") or {}).get("model") or choices.get("model")
+    return [Entry(name, f"models {models} on dataset {choices.get('dataset')}")]
+
+
+SUMMARIES = {
+    "model": model_entry,
+    "dataset": dataset_entry,
+    "prompt": prompt_entry,
+    "metrics": metric_entry,
+    "experiment": experiment_entry,
+}
 
 
 def backend_names() -> list[str]:

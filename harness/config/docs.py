@@ -47,6 +47,7 @@ def render() -> str:
         datasets = catalog.entries(configs, "dataset")
         prompts = catalog.entries(configs, "prompt")
         metrics = catalog.entries(configs, "metrics")
+        experiments = catalog.entries(configs, "experiment")
     out = ["**Models** (`model=NAME`; files in `conf/model/`):", ""]
     out += table(["model", "backend: weights or served model"], [[f"`{e.name}`", e.summary] for e in models])
     out += ["", "**Backends** (`backend:` in a model file) and the options a model file may set:", ""]
@@ -75,7 +76,9 @@ def render() -> str:
         options = catalog.metric_settings(metric)
         if options:
             out += details(f"<code>{metric}</code> options", settings_table(options))
-    out += ["**Run settings** (top-level keys, e.g. `seed=1`):", ""]
+    out += ["**Experiments** (`experiment=NAME`: overlays choosing models, dataset, metrics):", ""]
+    out += table(["experiment", "runs"], [[f"`{e.name}`", e.summary] for e in experiments])
+    out += ["", "**Run settings** (top-level keys, e.g. `seed=1`):", ""]
     out += settings_table(catalog.run_settings())
     out += ["", "**Tracking** (`tracking=mlflow`):", ""]
     out += settings_table(catalog.group_settings("tracking"))

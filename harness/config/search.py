@@ -121,9 +121,10 @@ class HydraConfigs:
             )
 
     def node(self, group: str, name: str) -> dict[str, Any]:
-        """One group config as `harness run` would use it (defaults lists applied), unresolved."""
+        """One group config as `harness run` would use it (defaults lists applied), unresolved;
+        for an experiment (a `_global_` overlay), the whole config it composes, `hydra` included."""
         cfg = self.compose([*self.searchpath(), f"{group}=[{name}]" if group == "metrics" else f"{group}={name}"])
-        return plain(cfg.get(group))
+        return plain(cfg if group == "experiment" else cfg.get(group))
 
 
 def plain(node: Any) -> Any:
