@@ -1,10 +1,13 @@
-"""`harness list [models|datasets|prompts|metrics|experiments]`: what ships, and each metric's fields."""
+"""`harness list [models|datasets|prompts|metrics|experiments|backends|settings]`: the configs
+Hydra finds (shipped and the user's), each metric's fields, each backend's options and the
+run settings, from the same rows as the README's tables (`harness.config.catalog`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from harness.config.overrides import available_choices
+from harness.config import catalog
+from harness.config.search import HydraConfigs
 
 GROUPS = {
     "models": "model",
@@ -13,42 +16,82 @@ GROUPS = {
     "experiments": "experiment",
     "metrics": "metrics",
 }
+SCHEMAS = ("backends", "settings")
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness list", description=__doc__)
+    parser.add_argument("what", nargs="?", choices=sorted([*GROUPS, *SCHEMAS]), help="one section (default: all)")
+    parser.add_argument(
+        "--config-dir", action="append", default=[], help="a user config folder to include (as harness run's)"
+    )
+    return parser
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="harness list", description=__doc__)
-    parser.add_argument("what", nargs="?", choices=sorted(GROUPS), help="one group (default: all)")
-    parser.add_argument("--config-dir", action="append", default=[], help="a user config folder to include")
-    args = parser.parse_args(argv)
-    for name in [args.what] if args.what else list(GROUPS):
-        print(f"{name}:")
-        if name == "metrics":
-            print_metrics(args.config_dir)
-        else:
-            for choice in available_choices(GROUPS[name], args.config_dir):
-                print(f"  {choice}")
+    args = parser().parse_args(argv)
+    print(listing(args.what, args.config_dir), end="")
     return 0
 
 
-def print_metrics(config_dirs: list[str]) -> None:
-    """Each metric config (shipped or in a user folder, found as `harness run` finds it) with
-    the fields its metric class emits."""
-    from harness.config.overrides import group_file
-    from harness.metrics.loading import metric_class
+def search_argv(config_dirs: list[str]) -> list[str]:
+    """`harness run` arguments that put these folders on the search path, as `--config-dir` does."""
+    if not config_dirs:
+        return []
+    first, *more = config_dirs  # Hydra takes one --config-dir; further folders join its search path
+    return ["--config-dir", first] + (
+        ["hydra.searchpath=[" + ",".join(f"file://{d}" for d in more) + "]"] if more else []
+    )
+
+
+def listing(what: str | None, config_dirs: list[str]) -> str:
+    lines: list[str] = []
+    sections = [what] if what else [*GROUPS, *SCHEMAS]
+    with HydraConfigs.of(search_argv(config_dirs)) as configs:
+        for section in sections:
+            lines.append(f"{section}:")
+            if section == "backends":
+                lines += backend_lines()
+            elif section == "settings":
+                lines += setting_lines(catalog.run_settings())
+            else:
+                lines += entry_lines(catalog.entries(configs, GROUPS[section]), keyed=section == "metrics")
+                if section == "metrics":
+                    lines += plugin_metric_lines()
+    return "\n".join(lines) + "\n"
+
+
+def entry_lines(entries: list[catalog.Entry], keyed: bool) -> list[str]:
+    lines = []
+    for entry in entries:
+        if keyed and entry.fields:  # results are keyed by the config's entry name
+            lines.append(f"  {entry.name}  (keys {entry.name}/<field>)")
+            lines += [f"      {key:<30} {meaning}" for key, meaning in entry.fields.items()]
+        else:
+            lines.append(f"  {entry.name:<24} {entry.summary}".rstrip())
+    return lines
+
+
+def plugin_metric_lines() -> list[str]:
+    """Installed packages' metrics (entry points), usable without a config."""
     from harness.registry import METRICS
 
-    for config_name in available_choices("metrics", config_dirs):
-        try:
-            node = group_file("metrics", config_name, config_dirs) or {}
-            classes = [(str(name), metric_class(str(name), options)[0]) for name, options in node.items()]
-        except Exception as e:  # a user file that does not parse: say so, keep listing
-            print(f"  {config_name}: cannot be read ({e})")
-            continue
-        for name, cls in classes:
-            print(f"  {name}  (keys {name}/<field>)")  # results are keyed by the config name
-            for field, meaning in cls.fields.items():
-                print(f"      {name + '/' + field:<30} {meaning}")
-    for key in METRICS.plugin_names():  # installed packages' metrics (entry points), usable without a config
-        print(f"  {key}  (installed plugin: harness score/meta-eval --metrics {key}, or `metric: {key}` in a config)")
-        for field, meaning in METRICS.get(key).fields.items():
-            print(f"      {key + '/' + field:<30} {meaning}")
+    lines = []
+    for key in METRICS.plugin_names():
+        lines.append(
+            f"  {key}  (installed plugin: harness score/meta-eval --metrics {key}, or `metric: {key}` in a config)"
+        )
+        lines += [f"      {key + '/' + field:<30} {meaning}" for field, meaning in METRICS.get(key).fields.items()]
+    return lines
+
+
+def backend_lines() -> list[str]:
+    lines = []
+    for backend in catalog.backend_names():
+        lines.append(f"  {backend}")
+        lines += ["  " + line for line in setting_lines(catalog.backend_settings(backend))]
+    return lines
+
+
+def setting_lines(settings: list[catalog.Setting]) -> list[str]:
+    return [f"  {s.key:<22} {s.type:<28} {s.default:<12} {s.meaning}".rstrip() for s in settings]

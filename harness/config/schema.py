@@ -16,6 +16,7 @@ from harness.errors import ConfigError
 from harness.registry import suggest
 
 T = TypeVar("T")
+MAX_LISTED_KEYS = 30  # longer lists (transformers' generation settings) only get the close match
 
 # Lower bounds by key name, for every config parsed here (run settings, dataset, prompt, model
 # and metric options): one rule per meaning, wherever the key appears. A bootstrap needs enough
@@ -39,10 +40,7 @@ def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = [k for k in data if k not in fields]
     if unknown:
-        key = unknown[0]
-        raise ConfigError(
-            f"{where}: unknown key '{key}'. Known keys: {', '.join(sorted(fields))}." + suggest(key, list(fields))
-        )
+        raise unknown_key(where, unknown[0], list(fields))
     hints = typing.get_type_hints(cls)
     values = {}
     for name, value in data.items():
@@ -58,6 +56,13 @@ def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
         if name in AT_LEAST and isinstance(value, (int, float)) and not isinstance(value, bool):
             check_range(f"{where}.{name}", value, AT_LEAST[name], None)
     return cls(**values)
+
+
+def unknown_key(where: str, key: str, known: list[str]) -> ConfigError:
+    """The one message for a key a schema lacks: the known keys (when few) and a close match.
+    It names the key, never a value (which may be a secret)."""
+    listed = f" Known keys: {', '.join(sorted(known))}." if len(known) <= MAX_LISTED_KEYS else ""
+    return ConfigError(f"{where}: unknown key '{key}'.{listed}" + suggest(key, known))
 
 
 def check_range(where: str, value: Any, low: float | None, high: float | None, low_excluded: bool = False) -> None:
@@ -120,21 +125,21 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
 class DatasetConfig:
     """Where examples come from and which fields hold what."""
 
-    name: str
+    name: str  # shown in run.json and the tables
     loader: str = "local"  # key in DATASET_LOADERS
     path: str | None = None  # local file (jsonl/json/csv/parquet)
     format: str | None = None  # inferred from the file extension when None
-    hub_id: str | None = None
-    hub_config: str | None = None
-    split: str = "test"
+    hub_id: str | None = None  # a Hugging Face hub dataset (loader: hub)
+    hub_config: str | None = None  # its configuration name, e.g. 3.0.0
+    split: str = "test"  # the hub split to read
     id_field: str | None = "id"  # None: the row number is the id
-    source_field: str = "source"
-    reference_field: str | None = "reference"
+    source_field: str = "source"  # the article to summarize
+    reference_field: str | None = "reference"  # a string, a list of bullets or of alternative references
     # How a list in reference_field is read: alternative references, or the bullets of one.
     reference_list: typing.Literal["alternatives", "bullets"] = "alternatives"
     # Split a string reference into bullets on this separator (e.g. "\n"), None keeps it whole.
     reference_separator: str | None = None
-    facts_field: str | None = None
+    facts_field: str | None = None  # optional list of atomic statements true in the source
     limit: int | None = None  # deterministic subset: the first N usable examples in file order
     max_source_chars: int = 200_000  # longer sources are skipped (reported), not truncated silently
 
@@ -143,9 +148,9 @@ class DatasetConfig:
 class PromptConfig:
     """How a model is asked for bullets."""
 
-    name: str
-    n_bullets: int = 3
-    system: str = ""
+    name: str  # shown in run.json; part of the generation cache key with the text
+    n_bullets: int = 3  # bullets asked for ({n_bullets} in the template)
+    system: str = ""  # system message for chat models ("" for none)
     template: str = "{source}"  # may use {source} and {n_bullets}; {{ and }} for literal braces
 
     PLACEHOLDERS: typing.ClassVar[tuple[str, ...]] = ("source", "n_bullets")
@@ -176,8 +181,8 @@ class ShardConfig:
     """`shard.count=N shard.index=i`: the run takes the i-th of N fixed, disjoint shares of the
     documents (contiguous blocks of the dataset order); `harness merge` joins the shares."""
 
-    count: int = 1
-    index: int = 0
+    count: int = 1  # shares the documents are split into
+    index: int = 0  # the share this run takes, 0 .. count-1
 
     def __post_init__(self) -> None:
         check_range("shard.count", self.count, 1, None)
@@ -192,12 +197,12 @@ class ShardConfig:
 class RunSettings:
     """Top-level settings outside the groups."""
 
-    results_dir: str = "results"
-    cache_dir: str | None = None
-    experiment_name: str = "default"
-    seed: int = 0
-    strict: bool = False
-    bootstrap_samples: int = 1000
-    run_label: str | None = None
+    results_dir: str = "results"  # output root: <results_dir>/<experiment_name>/<timestamp>/
+    cache_dir: str | None = None  # generation cache (shipped config: <results_dir>/.cache)
+    experiment_name: str = "default"  # folder under results_dir; experiments set it
+    seed: int = 0  # bootstrap resampling seed
+    strict: bool = False  # true: a bad input record is an error instead of a counted skip
+    bootstrap_samples: int = 1000  # resamples for the 95% confidence intervals
     workers: int = 1  # processes for metrics that can use them
+    run_label: str | None = None  # the row label (shipped config: model.label, else the model name)
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)

@@ -153,15 +153,35 @@ RANGES: dict[str, tuple[float | None, float | None, bool]] = {
 OPENAI_RANGES = {**RANGES, "temperature": (0, 2, False)}
 
 
+def known_settings(backend_key: str) -> tuple[str, frozenset[str]] | None:
+    """(what the settings are, their names) for a backend, or None when they are open.
+
+    Shipped backends are listed above; any other registered backend class (a plugin) may say
+    with a `generation_settings` classmethod returning the same pair."""
+    if backend_key in KNOWN:
+        what, keys = KNOWN[backend_key]
+        return what, keys()
+    from harness.registry import BACKENDS
+
+    try:
+        declared = getattr(BACKENDS.get(backend_key), "generation_settings", None)
+    except ConfigError:
+        return None  # an unknown backend is named by the check that loads it
+    if declared is None:
+        return None
+    what, names = declared()
+    return str(what), frozenset(names)
+
+
 def check_generation(backend_key: str, generation: Any, where: str) -> None:
     """Unknown keys (with "did you mean") and out-of-range numbers raise ConfigError."""
     if not isinstance(generation, dict):
         raise ConfigError(
             f"{where}.generation: expected a mapping of generation settings, got {type(generation).__name__}."
         )
-    if backend_key in KNOWN:
-        what, keys = KNOWN[backend_key]
-        known = keys()
+    settings = known_settings(backend_key)
+    if settings is not None:
+        what, known = settings
         for key in generation:
             if key not in known:
                 raise ConfigError(

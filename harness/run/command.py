@@ -76,19 +76,10 @@ def new_run_root(results_dir: Any, experiment_name: Any) -> str:
 
 def register_resolvers() -> None:
     """Resolvers and schema nodes the shipped configs use; call before composing a config."""
-    import dataclasses
-
-    from hydra.core.config_store import ConfigStore
-
-    from harness.config.schema import DatasetConfig
+    from harness.config.groups import register_schemas
     from harness.data import builtin_path
 
-    # Every dataset config starts from all DatasetConfig keys, so `dataset.limit=N` and other
-    # overrides work on any dataset (Hydra rejects overrides of keys a config lacks).
-    defaults = {
-        f.name: None if f.default is dataclasses.MISSING else f.default for f in dataclasses.fields(DatasetConfig)
-    }
-    ConfigStore.instance().store(group="dataset", name="_schema", node=defaults)
+    register_schemas()  # dataset/_schema, prompt/_schema, _run_settings: every schema key overridable
 
     if not OmegaConf.has_resolver("harness.or"):
         # first argument that is not null: `label: ${harness.or:${.system},precomputed}`

@@ -1,0 +1,149 @@
+"""The configs a `harness run` command line sees, found by Hydra's own config loader.
+
+Group names, their choices and the composed configs come from the search path Hydra builds
+for the `harness run` app: the shipped `harness.conf` package, `--config-dir`, entries of
+`hydra.searchpath` and whatever Hydra's search-path plugins add. Nothing here looks for files
+itself, so a config Hydra finds is a config `harness list` shows and the up-front check knows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from harness.errors import ConfigError
+
+CONFIG_PACKAGE = "harness.conf"
+CONFIG_NAME = "config"
+TASK_NAME = "run"  # hydra.job.name of `harness run` (its log file becomes run.log)
+LAUNCHER_HINT = (
+    "Launchers are optional extras: pip install 'harness[joblib]' (hydra/launcher=joblib), 'harness[slurm]' "
+    "(submitit_slurm, submitit_local, slurm_gpu), 'harness[ray]' (ray)."
+)
+
+
+def command_line(argv: list[str]) -> argparse.Namespace:
+    """`harness run` arguments read by Hydra's own parser (overrides, --config-dir, -m, ...)."""
+    from hydra._internal.utils import get_args_parser
+
+    return get_args_parser().parse_args(argv)
+
+
+class HydraConfigs:
+    """One command's view of the configs, through a Hydra built as `hydra.main` builds it.
+
+    Use as a context manager (`with HydraConfigs.of(argv) as configs:`): Hydra keeps one global
+    instance, which is cleared on leaving.
+    """
+
+    def __init__(self, hydra: Any, config_name: str, overrides: list[str], multirun: bool):
+        self.hydra = hydra
+        self.loader = hydra.config_loader
+        self.config_name = config_name
+        self.overrides = overrides  # the command's overrides, as typed
+        self.multirun = multirun
+        self._groups: list[str] | None = None
+
+    @classmethod
+    @contextmanager
+    def of(cls, argv: list[str]) -> Iterator[HydraConfigs]:
+        from hydra._internal.hydra import Hydra
+        from hydra._internal.utils import create_automatic_config_search_path
+        from hydra.core.config_search_path import SearchPathQuery
+        from hydra.core.global_hydra import GlobalHydra
+
+        from harness.config.groups import register_schemas
+
+        args = command_line(argv)
+        register_schemas()  # the schema nodes the shipped configs start from
+        search_path = create_automatic_config_search_path(None, None, args.config_path or f"pkg://{CONFIG_PACKAGE}")
+        if args.config_dir is not None:  # where hydra.main puts it: after the shipped configs
+            folder = os.path.abspath(args.config_dir)
+            if not os.path.isdir(folder):
+                raise ConfigError(f"config folder not found: {args.config_dir} (from --config-dir)")
+            search_path.prepend("command-line", f"file://{folder}", anchor=SearchPathQuery(provider="schema"))
+        GlobalHydra.instance().clear()
+        try:
+            with hydra_errors():
+                hydra = Hydra.create_main_hydra2(task_name=TASK_NAME, config_search_path=search_path)
+            yield cls(hydra, args.config_name or CONFIG_NAME, list(args.overrides), bool(args.multirun))
+        finally:
+            GlobalHydra.instance().clear()
+
+    # ---- names -------------------------------------------------------------------------------
+
+    def groups(self) -> list[str]:
+        """Top-level config groups (model, dataset, ...), Hydra's own `hydra` group aside."""
+        if self._groups is None:
+            from hydra.core.object_type import ObjectType
+
+            self._groups = [g for g in self._options("", ObjectType.GROUP) if g != "hydra"]
+        return self._groups
+
+    def choices(self, group: str) -> list[str]:
+        """The configs of a group on the command's search path (schema nodes `_name` hidden)."""
+        return [name for name in self._options(group) if not name.startswith("_")]
+
+    def _options(self, group: str, results_filter: Any = None) -> list[str]:
+        from hydra.core.object_type import ObjectType
+
+        with warnings.catch_warnings(record=True) as caught, hydra_errors():
+            warnings.simplefilter("always")
+            options = self.loader.get_group_options(
+                group, results_filter or ObjectType.CONFIG, config_name=self.config_name, overrides=self.searchpath()
+            )
+        for warning in caught:  # Hydra warns about a search-path entry it cannot read; refuse it
+            if "is not available" in str(warning.message):
+                path = str(warning.message).split("path=", 1)[-1].removesuffix(" is not available.")
+                raise ConfigError(f"config folder not found: {path} (from hydra.searchpath)")
+        return sorted(set(options))
+
+    def searchpath(self) -> list[str]:
+        """The command's `hydra.searchpath` override (the others are checked elsewhere)."""
+        return [o for o in self.overrides if o.lstrip("+").startswith("hydra.searchpath=")]
+
+    # ---- composed configs ----------------------------------------------------------------------
+
+    def compose(self, overrides: list[str]) -> DictConfig:
+        """The config Hydra composes for one job (with its `hydra` node), not yet resolved."""
+        from hydra.types import RunMode
+
+        with hydra_errors():
+            return self.hydra.compose_config(
+                self.config_name, overrides, run_mode=RunMode.RUN, from_shell=True, with_log_configuration=False
+            )
+
+    def node(self, group: str, name: str) -> dict[str, Any]:
+        """One group config as `harness run` would use it (defaults lists applied), unresolved;
+        for an experiment (a `_global_` overlay), the whole config it composes, `hydra` included."""
+        cfg = self.compose([*self.searchpath(), f"{group}=[{name}]" if group == "metrics" else f"{group}={name}"])
+        return plain(cfg if group == "experiment" else cfg.get(group))
+
+
+def plain(node: Any) -> Any:
+    """An OmegaConf node as plain Python, interpolations left as written."""
+    if OmegaConf.is_config(node):
+        return OmegaConf.to_container(node, resolve=False)
+    return node
+
+
+@contextmanager
+def hydra_errors() -> Iterator[None]:
+    """Hydra's and OmegaConf's exceptions as a ConfigError with their first lines."""
+    from hydra.errors import HydraException
+
+    try:
+        yield
+    except (HydraException, OmegaConfBaseException) as e:
+        lines = [line for line in str(e).strip().splitlines() if line.strip() and "HYDRA_FULL_ERROR" not in line]
+        message = " ".join(lines[:3]) or type(e).__name__
+        if "hydra/launcher" in message:
+            message += f" {LAUNCHER_HINT}"
+        raise ConfigError(message) from None
