@@ -7,6 +7,8 @@ import multiprocessing
 import os
 import resource
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from harness.fileio import (
     create_unique_text,
     leftover_temporaries,
     make_unique_dir,
+    remove_dead_temporaries,
 )
 
 CTX = multiprocessing.get_context("fork")
@@ -110,3 +113,17 @@ def test_append_line_durably_appends_whole_lines_only(tmp_path):
     with pytest.raises(ValueError):
         append_line_durably(target, "two\nlines")
     assert os.path.getsize(target) == len('{"a": 1}\n{"b": 2}\n')
+
+
+def test_a_killed_writers_temporary_is_removed_and_a_live_ones_stays(tmp_path):
+    """SIGKILL mid-write leaves `.NAME.<pid>.<random>.tmp` beside an intact target; the next
+    writer of the folder removes it. A running writer's file (this process's) stays."""
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(finished.stdout)
+    dead = tmp_path / f".run.json.{dead_pid}.0badcafe.tmp"
+    live = tmp_path / f".scores.jsonl.{os.getpid()}.1234abcd.tmp"
+    other = tmp_path / "notes.tmp"  # not a writer's name: left alone
+    for path in (dead, live, other):
+        path.write_text("partial")
+    assert remove_dead_temporaries(tmp_path) == [dead]
+    assert not dead.exists() and live.exists() and other.exists()

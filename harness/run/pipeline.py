@@ -21,6 +21,7 @@ from harness.analysis.stats import bootstrap_mean_ci
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import load_examples
 from harness.errors import ConfigError, InputError
+from harness.fileio import remove_dead_temporaries
 from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics, metric_class
 from harness.metrics.scoring import score_documents
@@ -336,6 +337,7 @@ def score_run(
     With `keep_other_metrics` (re-scoring a finished run with some metrics), the fields of
     metrics not named here stay as they were.
     """
+    remove_dead_temporaries(folder.path)  # a run killed mid-write leaves its temporary file behind
     scored_examples, summaries = scorable(examples, rows)
     table = score_documents(
         metrics, scored_examples, summaries, hints=RUN_HINTS, progress=lambda ms: tqdm(ms, desc="score", unit="metric")
