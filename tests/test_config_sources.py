@@ -145,6 +145,9 @@ def test_a_registered_backend_declares_its_generation_settings(monkeypatch):
         def generation_settings(cls) -> tuple[str, frozenset[str]]:
             return "the echo server's parameters", frozenset({"loudness", "repeat"})
 
+        def generate(self, requests):  # the backend contract asks for one
+            raise NotImplementedError
+
     globals()["Echo"] = Echo  # importable as test_config_sources:Echo
     BACKENDS.register("test_echo", f"{__name__}:Echo")
     config = {"model": {"backend": "test_echo"}}
