@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from harness.analysis.compare import build, find_runs
+from harness.analysis.compare import build
 from harness.analysis.significance import Settings
+from harness.cli.compare import find_runs
 
 SIGNATURE = "m|use_stemmer:True|workers:1|implementation:fast|harness:0.1.0"
 
