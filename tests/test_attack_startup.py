@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import test_attack_inputs_config
 from conftest import run_cli
 from test_attack_inputs_config import (
     assert_config_error,
@@ -16,7 +17,9 @@ from test_attack_inputs_config import (
     harness_run,
     run_json,
     write_jsonl,
-)  # noqa: F401
+)
+
+tmp = test_attack_inputs_config.tmp  # the fixture, shared: pytest finds fixtures by their name in this module
 
 KEY_SHAPED_LIKE_A_NAME = "gsk_8fJ2kLmN0pQrStUvWxYz1234567890ABCDEFghijkl"  # a valid identifier
 

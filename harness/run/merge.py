@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 
 from harness.errors import InputError
 from harness.fileio import atomic_write_chunks, make_unique_dir
-from harness.run.cache import stable_hash
+from harness.models.cache import stable_hash
 from harness.run.folder import CONFIG, GENERATIONS, METRICS, SCORES, RunFolder, now, path_component
 from harness.run.resolvers import load_run_config
 from harness.run.shard import SHARD_FILE

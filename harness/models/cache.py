@@ -25,7 +25,7 @@ from typing import Any
 from harness.errors import ConfigError
 from harness.fileio import append_line_durably, atomic_write_bytes
 
-log = logging.getLogger("harness.run.cache")
+log = logging.getLogger("harness.models.cache")
 
 SCHEMA_VERSION = 1
 MAX_WARNINGS = 20  # per load; the rest are counted
