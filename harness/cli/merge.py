@@ -7,7 +7,6 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.cli.compare import show_comparison
 from harness.errors import EXIT_DONE, InputError
 from harness.run.merge import merge
 
@@ -17,6 +16,8 @@ log = logging.getLogger("harness")
 def merge_and_compare(dirs: Sequence[Path], out: Path | None = None) -> Path:
     """Merge the sharded runs under `dirs`, print each merge, then the table of the merged runs."""
     out, merged = merge(dirs, out)
+    from harness.cli.compare import show_comparison  # numpy and scipy load only when a table is shown
+
     for run in merged:
         print(f"merged {run.shards} shards ({run.documents} documents) -> {run.path}")
     try:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harness.cli.compare import show_comparison
 from harness.errors import EXIT_DONE, EXIT_RUN_FAILED, EXIT_USAGE
 from harness.run.command import launch
 
 
 def show_run(folder: Path) -> None:
+    from harness.cli.compare import show_comparison  # numpy and scipy load only when a table is shown
+
     show_comparison([folder], out_dir=None)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.cli.compare import show_comparison
 from harness.errors import EXIT_DONE
 from harness.run.command import score_folder
 from harness.run.datacheck import PREVIOUS_SCORES
@@ -28,5 +27,7 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     folder = score_folder(args.run_dir, args.metrics, args.rescore_changed_data)
+    from harness.cli.compare import show_comparison  # numpy and scipy load only when a table is shown
+
     show_comparison([folder], out_dir=None)
     return EXIT_DONE

@@ -106,6 +106,9 @@ def format_seconds(seconds: float) -> str:
 
 def sweep_progress(dirs: list[Path]) -> list[JobProgress]:
     """Every run folder's progress under `dirs` (merged folders left out: they repeat their shards)."""
+    for d in map(Path, dirs):
+        if not d.is_dir():
+            raise InputError(f"{d}: not a folder")
     folders = sorted({p.parent for d in dirs for p in Path(d).rglob(RUN)})
     if not folders:
         raise InputError(f"no run folders (with {RUN}) under: {', '.join(map(str, dirs))}")
