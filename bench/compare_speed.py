@@ -1,7 +1,7 @@
 """Time the paired sign-flip test of `harness compare` against a dense sign matrix.
 
 The harness draws random signs as bytes and sums each byte's 8 flipped documents from a table
-of all 256 patterns (`harness.analysis.stats.sign_flip_pvalues`). The reference builds the B x n matrix
+of all 256 patterns (`harness.stats.sign_flip_pvalues`). The reference builds the B x n matrix
 of +-1 and multiplies, the direct way. Both get the same bytes, so their p-values must be equal
 (checked). Then a whole paired test (sign flips + bootstrap CI). Timed by this process's CPU
 time, medians of the repetitions, alternating in one run.
@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from harness.analysis import stats
+from harness import stats
 
 
 def dense_pvalue(d: np.ndarray, samples: int, rng: np.random.Generator) -> float:

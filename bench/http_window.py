@@ -55,7 +55,7 @@ def run(
     stream: Callable[[Any, list], Iterator[tuple[int, Any]]], backend: Any, requests: list, cache_path: Path
 ) -> tuple[list[float], dict[int, Any]]:
     """Completion times (s from the start) and generations, each stored as it arrives."""
-    from harness.run.cache import GenerationCache
+    from harness.models.cache import GenerationCache
 
     cache = GenerationCache(cache_path)
     started = time.perf_counter()

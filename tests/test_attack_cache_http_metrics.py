@@ -244,7 +244,7 @@ def test_a_run_waits_for_the_lock_holder_and_goes_on_when_the_holder_is_killed(t
                 sys.executable,
                 "-c",
                 (
-                    "import sys, time; from harness.run.cache import GenerationCache\n"
+                    "import sys, time; from harness.models.cache import GenerationCache\n"
                     f"with GenerationCache({str(cache)!r}).exclusive():\n    print('locked', flush=True); time.sleep(120)"
                 ),
             ],

@@ -8,8 +8,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from harness.config.generation_keys import check_generation
 from harness.config.schema import parse
-from harness.models.generation_keys import check_generation
 from harness.models.hf_common import HFOptions
 from harness.models.openai_compat import OpenAIOptions
 from harness.registry import BACKENDS
@@ -63,7 +63,7 @@ def test_model_config_composes_and_validates(name, monkeypatch):
 def test_generation_keys_read_from_source_match_the_installed_transformers():
     from transformers import GenerationConfig
 
-    from harness.models.generation_keys import _keys_from_source, transformers_keys
+    from harness.config.generation_keys import _keys_from_source, transformers_keys
 
     imported = {k for k in vars(GenerationConfig()) if not k.startswith("_") and k != "transformers_version"}
     assert {k for k in _keys_from_source() if not k.startswith("_") and k != "transformers_version"} == imported

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from harness.analysis.compare import build, find_runs
+from harness.analysis.compare import build
 from harness.analysis.significance import Settings
+from harness.cli.compare import find_runs
 
 SIGNATURE = "m|use_stemmer:True|workers:1|implementation:fast|harness:0.1.0"
 
@@ -257,7 +258,7 @@ def test_a_new_user_comparing_runs_over_different_data_is_refused_then_helped(tm
 
 
 def test_family_all_corrects_over_every_metric_and_baseline_tests_only_against_the_baseline(tmp_path):
-    from harness.analysis import stats
+    from harness import stats
 
     base = [0.30, 0.50, 0.40, 0.60, 0.20, 0.70, 0.35, 0.45, 0.55, 0.25, 0.65, 0.38]
     make_run(tmp_path, "A", [v + 0.03 * (i % 3) for i, v in enumerate(base)])
@@ -279,7 +280,7 @@ def test_family_all_corrects_over_every_metric_and_baseline_tests_only_against_t
 
 
 def test_a_large_family_gets_enough_resamples_to_show_a_difference():
-    from harness.analysis import stats
+    from harness import stats
 
     assert stats.samples_for_family(1) == 10_000
     b = stats.samples_for_family(120)  # 16 systems, all pairs

@@ -132,8 +132,8 @@ def test_a_registered_backend_declares_its_generation_settings(monkeypatch):
     from dataclasses import make_dataclass
 
     import harness.registry
+    from harness.config.generation_keys import check_generation
     from harness.models.base import Backend
-    from harness.models.generation_keys import check_generation
 
     BACKENDS = copy.deepcopy(harness.registry.BACKENDS)  # the registration ends with the test
     monkeypatch.setattr(harness.registry, "BACKENDS", BACKENDS)

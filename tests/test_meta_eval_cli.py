@@ -10,9 +10,9 @@ import math
 import pytest
 from conftest import run_cli
 
-from harness.analysis.meta_eval.command import main
 from harness.analysis.meta_eval.judgments import FieldNames, load
 from harness.analysis.meta_eval.scoring import resolve_spec
+from harness.cli.meta_eval import main
 from harness.errors import ConfigError, InputError
 
 REFERENCE = "the cat sat on the mat . it was happy ."

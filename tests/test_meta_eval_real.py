@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import shared_file
 
-from harness.analysis.meta_eval.command import main
+from harness.cli.meta_eval import main
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from scipy import stats
 
 from harness.analysis.meta_eval.resampled import ClusteredPairs, cluster_means
 from harness.analysis.meta_eval.resampling import draw_counts, paired_pvalue
-from harness.analysis.stats import seed_for
+from harness.stats import seed_for
 
 SCIPY = {"pearson": stats.pearsonr, "spearman": stats.spearmanr, "kendall": stats.kendalltau}
 

@@ -1,4 +1,4 @@
-"""harness.analysis.stats on known cases: exact sign-flip p-values, Holm against statsmodels, letter
+"""harness.stats on known cases: exact sign-flip p-values, Holm against statsmodels, letter
 groups, seeds, missing values, power formulas."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from harness.analysis import stats
+from harness import stats
 
 
 def brute_force_pvalue(d: np.ndarray) -> float:
@@ -74,7 +74,7 @@ def test_letter_groups_join_runs_that_are_not_different():
 
 
 def test_seed_is_stable_across_processes():
-    code = "from harness.analysis.stats import seed_for; print(seed_for('rouge/rouge1', 'lead', 'centrality'))"
+    code = "from harness.stats import seed_for; print(seed_for('rouge/rouge1', 'lead', 'centrality'))"
     runs = {
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONHASHSEED": s}).stdout
         for s in ("1", "2")

@@ -1,4 +1,4 @@
-"""Simulations of harness.analysis.stats (seeded; fewer resamples than the tables' B = 10,000 to stay fast).
+"""Simulations of harness.stats (seeded; fewer resamples than the tables' B = 10,000 to stay fast).
 
 - Under the null, the family-wise rate of any significant mark (all pairs, Holm) stays at 5%.
 - The bootstrap CI of a mean covers 93.5-96.5% on known distributions at n >= 50.
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from harness.analysis import stats
+from harness import stats
 
 REPLICATES = 1000
 ALPHA = 0.05

@@ -5,21 +5,19 @@ comparability.py). Every number of a column is computed on the documents all run
 best run is bold; paired approximate-randomization tests, Holm-corrected, give significance
 letters (all pairs) or marks against `--baseline`. `--fail-if-worse METRIC[:MARGIN]` makes the
 command a gate for CI pipelines (exit 1). Tables in Markdown, CSV, JSON and LaTeX, plots in SVG.
+The command line (options, printing) is harness/cli/compare.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.analysis.comparability import check
-from harness.analysis.gate import gate, gate_lines, parse_gate
+from harness.analysis.gate import gate, parse_gate
 from harness.analysis.significance import Settings, analyse
 from harness.analysis.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
 from harness.errors import ConfigError, InputError
@@ -40,19 +38,6 @@ class Run:
     scores: dict[str, dict[str, Any]]  # doc_id -> row
     doc_ids: list[str] = field(default_factory=list)  # every document of the run (scored or not)
     words: dict[str, int] = field(default_factory=dict)  # doc_id -> words of the summary
-
-
-def find_runs(paths: Sequence[Path]) -> list[Run]:
-    """Run folders under the given paths (a run folder or a sweep folder), in a stable order;
-    the runs of a sweep that did not finish are named in a warning on stderr."""
-    runs, unfinished = scan(paths)
-    warn_unfinished(unfinished)
-    return runs
-
-
-def warn_unfinished(unfinished: Sequence[str]) -> None:
-    if unfinished:
-        print("harness compare: warning: not compared: " + "; ".join(unfinished), file=sys.stderr)
 
 
 def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
@@ -87,9 +72,8 @@ def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
     same: dict[str, list[Run]] = {}
     for run in runs:
         same.setdefault(run.label, []).append(run)
-    for (
-        group
-    ) in same.values():  # the same label twice (e.g. a sweep over decoding settings): add the overrides that differ
+    # the same label twice (e.g. a sweep over decoding settings): add the overrides that differ
+    for group in same.values():
         if len(group) < 2:
             continue
         shared = set.intersection(*(set(r.info.get("overrides", [])) for r in group))
@@ -308,111 +292,32 @@ def plot_files(runs: Sequence[Run], comparison: Comparison) -> dict[str, str]:
     return out
 
 
-def compare_folders(
-    paths: Sequence[Path],
-    out_dir: Path | None,
+@dataclass
+class Compared:
+    """What `harness compare` shows: the table (Markdown), what was written, the gate's verdicts."""
+
+    runs: list[Run]
+    comparison: Comparison
+    text: str
+    gate_results: list[dict[str, Any]]
+
+
+def compare_runs(
+    runs: Sequence[Run],
+    unfinished: Sequence[str] = (),
     fields: Sequence[str] | None = None,
     show_all: bool = False,
     settings: Settings | None = None,
     common_docs: bool = False,
     allow_prompts: bool = False,
     fail_if_worse: Sequence[str] = (),
-    plots: bool = True,
-    force: bool = False,
-) -> tuple[str, list[dict[str, Any]]]:
-    """Print (and with `out_dir`, write) the comparison; returns the Markdown and the gate results."""
-    if out_dir is not None:
-        check_out_dir(Path(out_dir))  # before any work
-    runs, unfinished = scan([Path(p) for p in paths])
-    warn_unfinished(unfinished)
+) -> Compared:
+    """The comparison of finished runs (from `scan`); `unfinished` runs fail a gate."""
     keys = columns(runs, fields, show_all)
     for spec in fail_if_worse:  # a gated field is compared even when not shown by default
         key = parse_gate(spec)[0]
         if key not in keys and any(key in r.fields for r in runs):
             keys.append(key)
     comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts)
-    text = markdown(comparison)
     gate_results = gate(runs, comparison, fail_if_worse, unfinished) if fail_if_worse else []
-    print(text)
-    if out_dir is not None:
-        written = write_outputs(Path(out_dir), runs, comparison, text, gate_results, plots, force)
-        print("wrote " + ", ".join(str(p) for p in written))
-    for line in gate_lines(gate_results):
-        print(line)
-    return text, gate_results
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="harness compare", description=(__doc__ or "").partition("\n")[0])
-    parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
-    add_comparison_options(parser)
-    parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")
-    parser.add_argument("--all", action="store_true", help="show every field")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        help="where to write comparison.md/.csv/.json/.tex and plots (default: the folders' common parent); "
-        "an existing comparison is kept and the new one gets a numbered name (comparison-1.md) unless --force",
-    )
-    parser.add_argument("--force", action="store_true", help="replace an existing comparison of the same name")
-    parser.add_argument("--no-plots", action="store_true", help="write the tables only")
-    parser.add_argument(
-        "--fail-if-worse",
-        action="append",
-        default=[],
-        metavar="METRIC[:MARGIN]",
-        help="exit 1 when a run is significantly worse than --baseline on METRIC (by more than MARGIN), after Holm's correction, "
-        "or was not tested (nothing to test, or a run of the sweep did not finish); repeatable",
-    )
-    args = parser.parse_args(argv)
-    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
-    _, results = compare_folders(
-        args.dirs,
-        out,
-        args.fields,
-        args.all,
-        settings_from(args),
-        args.common_docs,
-        args.allow_different_prompts,
-        args.fail_if_worse,
-        not args.no_plots,
-        args.force,
-    )
-    return 1 if any(g["failed"] for g in results) else 0
-
-
-def add_comparison_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by `harness compare` and `harness report`."""
-    parser.add_argument(
-        "--baseline",
-        metavar="LABEL",
-        help="test each run against this run (default: all pairs, with significance letters)",
-    )
-    parser.add_argument(
-        "--common-docs",
-        action="store_true",
-        help="compare runs whose datasets differ on the documents all of them have",
-    )
-    parser.add_argument(
-        "--allow-different-prompts",
-        action="store_true",
-        help="compare runs whose prompts differ (the prompt is what you compare)",
-    )
-    parser.add_argument(
-        "--family",
-        choices=["metric", "all"],
-        default="metric",
-        help="Holm's correction over each metric's comparisons (default) or over all metrics",
-    )
-    parser.add_argument(
-        "--samples", type=int, default=10_000, help="sign flips and bootstrap resamples per comparison (default 10,000)"
-    )
-    parser.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (default 0.05)")
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    if args.samples < 1:
-        raise ConfigError("--samples must be at least 1")
-    if not 0 < args.alpha < 1:
-        raise ConfigError("--alpha must be between 0 and 1")
-    return Settings(samples=args.samples, alpha=args.alpha, baseline=args.baseline, family=args.family)
+    return Compared(list(runs), comparison, markdown(comparison), gate_results)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from harness.analysis import stats
+from harness import stats
 from harness.analysis.significance import score_matrix
 from harness.errors import ConfigError
 from harness.registry import suggest

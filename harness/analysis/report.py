@@ -11,28 +11,27 @@ bullets; `#doc=<id>` links to one.
 The file makes no network request: the data is one JSON block (HTML-escaped, so no value can
 close it), read by one script (resources/report.js) that builds the page with text nodes only;
 a Content-Security-Policy allows exactly that script and style (by hash) and data: images.
+The command line (options, printing) is harness/cli/report.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from harness.analysis.compare import Run, add_comparison_options, build, columns, find_runs, plot_files, settings_from
+from harness.analysis.compare import Run, build, columns, plot_files
 from harness.analysis.significance import Settings
 from harness.analysis.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
-from harness.errors import InputError
 from harness.fileio import atomic_write_text, create_unique_text
 from harness.records import read_jsonl_rows
-from harness.run.folder import CONFIG, GENERATIONS, RunFolder
+from harness.run.folder import GENERATIONS, RunFolder
+from harness.run.resolvers import load_run_config, load_run_data
 
 PAGE_START = "<!doctype html><html lang='en'>"
 SET_ASIDE = ("preamble", "outro", "headings", "sub_points", "reasoning")
@@ -47,15 +46,11 @@ _loaded: dict[str, Any] = {}  # dataset config -> its data: runs of one sweep sh
 
 
 def run_data(run: Run) -> Any:
-    from harness.config.schema import DatasetConfig, parse
-    from harness.data import load_examples
-    from harness.run.command import load_run_config, register_resolvers
-
-    register_resolvers()
-    dataset = load_run_config(RunFolder(run.path)).get("dataset")
-    key = json.dumps(dataset, sort_keys=True, default=str)
+    folder = RunFolder(run.path)
+    config = load_run_config(folder)
+    key = json.dumps(config.get("dataset"), sort_keys=True, default=str)
     if key not in _loaded:
-        _loaded[key] = load_examples(parse(DatasetConfig, dataset, f"{run.path / CONFIG}: dataset"))
+        _loaded[key] = load_run_data(folder, config)[1]
     return _loaded[key]
 
 
@@ -94,7 +89,7 @@ def comparison_data(comparison: Comparison) -> dict[str, Any]:
         "documents": comparison.docs,
         "columns": [{"key": c.key, "higher_is_better": c.higher_is_better} for c in comparison.columns],
         "rows": rows,
-        "notes": [n.replace("**", "").replace("`", "") for n in footnotes(comparison)],
+        "notes": footnotes(comparison, markup=False),
         "pairs": {"header": PAIR_HEADER, "rows": pair_rows(comparison)},
     }
 
@@ -268,29 +263,6 @@ def render(
     comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts)
     check_data(runs)
     return page(payload(runs, comparison, max_docs))
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="harness report", description=(__doc__ or "").partition("\n")[0])
-    parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        help="HTML file (default: report.html in the folders' common parent); an existing "
-        "file is kept and the report gets a numbered name (report-1.html) unless --force",
-    )
-    parser.add_argument("--force", action="store_true", help="replace an existing report file")
-    parser.add_argument("--max-docs", type=int, default=None, help="show only the first N documents")
-    add_comparison_options(parser)
-    args = parser.parse_args(argv)
-    runs = find_runs(args.dirs)
-    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
-    if out.is_dir():
-        raise InputError(f"--out {out}: a folder; name the HTML file to write")
-    text = render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    print(f"wrote {write_page(out, text, args.force)}")
-    return 0
 
 
 def write_page(out: Path, page: str, force: bool) -> Path:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from harness.analysis import stats
+from harness import stats
 
 if TYPE_CHECKING:
     from harness.analysis.compare import Run

@@ -16,6 +16,7 @@ from typing import Any
 from harness.analysis.significance import TEST_NAME, Column, Settings
 
 MARKS = {"better": "▲", "worse": "▼"}
+COMPARISON_SCHEMA_VERSION = 1  # comparison.json's layout
 
 
 @dataclass
@@ -57,8 +58,16 @@ def cell_text(comparison: Comparison, column: Column, label: str) -> tuple[str, 
     return text + (f" ({', '.join(notes)})" if notes else ""), cell.best, mark
 
 
-def footnotes(comparison: Comparison) -> list[str]:
+def footnotes(comparison: Comparison, markup: bool = True) -> list[str]:
+    """The table's notes; with `markup`, Markdown's bold and code spans (plain for HTML and LaTeX)."""
     s = comparison.settings
+
+    def bold(text: str) -> str:
+        return f"**{text}**" if markup else text
+
+    def code(text: str) -> str:
+        return f"`{text}`" if markup else text
+
     family = "each metric's comparisons" if s.family == "metric" else "all comparisons of the table"
     where = (
         f"the {comparison.docs} documents all runs share (--common-docs; the runs have "
@@ -69,11 +78,11 @@ def footnotes(comparison: Comparison) -> list[str]:
     )
     notes = [
         f"Mean [95% bootstrap CI] on {where}; a document a run left unscored (None/NaN) leaves that metric's column for all runs (n per cell).",
-        "**Bold**: best mean in the field's direction (descriptive fields have none).",
+        f"{bold('Bold')}: best mean in the field's direction (descriptive fields have none).",
     ]
     signatures = dict.fromkeys(c.signature for c in comparison.columns if c.signature)
     if not any(c.tests for c in comparison.columns):
-        return notes + ["Signatures: " + "; ".join(f"`{sig}`" for sig in signatures)]
+        return notes + ["Signatures: " + "; ".join(code(sig) for sig in signatures)]
     if s.baseline is not None:
         notes.append(f"▲/▼: significantly better/worse than the baseline {s.baseline}.")
     else:
@@ -89,7 +98,7 @@ def footnotes(comparison: Comparison) -> list[str]:
         f"p = (c+1)/(B+1); Holm-corrected over {family}, alpha {s.alpha}. "
         "MDE: smallest difference detected with 80% power at alpha 0.05 (uncorrected)."
     )
-    notes.append("Signatures: " + "; ".join(f"`{sig}`" for sig in signatures))
+    notes.append("Signatures: " + "; ".join(code(sig) for sig in signatures))
     return notes
 
 
@@ -193,7 +202,7 @@ def _no_nan(value: Any) -> Any:
 def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     return _no_nan(
         {
-            "schema_version": 1,
+            "schema_version": COMPARISON_SCHEMA_VERSION,
             "test": TEST_NAME,
             "settings": asdict(comparison.settings),
             "documents": comparison.docs,
@@ -252,12 +261,8 @@ def latex(comparison: Comparison) -> str:
         name = tex(label) + (" (baseline)" if label == comparison.settings.baseline else "")
         lines.append(name + " & " + " & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\par\smallskip", r"\begin{minipage}{\linewidth}\footnotesize"]
-    for note in footnotes(comparison):
-        text = (
-            tex(note.replace("**", "").replace("`", ""))
-            .replace("▲", r"$\blacktriangle$")
-            .replace("▼", r"$\blacktriangledown$")
-        )
+    for note in footnotes(comparison, markup=False):
+        text = tex(note).replace("▲", r"$\blacktriangle$").replace("▼", r"$\blacktriangledown$")
         lines.append(text + r"\par")
     lines += [r"\end{minipage}", r"\end{table}"]
     return "\n".join(lines) + "\n"

@@ -8,28 +8,18 @@ import sys
 from harness.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USAGE, HarnessError, Interrupted, raise_on_signals
 from harness.registry import suggest
 
-# subcommand -> ("module:function", one-line help). Functions take argv (list[str]) and return an exit code.
+# subcommand -> (its module in harness/cli/, one-line help). Each module's `main(argv: list[str]) -> int`
+# parses the arguments, calls the library and prints; imported only when its command runs (so
+# `harness list` never imports torch).
 COMMANDS = {
-    "run": (
-        "harness.run.command:main",
-        "generate and score; Hydra overrides, -m for sweeps (default: experiment=demo)",
-    ),
-    "score": ("harness.run.command:score_main", "re-score a finished run folder without calling the model"),
-    "compare": ("harness.analysis.compare:main", "one table comparing run folders or sweep folders"),
-    "report": (
-        "harness.analysis.report:main",
-        "an HTML page: table, plots, every model's bullets per document with evidence",
-    ),
-    "merge": (
-        "harness.run.merge:main",
-        "join the finished shards of sharded runs (shard.count=N) into one run folder each",
-    ),
-    "progress": (
-        "harness.run.progress:main",
-        "documents done / total, rate and ETA across the runs of a sweep or sharded run",
-    ),
-    "list": ("harness.config.listing:main", "shipped models, datasets, prompts, experiments, metrics and their fields"),
-    "meta-eval": ("harness.analysis.meta_eval.command:main", "correlate metrics with human judgments"),
+    "run": ("run", "generate and score; Hydra overrides, -m for sweeps (default: experiment=demo)"),
+    "score": ("score", "re-score a finished run folder without calling the model"),
+    "compare": ("compare", "one table comparing run folders or sweep folders"),
+    "report": ("report", "an HTML page: table, plots, every model's bullets per document with evidence"),
+    "merge": ("merge", "join the finished shards of sharded runs (shard.count=N) into one run folder each"),
+    "progress": ("progress", "documents done / total, rate and ETA across the runs of a sweep or sharded run"),
+    "list": ("list", "shipped models, datasets, prompts, experiments, metrics and their fields"),
+    "meta-eval": ("meta_eval", "correlate metrics with human judgments"),
 }
 
 USAGE = "usage: harness <command> [args]\n\ncommands:\n" + "\n".join(
@@ -47,10 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"harness: unknown command '{name}'.{suggest(name, list(COMMANDS))}\n\n{USAGE}", file=sys.stderr)
         return EXIT_USAGE
-    module, _, func = COMMANDS[name][0].partition(":")
     raise_on_signals()
     try:
-        return int(getattr(importlib.import_module(module), func)(rest) or 0)
+        return int(importlib.import_module(f"harness.cli.{COMMANDS[name][0]}").main(rest) or 0)
     except HarnessError as e:
         print(f"harness {name}: error: {e}", file=sys.stderr)
         return e.exit_code

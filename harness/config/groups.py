@@ -19,7 +19,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from harness.config.schema import DatasetConfig, PromptConfig, RunSettings
+from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, TrackingConfig
 from harness.errors import ConfigError
 
 MODEL_KEYS = ("backend", "_target_", "label")  # read by the harness, not by the backend's options
@@ -28,8 +28,6 @@ METRIC_KEYS = ("metric", "_target_")  # the entry's metric class: a registry key
 
 def group_schemas() -> dict[str, type]:
     """Groups with one schema for all their configs."""
-    from harness.run.tracking import TrackingConfig
-
     return {"dataset": DatasetConfig, "prompt": PromptConfig, "tracking": TrackingConfig}
 
 
@@ -89,7 +87,7 @@ def model_keys(path: list[str], model: dict[str, Any], model_name: str) -> Keys 
         return None
     where = f"model '{model_name}'"
     if path[:1] == ["generation"]:
-        from harness.models.generation_keys import known_settings
+        from harness.config.generation_keys import known_settings
 
         settings = known_settings(backend)
         return Keys(f"{where} generation", sorted(settings[1])) if settings and len(path) == 1 else None

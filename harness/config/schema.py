@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -206,3 +207,26 @@ class RunSettings:
     workers: int = 1  # processes for metrics that can use them
     run_label: str | None = None  # the row label (shipped config: model.label, else the model name)
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
+
+
+TRACKERS = ("mlflow",)  # experiment trackers `tracking.backend` may name
+
+
+@dataclass
+class TrackingConfig:
+    backend: str = "mlflow"
+    tracking_uri: str | None = None  # None: sqlite:///<results_dir>/mlflow.db
+    experiment: str | None = None  # None: the run's experiment_name
+    run_name: str | None = None  # None: the run's label
+    artifacts: bool = True  # upload the run folder
+
+    def __post_init__(self) -> None:
+        if self.backend not in TRACKERS:
+            raise ConfigError(f"tracking.backend: unknown tracker {self.backend!r}; known: {', '.join(TRACKERS)}.")
+        if self.tracking_uri and urllib.parse.urlsplit(self.tracking_uri).password:
+            # config.yaml and run.json keep the URI: a password there would be written to disk.
+            raise ConfigError(
+                "tracking.tracking_uri: holds a password (user:password@host); the value is not shown. MLflow reads "
+                "credentials from MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN): "
+                "set those and give the URI without them."
+            )

@@ -23,8 +23,8 @@ from harness.errors import ConfigError, MetricUnavailable
 from harness.metrics.base import Scored
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.models.base import Generation, Request
+from harness.models.cache import GenerationCache, stable_hash
 from harness.records import Example, Summary
-from harness.run.cache import GenerationCache, stable_hash
 
 log = logging.getLogger(__name__)
 

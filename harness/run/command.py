@@ -1,26 +1,31 @@
-"""`harness run` (Hydra app: one job per model, `-m` sweeps) and `harness score RUN_DIR`."""
+"""`harness run` as a Hydra app (one job per model, `-m` sweeps) and `harness score`'s re-scoring.
+
+The command line (argparse, printing, exit codes) is harness/cli/run.py and harness/cli/score.py;
+this module takes typed arguments and reports outcomes (a `Session`, a folder).
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shutil
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
 
-from harness.config.overrides import check_overrides
-from harness.errors import EXIT_RUN_FAILED, EXIT_USAGE, ConfigError, HarnessError, RunFailed
+from harness.config.search import CONFIG_PACKAGE
+from harness.errors import ConfigError, HarnessError, RunFailed
 from harness.fileio import make_unique_dir
 from harness.run.folder import CONFIG, LOG, RUN, RunFolder, path_component
+from harness.run.preflight import check_overrides
+from harness.run.resolvers import load_run_config, load_run_data, register_config_resolvers
 
 log = logging.getLogger("harness")
-CONFIG_PACKAGE = "harness.conf"
 DEFAULT_EXPERIMENT = "experiment=demo"
 CHOOSERS = ("experiment", "model", "dataset")  # overrides that say what to run
 TIMESTAMP = "%Y-%m-%d_%H-%M-%S"
@@ -38,6 +43,8 @@ class Session:
     failures: list[str] = field(default_factory=list)  # runs that started and failed (their folders)
     rejected: list[str] = field(default_factory=list)  # runs refused at start-up (config errors)
     sweep_dirs: list[Path] = field(default_factory=list)  # this process's sweeps (their jobs may run elsewhere)
+    hydra_exit: int | str | None = None  # Hydra's SystemExit code when it stopped the command (None: it did not)
+    on_run_done: Callable[[Path], None] | None = None  # called with a single (not -m) run's folder once it is done
 
     def owns(self, path: Path) -> bool:
         return any(path.resolve().is_relative_to(root.resolve()) for root in self.roots.values())
@@ -75,52 +82,36 @@ def new_run_root(results_dir: Any, experiment_name: Any) -> str:
 
 
 def register_resolvers() -> None:
-    """Resolvers and schema nodes the shipped configs use; call before composing a config."""
-    from harness.config.groups import register_schemas
-    from harness.data import builtin_path
-
-    register_schemas()  # dataset/_schema, prompt/_schema, _run_settings: every schema key overridable
-
-    if not OmegaConf.has_resolver("harness.or"):
-        # first argument that is not null: `label: ${harness.or:${.system},precomputed}`
-        OmegaConf.register_new_resolver("harness.or", lambda *args: next((a for a in args if a is not None), None))
-    if not OmegaConf.has_resolver("harness.data"):
-        OmegaConf.register_new_resolver("harness.data", builtin_path)
+    """Everything composing `harness run`'s config needs: the shipped configs' resolvers and
+    `harness.new_run_root`, which creates this process's run folders."""
+    register_config_resolvers()
     if not OmegaConf.has_resolver("harness.new_run_root"):
         OmegaConf.register_new_resolver("harness.new_run_root", new_run_root)
-    if not OmegaConf.has_resolver("harness.path_component"):
-        OmegaConf.register_new_resolver("harness.path_component", path_component)
 
 
-def main(argv: list[str]) -> int:
-    """Entry of `harness run`: checks names up front, hands argv to Hydra, cleans up after it."""
+def launch(argv: list[str], on_run_done: Callable[[Path], None] | None = None) -> Session:
+    """`harness run ARGV`: checks names up front, hands argv to Hydra, cleans up after it; the
+    returned Session says how every job ended. `on_run_done(folder)` is called after a single
+    (not -m) run finishes, in the job, before its last log line."""
     global _session
     register_resolvers()
     argv = with_default_experiment(list(argv))
     if not any(a in ("-h", "--help", "--hydra-help", "--info", "-c", "--cfg") or a.startswith("--info") for a in argv):
         check_overrides(argv)
         refuse_taken_output_dirs(argv)
-    _session = Session()
+    _session = Session(on_run_done=on_run_done)
     sys.argv = ["harness run", *argv]
     try:
         _hydra_entry()
     except _Abort as e:
         raise e.error from None
-    except SystemExit as e:  # Hydra rejected the command line or a config before any run started
-        if e.code not in (0, None) and not _session.jobs:
-            return EXIT_USAGE
-        if e.code not in (0, None):
-            return EXIT_RUN_FAILED
+    except SystemExit as e:  # Hydra rejected the command line or a config, or --help ended it
+        _session.hydra_exit = e.code
     finally:
         for sweep_dir in _session.sweep_dirs:
             collect_job_outcomes(sweep_dir)
         remove_unused_roots()
-    if _session.failures:
-        print(f"harness run: {len(_session.failures)} run(s) failed: {', '.join(_session.failures)}", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    if _session.rejected:
-        return EXIT_USAGE
-    return 0
+    return _session
 
 
 def pin_sweep_dir(cfg: Any) -> None:
@@ -225,10 +216,8 @@ def _job(cfg) -> None:
         print(f"harness run: error: {message}", file=sys.stderr)
         _session.failures.append(str(folder.path))
         return
-    if hydra_cfg.mode != RunMode.MULTIRUN:
-        from harness.analysis.compare import compare_folders
-
-        compare_folders([folder.path], out_dir=None)
+    if hydra_cfg.mode != RunMode.MULTIRUN and _session.on_run_done is not None:
+        _session.on_run_done(folder.path)
     log.info("run folder: %s", folder.path)
     return None
 
@@ -262,54 +251,44 @@ def _hydra_entry() -> None:
     hydra.main(config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config", version_base="1.3")(_job)()
 
 
-def score_main(argv: list[str]) -> int:
-    """`harness score RUN_DIR [--metrics NAME ...]`: re-score saved generations; no model is loaded.
+def score_folder(
+    run_dir: Path,
+    metric_names: list[str] | None = None,
+    rescore_changed_data: bool = False,
+    config_dirs: Sequence[str] = (),
+) -> Path:
+    """Re-score a finished run folder's saved generations; no model is loaded. Returns the folder.
 
     The dataset must still match what the run was scored against; otherwise nothing is changed
-    unless `--rescore-changed-data` is given.
+    unless `rescore_changed_data`.
     """
-    from harness.analysis.compare import compare_folders
-    from harness.config.schema import DatasetConfig, RunSettings, parse
-    from harness.data import load_examples
+    from harness.config.schema import RunSettings, parse
     from harness.metrics.loading import build_metrics, metric_spec
     from harness.run import datacheck
     from harness.run.folder import GENERATIONS
 
-    parser = argparse.ArgumentParser(prog="harness score", description=(score_main.__doc__ or "").partition("\n")[0])
-    parser.add_argument("run_dir", type=Path)
-    parser.add_argument("--metrics", nargs="+", help="metric config names (default: the run's own metrics)")
-    parser.add_argument("--config-dir", action="append", default=[], help="a user config folder with metrics/NAME.yaml")
-    parser.add_argument(
-        "--rescore-changed-data",
-        action="store_true",
-        help="the dataset changed since the run was scored: score against it anyway; the old scores are "
-        f"kept in {datacheck.PREVIOUS_SCORES}/ and run.json records the new fingerprint",
-    )
-    args = parser.parse_args(argv)
-    register_resolvers()
-    folder = RunFolder(args.run_dir)
+    folder = RunFolder(run_dir)
     if not folder.path.is_dir():
-        raise ConfigError(f"{args.run_dir}: not a folder")
+        raise ConfigError(f"{run_dir}: not a folder")
     if not folder.file(GENERATIONS).is_file():
-        raise ConfigError(f"{args.run_dir}: no {GENERATIONS}; is this a run folder whose generation finished?")
+        raise ConfigError(f"{run_dir}: no {GENERATIONS}; is this a run folder whose generation finished?")
     folder.load_info()
     config = load_run_config(folder)
-    spec = metric_spec(args.metrics, config_dirs=args.config_dir) if args.metrics else dict(config.get("metrics") or {})
-    if args.metrics and "format" in spec:
+    spec = metric_spec(metric_names, config_dirs=config_dirs) if metric_names else dict(config.get("metrics") or {})
+    if metric_names and "format" in spec:
         spec["format"]["n_bullets"] = config.get("prompt", {}).get("n_bullets", 3)
     settings_keys = set(RunSettings.__dataclass_fields__)
     settings = parse(RunSettings, {k: v for k, v in config.items() if k in settings_keys}, f"{folder.file(CONFIG)}")
-    dataset_cfg = parse(DatasetConfig, config.get("dataset"), f"{folder.file(CONFIG)}: dataset")
-    data = load_examples(dataset_cfg, strict=settings.strict)
+    dataset_cfg, data = load_run_data(folder, config, strict=settings.strict)
     rows = folder.read_rows(GENERATIONS)
     diff = datacheck.compare(folder, data, (r["doc_id"] for r in rows))
-    if diff and not args.rescore_changed_data:
+    if diff and not rescore_changed_data:
         raise datacheck.refuse(
             folder,
             data,
             diff,
             "Nothing was changed. To score the run against the new data (the old scores "
-            f"are kept in {datacheck.PREVIOUS_SCORES}/): harness score {args.run_dir} --rescore-changed-data",
+            f"are kept in {datacheck.PREVIOUS_SCORES}/): harness score {run_dir} --rescore-changed-data",
         )
     if diff:  # every metric is re-scored: scores of the old data must not mix with the new
         spec = {**(config.get("metrics") or {}), **spec}
@@ -326,14 +305,13 @@ def score_main(argv: list[str]) -> int:
             data,
             rows,
             diff,
-            keep_other_metrics=bool(args.metrics) and not diff,
+            keep_other_metrics=bool(metric_names) and not diff,
         )
     except Exception as e:  # recorded in run.json as "failed"; exit code 1, as for a failed `harness run`
         if not isinstance(e, HarnessError):
             log.exception("scoring failed")
         raise RunFailed(f"scoring {folder.path} failed: {e}") from e
-    compare_folders([folder.path], out_dir=None)
-    return 0
+    return folder.path
 
 
 def rescore(
@@ -371,17 +349,6 @@ def rescore(
             rescored=now(),
             rescored_metrics=sorted(spec),
         )
-
-
-def load_run_config(folder: RunFolder) -> dict[str, Any]:
-    """A run's config.yaml, resolved; a damaged file is an error naming it."""
-    path = folder.file(CONFIG)
-    try:
-        return OmegaConf.to_container(OmegaConf.load(path), resolve=True)  # type: ignore[return-value]
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: missing; is {folder.path} a run folder?") from None
-    except Exception as e:
-        raise ConfigError(f"{path}: cannot be read ({type(e).__name__}: {e})") from None
 
 
 # A launcher may run jobs in fresh processes (joblib, submitit, Ray) that import this module to

@@ -5,12 +5,11 @@ Within a group every document of the canonical order must be in exactly one fini
 otherwise nothing is written and the documents are named. The merged folder's
 generations.jsonl and scores.jsonl are the shards' lines in dataset order, and metrics.json is
 computed from the merged scores as the run would: byte-identical to an unsharded run's.
-Timings, hosts and which shards were merged go to run.json.
+Timings, hosts and which shards were merged go to run.json. The command line is harness/cli/merge.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -24,8 +23,9 @@ from omegaconf import OmegaConf
 
 from harness.errors import InputError
 from harness.fileio import atomic_write_chunks, make_unique_dir
-from harness.run.cache import stable_hash
+from harness.models.cache import stable_hash
 from harness.run.folder import CONFIG, GENERATIONS, METRICS, SCORES, RunFolder, now, path_component
+from harness.run.resolvers import load_run_config
 from harness.run.shard import SHARD_FILE
 
 log = logging.getLogger("harness")
@@ -61,8 +61,6 @@ def config_without_shard(config: dict[str, Any]) -> dict[str, Any]:
 
 def find_shards(dirs: Sequence[Path]) -> list[Shard]:
     """Finished shards under the folders; unfinished ones are logged and left out."""
-    from harness.run.command import load_run_config
-
     shards = []
     for d in dirs:
         if not d.is_dir():
@@ -218,35 +216,25 @@ def write_merged(shards: list[Shard], order: list[str], out: Path) -> Path:
     return folder.path
 
 
-def merge(dirs: Sequence[Path], out: Path | None = None) -> Path:
-    """Merge every sharded run under `dirs` into `out` (default: a new `merged` folder in their
-    common parent); all groups are checked before anything is written. Returns the folder."""
-    from harness.analysis.compare import compare_folders
+@dataclass
+class Merged:
+    """One merged run: its folder and how many shards and documents went into it."""
 
+    path: Path
+    shards: int
+    documents: int
+
+
+def merge(dirs: Sequence[Path], out: Path | None = None) -> tuple[Path, list[Merged]]:
+    """Merge every sharded run under `dirs` into `out` (default: a new `merged` folder in their
+    common parent); all groups are checked before anything is written. Returns the folder and
+    the merged runs in it."""
     groups = group(find_shards(dirs))
     orders = [check_coverage(g) for g in groups]
     if out is None:
         out = make_unique_dir(Path(os.path.commonpath([str(Path(d).resolve()) for d in dirs])), "merged")
     out.mkdir(parents=True, exist_ok=True)
-    for shards, order in zip(groups, orders):
-        path = write_merged(shards, order, out)
-        print(f"merged {len(shards)} shards ({len(order)} documents) -> {path}")
-    try:
-        compare_folders([out], out_dir=out)
-    except InputError as e:
-        log.warning("no comparison table: %s", e)
-    return out
-
-
-def main(argv: list[str]) -> int:
-    """`harness merge DIR... [--out DIR]`: one run folder per sharded run under DIR."""
-    parser = argparse.ArgumentParser(prog="harness merge", description=(main.__doc__ or "").partition("\n")[0])
-    parser.add_argument(
-        "dirs", nargs="+", type=Path, help="folders holding the shards (a sweep folder, a results folder)"
-    )
-    parser.add_argument(
-        "--out", type=Path, help="where the merged run folders go (default: DIR/merged, or merged_1, ... when taken)"
-    )
-    args = parser.parse_args(argv)
-    merge(args.dirs, args.out)
-    return 0
+    merged = [
+        Merged(write_merged(shards, order, out), len(shards), len(order)) for shards, order in zip(groups, orders)
+    ]
+    return out, merged

@@ -17,7 +17,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from harness.analysis.stats import bootstrap_mean_ci
+from harness.config.generation_keys import check_generation
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import load_examples
 from harness.errors import ConfigError, InputError
@@ -26,12 +26,12 @@ from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics, metric_class
 from harness.metrics.scoring import score_documents
 from harness.models.base import Backend, Generation, Request, pop_backend_key
-from harness.models.generation_keys import check_generation
+from harness.models.cache import GenerationCache, stable_hash
 from harness.records import Example, Summary
 from harness.registry import BACKENDS
 from harness.run import datacheck, progress, shard, tracking
-from harness.run.cache import GenerationCache, stable_hash
 from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
+from harness.stats import bootstrap_mean_ci
 from harness.text.bullets import asks_for_bullets, parse_bullets
 
 log = logging.getLogger("harness")

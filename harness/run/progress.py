@@ -3,11 +3,11 @@
 Each run writes `progress.json` in its folder while it generates (documents done of its total,
 at most every few seconds, atomically); `harness progress DIR` adds up every run folder under
 DIR: documents done / total, the generation rate of the running jobs together, and the ETA.
+The command line is harness/cli/progress.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import dataclass
@@ -104,21 +104,24 @@ def format_seconds(seconds: float) -> str:
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s" if rest >= 60 else f"{rest}s"
 
 
-def main(argv: list[str]) -> int:
-    """`harness progress DIR...`: documents done / total, rate and ETA over every run under DIR."""
-    parser = argparse.ArgumentParser(prog="harness progress", description=(main.__doc__ or "").partition("\n")[0])
-    parser.add_argument("dirs", nargs="+", type=Path, help="a sweep folder, a folder of shards, a results folder")
-    args = parser.parse_args(argv)
-    folders = sorted({p.parent for d in args.dirs for p in Path(d).rglob(RUN)})
+def sweep_progress(dirs: list[Path]) -> list[JobProgress]:
+    """Every run folder's progress under `dirs` (merged folders left out: they repeat their shards)."""
+    for d in map(Path, dirs):
+        if not d.is_dir():
+            raise InputError(f"{d}: not a folder")
+    folders = sorted({p.parent for d in dirs for p in Path(d).rglob(RUN)})
     if not folders:
-        raise InputError(f"no run folders (with {RUN}) under: {', '.join(map(str, args.dirs))}")
-    # merged folders (harness merge) repeat their shards' documents
-    jobs = [job_progress(f) for f in folders if "merged_from" not in (_read(f / RUN) or {})]
+        raise InputError(f"no run folders (with {RUN}) under: {', '.join(map(str, dirs))}")
+    return [job_progress(f) for f in folders if "merged_from" not in (_read(f / RUN) or {})]
+
+
+def job_lines(jobs: list[JobProgress]) -> list[str]:
+    """One aligned line per job: folder, status, documents done / total, rate."""
     width = max(len(str(j.folder)) for j in jobs)
+    lines = []
     for j in jobs:
         rate = f"{j.rate:.2f} docs/s" if j.rate else ""
-        print(
+        lines.append(
             f"{str(j.folder):<{width}}  {j.status:<11} {j.done:>6}/{j.total if j.total is not None else '?':<6} {rate}"
         )
-    print(summary(jobs))
-    return 0
+    return lines

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.config.schema import ShardConfig
+from harness.models.cache import stable_hash
 from harness.records import Example
-from harness.run.cache import stable_hash
 from harness.run.folder import RunFolder
 
 SHARD_FILE = "shard.json"

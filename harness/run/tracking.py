@@ -16,41 +16,18 @@ import json
 import logging
 import re
 import time
-import urllib.parse
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.config.schema import parse
+from harness.config.schema import TrackingConfig, parse
 from harness.errors import ConfigError
 from harness.models.http_retry import public_url
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("mlflow",)
 _MAX_PARAM_CHARS = 500  # the smallest limit among MLflow versions and stores
 _BATCH = 100  # MLflow's limit on parameters per call
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_\-. /]")
-
-
-@dataclass
-class TrackingConfig:
-    backend: str = "mlflow"
-    tracking_uri: str | None = None  # None: sqlite:///<results_dir>/mlflow.db
-    experiment: str | None = None  # None: the run's experiment_name
-    run_name: str | None = None  # None: the run's label
-    artifacts: bool = True  # upload the run folder
-
-    def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"tracking.backend: unknown tracker {self.backend!r}; known: {', '.join(BACKENDS)}.")
-        if self.tracking_uri and urllib.parse.urlsplit(self.tracking_uri).password:
-            # config.yaml and run.json keep the URI: a password there would be written to disk.
-            raise ConfigError(
-                "tracking.tracking_uri: holds a password (user:password@host); the value is not shown. MLflow reads "
-                "credentials from MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN): "
-                "set those and give the URI without them."
-            )
 
 
 def check(config: Any) -> TrackingConfig | None:

@@ -21,7 +21,7 @@ from harness.analysis.meta_eval.levels import LEVELS, Grid, LevelResult, global_
 from harness.analysis.meta_eval.pairwise import orient, williams_pvalue
 from harness.analysis.meta_eval.partial import clear_rank_cache
 from harness.analysis.meta_eval.resampling import draw_counts, paired_pvalue
-from harness.analysis.stats import percentile_ci
+from harness.stats import percentile_ci
 
 
 @dataclass

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.analysis.stats import seed_for
+from harness.stats import seed_for
 
 FOLDS = 5
 

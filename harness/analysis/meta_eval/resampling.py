@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.analysis.stats import seed_for
+from harness.stats import seed_for
 
 
 def draw_counts(n_clusters: int, samples: int, seed: int, unit: str) -> np.ndarray:
     """`samples` x `n_clusters` bootstrap counts: row b says how often each cluster is in resample b."""
-    # Seeds as meta-eval has always drawn them (harness.analysis.stats.seed_for explains the two forms).
+    # Seeds as meta-eval has always drawn them (harness.stats.seed_for explains the two forms).
     rng = np.random.default_rng(seed_for(seed, "meta-eval", unit, little_endian_64=True))
     draws = rng.integers(0, n_clusters, size=(samples, n_clusters))
     counts = np.zeros((samples, n_clusters))

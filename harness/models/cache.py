@@ -25,9 +25,9 @@ from typing import Any
 from harness.errors import ConfigError
 from harness.fileio import append_line_durably, atomic_write_bytes
 
-log = logging.getLogger("harness.run.cache")
+log = logging.getLogger("harness.models.cache")
 
-SCHEMA_VERSION = 1
+CACHE_SCHEMA_VERSION = 1  # a cache line's layout (the run folder's files have their own: run/folder.py)
 MAX_WARNINGS = 20  # per load; the rest are counted
 
 # Every field an entry may have, with the JSON types allowed; the first group is required.
@@ -102,9 +102,9 @@ def parse_entry(raw: bytes) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise BadLine(f"not a cache entry: {_type_name(entry)}, expected an object")
     _check_fields(entry, ENTRY_FIELDS, ENTRY_REQUIRED, "")
-    if entry.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    if entry.get("schema_version", CACHE_SCHEMA_VERSION) != CACHE_SCHEMA_VERSION:
         raise BadLine(
-            f"field 'schema_version': {entry['schema_version']} is not supported (this version reads {SCHEMA_VERSION})"
+            f"field 'schema_version': {entry['schema_version']} is not supported (this version reads {CACHE_SCHEMA_VERSION})"
         )
     _check_fields(entry["generation"], GENERATION_FIELDS, ("text",), "generation.")
     return entry
@@ -198,7 +198,7 @@ class GenerationCache:
         log.info("waiting for another process writing the cache %s", self.path)
 
     def put(self, key: str, record: dict[str, Any]) -> None:
-        entry = {"schema_version": SCHEMA_VERSION, "key": key, **record}
+        entry = {"schema_version": CACHE_SCHEMA_VERSION, "key": key, **record}
         line = json.dumps(entry, ensure_ascii=False) + "\n"
         with self._lock.held():
             self._set_aside_torn_tail()

@@ -1,5 +1,6 @@
 """Hydra callback: a sweep's folder is fixed before its jobs start, and after the sweep one
-comparison table of all its runs is written from the job folders (wherever the jobs ran)."""
+comparison table of all its runs is written from the job folders (wherever the jobs ran).
+Named in conf/config.yaml (`hydra.callbacks`); it runs in the process that launched the sweep."""
 
 from __future__ import annotations
 
@@ -16,21 +17,21 @@ class CompareSweep(Callback):
         pin_sweep_dir(config)
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        from harness.analysis.compare import compare_folders
+        from harness.cli.compare import show_comparison
+        from harness.cli.merge import merge_and_compare
         from harness.errors import HarnessError, InputError
-        from harness.run.merge import merge
         from harness.run.shard import SHARD_FILE
 
         sweep_dir = Path(config.hydra.sweep.dir)
         if any(sweep_dir.glob(f"*/{SHARD_FILE}")):  # shares of runs: merged, then compared
             try:
-                merge([sweep_dir])
+                merge_and_compare([sweep_dir])
             except HarnessError as e:  # a shard failed: re-run it, then merge
                 print(
                     f"shards not merged: {e}\nRe-run the failed shard(s) (they resume from the cache), then: harness merge {sweep_dir}"
                 )
             return
         try:
-            compare_folders([sweep_dir], out_dir=sweep_dir)
+            show_comparison([sweep_dir], out_dir=sweep_dir)
         except InputError:
             pass  # no run finished: each failure was already reported, a table would be empty

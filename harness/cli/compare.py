@@ -1,0 +1,137 @@
+"""`harness compare DIR...`: the options, the printed table and the gate's exit code.
+
+`show_comparison` is also what `harness run`, `score`, `merge` and a sweep's end print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.analysis import compare
+from harness.analysis.gate import gate_lines
+from harness.analysis.significance import Settings
+from harness.errors import EXIT_DONE, EXIT_RUN_FAILED, ConfigError
+
+
+def warn_unfinished(unfinished: Sequence[str]) -> None:
+    if unfinished:
+        print("harness compare: warning: not compared: " + "; ".join(unfinished), file=sys.stderr)
+
+
+def find_runs(paths: Sequence[Path]) -> list[compare.Run]:
+    """The finished runs under the paths; the runs of a sweep that did not finish are named on stderr."""
+    runs, unfinished = compare.scan(paths)
+    warn_unfinished(unfinished)
+    return runs
+
+
+def show_comparison(
+    paths: Sequence[Path],
+    out_dir: Path | None,
+    fields: Sequence[str] | None = None,
+    show_all: bool = False,
+    settings: Settings | None = None,
+    common_docs: bool = False,
+    allow_prompts: bool = False,
+    fail_if_worse: Sequence[str] = (),
+    plots: bool = True,
+    force: bool = False,
+) -> list[dict[str, Any]]:
+    """Print (and with `out_dir`, write) the comparison of the runs under `paths`; returns the gate results."""
+    if out_dir is not None:
+        compare.check_out_dir(Path(out_dir))  # before any work
+    runs, unfinished = compare.scan([Path(p) for p in paths])
+    warn_unfinished(unfinished)
+    result = compare.compare_runs(
+        runs, unfinished, fields, show_all, settings, common_docs, allow_prompts, fail_if_worse
+    )
+    print(result.text)
+    if out_dir is not None:
+        written = compare.write_outputs(
+            Path(out_dir), runs, result.comparison, result.text, result.gate_results, plots, force
+        )
+        print("wrote " + ", ".join(str(p) for p in written))
+    for line in gate_lines(result.gate_results):
+        print(line)
+    return result.gate_results
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="harness compare", description=(compare.__doc__ or "").partition("\n")[0])
+    parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
+    add_comparison_options(parser)
+    parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")
+    parser.add_argument("--all", action="store_true", help="show every field")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where to write comparison.md/.csv/.json/.tex and plots (default: the folders' common parent); "
+        "an existing comparison is kept and the new one gets a numbered name (comparison-1.md) unless --force",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing comparison of the same name")
+    parser.add_argument("--no-plots", action="store_true", help="write the tables only")
+    parser.add_argument(
+        "--fail-if-worse",
+        action="append",
+        default=[],
+        metavar="METRIC[:MARGIN]",
+        help="exit 1 when a run is significantly worse than --baseline on METRIC (by more than MARGIN), after Holm's correction, "
+        "or was not tested (nothing to test, or a run of the sweep did not finish); repeatable",
+    )
+    args = parser.parse_args(argv)
+    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
+    results = show_comparison(
+        args.dirs,
+        out,
+        args.fields,
+        args.all,
+        settings_from(args),
+        args.common_docs,
+        args.allow_different_prompts,
+        args.fail_if_worse,
+        not args.no_plots,
+        args.force,
+    )
+    return EXIT_RUN_FAILED if any(g["failed"] for g in results) else EXIT_DONE
+
+
+def add_comparison_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `harness compare` and `harness report`."""
+    parser.add_argument(
+        "--baseline",
+        metavar="LABEL",
+        help="test each run against this run (default: all pairs, with significance letters)",
+    )
+    parser.add_argument(
+        "--common-docs",
+        action="store_true",
+        help="compare runs whose datasets differ on the documents all of them have",
+    )
+    parser.add_argument(
+        "--allow-different-prompts",
+        action="store_true",
+        help="compare runs whose prompts differ (the prompt is what you compare)",
+    )
+    parser.add_argument(
+        "--family",
+        choices=["metric", "all"],
+        default="metric",
+        help="Holm's correction over each metric's comparisons (default) or over all metrics",
+    )
+    parser.add_argument(
+        "--samples", type=int, default=10_000, help="sign flips and bootstrap resamples per comparison (default 10,000)"
+    )
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (default 0.05)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    if args.samples < 1:
+        raise ConfigError("--samples must be at least 1")
+    if not 0 < args.alpha < 1:
+        raise ConfigError("--alpha must be between 0 and 1")
+    return Settings(samples=args.samples, alpha=args.alpha, baseline=args.baseline, family=args.family)

@@ -1,0 +1,34 @@
+"""`harness report DIR... [--out report.html]`: the options and the printed path."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from harness.analysis import report
+from harness.cli.compare import add_comparison_options, find_runs, settings_from
+from harness.errors import EXIT_DONE, InputError
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="harness report", description=(report.__doc__ or "").partition("\n")[0])
+    parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="HTML file (default: report.html in the folders' common parent); an existing "
+        "file is kept and the report gets a numbered name (report-1.html) unless --force",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing report file")
+    parser.add_argument("--max-docs", type=int, default=None, help="show only the first N documents")
+    add_comparison_options(parser)
+    args = parser.parse_args(argv)
+    runs = find_runs(args.dirs)
+    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
+    if out.is_dir():
+        raise InputError(f"--out {out}: a folder; name the HTML file to write")
+    text = report.render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"wrote {report.write_page(out, text, args.force)}")
+    return EXIT_DONE
