@@ -67,13 +67,12 @@ def main(argv: list[str]) -> int:
     add_comparison_options(parser)
     parser.add_argument("--fields", nargs="+", help="metric keys to show (default: each metric's headline fields)")
     parser.add_argument("--all", action="store_true", help="show every field")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        help="where to write comparison.md/.csv/.json/.tex and plots (default: the folders' common parent); "
+    add_output_options(
+        parser,
+        "where to write comparison.md/.csv/.json/.tex and plots (default: the folders' common parent); "
         "an existing comparison is kept and the new one gets a numbered name (comparison-1.md) unless --force",
+        "replace an existing comparison of the same name",
     )
-    parser.add_argument("--force", action="store_true", help="replace an existing comparison of the same name")
     parser.add_argument("--no-plots", action="store_true", help="write the tables only")
     parser.add_argument(
         "--fail-if-worse",
@@ -98,6 +97,13 @@ def main(argv: list[str]) -> int:
         args.force,
     )
     return EXIT_RUN_FAILED if any(g["failed"] for g in results) else EXIT_DONE
+
+
+def add_output_options(parser: argparse.ArgumentParser, out_help: str, force_help: str) -> None:
+    """`--out` and `--force`, shared by `harness compare` and `harness report`: nothing is replaced
+    without --force."""
+    parser.add_argument("--out", type=Path, help=out_help)
+    parser.add_argument("--force", action="store_true", help=force_help)
 
 
 def add_comparison_options(parser: argparse.ArgumentParser) -> None:

@@ -7,20 +7,19 @@ import os
 from pathlib import Path
 
 from harness.analysis import report
-from harness.cli.compare import add_comparison_options, find_runs, settings_from
+from harness.cli.compare import add_comparison_options, add_output_options, find_runs, settings_from
 from harness.errors import EXIT_DONE, InputError
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="harness report", description=(report.__doc__ or "").partition("\n")[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or sweep folders")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        help="HTML file (default: report.html in the folders' common parent); an existing "
+    add_output_options(
+        parser,
+        "HTML file (default: report.html in the folders' common parent); an existing "
         "file is kept and the report gets a numbered name (report-1.html) unless --force",
+        "replace an existing report file",
     )
-    parser.add_argument("--force", action="store_true", help="replace an existing report file")
     parser.add_argument("--max-docs", type=int, default=None, help="show only the first N documents")
     add_comparison_options(parser)
     args = parser.parse_args(argv)

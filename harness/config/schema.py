@@ -230,3 +230,8 @@ class TrackingConfig:
                 "credentials from MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN): "
                 "set those and give the URI without them."
             )
+
+
+@dataclass
+class NoOptions:
+    """The options of a backend or metric that takes none."""

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from harness.config.schema import parse
+from harness.config.schema import NoOptions, parse
 from harness.errors import ConfigError
 from harness.records import Example, Summary
 
@@ -23,11 +23,6 @@ class Scored:
     details: Any = None
     # field -> why its value is None for this example (e.g. a bullet check on a prose summary)
     not_applicable: dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-@dataclass
-class NoOptions:
-    pass
 
 
 # What `requires` may name: what an example can carry (checked against the dataset at start-up).

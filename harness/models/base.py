@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from harness.config.schema import parse
+from harness.config.schema import NoOptions, parse
 from harness.errors import ConfigError
 
 
@@ -37,11 +37,6 @@ class Generation:
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-
-@dataclass
-class NoOptions:
-    pass
 
 
 class Backend:

@@ -23,7 +23,7 @@ from harness.errors import ConfigError, HarnessError, RunFailed
 from harness.fileio import make_unique_dir
 from harness.run.folder import CONFIG, LOG, RUN, RunFolder, path_component
 from harness.run.preflight import check_overrides
-from harness.run.resolvers import load_run_config, load_run_data, register_config_resolvers
+from harness.run.resolvers import load_run_config, load_run_data, plain_config, register_config_resolvers
 
 log = logging.getLogger("harness")
 DEFAULT_EXPERIMENT = "experiment=demo"
@@ -194,7 +194,7 @@ def _job(cfg) -> None:
     hydra_cfg = HydraConfig.get()
     folder = RunFolder(Path(hydra_cfg.runtime.output_dir))
     try:
-        config = absolute_paths(resolved(cfg))
+        config = absolute_paths(plain_config(cfg))
         model_name = hydra_cfg.runtime.choices.get("model") or "model"
         spec = validate(config, model_name)
         folder.claim(status="starting", label=spec.label, started=None)
@@ -220,19 +220,6 @@ def _job(cfg) -> None:
         _session.on_run_done(folder.path)
     log.info("run folder: %s", folder.path)
     return None
-
-
-def resolved(cfg) -> dict[str, Any]:
-    """The job's config as plain data; a required value left as `???` is a config error naming the key."""
-    from omegaconf.errors import MissingMandatoryValue
-
-    try:
-        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
-    except MissingMandatoryValue as e:
-        key = getattr(e, "full_key", None) or "a key"
-        raise ConfigError(
-            f"{key}: a value is required; give it on the command line ({key}=...) or in the config file"
-        ) from None
 
 
 def absolute_paths(config: dict[str, Any]) -> dict[str, Any]:

@@ -18,15 +18,13 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from omegaconf import OmegaConf
-from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
-
 from harness.config.env_names import ENV_NAME, env_settings, is_env_name_key, unset_message
 from harness.config.groups import keys_at
 from harness.config.schema import unknown_key
 from harness.config.search import HydraConfigs, command_line, plain
 from harness.errors import ConfigError
 from harness.registry import suggest
+from harness.run.resolvers import plain_config
 
 MAX_CHECKED_JOBS = 32  # a larger sweep has its remaining jobs checked when each starts
 
@@ -183,14 +181,4 @@ def resolved(cfg: Any) -> dict[str, Any]:
     HydraConfig.instance().set_config(cfg)
     with open_dict(cfg):
         del cfg["hydra"]
-    try:
-        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
-    except MissingMandatoryValue as e:
-        key = getattr(e, "full_key", None) or "a key"
-        raise ConfigError(
-            f"{key}: no value given; set it on the command line ({key}=...) or in its config file."
-        ) from None
-    except OmegaConfBaseException as e:
-        key = getattr(e, "full_key", None)
-        first = str(e).splitlines()[0]
-        raise ConfigError(f"{key}: {first}" if key else first) from None
+    return plain_config(cfg)

@@ -28,6 +28,24 @@ def register_config_resolvers() -> None:
         OmegaConf.register_new_resolver("harness.path_component", path_component)
 
 
+def plain_config(cfg: Any) -> dict[str, Any]:
+    """A composed config as plain, resolved data; a required value left as `???`, or one that does
+    not resolve, is a config error naming the key."""
+    from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
+
+    try:
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
+    except MissingMandatoryValue as e:
+        key = getattr(e, "full_key", None) or "a key"
+        raise ConfigError(
+            f"{key}: no value given; set it on the command line ({key}=...) or in its config file."
+        ) from None
+    except OmegaConfBaseException as e:
+        key = getattr(e, "full_key", None)
+        first = str(e).splitlines()[0]
+        raise ConfigError(f"{key}: {first}" if key else first) from None
+
+
 def load_run_config(folder: RunFolder) -> dict[str, Any]:
     """A run's config.yaml, resolved; a damaged file is an error naming it."""
     register_config_resolvers()
