@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 from conftest import run_cli
 
-from harness.analysis.meta_eval.command import main as meta_eval_main
+from harness.cli.meta_eval import main as meta_eval_main
 from harness.analysis.meta_eval.scoring import resolve_spec, score_all
 from harness.errors import InputError
 from harness.metrics.base import Metric, Scored
