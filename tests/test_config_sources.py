@@ -110,6 +110,18 @@ def test_list_shows_backend_options_and_run_settings_from_the_schemas():
     assert all(f.name in settings for f in dataclasses.fields(RunSettings))
 
 
+def test_setting_types_read_the_same_with_or_without_postponed_annotations():
+    from typing import Literal, Optional
+
+    from harness.config.catalog import type_name
+
+    # a plugin module without `from __future__ import annotations` gives classes and typing objects
+    assert [type_name(t) for t in (int, str, float, bool, dict)] == ["int", "str", "float", "bool", "dict"]
+    assert type_name(Optional[int]) == "Optional[int]"
+    assert type_name(Literal["a", "b"]) == "Literal['a', 'b']"
+    assert type_name("int | None") == "int | None"  # as written, with postponed annotations
+
+
 # ---- one schema behind every check ------------------------------------------------------
 
 

@@ -151,7 +151,7 @@ def bullets(text: str) -> list[str]:
 def test_plugin_metric_and_backend_through_run_score_and_meta_eval(plugin):
     env = env_for(plugin / "src")
     conf = str(plugin / "conf")
-    run_cli(
+    shown = run_cli(
         "run",
         "--config-dir",
         conf,
@@ -162,7 +162,9 @@ def test_plugin_metric_and_backend_through_run_score_and_meta_eval(plugin):
         f"results_dir={plugin / 'results'}",
         env=env,
         cwd=plugin,
-    )
+    ).stdout
+    # a metric that names no headline fields shows all of them in the run's table
+    assert "count/n" in shown and "count/long" in shown and "rouge/rouge1" in shown
     folder = run_folder(plugin / "results")
     generations = rows(folder / "generations.jsonl")
     scores = rows(folder / "scores.jsonl")
@@ -176,6 +178,8 @@ def test_plugin_metric_and_backend_through_run_score_and_meta_eval(plugin):
     assert metrics["count/n"]["signature"].startswith("bullet_count|long_words:8|weight:2")
     assert metrics["count/n"]["mean"] == pytest.approx((2 + 4 + 4) / 3)
     assert metrics["count/long"]["higher_is_better"] is False
+    assert metrics["count/n"]["headline"] and metrics["count/long"]["headline"]
+    assert not metrics["rouge/rouge1_precision"]["headline"]  # a metric's own headline choice stands
     assert "bulletplug.FirstSentences" in (folder / "run.json").read_text()
 
     # re-score from the run's own config.yaml (it names the plugin class), then a new user config
@@ -250,6 +254,10 @@ def test_installed_plugin_registers_by_entry_point(plugin):
     )
     scores = rows(run_folder(plugin / "results") / "scores.jsonl")
     assert {d: r["ep/n"] for d, r in scores.items()} == {"a": 5.0, "b": 5.0, "c": 5.0}  # one sentence each
+    # `metrics=[bullets_ep]` needs a config file: the refusal says which one to write
+    refused = run_cli("run", "model=lead", "metrics=[bullets_ep]", env=env, cwd=plugin, check=False)
+    assert refused.returncode == 2 and "registered metric" in refused.stderr
+    assert "metrics/bullets_ep.yaml" in refused.stderr and "{metric: bullets_ep}" in refused.stderr
 
     out = plugin / "meta"
     run_cli(

@@ -11,8 +11,8 @@ from typing import ClassVar
 import pytest
 from conftest import run_cli
 
-from harness.cli.meta_eval import main as meta_eval_main
 from harness.analysis.meta_eval.scoring import resolve_spec, score_all
+from harness.cli.meta_eval import main as meta_eval_main
 from harness.errors import InputError
 from harness.metrics.base import Metric, Scored
 from harness.metrics.loading import build_metrics

@@ -81,6 +81,10 @@ def show(value: Any) -> str:
 
 
 def type_name(annotation: Any) -> str:
+    """`int`, `str | None`: a class by its name (a module without `from __future__ import
+    annotations` gives classes, not strings), anything else as written."""
+    if isinstance(annotation, type):
+        return annotation.__name__
     return str(annotation).replace("typing.", "")
 
 
@@ -136,7 +140,7 @@ def entries(configs: HydraConfigs, group: str) -> list[Entry]:
 
 
 def model_entry(name: str, node: dict[str, Any]) -> list[Entry]:
-    backend = str(node.get("backend"))
+    backend = str(node.get("backend") or node.get("_target_"))
     what = node.get("pretrained") or node.get("model_id") or ""
     return [Entry(name, f"{backend}: {what}" if what else backend)]
 

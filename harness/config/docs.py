@@ -94,7 +94,9 @@ def replace_block(text: str, block: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.config.docs", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.config.docs", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when the README's tables are out of date")
     parser.add_argument("--readme", type=Path, default=README)
     args = parser.parse_args(argv)
@@ -106,10 +108,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{args.readme}: the config tables are out of date; run python -m harness.config.docs", file=sys.stderr
             )
             return 1
+        print(f"{args.readme}: the config tables are up to date")
         return 0
     if updated != text:
         args.readme.write_text(updated, encoding="utf-8")
         print(f"updated {args.readme}")
+    else:
+        print(f"{args.readme}: already up to date")
     return 0
 
 

@@ -44,7 +44,7 @@ class Metric:
     fields: ClassVar[dict[str, str]]
     lower_is_better: ClassVar[frozenset[str]] = frozenset()
     no_direction: ClassVar[frozenset[str]] = frozenset()  # descriptive fields (e.g. density)
-    headline: ClassVar[tuple[str, ...]] = ()  # fields `harness compare` shows by default
+    headline: ClassVar[tuple[str, ...]] = ()  # fields `harness compare` shows by default (none named: all)
     requires: frozenset[str] = frozenset()  # an instance may narrow it (ROUGE against the source)
     Options: ClassVar[type] = NoOptions
 

@@ -104,7 +104,7 @@ def score_documents(
         for name in metric.fields:
             fields[f"{metric.name}/{name}"] = {
                 "higher_is_better": metric.higher_is_better(name),
-                "headline": name in metric.headline,
+                "headline": name in (metric.headline or metric.fields),  # none named: every field
                 "signature": metric.signature(),
             }
         for name, reasons in not_applicable.items():

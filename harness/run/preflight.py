@@ -67,8 +67,27 @@ def check_group_choices(configs: HydraConfigs, parsed: list[Any]) -> None:
             for name in value if isinstance(value, list) else [value]:
                 if name is not None and str(name) != "null" and str(name) not in known:
                     raise ConfigError(
-                        f"unknown {group} '{name}'. Available: {', '.join(known)}." + suggest(str(name), known)
+                        f"unknown {group} '{name}'. Available: {', '.join(known)}."
+                        + suggest(str(name), known)
+                        + registered_hint(group, str(name))
                     )
+
+
+def registered_hint(group: str, name: str) -> str:
+    """A metric or backend that is registered (an installed plugin) but has no config file yet."""
+    from harness.registry import BACKENDS, METRICS
+
+    registry, key, folder = {"metrics": (METRICS, "metric", "metrics"), "model": (BACKENDS, "backend", "model")}.get(
+        group, (None, "", "")
+    )
+    if registry is None or name not in registry.names():
+        return ""
+    return (
+        f" '{name}' is a registered {registry.kind} (an installed plugin or built-in): a run names it through a config "
+        f"file, e.g. {folder}/{name}.yaml in your --config-dir holding "
+        + (f"'{name}: {{{key}: {name}}}'" if group == "metrics" else f"'{key}: {name}'")
+        + "."
+    )
 
 
 # ---- environment-variable names -------------------------------------------------------------
