@@ -117,7 +117,7 @@ def test_setting_types_read_the_same_with_or_without_postponed_annotations():
 
     # a plugin module without `from __future__ import annotations` gives classes and typing objects
     assert [type_name(t) for t in (int, str, float, bool, dict)] == ["int", "str", "float", "bool", "dict"]
-    assert type_name(Optional[int]) == "Optional[int]"
+    assert type_name(Optional[int]) == "Optional[int]"  # noqa: UP045 (the spelling a plugin may use)
     assert type_name(Literal["a", "b"]) == "Literal['a', 'b']"
     assert type_name("int | None") == "int | None"  # as written, with postponed annotations
 
