@@ -78,6 +78,19 @@ class NoFields(Metric):
 
     def score(self, examples, summaries):
         return [Scored({}) for _ in summaries]
+
+
+@dataclass
+class ServiceOptions:
+    api_key: str = ""  # a credential as an option: refused, never written
+    api_key_env: str = ""  # the supported way: the variable's name
+
+
+class ServiceCount(BulletCount):
+    Options = ServiceOptions
+
+    def score(self, examples, summaries):
+        return [Scored({"n": float(len(s.bullets)), "long": 0.0}) for s in summaries]
 '''
 
 DOCS = [
@@ -454,3 +467,56 @@ def test_a_dataset_loader_can_be_named_by_its_path():
     assert DATASET_LOADERS.get("harness.data:load_local") is load_local
     with pytest.raises(ConfigError, match="dataset 'x': unknown dataset loader 'hbu'.*Did you mean 'hub'"):
         DATASET_LOADERS.get("hbu", "dataset 'x'")
+
+
+SECRET = "sk-PLUGINSECRET0123456789"
+
+
+@pytest.mark.parametrize("how", ["override", "config file"])
+def test_a_credential_in_a_plugin_option_is_refused_before_anything_is_written(plugin, how):
+    conf = plugin / "conf" / "metrics" / "svc.yaml"
+    conf.write_text(
+        "svc:\n  _target_: bulletplug.ServiceCount\n" + (f"  api_key: {SECRET}\n" if how != "override" else "")
+    )
+    override = [f"metrics.svc.api_key={SECRET}"] if how == "override" else []
+    proc = run_cli(
+        "run",
+        "--config-dir",
+        str(plugin / "conf"),
+        "model=lead",
+        "metrics=[svc]",
+        *override,
+        "dataset=local",
+        f"dataset.path={plugin / 'docs.jsonl'}",
+        f"results_dir={plugin / 'results'}",
+        env=env_for(plugin / "src"),
+        cwd=plugin,
+        check=False,
+    )
+    assert proc.returncode == 2 and "metrics.svc.api_key: looks like a credential" in proc.stderr
+    assert SECRET not in proc.stdout + proc.stderr and not (plugin / "results").exists()
+    # the same option through meta-eval's --set, and the variable's name, which is accepted
+    conf.write_text("svc:\n  _target_: bulletplug.ServiceCount\n  api_key_env: MY_SERVICE_KEY\n")
+    meta = [
+        "meta-eval",
+        "--data",
+        str(plugin / "judged.jsonl"),
+        "--human",
+        "human.q",
+        "--config-dir",
+        str(plugin / "conf"),
+    ]
+    refused = run_cli(
+        *meta,
+        "--metrics",
+        "svc",
+        "--set",
+        f"svc.api_key={SECRET}",
+        env=env_for(plugin / "src"),
+        cwd=plugin,
+        check=False,
+    )
+    assert refused.returncode == 2 and SECRET not in refused.stdout + refused.stderr
+    out = plugin / "meta"
+    run_cli(*meta, "--metrics", "svc", "--bootstrap", "0", "--out", str(out), env=env_for(plugin / "src"), cwd=plugin)
+    assert "MY_SERVICE_KEY" in (out / "meta_eval.json").read_text()  # the name is kept; it is not a secret

@@ -10,6 +10,28 @@ CONVENTIONAL = re.compile(r"[A-Z][A-Z0-9_]*")  # OPENAI_API_KEY: safe to repeat 
 MAX_SHOWN_CHARS = 40  # longer names look like keys (a key can be a valid identifier)
 
 
+# Option names that hold a credential; such a value in a config would be written to config.yaml,
+# run.json and the metric's signature, so only `<name>_env` (the variable's name) is accepted.
+# `token` alone or as access/auth/api/hf/bearer_token: `eos_token`, `newline_token` are text.
+SECRET_KEY = re.compile(
+    r"(?:^|_)(?:api_?key|apikey|secret|password|passwd|credentials?|(?:access|auth|api|hf|bearer)_token)(?:$|_)|^token$",
+    re.IGNORECASE,
+)
+
+
+def is_secret_key(key: str) -> bool:
+    return bool(SECRET_KEY.search(key)) and not is_env_name_key(key)
+
+
+def secret_value_error(where: str) -> str:
+    """The message for a credential written into a config; the value is never part of it."""
+    return (
+        f"{where}: looks like a credential written into the config (the value is not shown). A config is "
+        "saved with every run (config.yaml, run.json, the metric's signature): put the secret in an "
+        f"environment variable and give its NAME in an option such as '{where.rsplit('.', 1)[-1]}_env'."
+    )
+
+
 def is_env_name_key(key: str) -> bool:
     """Keys that hold the NAME of an environment variable (api_key_env, ...)."""
     return key.split(".")[-1].endswith("_env")

@@ -13,6 +13,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from harness.config.env_names import is_secret_key, secret_value_error
 from harness.errors import ConfigError
 from harness.registry import suggest
 
@@ -42,6 +43,9 @@ def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
     unknown = [k for k in data if k not in fields]
     if unknown:
         raise unknown_key(where, unknown[0], list(fields))
+    for name, value in data.items():
+        if isinstance(value, str) and value and is_secret_key(name):
+            raise ConfigError(secret_value_error(f"{where}.{name}"))
     hints = typing.get_type_hints(cls)
     values = {}
     for name, value in data.items():

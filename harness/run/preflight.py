@@ -18,7 +18,14 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from harness.config.env_names import ENV_NAME, env_settings, is_env_name_key, unset_message
+from harness.config.env_names import (
+    ENV_NAME,
+    env_settings,
+    is_env_name_key,
+    is_secret_key,
+    secret_value_error,
+    unset_message,
+)
 from harness.config.groups import keys_at
 from harness.config.schema import unknown_key
 from harness.config.search import HydraConfigs, command_line, plain
@@ -108,6 +115,8 @@ def check_env_name_overrides(overrides: list[str]) -> None:
         value = value.strip().strip("'\"")
         if is_env_name_key(key) and value not in ("", "null") and not ENV_NAME.fullmatch(value):
             raise env_name_error(key)
+        if is_secret_key(key.rsplit(".", 1)[-1]) and value not in ("", "null"):
+            raise ConfigError(secret_value_error(key))  # before Hydra, whose messages quote values
 
 
 def check_env_names(config: dict[str, Any]) -> None:
