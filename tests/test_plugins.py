@@ -520,3 +520,26 @@ def test_a_credential_in_a_plugin_option_is_refused_before_anything_is_written(p
     out = plugin / "meta"
     run_cli(*meta, "--metrics", "svc", "--bootstrap", "0", "--out", str(out), env=env_for(plugin / "src"), cwd=plugin)
     assert "MY_SERVICE_KEY" in (out / "meta_eval.json").read_text()  # the name is kept; it is not a secret
+
+
+def test_a_broken_user_file_or_installed_plugin_is_named_and_hides_nothing_else(plugin):
+    (plugin / "conf" / "metrics" / "broken.yaml").write_text("b: [x\n  c: {\n")
+    dist = plugin / "src" / "ghost-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ghost\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[harness.metrics]\nghost_m = nosuchmod.m:M\n\n[harness.backends]\nghost_b = nosuchmod.b:B\n"
+    )
+    env, conf = env_for(plugin / "src"), str(plugin / "conf")
+    run = run_cli("run", "--config-dir", conf, "model=lead", "metrics=[broken]", env=env, cwd=plugin, check=False)
+    assert (
+        run.returncode == 2
+        and "not valid YAML" in run.stderr
+        and "broken.yaml" in run.stderr
+        and "line 1" in run.stderr
+    )
+    assert "please report" not in run.stderr
+    listed = run_cli("list", "--config-dir", conf, env=env, cwd=plugin)
+    assert re.search(r"broken +cannot be read \(.*broken\.yaml", listed.stdout)
+    assert "ghost_m  cannot be loaded" in listed.stdout and "ghost_b  cannot be loaded" in listed.stdout
+    assert "count  (keys count/<field>)" in listed.stdout and "openai_chat" in listed.stdout  # the rest is listed

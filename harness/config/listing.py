@@ -8,6 +8,7 @@ import argparse
 
 from harness.config import catalog
 from harness.config.search import HydraConfigs
+from harness.errors import HarnessError
 
 GROUPS = {
     "models": "model",
@@ -78,18 +79,28 @@ def plugin_metric_lines() -> list[str]:
 
     lines = []
     for key in METRICS.plugin_names():
+        try:  # one broken installed package must not hide the rest
+            fields = METRICS.get(key).fields
+        except HarnessError as e:
+            lines.append(f"  {key}  cannot be loaded ({e})")
+            continue
         lines.append(
             f"  {key}  (installed plugin: harness score/meta-eval --metrics {key}, or `metric: {key}` in a config)"
         )
-        lines += [f"      {key + '/' + field:<30} {meaning}" for field, meaning in METRICS.get(key).fields.items()]
+        lines += [f"      {key + '/' + field:<30} {meaning}" for field, meaning in fields.items()]
     return lines
 
 
 def backend_lines() -> list[str]:
     lines = []
     for backend in catalog.backend_names():
+        try:
+            settings = catalog.backend_settings(backend)
+        except HarnessError as e:
+            lines.append(f"  {backend}  cannot be loaded ({e})")
+            continue
         lines.append(f"  {backend}")
-        lines += ["  " + line for line in setting_lines(catalog.backend_settings(backend))]
+        lines += ["  " + line for line in setting_lines(settings)]
     return lines
 
 

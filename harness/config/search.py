@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -147,3 +148,5 @@ def hydra_errors() -> Iterator[None]:
         if "hydra/launcher" in message:
             message += f" {LAUNCHER_HINT}"
         raise ConfigError(message) from None
+    except yaml.YAMLError as e:  # a config file that does not parse: its path, line and column
+        raise ConfigError("a config file is not valid YAML: " + " ".join(str(e).split())) from None
