@@ -503,3 +503,19 @@ def test_truncated_scores_file_is_named_with_its_line_by_compare(finished_run):
     proc = run_cli("compare", str(finished_run), check=False)
     assert proc.returncode != 0
     assert f"{finished_run / 'scores.jsonl'}:3:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_metric_added_with_hydra_append_syntax_runs_and_its_typos_are_caught(tmp):
+    """`+metrics.NAME={...}` adds a metric entry from the command line, checked like a file's."""
+    typo = harness_run(tmp, "model=lead", "metrics=[rouge]", "+metrics.r2={metric:rouge,use_stemer:false}")
+    assert_config_error(tmp, typo, "metrics.r2: unknown key 'use_stemer'", "Did you mean 'use_stemmer'?")
+    added = harness_run(
+        tmp, "model=lead", "metrics=[rouge]", "+metrics.r2={metric:rouge,use_stemmer:false}", "dataset.limit=2"
+    )
+    assert added.returncode == 0, added.stderr[-2000:]
+    [metrics] = list((tmp / "res").rglob("metrics.json"))
+    fields = json.loads(metrics.read_text())["fields"]
+    assert (
+        "use_stemmer:False" in fields["r2/rouge1"]["signature"]
+        and "use_stemmer:True" in fields["rouge/rouge1"]["signature"]
+    )

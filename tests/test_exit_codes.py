@@ -72,6 +72,13 @@ CASES = [
     pytest.param(command, *table[command], id=f"{command}-{kind}")
     for kind, table in (("usage", USAGE), ("missing", MISSING), ("refused", REFUSED))
     for command in COMMANDS
+] + [  # a missing --config-dir is refused by every command that takes one, not skipped
+    pytest.param(command, args, "config folder not found: {missing}", id=f"{command}-config-dir")
+    for command, args in (
+        ("score", ["{run}", "--config-dir", "{missing}"]),
+        ("meta-eval", ["--data", "{docs}", "--human", "q", "--config-dir", "{missing}"]),
+        ("run", ["--config-dir", "{missing}", "model=lead"]),  # Hydra's flags come before the overrides
+    )
 ]
 
 

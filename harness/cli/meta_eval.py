@@ -22,6 +22,7 @@ from harness.analysis.meta_eval import output
 from harness.analysis.meta_eval.analysis import meta_evaluate
 from harness.analysis.meta_eval.judgments import AGAINST_CHOICES, FieldNames, MetaData, load
 from harness.analysis.meta_eval.scoring import MetricSet, resolve_spec, score_all
+from harness.config.search import require_config_dirs
 from harness.errors import ConfigError
 
 
@@ -213,9 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         args.references_field,
         args.facts_field,
     )
-    for folder in args.config_dir:
-        if not Path(folder).is_dir():
-            raise ConfigError(f"--config-dir {folder}: folder not found")
+    require_config_dirs(args.config_dir)
     spec = resolve_spec(args.metrics, args.overrides, args.config_dir)  # bad names fail before the data is read
     metric_set = MetricSet.build(spec)
     data = load(args.data, humans, args.against, names, strict=args.strict, where=args.where, needs=metric_set.needs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness.config.search import require_config_dirs
 from harness.errors import EXIT_DONE
 from harness.run.command import score_folder
 from harness.run.datacheck import PREVIOUS_SCORES
@@ -27,6 +28,7 @@ def main(argv: list[str]) -> int:
         f"kept in {PREVIOUS_SCORES}/ and run.json records the new fingerprint",
     )
     args = parser.parse_args(argv)
+    require_config_dirs(args.config_dir)
     folder = score_folder(args.run_dir, args.metrics, args.rescore_changed_data, args.config_dir)
     from harness.cli.compare import show_comparison  # numpy and scipy load only when a table is shown
 

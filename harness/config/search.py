@@ -13,6 +13,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -150,3 +151,11 @@ def hydra_errors() -> Iterator[None]:
         raise ConfigError(message) from None
     except yaml.YAMLError as e:  # a config file that does not parse: its path, line and column
         raise ConfigError("a config file is not valid YAML: " + " ".join(str(e).split())) from None
+
+
+def require_config_dirs(folders: list[str]) -> None:
+    """`--config-dir` folders of the commands outside Hydra (score, meta-eval, list), refused as
+    `harness run` refuses them: a typo must not silently fall back to the shipped configs."""
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise ConfigError(f"config folder not found: {folder} (from --config-dir)")

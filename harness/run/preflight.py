@@ -148,6 +148,8 @@ def check_keys(key_overrides: list[str], skeleton: dict[str, Any], groups: list[
             if isinstance(node, dict) and part in node:
                 node = node[part]
                 continue
+            if line.startswith("+") and parts[:depth] == ["metrics"]:
+                break  # `+metrics.NAME={metric: ..., ...}` adds an entry: its class and options are checked in full
             keys = keys_at(parts[:depth], skeleton, groups, model_name)
             if keys is not None and part not in keys.known:
                 raise unknown_key(f"{key} ({keys.where})", part, keys.known)
