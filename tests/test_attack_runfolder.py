@@ -447,7 +447,9 @@ def test_score_recovers_a_run_killed_while_scoring(own_run):
 
 
 @pytest.mark.slow  # a dataset large enough (250 documents) that scoring can be caught in the act
-def test_sigterm_while_rescoring_marks_interrupted_and_keeps_the_old_scores(tmp_path):
+def test_sigterm_while_rescoring_keeps_the_finished_run_and_records_the_attempt(tmp_path):
+    """A re-score of a finished run that stops before writing anything leaves the run as it was
+    (status done, its scores, comparable) and says in run.json what happened to the attempt."""
     docs = [
         {
             "doc_id": f"d{i}",
@@ -480,10 +482,13 @@ def test_sigterm_while_rescoring_marks_interrupted_and_keeps_the_old_scores(tmp_
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 143, stderr[-2000:]
     info = info_of(run)
-    assert info["status"] == "interrupted" and info["error"] == "interrupted by SIGTERM"
+    assert info["status"] == "done" and info["error"] is None
+    assert info["rescore_failed"]["error"] == "interrupted by SIGTERM" and info["rescore_failed"]["metrics"] == ["support"]
     assert {name: (run / name).read_bytes() for name in old} == old
     assert_clean(run)
+    assert harness("compare", str(run)).returncode == 0  # still a finished run
     assert harness("score", str(run), "--metrics", "format").returncode == 0 and info_of(run)["status"] == "done"
+    assert "rescore_failed" not in info_of(run)  # a re-score that finished clears the note
 
 
 def test_score_whose_generations_all_failed_exits_1_with_status_failed(own_run):

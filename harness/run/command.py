@@ -304,38 +304,69 @@ def score_folder(
 def rescore(
     folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, *, keep_other_metrics: bool
 ) -> None:
-    """Score a run's saved generations again; run.json ends "done", or "failed"/"interrupted" with the reason."""
+    """Score a run's saved generations again; run.json ends "done", or "failed"/"interrupted" with
+    the reason. A finished run whose re-score stops before writing anything stays finished, with
+    the attempt in `rescore_failed` (its scores are intact, so it stays comparable)."""
+    from harness.run.folder import now
+
+    finished = folder.info.get("status") == "done" and not diff
+    ended, before = folder.info.get("ended"), _scored_files(folder)
+    try:
+        with folder.recording_outcome():
+            _rescore(folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, keep_other_metrics)
+    except BaseException:
+        if finished and _scored_files(folder) == before:
+            attempt = {"metrics": sorted(spec), "error": folder.info.get("error"), "at": now()}
+            folder.update(status="done", error=None, ended=ended, rescore_failed=attempt)
+        raise
+
+
+def _scored_files(folder: RunFolder) -> list[tuple[int, int, int] | None]:
+    """Identity of scores.jsonl and metrics.json: every write replaces the file (a new inode)."""
+    from harness.run.folder import METRICS, SCORES
+
+    def identity(path: Path) -> tuple[int, int, int] | None:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    return [identity(folder.file(name)) for name in (SCORES, METRICS)]
+
+
+def _rescore(folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, keep_other_metrics) -> None:
     from harness.run import datacheck
     from harness.run.folder import METRICS, SCORES, now
     from harness.run.pipeline import score_run
 
-    with folder.recording_outcome():
-        folder.update(status="scoring", error=None)
-        kept = None
-        if diff:
-            kept = datacheck.set_aside_scores(folder, [SCORES, METRICS], diff.previous)
-            log.warning("re-scoring against changed data (%s); previous scores kept in %s", diff.describe(), kept)
-            missing = datacheck.unscored_added(diff, rows)
-            if missing:
-                log.warning(
-                    "%d document(s) added to the data have no generation and are not scored: %s",
-                    len(missing),
-                    ", ".join(missing[:10]),
-                )
-        score_run(folder, metrics, data.examples, rows, settings, keep_other_metrics=keep_other_metrics)
-        if diff:
-            datacheck.note_rescore(folder, dataset_cfg, data, diff, kept)
-        elif not folder.file(datacheck.DOCUMENTS).is_file():
-            datacheck.record(folder, dataset_cfg, data)  # a run from before per-document records
-        config["metrics"] = {**(config.get("metrics") or {}), **spec}
-        folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
-        folder.update(
-            status="done",
-            error=None,
-            ended=folder.info.get("ended") or now(),
-            rescored=now(),
-            rescored_metrics=sorted(spec),
-        )
+    folder.update(status="scoring", error=None)
+    kept = None
+    if diff:
+        kept = datacheck.set_aside_scores(folder, [SCORES, METRICS], diff.previous)
+        log.warning("re-scoring against changed data (%s); previous scores kept in %s", diff.describe(), kept)
+        missing = datacheck.unscored_added(diff, rows)
+        if missing:
+            log.warning(
+                "%d document(s) added to the data have no generation and are not scored: %s",
+                len(missing),
+                ", ".join(missing[:10]),
+            )
+    score_run(folder, metrics, data.examples, rows, settings, keep_other_metrics=keep_other_metrics)
+    if diff:
+        datacheck.note_rescore(folder, dataset_cfg, data, diff, kept)
+    elif not folder.file(datacheck.DOCUMENTS).is_file():
+        datacheck.record(folder, dataset_cfg, data)  # a run from before per-document records
+    config["metrics"] = {**(config.get("metrics") or {}), **spec}
+    folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
+    folder.info.pop("rescore_failed", None)  # this attempt finished
+    folder.update(
+        status="done",
+        error=None,
+        ended=folder.info.get("ended") or now(),
+        rescored=now(),
+        rescored_metrics=sorted(spec),
+    )
 
 
 # A launcher may run jobs in fresh processes (joblib, submitit, Ray) that import this module to
