@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.errors import no_plugin_exit
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
 
@@ -34,6 +35,10 @@ MISSING = {"references": "the dataset has no references", "facts": "the dataset 
 
 def run_metric(metric: Metric, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
     return metric.score(examples, summaries)
+
+
+def class_path(obj: Any) -> str:
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
 
 @dataclass
@@ -86,7 +91,8 @@ def score_documents(
             log.warning("metric %s skipped: %s", metric.name, reason)
             continue
         t0 = time.time()
-        results = run(metric, examples, summaries)
+        with no_plugin_exit(f"metric '{metric.name}' ({class_path(metric)})"):
+            results = run(metric, examples, summaries)
         if len(results) != len(examples):
             raise RuntimeError(f"metric {metric.name} returned {len(results)} results for {len(examples)} summaries")
         log.info("scored %s on %d summaries in %.1fs", metric.name, len(summaries), time.time() - t0)
