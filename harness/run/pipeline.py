@@ -414,7 +414,7 @@ def aggregate(
     out = {}
     for key, meta in fields.items():
         ci = bootstrap_mean_ci([r.get(key) for r in rows], settings.bootstrap_samples, settings.seed)
-        # `missing`: documents without a value (e.g. a failed judge request), never scored as 0
-        missing = sum(r.get(key) is None for r in rows)
+        # `missing`: documents without a value (None or NaN, e.g. a failed judge request), never scored as 0
+        missing = sum(r.get(key) is None or r.get(key) != r.get(key) for r in rows)  # NaN != NaN
         out[key] = {"mean": ci.mean, "ci95": [ci.low, ci.high], "n": ci.n, "missing": missing, **meta}
     return out
