@@ -10,6 +10,8 @@ Exit codes, the same for every command (README "Exit codes"):
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 EXIT_DONE = 0
 EXIT_RUN_FAILED = 1
@@ -49,6 +51,25 @@ class RunFailed(HarnessError):
     """A run started and failed; its folder records the reason."""
 
     exit_code = EXIT_RUN_FAILED
+
+
+class PluginError(RunFailed):
+    """A metric or backend broke its contract while running (a wrong count or type of results,
+    a call to sys.exit): the run fails, and the message names the plugin and the rule."""
+
+
+def exit_called(error: SystemExit) -> str:
+    return f"called sys.exit({error.code!r})"
+
+
+@contextmanager
+def no_plugin_exit(what: str) -> Iterator[None]:
+    """A plugin's SystemExit (sys.exit, exit()) inside the block is a failure of `what`, not the
+    command's exit code. KeyboardInterrupt and `Interrupted` pass through."""
+    try:
+        yield
+    except SystemExit as e:
+        raise PluginError(f"{what} {exit_called(e)}; a plugin must raise an exception instead") from None
 
 
 class Interrupted(BaseException):

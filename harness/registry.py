@@ -19,7 +19,7 @@ import traceback
 from importlib import metadata
 from typing import Any
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, exit_called
 
 
 def suggest(name: str, known: list[str]) -> str:
@@ -116,6 +116,8 @@ def import_target(target: str, what: str) -> Any:
         raise ConfigError(f"{what}: importing '{module_name}' failed:\n{user_traceback(e)}") from e
     except Exception as e:
         raise ConfigError(f"{what}: importing '{module_name}' failed:\n{user_traceback(e)}") from e
+    except SystemExit as e:  # a module must not end the command while being imported
+        raise ConfigError(f"{what}: importing '{module_name}' {exit_called(e)}:\n{user_traceback(e)}") from None
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):

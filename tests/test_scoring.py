@@ -13,7 +13,7 @@ from conftest import run_cli
 
 from harness.analysis.meta_eval.scoring import resolve_spec, score_all
 from harness.cli.meta_eval import main as meta_eval_main
-from harness.errors import InputError
+from harness.errors import InputError, PluginError
 from harness.metrics.base import Metric, Scored
 from harness.metrics.loading import build_metrics
 from harness.metrics.scoring import score_documents
@@ -77,7 +77,7 @@ class Leaky(Metric):
 
 
 def test_a_metric_emitting_an_undeclared_field_is_an_error():
-    with pytest.raises(RuntimeError, match=r"leaky emitted undeclared fields \['undeclared'\]"):
+    with pytest.raises(PluginError, match=r"leaky emitted undeclared fields \['undeclared'\]"):
         score_documents([Leaky()], EXAMPLES[:1], SUMMARIES[:1])
 
 

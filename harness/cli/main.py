@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-from harness.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USAGE, HarnessError, Interrupted, raise_on_signals
+from harness.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_RUN_FAILED,
+    EXIT_USAGE,
+    HarnessError,
+    Interrupted,
+    exit_called,
+    raise_on_signals,
+)
 from harness.registry import suggest
 
 # subcommand -> (its module in harness/cli/, one-line help). Each module's `main(argv: list[str]) -> int`
@@ -48,11 +56,27 @@ def main(argv: list[str] | None = None) -> int:
         hint = " Finished generations are saved: run the same command again to resume." if name == "run" else ""
         print(f"harness {name}: interrupted{why}.{hint}", file=sys.stderr)
         return e.exit_code if isinstance(e, Interrupted) else EXIT_INTERRUPTED
-    except SystemExit as e:  # argparse: 2 for a usage error, 0 for --help
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
+    except SystemExit as e:
+        if raised_by_argparse(e):  # 2 for a usage error, 0 for --help
+            return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
+        # anything else (a plugin's sys.exit) must not turn into the command's exit code
+        import traceback
+
+        traceback.print_exception(e)
+        print(f"harness {name}: error: {exit_called(e)} outside argument parsing (above).", file=sys.stderr)
+        return EXIT_RUN_FAILED
     except Exception:
         import traceback
 
         traceback.print_exc()
         print(f"harness {name}: unexpected error (above); please report it.", file=sys.stderr)
         return EXIT_RUN_FAILED
+
+
+def raised_by_argparse(error: SystemExit) -> bool:
+    """True when argparse ended the command (--help, a usage error): the innermost frame is its."""
+    import argparse
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and frames[-1].filename == argparse.__file__

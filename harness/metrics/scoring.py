@@ -15,12 +15,15 @@ why. A metric emitting a field it did not declare is a bug, and an error.
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.errors import PluginError, no_plugin_exit
 from harness.metrics.base import Metric, Scored
 from harness.records import Example, Summary
 
@@ -34,6 +37,10 @@ MISSING = {"references": "the dataset has no references", "facts": "the dataset 
 
 def run_metric(metric: Metric, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
     return metric.score(examples, summaries)
+
+
+def class_path(obj: Any) -> str:
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
 
 @dataclass
@@ -58,6 +65,19 @@ def missing_requirement(
             hint = (hints or {}).get(need)
             return MISSING[need] + (f" ({hint})" if hint else "")
     return None
+
+
+def checked_value(metric: Metric, name: str, doc_id: str, value: Any) -> Any:
+    """A field's value: None (not computable), or a finite number; NaN counts as not computable.
+    Anything else (a string, a bool, infinity) is the metric's bug, never averaged."""
+    if value is None or (
+        isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isinf(float(value))
+    ):
+        return value
+    raise PluginError(
+        f"metric '{metric.name}' ({class_path(metric)}) gave field '{name}' of document '{doc_id}' the value "
+        f"{value!r} ({type(value).__name__}); a value must be a finite int or float, or None when not computable"
+    )
 
 
 def score_documents(
@@ -86,17 +106,30 @@ def score_documents(
             log.warning("metric %s skipped: %s", metric.name, reason)
             continue
         t0 = time.time()
-        results = run(metric, examples, summaries)
-        if len(results) != len(examples):
-            raise RuntimeError(f"metric {metric.name} returned {len(results)} results for {len(examples)} summaries")
+        with no_plugin_exit(f"metric '{metric.name}' ({class_path(metric)})"):
+            results = run(metric, examples, summaries)
+        if not isinstance(results, Sequence) or len(results) != len(examples):
+            count = f"{len(results)} results" if isinstance(results, Sequence) else f"a {type(results).__name__}"
+            raise PluginError(
+                f"metric '{metric.name}' ({class_path(metric)}) returned {count} for {len(examples)} summaries; "
+                "score() must return one Scored per summary, in order"
+            )
         log.info("scored %s on %d summaries in %.1fs", metric.name, len(summaries), time.time() - t0)
         not_applicable: dict[str, Counter[str]] = {}
         for row, result in zip(rows, results):
+            if not isinstance(result, Scored):
+                raise PluginError(
+                    f"metric '{metric.name}' ({class_path(metric)}) returned a {type(result).__name__} for "
+                    f"document '{row['doc_id']}'; score() must return Scored objects"
+                )
             extra = set(result.values) - set(metric.fields)
             if extra:
-                raise RuntimeError(f"metric {metric.name} emitted undeclared fields {sorted(extra)}")
+                raise PluginError(
+                    f"metric {metric.name} emitted undeclared fields {sorted(extra)} for document "
+                    f"'{row['doc_id']}'; every field must be declared in `fields`"
+                )
             for name in metric.fields:
-                row[f"{metric.name}/{name}"] = result.values.get(name)
+                row[f"{metric.name}/{name}"] = checked_value(metric, name, row["doc_id"], result.values.get(name))
             if result.details is not None:
                 row.setdefault("details", {})[metric.name] = result.details
             for name, why in result.not_applicable.items():

@@ -19,7 +19,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from harness.config.search import CONFIG_PACKAGE
-from harness.errors import ConfigError, HarnessError, RunFailed
+from harness.errors import ConfigError, HarnessError, RunFailed, exit_called
 from harness.fileio import make_unique_dir
 from harness.run.folder import CONFIG, LOG, RUN, RunFolder, path_component
 from harness.run.preflight import check_overrides
@@ -198,8 +198,8 @@ def _job(cfg) -> None:
         model_name = hydra_cfg.runtime.choices.get("model") or "model"
         spec = validate(config, model_name)
         folder.claim(status="starting", label=spec.label, started=None)
-    except Exception as e:  # a config error: nothing ran
-        message = str(e) if isinstance(e, HarnessError) else f"{type(e).__name__}: {e}"
+    except (Exception, SystemExit) as e:  # a config error: nothing ran
+        message = failure_message(e)
         print(f"harness run: error: {message}", file=sys.stderr)
         _session.rejected.append(message)
         if _session.owns(folder.path) and not folder.file(RUN).exists():
@@ -209,10 +209,10 @@ def _job(cfg) -> None:
         with folder.recording_outcome():
             folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
         execute(spec, folder, overrides=list(hydra_cfg.overrides.task))
-    except Exception as e:  # recorded in run.json as "failed" with the reason
+    except (Exception, SystemExit) as e:  # recorded in run.json as "failed"; a plugin's sys.exit too
         if not isinstance(e, HarnessError):
             log.exception("run failed")
-        message = str(e) if isinstance(e, HarnessError) else f"{type(e).__name__}: {e}"
+        message = failure_message(e)
         print(f"harness run: error: {message}", file=sys.stderr)
         _session.failures.append(str(folder.path))
         return
@@ -220,6 +220,14 @@ def _job(cfg) -> None:
         _session.on_run_done(folder.path)
     log.info("run folder: %s", folder.path)
     return None
+
+
+def failure_message(error: BaseException) -> str:
+    if isinstance(error, HarnessError):
+        return str(error)
+    if isinstance(error, SystemExit):
+        return exit_called(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def absolute_paths(config: dict[str, Any]) -> dict[str, Any]:
@@ -294,10 +302,10 @@ def score_folder(
             diff,
             keep_other_metrics=bool(metric_names) and not diff,
         )
-    except Exception as e:  # recorded in run.json as "failed"; exit code 1, as for a failed `harness run`
+    except (Exception, SystemExit) as e:  # recorded in run.json as "failed"; exit code 1, as for a failed `harness run`
         if not isinstance(e, HarnessError):
             log.exception("scoring failed")
-        raise RunFailed(f"scoring {folder.path} failed: {e}") from e
+        raise RunFailed(f"scoring {folder.path} failed: {exit_called(e) if isinstance(e, SystemExit) else e}") from e
     return folder.path
 
 

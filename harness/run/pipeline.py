@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from harness.config.generation_keys import check_generation
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import load_examples
-from harness.errors import ConfigError, InputError
+from harness.errors import ConfigError, InputError, no_plugin_exit
 from harness.fileio import remove_dead_temporaries
 from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics, metric_class
@@ -250,15 +250,16 @@ def _generate(
     with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:
         # Each generation is stored the moment the backend hands it over (batch by batch, or
         # request by request for HTTP backends, which keep a window of requests in flight).
-        for position, out in backend.completions([requests[i] for i in pending]):
-            i = pending[position]
-            results[i] = out
-            if out.error:
-                log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
-            elif cache is not None:
-                cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
-            bar.update(1)
-            on_progress(bar.n, len(requests))
+        with no_plugin_exit(f"backend {type(backend).__module__}.{type(backend).__qualname__}"):
+            for position, out in backend.completions([requests[i] for i in pending]):
+                i = pending[position]
+                results[i] = out
+                if out.error:
+                    log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
+                elif cache is not None:
+                    cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
+                bar.update(1)
+                on_progress(bar.n, len(requests))
     on_progress(len(requests), len(requests), final=True)
     rows = []
     requested = asks_for_bullets(spec.prompt.template, spec.prompt.system)
@@ -413,7 +414,7 @@ def aggregate(
     out = {}
     for key, meta in fields.items():
         ci = bootstrap_mean_ci([r.get(key) for r in rows], settings.bootstrap_samples, settings.seed)
-        # `missing`: documents without a value (e.g. a failed judge request), never scored as 0
-        missing = sum(r.get(key) is None for r in rows)
+        # `missing`: documents without a value (None or NaN, e.g. a failed judge request), never scored as 0
+        missing = sum(r.get(key) is None or r.get(key) != r.get(key) for r in rows)  # NaN != NaN
         out[key] = {"mean": ci.mean, "ci95": [ci.low, ci.high], "n": ci.n, "missing": missing, **meta}
     return out

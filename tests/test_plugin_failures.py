@@ -1,0 +1,220 @@
+"""A plugin that misbehaves while it runs (calls sys.exit, returns values of the wrong type or
+count) fails the run naming the plugin and the rule it broke, through the real CLI; one that exits
+while being imported is a config error naming its class path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from test_plugins import env_for, plugin  # noqa: F401  (the fixture: plugin module, configs, inputs)
+
+FAILING = '''
+"""Plugins that break the rules at run time."""
+
+import math
+from dataclasses import dataclass
+
+from harness.metrics.base import Metric, Scored
+from harness.models.base import Backend, Generation
+
+
+class Exits(Metric):
+    name = "exits"
+    fields = {"v": "a value"}
+
+    def score(self, examples, summaries):
+        raise SystemExit(0)
+
+
+@dataclass
+class EmitsOptions:
+    kind: str = "str"
+
+
+VALUES = {"str": "0.5", "word": "high", "inf": math.inf, "-inf": -math.inf, "bool": True, "nan": math.nan}
+
+
+class Emits(Metric):
+    """1.0 for every document but b, which gets the value `kind` names."""
+
+    name = "emits"
+    fields = {"v": "a value"}
+    Options = EmitsOptions
+
+    def score(self, examples, summaries):
+        return [Scored({"v": VALUES[self.options.kind] if e.doc_id == "b" else 1.0}) for e in examples]
+
+
+class TooFew(Metric):
+    name = "toofew"
+    fields = {"v": "a value"}
+
+    def score(self, examples, summaries):
+        return [Scored({"v": 1.0}) for _ in summaries[1:]]
+
+
+class ExitingBackend(Backend):
+    def generate(self, requests):
+        raise SystemExit(0)
+'''
+
+
+@pytest.fixture
+def failing(plugin):  # noqa: F811
+    (plugin / "src" / "failplug.py").write_text(FAILING)
+    (plugin / "src" / "exit0.py").write_text("import sys\n\nsys.exit(0)\n")
+    (plugin / "src" / "exit3.py").write_text("import sys\n\nsys.exit(3)\n")
+    conf = plugin / "conf"
+    (conf / "metrics" / "exits.yaml").write_text("exits:\n  _target_: failplug.Exits\n")
+    (conf / "metrics" / "exit0.yaml").write_text("exit0:\n  _target_: exit0.X\n")
+    (conf / "metrics" / "exit3.yaml").write_text("exit3:\n  _target_: exit3.X\n")
+    for kind in ("str", "word", "inf", "-inf", "bool", "nan"):
+        (conf / "metrics" / f"emits_{kind}.yaml").write_text(
+            f"emits_{kind}:\n  _target_: failplug.Emits\n  kind: '{kind}'\n"
+        )
+    (conf / "metrics" / "toofew.yaml").write_text("toofew:\n  _target_: failplug.TooFew\n")
+    (conf / "model" / "exiting.yaml").write_text("_target_: failplug.ExitingBackend\n")
+    return plugin
+
+
+def run(root: Path, *overrides: str):
+    return run_cli(
+        "run",
+        "--config-dir",
+        str(root / "conf"),
+        "dataset=local",
+        f"dataset.path={root / 'docs.jsonl'}",
+        f"results_dir={root / 'results'}",
+        *overrides,
+        env=env_for(root / "src"),
+        cwd=root,
+        check=False,
+    )
+
+
+def run_info(results: Path) -> dict:
+    [run_json] = list(results.rglob("run.json"))
+    return json.loads(run_json.read_text())
+
+
+def test_a_metric_calling_sys_exit_fails_run_and_score(failing):
+    proc = run(failing, "model=lead", "metrics=[exits]")
+    assert proc.returncode == 1, proc.stderr
+    info = run_info(failing / "results")
+    assert info["status"] == "failed"
+    assert "metric 'exits'" in info["error"] and "called sys.exit(0)" in info["error"]
+    assert "called sys.exit(0)" in proc.stderr
+
+    results = failing / "results2"
+    run(failing, "model=lead", "metrics=[format]", f"results_dir={results}")
+    [folder] = [p.parent for p in results.rglob("run.json")]
+    proc = run_cli(
+        "score",
+        str(folder),
+        "--config-dir",
+        str(failing / "conf"),
+        "--metrics",
+        "exits",
+        env=env_for(failing / "src"),
+        cwd=failing,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "metric 'exits'" in proc.stderr and "called sys.exit(0)" in proc.stderr
+    assert "please report" not in proc.stderr
+    info = run_info(results)
+    assert info["status"] == "failed" and "called sys.exit(0)" in info["error"]
+
+
+def test_a_backend_calling_sys_exit_fails_the_run(failing):
+    proc = run(failing, "model=exiting", "metrics=[format]")
+    assert proc.returncode == 1, proc.stderr
+    info = run_info(failing / "results")
+    assert info["status"] == "failed"
+    assert "failplug.ExitingBackend" in info["error"] and "called sys.exit(0)" in info["error"]
+
+
+@pytest.mark.parametrize("module", ["exit0", "exit3"])
+def test_a_module_exiting_at_import_is_a_config_error(failing, module):
+    code = module[-1]
+    proc = run(failing, "model=lead", f"metrics=[{module}]")
+    assert proc.returncode == 2, proc.stderr
+    assert f"{module}.X" in proc.stderr and f"called sys.exit({code})" in proc.stderr
+    assert not (failing / "results").exists() or not list((failing / "results").rglob("run.json"))
+
+    proc = run_cli(
+        "meta-eval",
+        "--data",
+        str(failing / "judged.jsonl"),
+        "--human",
+        "human.q",
+        "--metrics",
+        f"{module}:X",
+        "--bootstrap",
+        "0",
+        "--out",
+        str(failing / "meta"),
+        env=env_for(failing / "src"),
+        cwd=failing,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert f"{module}:X" in proc.stderr and f"called sys.exit({code})" in proc.stderr
+
+
+def test_a_broken_entry_point_exiting_at_import_fails_list(failing):
+    dist = failing / "src" / "exitplug-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: exitplug\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[harness.metrics]\nexits_ep = exit3:X\n")
+    proc = run_cli("list", "metrics", env=env_for(failing / "src"), cwd=failing, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "exits_ep" in proc.stderr and "exit3" in proc.stderr and "called sys.exit(3)" in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["str", "word", "inf", "-inf", "bool"])
+def test_a_metric_value_that_is_not_a_finite_number_fails_the_run(failing, kind):
+    proc = run(failing, "model=lead", f"metrics=[emits_{kind}]")
+    assert proc.returncode == 1, proc.stderr
+    info = run_info(failing / "results")
+    assert info["status"] == "failed"
+    for part in (f"metric 'emits_{kind}'", "field 'v'", "document 'b'"):
+        assert part in info["error"] and part in proc.stderr
+    assert "please report" not in proc.stderr
+
+
+def test_a_nan_value_is_left_out_and_counted_missing(failing):
+    proc = run(failing, "model=lead", "metrics=[emits_nan]")
+    assert proc.returncode == 0, proc.stderr
+    [metrics] = list((failing / "results").rglob("metrics.json"))
+    field = json.loads(metrics.read_text())["fields"]["emits_nan/v"]
+    assert field["n"] == 2 and field["missing"] == 1 and field["mean"] == 1.0
+
+
+def test_a_metric_returning_too_few_results_is_blamed_in_run_and_meta_eval(failing):
+    proc = run(failing, "model=lead", "metrics=[toofew]")
+    assert proc.returncode == 1, proc.stderr
+    assert "metric 'toofew'" in proc.stderr and "2 results for 3 summaries" in proc.stderr
+    assert "failed" == run_info(failing / "results")["status"]
+    proc = run_cli(
+        "meta-eval",
+        "--data",
+        str(failing / "judged.jsonl"),
+        "--human",
+        "human.q",
+        "--metrics",
+        "failplug.TooFew",
+        "--bootstrap",
+        "0",
+        "--out",
+        str(failing / "meta"),
+        env=env_for(failing / "src"),
+        cwd=failing,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "metric 'toofew'" in proc.stderr and "5 results for 6 summaries" in proc.stderr
+    assert "please report" not in proc.stderr
