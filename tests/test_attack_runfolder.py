@@ -483,7 +483,8 @@ def test_sigterm_while_rescoring_keeps_the_finished_run_and_records_the_attempt(
     assert proc.returncode == 143, stderr[-2000:]
     info = info_of(run)
     assert info["status"] == "done" and info["error"] is None
-    assert info["rescore_failed"]["error"] == "interrupted by SIGTERM" and info["rescore_failed"]["metrics"] == ["support"]
+    attempt = info["rescore_failed"]
+    assert attempt["error"] == "interrupted by SIGTERM" and attempt["metrics"] == ["support"]
     assert {name: (run / name).read_bytes() for name in old} == old
     assert_clean(run)
     assert harness("compare", str(run)).returncode == 0  # still a finished run
