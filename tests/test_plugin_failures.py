@@ -5,11 +5,14 @@ while being imported is a config error naming its class path."""
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
 from test_plugins import env_for, plugin  # noqa: F401  (the fixture: plugin module, configs, inputs)
+
+from harness.errors import TERMINATION_SIGNALS
 
 FAILING = '''
 """Plugins that break the rules at run time."""
@@ -56,6 +59,37 @@ class TooFew(Metric):
         return [Scored({"v": 1.0}) for _ in summaries[1:]]
 
 
+@dataclass
+class BadOptions:
+    kind: str = "short"
+
+
+class BadBackend(Backend):
+    """The good documents right (first); the others as `kind` says: missing, a str, a dict,
+    or a Generation whose text is a number."""
+
+    Options = BadOptions
+
+    def completions(self, requests):
+        good = {"a", "c"} if self.options.kind == "int" else {"a"}
+        for i in sorted(range(len(requests)), key=lambda i: requests[i].doc_id not in good):
+            if requests[i].doc_id in good:
+                yield i, Generation("- " + requests[i].source, finish_reason="stop")
+            elif self.options.kind == "str":
+                yield i, "- a bullet"
+            elif self.options.kind == "dict":
+                yield i, {"text": "- a bullet"}
+            elif self.options.kind == "int":
+                yield i, Generation(123)
+            elif self.options.kind == "position":
+                yield len(requests) + i, Generation("- a bullet")
+
+
+class ShortBatch(Backend):
+    def generate(self, requests):
+        return [Generation("- " + r.source) for r in requests][1:]
+
+
 class ExitingBackend(Backend):
     def generate(self, requests):
         raise SystemExit(0)
@@ -76,6 +110,9 @@ def failing(plugin):  # noqa: F811
             f"emits_{kind}:\n  _target_: failplug.Emits\n  kind: '{kind}'\n"
         )
     (conf / "metrics" / "toofew.yaml").write_text("toofew:\n  _target_: failplug.TooFew\n")
+    for kind in ("short", "str", "dict", "int", "position"):
+        (conf / "model" / f"bad_{kind}.yaml").write_text(f"_target_: failplug.BadBackend\nkind: {kind}\n")
+    (conf / "model" / "short_batch.yaml").write_text("_target_: failplug.ShortBatch\n")
     (conf / "model" / "exiting.yaml").write_text("_target_: failplug.ExitingBackend\n")
     return plugin
 
@@ -218,3 +255,78 @@ def test_a_metric_returning_too_few_results_is_blamed_in_run_and_meta_eval(faili
     assert proc.returncode == 1, proc.stderr
     assert "metric 'toofew'" in proc.stderr and "5 results for 6 summaries" in proc.stderr
     assert "please report" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "kind, rule",
+    [
+        ("short", "gave 1 generations for 3 requests"),
+        ("short_batch", "returned 2 outputs for 3 requests"),
+        ("position", "yielded the position 3"),
+        ("str", "gave a str for document"),
+        ("dict", "gave a dict for document"),
+        ("int", "text must be a str"),
+    ],
+)
+def test_a_backend_breaking_its_contract_fails_the_run_naming_the_rule(failing, kind, rule):
+    proc = run(failing, f"model={kind if kind == 'short_batch' else 'bad_' + kind}", "metrics=[format]")
+    assert proc.returncode == 1, proc.stderr
+    info = run_info(failing / "results")
+    assert info["status"] == "failed"
+    cls = "failplug.ShortBatch" if kind == "short_batch" else "failplug.BadBackend"
+    assert cls in info["error"] and rule in info["error"], info["error"]
+    cached = [
+        json.loads(line)
+        for f in (failing / "results" / ".cache").rglob("*.jsonl")
+        for line in f.read_text().splitlines()
+    ]
+    expected = {"a", "c"} if kind == "int" else set() if kind == "short_batch" else {"a"}
+    assert {c["doc_id"] for c in cached} == expected  # finished generations stay in the cache
+
+
+@pytest.mark.parametrize(
+    "attribute, value, needs",
+    [
+        ("lower_is_better", None, "`lower_is_better` a frozenset or set of field names"),
+        ("no_direction", "v", "`no_direction` a frozenset or set of field names"),
+        ("headline", "v", "`headline` a tuple or list of field names"),
+        ("requires", "references", "`requires` a frozenset or set among facts, references"),
+        ("requires", None, "`requires` a frozenset or set among facts, references"),
+    ],
+)
+def test_a_metric_attribute_of_the_wrong_type_is_named(attribute, value, needs):
+    from harness.errors import ConfigError
+    from harness.metrics.base import Metric, Scored, check_metric_class
+
+    class Typed(Metric):
+        name = "typed"
+        fields = {"v": "a value"}
+
+        def score(self, examples, summaries):
+            return [Scored({"v": 1.0}) for _ in summaries]
+
+    setattr(Typed, attribute, value)
+    with pytest.raises(ConfigError) as e:
+        check_metric_class(Typed, "metrics.typed")
+    assert needs in str(e.value) and f"got {value!r}" in str(e.value)
+
+
+def test_only_argparse_sets_the_exit_code_through_system_exit(monkeypatch, capsys):
+    """A SystemExit from anywhere but argparse (a plugin's sys.exit) is a failure, never the exit code."""
+    import harness.cli.list as list_command
+    from harness.cli.main import main
+
+    def exits(argv):
+        raise SystemExit(0)
+
+    handlers = {s: signal.getsignal(s) for s in TERMINATION_SIGNALS}  # main() installs its own
+    try:
+        monkeypatch.setattr(list_command, "main", exits)
+        assert main(["list"]) == 1
+        assert "called sys.exit(0)" in capsys.readouterr().err
+        monkeypatch.undo()
+        assert main(["list", "--no-such-flag"]) == 2
+        assert main(["list", "--help"]) == 0
+    finally:
+        for s, handler in handlers.items():
+            signal.signal(s, handler)

@@ -89,6 +89,15 @@ class Metric:
         raise NotImplementedError
 
 
+# The collection attributes of a metric class: (attribute, accepted types, what it must be).
+COLLECTIONS = (
+    ("lower_is_better", (frozenset, set), "frozenset or set of field names"),
+    ("no_direction", (frozenset, set), "frozenset or set of field names"),
+    ("headline", (tuple, list), "tuple or list of field names"),
+    ("requires", (frozenset, set), f"frozenset or set among {', '.join(sorted(REQUIREMENTS))}"),
+)
+
+
 def check_metric_class(cls: Any, where: str) -> None:
     """The metric contract, checked when a class is loaded (built-in or plugin): ConfigError
     naming each thing the class lacks."""
@@ -104,16 +113,25 @@ def check_metric_class(cls: Any, where: str) -> None:
         fields = {}
     elif not all(isinstance(k, str) and k and "/" not in k and isinstance(v, str) for k, v in fields.items()):
         problems.append("`fields` mapping each field name (a string without '/') to a one-line meaning")
-    for attr in ("lower_is_better", "no_direction", "headline"):
-        undeclared = sorted(set(getattr(cls, attr, ())) - set(fields))
-        if fields and undeclared:
-            problems.append(f"`{attr}` naming declared fields only (not declared: {', '.join(undeclared)})")
-    both = set(cls.lower_is_better) & set(cls.no_direction)
-    if both:
-        problems.append(f"one direction per field ({', '.join(sorted(both))} in both lower_is_better and no_direction)")
-    unknown = sorted(set(cls.requires) - REQUIREMENTS)
-    if unknown:
-        problems.append(f"`requires` among {', '.join(sorted(REQUIREMENTS))} (not: {', '.join(unknown)})")
+    wrong_type = False
+    for attr, kinds, what in COLLECTIONS:
+        value = getattr(cls, attr, None)
+        if not isinstance(value, kinds) or not all(isinstance(v, str) for v in value):
+            problems.append(f"`{attr}` a {what}; got {value!r}")
+            wrong_type = True
+    if not wrong_type:
+        for attr in ("lower_is_better", "no_direction", "headline"):
+            undeclared = sorted(set(getattr(cls, attr, ())) - set(fields))
+            if fields and undeclared:
+                problems.append(f"`{attr}` naming declared fields only (not declared: {', '.join(undeclared)})")
+        both = set(cls.lower_is_better) & set(cls.no_direction)
+        if both:
+            problems.append(
+                f"one direction per field ({', '.join(sorted(both))} in both lower_is_better and no_direction)"
+            )
+        unknown = sorted(set(cls.requires) - REQUIREMENTS)
+        if unknown:
+            problems.append(f"`requires` among {', '.join(sorted(REQUIREMENTS))} (not: {', '.join(unknown)})")
     if not dataclasses.is_dataclass(cls.Options):
         problems.append("an `Options` dataclass (@dataclass class Options: ...) for its config options")
     if cls.score is Metric.score:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from harness.config.schema import NoOptions, parse
-from harness.errors import ConfigError
+from harness.errors import ConfigError, PluginError
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,9 @@ class Backend:
             batch = requests[start : start + size]
             outputs = self.generate(batch)
             if len(outputs) != len(batch):
-                raise RuntimeError(
-                    f"backend {type(self).__name__} returned {len(outputs)} outputs for {len(batch)} requests"
+                raise PluginError(
+                    f"backend {type(self).__module__}.{type(self).__qualname__} returned {len(outputs)} outputs "
+                    f"for {len(batch)} requests; generate() must return one Generation per request"
                 )
             yield from enumerate(outputs, start)
 

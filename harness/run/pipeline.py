@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from harness.config.generation_keys import check_generation
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import load_examples
-from harness.errors import ConfigError, InputError, no_plugin_exit
+from harness.errors import ConfigError, InputError, PluginError, no_plugin_exit
 from harness.fileio import remove_dead_temporaries
 from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics, metric_class
@@ -250,10 +250,16 @@ def _generate(
     with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:
         # Each generation is stored the moment the backend hands it over (batch by batch, or
         # request by request for HTTP backends, which keep a window of requests in flight).
-        with no_plugin_exit(f"backend {type(backend).__module__}.{type(backend).__qualname__}"):
+        name = f"backend {type(backend).__module__}.{type(backend).__qualname__}"
+        with no_plugin_exit(name):
             for position, out in backend.completions([requests[i] for i in pending]):
+                if not isinstance(position, int) or not 0 <= position < len(pending):
+                    raise PluginError(
+                        f"{name} yielded the position {position!r}; completions() must yield "
+                        f"(index into its {len(pending)} requests, Generation) pairs"
+                    )
                 i = pending[position]
-                results[i] = out
+                results[i] = checked_generation(name, requests[i].doc_id, out)
                 if out.error:
                     log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
                 elif cache is not None:
@@ -261,6 +267,12 @@ def _generate(
                 bar.update(1)
                 on_progress(bar.n, len(requests))
     on_progress(len(requests), len(requests), final=True)
+    if len(results) < len(requests):
+        lost = [requests[i].doc_id for i in pending if i not in results]
+        raise PluginError(
+            f"{name} gave {len(pending) - len(lost)} generations for {len(pending)} requests (none for: "
+            f"{', '.join(lost[:10])}); a backend must return one Generation per request"
+        )
     rows = []
     requested = asks_for_bullets(spec.prompt.template, spec.prompt.system)
     for i, request in enumerate(requests):
@@ -281,6 +293,21 @@ def _generate(
             }
         )
     return rows
+
+
+def checked_generation(backend: str, doc_id: str, out: Any) -> Generation:
+    """The backend contract for each output: a Generation whose text is a str, or None (with an error)."""
+    if not isinstance(out, Generation):
+        raise PluginError(
+            f"{backend} gave a {type(out).__name__} for document '{doc_id}'; a backend must return one "
+            "Generation (harness.models.base.Generation) per request"
+        )
+    if out.text is not None and not isinstance(out.text, str):
+        raise PluginError(
+            f"{backend} gave document '{doc_id}' a Generation whose text is a {type(out.text).__name__} "
+            f"({out.text!r}); Generation text must be a str, or None when generation failed"
+        )
+    return out
 
 
 def generation_totals(rows: Sequence[dict[str, Any]], seconds: float) -> dict[str, Any]:
