@@ -139,6 +139,21 @@ def plugin(tmp_path):
     return tmp_path
 
 
+def plugin_cli(root: Path, *args: str, check: bool = True):
+    """A harness command as the plugin's user runs it: from `root`, with the plugin on PYTHONPATH."""
+    return run_cli(*args, env=env_for(root / "src"), cwd=root, check=check)
+
+
+def meta_eval_args(root: Path) -> list[str]:
+    """`harness meta-eval` on the judged summaries of the fixture."""
+    return ["meta-eval", "--data", str(root / "judged.jsonl"), "--human", "human.q"]
+
+
+def local_data_args(root: Path) -> list[str]:
+    """The fixture's documents as the dataset, results under `root`."""
+    return ["dataset=local", f"dataset.path={root / 'docs.jsonl'}", f"results_dir={root / 'results'}"]
+
+
 def env_for(*folders: Path) -> dict[str, str]:
     return {"PYTHONPATH": ":".join(str(f) for f in folders)}
 
@@ -170,9 +185,7 @@ def test_plugin_metric_and_backend_through_run_score_and_meta_eval(plugin):
         conf,
         "model=firsts",
         "metrics=[rouge,count]",
-        "dataset=local",
-        f"dataset.path={plugin / 'docs.jsonl'}",
-        f"results_dir={plugin / 'results'}",
+        *local_data_args(plugin),
         env=env,
         cwd=plugin,
     ).stdout
@@ -211,11 +224,7 @@ def test_plugin_metric_and_backend_through_run_score_and_meta_eval(plugin):
     # meta-eval reads the same user config, and takes a class path directly (keyed by the class's name)
     out = plugin / "meta"
     run_cli(
-        "meta-eval",
-        "--data",
-        str(plugin / "judged.jsonl"),
-        "--human",
-        "human.q",
+        *meta_eval_args(plugin),
         "--config-dir",
         conf,
         "--metrics",
@@ -259,9 +268,7 @@ def test_installed_plugin_registers_by_entry_point(plugin):
         str(plugin / "conf"),
         "model=firsts_ep",
         "metrics=[ep]",
-        "dataset=local",
-        f"dataset.path={plugin / 'docs.jsonl'}",
-        f"results_dir={plugin / 'results'}",
+        *local_data_args(plugin),
         env=env,
         cwd=plugin,
     )
@@ -274,11 +281,7 @@ def test_installed_plugin_registers_by_entry_point(plugin):
 
     out = plugin / "meta"
     run_cli(
-        "meta-eval",
-        "--data",
-        str(plugin / "judged.jsonl"),
-        "--human",
-        "human.q",
+        *meta_eval_args(plugin),
         "--metrics",
         "bullets_ep",
         "--bootstrap",
@@ -307,17 +310,14 @@ def test_entry_points_are_listed_in_process(plugin, monkeypatch):
 
 def test_contract_violation_exits_2_naming_what_is_missing(plugin):
     (plugin / "conf" / "metrics" / "bad.yaml").write_text("bad:\n  _target_: bulletplug.NoFields\n")
-    proc = run_cli(
+    proc = plugin_cli(
+        plugin,
         "run",
         "--config-dir",
         str(plugin / "conf"),
         "model=lead",
         "metrics=[bad]",
-        "dataset=local",
-        f"dataset.path={plugin / 'docs.jsonl'}",
-        f"results_dir={plugin / 'results'}",
-        env=env_for(plugin / "src"),
-        cwd=plugin,
+        *local_data_args(plugin),
         check=False,
     )
     assert proc.returncode == 2, proc.stderr
@@ -367,9 +367,7 @@ def test_a_model_config_naming_a_non_backend_class_is_refused(plugin):
         "--config-dir",
         str(plugin / "conf"),
         "model=notbackend",
-        "dataset=local",
-        f"dataset.path={plugin / 'docs.jsonl'}",
-        f"results_dir={plugin / 'results'}",
+        *local_data_args(plugin),
         env=env_for(plugin / "src"),
         check=False,
     )
@@ -479,18 +477,15 @@ def test_a_credential_in_a_plugin_option_is_refused_before_anything_is_written(p
         "svc:\n  _target_: bulletplug.ServiceCount\n" + (f"  api_key: {SECRET}\n" if how != "override" else "")
     )
     override = [f"metrics.svc.api_key={SECRET}"] if how == "override" else []
-    proc = run_cli(
+    proc = plugin_cli(
+        plugin,
         "run",
         "--config-dir",
         str(plugin / "conf"),
         "model=lead",
         "metrics=[svc]",
         *override,
-        "dataset=local",
-        f"dataset.path={plugin / 'docs.jsonl'}",
-        f"results_dir={plugin / 'results'}",
-        env=env_for(plugin / "src"),
-        cwd=plugin,
+        *local_data_args(plugin),
         check=False,
     )
     assert proc.returncode == 2 and "metrics.svc.api_key: looks like a credential" in proc.stderr
@@ -498,22 +493,17 @@ def test_a_credential_in_a_plugin_option_is_refused_before_anything_is_written(p
     # the same option through meta-eval's --set, and the variable's name, which is accepted
     conf.write_text("svc:\n  _target_: bulletplug.ServiceCount\n  api_key_env: MY_SERVICE_KEY\n")
     meta = [
-        "meta-eval",
-        "--data",
-        str(plugin / "judged.jsonl"),
-        "--human",
-        "human.q",
+        *meta_eval_args(plugin),
         "--config-dir",
         str(plugin / "conf"),
     ]
-    refused = run_cli(
+    refused = plugin_cli(
+        plugin,
         *meta,
         "--metrics",
         "svc",
         "--set",
         f"svc.api_key={SECRET}",
-        env=env_for(plugin / "src"),
-        cwd=plugin,
         check=False,
     )
     assert refused.returncode == 2 and SECRET not in refused.stdout + refused.stderr
