@@ -101,3 +101,10 @@ def test_exits_2_with_the_reason_on_stderr(changed_run, command, args, message):
     assert sorted(p for p in changed_run["tmp"].rglob("*") if p.name != "docs.jsonl") == before, (
         "a refused command wrote"
     )
+
+
+@pytest.mark.parametrize("flag", ["--help", "--hydra-help"])
+def test_run_help_flags_exit_0(flag, tmp_path):
+    proc = run_cli("run", flag, cwd=tmp_path, check=False)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "Hydra" in proc.stdout and not list(tmp_path.iterdir())  # help only: nothing written

@@ -174,8 +174,9 @@ def remove_unused_roots() -> None:
 
 
 def with_default_experiment(argv: list[str]) -> list[str]:
-    """The demo experiment runs unless the arguments choose an experiment, a model or a dataset."""
-    chosen = any(a.lstrip("+~").partition("=")[0] in CHOOSERS for a in argv)
+    """The demo experiment runs unless the arguments choose an experiment, a model or a dataset
+    (or ask for Hydra's help, which composes no experiment)."""
+    chosen = "--hydra-help" in argv or any(a.lstrip("+~").partition("=")[0] in CHOOSERS for a in argv)
     return argv if chosen else [*argv, DEFAULT_EXPERIMENT]
 
 
