@@ -492,7 +492,9 @@ def test_sigterm_while_rescoring_keeps_the_finished_run_and_records_the_attempt(
     assert "rescore_failed" not in info_of(run)  # a re-score that finished clears the note
 
 
-def test_score_whose_generations_all_failed_exits_1_with_status_failed(own_run):
+def test_score_whose_generations_all_failed_exits_1_and_keeps_the_finished_scores(own_run):
+    """Nothing to score: exit 1 with the reason; the run's finished scores are untouched, so it
+    stays done, with the failed attempt recorded."""
     run, _ = own_run
     rows = [json.loads(line) for line in (run / "generations.jsonl").read_text().splitlines()]
     write_jsonl(run / "generations.jsonl", [{**r, "raw": None, "error": "HTTP 500"} for r in rows])
@@ -500,7 +502,7 @@ def test_score_whose_generations_all_failed_exits_1_with_status_failed(own_run):
     proc = harness("score", str(run))
     assert proc.returncode == 1 and "nothing to score" in proc.stderr
     info = info_of(run)
-    assert info["status"] == "failed" and "nothing to score" in info["error"]
+    assert info["status"] == "done" and "nothing to score" in info["rescore_failed"]["error"]
     assert (run / "scores.jsonl").read_bytes() == old_scores
     assert_clean(run)
 
