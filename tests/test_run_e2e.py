@@ -237,5 +237,6 @@ def test_an_inline_secret_is_neither_echoed_nor_written(tmp_path):
     proc = run_cli(
         "run", "model=gpt-4o-mini", "+model.api_key=sk-INLINE-SECRET", f"results_dir={tmp_path}", check=False
     )
-    assert proc.returncode == 2 and "Did you mean 'api_key_env'?" in proc.stderr
+    assert proc.returncode == 2 and "model.api_key: looks like a credential" in proc.stderr
+    assert "'api_key_env'" in proc.stderr  # where the variable's name goes
     assert "sk-INLINE-SECRET" not in proc.stderr + proc.stdout and not any(tmp_path.iterdir())
