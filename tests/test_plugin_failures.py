@@ -181,13 +181,7 @@ def test_a_module_exiting_at_import_is_a_config_error(failing, module):
 
     proc = plugin_cli(
         failing,
-        *meta_eval_args(failing),
-        "--metrics",
-        f"{module}:X",
-        "--bootstrap",
-        "0",
-        "--out",
-        str(failing / "meta"),
+        *meta_eval_args(failing, f"{module}:X"),
         check=False,
     )
     assert proc.returncode == 2, proc.stderr
@@ -231,13 +225,7 @@ def test_a_metric_returning_too_few_results_is_blamed_in_run_and_meta_eval(faili
     assert "failed" == run_info(failing / "results")["status"]
     proc = plugin_cli(
         failing,
-        *meta_eval_args(failing),
-        "--metrics",
-        "failplug.TooFew",
-        "--bootstrap",
-        "0",
-        "--out",
-        str(failing / "meta"),
+        *meta_eval_args(failing, "failplug.TooFew"),
         check=False,
     )
     assert proc.returncode == 1, proc.stderr

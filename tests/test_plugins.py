@@ -144,9 +144,10 @@ def plugin_cli(root: Path, *args: str, check: bool = True):
     return run_cli(*args, env=env_for(root / "src"), cwd=root, check=check)
 
 
-def meta_eval_args(root: Path) -> list[str]:
-    """`harness meta-eval` on the judged summaries of the fixture."""
-    return ["meta-eval", "--data", str(root / "judged.jsonl"), "--human", "human.q"]
+def meta_eval_args(root: Path, *metrics: str) -> list[str]:
+    """`harness meta-eval` of `metrics` on the judged summaries of the fixture, written to root/meta."""
+    judged = ["--data", str(root / "judged.jsonl"), "--human", "human.q"]
+    return ["meta-eval", *judged, "--metrics", *metrics, "--bootstrap", "0", "--out", str(root / "meta")]
 
 
 def local_data_args(root: Path) -> list[str]:
@@ -223,20 +224,7 @@ def test_plugin_metric_and_backend_through_run_score_and_meta_eval(plugin):
 
     # meta-eval reads the same user config, and takes a class path directly (keyed by the class's name)
     out = plugin / "meta"
-    run_cli(
-        *meta_eval_args(plugin),
-        "--config-dir",
-        conf,
-        "--metrics",
-        "count",
-        "bulletplug.BulletCount",
-        "--bootstrap",
-        "0",
-        "--out",
-        str(out),
-        env=env,
-        cwd=plugin,
-    )
+    run_cli(*meta_eval_args(plugin, "count", "bulletplug.BulletCount"), "--config-dir", conf, env=env, cwd=plugin)
     for (_, _, text, _), values in zip(JUDGED, meta_scores(out)):
         n = len(bullets(text))
         assert values["count/n"] == 2 * n and values["bullet_count/n"] == n
@@ -280,17 +268,7 @@ def test_installed_plugin_registers_by_entry_point(plugin):
     assert "metrics/bullets_ep.yaml" in refused.stderr and "{metric: bullets_ep}" in refused.stderr
 
     out = plugin / "meta"
-    run_cli(
-        *meta_eval_args(plugin),
-        "--metrics",
-        "bullets_ep",
-        "--bootstrap",
-        "0",
-        "--out",
-        str(out),
-        env=env,
-        cwd=plugin,
-    )
+    run_cli(*meta_eval_args(plugin, "bullets_ep"), env=env, cwd=plugin)
     assert [v["bullets_ep/n"] for v in meta_scores(out)] == [float(len(bullets(t))) for _, _, t, _ in JUDGED]
     listing = run_cli("list", "metrics", env=env, cwd=plugin).stdout
     assert "bullets_ep  (installed plugin" in listing and "bullets_ep/long" in listing
@@ -492,23 +470,11 @@ def test_a_credential_in_a_plugin_option_is_refused_before_anything_is_written(p
     assert SECRET not in proc.stdout + proc.stderr and not (plugin / "results").exists()
     # the same option through meta-eval's --set, and the variable's name, which is accepted
     conf.write_text("svc:\n  _target_: bulletplug.ServiceCount\n  api_key_env: MY_SERVICE_KEY\n")
-    meta = [
-        *meta_eval_args(plugin),
-        "--config-dir",
-        str(plugin / "conf"),
-    ]
-    refused = plugin_cli(
-        plugin,
-        *meta,
-        "--metrics",
-        "svc",
-        "--set",
-        f"svc.api_key={SECRET}",
-        check=False,
-    )
+    meta = [*meta_eval_args(plugin, "svc"), "--config-dir", str(plugin / "conf")]
+    refused = plugin_cli(plugin, *meta, "--set", f"svc.api_key={SECRET}", check=False)
     assert refused.returncode == 2 and SECRET not in refused.stdout + refused.stderr
     out = plugin / "meta"
-    run_cli(*meta, "--metrics", "svc", "--bootstrap", "0", "--out", str(out), env=env_for(plugin / "src"), cwd=plugin)
+    plugin_cli(plugin, *meta)
     assert "MY_SERVICE_KEY" in (out / "meta_eval.json").read_text()  # the name is kept; it is not a secret
 
 
