@@ -4,6 +4,9 @@ A whole-file write goes to a temporary file in the same directory (a unique name
 plus random, so two writers never share one), is fsync'ed, renamed over the target, and the
 directory is fsync'ed so the rename itself survives a power cut. Any failure (a full disk, a
 read-only folder, a signal) removes the temporary file and leaves the target as it was.
+
+Every text written here passes through harness/redaction.py: no registered secret (an API key,
+a URL's password) reaches a file, whatever the caller wrote.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from harness.redaction import redact
 
 TMP_SUFFIX = ".tmp"
 
@@ -40,7 +45,7 @@ def _write_temporary(path: Path, chunks: Iterable[str | bytes]) -> Path:
     try:
         with open(tmp, "xb") as f:
             for chunk in chunks:
-                f.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+                f.write(redact(chunk).encode("utf-8") if isinstance(chunk, str) else chunk)
             f.flush()
             os.fsync(f.fileno())
     except BaseException as e:
@@ -114,7 +119,7 @@ def append_line_durably(path: str | os.PathLike, line: str | bytes) -> None:
     written); a newline inside the line is refused, since a reader would see two records.
     """
     path = Path(path)
-    data = line.encode("utf-8") if isinstance(line, str) else bytes(line)
+    data = redact(line).encode("utf-8") if isinstance(line, str) else bytes(line)
     data = data[:-1] if data.endswith(b"\n") else data
     if b"\n" in data:
         raise ValueError(f"{path}: a line to append contains a newline")

@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "harness.errors",
             "harness.registry",
             "harness.fileio",
+            "harness.redaction",
             "harness.records",
             "harness.hf",
             "harness.stats",

@@ -14,6 +14,7 @@ from harness.errors import (
     exit_called,
     raise_on_signals,
 )
+from harness.redaction import redacted_streams
 from harness.registry import suggest
 
 # subcommand -> (its module in harness/cli/, one-line help). Each module's `main(argv: list[str]) -> int`
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"harness: unknown command '{name}'.{suggest(name, list(COMMANDS))}\n\n{USAGE}", file=sys.stderr)
         return EXIT_USAGE
     raise_on_signals()
+    with redacted_streams():  # every print, traceback and log line of the command
+        return _run(name, rest)
+
+
+def _run(name: str, rest: list[str]) -> int:
     try:
         return int(importlib.import_module(f"harness.cli.{COMMANDS[name][0]}").main(rest) or 0)
     except HarnessError as e:

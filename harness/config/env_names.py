@@ -3,7 +3,10 @@ from a pasted key, and how a message refers to it without echoing a secret."""
 
 from __future__ import annotations
 
+import os
 import re
+
+from harness.redaction import url_credentials
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what a shell accepts as a variable name
 CONVENTIONAL = re.compile(r"[A-Z][A-Z0-9_]*")  # OPENAI_API_KEY: safe to repeat in a message
@@ -66,3 +69,45 @@ def env_settings(node: object, where: str = ""):
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from env_settings(value, f"{where}[{i}]")
+
+
+# Environment variables whose names say they hold a credential: OPENAI_API_KEY, HF_TOKEN,
+# GITHUB_TOKEN, DB_PASSWORD, MY_SECRET, AWS_SECRET_ACCESS_KEY, ANTHROPIC_KEY, ... Whole parts of the
+# name (TOKENIZERS_PARALLELISM, XAUTHORITY are not); wider than SECRET_KEY, which must let option
+# names such as `eos_token` through.
+CREDENTIAL_VARIABLE = re.compile(
+    r"(?i)(?:^|_)(?:api_?key|apikey|tokens?|secrets?|passw(?:or)?d|pwd|credentials?|auth|private_?key)(?:$|_)|_key$"
+)
+
+
+def config_secrets(config: object, environ: dict[str, str] | None = None) -> set[str]:
+    """The secret values a composed config brings into a run: what the variables named by its
+    `*_env` options hold, credential-named variables whose value was interpolated into an option
+    (`${oc.env:MY_TOKEN}`), and the user, password and key of every URL in it."""
+    environ = dict(os.environ) if environ is None else environ
+    found = {environ[name] for _, name in env_settings(config) if environ.get(name)}
+    texts = list(_strings(config))
+    for text in texts:
+        if "://" in text or "=" in text:
+            found.update(url_credentials(text))
+    for value in credential_variables(environ).values():
+        if any(value.strip() in text for text in texts):
+            found.add(value)
+    return found
+
+
+def credential_variables(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The set environment variables whose names say they hold a credential."""
+    environ = dict(os.environ) if environ is None else environ
+    return {name: value for name, value in environ.items() if value.strip() and CREDENTIAL_VARIABLE.search(name)}
+
+
+def _strings(node: object):
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node

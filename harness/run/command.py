@@ -18,6 +18,8 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from harness import redaction
+from harness.config.env_names import credential_variables
 from harness.config.search import CONFIG_PACKAGE
 from harness.errors import ConfigError, HarnessError, RunFailed, exit_called
 from harness.fileio import make_unique_dir
@@ -99,6 +101,8 @@ def launch(argv: list[str], on_run_done: Callable[[Path], None] | None = None) -
     if not any(a in ("-h", "--help", "--hydra-help", "--info", "-c", "--cfg") or a.startswith("--info") for a in argv):
         check_overrides(argv)
         refuse_taken_output_dirs(argv)
+    else:  # Hydra prints the config unchecked (`--cfg job --resolve`): no credential variable in it
+        redaction.add(credential_variables().values())
     _session = Session(on_run_done=on_run_done)
     sys.argv = ["harness run", *argv]
     try:

@@ -29,7 +29,7 @@ from harness.models.base import Backend, Generation, Request, pop_backend_key
 from harness.models.cache import GenerationCache, stable_hash
 from harness.records import Example, Summary
 from harness.registry import BACKENDS
-from harness.run import datacheck, progress, shard, tracking
+from harness.run import credentials, datacheck, progress, shard, tracking
 from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
 from harness.stats import bootstrap_mean_ci
 from harness.text.bullets import asks_for_bullets, parse_bullets
@@ -62,6 +62,7 @@ def validate(config: dict[str, Any], model_name: str) -> RunSpec:
 def check(config: dict[str, Any], model_name: str) -> RunSpec:
     """Every key and value of a run's config, without loading a model, a metric or data:
     cheap enough to run for each job of a sweep before Hydra writes anything."""
+    credentials.guard(config)  # first: a secret is redacted from any message below, refused in a name
     config = dict(config)
     model = dict(config.pop("model", None) or {})
     backend_key = pop_backend_key(model, f"model '{model_name}'")

@@ -18,13 +18,16 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from harness import redaction
 from harness.config.env_names import (
     ENV_NAME,
+    credential_variables,
     env_settings,
     is_env_name_key,
     is_secret_key,
     secret_value_error,
     unset_message,
+    variable,
 )
 from harness.config.groups import keys_at
 from harness.config.schema import unknown_key
@@ -38,6 +41,8 @@ MAX_CHECKED_JOBS = 32  # a larger sweep has its remaining jobs checked when each
 
 def check_overrides(argv: list[str]) -> None:
     check_env_name_overrides(command_line(argv).overrides)  # first: nothing below may echo such a value
+    held = credential_variables().values()  # a credential copied onto the command line: never echoed below
+    redaction.add(value for value in held if any(value.strip() in arg for arg in argv))
     with HydraConfigs.of(argv) as configs:
         parsed = parse(configs.overrides)
         check_group_choices(configs, parsed)
@@ -131,8 +136,15 @@ def check_env_set(config: dict[str, Any]) -> None:
     """The variables named by `*_env` keys are set now, not discovered missing after a run
     folder exists (a key pasted in place of a name is, in practice, never a set variable)."""
     for path, value in env_settings(config):
-        if not os.environ.get(value):
+        held = os.environ.get(value)
+        if not held:
             raise ConfigError(unset_message(path, value))
+        if held != held.strip() or any(ch.isspace() or not ch.isprintable() for ch in held):
+            raise ConfigError(
+                f"{path}: {variable(path, value)} holds spaces, a line ending or a control character "
+                "(a copy-paste leftover?); the value is not shown. A key is one word: set the variable "
+                "again without them."
+            )
 
 
 # ---- override keys against the schemas -----------------------------------------------------
@@ -206,8 +218,11 @@ def sweep_jobs(parsed: list[Any], params: dict[str, Any]) -> list[list[str]]:
 def resolved(cfg: Any) -> dict[str, Any]:
     """The job's config as the run resolves it (without the `hydra` node)."""
     from hydra.core.hydra_config import HydraConfig
-    from omegaconf import open_dict
+    from omegaconf import OmegaConf, open_dict
 
+    from harness.run.credentials import guard_output_dirs
+
+    guard_output_dirs(OmegaConf.to_container(cfg.hydra, resolve=False))  # type: ignore[arg-type]
     HydraConfig.instance().set_config(cfg)
     with open_dict(cfg):
         del cfg["hydra"]
