@@ -334,6 +334,48 @@ def test_a_sweep_keeps_secrets_out_of_multirun_yaml_and_every_job(tmp):
     assert len([p for p in checked if p.name == "run.json"]) == 2
 
 
+SALTED_METRIC = """
+from dataclasses import dataclass
+from harness.metrics.base import Metric, Scored
+
+
+@dataclass
+class Options:
+    salt: str = ""
+
+
+class Salted(Metric):
+    name = "salted"
+    fields = {"n": "bullets"}
+    lower_is_better = frozenset()
+    no_direction = frozenset()
+    requires = frozenset()
+    Options = Options
+
+    def score(self, examples, summaries):
+        return [Scored({"n": float(len(s.bullets))}) for s in summaries]
+"""
+
+
+@pytest.mark.slow
+def test_a_rescore_with_a_metric_option_from_a_credential_variable_writes_none(tmp):
+    (tmp / "in" / "salted.py").write_text(SALTED_METRIC)
+    (tmp / "in" / "metrics").mkdir()
+    (tmp / "in" / "metrics" / "salted.yaml").write_text(
+        "salted:\n  _target_: salted.Salted\n  salt: ${oc.env:MY_API_KEY}\n"
+    )
+    env = {**ENV, "PYTHONPATH": str(tmp / "in")}
+    data = f"dataset.path={tmp / 'in' / 'docs.jsonl'}"
+    run = run_cli(
+        "run", "model=lead", "dataset=local", data, "metrics=[format]", f"results_dir={tmp / 'res'}", cwd=tmp, env=env
+    )
+    (folder,) = [p.parent for p in (tmp / "res").rglob("run.json")]
+    score = run_cli("score", str(folder), "--config-dir", str(tmp / "in"), "--metrics", "salted", cwd=tmp, env=env)
+    assert "salted/n" in (folder / "metrics.json").read_text()
+    assert "salt: REDACTED" in (folder / "config.yaml").read_text()
+    assert_nowhere(tmp, [run, score])
+
+
 LEAKY_METRIC = """
 from dataclasses import dataclass
 from harness.metrics.base import Metric

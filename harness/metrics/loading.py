@@ -7,6 +7,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness import redaction
+from harness.config.env_names import config_secrets
 from harness.errors import ConfigError
 from harness.metrics.base import Metric
 from harness.registry import METRICS, is_class_path, suggest
@@ -34,7 +36,10 @@ def build_metrics(spec: Mapping[str, Mapping[str, Any] | None]) -> list[Metric]:
     """`spec` maps a metric config name to its options; an optional `metric` key names the
     registry entry, or `_target_` a class path (default: the config name). Result keys use the
     config name, so `{rouge: {}, rouge_nostem: {metric: rouge, use_stemmer: false}}` gives
-    `rouge/...` and `rouge_nostem/...`. Unknown names and keys fail here, at start-up."""
+    `rouge/...` and `rouge_nostem/...`. Unknown names and keys fail here, at start-up.
+    The secrets of the options (a judge's key variable, a URL's password) are registered for
+    redaction first: `harness score` and `meta-eval` build metrics without a run's config check."""
+    redaction.add(config_secrets(dict(spec)))
     metrics = []
     for name, options in spec.items():
         if "/" in str(name):
