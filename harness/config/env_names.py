@@ -73,10 +73,11 @@ def env_settings(node: object, where: str = ""):
 
 # Environment variables whose names say they hold a credential: OPENAI_API_KEY, HF_TOKEN,
 # GITHUB_TOKEN, DB_PASSWORD, MY_SECRET, AWS_SECRET_ACCESS_KEY, ANTHROPIC_KEY, ... Whole parts of the
-# name (TOKENIZERS_PARALLELISM, XAUTHORITY are not); wider than SECRET_KEY, which must let option
-# names such as `eos_token` through.
+# name (TOKENIZERS_PARALLELISM, XAUTHORITY are not; nor PWD, the working folder, nor SSH_AUTH_SOCK:
+# a value blanked by mistake can be a path a run needs). Wider than SECRET_KEY, which must let
+# option names such as `eos_token` through.
 CREDENTIAL_VARIABLE = re.compile(
-    r"(?i)(?:^|_)(?:api_?key|apikey|tokens?|secrets?|passw(?:or)?d|pwd|credentials?|auth|private_?key)(?:$|_)|_key$"
+    r"(?i)(?:^|_)(?:api_?key|apikey|tokens?|secrets?|passw(?:or)?d|credentials?|private_?key)(?:$|_)|_key$"
 )
 
 
