@@ -118,6 +118,16 @@ def test_every_file_write_goes_through_the_layer(fresh, tmp_path):
     assert json.loads((tmp_path / "b.json").read_text())["k"] == redaction.MARK  # still valid JSON
 
 
+def test_meta_eval_outputs_are_written_through_the_layer(fresh, tmp_path):
+    from harness.analysis.meta_eval import output
+
+    redaction.add([HEADER_KEY])
+    output.write_text(str(tmp_path / "meta_eval.json"), json.dumps({"signature": f"judge|key:{HEADER_KEY}"}))
+    text = (tmp_path / "meta_eval.json").read_text()
+    assert HEADER_KEY not in text and json.loads(text)["signature"] == "judge|key:REDACTED"
+    assert [p.name for p in tmp_path.iterdir()] == ["meta_eval.json"]  # no temporary left
+
+
 def test_log_records_are_redacted_message_and_traceback(fresh):
     redaction.add([LABEL_KEY])
     out = io.StringIO()
@@ -173,6 +183,7 @@ def test_config_secrets_are_env_named_interpolated_credentials_and_url_parts():
         *[(n, True) for n in ("OPENAI_API_KEY", "HF_TOKEN", "GITHUB_TOKEN", "DB_PASSWORD", "MY_SECRET")],
         *[(n, True) for n in ("AWS_SECRET_ACCESS_KEY", "ANTHROPIC_KEY", "MLFLOW_TRACKING_PASSWORD", "api_key")],
         *[(n, False) for n in ("TOKENIZERS_PARALLELISM", "XAUTHORITY", "HOME", "PATH", "KEYBOARD", "MONKEY")],
+        *[(n, False) for n in ("PWD", "OLDPWD", "SSH_AUTH_SOCK")],  # paths a config may hold
     ],
 )
 def test_credential_variables_are_told_by_whole_parts_of_their_name(name, credential):

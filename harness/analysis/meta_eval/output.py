@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from harness.analysis.meta_eval.analysis import Analysis, ci95
 from harness.analysis.meta_eval.correlation import STATISTICS
 from harness.analysis.meta_eval.judgments import MetaData
 from harness.analysis.meta_eval.levels import LEVELS, LevelResult
+from harness.fileio import atomic_write_text
 
 SCORES_SCHEMA_VERSION = 1
 
@@ -257,11 +257,9 @@ def to_table(payload: dict[str, Any]) -> str:
 
 
 def write_text(path: str, text: str) -> None:
-    """Write through a temporary file and rename, so an interrupted run never leaves half a file."""
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    """Write through a temporary file and rename, so an interrupted run never leaves half a file
+    (harness/fileio.py, which also keeps any secret of a metric's options out of the file)."""
+    atomic_write_text(path, text)
 
 
 def write_scores(path: str, data: MetaData, columns: dict[str, np.ndarray]) -> None:
