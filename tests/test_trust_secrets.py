@@ -52,6 +52,7 @@ def fresh(monkeypatch):
         (f"https://generativelanguage.googleapis.com/v1?key={QUERY_KEY}", QUERY_KEY),
         (f"https://h/v1?a=1&token={QUERY_KEY}&b=2", QUERY_KEY),
         (f"https://h/v1?access_token={QUERY_KEY}", QUERY_KEY),
+        (f"https://h/callback#access_token={QUERY_KEY}", QUERY_KEY),  # OAuth's implicit flow
         (f"https://blob.example/c?sv=2022&sig={QUERY_KEY}", QUERY_KEY),
         (f"error at 'http://u:{PASSWORD}@h/v1': refused", PASSWORD),
         (f'{{"base_url": "http://u:{PASSWORD}@h/v1?API_KEY={QUERY_KEY}"}}', QUERY_KEY),
@@ -461,6 +462,15 @@ def test_a_credential_that_would_name_a_run_folder_is_refused_before_anything_is
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_a_credential_copied_onto_the_command_line_is_not_echoed_by_a_start_up_error(tmp):
+    run = run_cli(
+        "run", "model=lead", f"prompt={LABEL_KEY}", f"results_dir={tmp / 'res'}", cwd=tmp, env=ENV, check=False
+    )
+    assert run.returncode == 2 and "unknown prompt 'REDACTED'" in run.stderr, run.stderr[-2000:]
+    assert_nowhere(tmp, [run])
+
+
 @pytest.mark.slow
 def test_a_printed_resolved_config_shows_no_interpolated_credential(tmp):
     run = run_cli(
