@@ -199,10 +199,18 @@ class PromptConfig:
 
         where = f"prompt '{self.name}' (prompt/{self.name}.yaml) template"
         try:
-            names = [name for _, name, _, _ in string.Formatter().parse(self.template) if name is not None]
+            fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(self.template)]
         except ValueError as e:  # a lone '{' or '}'
             raise ConfigError(f"{where}: {e}; write {{{{ and }}}} for literal braces.") from None
-        for name in names:
+        for name, spec, conversion in fields:
+            if name is None:
+                continue
+            if spec or conversion:  # {source:>999999999} would pad each prompt to a billion characters
+                written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                raise ConfigError(
+                    f"{where}: placeholder {written} has a format spec or conversion; write {{{name}}} alone "
+                    "(the text is put in as it is)."
+                )
             if name not in self.PLACEHOLDERS:
                 raise ConfigError(
                     f"{where}: unknown placeholder {{{name}}}. Known: "
