@@ -33,6 +33,7 @@ KEY_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "limit": (1, 10**9, False),
     "n_bullets": (1, 100, False),
     "max_source_chars": (1, 100_000_000, False),
+    "max_reply_chars": (1, 100_000_000, False),
     "max_input_tokens": (1, 10_000_000, False),
     "max_length": (1, 10_000_000, False),
     "bootstrap_samples": (100, 1_000_000, False),
@@ -251,6 +252,7 @@ class RunSettings:
     strict: bool = False  # true: a bad input record is an error instead of a counted skip
     bootstrap_samples: int = 1000  # resamples for the 95% confidence intervals
     workers: int = 1  # processes for metrics that can use them
+    max_reply_chars: int = 200_000  # longer replies are cut to this for parsing and scoring (recorded per row)
     run_label: str | None = None  # the row label (shipped config: model.label, else the model name)
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
 

@@ -275,15 +275,28 @@ def _generate(
         )
     rows = []
     requested = asks_for_bullets(spec.prompt.template, spec.prompt.system)
+    cap = spec.settings.max_reply_chars
     for i, request in enumerate(requests):
         out = results[i]
-        parsed = parse_bullets(out.text or "")
+        # A runaway reply (or precomputed summary) is cut here, the one place every backend's
+        # output passes, so parsing and scoring stay bounded; the cache keeps it whole.
+        text, cut = (out.text[:cap], True) if out.text is not None and len(out.text) > cap else (out.text, False)
+        if cut:
+            log.warning(
+                "reply for %s has %d characters; kept the first %d (max_reply_chars)",
+                request.doc_id,
+                len(out.text),
+                cap,
+            )
+        parsed = parse_bullets(text or "")
         rows.append(
             {
                 "doc_id": request.doc_id,
                 "key": keys[i],
                 "cached": i in from_cache,
-                "raw": out.text,
+                "raw": text,
+                "reply_chars": None if out.text is None else len(out.text),
+                "reply_cut": cut,
                 "bullets": list(parsed.bullets),
                 "style": parsed.style,
                 **parsed.set_aside(),  # preamble, outro, headings, sub_points, reasoning
@@ -320,6 +333,7 @@ def generation_totals(rows: Sequence[dict[str, Any]], seconds: float) -> dict[st
         "failed": sum(bool(r["error"]) for r in rows),
         "failures": [{"doc_id": r["doc_id"], "error": r["error"]} for r in rows if r["error"]][:100],
         "truncated": sum(bool(r["truncated"]) for r in rows),
+        "reply_cut": sum(bool(r.get("reply_cut")) for r in rows),
         "seconds": round(seconds, 3),
         "documents_per_s": round(len(new) / seconds, 3) if seconds > 0 and new else None,
         "output_tokens_per_s": round(out_tokens / seconds, 3) if seconds > 0 and out_tokens else None,
