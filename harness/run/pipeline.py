@@ -27,7 +27,7 @@ from harness.metrics.loading import build_metrics, metric_class
 from harness.metrics.scoring import score_documents
 from harness.models.base import Backend, Generation, Request, pop_backend_key
 from harness.models.cache import GenerationCache, stable_hash
-from harness.records import Example, Summary
+from harness.records import Example, Summary, input_file_problem
 from harness.registry import BACKENDS
 from harness.run import datacheck, progress, shard, tracking
 from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
@@ -94,9 +94,11 @@ def check_dataset_source(dataset: DatasetConfig) -> None:
 
 
 def check_input_file(setting: str, path: str) -> None:
-    """A file the run reads exists (before a run folder is made for it)."""
-    if not Path(path).expanduser().is_file():
-        raise ConfigError(f"{setting}: file not found: {path}")
+    """A file the run reads exists, is a regular file (a FIFO would block the run) and is not
+    empty (before a run folder is made for it)."""
+    problem = input_file_problem(Path(path).expanduser())
+    if problem:
+        raise ConfigError(f"{setting}: {problem}: {path}")
 
 
 def check_metric_options(spec: dict[str, Any]) -> None:
