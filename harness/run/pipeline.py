@@ -282,14 +282,12 @@ def _generate(
         out = results[i]
         # A runaway reply (or precomputed summary) is cut here, the one place every backend's
         # output passes, so parsing and scoring stay bounded; the cache keeps it whole.
-        text, cut = (out.text[:cap], True) if out.text is not None and len(out.text) > cap else (out.text, False)
-        if cut:
+        text, cut = out.text, out.text is not None and len(out.text) > cap
+        if cut and text is not None:
             log.warning(
-                "reply for %s has %d characters; kept the first %d (max_reply_chars)",
-                request.doc_id,
-                len(out.text),
-                cap,
+                "reply for %s has %d characters; kept the first %d (max_reply_chars)", request.doc_id, len(text), cap
             )
+            text = text[:cap]
         parsed = parse_bullets(text or "")
         rows.append(
             {

@@ -305,11 +305,11 @@ def _parse_unmarked(text: str) -> ParsedBullets:
     ):
         outro.append(candidates.pop())
     outro.reverse()
-    first = 0  # "Here is a summary." written as a sentence: preamble (an index, not pop(0), stays linear)
-    while len(candidates) - first > 1 and (is_opener(candidates[first]) or META.match(candidates[first])):
-        preamble.append(candidates[first])
-        first += 1
-    return ParsedBullets(tuple(candidates[first:]), "\n".join(preamble), "\n".join(outro), style, headings)
+    start = 0  # "Here is a summary." written as a sentence: preamble (an index, not pop(0), stays linear)
+    while len(candidates) - start > 1 and (is_opener(candidates[start]) or META.match(candidates[start])):
+        preamble.append(candidates[start])
+        start += 1
+    return ParsedBullets(tuple(candidates[start:]), "\n".join(preamble), "\n".join(outro), style, headings)
 
 
 def _is_title(line: str, groups: list[list[str]]) -> bool:
