@@ -90,7 +90,7 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str 
     from harness.errors import InputError
 
     problem = input_file_problem(path, allow_empty=True)
-    if problem:
+    if problem and os.path.lexists(path):  # a missing file: open() below says so
         raise InputError(f"{path}: {problem}")
     try:
         handle = open(path, "rb")
