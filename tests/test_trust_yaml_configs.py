@@ -77,6 +77,16 @@ def test_aliases_of_modest_size_still_load(tmp_path: Path) -> None:
         yaml_files.check_yaml_text(f"a: &a [{', '.join(['1'] * (bound // 4))}]\nb: [*a, *a, *a, *a]\n", "x.yaml")
 
 
+def test_metric_file_read_outside_hydra_is_checked_too(tmp_path: Path) -> None:
+    """`harness score` and `meta-eval` read --config-dir metrics/NAME.yaml themselves."""
+    from harness.metrics.loading import metric_entries
+
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "bomb.yaml").write_text(alias_bomb().replace("backend: lead", "bomb: {metric: rouge}"))
+    with pytest.raises(ConfigError, match=r"bomb\.yaml:6: its aliases"):
+        metric_entries("bomb", [tmp_path])
+
+
 def test_fifo_config_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "model" / "pipe.yaml"
     fifo.parent.mkdir()
