@@ -46,8 +46,20 @@ def compose_model(root: Path, name: str) -> dict:
         (b'backend: lead\nlabel: "caf\xe9"\n', [":2:", "not valid UTF-8", "0xe9"]),
         ("backend: lead\nlabel: [unclosed\n", ["not valid YAML"]),
         ("backend: lead\nx: *nowhere\n", [":2:", "not valid YAML"]),
+        ("backend: lead\nx: " + "[" * 100_000 + "]" * 100_000 + "\n", [":2:", "nested more than 100 levels"]),
     ],
-    ids=["alias-bomb", "list", "scalar", "empty", "comment-only", "two-documents", "latin-1", "unclosed", "bad-alias"],
+    ids=[
+        "alias-bomb",
+        "list",
+        "scalar",
+        "empty",
+        "comment-only",
+        "two-documents",
+        "latin-1",
+        "unclosed",
+        "bad-alias",
+        "deep",
+    ],
 )
 def test_bad_config_file_is_named_with_its_line(tmp_path: Path, content, needles) -> None:
     path = write_model(tmp_path, "bad", content)

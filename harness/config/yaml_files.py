@@ -18,6 +18,7 @@ from harness.errors import ConfigError
 
 MAX_CONFIG_BYTES = 10_000_000  # far above any config; a larger file is a mistake (a dataset?)
 MAX_EXPANDED_NODES = 10_000  # nodes after aliases are expanded; shipped configs have < 200
+MAX_DEPTH = 100  # mappings and lists inside each other; shipped configs go 4 deep
 
 
 def check_yaml_file(path: str) -> None:
@@ -59,6 +60,8 @@ def check_yaml_text(text: str, where: str) -> None:
                 if not open_nodes and documents == 1 and not isinstance(event, yaml.MappingStartEvent):
                     raise ConfigError(f"{where}:{_line(event)}: the top level is a list; a config must be a mapping")
                 open_nodes.append([1, event.anchor])
+                if len(open_nodes) > MAX_DEPTH:  # deeper would exhaust the loader's recursion
+                    raise ConfigError(f"{where}:{_line(event)}: nested more than {MAX_DEPTH} levels deep")
                 continue
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 size, anchor = open_nodes.pop()
