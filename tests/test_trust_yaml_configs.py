@@ -44,7 +44,7 @@ def compose_model(root: Path, name: str) -> dict:
         ("# only a comment\n", ["empty"]),
         ("backend: lead\n---\nbackend: lead\n", [":2:", "second YAML document"]),
         (b'backend: lead\nlabel: "caf\xe9"\n', [":2:", "not valid UTF-8", "0xe9"]),
-        ("backend: lead\nlabel: [unclosed\n", ["not valid YAML"]),
+        ("backend: lead\nlabel: [unclosed\n", ["not valid YAML", "flow sequence from line 2"]),
         ("backend: lead\nx: *nowhere\n", [":2:", "not valid YAML"]),
         ("backend: lead\nx: " + "[" * 100_000 + "]" * 100_000 + "\n", [":2:", "nested more than 100 levels"]),
     ],

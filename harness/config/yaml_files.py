@@ -93,6 +93,9 @@ def check_yaml_text(text: str, where: str) -> None:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and start is not None:  # "while parsing a flow sequence" that opened earlier
+            problem += f" ({context} from line {start.line + 1})"
         raise ConfigError(f"{where}{line}: not valid YAML: {problem}") from None
     if documents == 0:
         raise ConfigError(f"{where}: empty; a config must be a YAML mapping (key: value lines)")
