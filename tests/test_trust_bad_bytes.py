@@ -124,6 +124,7 @@ def test_readers_refuse_an_odd_file_without_opening_it(odd_files, kind: str, nee
     assert isinstance(error, InputError) and needle in str(error), error
 
 
+@pytest.mark.slow
 def test_meta_eval_on_a_fifo_exits_2_at_once(odd_files, tmp_path: Path) -> None:
     proc = run_cli(
         "meta-eval", "--data", str(odd_files["fifo"]), "--human", "h", "--out", str(tmp_path / "out"),

@@ -23,6 +23,7 @@ def test_the_cap_is_a_checked_setting_with_a_generous_default() -> None:
             parse(RunSettings, {"max_reply_chars": bad}, "config")
 
 
+@pytest.mark.slow
 def test_a_huge_precomputed_summary_is_cut_and_the_cut_recorded(tmp_path: Path) -> None:
     huge = "- " + " ".join(["The council approved the budget."] * 2_000)  # 64k characters
     short = "- The council approved the budget.\n- Schools get more."
