@@ -18,7 +18,15 @@ from typing import Any
 
 from harness.config.schema import DatasetConfig
 from harness.errors import ConfigError, InputError
-from harness.records import BOM, Example, Problems, Skipped, json_type, jsonl_records  # noqa: F401 (re-exported)
+from harness.records import (  # noqa: F401 (re-exported)
+    BOM,
+    Example,
+    Problems,
+    Skipped,
+    input_file_problem,
+    json_type,
+    jsonl_records,
+)
 
 FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
@@ -83,8 +91,9 @@ def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
     if not cfg.path:
         raise ConfigError(f"dataset '{cfg.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
     path = Path(os.path.expanduser(cfg.path))
-    if not path.is_file():
-        raise InputError(f"dataset '{cfg.name}': file not found: {path}")
+    problem = input_file_problem(path, allow_empty=True)  # an empty file: "no usable examples"
+    if problem:
+        raise InputError(f"dataset '{cfg.name}': {problem}: {path}")
     fmt = cfg.format or FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ConfigError(f"{path}: unknown format; set dataset.format to one of json, csv, parquet")

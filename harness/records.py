@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +89,9 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str 
     """
     from harness.errors import InputError
 
+    problem = input_file_problem(path, allow_empty=True)
+    if problem and os.path.lexists(path):  # a missing file: open() below says so
+        raise InputError(f"{path}: {problem}")
     try:
         handle = open(path, "rb")
     except OSError as e:
@@ -107,10 +113,62 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str 
                 cut = "" if raw.endswith(b"\n") else ". The line has no end: the file looks truncated"
                 yield number, None, f"malformed JSON: {e.msg} (column {e.colno}){cut}"
                 continue
+            except RecursionError:
+                yield number, None, "JSON nested too deeply (lists or objects inside each other thousands of times)"
+                continue
             if not isinstance(record, dict):
                 yield number, None, f"a line must be a JSON object, not {json_type(record)}"
                 continue
+            if _SURROGATE_ESCAPE.search(text) and (bad := surrogate_problem(record)):
+                yield number, None, bad
+                continue
             yield number, record, None
+
+
+def input_file_problem(path: str | os.PathLike[str], allow_empty: bool = False) -> str | None:
+    """Why `path` cannot be read as an input file, None when it can. Checked before opening:
+    opening a FIFO for reading waits for a writer, so the run would hang."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "file not found"
+    except OSError as e:
+        return f"cannot read ({e.strerror})"
+    if stat.S_ISDIR(info.st_mode):
+        return "a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a named pipe, socket or device); give a file"
+    if info.st_size == 0 and not allow_empty:
+        return "empty file"
+    return None
+
+
+# A \uD800-\uDFFF escape, not preceded by an escaped backslash: only JSON escapes make lone
+# surrogates (UTF-8 bytes cannot encode them), so most lines skip the walk below.
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate_problem(value: Any, field: str = "") -> str | None:
+    """The first string (key or value) holding a lone surrogate, named by its field: such text
+    cannot be written as UTF-8, so the record would fail later, far from its line."""
+    if isinstance(value, str):
+        found = _SURROGATE.search(value)
+        if found:
+            return f"field '{field}' holds a lone surrogate (\\u{ord(found.group()):04x}), not valid Unicode text"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{field}.{key}" if field else str(key)
+            if _SURROGATE.search(str(key)):  # named escaped: a lone surrogate cannot be printed
+                return surrogate_problem(str(key), field or str(key).encode("utf-8", "backslashreplace").decode())
+            if bad := surrogate_problem(item, name):
+                return bad
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if bad := surrogate_problem(item, f"{field}[{index}]"):
+                return bad
+    return None
 
 
 def json_type(value: Any) -> str:

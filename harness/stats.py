@@ -23,6 +23,10 @@ from scipy import stats as sps
 ALPHA = 0.05
 POWER = 0.80
 CI_SAMPLES = 10_000  # bootstrap resamples for a CI (enough for its 2.5% tails)
+# Resampling works in blocks of about this many draws: memory stays bounded whatever the number
+# of resamples, and a signal (SIGTERM, Ctrl-C) is handled between blocks. The draws are the
+# same as in one block, so the numbers do not depend on it.
+CHUNK_ELEMENTS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,13 @@ def mean_cis(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expanded-percentile bootstrap CIs of the mean of each row of `rows` (k x n, n >= 2), all
     rows resampled with the same document draws."""
-    n = rows.shape[1]
-    idx = rng.integers(0, n, size=(samples, n), dtype=np.int32)
-    means = np.take(rows, idx, axis=1).sum(axis=2) / n  # k x samples
+    k, n = rows.shape
+    means = np.empty((k, samples))
+    step = max(1, CHUNK_ELEMENTS // (n * k))
+    for start in range(0, samples, step):
+        stop = min(samples, start + step)
+        idx = rng.integers(0, n, size=(stop - start, n), dtype=np.int32)
+        means[:, start:stop] = np.take(rows, idx, axis=1).sum(axis=2) / n
     tail = expanded_tail(n, level)
     low, high = np.quantile(means, [tail, 1 - tail], axis=1)
     return low, high
@@ -114,10 +122,15 @@ def _flipped_sums(d: np.ndarray, samples: int, rng: np.random.Generator) -> tupl
     padded = np.zeros((groups * 8, k))
     padded[:n] = d
     table = np.einsum("bj,gjk->gbk", _BYTE_BITS, padded.reshape(groups, 8, k))  # flipped sum of each byte pattern
-    raw = np.frombuffer(rng.bytes(samples * groups), dtype=np.uint8).reshape(samples, groups)
     flipped = np.zeros((samples, k))
-    for g in range(groups):
-        flipped += table[g][raw[:, g]]
+    # Blocks of a multiple of 4 rows x `groups` bytes draw the same bytes as one call would.
+    step = max(4, CHUNK_ELEMENTS // (groups * k) // 4 * 4)
+    for start in range(0, samples, step):
+        stop = min(samples, start + step)
+        raw = np.frombuffer(rng.bytes((stop - start) * groups), dtype=np.uint8).reshape(stop - start, groups)
+        block = flipped[start:stop]
+        for g in range(groups):
+            block += table[g][raw[:, g]]
     return np.abs(total - 2 * flipped), False
 
 

@@ -66,7 +66,7 @@ REFUSED = {
     "merge": (["{run}"], "no finished shards"),
     "progress": (["{empty}"], "no run folders (with run.json) under: {empty}"),
     "list": (["nosuch"], "invalid choice: 'nosuch'"),
-    "meta-eval": (["--data", "{docs}", "--human", "q", "--bootstrap", "-1"], "--bootstrap must be >= 0"),
+    "meta-eval": (["--data", "{docs}", "--human", "q", "--bootstrap", "-1"], "--bootstrap: must be at least 0"),
 }
 CASES = [
     pytest.param(command, *table[command], id=f"{command}-{kind}")

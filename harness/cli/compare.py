@@ -15,6 +15,7 @@ from typing import Any
 from harness.analysis import compare
 from harness.analysis.gate import gate_lines
 from harness.analysis.significance import Settings
+from harness.config.schema import check_flag
 from harness.errors import EXIT_DONE, EXIT_RUN_FAILED, ConfigError
 
 
@@ -136,8 +137,7 @@ def add_comparison_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    if args.samples < 1:
-        raise ConfigError("--samples must be at least 1")
+    check_flag("--samples", args.samples)
     if not 0 < args.alpha < 1:
         raise ConfigError("--alpha must be between 0 and 1")
     return Settings(samples=args.samples, alpha=args.alpha, baseline=args.baseline, family=args.family)

@@ -22,6 +22,7 @@ from harness.analysis.meta_eval import output
 from harness.analysis.meta_eval.analysis import meta_evaluate
 from harness.analysis.meta_eval.judgments import AGAINST_CHOICES, FieldNames, MetaData, load
 from harness.analysis.meta_eval.scoring import MetricSet, resolve_spec, score_all
+from harness.config.schema import check_flag
 from harness.config.search import require_config_dirs
 from harness.errors import ConfigError
 
@@ -202,8 +203,8 @@ def _report_skips(data: MetaData) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.bootstrap < 0 or args.workers < 1:
-        raise ConfigError("--bootstrap must be >= 0 (0: no CIs) and --workers >= 1")
+    check_flag("--bootstrap", args.bootstrap)  # 0: no CIs
+    check_flag("--workers", args.workers)
     humans = [h.strip() for group in args.human for h in group.split(",") if h.strip()]
     names = FieldNames(
         args.doc_id_field,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.analysis import report
 from harness.cli.compare import add_comparison_options, add_output_options, find_runs, settings_from
+from harness.config.schema import check_flag
 from harness.errors import EXIT_DONE, InputError
 
 
@@ -23,11 +24,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--max-docs", type=int, default=None, help="show only the first N documents")
     add_comparison_options(parser)
     args = parser.parse_args(argv)
+    settings = settings_from(args)  # options first: a bad number is refused before any reading
+    check_flag("--max-docs", args.max_docs)
     runs = find_runs(args.dirs)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / "report.html"
     if out.is_dir():
         raise InputError(f"--out {out}: a folder; name the HTML file to write")
-    text = report.render(runs, args.max_docs, settings_from(args), args.common_docs, args.allow_different_prompts)
+    text = report.render(runs, args.max_docs, settings, args.common_docs, args.allow_different_prompts)
     out.parent.mkdir(parents=True, exist_ok=True)
     print(f"wrote {report.write_page(out, text, args.force)}")
     return EXIT_DONE

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from harness.config.schema import check_range
+from harness.config.schema import check_finite, check_range
 from harness.errors import ConfigError
 from harness.registry import suggest
 
@@ -130,24 +130,26 @@ KNOWN: dict[str, tuple[str, Callable[[], frozenset[str]]]] = {
     "openai_completions": ("the completions API", lambda: OPENAI_COMPLETIONS),
 }
 
-# (lowest, highest, lowest excluded) for numeric settings that share a meaning across backends
+# (lowest, highest, lowest excluded) for numeric settings that share a meaning across backends.
+# Token limits and counts of sequences bound the work of one document: the highest values stop a
+# typo (an extra zero) from asking for a reply that would never end.
 RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "temperature": (0, None, False),
     "top_p": (0, 1, True),
     "top_k": (0, None, False),
     "min_p": (0, 1, False),
-    "num_beams": (1, None, False),
-    "num_return_sequences": (1, None, False),
-    "max_new_tokens": (1, None, False),
-    "max_tokens": (1, None, False),
-    "max_completion_tokens": (1, None, False),
-    "max_length": (1, None, False),
-    "min_length": (0, None, False),
-    "min_new_tokens": (0, None, False),
-    "min_tokens": (0, None, False),
+    "num_beams": (1, 256, False),
+    "num_return_sequences": (1, 256, False),
+    "max_new_tokens": (1, 1_000_000, False),
+    "max_tokens": (1, 1_000_000, False),
+    "max_completion_tokens": (1, 1_000_000, False),
+    "max_length": (1, 1_000_000, False),
+    "min_length": (0, 1_000_000, False),
+    "min_new_tokens": (0, 1_000_000, False),
+    "min_tokens": (0, 1_000_000, False),
     "repetition_penalty": (0, None, True),
     "no_repeat_ngram_size": (0, None, False),
-    "n": (1, None, False),
+    "n": (1, 128, False),
 }
 # OpenAI's API documents temperature in [0, 2]; Hugging Face sampling has no upper bound.
 OPENAI_RANGES = {**RANGES, "temperature": (0, 2, False)}
@@ -190,5 +192,6 @@ def check_generation(backend_key: str, generation: Any, where: str) -> None:
                 )
     ranges = OPENAI_RANGES if backend_key.startswith("openai_") else RANGES
     for key, value in generation.items():
+        check_finite(f"{where}.generation.{key}", value)
         if key in ranges and value is not None:
             check_range(f"{where}.generation.{key}", value, *ranges[key])

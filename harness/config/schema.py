@@ -7,6 +7,7 @@ with a close-match suggestion, so a typo in a YAML file fails before a model is 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 import urllib.parse
@@ -20,20 +21,45 @@ from harness.registry import suggest
 T = TypeVar("T")
 MAX_LISTED_KEYS = 30  # longer lists (transformers' generation settings) only get the close match
 
-# Lower bounds by key name, for every config parsed here (run settings, dataset, prompt, model
-# and metric options): one rule per meaning, wherever the key appears. A bootstrap needs enough
-# resamples for its 2.5% tails to be more than the extreme values.
-AT_LEAST: dict[str, int] = {
-    "batch_size": 1,
-    "workers": 1,
-    "max_concurrency": 1,
-    "limit": 1,
-    "n_bullets": 1,
-    "max_source_chars": 1,
-    "max_input_tokens": 1,
-    "bootstrap_samples": 100,
-    "seed": 0,
+# Ranges by key name, (lowest, highest, lowest excluded), for every config parsed here (run
+# settings, dataset, prompt, model and metric options): one rule per meaning, wherever the key
+# appears. A bootstrap needs enough resamples for its 2.5% tails to be more than the extreme
+# values. The highest values are far above any honest setting: they stop a typo (an extra
+# zero, 2e9 resamples) from sizing work that would never finish or fill the memory.
+KEY_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
+    "batch_size": (1, 1_000_000, False),
+    "workers": (1, 1024, False),
+    "max_concurrency": (1, 1024, False),
+    "limit": (1, 10**9, False),
+    "n_bullets": (1, 100, False),
+    "max_source_chars": (1, 100_000_000, False),
+    "max_reply_chars": (1, 100_000_000, False),
+    "max_input_tokens": (1, 10_000_000, False),
+    "max_length": (1, 10_000_000, False),
+    "bootstrap_samples": (100, 1_000_000, False),
+    "seed": (0, 2**63 - 1, False),
+    "timeout_s": (0, 86_400, True),
+    "backoff_base_s": (0, 3600, False),
+    "backoff_max_s": (0, 3600, False),
+    "max_retries": (0, 100, False),
+    "max_failures": (0, 10**9, False),
+    "damping": (0, 1, False),
+    "threshold": (0, 1, False),
 }
+# The same for the numeric flags of the analysis commands (meta-eval's resamples are cluster
+# count matrices, resamples x documents, so they are bounded lower).
+FLAG_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
+    "--samples": (1, 1_000_000, False),
+    "--bootstrap": (0, 100_000, False),
+    "--workers": (1, 1024, False),
+    "--max-docs": (1, 10**9, False),
+}
+
+
+def check_flag(flag: str, value: Any) -> None:
+    """A numeric command-line flag within its range in FLAG_RANGES (None: not given)."""
+    if value is not None:
+        check_range(flag, value, *FLAG_RANGES[flag])
 
 
 def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
@@ -58,8 +84,8 @@ def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
     if missing:
         raise ConfigError(f"{where}: missing required key '{missing[0]}'.")
     for name, value in values.items():
-        if name in AT_LEAST and isinstance(value, (int, float)) and not isinstance(value, bool):
-            check_range(f"{where}.{name}", value, AT_LEAST[name], None)
+        if name in KEY_RANGES and isinstance(value, (int, float)) and not isinstance(value, bool):
+            check_range(f"{where}.{name}", value, *KEY_RANGES[name])
     return cls(**values)
 
 
@@ -74,12 +100,19 @@ def check_range(where: str, value: Any, low: float | None, high: float | None, l
     """A number within [low, high] (or (low, high] with `low_excluded`); else ConfigError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{where}: expected a number, got {value!r}.")
+    check_finite(where, value)
     too_low = low is not None and (value <= low if low_excluded else value < low)
     if too_low or (high is not None and value > high):
         bounds = f"{'above' if low_excluded else 'at least'} {low}" if low is not None else ""
         if high is not None:
             bounds += (" and " if bounds else "") + f"at most {high}"
         raise ConfigError(f"{where}: must be {bounds}, got {value!r}.")
+
+
+def check_finite(where: str, value: Any) -> None:
+    """NaN and infinity are never a setting (NaN passes every comparison, so no range catches it)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: must be a finite number, got {value!r}.")
 
 
 def _check_type(value: Any, hint: Any, where: str) -> Any:
@@ -119,6 +152,8 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
         return dict(value)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if hint is float and isinstance(value, float):
+        check_finite(where, value)
     if hint in (int, float, str, bool) and not (
         isinstance(value, hint) and not (hint is int and isinstance(value, bool))
     ):
@@ -165,10 +200,18 @@ class PromptConfig:
 
         where = f"prompt '{self.name}' (prompt/{self.name}.yaml) template"
         try:
-            names = [name for _, name, _, _ in string.Formatter().parse(self.template) if name is not None]
+            fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(self.template)]
         except ValueError as e:  # a lone '{' or '}'
             raise ConfigError(f"{where}: {e}; write {{{{ and }}}} for literal braces.") from None
-        for name in names:
+        for name, spec, conversion in fields:
+            if name is None:
+                continue
+            if spec or conversion:  # {source:>999999999} would pad each prompt to a billion characters
+                written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                raise ConfigError(
+                    f"{where}: placeholder {written} has a format spec or conversion; write {{{name}}} alone "
+                    "(the text is put in as it is)."
+                )
             if name not in self.PLACEHOLDERS:
                 raise ConfigError(
                     f"{where}: unknown placeholder {{{name}}}. Known: "
@@ -209,6 +252,7 @@ class RunSettings:
     strict: bool = False  # true: a bad input record is an error instead of a counted skip
     bootstrap_samples: int = 1000  # resamples for the 95% confidence intervals
     workers: int = 1  # processes for metrics that can use them
+    max_reply_chars: int = 200_000  # longer replies are cut to this for parsing and scoring (recorded per row)
     run_label: str | None = None  # the row label (shipped config: model.label, else the model name)
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
 

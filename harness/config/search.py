@@ -61,10 +61,12 @@ class HydraConfigs:
         from hydra.core.config_search_path import SearchPathQuery
         from hydra.core.global_hydra import GlobalHydra
 
+        from harness.config import yaml_files
         from harness.config.groups import register_schemas
 
         args = command_line(argv)
         register_schemas()  # the schema nodes the shipped configs start from
+        yaml_files.install()  # a user's config file is checked before Hydra expands it
         search_path = create_automatic_config_search_path(None, None, args.config_path or f"pkg://{CONFIG_PACKAGE}")
         if args.config_dir is not None:  # where hydra.main puts it: after the shipped configs
             folder = os.path.abspath(args.config_dir)

@@ -85,6 +85,10 @@ def metric_entries(name: str, config_dirs: Sequence[str | Path] = ()) -> dict[st
     from omegaconf import OmegaConf
 
     file = metric_config_file(name, config_dirs)
+    if isinstance(file, Path):  # a user's file (score and meta-eval read these outside Hydra)
+        from harness.config.yaml_files import check_yaml_file
+
+        check_yaml_file(str(file))
     if file is not None:
         try:
             node = OmegaConf.create(file.read_text(encoding="utf-8"))

@@ -248,6 +248,9 @@ def absolute_paths(config: dict[str, Any]) -> dict[str, Any]:
 def _hydra_entry() -> None:
     import hydra
 
+    from harness.config import yaml_files
+
+    yaml_files.install()  # also when the up-front check did not run (--help, --cfg)
     hydra.main(config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config", version_base="1.3")(_job)()
 
 

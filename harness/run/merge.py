@@ -164,7 +164,8 @@ def merged_metrics(shards: list[Shard], score_rows: list[dict[str, Any]], config
 def generation_totals(shards: list[Shard]) -> dict[str, Any]:
     parts = [s.folder.info.get("generation") or {} for s in shards]
     totals: dict[str, Any] = {
-        k: sum(p.get(k) or 0 for p in parts) for k in ("documents", "generated", "from_cache", "failed", "truncated")
+        k: sum(p.get(k) or 0 for p in parts)
+        for k in ("documents", "generated", "from_cache", "failed", "truncated", "reply_cut")
     }
     totals["failures"] = [f for p in parts for f in p.get("failures") or []][:100]
     return totals

@@ -27,7 +27,7 @@ from harness.metrics.loading import build_metrics, metric_class
 from harness.metrics.scoring import score_documents
 from harness.models.base import Backend, Generation, Request, pop_backend_key
 from harness.models.cache import GenerationCache, stable_hash
-from harness.records import Example, Summary
+from harness.records import Example, Summary, input_file_problem
 from harness.registry import BACKENDS
 from harness.run import credentials, datacheck, progress, shard, tracking
 from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
@@ -95,9 +95,11 @@ def check_dataset_source(dataset: DatasetConfig) -> None:
 
 
 def check_input_file(setting: str, path: str) -> None:
-    """A file the run reads exists (before a run folder is made for it)."""
-    if not Path(path).expanduser().is_file():
-        raise ConfigError(f"{setting}: file not found: {path}")
+    """A file the run reads exists, is a regular file (a FIFO would block the run) and is not
+    empty (before a run folder is made for it)."""
+    problem = input_file_problem(Path(path).expanduser())
+    if problem:
+        raise ConfigError(f"{setting}: {problem}: {path}")
 
 
 def check_metric_options(spec: dict[str, Any]) -> None:
@@ -276,15 +278,26 @@ def _generate(
         )
     rows = []
     requested = asks_for_bullets(spec.prompt.template, spec.prompt.system)
+    cap = spec.settings.max_reply_chars
     for i, request in enumerate(requests):
         out = results[i]
-        parsed = parse_bullets(out.text or "")
+        # A runaway reply (or precomputed summary) is cut here, the one place every backend's
+        # output passes, so parsing and scoring stay bounded; the cache keeps it whole.
+        text, cut = out.text, out.text is not None and len(out.text) > cap
+        if cut and text is not None:
+            log.warning(
+                "reply for %s has %d characters; kept the first %d (max_reply_chars)", request.doc_id, len(text), cap
+            )
+            text = text[:cap]
+        parsed = parse_bullets(text or "")
         rows.append(
             {
                 "doc_id": request.doc_id,
                 "key": keys[i],
                 "cached": i in from_cache,
-                "raw": out.text,
+                "raw": text,
+                "reply_chars": None if out.text is None else len(out.text),
+                "reply_cut": cut,
                 "bullets": list(parsed.bullets),
                 "style": parsed.style,
                 **parsed.set_aside(),  # preamble, outro, headings, sub_points, reasoning
@@ -321,6 +334,7 @@ def generation_totals(rows: Sequence[dict[str, Any]], seconds: float) -> dict[st
         "failed": sum(bool(r["error"]) for r in rows),
         "failures": [{"doc_id": r["doc_id"], "error": r["error"]} for r in rows if r["error"]][:100],
         "truncated": sum(bool(r["truncated"]) for r in rows),
+        "reply_cut": sum(bool(r.get("reply_cut")) for r in rows),
         "seconds": round(seconds, 3),
         "documents_per_s": round(len(new) / seconds, 3) if seconds > 0 and new else None,
         "output_tokens_per_s": round(out_tokens / seconds, 3) if seconds > 0 and out_tokens else None,

@@ -12,6 +12,7 @@ except list markers, markup and model control tokens. A pure function: no model,
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +22,6 @@ from harness.text.reply_lines import (
     INLINE_PREAMBLE,
     META,
     ORDERED,
-    TERMINAL,
     Line,
     bullet_text,
     clean_reply,
@@ -33,9 +33,10 @@ from harness.text.reply_lines import (
     is_opener,
     join_pieces,
     plain,
+    plain_ends_with_stop,
 )
+from harness.text.tokens import ends_with_stop, split_sentences
 from harness.text.tokens import paragraphs as text_paragraphs
-from harness.text.tokens import split_sentences
 
 __all__ = [
     "STYLES",
@@ -158,13 +159,15 @@ def _settled(bullets: tuple[str, ...]) -> tuple[str, ...]:
 
 @dataclass
 class _Item:
-    pieces: list[tuple[str, bool]] = field(default_factory=list)  # (text, is a sub-point)
+    # (lines, is a sub-point): a piece's wrapped lines are joined once, when the item is done,
+    # so an item of many lines is read in time linear in its length.
+    pieces: list[tuple[list[str], bool]] = field(default_factory=list)
     family: str | None = None
     indent: int = 0
     titled: bool = False  # the first line is a bold title with no stop ("1. **Budget**")
 
-    def last_text(self) -> str:
-        return self.pieces[-1][0] if self.pieces else ""
+    def texts(self) -> list[tuple[str, bool]]:
+        return [(" ".join(lines), is_sub) for lines, is_sub in self.pieces]
 
 
 def _parse_list(lines: list[Line]) -> ParsedBullets:
@@ -185,10 +188,10 @@ def _parse_list(lines: list[Line]) -> ParsedBullets:
 
     # Before the first item: introductions are the preamble, other lines are unmarked bullets.
     before = [line for line in lines[:first] if line.text]
-    stops = sum(bool(TERMINAL.search(plain(lines[i].item))) for i in marked) > len(marked) / 2
+    stops = sum(ends_with_stop(plain(lines[i].item)) for i in marked) > len(marked) / 2
     intro_end = max((k + 1 for k, line in enumerate(before) if is_intro(line.text, stops)), default=0)
     preamble = [line.text for line in before[:intro_end]]
-    items: list[_Item] = [_Item([(line.text, False)], None, line.indent) for line in _unwrap(before[intro_end:])]
+    items: list[_Item] = [_Item([(texts, False)], None, indent) for indent, texts in _unwrap(before[intro_end:])]
     headings: list[str] = []
     outro: list[str] = []
     gap = False
@@ -199,29 +202,28 @@ def _parse_list(lines: list[Line]) -> ParsedBullets:
             continue
         if line.family:
             if items and is_sub(line):
-                items[-1].pieces.append((line.item, True))
+                items[-1].pieces.append(([line.item], True))
             else:
-                items.append(_Item([(line.item, False)], line.family, line.indent, _is_bold_title(line.item)))
+                items.append(_Item([([line.item], False)], line.family, line.indent, _is_bold_title(line.item)))
         elif i > last and (gap or is_closing(line.text)):
             outro = [rest.text for rest in lines[i:] if rest.text]
             break
         elif _continues(line, items[-1] if items else None, gap, top_indent):
             item = items[-1]
             if item.titled and len(item.pieces) == 1:
-                item.pieces.append((line.text, False))  # the explanation under a bold title
+                item.pieces.append(([line.text], False))  # the explanation under a bold title
             else:
-                text, is_sub_point = item.pieces[-1]
-                item.pieces[-1] = (f"{text} {line.text}", is_sub_point)  # a wrapped line
+                item.pieces[-1][0].append(line.text)  # a wrapped line
         elif is_heading(line.text) and i < last:
             headings.append(line.text)
         else:
-            items.append(_Item([(line.text, False)], None, line.indent))
+            items.append(_Item([([line.text], False)], None, line.indent))
         gap = False
 
     bullets: list[str] = []
     sub_points: list[tuple[int, str]] = []
     for item in items:
-        pieces = item.pieces
+        pieces = item.texts()
         if item.titled and len(pieces) > 1 and not pieces[1][1]:
             pieces = [(plain(pieces[0][0]) + ":", False), *pieces[1:]]  # "**Budget**" over its explanation
         text = bullet_text(join_pieces(pieces))  # a joined item may start like a marker ("1." over sub-points)
@@ -238,7 +240,7 @@ def _parse_list(lines: list[Line]) -> ParsedBullets:
 
 def _is_bold_title(item: str) -> bool:
     stripped = item.strip()
-    return bool(re.fullmatch(r"(?:\*\*|__)[^*_]+(?:\*\*|__)", stripped)) and not TERMINAL.search(plain(stripped))
+    return bool(re.fullmatch(r"(?:\*\*|__)[^*_]+(?:\*\*|__)", stripped)) and not ends_with_stop(plain(stripped))
 
 
 def _continues(line: Line, item: _Item | None, gap: bool, top_indent: int) -> bool:
@@ -249,18 +251,18 @@ def _continues(line: Line, item: _Item | None, gap: bool, top_indent: int) -> bo
         return True
     if gap:
         return line.indent > top_indent + 1 and item.family is not None
-    previous = plain(item.last_text())
-    return line.text[:1].islower() or not TERMINAL.search(previous)
+    return line.text[:1].islower() or not plain_ends_with_stop(item.pieces[-1][0])
 
 
-def _unwrap(lines: list[Line]) -> list[Line]:
-    """Join hard-wrapped lines (a line without a stop followed by one starting in lowercase)."""
-    out: list[Line] = []
+def _unwrap(lines: list[Line]) -> list[tuple[int, list[str]]]:
+    """Hard-wrapped lines grouped (a line without a stop followed by one starting in lowercase):
+    (indent, the texts of the lines joined into one)."""
+    out: list[tuple[int, list[str]]] = []
     for line in lines:
-        if out and line.text[:1].islower() and not TERMINAL.search(out[-1].text):
-            out[-1] = Line(out[-1].indent, f"{out[-1].text} {line.text}")
+        if out and line.text[:1].islower() and not ends_with_stop(out[-1][1][-1]):
+            out[-1][1].append(line.text)
         else:
-            out.append(line)
+            out.append((line.indent, [line.text]))
     return out
 
 
@@ -284,7 +286,8 @@ def _parse_unmarked(text: str) -> ParsedBullets:
 
     # Section titles among the content ("### Cost", "**Taxes**") are set aside, like a list's.
     headings = tuple(line for group in groups for line in group if HEADING.match(line) and is_heading(line))
-    groups = [g for g in ([line for line in group if line not in headings] for group in groups) if g]
+    heading_set = set(headings)  # a set: many titles must not make this quadratic
+    groups = [g for g in ([line for line in group if line not in heading_set] for group in groups) if g]
     content_lines = [plain(line) for group in groups for line in group]
     prose = len(groups) > 1 and all(len(g) == 1 for g in groups) and any(len(split_sentences(g[0])) > 1 for g in groups)
     if len(content_lines) > 1 and not prose:
@@ -300,21 +303,22 @@ def _parse_unmarked(text: str) -> ParsedBullets:
         or candidates[-1].endswith(":")
         or (style == "lines" and len(candidates) > 2 and is_closing(candidates[-1]))
     ):
-        outro.insert(0, candidates.pop())
-    while candidates and len(candidates) > 1 and (is_opener(candidates[0]) or META.match(candidates[0])):
-        preamble.append(candidates.pop(0))  # "Here is a summary." written as a sentence
-    return ParsedBullets(tuple(candidates), "\n".join(preamble), "\n".join(outro), style, headings)
+        outro.append(candidates.pop())
+    outro.reverse()
+    start = 0  # "Here is a summary." written as a sentence: preamble (an index, not pop(0), stays linear)
+    while len(candidates) - start > 1 and (is_opener(candidates[start]) or META.match(candidates[start])):
+        preamble.append(candidates[start])
+        start += 1
+    return ParsedBullets(tuple(candidates[start:]), "\n".join(preamble), "\n".join(outro), style, headings)
 
 
 def _is_title(line: str, groups: list[list[str]]) -> bool:
     """A short first line without a stop, over content that has stops ("Budget vote" / "The council ...")."""
     bare = plain(line)
-    if TERMINAL.search(bare) or len(bare.split()) > 10:
+    if ends_with_stop(bare) or len(bare.split()) > 10:
         return False
-    rest = [other for group in groups for other in group][1:4]  # `line` is the first
-    return (
-        bool(rest) and all(TERMINAL.search(plain(other)) for other in rest) and (len(groups[0]) == 1 or len(rest) > 1)
-    )
+    rest = list(itertools.islice((other for group in groups for other in group), 1, 4))  # `line` is the first
+    return bool(rest) and all(ends_with_stop(plain(other)) for other in rest) and (len(groups[0]) == 1 or len(rest) > 1)
 
 
 _FUNCTION_END = re.compile(
@@ -328,8 +332,8 @@ def _unfinished(bullets: tuple[str, ...]) -> bool:
     if not bullets:
         return False
     last = bullets[-1].rstrip()
-    if TERMINAL.search(last) and not last.endswith(":"):
+    if ends_with_stop(last) and not last.endswith(":"):
         return False
     if last.endswith((",", ":", "(", "-", "—", "–")) or _FUNCTION_END.search(last):
         return True
-    return any(TERMINAL.search(b) for b in bullets[:-1])
+    return any(ends_with_stop(b) for b in bullets[:-1])

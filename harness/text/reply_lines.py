@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from harness.text.tokens import split_sentences
+from harness.text.tokens import ends_with_stop, split_sentences
 
 # --- cleaning the raw reply ----------------------------------------------------------------
 
@@ -191,12 +191,11 @@ _CLOSING = re.compile(
     r"|in\s+brief|in\s+essence|taken\s+together|together,\s+these|summing\s+up)\b",
     re.IGNORECASE,
 )
-TERMINAL = re.compile(r"[.!?…:;\"'”’)\]]$")
 _SPACES = re.compile(r"\s+")
 
 
 def plain(text: str) -> str:
-    text = _STRONG.sub("", _INNER_STRONG.sub(" ", text)).strip()
+    text = _core(text).strip()
     match = _WRAPPING_EMPHASIS.match(text)
     return match.group(2) if match else text
 
@@ -222,7 +221,7 @@ def is_heading(text: str) -> bool:
     """A title-like line that introduces content: markdown or bold title, title words, an intro ending in ':'."""
     bare = plain(text)
     if HEADING.match(text):
-        return text.startswith("#") or bare.endswith(":") or not TERMINAL.search(bare)  # not "**A sentence.**"
+        return text.startswith("#") or bare.endswith(":") or not ends_with_stop(bare)  # not "**A sentence.**"
     if _TITLE_WORDS.match(bare.rstrip(":").strip()):
         return True
     if not bare.endswith(":"):
@@ -238,7 +237,7 @@ def is_intro(text: str, items_have_stops: bool) -> bool:
     A short line without a stop over items that have stops is a title ("Apple Q3 results").
     """
     bare = plain(text)
-    if items_have_stops and not TERMINAL.search(bare) and len(bare.split()) <= 10:
+    if items_have_stops and not ends_with_stop(bare) and len(bare.split()) <= 10:
         return True
     return is_heading(text) or is_opener(bare) or bool(META.match(bare))
 
@@ -253,15 +252,39 @@ def bullet_text(text: str) -> str:
 
 def join_pieces(pieces: list[tuple[str, bool]]) -> str:
     """Join an item's lines: wrapped lines with a space, sub-points after ':'/';' when the line before has no stop."""
-    out = ""
+    parts: list[str] = []  # joined once at the end, so an item of many lines stays linear
+    has_colon = False  # the joined text so far holds ':' or ';'
     for text, is_sub in pieces:
         text = bullet_text(text)
         if not has_content(text):
             continue  # a marker or markup alone
-        if not out:
-            out = text
-        elif TERMINAL.search(out) or not is_sub:
-            out = f"{out} {text}"
-        else:
-            out = f"{out}: {text}" if ":" not in out and ";" not in out else f"{out}; {text}"
-    return out
+        if parts and is_sub and not ends_with_stop(parts[-1]):
+            parts.append(": " if not has_colon else "; ")
+            has_colon = True
+        elif parts:
+            parts.append(" ")
+        parts.append(text)
+        has_colon = has_colon or ":" in text or ";" in text
+    return "".join(parts)
+
+
+def plain_ends_with_stop(lines: list[str]) -> bool:
+    """`ends_with_stop(plain(" ".join(lines)))`, reading only the first and last lines it needs.
+
+    Markup runs never cross the spaces that join the lines, so plain() of the joined text starts
+    as plain() of its first lines and ends as plain() of its last ones; the two ends decide the
+    answer (the wrapping emphasis and the last character). An item growing line by line is so
+    checked in constant time per line, not in time of its whole text."""
+    head = tail = 0
+    while head < len(lines) and len(_core(" ".join(lines[: head + 1])).lstrip()) < 2:
+        head += 1
+    while tail < len(lines) and len(_core(" ".join(lines[len(lines) - tail - 1 :])).rstrip()) < 2:
+        tail += 1
+    if head + tail + 2 > len(lines):  # the two ends meet: the whole text is short
+        return ends_with_stop(plain(" ".join(lines)))
+    return ends_with_stop(plain(" ".join([*lines[: head + 1], *lines[len(lines) - tail - 1 :]])))
+
+
+def _core(text: str) -> str:
+    """plain() before its strip and the wrapping emphasis: strong markup removed."""
+    return _STRONG.sub("", _INNER_STRONG.sub(" ", text))

@@ -64,7 +64,17 @@ _QUOTE_TOKEN = re.compile(
 )
 _ACRONYM = re.compile(r"^(?:[a-z]\.){2,}$", re.IGNORECASE)  # U.S. a.m. Ph.D.
 _INITIAL = re.compile(r"^[A-Z]\.$")
-_TERMINAL_END = re.compile(r"[.?!…:;\"'”’)\]]$")
+STOPS = frozenset(".?!…:;\"'”’)]")  # a line ending in one of these ends its sentence or item
+
+
+def ends_with_stop(text: str) -> bool:
+    """The text ends in one of STOPS (a final newline aside), as the regex `[...]$` says, but
+    reading the last character only: a `$`-anchored search tries every position, so asking it
+    again as a line grows would make parsing a long reply quadratic."""
+    last = len(text) - (2 if text.endswith("\n") else 1)
+    return last >= 0 and text[last] in STOPS
+
+
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -164,18 +174,18 @@ def paragraphs(text: str) -> list[list[str]]:
     A line is a wrapped continuation when the line before ends without punctuation and it
     starts in lowercase ("the council voted to" / "raise taxes"): it is joined with a space.
     """
-    groups: list[list[str]] = [[]]
+    groups: list[list[list[str]]] = [[]]  # the lines of each paragraph, each a list of its wrapped pieces
     for raw_line in text.splitlines():
         line = raw_line.strip()
         current = groups[-1]
         if not line:
             if current:
                 groups.append([])
-        elif current and line[0].islower() and not _TERMINAL_END.search(current[-1]):
-            current[-1] = f"{current[-1]} {line}"
+        elif current and line[0].islower() and not ends_with_stop(current[-1][-1]):
+            current[-1].append(line)  # joined once at the end: a long wrapped paragraph stays linear
         else:
-            current.append(line)
-    return [group for group in groups if group]
+            current.append([line])
+    return [[" ".join(pieces) for pieces in group] for group in groups if group]
 
 
 def _split_block(block: str) -> Iterator[str]:
