@@ -233,3 +233,29 @@ def test_a_sweep_with_a_dollar_label_writes_its_table_and_exits_0(tmp_path):
     (md,) = list(tmp_path.rglob("comparison.md"))
     assert "m$\\\\badcommand$" in md.read_text(encoding="utf-8")
     assert list(md.parent.glob("comparison_plots/forest_*.svg"))
+
+
+def test_compare_prints_no_terminal_escape_from_a_label(tmp_path):
+    for i, label in enumerate(["base", "evil\x1b[2J\x1b]0;owned\x07\u202e"]):
+        folder = make_run(tmp_path / "runs", f"{i}_r", [v + 0.01 * i for v in VALUES])
+        info = json.loads((folder / "run.json").read_text())
+        (folder / "run.json").write_text(json.dumps({**info, "label": label}))
+    proc = run_cli(
+        "compare",
+        str(tmp_path / "runs"),
+        "--baseline",
+        "base",
+        "--fail-if-worse",
+        "m/score",
+        "--no-plots",
+        "--samples",
+        "200",
+        "--out",
+        str(tmp_path / "out"),
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "\x1b" not in proc.stdout + proc.stderr and "\x07" not in proc.stdout and "\u202e" not in proc.stdout
+    assert "evil\\u001b" in proc.stdout  # the label is shown, its control characters made visible
+    gate = [line for line in proc.stdout.splitlines() if line.startswith(("gate passed", "GATE FAILED"))]
+    assert gate and all("\\u001b" in line for line in gate if "evil" in line)
