@@ -259,3 +259,16 @@ def test_compare_prints_no_terminal_escape_from_a_label(tmp_path):
     assert "evil\\u001b" in proc.stdout  # the label is shown, its control characters made visible
     gate = [line for line in proc.stdout.splitlines() if line.startswith(("gate passed", "GATE FAILED"))]
     assert gate and all("\\u001b" in line for line in gate if "evil" in line)
+
+
+def test_a_label_starting_with_an_underscore_keeps_its_place_in_the_legend(tmp_path):
+    from harness.analysis import plots
+
+    for i, name in enumerate(["_private", "other"]):
+        folder = make_run(tmp_path / "runs", f"{i}_r", [v + 0.02 * i for v in VALUES])
+        info = json.loads((folder / "run.json").read_text())
+        (folder / "run.json").write_text(json.dumps({**info, "label": name}))
+    runs, _ = scan([tmp_path / "runs"])
+    svg = plots.length_vs_score(runs, "m/score", runs[0].doc_ids)
+    # two runs' points, then one legend marker per run: the "_private" run is not left out
+    assert svg.count('<g id="legend_') == 1 and svg.count('<g id="PathCollection_') == 4

@@ -70,7 +70,7 @@ def test_values_inside_the_range_and_nan_not_computable_are_read(tmp_path):
     scores = run / "scores.jsonl"
     edit_line(scores, 3, '{"doc_id": "d2", "m/score": NaN, "m/count": 1.0}')
     metrics = json.loads((run / "metrics.json").read_text())
-    metrics["fields"]["m/score"].update(n=5, missing=1)
+    metrics["fields"]["m/score"].update(n=5, missing=1, mean=(0.0 + 1.0 + 0.25 + 0.75 + 0.5) / 5)
     (run / "metrics.json").write_text(json.dumps(metrics))
     loaded = load_run(run)
     assert [loaded.scores[d]["m/score"] for d in ("d0", "d1")] == [0.0, 1.0]
@@ -114,6 +114,14 @@ def test_a_value_added_where_metrics_json_counted_none_is_named(tmp_path):
     edit_line(run / "scores.jsonl", 2, '{"doc_id": "d1", "m/score": 0.99, "m/count": 1.0}')
     message = refused(run)
     assert str(run / "scores.jsonl") in message and "'m/score'" in message and "5" in message, message
+
+
+@pytest.mark.parametrize("value", ["0.99", "0", "1"])
+def test_a_value_edited_inside_its_range_is_caught_by_the_mean_metrics_json_recorded(tmp_path, value):
+    run = ranged_run(tmp_path)
+    edit_line(run / "scores.jsonl", 2, f'{{"doc_id": "d1", "m/score": {value}, "m/count": 1.0}}')
+    message = refused(run)
+    assert str(run / "scores.jsonl") in message and "'m/score'" in message and "metrics.json" in message, message
 
 
 def test_the_reader_is_the_one_compare_uses(tmp_path):

@@ -143,6 +143,7 @@ def length_vs_score(runs: Sequence[Run], key: str, docs: Sequence[str]) -> str:
             words, scores = np.array(pairs, dtype=float).T
             color = COLORS[i % len(COLORS)]
             label = visible(run.label)
+            label = " " + label if label.startswith("_") else label  # matplotlib leaves "_..." out of a legend
             if len(pairs) > 2 and np.ptp(words) > 0 and np.ptp(scores) > 0:
                 label += f" (ρ={spearmanr(words, scores).statistic:+.2f})"
                 slope, intercept = np.polyfit(words, scores, 1)

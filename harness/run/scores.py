@@ -61,7 +61,7 @@ def check_value(where: str, key: str, value: Any, bounds: Any) -> None:
     low, high = bounds if isinstance(bounds, (list, tuple)) and len(bounds) == 2 else (None, None)
     if (low is not None and value < low) or (high is not None and value > high):
         raise InputError(
-            f"{where}: field '{key}' is {value!r}, outside its range [{_show(low)}, {_show(high)}]; "
+            f"{where}: field '{key}' is {value!r}, outside its range {_range(low, high)}; "
             "the file was edited or damaged"
         )
 
@@ -88,11 +88,22 @@ def check_counts(
                 + f" but this file has {have} values in {len(scores)} lines{named}{more}; it is incomplete or "
                 f"from another run (re-score with: harness score {path.parent})"
             )
-        finite = sum(_finite(row.get(key)) for row in scores.values())
+        values = [row[key] for row in scores.values() if _finite(row.get(key))]
+        finite = len(values)
         if finite > n:
             raise InputError(
                 f"{path}: field '{key}' has {finite} values but metrics.json counts {n}; the file was edited "
                 f"or comes from another run (re-score with: harness score {path.parent})"
+            )
+        mean = meta.get("mean")
+        if (
+            values
+            and _finite(mean)
+            and not math.isclose(math.fsum(values) / len(values), mean, rel_tol=1e-6, abs_tol=1e-9)
+        ):
+            raise InputError(
+                f"{path}: the values of '{key}' average {math.fsum(values) / len(values):.6g} but metrics.json says "
+                f"{mean:.6g}; a value was edited (re-score with: harness score {path.parent})"
             )
 
 
@@ -121,7 +132,13 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _range(low: Any, high: Any) -> str:
+    if high is None:
+        return f"(at least {_show(low)})"
+    if low is None:
+        return f"(at most {_show(high)})"
+    return f"[{_show(low)}, {_show(high)}]"
+
+
 def _show(bound: Any) -> str:
-    if bound is None:
-        return "unbounded"
     return str(int(bound)) if float(bound).is_integer() else str(bound)
