@@ -95,14 +95,15 @@ def check_counts(
                 f"{path}: field '{key}' has {finite} values but metrics.json counts {n}; the file was edited "
                 f"or comes from another run (re-score with: harness score {path.parent})"
             )
-        mean = meta.get("mean")
+        mean, average = meta.get("mean"), math.fsum(values) / len(values) if values else None
         if (
-            values
+            average is not None
+            and isinstance(mean, (int, float))
             and _finite(mean)
-            and not math.isclose(math.fsum(values) / len(values), mean, rel_tol=1e-6, abs_tol=1e-9)
+            and not math.isclose(average, mean, rel_tol=1e-6, abs_tol=1e-9)
         ):
             raise InputError(
-                f"{path}: the values of '{key}' average {math.fsum(values) / len(values):.6g} but metrics.json says "
+                f"{path}: the values of '{key}' average {average:.6g} but metrics.json says "
                 f"{mean:.6g}; a value was edited (re-score with: harness score {path.parent})"
             )
 
