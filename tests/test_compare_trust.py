@@ -70,9 +70,12 @@ def test_an_unfinished_run_in_a_sweep_is_named_and_fails_the_gate(tmp_path):
 
 def test_a_candidate_with_nothing_to_test_fails_the_gate(tmp_path):
     base = make_run(tmp_path, "base", GOOD)
-    cand = make_run(tmp_path, "cand", [None] * (len(GOOD) - 1) + [0.5])  # one document: no pair with the baseline
+    cand = make_run(tmp_path, "cand", [None] * (len(GOOD) - 1) + [0.5])  # no document scored: no pair with the baseline
     rows = [json.loads(line) for line in (cand / "scores.jsonl").read_text().splitlines()]
-    (cand / "scores.jsonl").write_text("".join(json.dumps({**r, "doc_id": "other" + r["doc_id"]}) + "\n" for r in rows))
+    (cand / "scores.jsonl").write_text("".join(json.dumps({**r, "m/score": None}) + "\n" for r in rows))
+    metrics = json.loads((cand / "metrics.json").read_text())
+    metrics["fields"]["m/score"].update(mean=None, ci95=[None, None], n=0)
+    (cand / "metrics.json").write_text(json.dumps(metrics))
     result = gated(tmp_path, base, cand)
     assert result.returncode == 1 and "GATE FAILED" in result.stdout and "nothing to test" in result.stdout
 

@@ -25,6 +25,7 @@ from harness.fileio import atomic_write_text, create_exclusive_text
 from harness.records import read_jsonl_rows
 from harness.registry import suggest
 from harness.run.folder import GENERATIONS, METRICS, RUN, SCORES
+from harness.run.scores import read_scores
 
 STEM = "comparison"
 
@@ -130,40 +131,9 @@ def load_run(path: Path) -> Run:
 
 
 def load_scores(path: Path, fields: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """scores.jsonl by doc_id, checked: every metric value a number or null, each document once,
-    and a value for as many documents as metrics.json counted (else a table column would be
-    computed from other data than the run's own summary says)."""
-    scores: dict[str, dict[str, Any]] = {}
-    lines: dict[str, int] = {}
-    for number, row in numbered_rows(path):
-        doc_id = row.get("doc_id")
-        if not isinstance(doc_id, str):
-            raise InputError(f"{path}:{number}: field 'doc_id' must be a string, not {doc_id!r}")
-        if doc_id in lines:
-            raise InputError(f"{path}:{number}: doc_id {doc_id!r} appears twice (first on line {lines[doc_id]})")
-        lines[doc_id] = number
-        for key in fields:
-            value = row.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise InputError(f"{path}:{number}: field '{key}' must be a number or null, not {value!r}")
-        scores[doc_id] = row
-    for key, meta in fields.items():
-        have = sum(row.get(key) is not None for row in scores.values())
-        if have < (meta.get("n") or 0):
-            raise InputError(
-                f"{path}: metrics.json counts {meta['n']} documents scored for '{key}' but this file has "
-                f"{have}; it is incomplete or from another run (re-score with: harness score {path.parent})"
-            )
-    return scores
-
-
-def numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """The JSONL rows of a file with their line numbers (a blank line has no row)."""
-    if not path.is_file():
-        return []
-    rows = iter(read_jsonl_rows(path))
-    with open(path, "rb") as handle:
-        return [(number, next(rows)) for number, raw in enumerate(handle, start=1) if raw.strip()]
+    """scores.jsonl by doc_id, checked by the one reader of score files (harness/run/scores.py)
+    against metrics.json's `fields` and the run's generations.jsonl beside it."""
+    return read_scores(path, fields, path.parent / GENERATIONS)
 
 
 def columns(runs: Sequence[Run], fields: Sequence[str] | None, show_all: bool) -> list[str]:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harness.analysis.escape import visible
+
 if TYPE_CHECKING:
     from harness.analysis.compare import Run
     from harness.analysis.significance import Column
@@ -24,6 +26,7 @@ RC = {
     "svg.hashsalt": "harness",
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "text.parse_math": False,  # labels are text: a `$` in a model name is drawn, never parsed as mathtext
 }
 COLORS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#4e342e", "#ad1457", "#558b2f", "#283593"]
 
@@ -72,9 +75,9 @@ def forest(column: Column, baseline: str | None = None) -> str:
                 ax.annotate(note, (1.01, y), xycoords=("axes fraction", "data"), va="center", fontsize=8)
         if baseline is not None and column.cell(baseline) is not None and column.cell(baseline).mean is not None:  # type: ignore[union-attr]
             ax.axvline(column.cell(baseline).mean, color="#888888", linestyle="--", linewidth=0.8)  # type: ignore[union-attr]
-        ax.set_yticks(range(len(cells)), [c.label for c in cells])
+        ax.set_yticks(range(len(cells)), [visible(c.label) for c in cells])
         ax.set_ylim(len(cells) - 0.5, -0.5)
-        ax.set_xlabel(f"{column.key} (mean, 95% CI; {_direction(column)}; n={column.n})")
+        ax.set_xlabel(f"{visible(column.key)} (mean, 95% CI; {_direction(column)}; n={column.n})")
         return _svg(fig)
 
 
@@ -84,6 +87,7 @@ def heatmap(column: Column) -> str:
     matplotlib, plt = _pyplot()
     cells = sorted((c for c in column.cells if c.mean is not None and c.rank), key=lambda c: c.rank)  # type: ignore[arg-type,return-value]
     labels = [c.label for c in cells]
+    shown = [visible(label) for label in labels]
     sign = 1.0 if column.higher_is_better else -1.0
     k = len(cells)
     values = np.full((k, k), np.nan)
@@ -111,11 +115,11 @@ def heatmap(column: Column) -> str:
                         fontsize=7,
                         color="white" if strong else "black",
                     )
-        ax.set_xticks(range(k), labels, rotation=30, ha="right")
-        ax.set_yticks(range(k), labels)
+        ax.set_xticks(range(k), shown, rotation=30, ha="right")
+        ax.set_yticks(range(k), shown)
         ax.spines[:].set_visible(False)
         fig.colorbar(image, ax=ax, shrink=0.8, label="row − column (+ = row better)")
-        ax.set_title(f"{column.key}: differences, * Holm-adjusted p < 0.05 (n={column.n})", fontsize=8)
+        ax.set_title(f"{visible(column.key)}: differences, * Holm-adjusted p < 0.05 (n={column.n})", fontsize=8)
         return _svg(fig)
 
 
@@ -138,7 +142,8 @@ def length_vs_score(runs: Sequence[Run], key: str, docs: Sequence[str]) -> str:
                 continue
             words, scores = np.array(pairs, dtype=float).T
             color = COLORS[i % len(COLORS)]
-            label = run.label
+            label = visible(run.label)
+            label = " " + label if label.startswith("_") else label  # matplotlib leaves "_..." out of a legend
             if len(pairs) > 2 and np.ptp(words) > 0 and np.ptp(scores) > 0:
                 label += f" (ρ={spearmanr(words, scores).statistic:+.2f})"
                 slope, intercept = np.polyfit(words, scores, 1)
@@ -146,6 +151,6 @@ def length_vs_score(runs: Sequence[Run], key: str, docs: Sequence[str]) -> str:
                 ax.plot(xs, slope * xs + intercept, color=color, linewidth=1)
             ax.scatter(words, scores, s=10, alpha=0.6, color=color, label=label)
         ax.set_xlabel("summary length (words)")
-        ax.set_ylabel(key)
+        ax.set_ylabel(visible(key))
         ax.legend(fontsize=7, frameon=False, loc="best")
         return _svg(fig)

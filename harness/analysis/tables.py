@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from harness.analysis.escape import csv_cell, md_cell, md_code, tex
 from harness.analysis.significance import TEST_NAME, Column, Settings
 
 MARKS = {"better": "▲", "worse": "▼"}
@@ -59,19 +60,23 @@ def cell_text(comparison: Comparison, column: Column, label: str) -> tuple[str, 
 
 
 def footnotes(comparison: Comparison, markup: bool = True) -> list[str]:
-    """The table's notes; with `markup`, Markdown's bold and code spans (plain for HTML and LaTeX)."""
+    """The table's notes; with `markup`, Markdown's bold and code spans, labels escaped for
+    Markdown (plain for HTML and LaTeX, which escape the whole note their own way)."""
     s = comparison.settings
 
     def bold(text: str) -> str:
         return f"**{text}**" if markup else text
 
     def code(text: str) -> str:
-        return f"`{text}`" if markup else text
+        return md_code(text) if markup else text
+
+    def name(label: str) -> str:
+        return md_cell(label) if markup else label
 
     family = "each metric's comparisons" if s.family == "metric" else "all comparisons of the table"
     where = (
         f"the {comparison.docs} documents all runs share (--common-docs; the runs have "
-        + ", ".join(f"{label}: {n}" for label, n in zip(comparison.labels, comparison.run_documents))
+        + ", ".join(f"{name(label)}: {n}" for label, n in zip(comparison.labels, comparison.run_documents))
         + ")"
         if comparison.common_docs
         else f"the {comparison.docs} documents of the dataset"
@@ -84,7 +89,7 @@ def footnotes(comparison: Comparison, markup: bool = True) -> list[str]:
     if not any(c.tests for c in comparison.columns):
         return notes + ["Signatures: " + "; ".join(code(sig) for sig in signatures)]
     if s.baseline is not None:
-        notes.append(f"▲/▼: significantly better/worse than the baseline {s.baseline}.")
+        notes.append(f"▲/▼: significantly better/worse than the baseline {name(s.baseline)}.")
     else:
         notes.append("Letters: runs sharing a letter are not significantly different; a is the best run's group.")
     raised = sorted({c.samples for c in comparison.columns if c.tests and c.samples > s.samples})
@@ -125,27 +130,29 @@ PAIR_HEADER = ["metric", "A", "B", "n", "A − B [95% CI]", "p", "p (Holm)", "si
 
 
 def markdown(comparison: Comparison) -> str:
-    header = ["model", "n", *(c.key for c in comparison.columns)]
+    header = ["model", "n", *(md_cell(c.key) for c in comparison.columns)]
     rows = []
     for label in comparison.labels:
-        row = [f"{label} (baseline)" if label == comparison.settings.baseline else label, str(comparison.docs)]
+        shown = md_cell(label)
+        row = [f"{shown} (baseline)" if label == comparison.settings.baseline else shown, str(comparison.docs)]
         for column in comparison.columns:
             text, bold, mark = cell_text(comparison, column, label)
             row.append((f"**{text}**" if bold else text) + (f" {mark}" if mark else ""))
         rows.append(row)
     out = [_md_table(header, rows), ""]
     out += [f"{i}. {note}" for i, note in enumerate(footnotes(comparison), start=1)]
-    pairs = pair_rows(comparison)
+    pairs = [[*map(md_cell, row[:3]), *row[3:]] for row in pair_rows(comparison)]  # metric, A, B: text
     if pairs:
         out += ["", "Paired tests:", "", _md_table(PAIR_HEADER, pairs)]
-        power = [[c.key, str(c.n), fmt(c.median_mde())] for c in comparison.columns if c.tests]
+        power = [[md_cell(c.key), str(c.n), fmt(c.median_mde())] for c in comparison.columns if c.tests]
         out += ["", "Power (80%, alpha 0.05):", "", _md_table(["metric", "n", "MDE (median over comparisons)"], power)]
     return "\n".join(out) + "\n"
 
 
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Cells already escaped (md_cell) where they hold text."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows])
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def run_records(comparison: Comparison) -> list[dict[str, Any]]:
@@ -184,7 +191,7 @@ def to_csv(records: Sequence[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows({k: csv_cell(v) for k, v in r.items()} for r in records)
     return buffer.getvalue()
 
 
@@ -216,24 +223,6 @@ def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict
             "notes": footnotes(comparison),
         }
     )
-
-
-LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def tex(text: str) -> str:
-    return "".join(LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
 def latex(comparison: Comparison) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis import compare
+from harness.analysis.escape import visible
 from harness.analysis.gate import gate_lines
 from harness.analysis.significance import Settings
 from harness.config.schema import check_flag
@@ -21,7 +22,7 @@ from harness.errors import EXIT_DONE, EXIT_RUN_FAILED, ConfigError
 
 def warn_unfinished(unfinished: Sequence[str]) -> None:
     if unfinished:
-        print("harness compare: warning: not compared: " + "; ".join(unfinished), file=sys.stderr)
+        print("harness compare: warning: not compared: " + visible("; ".join(unfinished)), file=sys.stderr)
 
 
 def find_runs(paths: Sequence[Path]) -> list[compare.Run]:
@@ -58,7 +59,7 @@ def show_comparison(
         )
         print("wrote " + ", ".join(str(p) for p in written))
     for line in gate_lines(result.gate_results):
-        print(line)
+        print(visible(line))  # labels may hold terminal escapes
     return result.gate_results
 
 

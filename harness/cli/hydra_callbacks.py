@@ -4,10 +4,13 @@ Named in conf/config.yaml (`hydra.callbacks`); it runs in the process that launc
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
+
+log = logging.getLogger("harness")
 
 
 class CompareSweep(Callback):
@@ -19,7 +22,8 @@ class CompareSweep(Callback):
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         from harness.cli.compare import show_comparison
         from harness.cli.merge import merge_and_compare
-        from harness.errors import HarnessError, InputError
+        from harness.errors import HarnessError
+        from harness.run.command import note_table_failure
         from harness.run.shard import SHARD_FILE
 
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -33,5 +37,6 @@ class CompareSweep(Callback):
             return
         try:
             show_comparison([sweep_dir], out_dir=sweep_dir)
-        except InputError:
-            pass  # no run finished: each failure was already reported, a table would be empty
+        except Exception as e:  # noqa: BLE001 - any failure of the table fails the command, with its reason
+            log.debug("sweep table failed", exc_info=True)
+            note_table_failure(sweep_dir, e)

@@ -26,4 +26,7 @@ def main(argv: list[str]) -> int:
         return EXIT_RUN_FAILED
     if session.rejected:
         return EXIT_USAGE
+    if session.table_error:
+        print(f"harness run: {session.table_error}", file=sys.stderr)
+        return session.table_exit
     return EXIT_DONE

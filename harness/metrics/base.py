@@ -45,6 +45,9 @@ class Metric:
     lower_is_better: ClassVar[frozenset[str]] = frozenset()
     no_direction: ClassVar[frozenset[str]] = frozenset()  # descriptive fields (e.g. density)
     headline: ClassVar[tuple[str, ...]] = ()  # fields `harness compare` shows by default (none named: all)
+    # field -> (low, high) its values lie in (None: unbounded on that side); metrics.json records it,
+    # so a hand-edited scores.jsonl with a value outside is caught. Fields without one are unbounded.
+    ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {}
     requires: frozenset[str] = frozenset()  # an instance may narrow it (ROUGE against the source)
     Options: ClassVar[type] = NoOptions
 
@@ -129,6 +132,7 @@ def check_metric_class(cls: Any, where: str) -> None:
             problems.append(
                 f"one direction per field ({', '.join(sorted(both))} in both lower_is_better and no_direction)"
             )
+        problems += range_problems(getattr(cls, "ranges", None), fields)
         unknown = sorted(set(cls.requires) - REQUIREMENTS)
         if unknown:
             problems.append(f"`requires` among {', '.join(sorted(REQUIREMENTS))} (not: {', '.join(unknown)})")
@@ -142,6 +146,24 @@ def check_metric_class(cls: Any, where: str) -> None:
         raise ConfigError(
             f"{where}: {cls.__module__}.{cls.__qualname__} breaks the metric contract; it needs " + "; ".join(problems)
         )
+
+
+def range_problems(ranges: Any, fields: dict[str, str]) -> list[str]:
+    """What is wrong with a class's `ranges` (empty when nothing)."""
+    if not isinstance(ranges, dict):
+        return [f"`ranges` a dict of field -> (low, high); got {ranges!r}"]
+    problems = []
+    for name, bounds in ranges.items():
+        if name not in fields:
+            problems.append(f"`ranges` naming declared fields only (not declared: {name})")
+            continue
+        ok = isinstance(bounds, (tuple, list)) and len(bounds) == 2
+        ok = ok and all(b is None or (isinstance(b, (int, float)) and not isinstance(b, bool)) for b in bounds)
+        if not ok or (bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]):
+            problems.append(
+                f"`ranges` giving {name} a (low, high) pair with low <= high, None for unbounded; got {bounds!r}"
+            )
+    return problems
 
 
 def _accepts(function: Any, positional: int) -> bool:

@@ -41,6 +41,7 @@ class BulletSupportMetric(Metric):
     }
     lower_is_better = frozenset({"unsupported"})
     headline = ("score", "unsupported")
+    ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {"score": (0.0, 1.0), "unsupported": (0.0, None)}
 
     def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
         raise NotImplementedError

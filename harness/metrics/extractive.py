@@ -70,6 +70,10 @@ class Extractiveness(Metric):
     }
     no_direction = frozenset(fields)
     headline = ("density", "novel_2gram")
+    ranges = {
+        **dict.fromkeys(("coverage", "novel_1gram", "novel_2gram", "novel_3gram"), (0.0, 1.0)),
+        **dict.fromkeys(("density", "compression"), (0.0, None)),
+    }
     Options = ExtractiveOptions
 
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:

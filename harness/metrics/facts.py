@@ -36,6 +36,7 @@ class Facts(Metric):
     }
     lower_is_better = frozenset({"missing"})
     headline = ("recall",)
+    ranges = {"recall": (0.0, 1.0), "missing": (0.0, None)}
     requires = frozenset({"facts"})
     Options = FactsOptions
 

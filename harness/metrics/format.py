@@ -50,6 +50,10 @@ class BulletFormat(Metric):
     no_direction = frozenset({"bullets", "words_per_bullet"})
     lower_is_better = frozenset({"preamble", "outro", "truncated", "redundancy"})
     headline = ("compliant",)
+    ranges = {
+        **dict.fromkeys(("compliant", "length_compliant", "preamble", "outro", "truncated", "redundancy"), (0.0, 1.0)),
+        **dict.fromkeys(("bullets", "words_per_bullet"), (0.0, None)),
+    }
     Options = FormatOptions
 
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:

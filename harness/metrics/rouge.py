@@ -45,6 +45,7 @@ class Rouge(Metric):
     fields = _fields()
     requires = frozenset({"references"})
     headline = ("rouge1", "rouge2", "rougeLsum")
+    ranges = dict.fromkeys(fields, (0.0, 1.0))
     Options = RougeOptions
 
     def __init__(self, options: RougeOptions | None = None):

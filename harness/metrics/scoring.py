@@ -80,6 +80,10 @@ def checked_value(metric: Metric, name: str, doc_id: str, value: Any) -> Any:
     )
 
 
+def _bound(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def score_documents(
     metrics: Sequence[Metric],
     examples: Sequence[Example],
@@ -140,6 +144,9 @@ def score_documents(
                 "headline": name in (metric.headline or metric.fields),  # none named: every field
                 "signature": metric.signature(),
             }
+            if name in metric.ranges:
+                low, high = metric.ranges[name]
+                fields[f"{metric.name}/{name}"]["range"] = [_bound(low), _bound(high)]
         for name, reasons in not_applicable.items():
             # Why a field has no value for some summaries (e.g. bullet checks on prose).
             key = f"{metric.name}/{name}"

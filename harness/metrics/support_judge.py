@@ -101,6 +101,7 @@ class SupportJudge(BulletSupportMetric):
         "failed": "bullets whose judge request failed; the document then has no score and no unsupported count",
     }
     lower_is_better = frozenset({"unsupported", "unreadable", "failed"})
+    ranges = {**BulletSupportMetric.ranges, "unreadable": (0.0, None), "failed": (0.0, None)}
     Options = SupportJudgeOptions
 
     def __init__(self, options: SupportJudgeOptions | None = None):

@@ -47,6 +47,8 @@ class Session:
     sweep_dirs: list[Path] = field(default_factory=list)  # this process's sweeps (their jobs may run elsewhere)
     hydra_exit: int | str | None = None  # Hydra's SystemExit code when it stopped the command (None: it did not)
     on_run_done: Callable[[Path], None] | None = None  # called with a single (not -m) run's folder once it is done
+    table_error: str | None = None  # why a sweep's comparison table could not be made (Hydra swallows callback errors)
+    table_exit: int = 0  # the exit code that failure gives the command
 
     def owns(self, path: Path) -> bool:
         return any(path.resolve().is_relative_to(root.resolve()) for root in self.roots.values())
@@ -130,6 +132,16 @@ def pin_sweep_dir(cfg: Any) -> None:
     with open_dict(cfg):
         cfg.hydra.sweep.dir = str(sweep_dir)
         cfg.hydra.overrides.hydra.append(f"hydra.sweep.dir='{quoted}'")
+
+
+def note_table_failure(sweep_dir: Path, error: Exception) -> None:
+    """A sweep's table failed after its runs: the command says so and exits non-zero (Hydra only
+    warns about an exception in a callback, which would leave the sweep without a table and exit 0)."""
+    from harness.errors import EXIT_RUN_FAILED, HarnessError
+
+    what = str(error) if isinstance(error, HarnessError) else f"{type(error).__name__}: {error}"
+    _session.table_error = f"{sweep_dir}: no comparison table: {what}"
+    _session.table_exit = error.exit_code if isinstance(error, HarnessError) else EXIT_RUN_FAILED
 
 
 def collect_job_outcomes(sweep_dir: Path) -> None:

@@ -26,6 +26,7 @@ from harness.fileio import atomic_write_chunks, make_unique_dir
 from harness.models.cache import stable_hash
 from harness.run.folder import CONFIG, GENERATIONS, METRICS, SCORES, RunFolder, now, path_component
 from harness.run.resolvers import load_run_config
+from harness.run.scores import read_scores
 from harness.run.shard import SHARD_FILE
 
 log = logging.getLogger("harness")
@@ -75,6 +76,9 @@ def find_shards(dirs: Sequence[Path]) -> list[Shard]:
                     info.get("status"),
                 )
                 continue
+            # a shard's scores are checked as compare checks them: a deleted or edited line is named,
+            # never hidden by recomputing metrics.json from what is left
+            read_scores(folder.file(SCORES), folder.read_json(METRICS).get("fields", {}), folder.file(GENERATIONS))
             shards.append(Shard(folder, folder.read_json(SHARD_FILE), load_run_config(folder)))
     if not shards:
         raise InputError(

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.analysis.escape import md_cell, md_code
 from harness.analysis.meta_eval.analysis import Analysis, ci95
 from harness.analysis.meta_eval.correlation import STATISTICS
 from harness.analysis.meta_eval.judgments import MetaData
@@ -122,7 +123,7 @@ def _header(protocol: dict[str, Any]) -> list[str]:
     lines = [
         "# Meta-evaluation",
         "",
-        f"- data: `{data['file']}` (sha256 {data['sha256'][:12]}…): {data['documents']} documents × "
+        f"- data: {md_code(data['file'])} (sha256 {data['sha256'][:12]}…): {data['documents']} documents × "
         f"{data['systems']} systems, {data['records']} summaries; metrics against: {against}",
     ]
     lines += [f"- {name} level: {text}" for name, text in protocol["levels"].items()]
@@ -135,28 +136,30 @@ def _header(protocol: dict[str, Any]) -> list[str]:
         "- better: ↑ higher values are better, ↓ lower (its correlations count negated), – no direction",
     ]
     lines += _data_notes(protocol) + [""]
-    return lines + [f"- metric `{name}`: `{sig}`" for name, sig in protocol["metric_signatures"].items()]
+    return lines + [f"- metric {md_code(name)}: {md_code(sig)}" for name, sig in protocol["metric_signatures"].items()]
 
 
 def _data_notes(protocol: dict[str, Any]) -> list[str]:
     data, notes = protocol["data"], []
     if data.get("where"):
         notes.append(
-            f"- subset: {' and '.join(data['where'])} ({data['excluded_by_where']} of {data['records_read']} records excluded)"
+            f"- subset: {' and '.join(map(md_cell, data['where']))} ({data['excluded_by_where']} of {data['records_read']} records excluded)"
         )
     skipped = protocol.get("skipped", {"count": 0})
     if skipped["count"]:
-        notes.append(f"- skipped records: {skipped['count']} (first: {skipped['records'][0]}; all in meta_eval.json)")
+        notes.append(
+            f"- skipped records: {skipped['count']} (first: {md_cell(skipped['records'][0])}; all in meta_eval.json)"
+        )
     for human, missing in protocol.get("missing_human_scores", {}).items():
         if missing["count"]:
-            notes.append(f"- `{human}`: no score on {missing['count']} records, left out of its correlations")
+            notes.append(f"- {md_code(human)}: no score on {missing['count']} records, left out of its correlations")
     return notes
 
 
 def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
     fields = list(payload["results"])
     rows = {f: payload["results"][f][human][level] for f in fields}
-    title = ["", f"## {human} — {level} level", ""]
+    title = ["", f"## {md_cell(human)} — {level} level", ""]
     if all(r[s]["value"] is None for r in rows.values() for s in STATISTICS):
         reasons = {k: v for r in rows.values() for k, v in r["dropped_by_reason"].items()}
         return title + [f"Undefined for every metric field ({UNITS[level]} dropped: {reasons})."]
@@ -180,7 +183,7 @@ def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
             "| "
             + " | ".join(
                 [
-                    f"`{field}`",
+                    md_code(field),
                     arrow,
                     *cells,
                     str(row["n"]),
@@ -196,7 +199,7 @@ def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
 def _pair_table(pair: dict[str, Any]) -> list[str]:
     lines = [
         "",
-        f"## {pair['a']} vs {pair['b']} (H0: equal agreement with the humans; two-sided p)",
+        f"## {md_cell(pair['a'])} vs {md_cell(pair['b'])} (H0: equal agreement with the humans; two-sided p)",
         "",
         "| human | level | statistic | a | b | p (paired bootstrap) | p (Williams) |",
         "|---|---|---|---|---|---|---|",
@@ -207,7 +210,7 @@ def _pair_table(pair: dict[str, Any]) -> list[str]:
                 if t["a"] is None and t["b"] is None:
                     continue
                 lines.append(
-                    f"| {human} | {level} | {SYMBOLS[s]} | {_fmt(t['a'])} | {_fmt(t['b'])} | "
+                    f"| {md_cell(human)} | {level} | {SYMBOLS[s]} | {_fmt(t['a'])} | {_fmt(t['b'])} | "
                     f"{_fmt_p(t['p_bootstrap'])} | {_fmt_p(t['p_williams'])} |"
                 )
     return lines
