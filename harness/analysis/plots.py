@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harness import stats
+
 if TYPE_CHECKING:
     from harness.analysis.compare import Run
     from harness.analysis.significance import Column
@@ -122,8 +124,6 @@ def heatmap(column: Column) -> str:
 def length_vs_score(runs: Sequence[Run], key: str, docs: Sequence[str]) -> str:
     """Summary length in words against the score, per run, with each run's least-squares line and
     Spearman's rho in the legend: a metric that rewards length shows rising lines."""
-    from scipy.stats import spearmanr
-
     matplotlib, plt = _pyplot()
     with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(6.0, 3.6))
@@ -140,7 +140,7 @@ def length_vs_score(runs: Sequence[Run], key: str, docs: Sequence[str]) -> str:
             color = COLORS[i % len(COLORS)]
             label = run.label
             if len(pairs) > 2 and np.ptp(words) > 0 and np.ptp(scores) > 0:
-                label += f" (ρ={spearmanr(words, scores).statistic:+.2f})"
+                label += f" (ρ={stats.spearman_rho(words, scores):+.2f})"
                 slope, intercept = np.polyfit(words, scores, 1)
                 xs = np.array([words.min(), words.max()])
                 ax.plot(xs, slope * xs + intercept, color=color, linewidth=1)
