@@ -55,7 +55,7 @@ def fork_joblib_workers(config: Any) -> bool:
     launcher = OmegaConf.select(config, "hydra.launcher._target_", default=None)
     if launcher != JOBLIB_LAUNCHER or "torch" in sys.modules or not hasattr(os, "fork"):
         return False
-    from joblib.externals.loky.backend.context import set_start_method
+    from joblib.externals.loky.backend.context import set_start_method  # type: ignore[import-untyped]
 
     # loky warns against fork because forking a process with threads is unsafe; the launching
     # process starts the workers before loky's own threads and has none of its own.
