@@ -21,6 +21,8 @@ import io
 import json
 import os
 import platform
+import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -45,7 +47,15 @@ def write_models(config_dir: Path, server_url: str) -> None:
         )
 
 
-def sweep(results: Path, config_dir: Path, models: str, docs: int, launcher: list[str]) -> tuple[float, Path]:
+def cpu_seconds() -> float:
+    """User + sys CPU of the finished child processes (and the processes they waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def sweep(
+    results: Path, config_dir: Path, models: str, docs: int, launcher: list[str], checkout: Path
+) -> tuple[float, float, Path]:
     args = [
         sys.executable,
         "-m",
@@ -64,13 +74,14 @@ def sweep(results: Path, config_dir: Path, models: str, docs: int, launcher: lis
         f"dataset.limit={docs}",
         *launcher,
     ]
-    t0 = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    seconds = time.perf_counter() - t0
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(checkout)}
+    proc = subprocess.run(args, capture_output=True, text=True, env=env)
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     if proc.returncode != 0:
         sys.exit(f"sweep failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     (sweep_dir,) = {p.parent for p in results.rglob("multirun.yaml")}
-    return seconds, sweep_dir
+    return seconds, cpu, sweep_dir
 
 
 def jobs_span(sweep_dir: Path) -> float:
@@ -98,7 +109,24 @@ def main() -> None:
     parser.add_argument("--api-docs", type=int, default=40)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds the loopback server waits per request")
     parser.add_argument("--workloads", nargs="+", choices=sorted(WORKLOADS), default=sorted(WORKLOADS, reverse=True))
+    parser.add_argument(
+        "--checkout", type=Path, default=REPO, help="run the harness of this checkout (default: this one)"
+    )
+    parser.add_argument(
+        "--busy", type=int, default=0, help="busy-loop processes kept running on the side (another job on the machine)"
+    )
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the busy loops below are stopped too
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        run(args)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+
+
+def run(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(REPO / "tests"))
     from openai_server import FakeOpenAI
 
@@ -110,6 +138,7 @@ def main() -> None:
     workloads = {w: WORKLOADS[w] for w in args.workloads}
     times: dict[tuple[str, str], list[float]] = {(w, name): [] for w in workloads for name in ways}
     spans: dict[tuple[str, str], list[float]] = {key: [] for key in times}
+    cpus: dict[tuple[str, str], list[float]] = {key: [] for key in times}
     tables: dict[tuple[str, str], list[dict[str, str]]] = {}
     with tempfile.TemporaryDirectory() as tmp, FakeOpenAI(delay_s=args.latency) as server:
         config_dir = Path(tmp) / "configs"
@@ -119,31 +148,40 @@ def main() -> None:
                 order = list(ways) if r % 2 == 0 else list(reversed(ways))
                 for name in order:
                     results = Path(tmp) / f"{r}-{workload}-{name.split()[0]}"
-                    seconds, sweep_dir = sweep(results, config_dir, models, docs[workload], ways[name])
+                    seconds, cpu, sweep_dir = sweep(
+                        results, config_dir, models, docs[workload], ways[name], args.checkout
+                    )
                     times[(workload, name)].append(seconds)
+                    cpus[(workload, name)].append(cpu)
                     spans[(workload, name)].append(jobs_span(sweep_dir))
                     tables[(workload, name)] = table(sweep_dir)
                     print(
-                        f"round {r + 1}: {workload}: {name}: {seconds:.1f} s (jobs running {spans[(workload, name)][-1]:.0f} s)",
+                        f"round {r + 1}: {workload}: {name}: {seconds:.1f} s, CPU {cpu:.1f} s "
+                        f"(jobs running {spans[(workload, name)][-1]:.0f} s)",
                         flush=True,
                     )
     print(
         f"\nmachine: {os.cpu_count()} CPU cores ({platform.machine()}), Python {platform.python_version()}, load average "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end"
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end; {args.busy} busy-loop process(es) on the side"
     )
     print(
-        "| workload | way | seconds per round (command start to exit) | median | first job start to last job end, median |\n|---|---|---|---|---|"
+        "| workload | way | seconds per round (command start to exit) | median | CPU s per round (user+sys, all processes) "
+        "| median | first job start to last job end, median |\n|---|---|---|---|---|---|---|"
     )
     for (workload, name), values in times.items():
         print(
             f"| {workload} ({docs[workload]} docs) | {name} | {', '.join(f'{v:.1f}' for v in values)} | {statistics.median(values):.1f} "
+            f"| {', '.join(f'{v:.1f}' for v in cpus[(workload, name)])} | {statistics.median(cpus[(workload, name)]):.1f} "
             f"| {statistics.median(spans[(workload, name)]):.0f} |"
         )
     for workload in workloads:
         sequential, parallel = (statistics.median(times[(workload, name)]) for name in ways)
+        cpu_sequential, cpu_parallel = (statistics.median(cpus[(workload, name)]) for name in ways)
         same = all(tables[(workload, name)] == tables[(workload, "sequential")] for name in ways)
         print(
-            f"{workload}: speed-up (median sequential / median joblib) {sequential / parallel:.2f}x; comparison tables equal: {'yes' if same else 'NO'}"
+            f"{workload}: speed-up (median sequential / median joblib) {sequential / parallel:.2f}x; "
+            f"CPU (median joblib / median sequential) {cpu_parallel / cpu_sequential:.2f}x; "
+            f"comparison tables equal: {'yes' if same else 'NO'}"
         )
 
 

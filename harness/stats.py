@@ -16,9 +16,13 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats as sps
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 ALPHA = 0.05
 POWER = 0.80
@@ -62,8 +66,33 @@ def expanded_tail(n: int, level: float = 0.95) -> float:
     sqrt(n/(n-1)) * t_{n-1} (Hesterberg 2015), so the interval is not too narrow at small n."""
     if n < 2:
         return (1 - level) / 2
-    z = math.sqrt(n / (n - 1)) * sps.t.ppf(1 - (1 - level) / 2, n - 1)
-    return float(sps.norm.sf(z))
+    z = math.sqrt(n / (n - 1)) * _t_ppf(1 - (1 - level) / 2, n - 1)
+    return float(_norm_sf(z))
+
+
+# The few distribution functions used here, from scipy.special: the same functions scipy.stats'
+# t.ppf, norm.sf and norm.ppf call (so the same floats), without importing scipy.stats (about a
+# second of CPU at start-up, paid by every run and every sweep worker).
+@cache
+def _special() -> ModuleType:
+    from scipy import special
+
+    return special
+
+
+def _t_ppf(q: float, df: int) -> Any:
+    """scipy.stats.t.ppf(q, df)."""
+    return _special().stdtrit(df, q)
+
+
+def _norm_sf(x: float) -> Any:
+    """scipy.stats.norm.sf(x)."""
+    return _special().ndtr(-x)
+
+
+def _norm_ppf(q: float) -> Any:
+    """scipy.stats.norm.ppf(q)."""
+    return _special().ndtri(q)
 
 
 def mean_ci(x: np.ndarray, samples: int, rng: np.random.Generator, level: float = 0.95) -> MeanCI:
@@ -253,7 +282,7 @@ def min_detectable_difference(sd: float | None, n: int, alpha: float = ALPHA, po
     given the standard deviation of the per-document differences (t approximation)."""
     if sd is None or n < 2:
         return None
-    return float((sps.t.ppf(1 - alpha / 2, n - 1) + sps.t.ppf(power, n - 1)) * sd / math.sqrt(n))
+    return float((_t_ppf(1 - alpha / 2, n - 1) + _t_ppf(power, n - 1)) * sd / math.sqrt(n))
 
 
 MAX_DOCUMENTS = 10**9  # beyond any dataset: "docs to detect" is left empty
@@ -268,13 +297,33 @@ def documents_needed(
         return None
     if sd == 0:
         return 2
-    z = (sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)) * sd / abs(difference)
+    z = (_norm_ppf(1 - alpha / 2) + _norm_ppf(power)) * sd / abs(difference)
     if not z * z < MAX_DOCUMENTS:  # also catches an infinite ratio
         return None
     n = max(2, math.ceil(z * z))
     while min_detectable_difference(sd, n, alpha, power) > abs(difference):  # type: ignore[operator]
         n += 1
     return n
+
+
+# ---- rank correlation ----
+
+
+def spearman_rho(x: np.ndarray, y: np.ndarray) -> float:
+    """scipy.stats.spearmanr(x, y).statistic for finite, non-constant x and y, without importing
+    scipy.stats: the same average ranks and the same np.corrcoef call on the same layout."""
+    ranked = np.column_stack([_average_ranks(np.asarray(x, dtype=float)), _average_ranks(np.asarray(y, dtype=float))])
+    return float(np.corrcoef(ranked, rowvar=False)[1, 0])
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties sharing their average rank (scipy.stats.rankdata's default)."""
+    order = np.argsort(x, kind="mergesort")
+    ordered = x[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]
+    dense = np.cumsum(starts)[np.argsort(order, kind="mergesort")]
+    bounds = np.r_[np.nonzero(starts)[0], len(x)]
+    return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
 
 
 # ---- kept for harness meta-eval ----

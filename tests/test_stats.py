@@ -4,6 +4,7 @@ groups, seeds, missing values, power formulas."""
 from __future__ import annotations
 
 import itertools
+import math
 import subprocess
 import sys
 
@@ -107,3 +108,28 @@ def test_letters_share_a_letter_exactly_when_not_significantly_different():
         letters = stats.letter_groups(ranked, different)
         for a, b in itertools.combinations(ranked, 2):
             assert bool(set(letters[a]) & set(letters[b])) == (frozenset((a, b)) not in different)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 18, 50, 541, 10_000])
+def test_distribution_functions_equal_scipy_stats_bit_for_bit(n):
+    """stats uses scipy.special (cheap to import) in place of scipy.stats: the same floats."""
+    from scipy import stats as sps
+
+    z = math.sqrt(n / (n - 1)) * sps.t.ppf(0.975, n - 1)
+    assert stats.expanded_tail(n) == float(sps.norm.sf(z))
+    sd = 0.37
+    expected = float((sps.t.ppf(0.975, n - 1) + sps.t.ppf(0.8, n - 1)) * sd / math.sqrt(n))
+    assert stats.min_detectable_difference(sd, n) == expected
+    assert stats._norm_ppf(0.975) == sps.norm.ppf(0.975)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_spearman_rho_equals_scipy_bit_for_bit(seed):
+    """The length plot's rho without scipy.stats: the same float, ties included."""
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 200))
+    words = rng.integers(5, 40, n).astype(float)  # many ties, as summary lengths have
+    scores = rng.random(n) if seed % 2 else np.round(rng.random(n), 1)
+    assert stats.spearman_rho(words, scores) == sps.spearmanr(words, scores).statistic

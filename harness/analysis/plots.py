@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harness import stats
 from harness.analysis.escape import visible
 
 if TYPE_CHECKING:
@@ -126,8 +127,6 @@ def heatmap(column: Column) -> str:
 def length_vs_score(runs: Sequence[Run], key: str, docs: Sequence[str]) -> str:
     """Summary length in words against the score, per run, with each run's least-squares line and
     Spearman's rho in the legend: a metric that rewards length shows rising lines."""
-    from scipy.stats import spearmanr
-
     matplotlib, plt = _pyplot()
     with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(6.0, 3.6))
@@ -145,7 +144,7 @@ def length_vs_score(runs: Sequence[Run], key: str, docs: Sequence[str]) -> str:
             label = visible(run.label)
             label = " " + label if label.startswith("_") else label  # matplotlib leaves "_..." out of a legend
             if len(pairs) > 2 and np.ptp(words) > 0 and np.ptp(scores) > 0:
-                label += f" (ρ={spearmanr(words, scores).statistic:+.2f})"
+                label += f" (ρ={stats.spearman_rho(words, scores):+.2f})"
                 slope, intercept = np.polyfit(words, scores, 1)
                 xs = np.array([words.min(), words.max()])
                 ax.plot(xs, slope * xs + intercept, color=color, linewidth=1)

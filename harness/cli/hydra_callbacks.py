@@ -1,14 +1,21 @@
-"""Hydra callback: a sweep's folder is fixed before its jobs start, and after the sweep one
-comparison table of all its runs is written from the job folders (wherever the jobs ran).
+"""Hydra callback: a sweep's folder is fixed before its jobs start (and joblib's workers are
+forked, see `fork_joblib_workers`), and after the sweep one comparison table of all its runs is
+written from the job folders (wherever the jobs ran).
 Named in conf/config.yaml (`hydra.callbacks`); it runs in the process that launched the sweep."""
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
+from omegaconf import OmegaConf
+
+JOBLIB_LAUNCHER = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
 
 log = logging.getLogger("harness")
 
@@ -18,6 +25,7 @@ class CompareSweep(Callback):
         from harness.run.command import pin_sweep_dir
 
         pin_sweep_dir(config)
+        fork_joblib_workers(config)
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         from harness.cli.compare import show_comparison
@@ -40,3 +48,22 @@ class CompareSweep(Callback):
         except Exception as e:  # noqa: BLE001 - any failure of the table fails the command, with its reason
             log.debug("sweep table failed", exc_info=True)
             note_table_failure(sweep_dir, e)
+
+
+def fork_joblib_workers(config: Any) -> bool:
+    """Have the joblib launcher's workers forked from this process rather than started as new
+    interpreters: they inherit Hydra, numpy and the harness already imported instead of importing
+    them again (about a second of CPU per worker, which made a parallel API-bound sweep cost
+    1.5-2x the CPU of a sequential one). The jobs and their outputs are the same. Not when torch
+    is loaded (a model checked before the sweep): CUDA and torch's thread pools do not survive a
+    fork, so workers start fresh as before. Returns whether workers will be forked."""
+    launcher = OmegaConf.select(config, "hydra.launcher._target_", default=None)
+    if launcher != JOBLIB_LAUNCHER or "torch" in sys.modules or not hasattr(os, "fork"):
+        return False
+    from joblib.externals.loky.backend.context import set_start_method  # type: ignore[import-untyped]
+
+    # loky warns against fork because forking a process with threads is unsafe; the launching
+    # process starts the workers before loky's own threads and has none of its own.
+    warnings.filterwarnings("ignore", message="`fork` start method should not be used", category=UserWarning)
+    set_start_method("fork", force=True)
+    return True

@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
-import nltk
 from rouge_score import tokenize as rouge_tokenize
 from rouge_score.scoring import Score, fmeasure
 
@@ -84,6 +83,8 @@ class _Tokenizer:
     def sentences(self, text: str) -> list[list[str]]:
         """rougeLsum's sentences: lines (or NLTK sentences), empty ones dropped before tokenizing."""
         if self._split_summaries:
+            import nltk  # only here: importing nltk costs more CPU than a small run
+
             return [self.tokens(s) for s in nltk.sent_tokenize(text) if s]
         # Lower-casing before splitting into lines is the same: it never adds or removes a newline.
         return [self._tokens_of_lowercased(line) for line in text.lower().split("\n") if line]

@@ -21,7 +21,6 @@ from typing import Any
 
 from harness.config.schema import TrackingConfig, parse
 from harness.errors import ConfigError
-from harness.models.http_retry import public_url
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +73,8 @@ def default_uri(results_dir: Path) -> tuple[str, str]:
 
 def shown_uri(uri: str) -> str:
     """A tracking URI fit for a log or run.json: no user:password@ of a remote server."""
+    from harness.models.http_retry import public_url  # the HTTP client's module: only for a remote URI
+
     return public_url(uri) if uri.startswith(("http://", "https://")) else uri
 
 
