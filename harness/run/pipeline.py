@@ -7,8 +7,6 @@ finished generations stay in the durable cache, so re-running the same command r
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -134,59 +132,63 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         started=now(),
         versions=library_versions(),
         git_sha=git_sha(),
-        host=socket.gethostname(),  # which machine and process ran it (launchers spread jobs)
-        pid=os.getpid(),
         error=None,
     )
     try:
-        t0 = time.time()
-        data = load_examples(spec.dataset, strict=spec.settings.strict)
-        skipped = [s.message() for s in data.problems.skipped]
-        for message in skipped:
-            log.warning("skipped: %s", message)
-        folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
-        if spec.settings.shard.active:
-            data = shard.take(folder, spec.settings.shard, data)
-        datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
-        load_s = time.time() - t0
-
-        t0 = time.time()
-        backend = spec.backend_cls(spec.backend_options)
-        try:
-            rows = generate(backend, spec, data.examples, on_progress=progress.Reporter(folder.path))
-            unrequested = backend.unrequested({e.doc_id for e in data.examples})
-        finally:
-            backend.close()
-        generate_s = time.time() - t0
-        folder.write_rows(GENERATIONS, rows)
-        totals = generation_totals(rows, generate_s)
-        if unrequested:
-            log.warning(
-                "%s: %d outputs for documents not in this run's dataset (not scored; first: %s)",
-                unrequested["file"],
-                unrequested["count"],
-                ", ".join(unrequested["doc_ids"][:5]),
-            )
-            totals["unrequested_outputs"] = unrequested
-        folder.update(generation=totals)
-
-        t0 = time.time()
-        aggregates = score_run(folder, spec.metrics, data.examples, rows, spec.settings)
-        folder.update(
-            status="done",
-            ended=now(),
-            timings={
-                "load_s": round(load_s, 3),
-                "generate_s": round(generate_s, 3),
-                "score_s": round(time.time() - t0, 3),
-                "total_s": round(time.time() - started, 3),
-            },
-        )
-        tracking.track_run(folder)  # tracking=mlflow: the finished folder goes to the tracker
-        return aggregates
+        with folder.heartbeat():  # pid, host and a heartbeat time: which machine and process runs it
+            return _execute(spec, folder, started)
     except BaseException as e:
         folder.record_end(e)
         raise
+
+
+def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]:
+    """The work of `execute`: load, generate, score, aggregate; run.json ends "done"."""
+    t0 = time.time()
+    data = load_examples(spec.dataset, strict=spec.settings.strict)
+    skipped = [s.message() for s in data.problems.skipped]
+    for message in skipped:
+        log.warning("skipped: %s", message)
+    folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
+    if spec.settings.shard.active:
+        data = shard.take(folder, spec.settings.shard, data)
+    datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
+    load_s = time.time() - t0
+
+    t0 = time.time()
+    backend = spec.backend_cls(spec.backend_options)
+    try:
+        rows = generate(backend, spec, data.examples, on_progress=progress.Reporter(folder.path))
+        unrequested = backend.unrequested({e.doc_id for e in data.examples})
+    finally:
+        backend.close()
+    generate_s = time.time() - t0
+    folder.write_rows(GENERATIONS, rows)
+    totals = generation_totals(rows, generate_s)
+    if unrequested:
+        log.warning(
+            "%s: %d outputs for documents not in this run's dataset (not scored; first: %s)",
+            unrequested["file"],
+            unrequested["count"],
+            ", ".join(unrequested["doc_ids"][:5]),
+        )
+        totals["unrequested_outputs"] = unrequested
+    folder.update(generation=totals)
+
+    t0 = time.time()
+    aggregates = score_run(folder, spec.metrics, data.examples, rows, spec.settings)
+    folder.update(
+        status="done",
+        ended=now(),
+        timings={
+            "load_s": round(load_s, 3),
+            "generate_s": round(generate_s, 3),
+            "score_s": round(time.time() - t0, 3),
+            "total_s": round(time.time() - started, 3),
+        },
+    )
+    tracking.track_run(folder)  # tracking=mlflow: the finished folder goes to the tracker
+    return aggregates
 
 
 def generate(

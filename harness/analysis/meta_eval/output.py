@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -88,8 +87,8 @@ def to_json(analysis: Analysis, protocol: dict[str, Any]) -> dict[str, Any]:
     return {"protocol": protocol, "results": results, "best": analysis.best, "comparisons": _pairs_json(analysis)}
 
 
-def write_json(path: str, payload: dict[str, Any]) -> None:
-    write_text(path, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+def to_json_text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -256,15 +255,7 @@ def to_table(payload: dict[str, Any]) -> str:
     return "\n".join(out).lstrip("\n")
 
 
-def write_text(path: str, text: str) -> None:
-    """Write through a temporary file and rename, so an interrupted run never leaves half a file."""
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
-
-
-def write_scores(path: str, data: MetaData, columns: dict[str, np.ndarray]) -> None:
+def scores_text(data: MetaData, columns: dict[str, np.ndarray]) -> str:
     """meta_eval_scores.jsonl: one line per scored summary, in file order, with its line number,
     ids, every metric field (all computed fields, not only those reported) and every human field;
     null where a value is missing."""
@@ -279,4 +270,4 @@ def write_scores(path: str, data: MetaData, columns: dict[str, np.ndarray]) -> N
             "human": {h: _number(v[i]) for h, v in data.human.items()},
         }
         lines.append(json.dumps(record, ensure_ascii=False, allow_nan=False))
-    write_text(path, "\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
