@@ -150,6 +150,8 @@ def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]
     for message in skipped:
         log.warning("skipped: %s", message)
     folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
+    if data.reference_reading and data.reference_reading["inferred"]:
+        log.warning("dataset.reference_list=auto: %s", data.reference_reading["reason"])
     if spec.settings.shard.active:
         data = shard.take(folder, spec.settings.shard, data)
     datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
