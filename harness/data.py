@@ -130,6 +130,41 @@ def fingerprint(examples: Iterable[Example]) -> str:
 Records = Generator[tuple[int | None, dict[str, Any]], None, None]
 
 
+FIELD_CHECK_RECORDS = 20  # records of a local JSONL or CSV file the field names are checked on
+
+
+def check_fields(cfg: DatasetConfig) -> None:
+    """The field names of a local JSONL or CSV dataset, checked on its first records before any
+    work: a name found in none of them is a config error listing the fields there (exit 2).
+    JSON and Parquet files are read whole by `datasets`, so they are checked when loaded."""
+    if cfg.loader != "local" or not cfg.path:
+        return
+    path = Path(os.path.expanduser(cfg.path))
+    fmt = cfg.format or FORMATS.get(path.suffix.lower())
+    if not path.is_file() or not (fmt == "csv" or (fmt == "json" and path.suffix.lower() == ".jsonl")):
+        return
+    records, origin = load_local(cfg, Problems(strict=False))
+    with contextlib.closing(records):
+        first = [(line, row) for line, row in itertools.islice(records, FIELD_CHECK_RECORDS) if isinstance(row, dict)]
+    if not first:
+        return  # an empty or unreadable file is reported when it is loaded
+    present = sorted({str(key) for _, row in first for key in row})
+    names = ("id_field", "source_field", "reference_field", "facts_field")
+    wrong = [(name, getattr(cfg, name)) for name in names if getattr(cfg, name) not in (None, *present)]
+    if wrong:
+        from harness.registry import suggest
+
+        start, end = first[0][0], first[-1][0]
+        where = f"{origin}:{start}" + (f"-{end}" if end != start else "") if start is not None else origin
+        problems = " ".join(
+            f"dataset.{name}={value!r} is in none of them.{suggest(str(value), present)}" for name, value in wrong
+        )
+        raise ConfigError(
+            f"{where} (the first {len(first)} record(s)): {problems} Fields there: {', '.join(present)}. "
+            "Nothing was run."
+        )
+
+
 def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
     if not cfg.path:
         raise ConfigError(f"dataset '{cfg.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")

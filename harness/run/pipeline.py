@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from harness.config.generation_keys import check_generation
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
-from harness.data import load_examples
+from harness.data import check_fields, load_examples
 from harness.errors import ConfigError, InputError, PluginError, no_plugin_exit
 from harness.fileio import remove_dead_temporaries
 from harness.metrics.base import Metric
@@ -89,6 +89,7 @@ def check_dataset_source(dataset: DatasetConfig) -> None:
     if not dataset.path:
         raise ConfigError(f"dataset '{dataset.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
     check_input_file("dataset.path", dataset.path)
+    check_fields(dataset)  # wrong field names on the first records: before any folder is made
 
 
 def check_input_file(setting: str, path: str) -> None:
