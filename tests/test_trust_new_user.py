@@ -7,6 +7,7 @@ Run: python -m pytest tests/test_trust_new_user.py -q
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,52 @@ def test_lower_is_better_margins_point_the_other_way():
 
     (shown,) = gate_lines([gate_result(-0.01, -0.04, 0.02, 0.1, 0.001, higher=False)])
     assert "lies below +0.1" in shown and "not shown" not in shown, shown
+
+
+# -- the mlflow extra makes the README's `mlflow ui` work ------------------------------------------
+
+
+def test_the_mlflow_extra_brings_the_package_that_serves_the_ui():
+    """mlflow-skinny alone answers `mlflow ui` with "landing page (index.html) not found"."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+
+    extra = [Requirement(r) for r in importlib.metadata.requires("harness") or [] if 'extra == "mlflow"' in r]
+    assert "mlflow" in {r.name for r in extra}, extra
+
+
+@pytest.mark.slow
+def test_mlflow_ui_serves_its_page(tmp_path):
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    pytest.importorskip("mlflow.server")
+    if shutil.which("mlflow") is None:
+        pytest.skip("the mlflow command is not installed (pip install -e '.[mlflow]')")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = ["mlflow", "ui", "--backend-store-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"]
+    proc = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
+    )
+    try:
+        deadline, page = time.monotonic() + 240, ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+                break
+            except OSError:
+                time.sleep(2)
+        assert "<html" in page.lower() and "index.html) not found" not in page, page[:500]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
