@@ -312,3 +312,11 @@ def test_progress_counts_the_shards_not_yet_started(tmp_path):
     text = summary(sweep_progress([tmp_path]))
     assert "documents 45/100 (45.0%)" in text, text
     assert "2 not started" in text, text
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", "{bad", '"text"', "null"])
+def test_progress_on_a_damaged_run_json_names_it_unknown_without_a_traceback(tmp_path, content, cli):
+    (tmp_path / "r1").mkdir()
+    (tmp_path / "r1" / "run.json").write_text(content)
+    code, out, err = cli("progress", str(tmp_path))
+    assert code == 0 and "Traceback" not in err and "unknown" in out, err

@@ -117,10 +117,12 @@ def format_age(seconds: float) -> str:
 
 
 def _read(path: Path) -> dict[str, Any] | None:
+    """A JSON object from the file; None when it is missing, damaged or not an object."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return value if isinstance(value, dict) else None
 
 
 def summary(jobs: list[JobProgress]) -> str:
