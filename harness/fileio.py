@@ -48,9 +48,17 @@ def _write_temporary(path: Path, chunks: Iterable[str | bytes]) -> Path:
             f.flush()
             os.fsync(f.fileno())
     except BaseException as e:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise failed_write(e, path) from e
     return tmp
+
+
+def discard(path: Path) -> None:
+    """Remove a temporary file if it is there; a folder that refuses (read-only) keeps nothing to remove."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def failed_write(error: BaseException, path: Path) -> BaseException:
@@ -79,7 +87,7 @@ def atomic_write_set(files: Mapping[Path, Iterable[str | bytes]]) -> None:
                 raise failed_write(e, path) from e
     finally:
         for tmp in temporaries.values():
-            tmp.unlink(missing_ok=True)
+            discard(tmp)
     for parent in {path.parent for path in temporaries}:
         fsync_dir(parent)
 
@@ -115,7 +123,7 @@ def create_exclusive_text(path: str | os.PathLike, text: str) -> bool:
     except OSError as e:
         raise failed_write(e, path) from e
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
     fsync_dir(path.parent)
     return True
 

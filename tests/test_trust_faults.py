@@ -320,3 +320,23 @@ def test_progress_on_a_damaged_run_json_names_it_unknown_without_a_traceback(tmp
     (tmp_path / "r1" / "run.json").write_text(content)
     code, out, err = cli("progress", str(tmp_path))
     assert code == 0 and "Traceback" not in err and "unknown" in out, err
+
+
+@pytest.mark.parametrize("command", ["compare", "report", "meta-eval"])
+def test_a_read_only_output_folder_is_a_clean_message(sweep, tmp_path, cli, command):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(ro)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here")
+    try:
+        data = write_jsonl(tmp_path / "judged.jsonl", meta_records())
+        args = {
+            "compare": ["compare", str(sweep), "--out", str(ro / "c")],
+            "report": ["report", str(sweep), "--out", str(ro / "r.html")],
+            "meta-eval": meta_args(data, ro / "m"),
+        }[command]
+        code, _, err = cli(*args)
+        assert code in (1, 2) and "Traceback" not in err and "Read-only file system" in err, err
+    finally:
+        subprocess.run(["umount", "-l", str(ro)], capture_output=True)
