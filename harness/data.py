@@ -7,7 +7,9 @@ field, reason) and counted; `strict` turns the first one into an error.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Generator, Iterable, Iterator
@@ -37,6 +39,7 @@ class LoadedData:
     problems: Problems
     fingerprint: str
     origin: str  # file path or hub id, for messages and run.json
+    reference_reading: dict[str, Any] | None = None  # how list references were read, and why (run.json)
 
 
 def builtin_path(name: str) -> str:
@@ -56,7 +59,12 @@ def load_examples(cfg: DatasetConfig, strict: bool = False) -> LoadedData:
     examples = []
     seen: set[str] = set()
     with contextlib.closing(records):  # stopping early at `limit` closes the file at once
-        for index, (line, row) in enumerate(records):
+        # the records a reading of list references is inferred from (never past `limit`: reading stops there)
+        first = list(itertools.islice(records, PEEK if cfg.limit is None else min(PEEK, cfg.limit)))
+        reading = reference_reading(cfg, [row for _, row in first])
+        if reading is not None:
+            cfg = dataclasses.replace(cfg, reference_list=reading["reading"])
+        for index, (line, row) in enumerate(itertools.chain(first, records)):
             example = to_example(row, index, cfg, origin, line, problems)
             if example is None:
                 continue
@@ -71,7 +79,50 @@ def load_examples(cfg: DatasetConfig, strict: bool = False) -> LoadedData:
     if not examples:
         reasons = "; ".join(s.message() for s in problems.skipped[:3])
         raise InputError(f"{origin}: no usable examples" + (f" ({reasons})" if reasons else ""))
-    return LoadedData(examples, problems, fingerprint(examples), origin)
+    return LoadedData(examples, problems, fingerprint(examples), origin, reading)
+
+
+PEEK = 100  # records looked at to infer how list references read
+
+
+def reference_reading(cfg: DatasetConfig, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """How a list in the reference field is read (None when no record has one): as configured, or,
+    with `reference_list: auto`, bullets of one reference when every item of every flat list is a
+    single sentence, else alternative references; the reason says how to choose the other."""
+    from harness.text.tokens import split_sentences
+
+    if cfg.reference_field is None:
+        return None
+    values = [row.get(cfg.reference_field) for row in rows if isinstance(row, dict)]
+    lists: list[list[Any]] = [v for v in values if isinstance(v, list) and v]
+    if not lists:
+        return None
+    if cfg.reference_list != "auto":
+        return {"reading": cfg.reference_list, "inferred": False, "reason": "dataset.reference_list"}
+    flat = [v for v in lists if all(isinstance(item, str) for item in v)]
+    field = f"'{cfg.reference_field}'"
+    if not flat:
+        return {
+            "reading": "alternatives",
+            "inferred": True,
+            "reason": f"{field} holds lists of lists: each inner list read as the bullets of one alternative reference",
+        }
+    single = all(len(split_sentences(item)) <= 1 for v in flat for item in v)
+    if single and len(flat) == len(lists):
+        return {
+            "reading": "bullets",
+            "inferred": True,
+            "reason": f"{field} holds lists whose items are each a single sentence (first {len(rows)} records): "
+            "read as the bullets of one reference; set dataset.reference_list=alternatives if each item "
+            "is a whole alternative reference",
+        }
+    return {
+        "reading": "alternatives",
+        "inferred": True,
+        "reason": f"{field} holds lists with items of several sentences (first {len(rows)} records): "
+        "read as alternative references (ROUGE takes the best); set dataset.reference_list=bullets if "
+        "the items are the bullets of one reference",
+    }
 
 
 def fingerprint(examples: Iterable[Example]) -> str:
@@ -85,6 +136,41 @@ def fingerprint(examples: Iterable[Example]) -> str:
 # ---- loaders: return (records, origin); records yields (line number or None, row mapping) ----
 
 Records = Generator[tuple[int | None, dict[str, Any]], None, None]
+
+
+FIELD_CHECK_RECORDS = 20  # records of a local JSONL or CSV file the field names are checked on
+
+
+def check_fields(cfg: DatasetConfig) -> None:
+    """The field names of a local JSONL or CSV dataset, checked on its first records before any
+    work: a name found in none of them is a config error listing the fields there (exit 2).
+    JSON and Parquet files are read whole by `datasets`, so they are checked when loaded."""
+    if cfg.loader != "local" or not cfg.path:
+        return
+    path = Path(os.path.expanduser(cfg.path))
+    fmt = cfg.format or FORMATS.get(path.suffix.lower())
+    if not path.is_file() or not (fmt == "csv" or (fmt == "json" and path.suffix.lower() == ".jsonl")):
+        return
+    records, origin = load_local(cfg, Problems(strict=False))
+    with contextlib.closing(records):
+        first = [(line, row) for line, row in itertools.islice(records, FIELD_CHECK_RECORDS) if isinstance(row, dict)]
+    if not first:
+        return  # an empty or unreadable file is reported when it is loaded
+    present = sorted({str(key) for _, row in first for key in row})
+    names = ("id_field", "source_field", "reference_field", "facts_field")
+    wrong = [(name, getattr(cfg, name)) for name in names if getattr(cfg, name) not in (None, *present)]
+    if wrong:
+        from harness.registry import suggest
+
+        start, end = first[0][0], first[-1][0]
+        where = f"{origin}:{start}" + (f"-{end}" if end != start else "") if start is not None else origin
+        problems = " ".join(
+            f"dataset.{name}={value!r} is in none of them.{suggest(str(value), present)}" for name, value in wrong
+        )
+        raise ConfigError(
+            f"{where} (the first {len(first)} record(s)): {problems} Fields there: {', '.join(present)}. "
+            "Nothing was run."
+        )
 
 
 def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:

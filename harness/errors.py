@@ -53,6 +53,19 @@ class RunFailed(HarnessError):
     exit_code = EXIT_RUN_FAILED
 
 
+class WriteFailed(HarnessError, OSError):
+    """A file could not be written (a full disk, a read-only folder): nothing was half-written, an
+    earlier file of that name is unchanged. Still an OSError, so code that handles one handles this."""
+
+    exit_code = EXIT_RUN_FAILED
+
+    def __str__(self) -> str:
+        return (
+            f"cannot write {self.filename}: {self.strerror}; nothing was half-written "
+            "(an earlier file of that name is unchanged)"
+        )
+
+
 class PluginError(RunFailed):
     """A metric or backend broke its contract while running (a wrong count or type of results,
     a call to sys.exit): the run fails, and the message names the plugin and the rule."""

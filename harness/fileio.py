@@ -3,7 +3,9 @@
 A whole-file write goes to a temporary file in the same directory (a unique name: process id
 plus random, so two writers never share one), is fsync'ed, renamed over the target, and the
 directory is fsync'ed so the rename itself survives a power cut. Any failure (a full disk, a
-read-only folder, a signal) removes the temporary file and leaves the target as it was.
+read-only folder, a signal) removes the temporary file and leaves the target as it was, and is
+raised as `WriteFailed` naming the target (a clean message, no traceback). A set of files (a
+comparison's tables, a meta-evaluation's results) is written whole or not at all.
 
 Every text written here passes through harness/redaction.py: no registered secret (an API key,
 a URL's password) reaches a file, whatever the caller wrote.
@@ -15,10 +17,11 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.errors import InputError, WriteFailed
 from harness.redaction import redact
 
 TMP_SUFFIX = ".tmp"
@@ -49,23 +52,48 @@ def _write_temporary(path: Path, chunks: Iterable[str | bytes]) -> Path:
             f.flush()
             os.fsync(f.fileno())
     except BaseException as e:
-        tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError) and e.errno is not None:  # name the file the user knows, not the temporary
-            raise type(e)(e.errno, e.strerror, str(path)) from e
-        raise
+        discard(tmp)
+        raise failed_write(e, path) from e
     return tmp
+
+
+def discard(path: Path) -> None:
+    """Remove a temporary file if it is there; a folder that refuses (read-only) keeps nothing to remove."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def failed_write(error: BaseException, path: Path) -> BaseException:
+    """An OSError as `WriteFailed` naming the file the user knows (not the temporary); other errors as they are."""
+    if isinstance(error, OSError) and not isinstance(error, WriteFailed) and error.errno is not None:
+        return WriteFailed(error.errno, error.strerror, str(path))
+    return error
 
 
 def atomic_write_chunks(path: str | os.PathLike, chunks: Iterable[str | bytes]) -> None:
     """Replace `path` with the concatenated chunks, atomically and durably."""
-    path = Path(path)
-    tmp = _write_temporary(path, chunks)
+    atomic_write_set({Path(path): chunks})
+
+
+def atomic_write_set(files: Mapping[Path, Iterable[str | bytes]]) -> None:
+    """Replace every file of `files` with its chunks: all are written to temporaries first, then
+    renamed, so a failure while writing (a full disk) leaves every target as it was."""
+    temporaries: dict[Path, Path] = {}
     try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+        for path, chunks in files.items():
+            temporaries[Path(path)] = _write_temporary(Path(path), chunks)
+        for path, tmp in temporaries.items():
+            try:
+                os.replace(tmp, path)
+            except BaseException as e:
+                raise failed_write(e, path) from e
+    finally:
+        for tmp in temporaries.values():
+            discard(tmp)
+    for parent in {path.parent for path in temporaries}:
+        fsync_dir(parent)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
@@ -96,10 +124,74 @@ def create_exclusive_text(path: str | os.PathLike, text: str) -> bool:
         os.link(tmp, path)
     except FileExistsError:
         return False
+    except OSError as e:
+        raise failed_write(e, path) from e
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
     fsync_dir(path.parent)
     return True
+
+
+def create_exclusive_set(files: Mapping[Path, str]) -> bool:
+    """Create every file of `files` exclusively, or none: False (nothing left) when one exists
+    already; any other failure (a full disk) removes the ones created, then raises."""
+    created: list[Path] = []
+    try:
+        for path, text in files.items():
+            if not create_exclusive_text(path, text):
+                break
+            created.append(Path(path))
+        else:
+            return True
+    except BaseException:
+        remove(created)
+        raise
+    remove(created)
+    return False
+
+
+def remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
+def write_numbered_set(
+    folder: Path,
+    stem: str,
+    contents: Callable[[str], dict[str, str]],
+    force: bool = False,
+    taken: Callable[[str], bool] = lambda stem: False,
+) -> tuple[str, list[Path]]:
+    """Write the files `contents(stem)` names in `folder`, whole or not at all. An existing set is
+    never replaced unless `force`: the new one takes the first free numbered stem (`stem-1`, ...;
+    `taken(stem)` may call a stem used for other reasons). Returns the stem and the files."""
+    make_dirs(folder)
+    for n in range(10_000):
+        name = stem if n == 0 else f"{stem}-{n}"
+        files = {folder / file: text for file, text in contents(name).items()}
+        if force:
+            atomic_write_set({path: [text] for path, text in files.items()})
+            return name, list(files)
+        if not taken(name) and create_exclusive_set(files):
+            return name, list(files)
+    raise FileExistsError(f"{folder}: 10000 sets named {stem}-N exist already")
+
+
+def check_output_folder(path: Path, option: str = "--out") -> None:
+    """An output folder given on the command line, checked before any work: not a file, nor under one."""
+    for candidate in [path, *path.parents]:
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise InputError(f"{option} {path}: {candidate} is a file, not a folder")
+            return
+
+
+def make_dirs(path: Path) -> None:
+    """`mkdir -p`; a failure (a read-only or full disk) is a `WriteFailed` naming the folder."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise failed_write(e, Path(path)) from e
 
 
 def create_unique_text(path: str | os.PathLike, text: str) -> Path:

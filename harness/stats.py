@@ -206,6 +206,7 @@ class PairedResult:
     p: float
     sd: float | None  # of the per-document differences
     exact: bool
+    min_p: float = 1.0  # the smallest p this test can return on these documents (few documents: large)
 
 
 def paired_test(a: np.ndarray, b: np.ndarray, samples: int = 10_000, seed: int = 0, shift: float = 0.0) -> PairedResult:
@@ -225,7 +226,23 @@ def paired_test(a: np.ndarray, b: np.ndarray, samples: int = 10_000, seed: int =
     p = float(sign_flip_pvalues(d + shift, samples, rng)[0])
     ci = mean_ci(d, min(samples, CI_SAMPLES), rng)  # a larger B only refines small p-values
     sd = float(d.std(ddof=1)) if n > 1 else None
-    return PairedResult(n, ci.mean, ci.low, ci.high, p, sd, n <= 20 and 2**n <= samples)
+    min_p = smallest_p(int(np.count_nonzero(d + shift)), n, samples)
+    return PairedResult(n, ci.mean, ci.low, ci.high, p, sd, n <= 20 and 2**n <= samples, min_p)
+
+
+def smallest_p(nonzero: int, n: int, samples: int) -> float:
+    """The smallest p the two-sided sign-flip test can return on n differences, `nonzero` of them
+    not 0: the observed signs and their mirror are always counted, so 2 / 2^nonzero when every
+    sign vector is enumerated (2^n <= samples), and never below 1 / (samples + 1) otherwise."""
+    if nonzero == 0:
+        return 1.0
+    floor = 2.0 ** (1 - nonzero)
+    return floor if 2**n <= samples else max(floor, 1.0 / (samples + 1))
+
+
+def documents_for_alpha(alpha: float = ALPHA) -> int:
+    """The fewest documents with which the exact sign-flip test can give p < alpha (6 at 0.05)."""
+    return int(math.floor(math.log2(1 / alpha))) + 2
 
 
 # ---- multiplicity ----
@@ -277,10 +294,13 @@ def _letter(k: int) -> str:
 # ---- power ----
 
 
-def min_detectable_difference(sd: float | None, n: int, alpha: float = ALPHA, power: float = POWER) -> float | None:
+def min_detectable_difference(
+    sd: float | None, n: int, alpha: float = ALPHA, power: float = POWER, min_p: float = 0.0
+) -> float | None:
     """Smallest true mean difference a two-sided paired test at `alpha` detects with `power`,
-    given the standard deviation of the per-document differences (t approximation)."""
-    if sd is None or n < 2:
+    given the standard deviation of the per-document differences (t approximation); None when
+    the test cannot reach p < alpha at all (`min_p`, e.g. 5 documents: 2/32)."""
+    if sd is None or n < 2 or min_p >= alpha:
         return None
     return float((_t_ppf(1 - alpha / 2, n - 1) + _t_ppf(power, n - 1)) * sd / math.sqrt(n))
 
@@ -292,18 +312,18 @@ def documents_needed(
     sd: float | None, difference: float | None, alpha: float = ALPHA, power: float = POWER
 ) -> int | None:
     """Documents a paired test needs to detect `difference` with `power` (None: no difference,
-    or more than MAX_DOCUMENTS)."""
+    or more than MAX_DOCUMENTS); never fewer than the exact sign-flip test needs to reach alpha."""
     if sd is None or difference is None or difference == 0:
         return None
     if sd == 0:
-        return 2
+        return documents_for_alpha(alpha)
     z = (_norm_ppf(1 - alpha / 2) + _norm_ppf(power)) * sd / abs(difference)
     if not z * z < MAX_DOCUMENTS:  # also catches an infinite ratio
         return None
     n = max(2, math.ceil(z * z))
     while min_detectable_difference(sd, n, alpha, power) > abs(difference):  # type: ignore[operator]
         n += 1
-    return n
+    return max(n, documents_for_alpha(alpha))
 
 
 # ---- rank correlation ----

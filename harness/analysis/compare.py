@@ -21,7 +21,7 @@ from harness.analysis.gate import gate, parse_gate
 from harness.analysis.significance import Settings, analyse
 from harness.analysis.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
 from harness.errors import ConfigError, InputError
-from harness.fileio import atomic_write_text, create_exclusive_text
+from harness.fileio import atomic_write_set, check_output_folder, make_dirs, remove, write_numbered_set
 from harness.records import read_jsonl_rows
 from harness.registry import suggest
 from harness.run.folder import GENERATIONS, METRICS, RUN, SCORES
@@ -174,8 +174,7 @@ def build(
 
 
 def check_out_dir(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {out_dir}: a file, not a folder")
+    check_output_folder(out_dir)
 
 
 def output_names(stem: str) -> list[str]:
@@ -191,14 +190,12 @@ def write_outputs(
     plots: bool,
     force: bool = False,
 ) -> list[Path]:
-    """Tables (and a folder of plots) under one stem; an existing comparison is never replaced
-    unless `force`: the new one takes the first free numbered stem (comparison-1.md, ...)."""
+    """Tables (and a folder of plots) under one stem, whole or not at all; an existing comparison
+    is never replaced unless `force`: the new one takes the first free numbered stem (comparison-1.md, ...)."""
     check_out_dir(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     svgs = plot_files(runs, comparison) if plots else {}
-    for n in range(10_000):
-        stem = STEM if n == 0 else f"{STEM}-{n}"
-        plot_dir = out_dir / f"{stem}_plots"
+
+    def tables(stem: str) -> dict[str, str]:
         names = output_names(stem)
         contents = [
             text,
@@ -208,7 +205,7 @@ def write_outputs(
             json.dumps(
                 {
                     "tool": "harness compare",
-                    "files": [*names, *([plot_dir.name] if svgs else [])],
+                    "files": [*names, *([f"{stem}_plots"] if svgs else [])],
                     **to_json(comparison, gate_results),
                 },
                 indent=2,
@@ -217,29 +214,22 @@ def write_outputs(
             )
             + "\n",
         ]
-        if force:
-            for name, content in zip(names, contents):
-                atomic_write_text(out_dir / name, content)
-        elif not claim(out_dir, names, contents) or (svgs and plot_dir.exists()):
-            continue
-        if svgs:
-            plot_dir.mkdir(exist_ok=True)
-            for name, svg in svgs.items():
-                atomic_write_text(plot_dir / name, svg)
-        return [out_dir / name for name in names] + ([plot_dir] if svgs else [])
-    raise FileExistsError(f"{out_dir}: no free name for a comparison")
+        return dict(zip(names, contents))
 
-
-def claim(folder: Path, names: Sequence[str], contents: Sequence[str]) -> bool:
-    """Create every file of a set exclusively, or none (another writer or an earlier table has one)."""
-    written: list[Path] = []
-    for name, content in zip(names, contents):
-        if not create_exclusive_text(folder / name, content):
-            for path in written:
-                path.unlink()
-            return False
-        written.append(folder / name)
-    return True
+    stem, written = write_numbered_set(
+        out_dir, STEM, tables, force, taken=lambda stem: bool(svgs) and (out_dir / f"{stem}_plots").exists()
+    )
+    if not svgs:
+        return written
+    plot_dir = out_dir / f"{stem}_plots"
+    try:
+        make_dirs(plot_dir)
+        atomic_write_set({plot_dir / name: [svg] for name, svg in svgs.items()})
+    except BaseException:
+        if not force:  # the tables name the plots: a comparison without them is not left behind
+            remove(written)
+        raise
+    return [*written, plot_dir]
 
 
 def plot_name(kind: str, key: str) -> str:

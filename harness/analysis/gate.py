@@ -79,6 +79,7 @@ def gate(
                     "ci_high": r.ci_high,
                     "p": r.p,
                     "p_holm": float(p_holm),
+                    "higher_is_better": column.higher_is_better,
                     "failed": bool(worse) or r.diff is None,
                     **({"reason": "no document scored by both, nothing to test"} if r.diff is None else {}),
                 }
@@ -112,5 +113,24 @@ def gate_lines(results: Sequence[dict[str, Any]]) -> list[str]:
                 f"GATE FAILED: {what}: significantly worse{margin} (p={g['p']:.4g}, Holm-adjusted {g['p_holm']:.4g} < alpha)"
             )
         else:
-            lines.append(f"gate passed: {what}: not significantly worse{margin} (Holm-adjusted p={g['p_holm']:.4g})")
+            lines.append(f"gate passed: {what}: {non_inferiority(g)}")
     return lines
+
+
+def non_inferiority(g: dict[str, Any]) -> str:
+    """A passed gate as the non-inferiority result it is: shown when the whole 95% CI of the
+    difference lies on the good side of -margin (+margin for a lower-is-better field), else not
+    shown (not significantly worse, but a loss of the margin is not ruled out)."""
+    higher = g.get("higher_is_better", True) is not False
+    bound = -g["margin"] if higher else g["margin"]
+    shown = g["ci_low"] > bound if higher else g["ci_high"] < bound
+    side = "above" if higher else "below"
+    limit = f"{bound:+g}" if bound else "0"
+    test = f"Holm-adjusted p={g['p_holm']:.4g} against a difference of {limit}"
+    if shown:
+        return f"non-inferior within the margin {g['margin']:g} (not significantly worse by more than the margin {g['margin']:g}): the 95% CI [{g['ci_low']:+.4f}, {g['ci_high']:+.4f}] lies {side} {limit} ({test})"
+    opposite = "below" if higher else "above"
+    return (
+        f"not significantly worse by more than the margin {g['margin']:g}, but non-inferiority not shown: "
+        f"the 95% CI [{g['ci_low']:+.4f}, {g['ci_high']:+.4f}] reaches {opposite} {limit} ({test})"
+    )

@@ -54,6 +54,7 @@ class Test:
     sd: float | None = None
     mde: float | None = None
     docs_needed: int | None = None
+    min_p: float = 0.0  # the smallest p the test can return on these documents
 
 
 @dataclass
@@ -144,24 +145,30 @@ def analyse_column(
     else:
         pairs = [(order[i], order[j]) for i, j in itertools.combinations(range(len(order)), 2)]
     for i, j in pairs:
-        r = stats.paired_test(x[i], x[j], samples, stats.seed_for(key, labels[i], labels[j]))
-        column.tests.append(
-            Test(
-                key,
-                labels[i],
-                labels[j],
-                r.n,
-                r.diff,
-                r.ci_low,
-                r.ci_high,
-                r.p,
-                exact=r.exact,
-                sd=r.sd,
-                mde=stats.min_detectable_difference(r.sd, r.n, settings.alpha),
-                docs_needed=stats.documents_needed(r.sd, r.diff, settings.alpha),
-            )
-        )
+        column.tests.append(analyse_pair(key, labels[i], labels[j], x[i], x[j], settings, samples))
     return column
+
+
+def analyse_pair(
+    key: str, a: str, b: str, x_a: np.ndarray, x_b: np.ndarray, settings: Settings, samples: int | None = None
+) -> Test:
+    """The paired test of a - b, with the power figures the test can reach (none with too few documents)."""
+    r = stats.paired_test(x_a, x_b, samples or settings.samples, stats.seed_for(key, a, b))
+    return Test(
+        key,
+        a,
+        b,
+        r.n,
+        r.diff,
+        r.ci_low,
+        r.ci_high,
+        r.p,
+        exact=r.exact,
+        sd=r.sd,
+        mde=stats.min_detectable_difference(r.sd, r.n, settings.alpha, min_p=r.min_p),
+        docs_needed=stats.documents_needed(r.sd, r.diff, settings.alpha),
+        min_p=r.min_p,
+    )
 
 
 def correct(columns: Sequence[Column], settings: Settings) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.analysis.escape import csv_cell, md_cell, md_code, tex
 from harness.analysis.significance import TEST_NAME, Column, Settings
+from harness.stats import documents_for_alpha
 
 MARKS = {"better": "▲", "worse": "▼"}
 COMPARISON_SCHEMA_VERSION = 1  # comparison.json's layout
@@ -103,8 +104,21 @@ def footnotes(comparison: Comparison, markup: bool = True) -> list[str]:
         f"p = (c+1)/(B+1); Holm-corrected over {family}, alpha {s.alpha}. "
         "MDE: smallest difference detected with 80% power at alpha 0.05 (uncorrected)."
     )
+    unreachable = [t for c in comparison.columns for t in c.tests if t.min_p >= s.alpha]
+    if unreachable:
+        fewest = min(unreachable, key=lambda t: t.n)
+        notes.append(footnote_smallest_p(fewest.n, fewest.min_p, s.alpha))
     notes.append("Signatures: " + "; ".join(code(sig) for sig in signatures))
     return notes
+
+
+def footnote_smallest_p(n: int, min_p: float, alpha: float) -> str:
+    """Why a comparison on few documents has no MDE: the exact test cannot reach alpha."""
+    return (
+        f"With {n} documents the exact sign-flip test cannot give p below {min_p:.4g}: no difference can be "
+        f"significant at alpha {alpha} (MDE left empty; 'docs to detect' is at least the "
+        f"{documents_for_alpha(alpha)} documents the test needs)."
+    )
 
 
 def pair_rows(comparison: Comparison) -> list[list[str]]:

@@ -19,9 +19,13 @@ def merge_and_compare(dirs: Sequence[Path], out: Path | None = None) -> Path:
     from harness.cli.compare import show_comparison  # numpy and scipy load only when a table is shown
 
     for run in merged:
-        print(f"merged {run.shards} shards ({run.documents} documents) -> {run.path}")
+        if run.existing:
+            print(f"already merged: {run.shards} shards ({run.documents} documents) in {run.path}; nothing written")
+        else:
+            print(f"merged {run.shards} shards ({run.documents} documents) -> {run.path}")
+    new = not all(run.existing for run in merged)
     try:
-        show_comparison([out], out_dir=out)
+        show_comparison([run.path for run in merged], out_dir=out if new else None)  # nothing new: printed only
     except InputError as e:
         log.warning("no comparison table: %s", e)
     return out

@@ -25,6 +25,7 @@ from harness.analysis.meta_eval.scoring import MetricSet, resolve_spec, score_al
 from harness.config.schema import check_flag
 from harness.config.search import require_config_dirs
 from harness.errors import ConfigError
+from harness.fileio import check_output_folder, write_numbered_set
 
 
 def _warn(message: str, *args) -> None:
@@ -109,7 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes for metric scoring and the bootstrap")
-    p.add_argument("--out", default=None, help="output folder (default: results/meta_eval/<data file stem>)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output folder (default: results/meta_eval/<data file stem>); earlier results there are kept "
+        "and the new ones get a numbered name (meta_eval-1.json) unless --force",
+    )
+    p.add_argument("--force", action="store_true", help="replace earlier results of the same name in --out")
     names = p.add_argument_group("record fields (dotted paths)")
     defaults = FieldNames()
     for name in ("doc_id", "system_id", "summary", "source", "reference", "references"):
@@ -215,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         args.references_field,
         args.facts_field,
     )
+    out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
+    check_output_folder(out)  # before any work, as harness compare --out
     require_config_dirs(args.config_dir)
     spec = resolve_spec(args.metrics, args.overrides, args.config_dir)  # bad names fail before the data is read
     metric_set = MetricSet.build(spec)
@@ -239,11 +248,14 @@ def main(argv: list[str] | None = None) -> int:
         directions=scores.directions,
     )
     payload = output.to_json(analysis, _protocol(args, data, scores, humans, analysis.binary_humans))
-    out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
-    out.mkdir(parents=True, exist_ok=True)
-    output.write_scores(str(out / "meta_eval_scores.jsonl"), data, scores.columns)
-    output.write_json(str(out / "meta_eval.json"), payload)
-    output.write_text(str(out / "meta_eval.md"), output.to_markdown(payload))
+    files = {
+        ".json": output.to_json_text(payload),
+        ".md": output.to_markdown(payload),
+        "_scores.jsonl": output.scores_text(data, scores.columns),
+    }
+    _, written = write_numbered_set(
+        out, "meta_eval", lambda stem: {stem + end: text for end, text in files.items()}, args.force
+    )
     print(output.to_table(payload))
-    print(f"\nwrote {out / 'meta_eval.json'}, {out / 'meta_eval.md'} and {out / 'meta_eval_scores.jsonl'}")
+    print(f"\nwrote {written[0]}, {written[1]} and {written[2]}")
     return 0

@@ -10,6 +10,7 @@ from harness.analysis import report
 from harness.cli.compare import add_comparison_options, add_output_options, find_runs, settings_from
 from harness.config.schema import check_flag
 from harness.errors import EXIT_DONE, InputError
+from harness.fileio import make_dirs
 
 
 def main(argv: list[str]) -> int:
@@ -31,6 +32,6 @@ def main(argv: list[str]) -> int:
     if out.is_dir():
         raise InputError(f"--out {out}: a folder; name the HTML file to write")
     text = report.render(runs, args.max_docs, settings, args.common_docs, args.allow_different_prompts)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(out.parent)
     print(f"wrote {report.write_page(out, text, args.force)}")
     return EXIT_DONE

@@ -175,8 +175,9 @@ class DatasetConfig:
     id_field: str | None = "id"  # None: the row number is the id
     source_field: str = "source"  # the article to summarize
     reference_field: str | None = "reference"  # a string, a list of bullets or of alternative references
-    # How a list in reference_field is read: alternative references, or the bullets of one.
-    reference_list: typing.Literal["alternatives", "bullets"] = "alternatives"
+    # How a list in reference_field is read: alternative references, or the bullets of one; auto:
+    # from the first records (lists of single sentences: bullets), said on stderr and in run.json.
+    reference_list: typing.Literal["auto", "alternatives", "bullets"] = "auto"
     # Split a string reference into bullets on this separator (e.g. "\n"), None keeps it whole.
     reference_separator: str | None = None
     facts_field: str | None = None  # optional list of atomic statements true in the source

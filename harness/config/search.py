@@ -38,6 +38,32 @@ def command_line(argv: list[str]) -> argparse.Namespace:
     return get_args_parser().parse_args(argv)
 
 
+def options_first(argv: list[str]) -> list[str]:
+    """Hydra's options (`--config-dir DIR`, `-m`, `--info config`, ...) moved before the overrides,
+    keeping their order: Hydra's parser takes them only there ("unrecognized arguments" otherwise),
+    and a user writes them anywhere."""
+    from hydra._internal.utils import get_args_parser
+
+    actions = {name: action for action in get_args_parser()._actions for name in action.option_strings}
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        action = actions.get(arg.split("=", 1)[0]) if arg.startswith("-") else None
+        if action is None:
+            rest.append(arg)
+        else:
+            front.append(arg)
+            following = argv[i + 1] if i + 1 < len(argv) else None
+            takes = action.nargs is None or (action.nargs == "?" and following in (action.choices or ()))
+            if takes and "=" not in arg and following is not None:
+                front.append(following)
+                i += 1
+        i += 1
+    return front + rest
+
+
 class HydraConfigs:
     """One command's view of the configs, through a Hydra built as `hydra.main` builds it.
 

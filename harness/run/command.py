@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 
 from harness import redaction
 from harness.config.env_names import credential_variables
-from harness.config.search import CONFIG_PACKAGE
+from harness.config.search import CONFIG_PACKAGE, options_first
 from harness.errors import ConfigError, HarnessError, RunFailed, exit_called
 from harness.fileio import make_unique_dir
 from harness.run.folder import CONFIG, LOG, RUN, RunFolder, path_component
@@ -99,7 +99,7 @@ def launch(argv: list[str], on_run_done: Callable[[Path], None] | None = None) -
     (not -m) run finishes, in the job, before its last log line."""
     global _session
     register_resolvers()
-    argv = with_default_experiment(list(argv))
+    argv = with_default_experiment(options_first(list(argv)))
     if not any(a in ("-h", "--help", "--hydra-help", "--info", "-c", "--cfg") or a.startswith("--info") for a in argv):
         check_overrides(argv)
         refuse_taken_output_dirs(argv)

@@ -46,6 +46,7 @@ def dataset_record(cfg: DatasetConfig, data: Any) -> dict[str, Any]:
         "fingerprint": data.fingerprint,
         "examples": len(data.examples),
         "fields": {name: getattr(cfg, name) for name in FIELDS},
+        "reference_list": getattr(data, "reference_reading", None),  # how list references were read, and why
         "documents": DOCUMENTS,
     }
 

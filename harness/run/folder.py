@@ -6,8 +6,11 @@ import contextlib
 import importlib.metadata
 import json
 import logging
+import os
 import platform
+import socket
 import subprocess
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,6 +31,8 @@ GENERATIONS = "generations.jsonl"
 SCORES = "scores.jsonl"
 METRICS = "metrics.json"
 LOG = "run.log"
+HEARTBEAT_S = 10.0  # how often a working run says so in run.json (`harness progress` reads its age)
+ACTIVE = frozenset({"starting", "running", "scoring"})  # the statuses of a run at work
 
 
 def library_versions() -> dict[str, str | None]:
@@ -82,6 +87,7 @@ class FolderTaken(InputError):
 class RunFolder:
     path: Path
     info: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -127,8 +133,35 @@ class RunFolder:
 
     # run.json is rewritten whole (atomically) at each stage, so it is never half-written.
     def update(self, **values: Any) -> None:
-        self.info.update(values)
-        atomic_write_json(self.file(RUN), {"schema_version": SCHEMA_VERSION, **self.info})
+        with self._lock:  # one writer at a time: the heartbeat never writes back an older status
+            self.info.update(values)
+            atomic_write_json(self.file(RUN), {"schema_version": SCHEMA_VERSION, **self.info})
+
+    @contextlib.contextmanager
+    def heartbeat(self):
+        """pid, host and `heartbeat` (seconds since the epoch) in run.json, renewed every
+        HEARTBEAT_S while the block runs and the status is one of a run at work, so `harness
+        progress` tells a killed job (no heartbeat, pid gone) from a running one."""
+        self.update(pid=os.getpid(), host=socket.gethostname(), heartbeat=time.time())
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(HEARTBEAT_S):
+                with self._lock:
+                    if self.info.get("status") not in ACTIVE:
+                        continue
+                    try:
+                        self.update(heartbeat=time.time())
+                    except (OSError, RuntimeError) as e:  # a full disk; the run itself reports it
+                        log.debug("heartbeat not written to %s: %s", self.file(RUN), e)
+
+        thread = threading.Thread(target=beat, name="harness-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def load_info(self) -> dict[str, Any]:
         self.info = self.read_json(RUN)

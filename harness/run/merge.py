@@ -22,9 +22,9 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from harness.errors import InputError
-from harness.fileio import atomic_write_chunks, make_unique_dir
+from harness.fileio import atomic_write_chunks, make_dirs, make_unique_dir
 from harness.models.cache import stable_hash
-from harness.run.folder import CONFIG, GENERATIONS, METRICS, SCORES, RunFolder, now, path_component
+from harness.run.folder import CONFIG, GENERATIONS, METRICS, RUN, SCORES, RunFolder, now, path_component
 from harness.run.resolvers import load_run_config
 from harness.run.scores import read_scores
 from harness.run.shard import SHARD_FILE
@@ -228,18 +228,44 @@ class Merged:
     path: Path
     shards: int
     documents: int
+    existing: bool = False  # merged before (nothing written): `path` is that merge
 
 
 def merge(dirs: Sequence[Path], out: Path | None = None) -> tuple[Path, list[Merged]]:
     """Merge every sharded run under `dirs` into `out` (default: a new `merged` folder in their
-    common parent); all groups are checked before anything is written. Returns the folder and
-    the merged runs in it."""
+    common parent); all groups are checked before anything is written. A group whose finished
+    merge is already under `dirs`, made from the same shards and newer than every file of them,
+    is not merged again (idempotent). Returns the folder and the merged runs."""
     groups = group(find_shards(dirs))
     orders = [check_coverage(g) for g in groups]
+    earlier = [existing_merge(shards, dirs) for shards in groups]
+    todo = [(shards, order) for shards, order, done in zip(groups, orders, earlier) if done is None]
+    merged = [Merged(done, len(g), len(o), existing=True) for g, o, done in zip(groups, orders, earlier) if done]
+    if not todo:
+        return merged[0].path.parent, merged
     if out is None:
         out = make_unique_dir(Path(os.path.commonpath([str(Path(d).resolve()) for d in dirs])), "merged")
-    out.mkdir(parents=True, exist_ok=True)
-    merged = [
-        Merged(write_merged(shards, order, out), len(shards), len(order)) for shards, order in zip(groups, orders)
-    ]
+    make_dirs(out)
+    merged += [Merged(write_merged(shards, order, out), len(shards), len(order)) for shards, order in todo]
     return out, merged
+
+
+def existing_merge(shards: list[Shard], dirs: Sequence[Path]) -> Path | None:
+    """A finished merge under `dirs` of exactly these shards, written after their last change."""
+    wanted = {s.folder.path.resolve() for s in shards}
+    changed = max(
+        (s.folder.file(name).stat().st_mtime_ns for s in shards for name in (GENERATIONS, SCORES, METRICS, RUN)),
+        default=0,
+    )
+    for d in dirs:
+        for run_json in sorted(Path(d).rglob(RUN)):
+            try:
+                info = json.loads(run_json.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(info, dict) or info.get("status") != "done" or not info.get("merged_from"):
+                continue
+            sources = {Path(str(m.get("folder"))).resolve() for m in info["merged_from"] if isinstance(m, dict)}
+            if sources == wanted and run_json.stat().st_mtime_ns >= changed:
+                return run_json.parent
+    return None

@@ -7,8 +7,6 @@ finished generations stay in the durable cache, so re-running the same command r
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from tqdm.auto import tqdm
 
 from harness.config.generation_keys import check_generation
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
-from harness.data import load_examples
+from harness.data import check_fields, load_examples
 from harness.errors import ConfigError, InputError, PluginError, no_plugin_exit
 from harness.fileio import remove_dead_temporaries
 from harness.metrics.base import Metric
@@ -92,6 +90,7 @@ def check_dataset_source(dataset: DatasetConfig) -> None:
     if not dataset.path:
         raise ConfigError(f"dataset '{dataset.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
     check_input_file("dataset.path", dataset.path)
+    check_fields(dataset)  # wrong field names on the first records: before any folder is made
 
 
 def check_input_file(setting: str, path: str) -> None:
@@ -137,59 +136,65 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
         started=now(),
         versions=library_versions(),
         git_sha=git_sha(),
-        host=socket.gethostname(),  # which machine and process ran it (launchers spread jobs)
-        pid=os.getpid(),
         error=None,
     )
     try:
-        t0 = time.time()
-        data = load_examples(spec.dataset, strict=spec.settings.strict)
-        skipped = [s.message() for s in data.problems.skipped]
-        for message in skipped:
-            log.warning("skipped: %s", message)
-        folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
-        if spec.settings.shard.active:
-            data = shard.take(folder, spec.settings.shard, data)
-        datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
-        load_s = time.time() - t0
-
-        t0 = time.time()
-        backend = spec.backend_cls(spec.backend_options)
-        try:
-            rows = generate(backend, spec, data.examples, on_progress=progress.Reporter(folder.path))
-            unrequested = backend.unrequested({e.doc_id for e in data.examples})
-        finally:
-            backend.close()
-        generate_s = time.time() - t0
-        folder.write_rows(GENERATIONS, rows)
-        totals = generation_totals(rows, generate_s)
-        if unrequested:
-            log.warning(
-                "%s: %d outputs for documents not in this run's dataset (not scored; first: %s)",
-                unrequested["file"],
-                unrequested["count"],
-                ", ".join(unrequested["doc_ids"][:5]),
-            )
-            totals["unrequested_outputs"] = unrequested
-        folder.update(generation=totals)
-
-        t0 = time.time()
-        aggregates = score_run(folder, spec.metrics, data.examples, rows, spec.settings)
-        folder.update(
-            status="done",
-            ended=now(),
-            timings={
-                "load_s": round(load_s, 3),
-                "generate_s": round(generate_s, 3),
-                "score_s": round(time.time() - t0, 3),
-                "total_s": round(time.time() - started, 3),
-            },
-        )
-        tracking.track_run(folder)  # tracking=mlflow: the finished folder goes to the tracker
-        return aggregates
+        with folder.heartbeat():  # pid, host and a heartbeat time: which machine and process runs it
+            return _execute(spec, folder, started)
     except BaseException as e:
         folder.record_end(e)
         raise
+
+
+def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]:
+    """The work of `execute`: load, generate, score, aggregate; run.json ends "done"."""
+    t0 = time.time()
+    data = load_examples(spec.dataset, strict=spec.settings.strict)
+    skipped = [s.message() for s in data.problems.skipped]
+    for message in skipped:
+        log.warning("skipped: %s", message)
+    folder.update(skipped={"count": len(skipped), "records": skipped[:200]})
+    if data.reference_reading and data.reference_reading["inferred"]:
+        log.warning("dataset.reference_list=auto: %s", data.reference_reading["reason"])
+    if spec.settings.shard.active:
+        data = shard.take(folder, spec.settings.shard, data)
+    datacheck.record(folder, spec.dataset, data)  # fingerprint, fields, per-document hashes
+    load_s = time.time() - t0
+
+    t0 = time.time()
+    backend = spec.backend_cls(spec.backend_options)
+    try:
+        rows = generate(backend, spec, data.examples, on_progress=progress.Reporter(folder.path))
+        unrequested = backend.unrequested({e.doc_id for e in data.examples})
+    finally:
+        backend.close()
+    generate_s = time.time() - t0
+    folder.write_rows(GENERATIONS, rows)
+    totals = generation_totals(rows, generate_s)
+    if unrequested:
+        log.warning(
+            "%s: %d outputs for documents not in this run's dataset (not scored; first: %s)",
+            unrequested["file"],
+            unrequested["count"],
+            ", ".join(unrequested["doc_ids"][:5]),
+        )
+        totals["unrequested_outputs"] = unrequested
+    folder.update(generation=totals)
+
+    t0 = time.time()
+    aggregates = score_run(folder, spec.metrics, data.examples, rows, spec.settings)
+    folder.update(
+        status="done",
+        ended=now(),
+        timings={
+            "load_s": round(load_s, 3),
+            "generate_s": round(generate_s, 3),
+            "score_s": round(time.time() - t0, 3),
+            "total_s": round(time.time() - started, 3),
+        },
+    )
+    tracking.track_run(folder)  # tracking=mlflow: the finished folder goes to the tracker
+    return aggregates
 
 
 def generate(

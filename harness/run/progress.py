@@ -9,17 +9,22 @@ The command line is harness/cli/progress.py.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.config.schema import ShardConfig
 from harness.errors import InputError
 from harness.fileio import atomic_write_json
-from harness.run.folder import RUN
+from harness.run.folder import ACTIVE, HEARTBEAT_S, RUN
+from harness.run.shard import bounds
 
 PROGRESS = "progress.json"
 EVERY_S = 2.0
+STALE_S = 6 * HEARTBEAT_S  # no heartbeat for this long: the job is not running any more
 
 
 class Reporter:
@@ -46,13 +51,14 @@ class Reporter:
 @dataclass
 class JobProgress:
     folder: Path
-    status: str
+    status: str  # run.json's status; "stopped" for a job at work that no longer runs; "not started"
     done: int
     total: int | None
     rate: float | None  # documents generated per second (running jobs)
+    detail: str = ""  # why it is called running or stopped: pid, host, heartbeat age
 
 
-def job_progress(folder: Path) -> JobProgress:
+def job_progress(folder: Path, now: float | None = None) -> JobProgress:
     info = _read(folder / RUN) or {}
     status = str(info.get("status", "unknown"))
     progress = _read(folder / PROGRESS) or {}
@@ -60,19 +66,63 @@ def job_progress(folder: Path) -> JobProgress:
     if status == "done":
         return JobProgress(folder, status, total or 0, total, None)
     done = int(progress.get("done") or 0)
+    detail = ""
+    if status in ACTIVE:
+        alive, detail = liveness(info, folder, time.time() if now is None else now)
+        status = status if alive else "stopped"
     rate = None
     if status == "running" and progress:
         elapsed = progress["updated"] - progress["started"]
         new = done - int(progress.get("from_cache") or 0)
         rate = new / elapsed if elapsed > 0 and new > 0 else 0.0
-    return JobProgress(folder, status, done, total, rate)
+    return JobProgress(folder, status, done, total, rate, detail)
+
+
+def liveness(info: dict[str, Any], folder: Path, now: float) -> tuple[bool, str]:
+    """Whether a job whose run.json says it is at work still runs, and why: its pid when it ran on
+    this host, else the age of its heartbeat (a run from before heartbeats: run.json's age)."""
+    pid, host = info.get("pid"), str(info.get("host") or "?")
+    beat = info.get("heartbeat")
+    if not isinstance(beat, (int, float)):
+        try:
+            beat = (folder / RUN).stat().st_mtime
+        except OSError:
+            beat = now
+    age = format_age(max(0.0, now - float(beat)))
+    local = host == socket.gethostname()
+    if local and isinstance(pid, int) and not _process_exists(pid):
+        return False, f"no heartbeat for {age}; pid {pid} gone"
+    if now - float(beat) > STALE_S:
+        return False, f"no heartbeat for {age}; pid {pid} on {host}" + (" still exists" if local else "")
+    return True, f"pid {pid} on {host}, heartbeat {age} ago"
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def format_age(seconds: float) -> str:
+    """3 s, 10 min, 2.5 h: a heartbeat's age as a person says it."""
+    if seconds < 90:
+        return f"{int(round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{int(round(seconds / 60))} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _read(path: Path) -> dict[str, Any] | None:
+    """A JSON object from the file; None when it is missing, damaged or not an object."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return value if isinstance(value, dict) else None
 
 
 def summary(jobs: list[JobProgress]) -> str:
@@ -112,7 +162,27 @@ def sweep_progress(dirs: list[Path]) -> list[JobProgress]:
     folders = sorted({p.parent for d in dirs for p in Path(d).rglob(RUN)})
     if not folders:
         raise InputError(f"no run folders (with {RUN}) under: {', '.join(map(str, dirs))}")
-    return [job_progress(f) for f in folders if "merged_from" not in (_read(f / RUN) or {})]
+    infos = {f: _read(f / RUN) or {} for f in folders}
+    runs = [f for f in folders if "merged_from" not in infos[f]]
+    return [job_progress(f) for f in runs] + not_started(runs, infos)
+
+
+def not_started(folders: list[Path], infos: dict[Path, dict[str, Any]]) -> list[JobProgress]:
+    """The shards of a sharded run that have no folder yet (a scheduler has not started them),
+    each with its share of the documents, known from a started shard's record."""
+    seen: dict[tuple[str, str, int], tuple[int, set[int]]] = {}
+    for folder in folders:
+        record = infos[folder].get("shard") or {}
+        if not {"count", "index", "order_hash", "documents_total"} <= record.keys():
+            continue
+        key = (str(infos[folder].get("label")), str(record["order_hash"]), int(record["count"]))
+        seen.setdefault(key, (int(record["documents_total"]), set()))[1].add(int(record["index"]))
+    out = []
+    for (label, _, count), (total, started) in seen.items():
+        for index in sorted(set(range(count)) - started):
+            start, end = bounds(total, ShardConfig(count=count, index=index))
+            out.append(JobProgress(Path(f"{label} shard {index}/{count}"), "not started", 0, end - start, None))
+    return out
 
 
 def job_lines(jobs: list[JobProgress]) -> list[str]:
@@ -121,7 +191,8 @@ def job_lines(jobs: list[JobProgress]) -> list[str]:
     lines = []
     for j in jobs:
         rate = f"{j.rate:.2f} docs/s" if j.rate else ""
+        state = f"{j.status} ({j.detail})" if j.detail else j.status
         lines.append(
-            f"{str(j.folder):<{width}}  {j.status:<11} {j.done:>6}/{j.total if j.total is not None else '?':<6} {rate}"
+            f"{str(j.folder):<{width}}  {j.done:>6}/{j.total if j.total is not None else '?':<6} {rate:>14}  {state}"
         )
     return lines

@@ -23,6 +23,21 @@ from harness.analysis.meta_eval.partial import clear_rank_cache
 from harness.analysis.meta_eval.resampling import draw_counts, paired_pvalue
 from harness.stats import percentile_ci
 
+# The fewest units a field's correlation must rest on to be ranked "best" at a level: over fewer,
+# a correlation is +-1 or near it by chance (two systems: always +-1).
+MIN_UNITS = {"summary": 5, "system": 5, "global": 10}
+UNITS = {"summary": "documents", "system": "systems", "global": "pairs"}
+
+
+def heavy_ties(values: np.ndarray) -> dict[str, int] | None:
+    """Few distinct values (at most 5, or a tenth of the values): rank correlations then rest on
+    ties (Spearman's average ranks, Kendall's tau-b) and can mislead. None when not so."""
+    present = values[~np.isnan(values)]
+    distinct = len(np.unique(present))
+    if len(present) and distinct <= max(5, len(present) // 10):
+        return {"distinct": int(distinct), "n": int(len(present))}
+    return None
+
 
 @dataclass
 class Layout:
@@ -69,6 +84,11 @@ class Analysis:
     pairs: dict[tuple[str, str], dict[str, dict[str, dict[str, PairTest]]]] = field(default_factory=dict)
     n_docs: int = 0
     n_systems: int = 0
+    # human -> level -> why no field is ranked best there (too few units for every field)
+    not_ranked: dict[str, dict[str, str]] = field(default_factory=dict)
+    # human -> level -> field -> its units, for fields left out of the ranking
+    not_ranked_fields: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    heavy_ties: dict[str, dict[str, int]] = field(default_factory=dict)  # field -> distinct values, n
 
 
 @dataclass
@@ -156,9 +176,19 @@ def meta_evaluate(
     else:
         per_metric = [_metric_levels(job) for job in jobs]
     results = dict(zip(metrics, per_metric))
-    best, p_vs_best = _best_and_pvalues(results, list(humans), directions)
+    best, p_vs_best, not_ranked, not_ranked_fields = _best_and_pvalues(results, list(humans), directions)
+    ties = {m: t for m, values in metrics.items() if (t := heavy_ties(np.asarray(values, dtype=float)))}
     analysis = Analysis(
-        results, binary, best, p_vs_best, directions, n_docs=len(layout.docs), n_systems=len(layout.systems)
+        results,
+        binary,
+        best,
+        p_vs_best,
+        directions,
+        n_docs=len(layout.docs),
+        n_systems=len(layout.systems),
+        not_ranked=not_ranked,
+        not_ranked_fields=not_ranked_fields,
+        heavy_ties=ties,
     )
     for a, b in compare:
         analysis.pairs[a, b] = _pair_tests(layout, results, metrics, humans, directions, a, b)
@@ -171,18 +201,30 @@ def _oriented(result: LevelResult, statistic: str, direction: bool | None, repli
 
 
 def _best_and_pvalues(results, humans: list[str], directions: dict[str, bool | None]):
+    """The best field per human, level and statistic among the fields with at least MIN_UNITS
+    units there, the p-values against it, and why fields (or a whole level) were not ranked."""
     best: dict = {}
     p_vs_best: dict = {m: {h: {lv: {} for lv in LEVELS} for h in humans} for m in results}
+    not_ranked: dict = {}
+    not_ranked_fields: dict = {}
     for h in humans:
-        best[h] = {}
+        best[h], not_ranked[h], not_ranked_fields[h] = {}, {}, {}
         for level in LEVELS:
             best[h][level] = {}
+            need, unit = MIN_UNITS[level], UNITS[level]
+            few = {m: r[h][level].n for m, r in results.items() if r[h][level].n < need}
+            not_ranked_fields[h][level] = {m: f"{n} {unit}" for m, n in few.items()}
+            if few and len(few) == len(results):
+                not_ranked[h][level] = (
+                    f"{max(few.values())} {unit}; at least {need} needed to rank a field "
+                    "(a correlation over so few is +-1 or near it by chance)"
+                )
             statistics = list(dict.fromkeys(s for r in results.values() for s in r[h][level].values))
             for statistic in statistics:
                 defined = {
                     m: float(_oriented(r[h][level], statistic, directions[m]))
                     for m, r in results.items()
-                    if not np.isnan(r[h][level].values.get(statistic, np.nan))
+                    if m not in few and not np.isnan(r[h][level].values.get(statistic, np.nan))
                 }
                 if not defined:
                     continue
@@ -193,7 +235,7 @@ def _best_and_pvalues(results, humans: list[str], directions: dict[str, bool | N
                     if m != top:
                         other = _oriented(results[m][h][level], statistic, directions[m], replicates=True)
                         p_vs_best[m][h][level][statistic] = paired_pvalue(top_replicates, other)
-    return best, p_vs_best
+    return best, p_vs_best, not_ranked, not_ranked_fields
 
 
 def _pair_tests(layout, results, metrics, humans, directions, a: str, b: str):

@@ -21,7 +21,6 @@ from harness.analysis.meta_eval.analysis import Analysis, ci95
 from harness.analysis.meta_eval.correlation import STATISTICS
 from harness.analysis.meta_eval.judgments import MetaData
 from harness.analysis.meta_eval.levels import LEVELS, LevelResult
-from harness.fileio import atomic_write_text
 
 SCORES_SCHEMA_VERSION = 1
 
@@ -86,11 +85,19 @@ def to_json(analysis: Analysis, protocol: dict[str, Any]) -> dict[str, Any]:
         field: {h: {lv: _level_json(analysis, field, h, lv) for lv in LEVELS} for h in by_human}
         for field, by_human in analysis.results.items()
     }
-    return {"protocol": protocol, "results": results, "best": analysis.best, "comparisons": _pairs_json(analysis)}
+    return {
+        "protocol": protocol,
+        "results": results,
+        "best": analysis.best,
+        "not_ranked": analysis.not_ranked,  # human -> level -> why no field is ranked best there
+        "not_ranked_fields": analysis.not_ranked_fields,  # human -> level -> field -> its (too few) units
+        "heavy_ties": analysis.heavy_ties,  # field -> distinct values, n: rank correlations can mislead
+        "comparisons": _pairs_json(analysis),
+    }
 
 
-def write_json(path: str, payload: dict[str, Any]) -> None:
-    write_text(path, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+def to_json_text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -256,16 +263,29 @@ def to_table(payload: dict[str, Any]) -> str:
             values = [f"{_fmt(by_level[lv][s]['value']):>7}" for lv in LEVELS for s in STATISTICS]
             values += [f"{_fmt(by_level['global'].get(s, empty)['value']):>7}" for s in extra]
             out.append(f"{field:<{width}} {' '.join(values)}  {by_level['summary']['dropped']:>4}")
+        out += ranking_notes(payload, human)
+    ties = payload.get("heavy_ties") or {}
+    if ties:
+        named = ", ".join(f"{f} ({t['distinct']} distinct values in {t['n']})" for f, t in ties.items())
+        out += ["", f"heavy ties (few distinct values; Spearman and Kendall rest on ties and can mislead): {named}"]
     return "\n".join(out).lstrip("\n")
 
 
-def write_text(path: str, text: str) -> None:
-    """Write through a temporary file and rename, so an interrupted run never leaves half a file
-    (harness/fileio.py, which also keeps any secret of a metric's options out of the file)."""
-    atomic_write_text(path, text)
+def ranking_notes(payload: dict[str, Any], human: str) -> list[str]:
+    """Why a level names no best field, or which fields were left out of its ranking (too few units)."""
+    lines = []
+    for level in LEVELS:
+        why = (payload.get("not_ranked") or {}).get(human, {}).get(level)
+        few = (payload.get("not_ranked_fields") or {}).get(human, {}).get(level) or {}
+        if why:
+            lines.append(f"{level} level: no field ranked best: {why}")
+        elif few:
+            named = ", ".join(f"{f} ({units})" for f, units in few.items())
+            lines.append(f"{level} level: not ranked (too few units): {named}")
+    return lines
 
 
-def write_scores(path: str, data: MetaData, columns: dict[str, np.ndarray]) -> None:
+def scores_text(data: MetaData, columns: dict[str, np.ndarray]) -> str:
     """meta_eval_scores.jsonl: one line per scored summary, in file order, with its line number,
     ids, every metric field (all computed fields, not only those reported) and every human field;
     null where a value is missing."""
@@ -280,4 +300,4 @@ def write_scores(path: str, data: MetaData, columns: dict[str, np.ndarray]) -> N
             "human": {h: _number(v[i]) for h, v in data.human.items()},
         }
         lines.append(json.dumps(record, ensure_ascii=False, allow_nan=False))
-    write_text(path, "\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
