@@ -260,10 +260,11 @@ def test_summeval_system_summaries_score_as_the_reference_implementation():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("options", OPTIONS, ids=["default", "no-fusion-min", "short-segments", "words-only"])
-def test_all_real_data_scores_as_the_reference_implementation(options):
-    for examples, summaries in (cnndm_pairs(step=1), summeval(documents=100)):
-        assert assert_same(examples, summaries, options) > 2000
+def test_all_real_data_scores_as_the_reference_implementation():
+    # every document with the shipped options; a quarter of them with each other option set
+    for step, options in [(1, OPTIONS[0]), *((4, o) for o in OPTIONS[1:])]:
+        for examples, summaries in (cnndm_pairs(step), summeval(documents=100 // step)):
+            assert assert_same(examples, summaries, options) > 2000 // step
 
 
 # Generated texts: words that match, stem alike, differ by a number or a name; numbers split as
