@@ -127,13 +127,25 @@ def stem(word: str) -> str:
 
 def stemmed_tokens(text: str) -> list[str]:
     """Stemmed lowercase words and whole numbers, in order; stopwords are kept unstemmed."""
-    out = []
-    for tok in _STEMMED_TOKEN.findall(join_numbers(text).lower()):
-        if tok[0].isdigit():
-            out.append(tok.replace(",", ""))
-        else:
-            out.append(tok if tok in STOPWORDS else stem(tok))
-    return out
+    return list(_stemmed_tokens(text))
+
+
+# Each text is tokenized once: support, facts and format read the same bullets, and support the
+# same words of each evidence sentence again. Bounded (least recently used out): at most
+# CACHED_TEXTS texts, about 40 MB with long source sentences, a few MB with words and bullets.
+CACHED_TEXTS = 1 << 15
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _stemmed_tokens(text: str) -> tuple[str, ...]:
+    return tuple(map(_token_form, _STEMMED_TOKEN.findall(join_numbers(text).lower())))
+
+
+@lru_cache(maxsize=200_000)
+def _token_form(token: str) -> str:
+    if token[0].isdigit():
+        return token.replace(",", "")
+    return token if token in STOPWORDS else stem(token)
 
 
 # rouge-score 0.1.2: lowercase, replace non-[a-z0-9] by spaces, stem words longer than 3
