@@ -72,8 +72,8 @@ class Passage:
         within = sentence[1:] == sentence[:-1]  # bigrams do not cross sentences
         self._ids = ids
         self.vocabulary = set(ids)
-        self._word_codes = np.unique(flat * n + sentence)
-        self._bigram_codes = np.unique(((flat[:-1] * len(ids) + flat[1:]) * n + sentence[:-1])[within])
+        self._word_codes = np.sort(flat * n + sentence)  # repeats are harmless to searchsorted
+        self._bigram_codes = np.sort(((flat[:-1] * len(ids) + flat[1:]) * n + sentence[:-1])[within])
 
     @classmethod
     def from_text(cls, text: str) -> Passage:
