@@ -58,22 +58,26 @@ class Passage:
     sentences: list[str]
     tokens: list[list[str]]
     vocabulary: set[str] = field(init=False)
-    # Token ids, and sorted codes of (word, sentence) and (bigram, sentence) pairs: a claim's
-    # words and bigrams are looked up in all sentences at once (np.searchsorted).
+    # Token ids, and the sorted codes of every (word, sentence) and (bigram, sentence) pair: a
+    # claim's words and bigrams are looked up in all sentences at once (np.searchsorted).
     _ids: dict[str, int] = field(init=False, repr=False)
-    _word_codes: np.ndarray = field(init=False, repr=False)
-    _bigram_codes: np.ndarray = field(init=False, repr=False)
+    _codes: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         ids: dict[str, int] = {}
         flat = np.array([ids.setdefault(t, len(ids)) for toks in self.tokens for t in toks], dtype=np.int64)
         sentence = np.repeat(np.arange(len(self.tokens), dtype=np.int64), [len(toks) for toks in self.tokens])
-        n = len(self.tokens)
         within = sentence[1:] == sentence[:-1]  # bigrams do not cross sentences
+        keys = np.concatenate([flat, self._bigram_key(flat[:-1], flat[1:], len(ids))[within]])
         self._ids = ids
         self.vocabulary = set(ids)
-        self._word_codes = np.sort(flat * n + sentence)  # repeats are harmless to searchsorted
-        self._bigram_codes = np.sort(((flat[:-1] * len(ids) + flat[1:]) * n + sentence[:-1])[within])
+        # repeated codes are harmless to searchsorted
+        self._codes = np.sort(keys * len(self.tokens) + np.concatenate([sentence, sentence[:-1][within]]))
+
+    @staticmethod
+    def _bigram_key(first, second, n_ids: int):
+        """Words are keys 0..n_ids-1, bigrams the keys after them."""
+        return n_ids + first * n_ids + second
 
     @classmethod
     def from_text(cls, text: str) -> Passage:
@@ -85,24 +89,22 @@ class Passage:
         sentences = [s for s in sentences if s.strip()]
         return cls(list(sentences), [tokens(s) for s in sentences])
 
-    def word_hits(self, words: Sequence[str]) -> np.ndarray:
-        """found[i, k] = 1 when sentence i contains word k."""
-        return self._hits(self._word_codes, np.array([self._ids.get(w, -1) for w in words], dtype=np.int64))
-
-    def bigram_hits(self, grams: Sequence[tuple[str, str]]) -> np.ndarray:
-        """hits[i, k] = 1 when sentence i contains bigram k."""
-        get = self._ids.get
-        pairs = np.array([(get(a, -1), get(b, -1)) for a, b in grams], dtype=np.int64).reshape(len(grams), 2)
-        known = (pairs >= 0).all(axis=1)
-        return self._hits(self._bigram_codes, np.where(known, pairs[:, 0] * len(self._ids) + pairs[:, 1], -1))
-
-    def _hits(self, codes: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        """out[i, k] = 1 when (keys[k], sentence i) is among `codes` (a key of -1: nowhere)."""
-        n = len(self.sentences)
-        wanted = keys[None, :] * n + np.arange(n, dtype=np.int64)[:, None]
-        at = np.minimum(np.searchsorted(codes, wanted), max(len(codes) - 1, 0))
-        found = (codes[at] == wanted) & (keys >= 0) if len(codes) else np.zeros(wanted.shape, dtype=bool)
-        return found.astype(float)
+    def hits(self, words: Sequence[str], grams: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(found, hits): found[i, k] = 1 when sentence i contains word k, hits[i, k] = 1 when it
+        contains bigram k."""
+        get, n_ids, n = self._ids.get, len(self._ids), len(self.sentences)
+        keys = [get(w, -1) for w in words]
+        for a, b in grams:
+            first, second = get(a, -1), get(b, -1)
+            keys.append(self._bigram_key(first, second, n_ids) if first >= 0 and second >= 0 else -1)
+        wanted_keys = np.array(keys, dtype=np.int64)
+        wanted = wanted_keys[None, :] * n + np.arange(n, dtype=np.int64)[:, None]
+        if len(self._codes):
+            at = np.minimum(np.searchsorted(self._codes, wanted), len(self._codes) - 1)
+            found = ((self._codes[at] == wanted) & (wanted_keys >= 0)).astype(float)
+        else:
+            found = np.zeros(wanted.shape)
+        return found[:, : len(words)], found[:, len(words) :]
 
 
 @dataclass
@@ -154,8 +156,7 @@ def _coverage(
     # found[i, w]: content word w is in sentence i; hits[i, k]: bigram k is in sentence i.
     # Every share below is a count of 0/1 values divided by its total, so whichever way it is
     # summed, each value is the same float.
-    found = passage.word_hits(words)
-    hits = passage.bigram_hits(grams)
+    found, hits = passage.hits(words, grams)
 
     def blend(word_share: np.ndarray, bigram_share: np.ndarray) -> np.ndarray:
         if not words:
