@@ -205,3 +205,15 @@ def test_stemmed_tokens_keep_numbers_whole_and_stopwords_unstemmed() -> None:
         "more",
     ]
     assert stem("caresses") == "caress"
+
+
+def test_stemmed_tokens_of_a_text_are_computed_once_and_each_caller_gets_its_own_list() -> None:
+    from harness.text import tokens
+
+    text = "Caching ponies: 1, 056 of them ran twice."
+    first = stemmed_tokens(text)
+    hits = tokens._stemmed_tokens.cache_info().hits
+    first.append("changed by a caller")
+    assert stemmed_tokens(text) == ["cach", "poni", "1056", "of", "them", "ran", "twice"]
+    assert tokens._stemmed_tokens.cache_info().hits == hits + 1
+    assert tokens._stemmed_tokens.cache_info().maxsize == tokens.CACHED_TEXTS  # bounded
