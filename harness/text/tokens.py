@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 
 __all__ = [
     "split_sentences",
@@ -112,8 +113,14 @@ _THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
 _DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
 
 
+# Both rules need a digit followed by whitespace, "," or ".": most sentences have none.
+_JOINABLE = re.compile(r"\d[\s.,]")
+
+
 def join_numbers(text: str) -> str:
     """Rejoin numbers split by tokenization ("1, 056" -> "1,056", "1. 3" -> "1.3")."""
+    if not _JOINABLE.search(text):
+        return text
     return _DECIMAL.sub(".", _THOUSANDS.sub(",", text))
 
 
@@ -138,7 +145,15 @@ CACHED_TEXTS = 1 << 15
 
 @lru_cache(maxsize=CACHED_TEXTS)
 def _stemmed_tokens(text: str) -> tuple[str, ...]:
-    return tuple(map(_token_form, _STEMMED_TOKEN.findall(join_numbers(text).lower())))
+    # No token spans whitespace (every character str.split() splits on is \W), so the tokens of a
+    # text are those of its whitespace-separated chunks, in order; chunks recur ("said", "U.S.,"),
+    # and each one's tokens are looked up instead of matched and stemmed again.
+    return tuple(chain.from_iterable(map(_chunk_tokens, join_numbers(text).lower().split())))
+
+
+@lru_cache(maxsize=200_000)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    return tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
 
 
 @lru_cache(maxsize=200_000)
