@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -64,8 +65,10 @@ class Passage:
     _codes: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        ids: dict[str, int] = {}
-        flat = np.array([ids.setdefault(t, len(ids)) for toks in self.tokens for t in toks], dtype=np.int64)
+        # ids in order of first occurrence; built and looked up in C (chain, dict, map), not per token
+        every = list(chain.from_iterable(self.tokens))
+        ids = dict(zip(dict.fromkeys(every), range(len(every))))
+        flat = np.fromiter(map(ids.__getitem__, every), dtype=np.int64, count=len(every))
         sentence = np.repeat(np.arange(len(self.tokens), dtype=np.int64), [len(toks) for toks in self.tokens])
         within = sentence[1:] == sentence[:-1]  # bigrams do not cross sentences
         keys = np.concatenate([flat, self._bigram_key(flat[:-1], flat[1:], len(ids))[within]])
