@@ -261,3 +261,19 @@ def test_stemmed_tokens_equal_their_previous_implementation_on_news() -> None:
     for text in texts:
         assert join_numbers(text) == old_join_numbers(text)
         assert stemmed_tokens(text) == old_stemmed_tokens(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=30) | st.text(alphabet=_TRICKY, max_size=10))
+def test_has_alnum_equals_isalnum_character_by_character(text: str) -> None:
+    from harness.text.tokens import _has_alnum
+
+    assert _has_alnum(text) == any(ch.isalnum() for ch in text)
+
+
+def test_has_alnum_on_every_unicode_character() -> None:
+    from harness.text.tokens import _has_alnum
+
+    for code in range(0x110000):
+        ch = chr(code)
+        assert _has_alnum(ch) == ch.isalnum(), hex(code)

@@ -80,10 +80,10 @@ def split_sentences(text: str) -> list[str]:
     lines = (line for group in paragraphs(text) for line in group)
     for line in lines:
         for sentence in _split_block(line):
-            if sentences and not _has_alnum(sentence):
-                sentences[-1] = f"{sentences[-1]} {sentence}"
-            elif _has_alnum(sentence):
+            if _has_alnum(sentence):
                 sentences.append(sentence)
+            elif sentences:
+                sentences[-1] = f"{sentences[-1]} {sentence}"
     return sentences
 
 
@@ -181,8 +181,12 @@ def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
+# re's \w is str.isalnum() or "_", character by character: one search instead of a Python loop.
+_ALNUM = re.compile(r"[^\W_]")
+
+
 def _has_alnum(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
+    return _ALNUM.search(text) is not None
 
 
 def paragraphs(text: str) -> list[list[str]]:
