@@ -23,7 +23,8 @@ def matched_words(bullet: str, sentence: str) -> list[str]:
     """The sentence's words, as written, whose token is one of the bullet's content words (what
     the report marks in the evidence), each once, in order."""
     wanted = set(content(tokens(bullet)))
-    return list(dict.fromkeys(w for w in _STEMMED_TOKEN.findall(sentence) if _first_token(w) in wanted))
+    written = _STEMMED_TOKEN.findall(sentence)
+    return list(dict.fromkeys(w for w, t in zip(written, map(_first_token, written)) if t in wanted))
 
 
 @lru_cache(maxsize=1 << 16)
