@@ -7,6 +7,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from conftest import shared_file
@@ -98,6 +100,30 @@ def test_words_built_from_suffixes_stem_as_in_nltk(words):
 @given(st.lists(st.one_of(plain_words, vowelish_words), min_size=1, max_size=40))
 def test_arbitrary_plain_words_stem_as_in_nltk(words):
     assert mismatches(words) == []
+
+
+# Lower-case words with other letters (accents, ligatures, other scripts) take the fast path too:
+# NLTK counts every character but a, e, i, o, u (and y after a consonant) as a consonant.
+OTHER_LETTERS = "aeiouy" + "bdlnstwx" + "éèëïíóöüñçßøåæœﬂ½αωя" + "'-.1"
+other_words = st.text(alphabet=OTHER_LETTERS, min_size=0, max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(other_words, suffix_words.map(lambda w: w.replace("e", "é", 1))), min_size=1, max_size=40))
+def test_lower_case_words_with_other_letters_stem_as_in_nltk(words):
+    assert mismatches(words) == []
+
+
+def test_every_word_support_stems_in_real_data_stems_as_in_nltk_without_importing_it():
+    from harness.text.tokens import _STEMMED_TOKEN
+
+    texts = jsonl_texts("cnndm_pairs/cnndm_pairs.jsonl", ("source", "reference_sentences"))
+    words = {w for text in texts for w in _STEMMED_TOKEN.findall(text.lower()) if not w[0].isdigit()}
+    accented = sorted(w for w in words if not WORD_RE.fullmatch(w))
+    assert len(accented) > 20  # "café", "québec", ...
+    assert mismatches(sorted(words)) == []
+    code = f"import sys; from harness.text import porter; [porter.stem(w) for w in {accented!r}]; print('nltk' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 def test_all_short_words_over_a_small_alphabet_stem_as_in_nltk():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 
 import pytest
@@ -10,7 +11,7 @@ from conftest import shared_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.text.tokens import ngrams, paragraphs, split_sentences, words
+from harness.text.tokens import STOPWORDS, join_numbers, ngrams, paragraphs, split_sentences, words
 
 SPLIT_CASES = [
     # abbreviations before names never end a sentence
@@ -205,3 +206,74 @@ def test_stemmed_tokens_keep_numbers_whole_and_stopwords_unstemmed() -> None:
         "more",
     ]
     assert stem("caresses") == "caress"
+
+
+def test_stemmed_tokens_of_a_text_are_computed_once_and_each_caller_gets_its_own_list() -> None:
+    from harness.text import tokens
+
+    text = "Caching ponies: 1, 056 of them ran twice."
+    first = stemmed_tokens(text)
+    hits = tokens._stemmed_tokens.cache_info().hits
+    first.append("changed by a caller")
+    assert stemmed_tokens(text) == ["cach", "poni", "1056", "of", "them", "ran", "twice"]
+    assert tokens._stemmed_tokens.cache_info().hits == hits + 1
+    assert tokens._stemmed_tokens.cache_info().maxsize == tokens.CACHED_TEXTS  # bounded
+
+
+# ---- the tokenizer's previous implementation, kept as the oracle of the faster one ----
+_OLD_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+_OLD_THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
+_OLD_DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
+
+
+def old_join_numbers(text: str) -> str:
+    return _OLD_DECIMAL.sub(".", _OLD_THOUSANDS.sub(",", text))
+
+
+def old_stemmed_tokens(text: str) -> list[str]:
+    out = []
+    for token in _OLD_TOKEN.findall(old_join_numbers(text).lower()):
+        if token[0].isdigit():
+            out.append(token.replace(",", ""))
+        else:
+            out.append(token if token in STOPWORDS else stem(token))
+    return out
+
+
+# Digits (ASCII and others), separators, every kind of whitespace str.split() knows (file
+# separators, no-break and line separators), letters with case rules (final sigma, dotted I).
+_TRICKY = "0123456789٣,.  \t\n\x1c\x1f\u00a0\u2028\u3000_-'’aeyABCÉéßΣσİı"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_TRICKY, max_size=60) | st.text(max_size=40))
+def test_stemmed_tokens_and_join_numbers_equal_their_previous_implementation(text: str) -> None:
+    assert join_numbers(text) == old_join_numbers(text)
+    assert stemmed_tokens(text) == old_stemmed_tokens(text)
+
+
+def test_stemmed_tokens_equal_their_previous_implementation_on_news() -> None:
+    path = shared_file("cnndm_pairs/cnndm_pairs.jsonl")
+    with open(path, encoding="utf-8") as f:
+        records = [json.loads(line) for line in f][:150]
+    texts = [r["source"] for r in records] + [b for r in records for b in r["reference_sentences"]]
+    texts += [s for r in records for s in split_sentences(r["source"])]
+    for text in texts:
+        assert join_numbers(text) == old_join_numbers(text)
+        assert stemmed_tokens(text) == old_stemmed_tokens(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=30) | st.text(alphabet=_TRICKY, max_size=10))
+def test_has_alnum_equals_isalnum_character_by_character(text: str) -> None:
+    from harness.text.tokens import _has_alnum
+
+    assert _has_alnum(text) == any(ch.isalnum() for ch in text)
+
+
+def test_has_alnum_on_every_unicode_character() -> None:
+    from harness.text.tokens import _has_alnum
+
+    for code in range(0x110000):
+        ch = chr(code)
+        assert _has_alnum(ch) == ch.isalnum(), hex(code)

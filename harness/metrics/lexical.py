@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -52,20 +53,34 @@ def names(text: str) -> list[str]:
 
 @dataclass
 class Passage:
-    """A text split into sentences, with each sentence's tokens and a bigram index."""
+    """A text split into sentences, with each sentence's tokens, and which sentences hold each
+    word and each bigram."""
 
     sentences: list[str]
     tokens: list[list[str]]
     vocabulary: set[str] = field(init=False)
-    _bigram_index: dict[tuple[str, str], list[int]] = field(init=False, repr=False)
+    # Token ids, and the sorted codes of every (word, sentence) and (bigram, sentence) pair: a
+    # claim's words and bigrams are looked up in all sentences at once (np.searchsorted).
+    _ids: dict[str, int] = field(init=False, repr=False)
+    _codes: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.vocabulary = {t for toks in self.tokens for t in toks}
-        index: dict[tuple[str, str], list[int]] = {}
-        for i, toks in enumerate(self.tokens):
-            for gram in set(zip(toks, toks[1:])):
-                index.setdefault(gram, []).append(i)
-        self._bigram_index = index
+        # ids in order of first occurrence; built and looked up in C (chain, dict, map), not per token
+        every = list(chain.from_iterable(self.tokens))
+        ids = dict(zip(dict.fromkeys(every), range(len(every))))
+        flat = np.fromiter(map(ids.__getitem__, every), dtype=np.int64, count=len(every))
+        sentence = np.repeat(np.arange(len(self.tokens), dtype=np.int64), [len(toks) for toks in self.tokens])
+        within = sentence[1:] == sentence[:-1]  # bigrams do not cross sentences
+        keys = np.concatenate([flat, self._bigram_key(flat[:-1], flat[1:], len(ids))[within]])
+        self._ids = ids
+        self.vocabulary = set(ids)
+        # repeated codes are harmless to searchsorted
+        self._codes = np.sort(keys * len(self.tokens) + np.concatenate([sentence, sentence[:-1][within]]))
+
+    @staticmethod
+    def _bigram_key(first, second, n_ids: int):
+        """Words are keys 0..n_ids-1, bigrams the keys after them."""
+        return n_ids + first * n_ids + second
 
     @classmethod
     def from_text(cls, text: str) -> Passage:
@@ -77,13 +92,22 @@ class Passage:
         sentences = [s for s in sentences if s.strip()]
         return cls(list(sentences), [tokens(s) for s in sentences])
 
-    def bigram_hits(self, grams: Sequence[tuple[str, str]]) -> np.ndarray:
-        """hits[i, k] = 1 when sentence i contains bigram k."""
-        hits = np.zeros((len(self.sentences), len(grams)))
-        for k, gram in enumerate(grams):
-            for i in self._bigram_index.get(gram, ()):
-                hits[i, k] = 1.0
-        return hits
+    def hits(self, words: Sequence[str], grams: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(found, hits): found[i, k] = 1 when sentence i contains word k, hits[i, k] = 1 when it
+        contains bigram k."""
+        get, n_ids, n = self._ids.get, len(self._ids), len(self.sentences)
+        keys = [get(w, -1) for w in words]
+        for a, b in grams:
+            first, second = get(a, -1), get(b, -1)
+            keys.append(self._bigram_key(first, second, n_ids) if first >= 0 and second >= 0 else -1)
+        wanted_keys = np.array(keys, dtype=np.int64)
+        wanted = wanted_keys[None, :] * n + np.arange(n, dtype=np.int64)[:, None]
+        if len(self._codes):
+            at = np.minimum(np.searchsorted(self._codes, wanted), len(self._codes) - 1)
+            found = ((self._codes[at] == wanted) & (wanted_keys >= 0)).astype(float)
+        else:
+            found = np.zeros(wanted.shape)
+        return found[:, : len(words)], found[:, len(words) :]
 
 
 @dataclass
@@ -132,41 +156,43 @@ def _coverage(
 ) -> tuple[float, list[int]]:
     words = list(dict.fromkeys(content(toks)))
     grams = list(zip(toks, toks[1:]))
-    # found[i, w]: content word w is in sentence i; hits[i, k]: bigram k is in sentence i
-    found = np.array([[w in set(s) for w in words] for s in passage.tokens], dtype=float).reshape(
-        len(passage.tokens), len(words)
-    )
-    hits = passage.bigram_hits(grams)
+    # found[i, w]: content word w is in sentence i; hits[i, k]: bigram k is in sentence i.
+    # Every share below is a count of 0/1 values divided by its total, so whichever way it is
+    # summed, each value is the same float.
+    found, hits = passage.hits(words, grams)
 
-    def blend(word_share, bigram_share):
+    def blend(word_share: np.ndarray, bigram_share: np.ndarray) -> np.ndarray:
         if not words:
             word_share = bigram_share
         if not grams:  # one-token claim: its word decides
             bigram_share = word_share
         return word_weight * word_share + (1 - word_weight) * bigram_share
 
-    word_share = found.mean(axis=1) if words else np.ones(len(passage.tokens))
-    bigram_share = hits.mean(axis=1) if grams else np.ones(len(passage.tokens))
-    single = [blend(w, b) for w, b in zip(word_share, bigram_share)]
+    ones = np.ones(len(passage.tokens))
+    # sum / count: the mean of 0/1 values, the same float, without np.mean's per-call overhead
+    single = blend(found.sum(axis=1) / len(words) if words else ones, hits.sum(axis=1) / len(grams) if grams else ones)
     best = int(np.argmax(single))
     score, evidence = float(single[best]), [best]
-    if not fusion or len(toks) < 2 * min_segment:
+    if not fusion or len(toks) < 2 * min_segment or not grams:  # (no bigram: no split differs)
         return score, evidence
-    # prefix[i, k]: bigrams 0..k-1 found in sentence i. Split before token k: the first part
-    # covers bigrams 0..k-2, the seam is bigram k-1, the second part bigrams k..n-1.
+    # Every split at once. prefix[i, k]: bigrams 0..k-1 found in sentence i. Split before token
+    # k: the first part covers bigrams 0..k-2, the seam is bigram k-1, the second part bigrams
+    # k..n-1; the first part's best sentence is i, the second's j.
     n = len(grams)
     prefix = np.concatenate([np.zeros((hits.shape[0], 1)), hits.cumsum(axis=1)], axis=1)
-    for k in range(min_segment, len(toks) - min_segment + 1):
-        head = prefix[:, k - 1]
-        tail = prefix[:, n] - prefix[:, k]
-        i, j = int(head.argmax()), int(tail.argmax())
-        if i == j:
-            continue  # one sentence: already a single candidate
-        seam = max(hits[i, k - 1], hits[j, k - 1])
-        both = np.maximum(found[i], found[j]).mean() if words else 1.0
-        value = blend(both, (head[i] + tail[j] + seam) / n)
-        if value > score + 1e-9:
-            score, evidence = float(value), [i, j]
+    splits = np.arange(min_segment, len(toks) - min_segment + 1)
+    head = prefix[:, splits - 1]
+    tail = prefix[:, [n]] - prefix[:, splits]
+    i, j = head.argmax(axis=0), tail.argmax(axis=0)
+    columns = np.arange(len(splits))
+    seam = np.maximum(hits[i, splits - 1], hits[j, splits - 1])
+    both = np.maximum(found[i], found[j]).sum(axis=1) / len(words) if words else np.ones(len(splits))
+    values = blend(both, (head[i, columns] + tail[j, columns] + seam) / n)
+    # the first split that beats the best so far by more than 1e-9 wins, in order, as one sentence
+    # (i == j) is already a single candidate
+    for value, first, second in zip(values.tolist(), i.tolist(), j.tolist()):
+        if first != second and value > score + 1e-9:
+            score, evidence = value, [first, second]
     return score, evidence
 
 

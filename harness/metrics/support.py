@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.metrics.lexical import Passage, align, content, tokens
@@ -22,7 +23,15 @@ def matched_words(bullet: str, sentence: str) -> list[str]:
     """The sentence's words, as written, whose token is one of the bullet's content words (what
     the report marks in the evidence), each once, in order."""
     wanted = set(content(tokens(bullet)))
-    return list(dict.fromkeys(w for w in _STEMMED_TOKEN.findall(sentence) if tokens(w)[:1] and tokens(w)[0] in wanted))
+    written = _STEMMED_TOKEN.findall(sentence)
+    return list(dict.fromkeys(w for w, t in zip(written, map(_first_token, written)) if t in wanted))
+
+
+@lru_cache(maxsize=1 << 16)
+def _first_token(word: str) -> str | None:
+    """A written word's token (None: it has none); the same words recur in evidence sentences."""
+    toks = tokens(word)
+    return toks[0] if toks else None
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """The Porter stemmer exactly as NLTK's `PorterStemmer()` (mode NLTK_EXTENSIONS) stems, faster.
 
-`stem(word)` equals `nltk.stem.porter.PorterStemmer().stem(word)` for every word; words made of
-[a-z0-9] only (all that rouge-score's tokenizer gives the stemmer) take the fast path here, any
-other word is handed to NLTK itself. Tests check equality with NLTK as the oracle.
+`stem(word)` equals `nltk.stem.porter.PorterStemmer().stem(word)` for every word; lower-case
+words (all that rouge-score's and support's tokenizers give the stemmer, accented letters
+included: "café") take the fast path here, any other word is handed to NLTK itself. Tests check
+equality with NLTK as the oracle.
 
 Faster because each step looks its rules up by the word's last two letters instead of testing
 every suffix with endswith, and the vowel/consonant pattern behind Porter's measure comes from one
@@ -43,17 +44,20 @@ _IRREGULAR = {
     "succeed": "succeed",
 }
 
-_PLAIN = re.compile(r"[a-z0-9]+").fullmatch
+_PLAIN_PATTERN = re.compile(r"[cvy]*").fullmatch
 
 # Each letter as 'v' (vowel) or 'c' (consonant); 'y' depends on the letter before it (_pattern).
 # Digits are consonants, as in NLTK (anything but a, e, i, o, u, y is).
 _CV = str.maketrans({**{c: "c" for c in "bcdfghjklmnpqrstvwxz0123456789"}, **{c: "v" for c in "aeiou"}})
+_OTHER = re.compile(r"[^cvy]")
 
 
 def _pattern(s: str) -> str:
     """s as a string of 'c' and 'v'. A letter's class depends only on the letters before it, so the
     pattern of a prefix of s is the same prefix of s's pattern."""
     p = s.translate(_CV)
+    if not _PLAIN_PATTERN(p):
+        p = _OTHER.sub("c", p)  # any other character ("é", "ß") is a consonant to NLTK
     if "y" not in p:
         return p
     # y is a consonant at the start or after a vowel, a vowel after a consonant (so a run of y's
@@ -219,7 +223,9 @@ _nltk_stemmer = None
 
 def stem(word: str) -> str:
     """nltk.stem.porter.PorterStemmer().stem(word), exactly."""
-    if not _PLAIN(word):
+    # NLTK looks up irregular forms and short words before lower-casing: a word that lower-casing
+    # changes ("Skies") is handed to NLTK itself.
+    if word != word.lower():
         global _nltk_stemmer
         if _nltk_stemmer is None:
             from nltk.stem.porter import PorterStemmer as NltkPorterStemmer
