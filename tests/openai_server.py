@@ -201,6 +201,8 @@ class FakeOpenAI:
                     with server._lock:
                         server.slept.append(wait)
                     time.sleep(wait)
+                if fault == "slow":
+                    time.sleep(server.slow_s)
                 if self._client_gone():
                     seen.abandoned = True
                     self.close_connection = True
@@ -208,8 +210,6 @@ class FakeOpenAI:
                 if fault == "drop":
                     self.close_connection = True
                     return
-                if fault == "slow":
-                    time.sleep(server.slow_s)
                 if fault in ("500", "503", "400"):
                     return self._send(int(fault), {"error": {"message": f"injected {fault}"}})
                 if fault == "429":

@@ -65,8 +65,8 @@ class OpenAIOptions:
     # the 95th percentile of the server's latency: a long tail then stops holding the run's last
     # slots. At most `hedge_max_extra` duplicates per document started (0.1: 10% more requests,
     # whatever the server does). run.json `generation.requests` records what was sent.
-    hedge_after_s: float | None = None
-    hedge_max_extra: float = 0.1
+    hedge_after_s: float | None = None  # send one duplicate of a request unanswered this long; null: no hedging
+    hedge_max_extra: float = 0.1  # at most this many duplicates per document started (0.1: 10% more requests)
 
     def __post_init__(self) -> None:
         for name in ("max_concurrency", "timeout_s"):
