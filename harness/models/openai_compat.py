@@ -62,9 +62,11 @@ class OpenAIOptions:
     # Hedged requests, off by default: a document still unanswered after `hedge_after_s` seconds
     # gets one duplicate request, sent beside the `max_concurrency` window; the first answer is
     # stored, the other request is cut off, and neither is stored or counted twice. Pick about
-    # the 95th percentile of the server's latency: a long tail then stops holding the run's last
-    # slots. At most `hedge_max_extra` duplicates per document started (0.1: 10% more requests,
-    # whatever the server does). run.json `generation.requests` records what was sent.
+    # the 90th percentile of the server's latency: a long tail then stops holding the run's last
+    # slots (bench/http_window.md). At most `hedge_max_extra` duplicates per document started
+    # (0.1: 10% more requests, whatever the server does); a threshold so low that more than that
+    # share of requests outlive it spends the budget early and leaves none for the final drain.
+    # run.json `generation.requests` records what was sent.
     hedge_after_s: float | None = None  # send one duplicate of a request unanswered this long; null: no hedging
     hedge_max_extra: float = 0.1  # at most this many duplicates per document started (0.1: 10% more requests)
 
