@@ -100,6 +100,32 @@ def test_a_duplicate_answers_for_a_first_request_that_fails_for_good():
     assert stats is not None and (stats["requests"], stats["hedged"], stats["hedges_won"]) == (2, 1, 1)
 
 
+def test_the_budget_waits_for_the_final_drain():
+    # 8 documents, 2 slots, a budget of 0.25 x 8 = 2 duplicates. DOC-2 and DOC-3 stall while
+    # documents still wait: no duplicate for them (a budget that grew with the documents started
+    # would have spent one there). DOC-6 and DOC-7 stall in the final drain: both get one.
+    with FakeOpenAI(slow_s=0.8) as server:
+        for doc in (2, 3, 6, 7):
+            server.plan[f"DOC-{doc} "] = ["slow"]
+        chat = backend(server, max_concurrency=2, hedge_after_s=0.2, hedge_max_extra=0.25)
+        got = dict(chat.completions(requests(8)))
+    assert sent_per_document(server, 8) == [1, 1, 1, 1, 1, 1, 2, 2]
+    assert sorted(got) == list(range(8)) and all(g.error is None for g in got.values())
+    stats = chat.request_stats()
+    assert stats is not None and (stats["hedged"], stats["hedges_won"]) == (2, 2)
+
+
+def test_no_more_duplicates_than_the_budget_of_the_whole_run():
+    with FakeOpenAI(slow_s=0.5) as server:
+        for doc in range(8):
+            server.plan[f"DOC-{doc} "] = ["slow"]  # every first request stalls; every duplicate would win
+        chat = backend(server, max_concurrency=8, hedge_after_s=0.1, hedge_max_extra=0.25)
+        got = dict(chat.completions(requests(8)))
+    sent = sent_per_document(server, 8)
+    assert sum(sent) == 8 + 2 and max(sent) == 2  # 0.25 x 8 documents: two duplicates
+    assert all(g.error is None for g in got.values())
+
+
 @pytest.mark.parametrize("options", [{"hedge_after_s": 0}, {"hedge_after_s": -1.0}, {"hedge_max_extra": -0.1}])
 def test_impossible_hedging_options_are_refused(options):
     with pytest.raises(ConfigError, match="hedge_"):

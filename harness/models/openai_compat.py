@@ -63,12 +63,13 @@ class OpenAIOptions:
     # gets one duplicate request, sent beside the `max_concurrency` window; the first answer is
     # stored, the other request is cut off, and neither is stored or counted twice. Pick about
     # the 90th percentile of the server's latency: a long tail then stops holding the run's last
-    # slots (bench/http_window.md). At most `hedge_max_extra` duplicates per document started
-    # (0.1: 10% more requests, whatever the server does); a threshold so low that more than that
-    # share of requests outlive it spends the budget early and leaves none for the final drain.
+    # slots (bench/http_window.md). At most `hedge_max_extra` duplicates per document of the run
+    # (0.1: 10% more requests, whatever the server does), most of them kept for the final drain,
+    # where a duplicate saves the most (hedging.py Hedger); a threshold so low that more than
+    # that share of requests outlive it sends no duplicate to most slow requests mid-run.
     # run.json `generation.requests` records what was sent.
     hedge_after_s: float | None = None  # send one duplicate of a request unanswered this long; null: no hedging
-    hedge_max_extra: float = 0.1  # at most this many duplicates per document started (0.1: 10% more requests)
+    hedge_max_extra: float = 0.1  # at most this many duplicates per document of the run (0.1: 10% more requests)
 
     def __post_init__(self) -> None:
         for name in ("max_concurrency", "timeout_s"):
@@ -168,7 +169,11 @@ class OpenAICompatible(Backend):
         self._check_server()
         stop = _Stop()
         o = self.options
-        hedger = None if o.hedge_after_s is None else Hedger(o.hedge_after_s, o.hedge_max_extra, o.max_concurrency)
+        hedger = (
+            None
+            if o.hedge_after_s is None
+            else Hedger(o.hedge_after_s, o.hedge_max_extra, o.max_concurrency, len(requests))
+        )
         # The window: one thread per slot, each taking the next document the moment its own is
         # done. The slots start together behind a gate, so the first requests do not queue
         # behind thread starts fighting the running ones for the interpreter.
