@@ -59,7 +59,11 @@ def serve(median_s: float, sigma: float, concurrency: int) -> None:
         arrived = sorted(s.at for s in server.seen)
         burst = len(arrived) and min(concurrency, len(arrived))  # how long the first window took to arrive
         ramp = arrived[burst - 1] - arrived[0] if burst else 0.0
-        print(json.dumps({"requests": len(server.seen), "abandoned": server.abandoned, "ramp_s": ramp}), flush=True)
+        cpu = time.process_time()  # the server's own CPU (start-up included), for bench/http_window_profile.py
+        print(
+            json.dumps({"requests": len(server.seen), "abandoned": server.abandoned, "ramp_s": ramp, "cpu_s": cpu}),
+            flush=True,
+        )
 
 
 def client(url: str, concurrency: int, n_docs: int, hedge_after_s: float | None) -> None:
@@ -161,6 +165,9 @@ def main() -> None:
     parser.add_argument("--sigma", type=float, default=0.8)
     parser.add_argument("--hedge-after", type=float, default=None, help="default: the latency's 90th percentile")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each row; the median is shown")
+    parser.add_argument(
+        "--previous", type=Path, help="also a checkout of an earlier hedging commit, hedging on (e.g. another budget)"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if args.hedge_after is None:
@@ -170,6 +177,8 @@ def main() -> None:
         ("this tree", ROOT, None),
         ("this tree", ROOT, args.hedge_after),
     ]
+    if args.previous is not None:
+        variants.insert(2, ("previous", args.previous.resolve(), args.hedge_after))
     rows = []
     for load in ("quiet", "busy"):
         # The other core busy: one process spinning for the whole block.
@@ -228,8 +237,11 @@ def write(rows: list[dict], args: argparse.Namespace) -> None:
         "",
         f"Command: `python bench/http_window.py --baseline BASE --concurrency {args.concurrency} "
         f"--docs {' '.join(map(str, args.docs))} --median {args.median:g} --sigma {args.sigma:g} "
-        f"--hedge-after {args.hedge_after:g} --repeats {args.repeats}`, where BASE is a checkout of the starting commit "
-        "(`git worktree add BASE 5395fd8`).",
+        f"--hedge-after {args.hedge_after:g} --repeats {args.repeats}"
+        + (" --previous PREV" if args.previous is not None else "")
+        + "`, where BASE is a checkout of the starting commit (`git worktree add BASE 5395fd8`)"
+        + (", PREV a checkout of 59a2070 (the hedging budget before it waited for the drain)" if args.previous else "")
+        + ".",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}. "
         f"Latency: log-normal, median {args.median:g} s, sigma {args.sigma:g} (mean {mean:.3f} s), the same first-request "
