@@ -1,30 +1,36 @@
-"""HTTP throughput: a continuous window of requests in flight vs the former batch-wise sending.
+"""HTTP throughput at high concurrency: this tree's client against the starting commit's, on a
+quiet machine and with the other core busy, with hedged requests off and on.
 
-A loopback OpenAI-compatible server (tests/openai_server.py, in its own process) answers each
-request after a long-tailed delay: log-normal, median 0.2 s, sigma 1.0 by default, drawn from a
-hash of the prompt, so both paths meet exactly the same latency for the same document. The
-client is the harness's `openai_chat` backend with `max_concurrency` = C; each generation is
-appended to a real generation cache (fsync per line), as the pipeline does.
+A loopback OpenAI-compatible server (tests/openai_server.py, its own process, a fresh one for
+each measurement) answers each request after a long-tailed delay: log-normal, median 0.2 s,
+sigma 0.8 by default, drawn from a hash of the prompt and how many requests for that prompt
+came before. Every client meets the same delay for a document's first request; a hedged
+duplicate meets a fresh draw. The client runs in its own process with the code of the tree it
+measures (`--baseline DIR`: a checkout of the starting commit, put first on PYTHONPATH): the
+`openai_chat` backend with `max_concurrency` = C, each generation appended to a real generation
+cache (fsync per write) as the pipeline of that tree does it: one line per reply (baseline) or
+one write per group of replies that finished together (this tree).
 
-- after:  `backend.completions(...)`: the next request goes out the moment one finishes.
-- before: `Backend.completions(backend, ...)`: the former path, batches of C through
-  `generate`, each batch waiting for its slowest request before the next is sent.
+- limit: Little's law, C / mean latency of the documents' first requests (documents/s); the
+  share of it is over the whole run, including the final drain (the last documents finish one
+  by one, whatever the client does, unless a duplicate overtakes them).
+- ideal window: the makespan of a zero-overhead continuous window with the same first-request
+  latencies in the same order (simulated); its share shows the client's own overhead. Hedging
+  can beat it (> 100%): a duplicate cuts a document's latency.
+- client CPU: the client process's user+system CPU per document.
 
-The limit is Little's law: C / mean latency of the documents sent (documents/s); the share of
-it is taken over the whole run, so it includes the final drain, when fewer than C documents
-remain and slots idle whatever the client does. To tell that apart from the client's own
-overhead, the table also gives the share of an ideal window: the time a zero-overhead window
-would take with the same latencies in the same order (simulated). Outputs of both paths must
-be identical.
+    python bench/http_window.py --baseline /tmp/base                 # writes bench/http_window.md
+    python bench/http_window.py --baseline /tmp/base --docs 400 --repeats 1 --no-write
 
-    python bench/http_window.py                    # C = 8, 32, 128; writes bench/http_window.md
-    python bench/http_window.py --concurrency 32 --slots-after 20 --slots-before 5 --no-write
+where /tmp/base is `git worktree add /tmp/base 5395fd8` (the commit before this work).
 """
 
 from __future__ import annotations
 
 import argparse
 import heapq
+import json
+import math
 import os
 import platform
 import statistics
@@ -32,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,29 +47,65 @@ RESULTS = Path(__file__).with_suffix(".md")
 KEY_ENV = "HARNESS_BENCH_KEY"
 
 
-def serve(median_s: float, sigma: float) -> None:
+def serve(median_s: float, sigma: float, concurrency: int) -> None:
     """Child process: run the server until stdin closes."""
     from openai_server import FakeOpenAI, LogNormal
 
-    with FakeOpenAI(latency=LogNormal(median_s=median_s, sigma=sigma)) as server:
+    # Handler threads started up front: the loopback server stands in for one on another
+    # machine, so its own thread starts should not hold up the client's burst of connections.
+    with FakeOpenAI(latency=LogNormal(median_s=median_s, sigma=sigma), threads=384) as server:
         print(server.url, flush=True)
         sys.stdin.read()
+        arrived = sorted(s.at for s in server.seen)
+        burst = len(arrived) and min(concurrency, len(arrived))  # how long the first window took to arrive
+        ramp = arrived[burst - 1] - arrived[0] if burst else 0.0
+        cpu = time.process_time()  # the server's own CPU (start-up included), for bench/http_window_profile.py
+        print(
+            json.dumps({"requests": len(server.seen), "abandoned": server.abandoned, "ramp_s": ramp, "cpu_s": cpu}),
+            flush=True,
+        )
 
 
-def run(
-    stream: Callable[[Any, list], Iterator[tuple[int, Any]]], backend: Any, requests: list, cache_path: Path
-) -> tuple[list[float], dict[int, Any]]:
-    """Completion times (s from the start) and generations, each stored as it arrives."""
+def client(url: str, concurrency: int, n_docs: int, hedge_after_s: float | None) -> None:
+    """Child process: send the documents, store each reply, print the result as JSON."""
+    from harness.models.base import Request
     from harness.models.cache import GenerationCache
+    from harness.models.openai_compat import OpenAIChat
 
-    cache = GenerationCache(cache_path)
-    started = time.perf_counter()
-    times, out = [], {}
-    for i, generation in stream(backend, requests):
-        cache.put(f"k{i}", {"doc_id": requests[i].doc_id, "generation": generation.to_json()})
-        out[i] = generation
-        times.append(time.perf_counter() - started)
-    return times, out
+    options: dict[str, Any] = {
+        "model_id": "bench",
+        "base_url": url,
+        "api_key_env": KEY_ENV,
+        "max_concurrency": concurrency,
+        "timeout_s": 60.0,
+        "max_retries": 0,
+        "generation": {"temperature": 0, "max_tokens": 64},
+    }
+    if hedge_after_s is not None:
+        options["hedge_after_s"] = hedge_after_s
+    backend = OpenAIChat.from_config(options)
+    requests = [
+        Request(f"doc{i:05d}", f"DOC-{i} body", f"Summarize DOC-{i} of the benchmark", "") for i in range(n_docs)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = GenerationCache(Path(tmp) / "cache.jsonl")
+        cpu0, started = time.process_time(), time.perf_counter()
+        out: dict[int, Any] = {}
+        if hasattr(backend, "completion_batches"):  # this tree: one cache write per group
+            for group in backend.completion_batches(requests):
+                cache.put_many([(f"k{i}", {"doc_id": requests[i].doc_id, "generation": g.to_json()}) for i, g in group])
+                out.update(group)
+        else:  # the baseline's pipeline: one cache write per reply
+            for i, g in backend.completions(requests):
+                cache.put(f"k{i}", {"doc_id": requests[i].doc_id, "generation": g.to_json()})
+                out[i] = g
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
+        stored = len(cache.path.read_bytes().splitlines())
+    failed = sum(bool(g.error) for g in out.values())
+    stats = backend.request_stats() if hasattr(backend, "request_stats") else None
+    texts = [out[i].text for i in range(n_docs)] if len(out) == n_docs else []
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "docs": len(out), "failed": failed, "stored": stored,
+                      "stats": stats, "texts": texts}))  # fmt: skip
 
 
 def ideal_window_s(latencies: list[float], concurrency: int) -> float:
@@ -75,116 +116,161 @@ def ideal_window_s(latencies: list[float], concurrency: int) -> float:
     return max(slots)
 
 
-def measure(
-    url: str, concurrency: int, n_docs: int, path: str, latency: Callable[[str], float], tmp: Path
-) -> dict[str, Any]:
-    from harness.models.base import Backend, Request
-    from harness.models.openai_compat import OpenAIChat
+def measure(code: Path, concurrency: int, n_docs: int, hedge_after_s: float | None, args: argparse.Namespace) -> dict:
+    """One run: a fresh server, one client process with the given tree's code."""
+    from openai_server import LogNormal
 
-    backend = OpenAIChat.from_config(
-        {
-            "model_id": "bench",
-            "base_url": url,
-            "api_key_env": KEY_ENV,
-            "max_concurrency": concurrency,
-            "timeout_s": 60.0,
-            "max_retries": 0,
-            "generation": {"temperature": 0, "max_tokens": 64},
-        }
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(args.median), str(args.sigma), str(concurrency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    requests = [
-        Request(f"doc{i:05d}", f"DOC-{i} body", f"Summarize DOC-{i} of the benchmark", "") for i in range(n_docs)
-    ]
-    stream = backend.completions.__func__ if path == "after" else Backend.completions  # type: ignore[attr-defined]
-    times, out = run(stream, backend, requests, tmp / f"{path}-{concurrency}.jsonl")
-    failed = [i for i, g in out.items() if g.error]
-    if len(out) != n_docs or failed:
-        raise SystemExit(f"{path} C={concurrency}: {len(out)} of {n_docs} generations, {len(failed)} failed")
-    latencies = [latency(r.prompt) for r in requests]
+    try:
+        url = server.stdout.readline().strip()  # type: ignore[union-attr]
+        env = {**os.environ, "PYTHONPATH": str(code), KEY_ENV: "bench-key-not-secret"}
+        hedge = [] if hedge_after_s is None else [str(hedge_after_s)]
+        done = subprocess.run(
+            [sys.executable, __file__, "--client", url, str(concurrency), str(n_docs), *hedge],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        served = server.communicate(timeout=60)[0].splitlines()[-1]  # closes its stdin: the server stops
+    result = json.loads(done.stdout.splitlines()[-1])
+    if result["docs"] != n_docs or result["failed"] or result["stored"] != n_docs:
+        raise SystemExit(f"{code} C={concurrency}: {result['docs']} generations, {result['failed']} failed, "
+                         f"{result['stored']} cache lines for {n_docs} documents")  # fmt: skip
+    latency = LogNormal(median_s=args.median, sigma=args.sigma)
+    latencies = [latency(f"Summarize DOC-{i} of the benchmark") for i in range(n_docs)]
     limit = concurrency / statistics.fmean(latencies)
     return {
-        "path": path,
-        "concurrency": concurrency,
-        "docs": n_docs,
-        "seconds": times[-1],
-        "docs_per_s": n_docs / times[-1],
-        "limit": limit,
-        "share": n_docs / times[-1] / limit,
-        "share_ideal": ideal_window_s(latencies, concurrency) / times[-1],
-        "texts": {i: g.text for i, g in out.items()},
+        **result,
+        "server": json.loads(served),
+        "docs_per_s": n_docs / result["seconds"],
+        "share": n_docs / result["seconds"] / limit,
+        "share_ideal": ideal_window_s(latencies, concurrency) / result["seconds"],
+        "cpu_ms": 1000 * result["cpu"] / n_docs,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 128])
-    parser.add_argument("--slots-after", type=int, default=100, help="documents per slot for the window (N = this x C)")
-    parser.add_argument("--slots-before", type=int, default=15, help="documents per slot for the batch-wise path")
+    parser.add_argument("--baseline", type=Path, required=True, help="a checkout of the commit to compare against")
+    parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument("--docs", type=int, nargs="+", default=[400, 4000])
     parser.add_argument("--median", type=float, default=0.2)
-    parser.add_argument("--sigma", type=float, default=1.0)
+    parser.add_argument("--sigma", type=float, default=0.8)
+    parser.add_argument("--hedge-after", type=float, default=None, help="default: the latency's 90th percentile")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each row; the median is shown")
+    parser.add_argument(
+        "--previous", type=Path, help="also a checkout of an earlier hedging commit, hedging on (e.g. another budget)"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    os.environ[KEY_ENV] = "bench-key-not-secret"
-
-    from openai_server import LogNormal
-
-    latency = LogNormal(median_s=args.median, sigma=args.sigma)
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(args.median), str(args.sigma)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    url = child.stdout.readline().strip()  # type: ignore[union-attr]
+    if args.hedge_after is None:
+        args.hedge_after = round(args.median * math.exp(1.2816 * args.sigma), 3)
+    variants = [
+        ("baseline", args.baseline.resolve(), None),
+        ("this tree", ROOT, None),
+        ("this tree", ROOT, args.hedge_after),
+    ]
+    if args.previous is not None:
+        variants.insert(2, ("previous", args.previous.resolve(), args.hedge_after))
     rows = []
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            for c in args.concurrency:
-                before = measure(url, c, args.slots_before * c, "before", latency, Path(tmp))
-                after = measure(url, c, args.slots_after * c, "after", latency, Path(tmp))
-                same = all(after["texts"][i] == text for i, text in before["texts"].items())
-                if not same:
-                    raise SystemExit(f"C={c}: outputs differ between the two paths")
-                for r in (before, after):
-                    rows.append(r)
-                    print(
-                        f"C={c:4d} {r['path']:6s} docs={r['docs']:6d} {r['seconds']:7.1f}s {r['docs_per_s']:8.1f} docs/s "
-                        f"limit {r['limit']:7.1f}  share {r['share']:6.1%}  (of an ideal window: {r['share_ideal']:6.1%})",
-                        flush=True,
-                    )
-    finally:
-        child.stdin.close()  # type: ignore[union-attr]
-        child.wait(timeout=30)
+    for load in ("quiet", "busy"):
+        # The other core busy: one process spinning for the whole block.
+        spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if load == "busy" else None
+        try:
+            for n_docs in args.docs:
+                runs: dict[int, list[dict]] = {v: [] for v in range(len(variants))}
+                for _ in range(args.repeats):  # interleaved: each variant meets the same neighbours
+                    for v, (_, code, hedge) in enumerate(variants):
+                        runs[v].append(measure(code, args.concurrency, n_docs, hedge, args))
+                texts = {json.dumps(r["texts"]) for rs in runs.values() for r in rs}
+                if len(texts) != 1:
+                    raise SystemExit(f"{load} N={n_docs}: the variants' outputs differ")
+                for v, (name, _, hedge) in enumerate(variants):
+                    row = {
+                        "load": load,
+                        "docs": n_docs,
+                        "code": name,
+                        "hedge": hedge,
+                        "c": args.concurrency,
+                        **median_run(runs[v]),
+                    }
+                    rows.append(row)
+                    print(line(row), flush=True)
+        finally:
+            if spinner is not None:
+                spinner.kill()
+                spinner.wait()
     if not args.no_write:
         write(rows, args)
 
 
-def write(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median time, and every run's shares."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    row = dict(ordered[len(ordered) // 2])
+    row["shares"] = [r["share"] for r in runs]
+    return row
+
+
+def line(r: dict) -> str:
+    hedge = f"hedge {r['hedge']:g}s" if r["hedge"] else "no hedge"
+    stats = r["stats"] or {}
+    return (
+        f"{r['load']:5s} N={r['docs']:5d} {r['code']:9s} {hedge:13s} {r['seconds']:6.2f}s "
+        f"share {r['share']:6.1%} of ideal {r['share_ideal']:6.1%}  cpu {r['cpu_ms']:.2f} ms/doc  "
+        f"requests {r['server']['requests']} (duplicates {stats.get('hedged', 0)}, won {stats.get('hedges_won', 0)}, "
+        f"cut off {r['server']['abandoned']}); first {r['c']} arrived in {r['server']['ramp_s']:.3f}s"
+    )
+
+
+def write(rows: list[dict], args: argparse.Namespace) -> None:
+    mean = args.median * math.exp(args.sigma**2 / 2)
     lines = [
-        "# HTTP throughput: continuous window vs batch-wise sending",
+        "# HTTP at high concurrency: this tree vs the starting commit, quiet and busy, hedging off and on",
         "",
-        f"Command: `python bench/http_window.py --concurrency {' '.join(map(str, args.concurrency))} "
-        f"--slots-after {args.slots_after} --slots-before {args.slots_before} --median {args.median:g} --sigma {args.sigma:g}`",
+        f"Command: `python bench/http_window.py --baseline BASE --concurrency {args.concurrency} "
+        f"--docs {' '.join(map(str, args.docs))} --median {args.median:g} --sigma {args.sigma:g} "
+        f"--hedge-after {args.hedge_after:g} --repeats {args.repeats}"
+        + (" --previous PREV" if args.previous is not None else "")
+        + "`, where BASE is a checkout of the starting commit (`git worktree add BASE 5395fd8`)"
+        + (", PREV a checkout of 59a2070 (the hedging budget before it waited for the drain)" if args.previous else "")
+        + ".",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}. "
-        f"Latency: log-normal, median {args.median:g} s, sigma {args.sigma:g} (mean {args.median * 2.718281828 ** (args.sigma**2 / 2):.3f} s), "
-        "per prompt, identical for both paths. Limit = C / mean latency of the documents sent. "
-        "Outputs of the two paths were identical.",
+        f"Latency: log-normal, median {args.median:g} s, sigma {args.sigma:g} (mean {mean:.3f} s), the same first-request "
+        f"latency per document for every variant; limit = C / mean latency = {args.concurrency / mean:.0f} documents/s "
+        "(for the documents sent). busy: a `while True: pass` process ran beside each measurement. Each row is the median "
+        f"of {args.repeats} interleaved runs (all shares of the limit listed); outputs were identical across variants.",
         "",
-        "| in flight (C) | path | documents | seconds | documents/s | limit | share of limit | share of an ideal window |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| machine | documents | client | hedging | seconds | share of limit | share of an ideal window | "
+        "client CPU ms/doc | requests (duplicates, won, cut off) | first C requests arrived within (s) | "
+        "shares of limit, every run |",
+        "|---|---:|---|---|---:|---:|---:|---:|---|---:|---|",
     ]
     for r in rows:
+        stats = r["stats"] or {}
+        hedge = f"after {r['hedge']:g} s" if r["hedge"] else "off"
         lines.append(
-            f"| {r['concurrency']} | {r['path']} | {r['docs']} | {r['seconds']:.1f} | {r['docs_per_s']:.1f} | {r['limit']:.1f} "
-            f"| {r['share']:.1%} | {r['share_ideal']:.1%} |"
+            f"| {r['load']} | {r['docs']} | {r['code']} | {hedge} | {r['seconds']:.2f} | {r['share']:.1%} "
+            f"| {r['share_ideal']:.1%} | {r['cpu_ms']:.2f} | {r['server']['requests']} ({stats.get('hedged', 0)}, "
+            f"{stats.get('hedges_won', 0)}, {r['server']['abandoned']}) | {r['server']['ramp_s']:.3f} "
+            f"| {', '.join(f'{s:.1%}' for s in r['shares'])} |"
         )
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
-        serve(float(sys.argv[2]), float(sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
+        serve(float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) in (5, 6) and sys.argv[1] == "--client":
+        client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) == 6 else None)
     else:
         main()

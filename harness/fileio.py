@@ -17,7 +17,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -210,14 +210,25 @@ def append_line_durably(path: str | os.PathLike, line: str | bytes) -> None:
     A new file's directory entry is fsync'ed too. A trailing newline is optional (one is
     written); a newline inside the line is refused, since a reader would see two records.
     """
+    append_lines_durably(path, [line])
+
+
+def append_lines_durably(path: str | os.PathLike, lines: Sequence[str | bytes]) -> None:
+    """Append lines with a single write and one fsync (group commit): a kill during the write
+    leaves whole lines and at most one torn last line, never a line spliced into another."""
     path = Path(path)
-    data = redact(line).encode("utf-8") if isinstance(line, str) else bytes(line)
-    data = data[:-1] if data.endswith(b"\n") else data
-    if b"\n" in data:
-        raise ValueError(f"{path}: a line to append contains a newline")
+    chunks = []
+    for line in lines:
+        data = redact(line).encode("utf-8") if isinstance(line, str) else bytes(line)
+        data = data[:-1] if data.endswith(b"\n") else data
+        if b"\n" in data:
+            raise ValueError(f"{path}: a line to append contains a newline")
+        chunks.append(data + b"\n")
+    if not chunks:
+        return
     created = not path.exists()
     with open(path, "ab") as f:
-        f.write(data + b"\n")
+        f.write(b"".join(chunks))
         f.flush()
         os.fsync(f.fileno())
     if created:

@@ -11,9 +11,12 @@ and "500echo" (errors whose body echoes the Authorization header, as a careless 
 after `slow_s`), "malformed" (invalid JSON with status 200), "drop" (close without replying), "drip"
 (a valid reply sent one byte every `drip_s`, so no single read waits long).
 `always` applies one fault to every request; `delay_s` slows every reply; `latency` (e.g.
-`LogNormal(median_s=0.2, sigma=1.0)`) adds a delay drawn for each prompt, the same draw for the
-same prompt, so two clients sending the same documents meet the same latencies.
-`peak_in_flight` is the most requests it served at once.
+`LogNormal(median_s=0.2, sigma=1.0)`) adds a delay drawn for each request from its prompt and
+how many times that prompt came before: the first request for a document meets the same delay
+in every run (two clients sending the same documents meet the same latencies), a repeat of it
+(a retry, a hedged duplicate) a fresh, equally seeded draw.
+`peak_in_flight` is the most requests it served at once; `abandoned` counts requests whose
+client hung up before the reply (e.g. the loser of a hedged pair, cancelled).
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import queue
 import random
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -38,18 +44,21 @@ class Seen:
     authorization: str | None
     fault: str
     at: float  # time.monotonic() when the request arrived
+    abandoned: bool = False  # the client closed the connection before the reply was sent
 
 
 @dataclass(frozen=True)
 class LogNormal:
-    """Long-tailed service times: exp(N(log(median), sigma)), drawn from a hash of the prompt."""
+    """Long-tailed service times: exp(N(log(median), sigma)), drawn from a hash of the seed, the
+    prompt and how many requests for that prompt came before (`repeat`)."""
 
     median_s: float = 0.2
     sigma: float = 1.0
     seed: int = 0
 
-    def __call__(self, prompt: str) -> float:
-        digest = hashlib.sha256(f"{self.seed}:{prompt}".encode()).digest()
+    def __call__(self, prompt: str, repeat: int = 0) -> float:
+        tag = f"{self.seed}:{prompt}" + (f":{repeat}" if repeat else "")  # repeat 0: the draw older runs met
+        digest = hashlib.sha256(tag.encode()).digest()
         return random.Random(digest).lognormvariate(math.log(self.median_s), self.sigma)
 
 
@@ -62,6 +71,25 @@ def reply_text(prompt: str) -> str:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512  # many clients connect at once (the default of 5 drops SYNs: 1 s stalls)
+    threads = 0  # handler threads started up front (benches); 0: one new thread per connection
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self._waiting: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for _ in range(self.threads):
+            threading.Thread(target=self._handle_waiting, daemon=True).start()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # A burst of connections otherwise waits on thread starts in the accept loop.
+        if self.threads:
+            self._waiting.put((request, client_address))
+        else:
+            super().process_request(request, client_address)
+
+    def _handle_waiting(self) -> None:
+        while True:
+            request, client_address = self._waiting.get()
+            self.process_request_thread(request, client_address)
 
 
 class FakeOpenAI:
@@ -71,7 +99,8 @@ class FakeOpenAI:
         slow_s: float = 2.0,
         retry_after: float = 1.0,
         drip_s: float = 0.2,
-        latency: Callable[[str], float] | None = None,
+        latency: LogNormal | Callable[[str], float] | None = None,  # a plain function: per prompt
+        threads: int = 0,  # handler threads started up front; more connections at once than this queue
     ):
         self.plan: dict[str, list[str]] = {}
         self.always: str | None = None
@@ -84,8 +113,12 @@ class FakeOpenAI:
         self.peak_in_flight = 0  # most requests being served at once
         self._in_flight = 0
         self.seen: list[Seen] = []
+        self._repeats: dict[str, int] = {}  # requests per prompt so far
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class(), bind_and_activate=False)
+        self._server.threads = threads
+        self._server.server_bind()
+        self._server.server_activate()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -103,6 +136,12 @@ class FakeOpenAI:
     def requests_for(self, marker: str) -> list[Seen]:
         with self._lock:
             return [s for s in self.seen if marker in s.prompt]
+
+    @property
+    def abandoned(self) -> int:
+        """Requests whose client hung up before the reply was sent."""
+        with self._lock:
+            return sum(s.abandoned for s in self.seen)
 
     @property
     def answered(self) -> int:
@@ -146,22 +185,31 @@ class FakeOpenAI:
                 else:
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 fault = server._next_fault(prompt)
+                seen = Seen(self.path, prompt, body, self.headers.get("Authorization"), fault, time.monotonic())
                 with server._lock:
-                    server.seen.append(
-                        Seen(self.path, prompt, body, self.headers.get("Authorization"), fault, time.monotonic())
-                    )
+                    server.seen.append(seen)
+                    repeat = server._repeats.get(prompt, 0)
+                    server._repeats[prompt] = repeat + 1
                 if server.delay_s:
                     time.sleep(server.delay_s)
                 if server.latency is not None:
-                    wait = server.latency(prompt)
+                    wait = (
+                        server.latency(prompt, repeat)
+                        if isinstance(server.latency, LogNormal)
+                        else server.latency(prompt)
+                    )
                     with server._lock:
                         server.slept.append(wait)
                     time.sleep(wait)
+                if fault == "slow":
+                    time.sleep(server.slow_s)
+                if self._client_gone():
+                    seen.abandoned = True
+                    self.close_connection = True
+                    return
                 if fault == "drop":
                     self.close_connection = True
                     return
-                if fault == "slow":
-                    time.sleep(server.slow_s)
                 if fault in ("500", "503", "400"):
                     return self._send(int(fault), {"error": {"message": f"injected {fault}"}})
                 if fault == "429":
@@ -188,6 +236,17 @@ class FakeOpenAI:
                 if fault == "drip":
                     return self._send_raw(200, json.dumps(reply).encode(), drip_s=server.drip_s)
                 self._send(200, reply)
+
+            def _client_gone(self) -> bool:
+                """The client closed its end while the reply was being prepared (nothing left to read
+                but the end of the stream)."""
+                ready, _, _ = select.select([self.connection], [], [], 0)
+                if not ready:
+                    return False
+                try:
+                    return self.connection.recv(1, socket.MSG_PEEK) == b""
+                except OSError:
+                    return True
 
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 self._send_raw(status, json.dumps(payload).encode(), headers)

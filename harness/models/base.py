@@ -36,7 +36,11 @@ class Generation:
     latency_s: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Every field is a plain value: no deep copy needed (asdict's cost every reply).
+        return {name: getattr(self, name) for name in _GENERATION_FIELDS}
+
+
+_GENERATION_FIELDS = tuple(f.name for f in dataclasses.fields(Generation))
 
 
 class Backend:
@@ -98,9 +102,21 @@ class Backend:
                 )
             yield from enumerate(outputs, start)
 
+    def completion_batches(self, requests: Sequence[Request]) -> Iterator[list[tuple[int, Generation]]]:
+        """`completions` in groups: the generations that are done by the time the caller asks
+        again, so it stores each group with one write (HTTP: the replies that came in while the
+        previous group was written). Here: each of `completions` alone."""
+        for item in self.completions(requests):
+            yield [item]
+
     def unrequested(self, requested: set[str]) -> dict[str, Any] | None:
         """Outputs the backend holds for documents the run did not ask for (e.g. a precomputed
         file with ids not in the dataset): reported and counted, None when there are none."""
+        return None
+
+    def request_stats(self) -> dict[str, Any] | None:
+        """Counts of what the backend sent (HTTP requests, retries, hedged duplicates) for the
+        run's record; None when it sends nothing."""
         return None
 
     def close(self) -> None:

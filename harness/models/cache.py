@@ -1,7 +1,9 @@
 """Durable generation cache: an append-only JSONL file per model configuration.
 
-Each finished generation is one line, appended with a single write and fsync'ed before the next
-one starts. Every change to the file happens under an exclusive lock on `<cache>.lock` beside it,
+Each finished generation is one line. Generations handed over together (`put_many`: the replies
+that finished while the previous ones were being written) are appended with a single write and
+one fsync before any of them counts as stored, so a busy window pays one fsync per group, not
+per reply; a kill mid-write leaves whole lines and at most one torn last line, set aside below. Every change to the file happens under an exclusive lock on `<cache>.lock` beside it,
 so concurrent runs of one model configuration never interleave: a run holds the lock while it
 generates (`exclusive()`), a second run waits for it and then finds the first run's outputs.
 
@@ -17,13 +19,13 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-from harness.fileio import append_line_durably, atomic_write_bytes
+from harness.fileio import append_line_durably, append_lines_durably, atomic_write_bytes
 
 log = logging.getLogger("harness.models.cache")
 
@@ -198,12 +200,17 @@ class GenerationCache:
         log.info("waiting for another process writing the cache %s", self.path)
 
     def put(self, key: str, record: dict[str, Any]) -> None:
-        entry = {"schema_version": CACHE_SCHEMA_VERSION, "key": key, **record}
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        self.put_many([(key, record)])
+
+    def put_many(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Store (key, record) pairs durably: one write, one fsync, then they count as stored."""
+        entries = [{"schema_version": CACHE_SCHEMA_VERSION, "key": key, **record} for key, record in items]
+        lines = [json.dumps(entry, ensure_ascii=False) for entry in entries]
         with self._lock.held():
             self._set_aside_torn_tail()
-            append_line_durably(self.path, line)
-        self.entries[key] = entry
+            append_lines_durably(self.path, lines)
+        for entry in entries:
+            self.entries[entry["key"]] = entry
 
     # -- reading, and setting aside what cannot be read ---------------------------------------
     def _load(self) -> None:

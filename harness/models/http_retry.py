@@ -97,24 +97,27 @@ def redact(text: str, secret: str | None) -> str:
 
 def post_json(
     url: str,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | bytes,
     headers: dict[str, str],
     timeout_s: float,
     read: Callable[[dict[str, Any]], T] = lambda reply: reply,  # type: ignore[assignment,return-value]
+    abort: Abort | None = None,
 ) -> T:
     """One POST attempt on a fresh connection (no stale keep-alive sockets to trip over);
-    returns `read(reply)`. `timeout_s` bounds the whole attempt, from connecting to the reply's
-    last byte. Raises RequestFailed
-    (also from `read`), with any credential from `headers` blanked out of its message."""
+    returns `read(reply)`. `payload` is a JSON object, or one already encoded (a document's body
+    is encoded once for all its attempts). `timeout_s` bounds the whole attempt, from connecting
+    to the reply's last byte; `abort()` from another thread ends it early (RequestFailed, not
+    retryable). Raises RequestFailed (also from `read`), with any credential from `headers`
+    blanked out of its message."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RequestFailed(f"not an http(s) URL: {url!r}", retryable=False)
     conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     conn = conn_class(parts.hostname, parts.port, timeout=timeout_s)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    body = json.dumps(payload).encode()
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     try:
-        return read(_post(conn, path, body, headers, timeout_s))
+        return read(_post(conn, path, body, headers, timeout_s, abort))
     except RequestFailed as e:  # a server may echo credentials back: scrub them at the source
         message = str(e)
         for secret in _secrets(headers):
@@ -129,17 +132,40 @@ def _secrets(headers: dict[str, str]) -> list[str]:
     return [part for v in values for part in (v, v.split(" ", 1)[-1]) if len(part) >= 8]
 
 
-def _cut(conn: http.client.HTTPConnection, opened: list[socket.socket], expired: threading.Event) -> None:
-    """The request's deadline passed: end whatever read or write is blocked on the socket.
-    (`opened` keeps the socket: the connection forgets it once a reply says it will close.)"""
-    expired.set()
-    for sock in [*opened, conn.sock]:
-        if sock is None:
-            continue
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+class Abort:
+    """Ends an attempt's blocking socket I/O from another thread: its deadline passing, or the
+    other request of a hedged pair answering first. Sockets opened after it fired are shut at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.fired = False
+
+    def watch(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            if sock is not None:
+                self._sockets.append(sock)  # kept: the connection forgets its socket once a reply says close
+            fired = self.fired
+        if fired:
+            _shut(sock)
+
+    def __call__(self) -> bool:
+        """Fire; True when a connection was open (a request really was cut off)."""
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+        return bool(sockets)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class _Deadlines:
@@ -148,12 +174,12 @@ class _Deadlines:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._heap: list[tuple[float, int, Callable[[], object]]] = []
         self._cancelled: set[int] = set()
         self._ids = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def call_later(self, delay_s: float, action: Callable[[], None]) -> int:
+    def call_later(self, delay_s: float, action: Callable[[], object]) -> int:
         with self._cond:
             ticket = next(self._ids)
             heapq.heappush(self._heap, (time.monotonic() + delay_s, ticket, action))
@@ -167,7 +193,7 @@ class _Deadlines:
         with self._cond:
             self._cancelled.add(ticket)
 
-    def _next_due(self) -> Callable[[], None]:
+    def _next_due(self) -> Callable[[], object]:
         with self._cond:
             while True:
                 while self._heap and self._heap[0][1] in self._cancelled:
@@ -179,7 +205,11 @@ class _Deadlines:
 
     def _run(self) -> None:
         while True:
-            self._next_due()()
+            action = self._next_due()
+            try:
+                action()
+            except Exception:  # one failing action must not stop every later deadline
+                log.exception("deadline action failed")
 
 
 _deadlines = _Deadlines()
@@ -188,32 +218,45 @@ os.register_at_fork(
 )  # the thread does not survive a fork
 
 
+def call_later(delay_s: float, action: Callable[[], object]) -> int:
+    """Run `action` on the shared deadline thread after `delay_s` (it must return quickly);
+    returns a ticket for `cancel_call`."""
+    return _deadlines.call_later(delay_s, action)
+
+
+def cancel_call(ticket: int) -> None:
+    _deadlines.cancel(ticket)
+
+
 def _post(
-    conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str], timeout_s: float
+    conn: http.client.HTTPConnection,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout_s: float,
+    abort: Abort | None = None,
 ) -> dict[str, Any]:
     # The socket timeout bounds each read; the deadline bounds the whole request, so a server
     # that sends a byte now and then cannot hold an attempt longer than timeout_s.
-    expired = threading.Event()
-    opened: list[socket.socket] = []
-    deadline = _deadlines.call_later(timeout_s, lambda: _cut(conn, opened, expired))
-    too_slow = RequestFailed(f"no complete response within {timeout_s:g}s (timeout_s)", retryable=True)
+    expired = Abort()
+    deadline = _deadlines.call_later(timeout_s, expired)
     try:
         conn.connect()
-        opened.append(conn.sock)
+        expired.watch(conn.sock)
+        if abort is not None:
+            abort.watch(conn.sock)
         conn.request("POST", path, body, {"Content-Type": "application/json", "Accept": "application/json", **headers})
         response = conn.getresponse()
         data = response.read()
         status, retry_after = response.status, parse_retry_after(response.getheader("Retry-After"))
-    except TimeoutError:
-        raise too_slow from None
     except (OSError, http.client.HTTPException) as e:
-        if expired.is_set():
-            raise too_slow from None
+        _cut_short(expired, abort, timeout_s)
+        if isinstance(e, TimeoutError):
+            raise _too_slow(timeout_s) from None
         raise RequestFailed(f"connection error: {type(e).__name__}: {e}", retryable=True) from None
     finally:
         _deadlines.cancel(deadline)
-    if expired.is_set():  # the body may have been cut short without an error
-        raise too_slow
+    _cut_short(expired, abort, timeout_s)  # the body may have been cut short without an error
     if not 200 <= status < 300:
         raise RequestFailed(
             f"HTTP {status}: {_error_text(data)}", retryable=status in RETRY_STATUSES, retry_after=retry_after
@@ -226,6 +269,18 @@ def _post(
     if not isinstance(reply, dict):
         raise RequestFailed(f"unexpected JSON in response: {str(reply)[:80]}", retryable=True)
     return reply
+
+
+def _too_slow(timeout_s: float) -> RequestFailed:
+    return RequestFailed(f"no complete response within {timeout_s:g}s (timeout_s)", retryable=True)
+
+
+def _cut_short(expired: Abort, abort: Abort | None, timeout_s: float) -> None:
+    """Raise why the attempt was cut off, if it was."""
+    if abort is not None and abort.fired:
+        raise RequestFailed("cancelled: the other request for this document answered first", retryable=False)
+    if expired.fired:
+        raise _too_slow(timeout_s)
 
 
 def _error_text(data: bytes) -> str:

@@ -7,20 +7,22 @@ sent; it is never stored on the backend, so no options dump, log line or error c
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import queue
 import random
 import threading
 import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from harness.config.env_names import unset_message
 from harness.errors import ConfigError, HarnessError
 from harness.models.base import Backend, Generation, Request
+from harness.models.hedging import Hedger, Race, RequestStats
 from harness.models.http_retry import (
     RequestFailed,
     RetryPolicy,
@@ -57,12 +59,25 @@ class OpenAIOptions:
     backoff_base_s: float = 1.0  # first wait between attempts; doubles, with jitter
     backoff_max_s: float = 60.0  # cap for one wait, Retry-After included
     max_failures: int = 10  # abort the run once more documents than this have failed for good
+    # Hedged requests, off by default: a document still unanswered after `hedge_after_s` seconds
+    # gets one duplicate request, sent beside the `max_concurrency` window; the first answer is
+    # stored, the other request is cut off, and neither is stored or counted twice. Pick about
+    # the 90th percentile of the server's latency: a long tail then stops holding the run's last
+    # slots (bench/http_window.md). At most `hedge_max_extra` duplicates per document of the run
+    # (0.1: 10% more requests, whatever the server does), most of them kept for the final drain,
+    # where a duplicate saves the most (hedging.py Hedger); a threshold so low that more than
+    # that share of requests outlive it sends no duplicate to most slow requests mid-run.
+    # run.json `generation.requests` records what was sent.
+    hedge_after_s: float | None = None  # send one duplicate of a request unanswered this long; null: no hedging
+    hedge_max_extra: float = 0.1  # at most this many duplicates per document of the run (0.1: 10% more requests)
 
     def __post_init__(self) -> None:
         for name in ("max_concurrency", "timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"model.{name}: must be positive, got {getattr(self, name)}.")
-        for name in ("max_retries", "max_failures", "backoff_base_s", "backoff_max_s"):
+        if self.hedge_after_s is not None and self.hedge_after_s <= 0:
+            raise ConfigError(f"model.hedge_after_s: must be positive (or null: no hedging), got {self.hedge_after_s}.")
+        for name in ("max_retries", "max_failures", "backoff_base_s", "backoff_max_s", "hedge_max_extra"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"model.{name}: must not be negative, got {getattr(self, name)}.")
         parts = urllib.parse.urlsplit(self.base_url)
@@ -91,6 +106,8 @@ class OpenAICompatible(Backend):
             "backoff_base_s",
             "backoff_max_s",
             "max_failures",
+            "hedge_after_s",
+            "hedge_max_extra",
         }
     )
     path: ClassVar[str]
@@ -101,6 +118,7 @@ class OpenAICompatible(Backend):
         o = self.options
         self.policy = RetryPolicy(o.max_retries, o.backoff_base_s, o.backoff_max_s)
         self.failures = 0  # documents failed for good, over the backend's life
+        self.stats = RequestStats()  # what was sent, over the backend's life
         self._lock = threading.Lock()
         self._rng = random.Random()  # jitter only; never affects outputs
 
@@ -131,31 +149,82 @@ class OpenAICompatible(Backend):
             generations[i] = generation
         return generations  # type: ignore[return-value]  # completions yields every index or raises
 
+    def request_stats(self) -> dict[str, Any] | None:
+        return self.stats.to_json()
+
     def completions(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:
+        for group in self.completion_batches(requests):
+            yield from group
+
+    def completion_batches(self, requests: Sequence[Request]) -> Iterator[list[tuple[int, Generation]]]:
         """A continuous window: `max_concurrency` requests in flight, and the moment one
         finishes the next is sent, so one slow reply never idles the other slots. Generations
-        come out in the order they finish. When too many documents fail, or the server stops
-        answering, nothing more is sent; the requests in flight finish and are handed over,
-        then the run stops with the reason."""
+        come out in the order they finish, grouped: each group holds every reply that finished
+        since the caller last asked (one cache write for all of them). When too many documents
+        fail, or the server stops answering, nothing more is sent; the requests in flight finish
+        and are handed over, then the run stops with the reason."""
         if not requests:
             return
         self._api_key()  # a missing key fails the run before any request
         self._check_server()
         stop = _Stop()
-        # The pool's queue is the window: each worker takes the next request as soon as its
-        # own is done, in the order given.
-        pool = ThreadPoolExecutor(
-            max_workers=min(self.options.max_concurrency, len(requests)), thread_name_prefix="openai"
+        o = self.options
+        hedger = (
+            None
+            if o.hedge_after_s is None
+            else Hedger(o.hedge_after_s, o.hedge_max_extra, o.max_concurrency, len(requests))
         )
-        futures = {pool.submit(self._one, request, stop): i for i, request in enumerate(requests)}
+        # The window: one thread per slot, each taking the next document the moment its own is
+        # done. The slots start together behind a gate, so the first requests do not queue
+        # behind thread starts fighting the running ones for the interpreter.
+        finished: queue.SimpleQueue[tuple[int, Generation | BaseException | None]] = queue.SimpleQueue()
+        order = iter(range(len(requests)))
+        take = threading.Lock()
+        gate = threading.Event()
+
+        def slot() -> None:
+            gate.wait()
+            try:
+                while not stop.event.is_set():
+                    with take:
+                        i = next(order, None)
+                    if i is None:
+                        break
+                    try:
+                        finished.put((i, self._one(requests[i], stop, hedger)))
+                    except BaseException as e:  # a bug: raised in the caller
+                        stop.event.set()
+                        finished.put((i, e))
+            finally:
+                finished.put((_SLOT_DONE, None))
+
+        slots = [threading.Thread(target=slot, name=f"openai-{k}", daemon=True) for k in range(min(o.max_concurrency, len(requests)))]  # fmt: skip
+        for thread in slots:
+            thread.start()
+        gate.set()
         try:
-            for future in as_completed(futures):
-                generation = None if future.cancelled() else future.result()
-                if generation is not None:  # None: not sent, the run was stopping
-                    yield futures[future], generation
+            running = len(slots)
+            while running:
+                ready = [finished.get()]
+                while not finished.empty():
+                    ready.append(finished.get())
+                group = []
+                for i, out in ready:
+                    if i == _SLOT_DONE:
+                        running -= 1
+                    elif isinstance(out, BaseException):
+                        raise out
+                    elif out is not None:  # None: not sent, the run was stopping
+                        group.append((i, out))
+                if group:
+                    yield group
         finally:  # also when the caller stops early: send nothing more, let the requests in flight end
             stop.event.set()
-            pool.shutdown(wait=True, cancel_futures=True)
+            gate.set()
+            for thread in slots:
+                thread.join()
+            if hedger is not None:
+                hedger.close()
         if stop.reason is not None:
             raise stop.reason
 
@@ -171,31 +240,63 @@ class OpenAICompatible(Backend):
                 f"{sent}. Finished generations are kept: run the same command to resume."
             ) from None
 
-    def _one(self, request: Request, stop: _Stop) -> Generation | None:
-        """One document, retried as configured; None when the run stopped before it was done."""
+    def _one(self, request: Request, stop: _Stop, hedger: Hedger | None = None) -> Generation | None:
+        """One document, retried as configured (and hedged, when on); None when the run stopped
+        before it was done."""
         if stop.event.is_set():
             return None
         url = self.options.base_url.rstrip("/") + self.path
         started = time.perf_counter()
         key = self._api_key()
         headers = {"Authorization": f"Bearer {key}"} if key else {}
+        body = json.dumps(self.body(request)).encode()  # once for every attempt and the duplicate
+        race = Race()
+        ticket = None if hedger is None else hedger.schedule(lambda: self._duplicate(url, body, headers, race, hedger))
+        tries = 0
 
         def attempt() -> tuple[str, str | None, dict[str, Any]]:
+            nonlocal tries
             if stop.event.is_set():  # between retries: no new attempt once the run is stopping
                 raise _Stopped
-            return post_json(url, self.body(request), headers, self.options.timeout_s, read=self._parse)
+            if race.winner is not None:  # the duplicate answered during the backoff
+                raise _Lost
+            tries += 1
+            self.stats.add(requests=1, retries=int(tries > 1))
+            try:
+                reply = post_json(url, body, headers, self.options.timeout_s, read=self._parse, abort=race.first)
+            except RequestFailed:
+                if race.winner is not None:
+                    self.stats.add(cancelled=1)
+                    raise _Lost from None
+                raise
+            if not race.claim(reply, duplicate=False):
+                self.stats.discard(reply[2])
+                raise _Lost
+            return reply
 
         try:
-            reply, _attempts = with_retries(
-                attempt, self.policy, self._rng, what=f"doc {request.doc_id}", sleep=stop.event.wait
-            )
-        except _Stopped:
-            return None
-        except RequestFailed as e:
-            error = redact(str(e), key)  # post_json already scrubs; cheap insurance
-            log.warning("doc %s failed: %s", request.doc_id, error)
-            self._failed(error, stop)
-            return Generation(text=None, error=error, latency_s=round(time.perf_counter() - started, 4))
+            try:
+                reply, _attempts = with_retries(
+                    attempt, self.policy, self._rng, what=f"doc {request.doc_id}", sleep=stop.event.wait
+                )
+            except _Lost:
+                reply = race.winner
+            except _Stopped:
+                return None
+            except RequestFailed as e:
+                if race.close():  # a duplicate is in flight: its answer may still come
+                    race.duplicate_done.wait()
+                if race.winner is None:
+                    error = redact(str(e), key)  # post_json already scrubs; cheap insurance
+                    log.warning("doc %s failed: %s", request.doc_id, error)
+                    self._failed(error, stop)
+                    return Generation(text=None, error=error, latency_s=round(time.perf_counter() - started, 4))
+                reply = race.winner
+        finally:
+            if hedger is not None and ticket is not None:
+                hedger.cancel(ticket)
+            race.close()  # no duplicate starts now; one still in flight is cut off
+            race.duplicate()
         text, finish_reason, usage = reply
         return Generation(
             text=text,
@@ -204,6 +305,25 @@ class OpenAICompatible(Backend):
             finish_reason=finish_reason,
             latency_s=round(time.perf_counter() - started, 4),
         )
+
+    def _duplicate(self, url: str, body: bytes, headers: dict[str, str], race: Race, hedger: Hedger) -> None:
+        """The hedged duplicate of a slow request: one attempt; its reply counts only if it comes first."""
+        try:
+            if not race.start_duplicate(hedger.allowed):
+                return
+            self.stats.add(requests=1, hedged=1)
+            try:
+                reply = post_json(url, body, headers, self.options.timeout_s, read=self._parse, abort=race.duplicate)
+            except RequestFailed:
+                if race.winner is not None:
+                    self.stats.add(cancelled=1)
+                return  # the first request goes on as if no duplicate had been sent
+            if race.claim(reply, duplicate=True):
+                self.stats.add(hedges_won=1)
+            else:
+                self.stats.discard(reply[2])
+        finally:
+            race.duplicate_done.set()
 
     def _failed(self, error: str, stop: _Stop) -> None:
         """A document failed for good: stop the run when the server is gone or failures pass
@@ -243,6 +363,13 @@ class OpenAICompatible(Backend):
 
 class _Stopped(Exception):
     """Raised inside a request's retry loop once the run is stopping."""
+
+
+_SLOT_DONE = -1  # a slot's last word: it takes no more documents
+
+
+class _Lost(Exception):
+    """Raised inside a request's retry loop once the hedged duplicate has answered."""
 
 
 class _Stop:

@@ -166,11 +166,14 @@ def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]
     try:
         rows = generate(backend, spec, data.examples, on_progress=progress.Reporter(folder.path))
         unrequested = backend.unrequested({e.doc_id for e in data.examples})
+        sent = backend.request_stats()
     finally:
         backend.close()
     generate_s = time.time() - t0
     folder.write_rows(GENERATIONS, rows)
     totals = generation_totals(rows, generate_s)
+    if sent:
+        totals["requests"] = sent  # HTTP requests, retries and hedged duplicates (with their tokens)
     if unrequested:
         log.warning(
             "%s: %d outputs for documents not in this run's dataset (not scored; first: %s)",
@@ -260,19 +263,23 @@ def _generate(
         # request by request for HTTP backends, which keep a window of requests in flight).
         name = f"backend {type(backend).__module__}.{type(backend).__qualname__}"
         with no_plugin_exit(name):
-            for position, out in backend.completions([requests[i] for i in pending]):
-                if not isinstance(position, int) or not 0 <= position < len(pending):
-                    raise PluginError(
-                        f"{name} yielded the position {position!r}; completions() must yield "
-                        f"(index into its {len(pending)} requests, Generation) pairs"
-                    )
-                i = pending[position]
-                results[i] = checked_generation(name, requests[i].doc_id, out)
-                if out.error:
-                    log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
-                elif cache is not None:
-                    cache.put(keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()})
-                bar.update(1)
+            for group in backend.completion_batches([requests[i] for i in pending]):
+                store = []
+                for position, out in group:
+                    if not isinstance(position, int) or not 0 <= position < len(pending):
+                        raise PluginError(
+                            f"{name} yielded the position {position!r}; completions() must yield "
+                            f"(index into its {len(pending)} requests, Generation) pairs"
+                        )
+                    i = pending[position]
+                    results[i] = checked_generation(name, requests[i].doc_id, out)
+                    if out.error:
+                        log.warning("generation failed for %s: %s", requests[i].doc_id, out.error)
+                    else:
+                        store.append((keys[i], {"doc_id": requests[i].doc_id, "generation": out.to_json()}))
+                if cache is not None and store:
+                    cache.put_many(store)  # one write and one fsync for the whole group
+                bar.update(len(group))
                 on_progress(bar.n, len(requests))
     on_progress(len(requests), len(requests), final=True)
     if len(results) < len(requests):
