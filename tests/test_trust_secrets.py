@@ -120,10 +120,11 @@ def test_every_file_write_goes_through_the_layer(fresh, tmp_path):
 
 
 def test_meta_eval_outputs_are_written_through_the_layer(fresh, tmp_path):
-    from harness.analysis.meta_eval import output
+    from harness.fileio import write_numbered_set  # what harness meta-eval writes its results with
 
     redaction.add([HEADER_KEY])
-    output.write_text(str(tmp_path / "meta_eval.json"), json.dumps({"signature": f"judge|key:{HEADER_KEY}"}))
+    payload = json.dumps({"signature": f"judge|key:{HEADER_KEY}"})
+    write_numbered_set(tmp_path, "meta_eval", lambda stem: {f"{stem}.json": payload})
     text = (tmp_path / "meta_eval.json").read_text()
     assert HEADER_KEY not in text and json.loads(text)["signature"] == "judge|key:REDACTED"
     assert [p.name for p in tmp_path.iterdir()] == ["meta_eval.json"]  # no temporary left
