@@ -56,7 +56,8 @@ def launcher_config(target: str) -> object:
     return OmegaConf.create({"hydra": {"launcher": {"_target_": target}}})
 
 
-def test_only_the_joblib_launcher_gets_forked_workers(default_start_method):
+def test_only_the_joblib_launcher_gets_forked_workers(default_start_method, monkeypatch):
+    monkeypatch.delitem(sys.modules, "torch", raising=False)  # another test of this process may have loaded it
     assert fork_joblib_workers(launcher_config(JOBLIB_LAUNCHER))
     from joblib.externals.loky.backend.context import get_start_method
 

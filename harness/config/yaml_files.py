@@ -137,5 +137,9 @@ def _checked_source() -> Any:
                     check_yaml_file(full_path)
                 return super().load_config(config_path)
 
+        # A launcher's worker re-registers Hydra's own sources (Singleton.set_state) and refuses a
+        # `file` source of another class name; under the same name it keeps this one.
+        CheckedFileConfigSource.__name__ = FileConfigSource.__name__
+        CheckedFileConfigSource.__qualname__ = FileConfigSource.__qualname__
         _SOURCE = CheckedFileConfigSource
     return _SOURCE
