@@ -305,13 +305,11 @@ def test_greedy_decoding_keeps_the_batch_size_out_of_the_cache_identity():
 
 def test_nothing_listening_at_base_url_stops_the_run_in_seconds_naming_it(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/v1"
-    started = time.monotonic()
     done = harness(*model_args(tmp_path, url, 12, max_retries=6, backoff_base_s=1.0))
-    elapsed = time.monotonic() - started
     said = output(done)
     assert done.returncode == 1, said[-3000:]
     assert f"model.base_url: cannot reach {url}: connection refused" in done.stderr
-    assert "retry" not in said and elapsed < 60  # no 12 x 6 retries with backoff
+    assert "no request was sent" in done.stderr and "retry" not in said  # no 12 x 6 retries with backoff
     (run,) = run_dirs(tmp_path / "results")
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "failed" and url in info["error"]
@@ -342,8 +340,9 @@ def test_a_dripping_server_is_cut_off_at_timeout_s_and_the_document_recorded_fai
     assert done.returncode == 0, output(done)[-3000:]
     (run,) = run_dirs(tmp_path / "results")
     by_doc = {r["doc_id"]: r for r in rows(run / "generations.jsonl")}
+    # Each read is quick, so only a bound on the whole request cuts the reply off; one attempt.
     assert "no complete response within 1s" in by_doc["doc01"]["error"]
-    assert by_doc["doc01"]["latency_s"] < 3  # one attempt, bounded as a whole
+    assert len(server.requests_for(marker(1))) == 1
     assert all(by_doc[d]["raw"] for d in ("doc00", "doc02", "doc03"))
     (cache,) = cache_files(tmp_path / "results" / ".cache")
     assert sorted(json.loads(line)["doc_id"] for line in cache.read_bytes().splitlines()) == ["doc00", "doc02", "doc03"]
