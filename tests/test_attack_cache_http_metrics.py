@@ -206,6 +206,7 @@ def test_cache_rejected_lines_do_not_come_back_and_a_full_cache_needs_no_server(
 # -- Cache: concurrent runs of one model configuration --------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_runs_of_one_model_at_once_send_each_request_once(tmp_path):
     with FakeOpenAI(delay_s=0.5) as server:
         args = model_args(tmp_path, server.url, 6, max_concurrency=1) + [f"cache_dir={tmp_path / 'cache'}"]
@@ -234,6 +235,7 @@ def test_two_runs_of_one_model_at_once_send_each_request_once(tmp_path):
     assert sorted(generated) == [0, 6]  # one run generated, the other reused its outputs
 
 
+@pytest.mark.slow
 def test_a_run_waits_for_the_lock_holder_and_goes_on_when_the_holder_is_killed(tmp_path):
     with FakeOpenAI() as server:
         args = model_args(tmp_path, server.url, 1)
@@ -382,6 +384,7 @@ def test_read_only_cache_dir_is_refused_before_any_request(tmp_path):
         (cache_dir / "generations").chmod(0o755)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only files")
 def test_read_only_cache_file_is_refused_before_any_request(tmp_path):
     with FakeOpenAI() as server:
