@@ -39,6 +39,7 @@ class Measured:
     load_before: float
     load_after: float
     returncode: int
+    failures: list[str]  # pytest's FAILED / ERROR lines
 
     @property
     def failed(self) -> int:
@@ -61,7 +62,8 @@ def run(name: str, args: list[str]) -> Measured:
     summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
     counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|skipped|failed|errors?|deselected)", summary)}
     shown = "python -m pytest " + " ".join(shlex.quote(a) for a in args)
-    return Measured(name, shown.strip(), wall, cpu, counts, load_before, os.getloadavg()[0], proc.returncode)
+    failures = [line for line in proc.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    return Measured(name, shown.strip(), wall, cpu, counts, load_before, os.getloadavg()[0], proc.returncode, failures)
 
 
 def row(m: Measured) -> str:
@@ -83,7 +85,7 @@ def main() -> None:
     results = []
     for name in args.loops:  # each row as soon as it is measured: the marked tests take long
         results.append(run(name, [*LOOPS[name], *args.extra]))
-        print(row(results[-1]), flush=True)
+        print(row(results[-1]), *results[-1].failures, sep="\n", flush=True)
     if len(results) == 2:
         default, marked = results
         wall, cpu = default.wall_s + marked.wall_s, default.cpu_s + marked.cpu_s
