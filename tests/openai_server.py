@@ -169,11 +169,19 @@ class FakeOpenAI:
                 with server._lock:
                     server._in_flight += 1
                     server.peak_in_flight = max(server.peak_in_flight, server._in_flight)
+                self._in_flight = True
                 try:
                     self._serve()
                 finally:
-                    with server._lock:
+                    self._replied()
+
+            def _replied(self) -> None:
+                # Counted out before the reply's first byte: a client that has read a reply may send
+                # its next request before this thread ends, which is not one more in flight.
+                with server._lock:
+                    if self._in_flight:
                         server._in_flight -= 1
+                        self._in_flight = False
 
             def _serve(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
@@ -254,6 +262,7 @@ class FakeOpenAI:
             def _send_raw(
                 self, status: int, data: bytes, headers: dict[str, str] | None = None, drip_s: float = 0.0
             ) -> None:
+                self._replied()
                 try:
                     self.send_response(status)
                     for k, v in {

@@ -206,6 +206,7 @@ def test_cache_rejected_lines_do_not_come_back_and_a_full_cache_needs_no_server(
 # -- Cache: concurrent runs of one model configuration --------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_runs_of_one_model_at_once_send_each_request_once(tmp_path):
     with FakeOpenAI(delay_s=0.5) as server:
         args = model_args(tmp_path, server.url, 6, max_concurrency=1) + [f"cache_dir={tmp_path / 'cache'}"]
@@ -234,6 +235,7 @@ def test_two_runs_of_one_model_at_once_send_each_request_once(tmp_path):
     assert sorted(generated) == [0, 6]  # one run generated, the other reused its outputs
 
 
+@pytest.mark.slow
 def test_a_run_waits_for_the_lock_holder_and_goes_on_when_the_holder_is_killed(tmp_path):
     with FakeOpenAI() as server:
         args = model_args(tmp_path, server.url, 1)
@@ -305,13 +307,11 @@ def test_greedy_decoding_keeps_the_batch_size_out_of_the_cache_identity():
 
 def test_nothing_listening_at_base_url_stops_the_run_in_seconds_naming_it(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/v1"
-    started = time.monotonic()
     done = harness(*model_args(tmp_path, url, 12, max_retries=6, backoff_base_s=1.0))
-    elapsed = time.monotonic() - started
     said = output(done)
     assert done.returncode == 1, said[-3000:]
     assert f"model.base_url: cannot reach {url}: connection refused" in done.stderr
-    assert "retry" not in said and elapsed < 60  # no 12 x 6 retries with backoff
+    assert "no request was sent" in done.stderr and "retry" not in said  # no 12 x 6 retries with backoff
     (run,) = run_dirs(tmp_path / "results")
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "failed" and url in info["error"]
@@ -342,8 +342,9 @@ def test_a_dripping_server_is_cut_off_at_timeout_s_and_the_document_recorded_fai
     assert done.returncode == 0, output(done)[-3000:]
     (run,) = run_dirs(tmp_path / "results")
     by_doc = {r["doc_id"]: r for r in rows(run / "generations.jsonl")}
+    # Each read is quick, so only a bound on the whole request cuts the reply off; one attempt.
     assert "no complete response within 1s" in by_doc["doc01"]["error"]
-    assert by_doc["doc01"]["latency_s"] < 3  # one attempt, bounded as a whole
+    assert len(server.requests_for(marker(1))) == 1
     assert all(by_doc[d]["raw"] for d in ("doc00", "doc02", "doc03"))
     (cache,) = cache_files(tmp_path / "results" / ".cache")
     assert sorted(json.loads(line)["doc_id"] for line in cache.read_bytes().splitlines()) == ["doc00", "doc02", "doc03"]
@@ -383,6 +384,7 @@ def test_read_only_cache_dir_is_refused_before_any_request(tmp_path):
         (cache_dir / "generations").chmod(0o755)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only files")
 def test_read_only_cache_file_is_refused_before_any_request(tmp_path):
     with FakeOpenAI() as server:

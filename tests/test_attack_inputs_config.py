@@ -264,6 +264,7 @@ def test_hydra_searchpath_works_like_config_dir(tmp, user_conf):
     assert run_json(tmp)["model"] == "lead2"
 
 
+@pytest.mark.slow
 def test_a_user_metric_listed_by_harness_list_is_accepted_by_harness_run(tmp, user_conf):
     listed = run_cli("list", "metrics", "--config-dir", str(user_conf), check=False)
     assert listed.returncode == 0 and "rouge_nostem  (keys rouge_nostem/<field>)" in listed.stdout

@@ -137,6 +137,7 @@ def tmpfs(path: Path, size: str = "64k", read_only: bool = False):
 # -- run folders: exclusive creation ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_runs_started_together_never_share_a_folder(tmp_path):
     data = write_jsonl(tmp_path / "docs.jsonl", DOCS)
     commands = [
@@ -273,6 +274,7 @@ def hostile_sweeps(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProc
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "source, label",
     [("system", v) for v in HOSTILE_LABELS.values()] + [("file", v) for v in FILE_LABELS.values()],
@@ -344,6 +346,7 @@ def slow_api_run(tmp_path: Path, server: FakeOpenAI) -> list[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "signum, code, status",
     [
@@ -367,6 +370,7 @@ def test_a_signal_mid_generation_ends_with_a_terminal_status(tmp_path, signum, c
     assert_clean(tmp_path)
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_mid_scoring_fails_the_run_with_the_reason(tmp_path):
     """RLIMIT_FSIZE makes a write past 30 kB fail with EFBIG, as a full disk fails with ENOSPC."""
 
@@ -391,6 +395,7 @@ def test_a_file_size_limit_mid_scoring_fails_the_run_with_the_reason(tmp_path):
     assert_clean(tmp_path)
 
 
+@pytest.mark.slow
 def test_a_full_disk_mid_run_fails_the_run_with_the_reason(tmp_path):
     with tmpfs(tmp_path / "small", size="48k") as small:
         proc = harness("run", "model=lead", "metrics=[rouge,support,format]", f"results_dir={small}")
@@ -410,6 +415,7 @@ def test_a_read_only_results_dir_fails_at_start_with_a_clear_message(tmp_path):
         assert "Traceback" not in proc.stderr and not list(ro.iterdir())
 
 
+@pytest.mark.slow
 def test_a_folder_turned_read_only_mid_run_fails_clearly_and_the_rerun_resumes(tmp_path):
     """run.json cannot record anything on a read-only file system: the run says so and exits 1;
     once writable again, the same command resumes from the generations saved before."""
@@ -434,6 +440,7 @@ def test_a_folder_turned_read_only_mid_run_fails_clearly_and_the_rerun_resumes(t
         assert info_of(run_dirs(disk / "results")[-1])["status"] == "done"
 
 
+@pytest.mark.slow
 def test_score_recovers_a_run_killed_while_scoring(own_run):
     run, _ = own_run
     info = info_of(run)
@@ -644,6 +651,7 @@ def test_score_refuses_changed_data_and_says_what_changed(own_run, change):
     assert snapshot(run) == before  # old scores, run.json, config: byte for byte
 
 
+@pytest.mark.slow
 def test_score_with_rescore_changed_data_records_the_new_fingerprint_and_keeps_old_scores(own_run):
     run, data = own_run
     old_info = info_of(run)

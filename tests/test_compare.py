@@ -121,6 +121,7 @@ def test_holm_adjusts_within_each_metric_and_letters_group_runs(tmp_path):
     assert [column.cell(x).group for x in "ABC"] == ["a", "a", "b"]
 
 
+@pytest.mark.slow
 def test_different_datasets_are_refused_with_a_table_and_compared_on_common_documents_on_request(tmp_path):
     make_run(tmp_path, "A", [0.5, 0.6, 0.7, 0.4, 0.5, 0.6], fingerprint="aaaa")
     make_run(tmp_path, "B", [0.4, 0.5, 0.6, 0.3], fingerprint="bbbb")
@@ -155,6 +156,7 @@ def test_metric_settings_must_match_but_workers_and_implementation_may_differ(tm
     )
 
 
+@pytest.mark.slow
 def test_different_prompts_need_an_explicit_option(tmp_path):
     make_run(tmp_path, "A", [0.5, 0.6, 0.7, 0.4], prompt="p1")
     make_run(tmp_path, "B", [0.4, 0.5, 0.6, 0.3], prompt="p2")
@@ -167,6 +169,7 @@ def test_different_prompts_need_an_explicit_option(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_gate_fails_when_a_run_is_significantly_worse_than_the_baseline(tmp_path):
     good = [0.50, 0.62, 0.55, 0.48, 0.70, 0.66, 0.52, 0.58, 0.61, 0.49, 0.57, 0.63]
     make_run(tmp_path, "base", good)
@@ -200,6 +203,7 @@ def test_gate_fails_when_a_run_is_significantly_worse_than_the_baseline(tmp_path
     assert typo.returncode == 2 and "did you mean" in typo.stderr.lower() and "base" in typo.stderr
 
 
+@pytest.mark.slow
 def test_files_hold_every_p_value_and_plots_are_byte_identical(tmp_path):
     runs = tmp_path / "runs"
     make_run(runs, "A", [0.5, 0.6, 0.7, 0.4, 0.55, 0.65])
@@ -223,6 +227,7 @@ def test_files_hold_every_p_value_and_plots_are_byte_identical(tmp_path):
     assert "Date" not in (first / "comparison_plots" / "forest_m_score.svg").read_text()
 
 
+@pytest.mark.slow
 def test_an_unrelated_file_in_the_output_folder_is_never_overwritten(tmp_path):
     runs = tmp_path / "runs"
     make_run(runs, "A", [0.5, 0.6, 0.7, 0.4])

@@ -103,6 +103,7 @@ def test_a_user_prompt_file_takes_every_prompt_key_as_an_override(tmp):
     assert run_json(tmp)["prompt"]["name"] == "short"
 
 
+@pytest.mark.slow
 def test_list_shows_backend_options_and_run_settings_from_the_schemas():
     listed = run_cli("list", "backends").stdout
     assert "openai_chat" in listed and "max_concurrency" in listed and "requests in flight" in listed

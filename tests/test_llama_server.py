@@ -29,6 +29,8 @@ pytest.importorskip("gguf", reason="the gguf package (test extra) writes the tin
 
 from tiny_gguf import convert_llama  # noqa: E402  (needs gguf)
 
+pytestmark = pytest.mark.server
+
 MAX_TOKENS = 24
 # Greedy, and the server's default repetition penalty (1.1) set to the Python API's (1.0): a
 # llama.cpp extra the harness passes through.

@@ -232,6 +232,7 @@ def test_signature_says_what_filled_the_references(tmp_path):
     assert "references_from" not in signatures["format"]  # reads no references
 
 
+@pytest.mark.slow
 def test_cli_subprocess_and_user_errors(tmp_path):
     file = _write(tmp_path / "m.jsonl", _records(3))
     proc = run_cli(

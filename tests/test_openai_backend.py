@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -9,6 +10,7 @@ from openai_server import FakeOpenAI, LogNormal
 
 from harness.errors import ConfigError
 from harness.models.base import Request
+from harness.models.http_retry import RetryPolicy
 from harness.models.openai_compat import OpenAIChat, OpenAICompletions, ServerUnreachable, TooManyFailures
 
 KEY_ENV = "HARNESS_TEST_OPENAI_KEY"
@@ -59,11 +61,9 @@ def test_chat_sends_messages_key_and_generation_settings_and_keeps_order():
 
 def test_requests_run_concurrently():
     with FakeOpenAI(delay_s=0.3) as server:
-        started = time.monotonic()
         gens = backend(server, max_concurrency=8).generate(requests(8))
-        elapsed = time.monotonic() - started
     assert all(g.text for g in gens)
-    assert elapsed < 1.5, f"8 requests of 0.3s with 8 in flight took {elapsed:.2f}s"
+    assert server.peak_in_flight == 8, f"8 allowed in flight, at most {server.peak_in_flight} at once"
 
 
 def test_completions_flavour_joins_system_and_prompt():
@@ -106,9 +106,14 @@ def test_backoff_grows_exponentially():
         backend(server, backoff_base_s=0.2, max_retries=3).generate(requests(1))
         times = [s.at for s in server.seen]
     waits = [b - a for a, b in zip(times, times[1:])]
-    # equal jitter: retry k waits between base*2^k/2 and base*2^k
+    # equal jitter: retry k waits between base*2^k/2 and base*2^k. The server sees the lower bound
+    # (a busy machine only adds to a wait); the upper bound is checked on the drawn waits, not the clock.
     for k, wait in enumerate(waits):
-        assert 0.2 * 2**k / 2 - 0.02 <= wait <= 0.2 * 2**k + 0.15, waits
+        assert wait >= 0.2 * 2**k / 2 - 0.02, waits
+    policy, rng = RetryPolicy(max_retries=3, backoff_base_s=0.2), random.Random(0)
+    for k in range(3):
+        drawn = [policy.wait_s(k, None, rng) for _ in range(200)]
+        assert 0.2 * 2**k / 2 <= min(drawn) and max(drawn) <= 0.2 * 2**k, (k, min(drawn), max(drawn))
 
 
 def test_max_failures_aborts_a_broken_run_with_a_clear_error():
@@ -156,16 +161,16 @@ def test_missing_key_variable_fails_before_any_request(monkeypatch):
         assert server.seen == []
 
 
-def test_unreachable_server_stops_the_batch_before_any_retry():
+def test_unreachable_server_stops_the_batch_before_any_retry(caplog):
+    caplog.set_level("INFO")
     b = OpenAIChat.from_config(
         {"model_id": "x", "base_url": "http://127.0.0.1:9/v1", "max_retries": 5, "backoff_base_s": 1}
     )
-    started = time.monotonic()
     with pytest.raises(
         ServerUnreachable, match=r"model\.base_url: cannot reach http://127\.0\.0\.1:9/v1: connection refused"
     ):
         b.generate(requests(4))
-    assert time.monotonic() - started < 5
+    assert b.failures == 0 and "retry" not in caplog.text  # stopped before any document was tried
 
 
 def test_a_dropped_connection_is_a_recorded_failure():
@@ -178,11 +183,10 @@ def test_a_dropped_connection_is_a_recorded_failure():
 def test_timeout_bounds_the_whole_request_even_when_the_server_drips_bytes():
     with FakeOpenAI(drip_s=0.1) as server:  # ~30 s for the whole reply, 0.1 s per read
         server.always = "drip"
-        started = time.monotonic()
         gens = backend(server, timeout_s=1.0, max_retries=1, backoff_base_s=0.01).generate(requests(1))
-        elapsed = time.monotonic() - started
+    # Each read is quick, so only a bound on the whole request ends an attempt before the reply is complete.
     assert gens[0].text is None and "no complete response within 1s" in gens[0].error
-    assert len(server.seen) == 2 and elapsed < 4  # two attempts of about 1 s each
+    assert len(server.seen) == 2
 
 
 def test_runtime_options_stay_out_of_the_cache_identity():
@@ -207,10 +211,9 @@ def test_a_slow_request_holds_one_slot_while_the_others_go_on():
     with FakeOpenAI(slow_s=1.5) as server:
         server.plan = {"DOC-0 ": ["slow"]}
         order = [i for i, _ in backend(server, max_concurrency=2).completions(requests(6))]
-        arrived = {i: server.requests_for(f"DOC-{i} ")[0].at for i in range(6)}
-    # Batch-wise, DOC-2 would wait for DOC-0's reply; in a window it takes DOC-1's free slot.
+    # Batch-wise, DOC-2 would wait for DOC-0's reply; in a window it takes DOC-1's free slot, so
+    # DOC-0's reply is the last one handed over.
     assert order[-1] == 0 and sorted(order) == list(range(6)), order
-    assert max(arrived.values()) - arrived[0] < 1.0, arrived
 
 
 def test_never_more_than_max_concurrency_in_flight():
@@ -250,13 +253,12 @@ def test_a_server_that_goes_away_mid_run_stops_the_run_naming_it():
     stream = b.completions(requests(40))
     done = [next(stream) for _ in range(4)]
     server.__exit__(None, None, None)
-    started = time.monotonic()
     with pytest.raises(
         ServerUnreachable,
         match=r"cannot reach http://127\.0\.0\.1:\d+/v1: connection refused.*no further request was sent",
     ):
         done.extend(stream)
-    assert time.monotonic() - started < 10 and 4 <= len(done) < 40
+    assert 4 <= len(done) < 40
     assert b.failures < 5, "documents kept failing one by one after the server was gone"
 
 

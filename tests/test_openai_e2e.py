@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from openai_server import FakeOpenAI
 from tiny_models import (
     kill,
@@ -103,6 +104,7 @@ def test_a_missing_key_variable_fails_before_any_request(tmp_path):
     assert done.returncode != 0 and KEY_ENV in done.stderr
 
 
+@pytest.mark.slow
 def test_each_generation_is_stored_as_it_finishes_while_a_slow_one_holds_its_slot(tmp_path):
     """A request stuck for a minute holds one slot: the other documents finish, each is in the
     cache at once, and a killed run resumes sending only the stuck one."""

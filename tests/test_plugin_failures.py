@@ -135,6 +135,7 @@ def run_info(results: Path) -> dict:
     return json.loads(run_json.read_text())
 
 
+@pytest.mark.slow
 def test_a_metric_calling_sys_exit_fails_run_and_score(failing):
     proc = run(failing, "model=lead", "metrics=[exits]")
     assert proc.returncode == 1, proc.stderr

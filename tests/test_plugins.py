@@ -478,6 +478,7 @@ def test_a_credential_in_a_plugin_option_is_refused_before_anything_is_written(p
     assert "MY_SERVICE_KEY" in (out / "meta_eval.json").read_text()  # the name is kept; it is not a secret
 
 
+@pytest.mark.slow
 def test_a_broken_user_file_or_installed_plugin_is_named_and_hides_nothing_else(plugin):
     (plugin / "conf" / "metrics" / "broken.yaml").write_text("b: [x\n  c: {\n")
     dist = plugin / "src" / "ghost-0.1.dist-info"

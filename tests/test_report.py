@@ -164,6 +164,7 @@ def page(browser, report):
     p.tab.close()
 
 
+@pytest.mark.browser
 def test_the_page_renders_without_errors_or_requests_and_a_screenshot_is_kept(page, report, tmp_path):
     assert page.requests[0] == report.as_uri()
     assert page.tab.locator("#comparison tbody tr").count() == 2
@@ -175,6 +176,7 @@ def test_the_page_renders_without_errors_or_requests_and_a_screenshot_is_kept(pa
     assert shot.stat().st_size > 10_000
 
 
+@pytest.mark.browser
 def test_the_least_supported_documents_are_two_clicks_away_with_their_evidence(page, sweep, tmp_path):
     scores = [run_rows(sweep, label, "scores.jsonl") for label in ("lead", "mine")]
     mean = {d: sum(s[d]["support/score"] for s in scores) / 2 for d in scores[0]}
@@ -198,6 +200,7 @@ def test_the_least_supported_documents_are_two_clicks_away_with_their_evidence(p
     print(f"screenshot: {shot}")
 
 
+@pytest.mark.browser
 def test_sorting_by_a_metric_and_its_aria_state(page, sweep):
     mine = run_rows(sweep, "mine", "scores.jsonl")
     page.choose("sort", "rouge/rouge1 · mine")
@@ -211,6 +214,7 @@ def test_sorting_by_a_metric_and_its_aria_state(page, sweep):
     assert page.tab.locator("#doclist th[aria-sort]").count() == 2  # the document column says none
 
 
+@pytest.mark.browser
 def test_the_comparison_table_sorts_with_aria_sort(page, sweep):
     page.tab.click("#comparison th:has-text('support/score') button")
     state = page.tab.get_attribute("#comparison th:has-text('support/score')", "aria-sort")
@@ -222,6 +226,7 @@ def test_the_comparison_table_sorts_with_aria_sort(page, sweep):
     assert state == "descending" and order == sorted(means, key=lambda l: -means[l])
 
 
+@pytest.mark.browser
 def test_filter_by_unsupported_bullets_and_by_search(page, sweep):
     mine = run_rows(sweep, "mine", "scores.jsonl")
     lead = run_rows(sweep, "lead", "scores.jsonl")
@@ -238,6 +243,7 @@ def test_filter_by_unsupported_bullets_and_by_search(page, sweep):
     assert page.listed() == [rows(DEMO)[2]["id"]]
 
 
+@pytest.mark.browser
 def test_sorting_by_disagreement_between_models_and_between_metrics(page, sweep):
     mine, lead = run_rows(sweep, "mine", "scores.jsonl"), run_rows(sweep, "lead", "scores.jsonl")
     page.choose("gapField", "rouge/rouge2")
@@ -283,6 +289,7 @@ def synthetic_payload(n: int) -> dict:
     }
 
 
+@pytest.mark.browser
 def test_paging_over_many_documents(browser, tmp_path):
     from harness.analysis.report import page as build_page
 
@@ -306,6 +313,7 @@ def test_paging_over_many_documents(browser, tmp_path):
     p.tab.close()
 
 
+@pytest.mark.browser
 def test_a_deep_link_opens_its_document_and_keys_move_between_documents(browser, report):
     target = rows(DEMO)[2]["id"]
     p = Page(browser, report.as_uri() + "#doc=" + target)
@@ -318,6 +326,7 @@ def test_a_deep_link_opens_its_document_and_keys_move_between_documents(browser,
     p.tab.close()
 
 
+@pytest.mark.browser
 def test_highlighting_marks_exactly_the_recorded_evidence_sentences_and_words(browser, report, sweep):
     scores = run_rows(sweep, "mine", "scores.jsonl")
     p = Page(browser, report.as_uri() + "#doc=" + rows(DEMO)[0]["id"])
@@ -353,6 +362,7 @@ def test_highlighting_marks_exactly_the_recorded_evidence_sentences_and_words(br
     p.tab.close()
 
 
+@pytest.mark.browser
 def test_side_by_side_shows_the_two_chosen_models(page, report):
     page.tab.goto(report.as_uri() + "#doc=" + rows(DEMO)[0]["id"])
     page.tab.wait_for_selector("#doc")
@@ -391,6 +401,7 @@ def crafted(sweep) -> Path:
     return sweep / "crafted" / "report.html"
 
 
+@pytest.mark.browser
 def test_crafted_markup_in_ids_labels_metric_names_values_and_text_stays_inert(browser, crafted):
     p = Page(browser, crafted.as_uri())
     text = p.tab.inner_text("body")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from openai_server import FakeOpenAI
 from tiny_models import (
     docs_once,
@@ -39,6 +40,7 @@ def prompts_sent(server: FakeOpenAI) -> list[str]:
     return [s.prompt.split("DOC-")[1].split(" ")[0] for s in server.seen]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_then_the_same_command_generates_only_the_missing_documents(tmp_path):
     with FakeOpenAI(delay_s=0.4) as server:
         args = command(tmp_path, server)
@@ -70,6 +72,7 @@ def test_sigkill_mid_run_then_the_same_command_generates_only_the_missing_docume
     assert info["status"] == "done" and info["generation"]["from_cache"] == len(saved_before)
 
 
+@pytest.mark.slow
 def test_rescoring_a_finished_run_makes_no_model_calls(tmp_path):
     with FakeOpenAI() as server:
         args = command(tmp_path, server)
@@ -90,6 +93,7 @@ def test_rescoring_a_finished_run_makes_no_model_calls(tmp_path):
     assert info["generation"]["from_cache"] == N_DOCS and info["generation"]["generated"] == 0
 
 
+@pytest.mark.slow
 def test_sigkill_while_scoring_then_harness_score_finishes_the_run(tmp_path):
     """A real kill between generation and the scores: `harness score` completes the run (status done)."""
     data = tmp_path / "docs.jsonl"

@@ -19,6 +19,7 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_default_experiment_compares_two_baselines_on_the_demo_set(tmp_path):
     proc = run_cli("run", f"results_dir={tmp_path}", cwd=tmp_path)
     runs = run_dirs(tmp_path)
@@ -83,6 +84,7 @@ def test_precomputed_summeval_system_scores_equal_rouge_score(tmp_path):
     assert assert_rouge_equals_rouge_score(run, references) == 100
 
 
+@pytest.mark.slow
 def test_sweep_over_all_16_systems_gives_one_folder_and_row_each_with_exact_rouge(tmp_path):
     docs = shared_file("summeval/summeval_docs.jsonl")
     outputs = shared_file("summeval/summeval.jsonl")
@@ -145,6 +147,7 @@ def test_typo_in_model_key_fails_before_work(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["c"]  # refused at start-up: no run folder left behind
 
 
+@pytest.mark.slow
 def test_bad_records_are_counted_and_strict_makes_them_errors(tmp_path):
     data = tmp_path / "d.jsonl"
     good = [
@@ -177,6 +180,7 @@ def test_bad_records_are_counted_and_strict_makes_them_errors(tmp_path):
     assert proc.returncode != 0 and f"{data}:4" in proc.stderr
 
 
+@pytest.mark.slow
 def test_score_adds_metrics_to_a_finished_run_and_keeps_the_others(tmp_path):
     run_cli("run", "model=lead", "metrics=[format,extractive]", "dataset.limit=5", f"results_dir={tmp_path}")
     (run,) = run_dirs(tmp_path)
@@ -209,6 +213,7 @@ def test_a_run_with_no_summary_at_all_fails(tmp_path):
     assert json.loads((run / "run.json").read_text())["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_compare_command_reads_run_folders(tmp_path):
     for model in ("lead", "centrality"):
         run_cli("run", f"model={model}", "dataset.limit=6", f"results_dir={tmp_path}")
