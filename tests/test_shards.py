@@ -58,7 +58,9 @@ def test_four_shards_merged_equal_the_unsharded_run_byte_for_byte(sharded):
         assert sorted(sizes) == [4, 4, 5, 5] and sum(sizes) == len(doc_ids(whole)) == 18  # the share, not all documents
         (merged,) = (sharded / "parts").glob(f"*/*/merged/{model}")  # at the end of the sweep
         for name in MERGED_FILES:
-            assert (merged / name).read_bytes() == (whole / name).read_bytes(), f"{model}: {name} merged by the sweep differs"
+            assert (merged / name).read_bytes() == (whole / name).read_bytes(), (
+                f"{model}: {name} merged by the sweep differs"
+            )
         info = json.loads((merged / "run.json").read_text())
         assert info["status"] == "done" and sorted(m["index"] for m in info["merged_from"]) == [0, 1, 2, 3]
         assert (
