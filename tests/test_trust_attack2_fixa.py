@@ -1,0 +1,57 @@
+"""Trust, attack two: secrets and terminal output.
+
+Credential query parameters recognised by their name in any case and spelling (X-Api-Key,
+subscription-key, apiKey), a secret in a base_url's fragment, a credential variable holding bytes
+that are not UTF-8, and labels with terminal escapes in the run's log line and progress bar.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import redaction
+
+SECRET = "sk-Attack2-5e7a9c1b3d"
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    """An empty secret registry for the test (the process-wide one is restored after)."""
+    monkeypatch.setattr(redaction, "_values", set())
+    monkeypatch.setattr(redaction, "_pattern", None)
+
+
+CREDENTIAL_NAMES = [
+    "X-Api-Key",
+    "x-api-key",
+    "X-API-KEY",
+    "apiKey",
+    "access-token",
+    "subscription-key",
+    "Ocp-Apim-Subscription-Key",
+    "client_secret",
+    "auth",
+    "signature",
+    "X-Amz-Signature",
+    "X-Goog-Credential",
+    "api_keys",
+]
+
+
+@pytest.mark.parametrize("name", CREDENTIAL_NAMES)
+def test_a_credential_query_parameter_is_blanked_whatever_its_spelling(fresh, name):
+    url = f"http://127.0.0.1:8000/v1?a=1&{name}={SECRET}&b=2"
+    out = redaction.redact(url)
+    assert SECRET not in out and out == f"http://127.0.0.1:8000/v1?a=1&{name}={redaction.MARK}&b=2"
+    assert redaction.url_credentials(url) == [SECRET]  # registered too, so every spelling is blanked
+
+
+@pytest.mark.parametrize("name", ["monkey", "author", "keyboard", "sigma", "api-version", "model", "tokenizer"])
+def test_a_parameter_whose_name_only_contains_a_credential_word_is_left_alone(fresh, name):
+    url = f"http://h/v1?{name}=plain-value-123"
+    assert redaction.redact(url) == url and redaction.url_credentials(url) == []
+
+
+def test_a_credential_after_an_ordinary_parameter_separated_by_a_semicolon_is_blanked(fresh):
+    out = redaction.redact(f"http://h/v1?a=1;X-Api-Key={SECRET}")
+    assert SECRET not in out and out.endswith(f";X-Api-Key={redaction.MARK}")
