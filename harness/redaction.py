@@ -70,10 +70,11 @@ _pattern: re.Pattern[str] | None = None
 
 def spellings(value: str) -> set[str]:
     """The forms a value takes in an output: as is (without stray whitespace or line endings),
-    escaped inside JSON or a Python repr, percent-encoded in a URL."""
+    escaped inside JSON or a Python repr, percent-encoded in a URL (bytes that are not UTF-8, held
+    as surrogates, as their %XX)."""
     core = value.strip()
     forms = {core, json.dumps(core, ensure_ascii=False)[1:-1], json.dumps(core)[1:-1], repr(core)[1:-1]}
-    forms |= {urllib.parse.quote(core, safe=""), urllib.parse.unquote(core)}
+    forms |= {urllib.parse.quote(core, safe="", errors="surrogateescape"), urllib.parse.unquote(core)}
     return {f for f in forms if len(f) >= MIN_CHARS}
 
 

@@ -7,6 +7,11 @@ that are not UTF-8, and labels with terminal escapes in the run's log line and p
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from harness import redaction
@@ -55,3 +60,53 @@ def test_a_parameter_whose_name_only_contains_a_credential_word_is_left_alone(fr
 def test_a_credential_after_an_ordinary_parameter_separated_by_a_semicolon_is_blanked(fresh):
     out = redaction.redact(f"http://h/v1?a=1;X-Api-Key={SECRET}")
     assert SECRET not in out and out.endswith(f";X-Api-Key={redaction.MARK}")
+
+
+# ---- a credential variable holding bytes that are not UTF-8 ----------------------------------
+
+
+def test_a_secret_with_undecodable_bytes_is_registered_in_its_spellings(fresh):
+    raw = SECRET + "\udcff\udcfe"  # how Python holds an environment variable's bytes \xff\xfe
+    redaction.add([raw])
+    assert redaction.redact(f"x {raw} y") == f"x {redaction.MARK} y"
+    assert SECRET not in redaction.redact(f"http://h/?u={SECRET}%FF%FE")
+
+
+def run_with_bytes_env(tmp_path: Path, extra_env: dict[bytes, bytes], *args: str) -> subprocess.CompletedProcess:
+    """`harness run ...` with environment variables holding raw bytes (a shell's $'\\xff')."""
+    env = {k.encode(): v.encode() for k, v in os.environ.items()} | extra_env
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", *args, f"results_dir={tmp_path / 'res'}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    return proc
+
+
+@pytest.mark.parametrize(
+    "variable, args",
+    [
+        ("HARNESS_TEST_ATTACK_KEY", ["model=gpt-4o-mini", "model.api_key_env=HARNESS_TEST_ATTACK_KEY"]),
+        (
+            "HARNESS_TEST_ATTACK_TOKEN",
+            [
+                "model=gpt-4o-mini",
+                "model.api_key_env=HARNESS_TEST_OK_KEY",
+                "+model.generation.user=${oc.env:HARNESS_TEST_ATTACK_TOKEN}",
+            ],
+        ),
+    ],
+)
+def test_a_credential_variable_with_bytes_that_are_not_utf8_is_refused_naming_it(tmp_path, variable, args):
+    run = run_with_bytes_env(
+        tmp_path,
+        {variable.encode(): SECRET.encode() + b"\xff\xfe", b"HARNESS_TEST_OK_KEY": b"sk-plain-key-123456"},
+        *args,
+    )
+    err = run.stderr.decode("utf-8", "replace")
+    assert run.returncode == 2, err
+    assert variable in err and "Traceback" not in err and SECRET not in err
+    assert SECRET not in run.stdout.decode("utf-8", "replace")
+    assert not (tmp_path / "res").exists()
