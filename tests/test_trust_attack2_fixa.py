@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from harness import redaction
 
@@ -110,3 +111,33 @@ def test_a_credential_variable_with_bytes_that_are_not_utf8_is_refused_naming_it
     assert variable in err and "Traceback" not in err and SECRET not in err
     assert SECRET not in run.stdout.decode("utf-8", "replace")
     assert not (tmp_path / "res").exists()
+
+
+# ---- a base_url with a fragment ---------------------------------------------------------------
+
+
+def test_a_base_url_with_a_fragment_is_refused_without_echoing_it():
+    from harness.errors import ConfigError
+    from harness.models.openai_compat import OpenAIOptions
+
+    with pytest.raises(ConfigError) as caught:
+        OpenAIOptions(model_id="m", base_url=f"http://127.0.0.1:8000/v1#{SECRET}")
+    message = str(caught.value)
+    assert message.startswith("model.base_url:") and "fragment" in message and SECRET not in message
+    OpenAIOptions(model_id="m", base_url="http://127.0.0.1:8000/v1")  # without one it passes
+
+
+def test_a_base_url_with_a_fragment_is_refused_before_anything_is_written(tmp_path):
+    run = run_cli(
+        "run",
+        "model=gpt-4o-mini",
+        f"model.base_url='http://127.0.0.1:9/v1#{SECRET}'",
+        "model.api_key_env=HARNESS_TEST_OK_KEY",
+        f"results_dir={tmp_path / 'res'}",
+        cwd=tmp_path,
+        env={"HARNESS_TEST_OK_KEY": "sk-plain-key-123456"},
+        check=False,
+    )
+    assert run.returncode == 2 and "model.base_url" in run.stderr and "fragment" in run.stderr
+    assert SECRET not in run.stdout + run.stderr
+    assert not (tmp_path / "res").exists() and not (tmp_path / "outputs").exists()
