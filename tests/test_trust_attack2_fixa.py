@@ -7,6 +7,7 @@ that are not UTF-8, and labels with terminal escapes in the run's log line and p
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -141,3 +142,35 @@ def test_a_base_url_with_a_fragment_is_refused_before_anything_is_written(tmp_pa
     assert run.returncode == 2 and "model.base_url" in run.stderr and "fragment" in run.stderr
     assert SECRET not in run.stdout + run.stderr
     assert not (tmp_path / "res").exists() and not (tmp_path / "outputs").exists()
+
+
+# ---- labels with terminal escapes ---------------------------------------------------------------
+
+HOSTILE_LABEL = "\x1b[31mred\x1b]0;title\x07"
+
+
+@pytest.mark.slow
+def test_a_label_with_terminal_escapes_is_shown_inert_in_the_log_line_and_progress_bar(tmp_path):
+    (tmp_path / "cfg" / "model").mkdir(parents=True)
+    (tmp_path / "cfg" / "model" / "evil.yaml").write_text(
+        json.dumps({"defaults": ["lead", "_self_"], "label": HOSTILE_LABEL})  # JSON is YAML
+    )
+    rows = [
+        {"doc_id": f"d{i}", "source": "The council met. It approved a budget.", "reference": "- ok"} for i in range(3)
+    ]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    run = run_cli(
+        "run",
+        "--config-dir",
+        str(tmp_path / "cfg"),
+        "model=evil",
+        "dataset=local",
+        f"dataset.path={tmp_path / 'docs.jsonl'}",
+        "metrics=[format]",
+        f"results_dir={tmp_path / 'res'}",
+        cwd=tmp_path,
+    )
+    shown = "\\u001b[31mred\\u001b]0;title\\u0007"
+    out = run.stdout + run.stderr
+    assert "\x1b" not in out and "\x07" not in out
+    assert f"run {shown}: model evil" in out and f"generate {shown}:" in run.stderr
