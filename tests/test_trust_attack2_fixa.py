@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from openai_server import FakeOpenAI
 
 from harness import redaction
 
@@ -51,6 +52,33 @@ def test_a_credential_query_parameter_is_blanked_whatever_its_spelling(fresh, na
     out = redaction.redact(url)
     assert SECRET not in out and out == f"http://127.0.0.1:8000/v1?a=1&{name}={redaction.MARK}&b=2"
     assert redaction.url_credentials(url) == [SECRET]  # registered too, so every spelling is blanked
+
+
+@pytest.mark.slow
+def test_a_run_with_header_like_credential_parameters_in_base_url_writes_none(tmp_path):
+    rows = [
+        {"doc_id": f"d{i}", "source": "The council met. It approved a budget.", "reference": "- ok"} for i in range(3)
+    ]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with FakeOpenAI() as server:
+        host = server.url.split("://", 1)[1]
+        run = run_cli(
+            "run",
+            "model=gpt-4o-mini",
+            f"model.base_url='http://{host}?X-Api-Key={SECRET}&Ocp-Apim-Subscription-Key={SECRET}2'",
+            "model.api_key_env=HARNESS_TEST_OK_KEY",
+            "dataset=local",
+            f"dataset.path={tmp_path / 'docs.jsonl'}",
+            "metrics=[format]",
+            f"results_dir={tmp_path / 'res'}",
+            cwd=tmp_path,
+            env={"HARNESS_TEST_OK_KEY": "sk-plain-key-123456"},
+        )
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.name == "config.yaml" and path.parent.name == ".hydra" for path in written)
+    assert any(path.name == "config.yaml" and path.parent.name != ".hydra" for path in written)
+    leaks = [path for path in written if SECRET.encode() in path.read_bytes()]
+    assert leaks == [] and SECRET not in run.stdout + run.stderr
 
 
 @pytest.mark.parametrize("name", ["monkey", "author", "keyboard", "sigma", "api-version", "model", "tokenizer"])
