@@ -26,14 +26,42 @@ from typing import Any
 MARK = "REDACTED"  # a plain word: valid unquoted in YAML, JSON strings, URLs, HTML and Markdown
 MIN_CHARS = 6  # a shorter value is not searched for in text: it would blank ordinary words
 
-# Credentials by form, wherever they appear: the userinfo of a URL, and query parameters that
-# carry a key (Azure's api-key, Google's key, token=, sig= of signed URLs, ...).
+# Credentials by form, wherever they appear: the userinfo of a URL, and query parameters whose
+# name says they carry a credential (Azure's api-key, Google's key, X-Api-Key, token=, sig= of
+# signed URLs, client_secret, ...), in any case.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@'\"<>]+@")
-_QUERY_NAMES = (
-    r"api[-_]?key|apikey|key|token|access[-_]?token|auth|password|passwd|pwd|secret|client[-_]?secret|sig|signature"
+_QUERY = re.compile(r"[?&;#]([A-Za-z0-9_.-]+)=")
+_QUERY_VALUE = re.compile(r"[^&#\s'\"<>]+")
+# A name's words (split on - _ . and case changes) that mark a credential; "apikey" and
+# "accesstoken" are the run-together spellings. Whole words only: monkey, author, keyboard are not.
+CREDENTIAL_WORDS = frozenset(
+    "key apikey token accesstoken secret password passwd pwd auth authorization signature sig credential".split()
 )
-_QUERY = re.compile(rf"(?i)([?&;#](?:{_QUERY_NAMES})=)[^&#\s'\"<>]+")
-QUERY_CREDENTIAL = re.compile(rf"(?i)^(?:{_QUERY_NAMES})$")
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def is_credential_name(name: str) -> bool:
+    """True for a parameter name that says it carries a credential (X-Api-Key, apiKey,
+    subscription-key, client_secret, sig), whatever its case; plural words count too."""
+    for word in _WORD.findall(name):
+        word = word.lower()
+        if word in CREDENTIAL_WORDS or (word.endswith("s") and word[:-1] in CREDENTIAL_WORDS):
+            return True
+    return False
+
+
+def _blank_query(text: str) -> str:
+    """Every credential-named parameter's value blanked; a value is not consumed otherwise, so
+    `?a=1;key=...` still finds the key."""
+    out, done = [], 0
+    for match in _QUERY.finditer(text):
+        value = _QUERY_VALUE.match(text, match.end())
+        if value is None or match.end() < done or not is_credential_name(match.group(1)):
+            continue
+        out += [text[done : match.end()], MARK]
+        done = value.end()
+    return "".join(out) + text[done:]
+
 
 _lock = threading.Lock()
 _values: set[str] = set()
@@ -42,10 +70,11 @@ _pattern: re.Pattern[str] | None = None
 
 def spellings(value: str) -> set[str]:
     """The forms a value takes in an output: as is (without stray whitespace or line endings),
-    escaped inside JSON or a Python repr, percent-encoded in a URL."""
+    escaped inside JSON or a Python repr, percent-encoded in a URL (bytes that are not UTF-8, held
+    as surrogates, as their %XX)."""
     core = value.strip()
     forms = {core, json.dumps(core, ensure_ascii=False)[1:-1], json.dumps(core)[1:-1], repr(core)[1:-1]}
-    forms |= {urllib.parse.quote(core, safe=""), urllib.parse.unquote(core)}
+    forms |= {urllib.parse.quote(core, safe="", errors="surrogateescape"), urllib.parse.unquote(core)}
     return {f for f in forms if len(f) >= MIN_CHARS}
 
 
@@ -77,7 +106,7 @@ def redact(text: str) -> str:
     if "://" in text:
         text = _USERINFO.sub(rf"\1{MARK}@", text)
     if "=" in text:
-        text = _QUERY.sub(rf"\1{MARK}", text)
+        text = _blank_query(text)
     return text
 
 
@@ -89,7 +118,7 @@ def url_credentials(url: str) -> list[str]:
         return []
     found = [v for v in (parts.username, parts.password) if v]
     for name, value in urllib.parse.parse_qsl(f"{parts.query}&{parts.fragment}", keep_blank_values=False):
-        if QUERY_CREDENTIAL.match(name):
+        if is_credential_name(name):
             found.append(value)
     return found
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 
+from harness.errors import ConfigError
 from harness.redaction import url_credentials
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what a shell accepts as a variable name
@@ -86,15 +87,28 @@ def config_secrets(config: object, environ: dict[str, str] | None = None) -> set
     `*_env` options hold, credential-named variables whose value was interpolated into an option
     (`${oc.env:MY_TOKEN}`), and the user, password and key of every URL in it."""
     environ = dict(os.environ) if environ is None else environ
-    found = {environ[name] for _, name in env_settings(config) if environ.get(name)}
+    found = {text_value(path, name, environ[name]) for path, name in env_settings(config) if environ.get(name)}
     texts = list(_strings(config))
     for text in texts:
         if "://" in text or "=" in text:
             found.update(url_credentials(text))
-    for value in credential_variables(environ).values():
+    for name, value in credential_variables(environ).items():
         if any(value.strip() in text for text in texts):
-            found.add(value)
+            found.add(text_value(f"${{oc.env:{name}}}", name, value))
     return found
+
+
+def text_value(where: str, name: str, value: str) -> str:
+    """The value of a credential variable the run uses, refused when it holds bytes that are not
+    UTF-8 (Python holds them as surrogates, which no file, header or message can carry)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{where}: {variable(where, name)} holds bytes that are not UTF-8 text; the value is not "
+            "shown. A key is plain text: set the variable again."
+        ) from None
+    return value
 
 
 def credential_variables(environ: dict[str, str] | None = None) -> dict[str, str]:

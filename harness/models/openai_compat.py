@@ -88,6 +88,13 @@ class OpenAIOptions:
             raise ConfigError(f"model.base_url: not a valid port in {shown}.") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"model.base_url: expected http://host[:port]/path or https://..., got {shown}.")
+        if parts.fragment or self.base_url.rstrip().endswith("#"):
+            # Never sent to a server, and the endpoint path would be appended inside it; what
+            # follows the # (a key pasted there) is not shown.
+            raise ConfigError(
+                f"model.base_url: has a #fragment, which is never sent to the server; remove it "
+                f"({public_url(self.base_url)}#...)."
+            )
 
 
 class OpenAICompatible(Backend):

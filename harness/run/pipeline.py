@@ -31,6 +31,7 @@ from harness.run import credentials, datacheck, progress, shard, tracking
 from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
 from harness.stats import bootstrap_mean_ci
 from harness.text.bullets import asks_for_bullets, parse_bullets
+from harness.text.visible import visible
 
 log = logging.getLogger("harness")
 
@@ -113,12 +114,10 @@ def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> 
     started = time.time()
     log.info(
         "run %s: model %s (%s), dataset %s, prompt %s -> %s",
-        spec.label,
-        spec.model_name,
-        spec.backend_key,
-        spec.dataset.name,
-        spec.prompt.name,
-        folder.path,
+        *map(
+            visible,
+            (spec.label, spec.model_name, spec.backend_key, spec.dataset.name, spec.prompt.name, str(folder.path)),
+        ),
     )
     folder.update(
         status="running",
@@ -258,7 +257,7 @@ def _generate(
     if from_cache:
         log.info("resuming: %d of %d generations found in the cache", len(from_cache), len(requests))
     on_progress(len(from_cache), len(requests))
-    with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {spec.label}", unit="doc") as bar:
+    with tqdm(total=len(requests), initial=len(from_cache), desc=f"generate {visible(spec.label)}", unit="doc") as bar:
         # Each generation is stored the moment the backend hands it over (batch by batch, or
         # request by request for HTTP backends, which keep a window of requests in flight).
         name = f"backend {type(backend).__module__}.{type(backend).__qualname__}"
