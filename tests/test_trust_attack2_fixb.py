@@ -1,0 +1,64 @@
+"""Attack 2: odd files where a run folder's JSON files should be.
+
+`harness progress` and `harness compare` opened run.json whatever it was: a named pipe waits for a
+writer forever, /dev/zero never ends. Every reader of a run folder's JSON files now checks the file
+before opening it (a pipe, device or folder is named, never opened) and reads a bounded amount.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.errors import InputError
+from harness.run import folder as run_folder
+from tests.conftest import run_cli
+
+
+def odd_file(path: Path, kind: str) -> None:
+    path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+
+
+def finished_run(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"status": "done", "label": folder.name}))
+    (folder / "metrics.json").write_text(json.dumps({"fields": {}}))
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_progress_names_an_odd_run_json_and_goes_on(tmp_path, kind):
+    odd_file(finished_run(tmp_path / "0_odd") / "run.json", kind)
+    finished_run(tmp_path / "1_fine")
+    proc = run_cli("progress", str(tmp_path), timeout=30)
+    odd = next(line for line in proc.stdout.splitlines() if "0_odd" in line)
+    assert "run.json" in odd and ("not a regular file" in odd or "a folder" in odd)
+    assert "1_fine" in proc.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_compare_refuses_an_odd_run_json(tmp_path, kind):
+    odd_file(finished_run(tmp_path / "0_odd") / "run.json", kind)
+    proc = run_cli("compare", str(tmp_path), "--out", str(tmp_path / "out"), check=False, timeout=30)
+    assert proc.returncode == 2, proc.stderr
+    assert str(tmp_path / "0_odd" / "run.json") in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_run_folders_json_file_is_read_up_to_a_cap(tmp_path, monkeypatch):
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({"status": "done", "note": "x" * 200}))
+    monkeypatch.setattr(run_folder, "MAX_JSON_BYTES", 100)
+    with pytest.raises(InputError, match=r"run\.json: larger than 100 bytes"):
+        run_folder.read_json_file(path)
+    monkeypatch.setattr(run_folder, "MAX_JSON_BYTES", 1000)
+    assert run_folder.read_json_file(path)["status"] == "done"
