@@ -1,21 +1,28 @@
-"""Attack 2: odd files where a run folder's JSON files should be.
+"""Attack 2: what made the harness hang.
 
 `harness progress` and `harness compare` opened run.json whatever it was: a named pipe waits for a
 writer forever, /dev/zero never ends. Every reader of a run folder's JSON files now checks the file
 before opening it (a pipe, device or folder is named, never opened) and reads a bounded amount.
+
+Ctrl-C or SIGTERM during a slow HTTP request waited for the reply (up to timeout_s): the requests
+in flight are now cut off, so the run ends at once with its interrupted status.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
+from openai_server import FakeOpenAI
+from tiny_models import one_at_a_time_chat, start_harness, user_model_run_args, wait_while_running, write_docs
 
 from harness.errors import InputError
 from harness.run import folder as run_folder
-from tests.conftest import run_cli
 
 
 def odd_file(path: Path, kind: str) -> None:
@@ -62,3 +69,24 @@ def test_a_run_folders_json_file_is_read_up_to_a_cap(tmp_path, monkeypatch):
         run_folder.read_json_file(path)
     monkeypatch.setattr(run_folder, "MAX_JSON_BYTES", 1000)
     assert run_folder.read_json_file(path)["status"] == "done"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_cuts_off_the_request_in_flight(tmp_path, signum, code):
+    data = write_docs(tmp_path / "docs.jsonl", 3)
+    model = {**one_at_a_time_chat("URL"), "timeout_s": 120}
+    with FakeOpenAI(delay_s=30) as server:  # a reply that takes far longer than the run needs to stop
+        model["base_url"] = server.url
+        args = user_model_run_args(tmp_path, "slow", model, data, "metrics=[format]", f"results_dir={tmp_path / 'r'}")
+        proc = start_harness(*args, stderr=subprocess.PIPE, text=True)
+        wait_while_running(proc, lambda: server.in_flight == 1, "the run ended before its first request")
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=120)
+        pending = server.in_flight  # the server is still preparing that reply: the run did not wait for it
+    assert proc.returncode == code, stderr[-2000:]
+    assert pending == 1
+    (run,) = [p.parent for p in (tmp_path / "r").rglob("run.json")]
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "interrupted" and signal.Signals(signum).name in info["error"]
+    assert "Traceback" not in stderr
