@@ -6,14 +6,21 @@ before opening it (a pipe, device or folder is named, never opened) and reads a 
 
 Ctrl-C or SIGTERM during a slow HTTP request waited for the reply (up to timeout_s): the requests
 in flight are now cut off, so the run ends at once with its interrupted status.
+
+The format metric's redundancy compared every pair of bullets: 20,000 short bullets took 89 s for
+one document. No clock here: the test counts the pairs whose overlap is computed, and the old
+all-pairs loop is kept below as the oracle of the values.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
+from collections.abc import Sequence
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -22,6 +29,7 @@ from openai_server import FakeOpenAI
 from tiny_models import one_at_a_time_chat, start_harness, user_model_run_args, wait_while_running, write_docs
 
 from harness.errors import InputError
+from harness.metrics import format as fmt
 from harness.run import folder as run_folder
 
 
@@ -90,3 +98,62 @@ def test_a_signal_cuts_off_the_request_in_flight(tmp_path, signum, code):
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "interrupted" and signal.Signals(signum).name in info["error"]
     assert "Traceback" not in stderr
+
+
+def all_pairs_oracle(bullets: Sequence[str]) -> tuple[float | None, tuple[int, int] | None]:
+    """The implementation before the fix: every pair, the first highest overlap wins."""
+    words = [fmt.content_words(b) for b in bullets]
+    best: tuple[float | None, tuple[int, int] | None] = (None, None)
+    for i, j in combinations(range(len(words)), 2):
+        a, b = words[i], words[j]
+        overlap = 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
+        if best[0] is None or overlap > best[0]:
+            best = (overlap, (i, j))
+    return best
+
+
+VOCAB = ["taxes", "rise", "percent", "library", "opens", "May", "council", "budget", "the", "of", "3", "b7", ""]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_redundancy_equals_the_all_pairs_oracle(seed):
+    rng = random.Random(seed)
+    bullets = [" ".join(rng.choices(VOCAB, k=rng.randint(0, 6))) for _ in range(rng.randint(0, 12))]
+    assert fmt.most_redundant_pair(bullets) == all_pairs_oracle(bullets)
+
+
+@pytest.mark.parametrize(
+    "bullets",
+    [
+        [],
+        ["Only one."],
+        ["", ""],
+        ["", "Taxes rise."],
+        ["The a of.", "Of the."],
+        ["Taxes will rise 3 percent.", "A library opens in May."],
+        ["Taxes will rise 3 percent.", "A library opens in May.", "Taxes rise by 3 percent."],
+        ["Budget cut.", "Council budget.", "Council budget cut.", "Budget cut."],
+        [f"b{i}" for i in range(30)],
+        ["Council budget x.", "Council y.", "Budget z.", "Council budget y.", "Council."],
+    ],
+)
+def test_redundancy_equals_the_oracle_on_ordinary_bullets(bullets):
+    assert fmt.most_redundant_pair(bullets) == all_pairs_oracle(bullets)
+
+
+def test_redundancy_work_grows_with_the_bullets_not_their_pairs(monkeypatch):
+    calls = 0
+    dice = fmt.dice
+
+    def counted(a: set[str], b: set[str]) -> float:
+        nonlocal calls
+        calls += 1
+        return dice(a, b)
+
+    monkeypatch.setattr(fmt, "dice", counted)
+    n = 2000  # the attack's shape: "b0", "b1", ... share one word ("b"); all pairs: 2 million
+    assert fmt.most_redundant_pair([f"b{i}" for i in range(n)]) == (0.5, (0, 1))
+    assert calls <= n
+    calls = 0  # many copies of one point
+    assert fmt.most_redundant_pair(["Taxes rise."] * n) == (1.0, (0, 1))
+    assert calls <= n
