@@ -50,7 +50,7 @@ def main() -> None:
             bullets = make(size)
             old_s, old = seconds(all_pairs, bullets)
             new_s, new = seconds(most_redundant_pair, bullets)
-            print(f"| {name} | {size} | {old_s:.3f} | {new_s:.4f} | {old_s / new_s:.0f} | {old == new} |")
+            print(f"| {name} | {size} | {old_s:.3f} | {new_s:.4f} | {old_s / new_s:.2f} | {old == new} |")
 
 
 if __name__ == "__main__":

@@ -145,10 +145,10 @@ def test_redundancy_work_grows_with_the_bullets_not_their_pairs(monkeypatch):
     calls = 0
     dice = fmt.dice
 
-    def counted(a: set[str], b: set[str]) -> float:
+    def counted(shared: int, size_a: int, size_b: int) -> float:
         nonlocal calls
         calls += 1
-        return dice(a, b)
+        return dice(shared, size_a, size_b)
 
     monkeypatch.setattr(fmt, "dice", counted)
     n = 2000  # the attack's shape: "b0", "b1", ... share one word ("b"); all pairs: 2 million

@@ -9,6 +9,7 @@ fields are None with the reason, never a 0 that reads like a defect.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -133,8 +134,9 @@ def content_words(text: str) -> set[str]:
     return {t for t in stemmed_tokens(text) if t not in STOPWORDS}
 
 
-def dice(a: set[str], b: set[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
+def dice(shared: int, size_a: int, size_b: int) -> float:
+    """Dice overlap of two word sets (not both empty) from their sizes and how many words they share."""
+    return 2 * shared / (size_a + size_b)
 
 
 def most_redundant_pair(bullets: Sequence[str]) -> tuple[float | None, tuple[int, int] | None]:
@@ -159,14 +161,20 @@ def most_redundant_pair(bullets: Sequence[str]) -> tuple[float | None, tuple[int
     for j, w in enumerate(words):
         if w:
             common = max(w, key=lambda word: (len(holders.get(word, ())), word))
-            met = {i for word in w if word != common for i in holders.get(word, ())}
-            found = [(dice(words[i], w), i) for i in sorted(met)]
+            rare = [holders.get(word, []) for word in w if word != common]
+            # (overlap, -i): the highest overlap with bullet j, the first bullet on a tie
+            if sum(map(len, rare)) > j:  # many words in common: meeting every earlier bullet costs less
+                found = [max((dice(len(words[i] & w), len(words[i]), len(w)), -i) for i in range(j))]
+            else:
+                met = Counter(i for held in rare for i in held)
+                shared = ((dice(n + (common in words[i]), len(words[i]), len(w)), -i) for i, n in met.items())
+                found = [max(shared, default=(-1.0, 0))]
             if common in smallest:  # shares `common` alone, or is in `met` with a higher overlap
                 size, i = smallest[common]
-                found.append((2 / (size + len(w)), i))
-            for overlap, i in found:
-                if overlap > best[0] or (overlap == best[0] and (i, j) < best[1]):
-                    best = (overlap, (i, j))
+                found.append((dice(1, size, len(w)), -i))
+            overlap, minus_i = max(found)
+            if overlap > best[0] or (overlap == best[0] and (-minus_i, j) < best[1]):
+                best = (overlap, (-minus_i, j))
         for word in w:
             holders.setdefault(word, []).append(j)
             smallest[word] = min(smallest.get(word, (len(w), j)), (len(w), j))
