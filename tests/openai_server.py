@@ -144,6 +144,12 @@ class FakeOpenAI:
             return sum(s.abandoned for s in self.seen)
 
     @property
+    def in_flight(self) -> int:
+        """Requests being served now (received, no reply sent yet)."""
+        with self._lock:
+            return self._in_flight
+
+    @property
     def answered(self) -> int:
         """Requests that got a successful reply."""
         with self._lock:

@@ -24,7 +24,7 @@ from harness.errors import ConfigError, InputError
 from harness.fileio import atomic_write_set, check_output_folder, make_dirs, remove, write_numbered_set
 from harness.records import read_jsonl_rows
 from harness.registry import suggest
-from harness.run.folder import GENERATIONS, METRICS, RUN, SCORES
+from harness.run.folder import GENERATIONS, METRICS, RUN, SCORES, read_json_file
 from harness.run.scores import read_scores
 
 STEM = "comparison"
@@ -111,10 +111,10 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 def _json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{path}: cannot be read as JSON ({e})") from None
+    value = read_json_file(path)
+    if not isinstance(value, dict):
+        raise InputError(f"{path}: not a JSON object ({type(value).__name__}); the file is damaged")
+    return value
 
 
 def load_run(path: Path) -> Run:

@@ -102,13 +102,14 @@ def post_json(
     timeout_s: float,
     read: Callable[[dict[str, Any]], T] = lambda reply: reply,  # type: ignore[assignment,return-value]
     abort: Abort | None = None,
+    cancel: Abort | None = None,
 ) -> T:
     """One POST attempt on a fresh connection (no stale keep-alive sockets to trip over);
     returns `read(reply)`. `payload` is a JSON object, or one already encoded (a document's body
     is encoded once for all its attempts). `timeout_s` bounds the whole attempt, from connecting
     to the reply's last byte; `abort()` from another thread ends it early (RequestFailed, not
-    retryable). Raises RequestFailed (also from `read`), with any credential from `headers`
-    blanked out of its message."""
+    retryable), and so does `cancel()` (the run is stopping: a signal). Raises RequestFailed
+    (also from `read`), with any credential from `headers` blanked out of its message."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RequestFailed(f"not an http(s) URL: {url!r}", retryable=False)
@@ -117,7 +118,7 @@ def post_json(
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     try:
-        return read(_post(conn, path, body, headers, timeout_s, abort))
+        return read(_post(conn, path, body, headers, timeout_s, abort, cancel))
     except RequestFailed as e:  # a server may echo credentials back: scrub them at the source
         message = str(e)
         for secret in _secrets(headers):
@@ -235,6 +236,7 @@ def _post(
     headers: dict[str, str],
     timeout_s: float,
     abort: Abort | None = None,
+    cancel: Abort | None = None,
 ) -> dict[str, Any]:
     # The socket timeout bounds each read; the deadline bounds the whole request, so a server
     # that sends a byte now and then cannot hold an attempt longer than timeout_s.
@@ -243,20 +245,21 @@ def _post(
     try:
         conn.connect()
         expired.watch(conn.sock)
-        if abort is not None:
-            abort.watch(conn.sock)
+        for cutter in (abort, cancel):
+            if cutter is not None:
+                cutter.watch(conn.sock)
         conn.request("POST", path, body, {"Content-Type": "application/json", "Accept": "application/json", **headers})
         response = conn.getresponse()
         data = response.read()
         status, retry_after = response.status, parse_retry_after(response.getheader("Retry-After"))
     except (OSError, http.client.HTTPException) as e:
-        _cut_short(expired, abort, timeout_s)
+        _cut_short(expired, abort, cancel, timeout_s)
         if isinstance(e, TimeoutError):
             raise _too_slow(timeout_s) from None
         raise RequestFailed(f"connection error: {type(e).__name__}: {e}", retryable=True) from None
     finally:
         _deadlines.cancel(deadline)
-    _cut_short(expired, abort, timeout_s)  # the body may have been cut short without an error
+    _cut_short(expired, abort, cancel, timeout_s)  # the body may have been cut short without an error
     if not 200 <= status < 300:
         raise RequestFailed(
             f"HTTP {status}: {_error_text(data)}", retryable=status in RETRY_STATUSES, retry_after=retry_after
@@ -275,8 +278,10 @@ def _too_slow(timeout_s: float) -> RequestFailed:
     return RequestFailed(f"no complete response within {timeout_s:g}s (timeout_s)", retryable=True)
 
 
-def _cut_short(expired: Abort, abort: Abort | None, timeout_s: float) -> None:
+def _cut_short(expired: Abort, abort: Abort | None, cancel: Abort | None, timeout_s: float) -> None:
     """Raise why the attempt was cut off, if it was."""
+    if cancel is not None and cancel.fired:
+        raise RequestFailed("cancelled: the run is stopping", retryable=False)
     if abort is not None and abort.fired:
         raise RequestFailed("cancelled: the other request for this document answered first", retryable=False)
     if expired.fired:

@@ -24,6 +24,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.models.base import Backend, Generation, Request
 from harness.models.hedging import Hedger, Race, RequestStats
 from harness.models.http_retry import (
+    Abort,
     RequestFailed,
     RetryPolicy,
     check_reachable,
@@ -169,7 +170,8 @@ class OpenAICompatible(Backend):
         come out in the order they finish, grouped: each group holds every reply that finished
         since the caller last asked (one cache write for all of them). When too many documents
         fail, or the server stops answering, nothing more is sent; the requests in flight finish
-        and are handed over, then the run stops with the reason."""
+        and are handed over, then the run stops with the reason. A signal (or the caller leaving)
+        cuts the requests in flight off: the run ends at once, not when their replies come."""
         if not requests:
             return
         self._api_key()  # a missing key fails the run before any request
@@ -225,7 +227,10 @@ class OpenAICompatible(Backend):
                         group.append((i, out))
                 if group:
                     yield group
-        finally:  # also when the caller stops early: send nothing more, let the requests in flight end
+        except BaseException:  # a signal, a bug, or the caller gone: nobody takes the replies in flight now
+            stop.cancel()
+            raise
+        finally:  # whatever the exit: send nothing more, wait for the slots (cut off or done) to end
             stop.event.set()
             gate.set()
             for thread in slots:
@@ -258,7 +263,11 @@ class OpenAICompatible(Backend):
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         body = json.dumps(self.body(request)).encode()  # once for every attempt and the duplicate
         race = Race()
-        ticket = None if hedger is None else hedger.schedule(lambda: self._duplicate(url, body, headers, race, hedger))
+        ticket = (
+            None
+            if hedger is None
+            else hedger.schedule(lambda: self._duplicate(url, body, headers, race, hedger, stop.cancel))
+        )
         tries = 0
 
         def attempt() -> tuple[str, str | None, dict[str, Any]]:
@@ -270,11 +279,15 @@ class OpenAICompatible(Backend):
             tries += 1
             self.stats.add(requests=1, retries=int(tries > 1))
             try:
-                reply = post_json(url, body, headers, self.options.timeout_s, read=self._parse, abort=race.first)
+                reply = post_json(
+                    url, body, headers, self.options.timeout_s, read=self._parse, abort=race.first, cancel=stop.cancel
+                )
             except RequestFailed:
                 if race.winner is not None:
                     self.stats.add(cancelled=1)
                     raise _Lost from None
+                if stop.cancel.fired:
+                    raise _Stopped from None
                 raise
             if not race.claim(reply, duplicate=False):
                 self.stats.discard(reply[2])
@@ -313,14 +326,18 @@ class OpenAICompatible(Backend):
             latency_s=round(time.perf_counter() - started, 4),
         )
 
-    def _duplicate(self, url: str, body: bytes, headers: dict[str, str], race: Race, hedger: Hedger) -> None:
+    def _duplicate(
+        self, url: str, body: bytes, headers: dict[str, str], race: Race, hedger: Hedger, cancel: Abort
+    ) -> None:
         """The hedged duplicate of a slow request: one attempt; its reply counts only if it comes first."""
         try:
             if not race.start_duplicate(hedger.allowed):
                 return
             self.stats.add(requests=1, hedged=1)
             try:
-                reply = post_json(url, body, headers, self.options.timeout_s, read=self._parse, abort=race.duplicate)
+                reply = post_json(
+                    url, body, headers, self.options.timeout_s, read=self._parse, abort=race.duplicate, cancel=cancel
+                )
             except RequestFailed:
                 if race.winner is not None:
                     self.stats.add(cancelled=1)
@@ -384,6 +401,7 @@ class _Stop:
 
     def __init__(self) -> None:
         self.event = threading.Event()
+        self.cancel = Abort()  # fired when the window is left early (a signal): cuts off the requests in flight
         self.reason: HarnessError | None = None
         self._lock = threading.Lock()
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.errors import HarnessError, InputError, interruption_reason
 from harness.fileio import atomic_write_json, atomic_write_jsonl, atomic_write_text, create_exclusive_text
-from harness.records import read_jsonl_rows
+from harness.records import input_file_problem, read_jsonl_rows
 
 log = logging.getLogger("harness")
 SCHEMA_VERSION = 1
@@ -31,6 +31,8 @@ GENERATIONS = "generations.jsonl"
 SCORES = "scores.jsonl"
 METRICS = "metrics.json"
 LOG = "run.log"
+# run.json, metrics.json, documents.json: far below this even for large datasets; a bigger file is not one the harness wrote.
+MAX_JSON_BYTES = 1 << 30
 HEARTBEAT_S = 10.0  # how often a working run says so in run.json (`harness progress` reads its age)
 ACTIVE = frozenset({"starting", "running", "scoring"})  # the statuses of a run at work
 
@@ -179,16 +181,32 @@ class RunFolder:
 
     def read_json(self, name: str) -> dict[str, Any]:
         path = self.file(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"{path}: missing; is {self.path} a run folder?") from None
-        except UnicodeDecodeError as e:
-            raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-        return _loads(text, path, None)
+        if not path.exists() and not path.is_symlink():
+            raise InputError(f"{path}: missing; is {self.path} a run folder?")
+        return read_json_file(path)
 
     def write_json(self, name: str, value: dict[str, Any]) -> None:
         atomic_write_json(self.file(name), {"schema_version": SCHEMA_VERSION, **value})
+
+
+def read_json_file(path: Path) -> Any:
+    """A run folder's JSON file (run.json, metrics.json, ...), the one reader of them. Checked
+    before opening (a named pipe would wait for a writer, a device never end) and read up to a cap."""
+    problem = input_file_problem(path)
+    if problem:
+        raise InputError(f"{path}: {problem}")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_JSON_BYTES + 1)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    if len(data) > MAX_JSON_BYTES:
+        raise InputError(f"{path}: larger than {MAX_JSON_BYTES} bytes; not a file the harness wrote")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    return _loads(text, path, None)
 
 
 def _loads(text: str, path: Path, line: int | None) -> Any:

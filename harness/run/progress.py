@@ -8,7 +8,6 @@ The command line is harness/cli/progress.py.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
@@ -19,7 +18,7 @@ from typing import Any
 from harness.config.schema import ShardConfig
 from harness.errors import InputError
 from harness.fileio import atomic_write_json
-from harness.run.folder import ACTIVE, HEARTBEAT_S, RUN
+from harness.run.folder import ACTIVE, HEARTBEAT_S, RUN, read_json_file
 from harness.run.shard import bounds
 
 PROGRESS = "progress.json"
@@ -59,14 +58,15 @@ class JobProgress:
 
 
 def job_progress(folder: Path, now: float | None = None) -> JobProgress:
-    info = _read(folder / RUN) or {}
+    read, why = _read_or_why(folder / RUN)
+    info = read or {}
     status = str(info.get("status", "unknown"))
     progress = _read(folder / PROGRESS) or {}
     total = progress.get("total") or (info.get("dataset") or {}).get("examples")
     if status == "done":
         return JobProgress(folder, status, total or 0, total, None)
     done = int(progress.get("done") or 0)
-    detail = ""
+    detail = why if read is None else ""
     if status in ACTIVE:
         alive, detail = liveness(info, folder, time.time() if now is None else now)
         status = status if alive else "stopped"
@@ -118,11 +118,16 @@ def format_age(seconds: float) -> str:
 
 def _read(path: Path) -> dict[str, Any] | None:
     """A JSON object from the file; None when it is missing, damaged or not an object."""
+    return _read_or_why(path)[0]
+
+
+def _read_or_why(path: Path) -> tuple[dict[str, Any] | None, str]:
+    """A JSON object from the file, or None and why not (a pipe or device is named, never opened)."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
+        value = read_json_file(path)
+    except InputError as e:
+        return None, str(e)
+    return (value, "") if isinstance(value, dict) else (None, f"{path}: not a JSON object")
 
 
 def summary(jobs: list[JobProgress]) -> str:
