@@ -1,0 +1,48 @@
+"""Findings of a second outside attack on the integrated tree: each input that crashed or was
+silently accepted is now a clear refusal (exit 2 naming what is wrong) or handled as documented."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from test_compare import make_run
+
+GOOD = [0.50, 0.62, 0.55, 0.48, 0.70, 0.66, 0.52, 0.58, 0.61, 0.49, 0.57, 0.63]
+FAST = ["--no-plots", "--samples", "200"]
+
+
+@pytest.mark.parametrize("margin", ["nan", "inf", "-1", "-inf"])
+def test_a_gate_margin_that_is_not_a_finite_non_negative_number_is_refused(tmp_path, margin):
+    base = make_run(tmp_path, "base", GOOD)
+    cand = make_run(tmp_path, "cand", GOOD)
+    result = run_cli(
+        "compare",
+        str(base),
+        str(cand),
+        "--baseline",
+        "base",
+        "--fail-if-worse",
+        f"m/score:{margin}",
+        "--out",
+        str(tmp_path / "out"),
+        *FAST,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--fail-if-worse" in result.stderr and margin in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["metrics.json", "run.json"])
+@pytest.mark.parametrize("content", ["[]", "3", '"text"', "null"])
+def test_a_run_file_that_is_not_a_json_object_is_refused_naming_it(tmp_path, name, content):
+    base = make_run(tmp_path, "base", GOOD)
+    cand = make_run(tmp_path, "cand", GOOD)
+    (cand / name).write_text(content)
+    for command in ("compare", "report"):
+        result = run_cli(command, str(base), str(cand), "--out", str(tmp_path / command), check=False)
+        assert result.returncode == 2, (command, result.stderr)
+        assert str(cand / name) in result.stderr and "Traceback" not in result.stderr, result.stderr
