@@ -46,3 +46,12 @@ def test_a_run_file_that_is_not_a_json_object_is_refused_naming_it(tmp_path, nam
         result = run_cli(command, str(base), str(cand), "--out", str(tmp_path / command), check=False)
         assert result.returncode == 2, (command, result.stderr)
         assert str(cand / name) in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_metrics_json_whose_fields_are_not_objects_is_refused_naming_it(tmp_path):
+    base = make_run(tmp_path, "base", GOOD)
+    cand = make_run(tmp_path, "cand", GOOD)
+    (cand / "metrics.json").write_text(json.dumps({"fields": []}))
+    result = run_cli("compare", str(base), str(cand), "--out", str(tmp_path / "out"), check=False)
+    assert result.returncode == 2, result.stderr
+    assert str(cand / "metrics.json") in result.stderr and "fields" in result.stderr, result.stderr

@@ -112,15 +112,20 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 def _json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"{path}: cannot be read as JSON ({e})") from None
+    if not isinstance(value, dict):  # run.json and metrics.json are objects; anything else is not a run
+        raise InputError(f"{path}: expected a JSON object, found {type(value).__name__}")
+    return value
 
 
 def load_run(path: Path) -> Run:
     info = _json(path / RUN)
     metrics = _json(path / METRICS)
     fields = metrics.get("fields", {})
+    if not isinstance(fields, dict) or not all(isinstance(f, dict) for f in fields.values()):
+        raise InputError(f"{path / METRICS}: field 'fields' must be an object of objects (one per metric field)")
     scores = load_scores(path / SCORES, fields)
     generations = _rows(path / GENERATIONS)
     doc_ids = [g["doc_id"] for g in generations] or list(scores)
