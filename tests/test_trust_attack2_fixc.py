@@ -55,3 +55,44 @@ def test_a_metrics_json_whose_fields_are_not_objects_is_refused_naming_it(tmp_pa
     result = run_cli("compare", str(base), str(cand), "--out", str(tmp_path / "out"), check=False)
     assert result.returncode == 2, result.stderr
     assert str(cand / "metrics.json") in result.stderr and "fields" in result.stderr, result.stderr
+
+
+def rouge_run(root: Path, name: str, values: list[float], direction: object) -> Path:
+    """A finished run whose field is a real metric's (rouge/rouge1, higher is better by its class),
+    with `direction` as its metrics.json claims it."""
+    folder = make_run(root, name, values)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics["fields"] = {"rouge/rouge1": {**metrics["fields"]["m/score"], "higher_is_better": direction}}
+    metrics["fields"]["rouge/rouge1"]["signature"] = "rouge|stem:True|harness:0"
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    rows = [json.loads(line) for line in (folder / "scores.jsonl").read_text().splitlines()]
+    rows = [{"doc_id": r["doc_id"], "rouge/rouge1": r["m/score"]} for r in rows]
+    (folder / "scores.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return folder
+
+
+def test_a_direction_that_contradicts_the_metric_class_is_refused(tmp_path):
+    base = rouge_run(tmp_path, "base", GOOD, True)
+    cand = rouge_run(tmp_path, "cand", [v - 0.2 for v in GOOD], False)
+    result = run_cli("compare", str(base), str(cand), "--out", str(tmp_path / "out"), *FAST, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert str(cand / "metrics.json") in result.stderr and "rouge/rouge1" in result.stderr, result.stderr
+    assert "higher_is_better" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_runs_that_disagree_on_an_unknown_metric_direction_are_refused(tmp_path):
+    base = make_run(tmp_path, "base", GOOD, direction=True)
+    cand = make_run(tmp_path, "cand", GOOD, direction=False)
+    result = run_cli("compare", str(base), str(cand), "--out", str(tmp_path / "out"), *FAST, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "m/score" in result.stderr and "higher_is_better" in result.stderr, result.stderr
+    assert str(base / "metrics.json") in result.stderr or str(cand / "metrics.json") in result.stderr
+
+
+def test_runs_agreeing_with_the_metric_class_compare(tmp_path):
+    base = rouge_run(tmp_path, "base", GOOD, True)
+    cand = rouge_run(tmp_path, "cand", [v - 0.2 for v in GOOD], True)
+    result = run_cli("compare", str(base), str(cand), "--out", str(tmp_path / "out"), *FAST, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "rouge/rouge1" in result.stdout
