@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from openai_server import FakeOpenAI
 from test_compare import make_run
+from test_openai_backend import KEY, KEY_ENV, backend, requests
+
+from harness.models.openai_compat import OpenAIChat, OpenAICompletions
 
 GOOD = [0.50, 0.62, 0.55, 0.48, 0.70, 0.66, 0.52, 0.58, 0.61, 0.49, 0.57, 0.63]
 FAST = ["--no-plots", "--samples", "200"]
@@ -96,3 +100,28 @@ def test_runs_agreeing_with_the_metric_class_compare(tmp_path):
     result = run_cli("compare", str(base), str(cand), "--out", str(tmp_path / "out"), *FAST, check=False)
     assert result.returncode == 0, result.stderr
     assert "rouge/rouge1" in result.stdout
+
+
+@pytest.fixture
+def api_key(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+
+def test_a_deeply_nested_reply_is_retried_then_the_document_counted_failed(api_key):
+    with FakeOpenAI() as server:
+        server.plan = {"DOC-0": ["deep"], "DOC-1": ["deep"] * 10}
+        gens = backend(server, max_retries=2).generate(requests(3))
+        attempts = {i: len(server.requests_for(f"DOC-{i} ")) for i in range(3)}
+    assert attempts == {0: 2, 1: 3, 2: 1}
+    assert gens[0].text and gens[2].text and gens[0].error is None
+    assert gens[1].text is None and "malformed JSON" in gens[1].error and "3 attempts" in gens[1].error
+
+
+@pytest.mark.parametrize(
+    "cls, endpoint", [(OpenAIChat, "/v1/chat/completions"), (OpenAICompletions, "/v1/completions")]
+)
+def test_a_base_url_with_a_query_keeps_it_after_the_endpoint_path(api_key, cls, endpoint):
+    with FakeOpenAI() as server:
+        gens = backend(server, cls=cls, base_url=server.url + "/?api-version=2024-06-01").generate(requests(1))
+        assert [s.path for s in server.seen] == [f"{endpoint}?api-version=2024-06-01"]
+    assert gens[0].text and gens[0].error is None
