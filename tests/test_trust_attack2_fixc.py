@@ -125,3 +125,17 @@ def test_a_base_url_with_a_query_keeps_it_after_the_endpoint_path(api_key, cls, 
         gens = backend(server, cls=cls, base_url=server.url + "/?api-version=2024-06-01").generate(requests(1))
         assert [s.path for s in server.seen] == [f"{endpoint}?api-version=2024-06-01"]
     assert gens[0].text and gens[0].error is None
+
+
+@pytest.mark.parametrize(
+    "overrides, named",
+    [
+        (["shard.count=1000000000"], "shard.count"),
+        (["shard.count=2", "shard.index=2"], "shard.index"),
+    ],
+)
+def test_a_shard_out_of_range_is_refused_before_any_work(tmp_path, overrides, named):
+    result = run_cli("run", "model=lead", f"results_dir={tmp_path / 'out'}", *overrides, check=False)
+    assert result.returncode == 2, result.stderr
+    assert named in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert not any((tmp_path / "out").rglob("run.json"))
