@@ -139,3 +139,30 @@ def test_a_shard_out_of_range_is_refused_before_any_work(tmp_path, overrides, na
     assert result.returncode == 2, result.stderr
     assert named in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert not any((tmp_path / "out").rglob("run.json"))
+
+
+@pytest.mark.parametrize(
+    "metrics, named",
+    [
+        (["rouge", "rouge=support"], "rouge"),  # the alias takes an existing entry's name
+        (["rouge=support", "rouge"], "rouge"),
+        (["support=rouge"], "support"),  # the alias is another registered metric's name
+        (["format", "format"], "format"),
+    ],
+)
+def test_a_meta_eval_alias_that_collides_with_a_metric_name_is_refused(tmp_path, metrics, named):
+    data = tmp_path / "judged.jsonl"
+    data.write_text("")
+    result = run_cli("meta-eval", "--data", str(data), "--human", "h", "--metrics", *metrics, check=False)
+    assert result.returncode == 2, result.stderr
+    assert f"'{named}'" in result.stderr and "--metrics" in result.stderr, result.stderr
+
+
+def test_a_distinct_meta_eval_alias_is_kept():
+    from harness.analysis.meta_eval.scoring import resolve_spec
+
+    assert list(resolve_spec(["rouge", "rouge_plain=rouge", "rouge_nostem"])) == [
+        "rouge",
+        "rouge_plain",
+        "rouge_nostem",
+    ]
