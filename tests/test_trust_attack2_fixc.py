@@ -166,3 +166,22 @@ def test_a_distinct_meta_eval_alias_is_kept():
         "rouge_plain",
         "rouge_nostem",
     ]
+
+
+@pytest.mark.parametrize(
+    "name, content, said",
+    [
+        ("blank.jsonl", "\n\n   \n", "no records"),
+        ("blank.csv", "\n\n", "no records"),
+        ("header_only.csv", "source,summary\n\n", "no records"),
+        ("docs.txt", '{"source": "a"}\n', "dataset.format"),
+    ],
+)
+def test_a_local_dataset_without_records_or_format_is_refused_before_any_work(tmp_path, name, content, said):
+    data = tmp_path / name
+    data.write_text(content)
+    out = tmp_path / "out"
+    result = run_cli("run", "model=lead", "dataset=local", f"dataset.path={data}", f"results_dir={out}", check=False)
+    assert result.returncode == 2, result.stderr
+    assert str(data) in result.stderr and said in result.stderr, result.stderr
+    assert not any(out.rglob("run.json"))
