@@ -151,11 +151,11 @@ def check_fields(cfg: DatasetConfig) -> None:
     fmt = local_format(cfg, path)
     if not path.is_file() or not (fmt == "csv" or (fmt == "json" and path.suffix.lower() == ".jsonl")):
         return
-    problems = Problems(strict=False)
-    records, origin = load_local(cfg, problems)
+    skips = Problems(strict=False)
+    records, origin = load_local(cfg, skips)
     with contextlib.closing(records):
         rows = list(itertools.islice(records, FIELD_CHECK_RECORDS))
-    if not rows and not problems.skipped:  # not one line to read: nothing a run could do
+    if not rows and not skips.skipped:  # not one line to read: nothing a run could do
         raise ConfigError(f"{origin}: no records (only blank lines, or a CSV header alone). Nothing was run.")
     first = [(line, row) for line, row in rows if isinstance(row, dict)]
     if not first:
