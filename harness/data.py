@@ -148,14 +148,18 @@ def check_fields(cfg: DatasetConfig) -> None:
     if cfg.loader != "local" or not cfg.path:
         return
     path = Path(os.path.expanduser(cfg.path))
-    fmt = cfg.format or FORMATS.get(path.suffix.lower())
+    fmt = local_format(cfg, path)
     if not path.is_file() or not (fmt == "csv" or (fmt == "json" and path.suffix.lower() == ".jsonl")):
         return
-    records, origin = load_local(cfg, Problems(strict=False))
+    skips = Problems(strict=False)
+    records, origin = load_local(cfg, skips)
     with contextlib.closing(records):
-        first = [(line, row) for line, row in itertools.islice(records, FIELD_CHECK_RECORDS) if isinstance(row, dict)]
+        rows = list(itertools.islice(records, FIELD_CHECK_RECORDS))
+    if not rows and not skips.skipped:  # not one line to read: nothing a run could do
+        raise ConfigError(f"{origin}: no records (only blank lines, or a CSV header alone). Nothing was run.")
+    first = [(line, row) for line, row in rows if isinstance(row, dict)]
     if not first:
-        return  # an empty or unreadable file is reported when it is loaded
+        return  # unreadable records are counted and reported when the file is loaded
     present = sorted({str(key) for _, row in first for key in row})
     names = ("id_field", "source_field", "reference_field", "facts_field")
     wrong = [(name, getattr(cfg, name)) for name in names if getattr(cfg, name) not in (None, *present)]
@@ -173,6 +177,14 @@ def check_fields(cfg: DatasetConfig) -> None:
         )
 
 
+def local_format(cfg: DatasetConfig, path: Path) -> str:
+    """dataset.format, else the one the file's extension names; neither is a config error."""
+    fmt = cfg.format or FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ConfigError(f"{path}: unknown format; set dataset.format to one of json, csv, parquet")
+    return fmt
+
+
 def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
     if not cfg.path:
         raise ConfigError(f"dataset '{cfg.name}': set dataset.path to a .jsonl, .json, .csv or .parquet file")
@@ -180,9 +192,7 @@ def load_local(cfg: DatasetConfig, problems: Problems) -> tuple[Records, str]:
     problem = input_file_problem(path, allow_empty=True)  # an empty file: "no usable examples"
     if problem:
         raise InputError(f"dataset '{cfg.name}': {problem}: {path}")
-    fmt = cfg.format or FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ConfigError(f"{path}: unknown format; set dataset.format to one of json, csv, parquet")
+    fmt = local_format(cfg, path)
     # JSONL and CSV are read line by line here: a bad record is reported with its line and
     # skipped, values keep their text (ids like 000001), and `limit` stops the reading early.
     if fmt == "json" and path.suffix.lower() == ".jsonl":

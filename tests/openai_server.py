@@ -8,7 +8,7 @@ deterministic replies, scripted faults, and a log of every request it received.
 
 Faults: "ok", "500", "503", "429" (with Retry-After: `retry_after` seconds), "400", "401echo"
 and "500echo" (errors whose body echoes the Authorization header, as a careless proxy might), "slow" (reply
-after `slow_s`), "malformed" (invalid JSON with status 200), "drop" (close without replying), "drip"
+after `slow_s`), "malformed" (invalid JSON with status 200), "deep" (valid JSON nested 50,000 deep), "drop" (close without replying), "drip"
 (a valid reply sent one byte every `drip_s`, so no single read waits long).
 `always` applies one fault to every request; `delay_s` slows every reply; `latency` (e.g.
 `LogNormal(median_s=0.2, sigma=1.0)`) adds a delay drawn for each request from its prompt and
@@ -30,6 +30,7 @@ import select
 import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -191,10 +192,11 @@ class FakeOpenAI:
 
             def _serve(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                chat = self.path.endswith("/chat/completions")
+                route = urllib.parse.urlsplit(self.path).path  # a query (e.g. api-version) is not the route
+                chat = route.endswith("/chat/completions")
                 if chat:
                     prompt = "\n".join(m.get("content", "") for m in body.get("messages", []))
-                elif self.path.endswith("/completions"):
+                elif route.endswith("/completions"):
                     prompt = body.get("prompt", "")
                 else:
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
@@ -236,6 +238,8 @@ class FakeOpenAI:
                     )
                 if fault == "malformed":
                     return self._send_raw(200, b'{"choices": [{"message": ')
+                if fault == "deep":  # valid JSON nested deeper than a recursive parser can follow
+                    return self._send_raw(200, b'{"choices": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
                 text = reply_text(prompt)
                 choice = {"index": 0, "finish_reason": "stop"}
                 choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})

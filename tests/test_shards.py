@@ -129,7 +129,7 @@ def test_merge_refuses_a_document_in_two_finished_shards(tmp_path):
     "override, message",
     [
         (["shard.count=4", "shard.index=4"], "shard.index: must be at least 0 and at most 3, got 4"),
-        (["shard.count=0"], "shard.count: must be at least 1, got 0"),
+        (["shard.count=0"], "shard.count: must be at least 1 and at most 100000, got 0"),
         (["shard.cout=2"], "Did you mean 'count'?"),
     ],
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.analysis.comparability import check
+from harness.analysis.comparability import check, check_direction, check_directions
 from harness.analysis.gate import gate, parse_gate
 from harness.analysis.significance import Settings, analyse
 from harness.analysis.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
@@ -65,6 +65,7 @@ def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
             else:
                 found.append(folder)
     runs = [load_run(p) for p in found]
+    check_directions(runs, METRICS)
     if not runs:
         not_compared = f"; not compared: {'; '.join(unfinished)}" if unfinished else ""
         raise InputError(
@@ -121,6 +122,10 @@ def load_run(path: Path) -> Run:
     info = _json(path / RUN)
     metrics = _json(path / METRICS)
     fields = metrics.get("fields", {})
+    if not isinstance(fields, dict) or not all(isinstance(f, dict) for f in fields.values()):
+        raise InputError(f"{path / METRICS}: field 'fields' must be an object of objects (one per metric field)")
+    for key, meta in fields.items():
+        check_direction(path / METRICS, key, meta)
     scores = load_scores(path / SCORES, fields)
     generations = _rows(path / GENERATIONS)
     doc_ids = [g["doc_id"] for g in generations] or list(scores)

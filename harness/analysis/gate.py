@@ -7,6 +7,7 @@ metric's runs, on the documents of the table's column (with margin 0, the table'
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +26,14 @@ if TYPE_CHECKING:
 def parse_gate(spec: str) -> tuple[str, float]:
     key, _, margin = spec.rpartition(":") if spec.count(":") else (spec, "", "0")
     try:
-        return key, float(margin or 0)
+        value = float(margin or 0)
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:  # nan or inf would make every comparison pass
         raise ConfigError(
-            f"--fail-if-worse {spec!r}: expected METRIC or METRIC:MARGIN with a number as margin"
-        ) from None
+            f"--fail-if-worse {spec!r}: expected METRIC or METRIC:MARGIN with a finite, non-negative number as margin"
+        )
+    return key, value
 
 
 def gate(

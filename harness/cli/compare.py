@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.analysis import compare
 from harness.analysis.escape import visible
-from harness.analysis.gate import gate_lines
+from harness.analysis.gate import gate_lines, parse_gate
 from harness.analysis.significance import Settings
 from harness.config.schema import check_flag
 from harness.errors import EXIT_DONE, EXIT_RUN_FAILED, ConfigError
@@ -85,6 +85,8 @@ def main(argv: list[str]) -> int:
         "or was not tested (nothing to test, or a run of the sweep did not finish); repeatable",
     )
     args = parser.parse_args(argv)
+    for spec in args.fail_if_worse:  # a bad margin is refused before any run is read
+        parse_gate(spec)
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
     results = show_comparison(
         args.dirs,

@@ -43,6 +43,7 @@ KEY_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "backoff_max_s": (0, 3600, False),
     "max_retries": (0, 100, False),
     "max_failures": (0, 10**9, False),
+    "count": (1, 100_000, False),  # shard.count: more shares than this leaves nearly every share empty
     "damping": (0, 1, False),
     "threshold": (0, 1, False),
 }
@@ -234,7 +235,7 @@ class ShardConfig:
     index: int = 0  # the share this run takes, 0 .. count-1
 
     def __post_init__(self) -> None:
-        check_range("shard.count", self.count, 1, None)
+        check_range("shard.count", self.count, *KEY_RANGES["count"])
         check_range("shard.index", self.index, 0, self.count - 1)
 
     @property

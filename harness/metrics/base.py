@@ -71,10 +71,12 @@ class Metric:
     def keys(self) -> list[str]:
         return [f"{self.name}/{f}" for f in self.fields]
 
-    def higher_is_better(self, field: str) -> bool | None:
-        if field in self.no_direction:
+    @classmethod
+    def higher_is_better(cls, field: str) -> bool | None:
+        """The field's direction, from the class's declaration (also read by `harness compare`)."""
+        if field in cls.no_direction:
             return None
-        return field not in self.lower_is_better
+        return field not in cls.lower_is_better
 
     def signature(self) -> str:
         """A sacrebleu-style signature recording the variant (options and version)."""

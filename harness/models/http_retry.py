@@ -266,8 +266,9 @@ def _post(
         )
     try:
         reply = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         # A cut-off or garbled body is usually a proxy or connection hiccup: worth another try.
+        # Nesting deeper than the parser follows is no reply either.
         raise RequestFailed(f"malformed JSON in response: {data[:80]!r}", retryable=True) from None
     if not isinstance(reply, dict):
         raise RequestFailed(f"unexpected JSON in response: {str(reply)[:80]}", retryable=True)
@@ -296,9 +297,16 @@ def _error_text(data: bytes) -> str:
         message = error.get("message") if isinstance(error, dict) else error
         if message:
             return str(message)[:_BODY_EXCERPT]
-    except (json.JSONDecodeError, AttributeError):
+    except (json.JSONDecodeError, AttributeError, RecursionError):
         pass
     return text[:_BODY_EXCERPT] or "(empty body)"
+
+
+def endpoint_url(base_url: str, path: str) -> str:
+    """`path` appended to the base URL's path, its query kept after it (Azure OpenAI's
+    `?api-version=...`): http://h/v1?q=1 + /chat/completions -> http://h/v1/chat/completions?q=1."""
+    parts = urllib.parse.urlsplit(base_url)
+    return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + path, fragment=""))
 
 
 def public_url(url: str) -> str:

@@ -28,6 +28,7 @@ from harness.models.http_retry import (
     RequestFailed,
     RetryPolicy,
     check_reachable,
+    endpoint_url,
     post_json,
     public_url,
     redact,
@@ -257,7 +258,7 @@ class OpenAICompatible(Backend):
         before it was done."""
         if stop.event.is_set():
             return None
-        url = self.options.base_url.rstrip("/") + self.path
+        url = endpoint_url(self.options.base_url, self.path)
         started = time.perf_counter()
         key = self._api_key()
         headers = {"Authorization": f"Bearer {key}"} if key else {}

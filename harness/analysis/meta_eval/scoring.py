@@ -24,6 +24,7 @@ from harness.metrics.base import Metric, Scored
 from harness.metrics.loading import build_metrics, single_metric
 from harness.metrics.scoring import ScoreTable, score_documents
 from harness.records import Example, Summary
+from harness.registry import METRICS
 
 
 def parse_override(text: str) -> tuple[str, str, Any]:
@@ -47,7 +48,14 @@ def resolve_spec(
     for entry in names:
         alias, sep, key = entry.partition("=")
         name, options = single_metric(key or alias, config_dirs)
-        spec[alias if sep else name] = options
+        if sep and alias != key and alias in METRICS.names():  # `rouge=support` would pass support off as rouge
+            raise ConfigError(
+                f"--metrics {entry!r}: the alias '{alias}' is the name of another metric; choose a name no metric has"
+            )
+        taken = alias if sep else name
+        if taken in spec:  # a second entry of one name would replace the first's scores unseen
+            raise ConfigError(f"--metrics {entry!r}: the name '{taken}' is already taken by an earlier entry")
+        spec[taken] = options
     for text in overrides:
         name, option, value = parse_override(text)
         if name not in spec:
