@@ -76,7 +76,8 @@ def sweep(
     ]
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(checkout)}
-    proc = subprocess.run(args, capture_output=True, text=True, env=env)
+    # From the checkout: `python -m` puts the working directory ahead of PYTHONPATH.
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd=checkout)
     seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     if proc.returncode != 0:
         sys.exit(f"sweep failed ({proc.returncode}):\n{proc.stderr[-3000:]}")

@@ -38,7 +38,9 @@ class Probe(Backend):
     runtime_fields = ("batch_size",)
 
     def generate(self, requests):
-        return [Generation(text=f"- inherited {INHERITED}") for _ in requests]
+        # Before this job has scored anything: did the worker inherit what every job's scoring imports?
+        preloaded = all(m in sys.modules for m in ("scipy.special", "harness.metrics.fast_rouge"))
+        return [Generation(text=f"- inherited {INHERITED}, preloaded {preloaded}") for _ in requests]
 """
 
 
@@ -99,4 +101,4 @@ def test_a_joblib_sweeps_jobs_run_in_forked_workers(tmp_path):
         for path in Path(tmp_path / "results").rglob("generations.jsonl")
         for line in path.read_text().splitlines()
     ]
-    assert len(texts) == 6 and all(t == "- inherited True" for t in texts), texts
+    assert len(texts) == 6 and all(t == "- inherited True, preloaded True" for t in texts), texts
