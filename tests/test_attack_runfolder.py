@@ -32,6 +32,9 @@ from tiny_models import (
     write_model_config,
 )
 
+from harness.analysis.escape import md_cell
+from harness.text.visible import visible
+
 # -- helpers ---------------------------------------------------------------------------------------
 
 DOCS = [
@@ -289,7 +292,9 @@ def test_a_hostile_label_stays_inside_its_run_folder_and_is_shown_as_given(hosti
     assert run.parent.parent == results / "default"  # results/<experiment>/<sweep>/<n>_<label>
     assert_one_safe_component(run.name)
     assert info_of(run)["status"] == "done"
-    assert label in proc.stdout  # the comparison table names the run as given
+    # the comparison table names the run as given, control characters made visible (never raw on a terminal)
+    assert any(shown in proc.stdout for shown in (label, visible(label), md_cell(label))), proc.stdout[-2000:]
+    assert "\x1b" not in proc.stdout
 
 
 def test_a_hostile_label_in_a_single_run_stays_inside_its_run_folder(tmp_path):
