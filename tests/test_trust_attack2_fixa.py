@@ -202,3 +202,20 @@ def test_a_label_with_terminal_escapes_is_shown_inert_in_the_log_line_and_progre
     out = run.stdout + run.stderr
     assert "\x1b" not in out and "\x07" not in out
     assert f"run {shown}: model evil" in out and f"generate {shown}:" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["SK_ATTACK_8C43FC7B37153A8A2BAF11B6", "SK_PROJ_A1B2C3D4E5F6G7H8", "KEY_0123456789ABCDEF"]
+)
+def test_a_pasted_key_shaped_like_a_variable_name_is_not_echoed(name):
+    from harness.config.env_names import unset_message
+
+    message = unset_message("model.api_key_env", name)
+    assert name not in message and "8C43" not in message and "named by model.api_key_env" in message
+
+
+@pytest.mark.parametrize("name", ["OPENAI_API_KEY", "HF_TOKEN_2", "AZURE_OPENAI_KEY_V2", "MY_KEY_20240601"])
+def test_an_ordinary_variable_name_is_still_named(name):
+    from harness.config.env_names import unset_message
+
+    assert f"the environment variable {name} is not set" in unset_message("model.api_key_env", name)

@@ -41,17 +41,31 @@ def is_env_name_key(key: str) -> bool:
     return key.split(".")[-1].endswith("_env")
 
 
+# A part of a name like a key's random run (SK_ATTACK_8C43FC7B37153A8A2BAF11B6): 12+ letters and
+# digits with 3+ digits among them. Variable names are made of words (OPENAI_API_KEY, HF_TOKEN_2).
+KEY_LIKE_PART = re.compile(r"(?=[A-Za-z0-9]*(?:[0-9][A-Za-z]*){3})[A-Za-z0-9]{12,}")
+
+
+def shown(name: str) -> bool:
+    """Whether a variable's name may be repeated in a message: it looks like a name, not a key."""
+    return (
+        bool(CONVENTIONAL.fullmatch(name))
+        and len(name) <= MAX_SHOWN_CHARS
+        and not any(KEY_LIKE_PART.fullmatch(part) for part in name.split("_"))
+    )
+
+
 def variable(where: str, name: str) -> str:
     """'the environment variable OPENAI_API_KEY', or, for a name that may be a pasted key,
     'the environment variable named by model.api_key_env' (the value never echoed)."""
-    if CONVENTIONAL.fullmatch(name) and len(name) <= MAX_SHOWN_CHARS:
+    if shown(name):
         return f"the environment variable {name}"
     return f"the environment variable named by {where}"
 
 
 def unset_message(where: str, name: str, holds: str = "the API key") -> str:
     message = f"{where}: {variable(where, name)} is not set (it should hold {holds})."
-    if not (CONVENTIONAL.fullmatch(name) and len(name) <= MAX_SHOWN_CHARS):
+    if not shown(name):
         message += (
             " The name is not shown, in case it is the key itself: put the key in an environment "
             "variable (e.g. OPENAI_API_KEY) and give that variable's name."
