@@ -267,6 +267,5 @@ def test_a_caller_that_stops_reading_stops_the_sending():
         stream = backend(server, max_concurrency=2).completions(requests(30))
         next(stream)
         stream.close()  # e.g. the cache could not be written: nothing more goes out
-        sent = len(server.seen)
-        time.sleep(0.3)
-        assert len(server.seen) == sent <= 4
+        time.sleep(0.3)  # a request already on its way may still arrive; no new one is started
+        assert len(server.seen) <= 4  # the first reply's window (2) and at most the 2 in flight
