@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("config", {"harness.config", "harness.text"}),
-    ("inputs", {"harness.data", "harness.models", "harness.metrics"}),
+    ("inputs", {"harness.data", "harness.models", "harness.metrics", "harness.judge"}),
     ("run", {"harness.run"}),
     ("analysis", {"harness.analysis"}),
     ("cli", {"harness.cli"}),

@@ -182,6 +182,7 @@ def experiment_entry(name: str, config: dict[str, Any]) -> list[Entry]:
 
 SUMMARIES = {
     "model": model_entry,
+    "judge": model_entry,
     "dataset": dataset_entry,
     "prompt": prompt_entry,
     "metrics": metric_entry,

@@ -4,6 +4,7 @@
 - `dataset`, `prompt`, `tracking`: their dataclasses;
 - `model`: the `Options` dataclass of the backend the model file names (`backend:`), and the
   backend's `generation:` settings;
+- `judge`: a model config plus the judge's own keys (harness/config/judge.py `JudgeSettings`);
 - `metrics.<name>`: the `Options` dataclass of the metric class the entry names (`metric:`,
   default: the entry's name).
 
@@ -66,6 +67,10 @@ def keys_at(path: list[str], config: dict[str, Any], groups: list[str], model_na
     try:
         if head == "model" and isinstance(node, dict):
             return model_keys(rest, node, model_name)
+        if head == "judge" and isinstance(node, dict):
+            if rest[:1] in (["price"], ["prompts"]):
+                return None  # checked when the judge is built (harness/config/judge.py)
+            return model_keys(rest, node, "judge", where="judge", extra=MODEL_KEYS + judge_keys())
         if head == "metrics" and isinstance(node, dict):
             if not rest:
                 return Keys("metrics", sorted(node))
@@ -81,17 +86,27 @@ def keys_at(path: list[str], config: dict[str, Any], groups: list[str], model_na
     return nested_keys(RunSettings, path, "config")
 
 
-def model_keys(path: list[str], model: dict[str, Any], model_name: str) -> Keys | None:
+def judge_keys() -> tuple[str, ...]:
+    """The keys a judge config adds to a model config (harness/config/judge.py)."""
+    from harness.config.judge import JUDGE_KEYS
+
+    return tuple(k for k in JUDGE_KEYS if k not in MODEL_KEYS)
+
+
+def model_keys(
+    path: list[str], model: dict[str, Any], model_name: str, where: str = "", extra: tuple[str, ...] = MODEL_KEYS
+) -> Keys | None:
+    """Keys of a model config (or a judge config: a model config with `extra` keys)."""
     backend = model.get("backend") or model.get("_target_")
     if not isinstance(backend, str):
         return None
-    where = f"model '{model_name}'"
+    where = where or f"model '{model_name}'"
     if path[:1] == ["generation"]:
         from harness.config.generation_keys import known_settings
 
         settings = known_settings(backend)
         return Keys(f"{where} generation", sorted(settings[1])) if settings and len(path) == 1 else None
-    return nested_keys(backend_options(backend), path, where, extra=MODEL_KEYS)
+    return nested_keys(backend_options(backend), path, where, extra=extra)
 
 
 def nested_keys(cls: type, path: list[str], where: str, extra: tuple[str, ...] = ()) -> Keys | None:

@@ -1,4 +1,4 @@
-"""`harness list [models|datasets|prompts|metrics|experiments|backends|settings]`: the configs
+"""`harness list [models|datasets|prompts|metrics|judges|experiments|backends|settings]`: the configs
 Hydra finds (shipped and the user's), each metric's fields, each backend's options and the
 run settings, from the same rows as the README's tables (`harness.config.catalog`)."""
 
@@ -16,6 +16,7 @@ GROUPS = {
     "prompts": "prompt",
     "experiments": "experiment",
     "metrics": "metrics",
+    "judges": "judge",
 }
 SCHEMAS = ("backends", "settings")
 

@@ -53,6 +53,9 @@ class Metric:
 
     def __init__(self, options: Any = None):
         self.options = options if options is not None else self.Options()
+        # Why this metric skips every run it is in (e.g. a judge-based metric with no judge
+        # chosen); None: it runs. Reported beside the metrics whose requirement data lacks.
+        self.unavailable: str | None = None
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None, where: str = "", name: str | None = None) -> Metric:
@@ -82,13 +85,19 @@ class Metric:
         """A sacrebleu-style signature recording the variant (options and version)."""
         from harness import __version__
 
-        opts = (
-            dataclasses.asdict(self.options)
-            if dataclasses.is_dataclass(self.options) and not isinstance(self.options, type)
-            else {}
-        )
-        parts = [f"{k}:{v}" for k, v in sorted(opts.items()) if not k.startswith("_")]
+        parts = [f"{k}:{v}" for k, v in sorted(self.signature_options().items()) if not k.startswith("_")]
         return "|".join([self.family, *parts, f"harness:{__version__}"])
+
+    def signature_options(self) -> dict[str, Any]:
+        """The options as the signature shows them (a judge-based metric shows its judge's
+        identity and prompt versions instead of the judge's whole config)."""
+        if dataclasses.is_dataclass(self.options) and not isinstance(self.options, type):
+            return dataclasses.asdict(self.options)
+        return {}
+
+    def judge_record(self) -> dict[str, Any] | None:
+        """A judge-based metric: its judge and what it was asked (run.json `judge`); else None."""
+        return None
 
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
         raise NotImplementedError

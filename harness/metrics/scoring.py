@@ -60,6 +60,9 @@ def missing_requirement(
 ) -> str | None:
     """Why `metric` cannot run on these examples (None: it can). `hints` says, per input, how the
     caller's user provides it (e.g. "set dataset.facts_field")."""
+    unavailable = getattr(metric, "unavailable", None)  # a plugin may not call Metric.__init__
+    if unavailable:
+        return str(unavailable)
     for need in MISSING:
         if need in metric.requires and not any(getattr(e, need) for e in examples):
             hint = (hints or {}).get(need)

@@ -4,7 +4,7 @@ or, for backends that serve requests one by one (HTTP), each generation as soon 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,6 +21,9 @@ class Request:
     prompt: str  # user message / plain prompt (template applied)
     system: str = ""  # system message for chat models ("" for none)
     n_bullets: int = 3
+    # Settings for this request over the backend's own `generation:` (a judge's one-token answer
+    # with logprobs); None: the backend's settings.
+    generation: Mapping[str, Any] | None = None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, pars
 from harness.data import check_fields, load_examples
 from harness.errors import ConfigError, InputError, PluginError, no_plugin_exit
 from harness.fileio import remove_dead_temporaries
+from harness.judge.client import Usage
 from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics, metric_class
 from harness.metrics.scoring import score_documents
@@ -408,6 +409,9 @@ def score_run(
             skipped,
         )
     folder.write_rows(SCORES, score_rows)
+    judged = judge_usage(metrics)
+    if judged:
+        folder.update(judge=judged)  # what the judge was asked, its tokens and cost
     folder.write_json(
         METRICS,
         {
@@ -417,6 +421,14 @@ def score_run(
         },
     )
     return aggregates
+
+
+def judge_usage(metrics: Sequence[Metric]) -> dict[str, Any] | None:
+    """run.json's `judge`: per judge-based metric, the judge and what it was asked; their total."""
+    records = {m.name: r for m in metrics if (r := m.judge_record()) is not None}
+    if not records:
+        return None
+    return {"metrics": records, "total": Usage.total(list(records.values()))}
 
 
 def scorable(examples: Sequence[Example], rows: Sequence[dict[str, Any]]) -> tuple[list[Example], list[Summary]]:

@@ -1,0 +1,1 @@
+"""An LLM (or local checker) judge shared by the judge-based metrics: prompts, requests, cache, usage."""
