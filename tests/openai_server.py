@@ -11,7 +11,7 @@ and "500echo" (errors whose body echoes the Authorization header, as a careless 
 after `slow_s`), "malformed" (invalid JSON with status 200), "deep" (valid JSON nested 50,000 deep), "drop" (close without replying), "drip"
 (a valid reply sent one byte every `drip_s`, so no single read waits long), "badlogprobs" (a
 reply whose logprobs block has the wrong shape).
-`reply` makes the text from the prompt (default `reply_text`); it may return (text, top_logprobs),
+`reply` makes the text from the prompt (default: the module's `reply_text`, as it is when a request comes); it may return (text, top_logprobs),
 top_logprobs a list of {token: logprob} per output position, sent only when the request asks
 for logprobs (chat: `logprobs: true, top_logprobs: k`; completions: `logprobs: k`), each
 position's k likeliest, in OpenAI's chat or completions format.
@@ -135,7 +135,7 @@ class FakeOpenAI:
         drip_s: float = 0.2,
         latency: LogNormal | Callable[[str], float] | None = None,  # a plain function: per prompt
         threads: int = 0,  # handler threads started up front; more connections at once than this queue
-        reply: Callable[[str], str | tuple[str, list[dict[str, float]]]] = reply_text,
+        reply: Callable[[str], str | tuple[str, list[dict[str, float]]]] | None = None,  # None: reply_text
     ):
         self.reply = reply
         self.plan: dict[str, list[str]] = {}
@@ -275,7 +275,7 @@ class FakeOpenAI:
                     return self._send_raw(200, b'{"choices": [{"message": ')
                 if fault == "deep":  # valid JSON nested deeper than a recursive parser can follow
                     return self._send_raw(200, b'{"choices": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
-                made = server.reply(prompt)
+                made = (server.reply or reply_text)(prompt)  # looked up now: tests may patch reply_text
                 text, positions = made if isinstance(made, tuple) else (made, None)
                 choice: dict[str, Any] = {"index": 0, "finish_reason": "stop"}
                 choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})

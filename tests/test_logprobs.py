@@ -201,3 +201,16 @@ def test_hf_request_settings_it_does_not_know_are_refused(tiny_causal_dir):
     with pytest.raises(ConfigError, match="stop: not understood"):
         backend.generate([Request("d", "", "x", generation={"stop": ["\n"]})])
     backend.close()
+
+
+def test_hf_seq2seq_returns_logprobs_aligned_with_its_output(tiny_t5_dir):
+    from harness.models.hf_seq2seq import HFSeq2Seq
+
+    backend = HFSeq2Seq.from_config({"pretrained": str(tiny_t5_dir), "generation": {"max_new_tokens": 12}})
+    asked = {"max_new_tokens": 3, "logprobs": True, "top_logprobs": 4}
+    [g] = backend.generate([Request("d", "the fox", "summarize: the fox jumps", generation=asked)])
+    backend.close()
+    assert g.output_tokens == 3 and len(g.top_logprobs) == 3 and all(len(p) == 4 for p in g.top_logprobs)
+    # Greedy: each position's likeliest byte is the byte written there.
+    assert "".join(max(p, key=p.get) for p in g.top_logprobs).strip() == g.text
+    assert all(sum(math.exp(v) for v in p.values()) <= 1 + 1e-6 for p in g.top_logprobs)
