@@ -24,7 +24,7 @@ from harness.config.schema import parse
 from harness.errors import ConfigError
 from harness.judge.prompts import Prompt, load_prompt
 from harness.models.base import Backend, Generation, Request, pop_backend_key
-from harness.models.cache import GenerationCache, stable_hash
+from harness.models.cache import GenerationCache, request_key, stable_hash
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +136,7 @@ class Judge:
 
     # -- asking -----------------------------------------------------------------------------
     def key(self, request: Request) -> str:
-        parts: list[Any] = [self.identity, request.system, request.prompt]
-        if request.generation:
-            parts.append(dict(request.generation))
-        return stable_hash(parts, 32)
+        return request_key([self.identity, request.system, request.prompt], request)
 
     def ask(self, requests: Sequence[Request]) -> list[Generation]:
         """One generation per request, in order: from the cache, else from the judge (each
