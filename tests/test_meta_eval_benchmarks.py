@@ -152,6 +152,7 @@ def test_given_threshold_replaces_the_dev_choice(tmp_path):
         assert rows[name]["threshold"] == 0.5 and rows[name]["threshold_from"] == "given"
         assert rows[name]["balanced_accuracy"] == {"value": pytest.approx(value), "ci95": None}
     assert payload["results"]["scripted/score"]["average"]["value"] == pytest.approx(2 / 3)
+    assert rows["X"]["n_dev"] == 0 and payload["protocol"]["data"]["dev_claims_not_scored"] == 6
 
 
 def test_a_lower_is_better_field_decides_at_or_below_its_threshold(tmp_path):
@@ -387,6 +388,12 @@ def test_end_to_end_cli_with_support_on_both_layouts(tmp_path):
         assert all(r["n_dev"] == 4 and r["n_test"] == 4 and r["threshold_from"] == "dev" for r in results.values())
         for name, value in _recomputed(scores, payload, "support/score").items():
             assert results[name]["balanced_accuracy"]["value"] == pytest.approx(value)
+        absent = payload["protocol"]["data"]["published_datasets_absent"]
+        assert absent == (
+            list(LAYOUTS["aggrefact"].datasets)
+            if benchmark == "aggrefact"
+            else ["cogensumm", "polytope", "factcc", "summeval"]
+        )
         markdown = (out / f"{benchmark}.md").read_text()
         assert markdown.startswith(f"# {LAYOUTS[benchmark].title}: balanced accuracy per dataset")
         assert "- metric `support`: `support\\|aggregate:mean" in markdown and "| bal. acc. % [95% CI] |" in markdown

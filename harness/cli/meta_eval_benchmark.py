@@ -106,6 +106,7 @@ def _protocol(args: argparse.Namespace, data: BenchmarkData, result: BenchmarkRe
             "records_read": data.total,
             "claims": len(data.claims),
             "read_as_test": data.unsplit,
+            "published_datasets_absent": [] if args.datasets else data.missing_datasets,
             "datasets": args.datasets,
             "excluded_by_datasets": data.excluded,
             "strict": args.strict,
@@ -138,12 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     metric_set = MetricSet.build(resolve_spec(args.metrics, args.overrides, args.config_dir))
     data = load_benchmark(args.data, LAYOUTS[args.benchmark], strict=args.strict, datasets=args.datasets)
     _report(data)
+    dev_not_scored = data.test_only() if args.threshold is not None else 0  # a judge's calls are not free
     result = evaluate_benchmark(metric_set, data, args.fields, args.threshold, args.bootstrap, args.seed, args.workers)
     for field in result.fields:
         missing = [d.name for d in field.datasets if d.threshold_from.startswith("default")]
         if missing:
             _warn("%s: threshold %s (no usable dev split) for %s", field.field, DEFAULT_THRESHOLD, ", ".join(missing))
-    payload = benchmark_output.to_json(result.fields, _protocol(args, data, result))
+    protocol = _protocol(args, data, result)
+    protocol["data"]["dev_claims_not_scored"] = dev_not_scored
+    payload = benchmark_output.to_json(result.fields, protocol)
     files = {
         ".json": benchmark_output.to_json_text(payload),
         ".md": benchmark_output.to_markdown(payload),

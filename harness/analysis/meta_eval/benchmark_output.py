@@ -144,6 +144,12 @@ def _header(protocol: dict[str, Any]) -> list[str]:
         lines.append(
             f"- read as test (no split in the file name or records): {', '.join(map(md_code, data['read_as_test']))}"
         )
+    if data.get("dev_claims_not_scored"):
+        lines.append(f"- {data['dev_claims_not_scored']} dev claims not scored: --threshold needs none")
+    if data["published_datasets_absent"]:
+        lines.append(
+            f"- published datasets not in the data: {', '.join(map(md_cell, data['published_datasets_absent']))}"
+        )
     if data["excluded_by_datasets"]:
         lines.append(f"- {data['excluded_by_datasets']} claims of datasets not chosen by --datasets left out")
     lines += [f"- metric {md_code(name)}: {md_code(sig)}" for name, sig in protocol["metric_signatures"].items()]

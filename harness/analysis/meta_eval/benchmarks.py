@@ -121,6 +121,20 @@ class BenchmarkData:
     def total(self) -> int:
         return sum(f.records for f in self.files)
 
+    @property
+    def missing_datasets(self) -> list[str]:
+        """The benchmark's published datasets that no claim here belongs to."""
+        found = {c.dataset.lower() for c in self.claims}
+        return [d for d in self.layout.datasets if d.lower() not in found]
+
+    def test_only(self) -> int:
+        """Drop the dev claims (a given threshold needs none scored); returns how many."""
+        kept = [c for c in self.claims if c.split == "test"]
+        dropped, self.claims = len(self.claims) - len(kept), kept
+        if not kept:
+            raise InputError(f"{self.path}: no test claims (every usable claim is in a dev split)")
+        return dropped
+
 
 def find_files(root: Path) -> list[Path]:
     """The data files under `root` (itself when a file), in name order; hidden ones left out."""
