@@ -287,6 +287,23 @@ def test_missing_label_names_the_fields_there_and_strict_refuses_through_the_cli
     assert "claims.jsonl: no split in its name or records: read as test" in capsys.readouterr().err
 
 
+def test_summac_json_arrays_per_dataset_and_cut(tmp_path):
+    """SummaC's loaders give a list of records per dataset and cut: saved with json.dump, the
+    dataset and the cut come from the file names."""
+    for cut, split in (("val", DEV), ("test", TEST)):
+        for name, pairs in split.items():
+            rows = [{"document": DOCUMENT, "claim": _claim(s, i), "label": y} for i, (s, y) in enumerate(pairs)]
+            (tmp_path / f"{name}_{cut}.json").write_text(json.dumps(rows))
+    (tmp_path / "X_test.json").write_text(json.dumps([*json.loads((tmp_path / "X_test.json").read_text()), 5]))
+    data = load_benchmark(str(tmp_path), LAYOUTS["summac"])
+    counts = {
+        (d, sp): sum(c.dataset == d and c.split == sp for c in data.claims) for d in "XY" for sp in ("dev", "test")
+    }
+    assert counts == {("X", "dev"): 6, ("X", "test"): 7, ("Y", "dev"): 0, ("Y", "test"): 5}
+    assert [s.message() for s in data.problems.skipped] == [f"{tmp_path / 'X_test.json'} record 8: not a JSON object"]
+    assert data.claims[0].where == f"{tmp_path / 'X_test.json'} record 1"
+
+
 def test_summac_cut_must_be_val_or_test(tmp_path):
     rows = summac_rows()
     rows[0]["cut"] = "train"
