@@ -36,7 +36,7 @@ def _warn(message: str, *args: object) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="harness meta-eval --benchmark",
+        prog="harness meta-eval",
         description="Score every claim of a fact-checking benchmark (local files, never downloaded) with "
         "the harness's metrics and report balanced accuracy per dataset, the threshold chosen on each "
         "dataset's dev split as the benchmark does, with bootstrap CIs and the macro average.",
