@@ -201,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
     check_output_folder(out)  # before any work, as harness compare --out
     require_config_dirs(args.config_dir)
-    spec = resolve_spec(args.metrics, args.overrides, args.config_dir)  # bad names fail before the data is read
+    spec = resolve_spec(
+        args.metrics, args.overrides, args.config_dir, args.judge
+    )  # bad names fail before the data is read
     metric_set = MetricSet.build(spec)
     data = load(args.data, humans, args.against, names, strict=args.strict, where=args.where, needs=metric_set.needs)
     _report_skips(data)

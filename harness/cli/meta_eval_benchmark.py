@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
     check_output_folder(out)
     require_config_dirs(args.config_dir)
-    metric_set = MetricSet.build(resolve_spec(args.metrics, args.overrides, args.config_dir))
+    metric_set = MetricSet.build(resolve_spec(args.metrics, args.overrides, args.config_dir, args.judge))
     data = load_benchmark(args.data, LAYOUTS[args.benchmark], strict=args.strict, datasets=args.datasets)
     _report(data)
     dev_not_scored = data.test_only() if args.threshold is not None else 0  # a judge's calls are not free

@@ -6,7 +6,7 @@ import argparse
 
 
 def add_metric_options(p: argparse.ArgumentParser, default: list[str]) -> None:
-    """--metrics, --config-dir and --set."""
+    """--metrics, --config-dir, --set and --judge."""
     p.add_argument(
         "--metrics",
         nargs="+",
@@ -27,7 +27,14 @@ def add_metric_options(p: argparse.ArgumentParser, default: list[str]) -> None:
         action="append",
         default=[],
         metavar="NAME.OPTION=VALUE",
-        help="override a metric option, e.g. rouge.use_stemmer=false (repeatable)",
+        help="override a metric option, e.g. rouge.use_stemmer=false, or the judge's, e.g. "
+        "judge.base_url=http://127.0.0.1:8000/v1 (repeatable)",
+    )
+    p.add_argument(
+        "--judge",
+        default=None,
+        metavar="NAME",
+        help="the judge of the judge-based metrics (judge/NAME.yaml, shipped or in --config-dir; harness list judges)",
     )
 
 
