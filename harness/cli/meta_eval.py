@@ -2,6 +2,7 @@
 
   harness meta-eval --data FILE --human FIELD[,FIELD...] [--metrics NAME...] \
       [--against reference|references|source] [--where FIELD=VALUE] [--out DIR] [--compare A B] ...
+  harness meta-eval --annotations MERGED.jsonl --runs DIR... [--fields PATTERN...]  (harness/cli/meta_eval_annotated.py)
 
 Writes meta_eval.json (every figure, with the protocol), meta_eval.md (tables) and
 meta_eval_scores.jsonl (every summary's metric and human scores) under --out.
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="harness meta-eval",
         description="Score each (document, system) summary with the harness's metrics and correlate "
         "them with human scores at summary, system and global level.",
+        epilog="Against the team's own judgments instead: harness meta-eval --annotations MERGED.jsonl "
+        "--runs DIR... [--fields PATTERN...] (see harness meta-eval --annotations x --help).",
     )
     p.add_argument("--data", required=True, help="JSONL, one line per (document, system)")
     p.add_argument(
@@ -209,6 +212,10 @@ def _report_skips(data: MetaData) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is not None and any(a == "--annotations" or a.startswith("--annotations=") for a in argv):
+        from harness.cli.meta_eval_annotated import main as against_annotations  # the team's own judgments
+
+        return against_annotations(argv)
     args = build_parser().parse_args(argv)
     check_flag("--bootstrap", args.bootstrap)  # 0: no CIs
     check_flag("--workers", args.workers)

@@ -220,9 +220,8 @@ def disagreements_csv(merged: Merged) -> str:
     """One row per item annotators disagree on; a column per annotator (a pairwise A is system_a)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["kind", "doc_id", "system", "system_a", "system_b", "index", "text", "majority", "tie", *merged.annotators]
-    )
+    header = ["kind", "doc_id", "system", "system_a", "system_b", "index", "text", "majority", "tie"]
+    writer.writerow([csv_cell(v) for v in [*header, *merged.annotators]])  # annotator ids are typed by people
     for item in merged.items:
         if not item.disagrees():
             continue
