@@ -73,7 +73,7 @@ def human_scores(items: Sequence[MergedItem]) -> HumanScores:
             unresolved[item.kind] += 1
             continue
         if item.kind == "pairwise":
-            choices.append(Choice(item.doc_id, *item.systems, label))
+            choices.append(Choice(item.doc_id, item.systems[0], item.systems[1], label))
             continue
         tally = counts.setdefault((item.doc_id, item.systems[0]), {k: [0, 0] for k in HUMAN_FIELDS})[item.kind]
         tally[0] += label == POSITIVE[item.kind]
@@ -166,8 +166,9 @@ def pairwise_agreement(
         values[name] = None if np.isnan(column[0]) else float(column[0])
         low, high = percentile_ci(column[1:]) if samples else (None, None)
         cis[name] = (low, high) if values[name] is not None and low is not None and high is not None else None
-    c, d, t = (int(v) for v in totals[0])
-    return PairwiseResult(values, cis, c + d + t, c, d, t, human_ties, missing)
+    concordant, discordant, ties = (int(v) for v in totals[0])
+    n = concordant + discordant + ties
+    return PairwiseResult(values, cis, n, concordant, discordant, ties, human_ties, missing)
 
 
 def pairwise_json(results: dict[str, PairwiseResult], scores: HumanScores) -> dict[str, Any]:
@@ -181,10 +182,7 @@ def pairwise_json(results: dict[str, PairwiseResult], scores: HumanScores) -> di
         },
         "results": {
             key: {
-                **{
-                    s: {"value": r.values[s], "ci95": list(r.ci95[s]) if r.ci95[s] else None}
-                    for s in PAIRWISE_STATISTICS
-                },
+                **{s: {"value": r.values[s], "ci95": _ci(r.ci95[s])} for s in PAIRWISE_STATISTICS},
                 "n": r.n,
                 "concordant": r.concordant,
                 "discordant": r.discordant,
@@ -195,6 +193,10 @@ def pairwise_json(results: dict[str, PairwiseResult], scores: HumanScores) -> di
             for key, r in results.items()
         },
     }
+
+
+def _ci(ci: tuple[float, float] | None) -> list[float] | None:
+    return None if ci is None else list(ci)
 
 
 def _cell(stat: dict[str, Any]) -> str:
