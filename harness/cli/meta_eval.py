@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score each (document, system) summary with the harness's metrics and correlate "
         "them with human scores at summary, system and global level.",
         epilog="Against the team's own judgments instead: harness meta-eval --annotations MERGED.jsonl "
-        "--runs DIR... [--fields PATTERN...] (see harness meta-eval --annotations x --help).",
+        "--runs DIR... [--fields PATTERN...] (its options: harness meta-eval --help --annotations).",
     )
     p.add_argument("--data", required=True, help="JSONL, one line per (document, system)")
     p.add_argument(

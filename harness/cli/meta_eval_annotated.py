@@ -19,7 +19,7 @@ from harness.text.visible import visible
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="harness meta-eval --annotations",
+        prog="harness meta-eval",
         description="Correlate the runs' metric scores with the team's merged human judgments: the share of "
         "bullets labelled supported and of key facts stated (summary, system, global level) and the "
         "pairwise choices (accuracy, Kendall-like tau).",

@@ -210,7 +210,12 @@ def pairwise_markdown(payload: dict[str, Any]) -> str:
     from harness.analysis.escape import md_code
 
     pairwise = payload["pairwise"]
+    human = payload["protocol"].get("human", {})
     lines = [
+        "",
+        "## Human scores: the team's merged annotations",
+        "",
+        *(f"- {md_code(name)}: {text}" for name, text in human.items()),
         "",
         "## Pairwise level: the metric's preference against the humans' choices",
         "",

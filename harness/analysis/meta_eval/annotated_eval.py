@@ -171,6 +171,8 @@ def _protocol(
             "resampled": "documents (summary, global and pairwise level), systems (system level)",
         },
         "comparison": "paired bootstrap, two-sided, as harness meta-eval --data",
+        "partial": "global level: correlation controlling for the system (FRANK), as harness meta-eval --data",
+        "balanced_accuracy": "global level, 0/1 human scores only, as harness meta-eval --data",
         "against": "the runs' own scores (scores.jsonl)",
         "metric_signatures": signatures,
         "higher_is_better": directions,
