@@ -20,6 +20,8 @@ from scipy import stats
 from harness.analysis.agreement import krippendorff_alpha
 from harness.analysis.annotations.merge import merge, read_merged
 from harness.analysis.annotations.records import read_annotations
+from harness.analysis.annotations.summary import analyse_files, texts
+from harness.analysis.meta_eval.annotated_eval import evaluate
 from harness.errors import InputError
 from harness.records import Problems
 
@@ -89,6 +91,10 @@ def test_alpha_hand_computed():
     assert krippendorff_alpha(units, scale, "ordinal").value == pytest.approx(1 - 175 / 600)
     assert krippendorff_alpha(units, scale, "nominal").value == pytest.approx(1 / 3)
     assert krippendorff_alpha([["x", "x"], ["y", "y", None]], ["x", "y"]).value == 1.0
+    # the published values of the 4 x 12 example (Krippendorff 2011): nominal .743, ordinal .815
+    units, categories = units_of(MATRICES["krippendorff_2011_nominal"])
+    assert round(krippendorff_alpha(units, categories, "nominal").value or 0, 3) == 0.743
+    assert round(krippendorff_alpha(units, categories, "ordinal").value or 0, 3) == 0.815
     same = krippendorff_alpha([["x", "x"], ["x", "x"]], ["x", "y"])
     assert same.value is None and same.reason == "every annotator gave the same value"
     alone = krippendorff_alpha([["x", None], ["y"]], ["x", "y"])
@@ -391,21 +397,55 @@ def test_two_annotators_then_meta_eval_against_them(tmp_path):
     assert len(scores) == len(DOCS) * len(SYSTEMS)
 
 
-def test_meta_eval_refuses_annotations_of_systems_no_run_has(tmp_path):
+@pytest.mark.parametrize(
+    "system, doc, message",
+    [
+        ("gpt-9", "d1", "the annotations name systems no run has: 'gpt-9'"),
+        ("s1", "d99", "annotated documents that the runs do not have: 'd99' of 's1'"),
+    ],
+)
+def test_meta_eval_refuses_annotations_of_other_runs(tmp_path, system, doc, message):
     supported, stated = truth()
     runs = sweep(tmp_path / "sweep", supported, stated)
-    rows = [bullet("alice", "d1", "gpt-9", 0, "supported"), bullet("bob", "d1", "gpt-9", 0, "supported")]
+    rows = [bullet("alice", doc, system, 0, "supported"), bullet("bob", doc, system, 0, "supported")]
     out = tmp_path / "agreement"
     run_cli("annotations", str(write(tmp_path / "a.jsonl", rows)), "--out", str(out), "--bootstrap", "0")
-    proc = run_cli(
-        "meta-eval",
-        "--annotations",
-        str(out / "merged.jsonl"),
-        "--runs",
-        str(runs),
-        "--out",
-        str(tmp_path / "m"),
-        check=False,
-    )
-    assert proc.returncode == 2 and "the annotations name systems no run has: 'gpt-9'" in proc.stderr
+    merged = str(out / "merged.jsonl")
+    proc = run_cli("meta-eval", "--annotations", merged, "--runs", str(runs), "--out", str(tmp_path / "m"), check=False)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_pairwise_choices_alone_are_evaluated(tmp_path):
+    supported, stated = truth()
+    runs = sweep(tmp_path / "sweep", supported, stated)
+    t = "2026-01-01T10:00:00Z"
+    rows = [  # on d0 the humans prefer s0 to s1 both times; one of them saw the pair swapped
+        record("alice", "pairwise", "d0", t, system_a="s0", system_b="s1", label="A"),
+        record("bob", "pairwise", "d0", t, system_a="s1", system_b="s0", label="B"),
+        record("alice", "pairwise", "d1", t, system_a="s2", system_b="s3", label="tie"),
+        record("bob", "pairwise", "d1", t, system_a="s2", system_b="s3", label="tie"),
+    ]
+    summary = analyse_files([write(tmp_path / "p.jsonl", rows)], samples=0)
+    (tmp_path / "merged.jsonl").write_text(texts(summary)["merged.jsonl"])
+    result = evaluate([str(tmp_path / "merged.jsonl")], [runs], ["support/score"], samples=100)
+    assert result.payload["results"] == {}  # no bullet or fact: no summary-level human score
+    pairwise = result.payload["pairwise"]["results"]["support/score"]
+    agrees = supported[0, 0] > supported[0, 1]
+    assert pairwise["n"] == 1 and pairwise["human_ties"] == 1
+    assert pairwise["accuracy"]["value"] == (1.0 if agrees else 0.0)
+    assert "## Pairwise level" in result.markdown() and "support/score" in result.table()
+
+
+def test_items_whose_text_differs_between_annotators_are_reported(tmp_path):
+    rows = [
+        bullet("alice", "d1", "lead", 0, "supported", text="The council met."),
+        bullet("bob", "d1", "lead", 0, "supported", text="Another report's bullet."),
+    ]
+    path = write(tmp_path / "a.jsonl", rows)
+    summary = analyse_files([str(path)], samples=0)
+    assert summary.merged.text_conflicts == [
+        f"{path}:2: bullet text differs from another annotator's for the same item"
+    ]
+    proc = run_cli("annotations", str(path), "--out", str(tmp_path / "out"), "--bootstrap", "0")
+    assert "1 items whose text differs between annotators" in proc.stderr

@@ -55,6 +55,16 @@ def main(argv: list[str]) -> int:
             f"harness annotations: warning: {len(summary.problems.skipped)} records skipped (all in agreement.json)",
             file=sys.stderr,
         )
+    warn = "harness annotations: warning: "
+    if summary.merged.text_conflicts:
+        print(
+            f"{warn}{len(summary.merged.text_conflicts)} items whose text differs between annotators "
+            f"(first: {visible(summary.merged.text_conflicts[0])}); annotations of different reports?",
+            file=sys.stderr,
+        )
+    sources = sorted({a.source for a in summary.annotations})
+    if len(sources) > 1:
+        print(f"{warn}the files come from {len(sources)} reports: {visible(', '.join(sources[:5]))}", file=sys.stderr)
     files = texts(summary)
     make_dirs(args.out)
     atomic_write_set({args.out / name: [text] for name, text in files.items()})

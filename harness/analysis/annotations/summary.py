@@ -147,6 +147,7 @@ def to_json(summary: Summary) -> dict[str, Any]:
             "records": [s.message() for s in summary.problems.skipped[:200]],
         },
         "text_conflicts": summary.merged.text_conflicts,
+        "sources": dict(Counter(a.source for a in summary.annotations)),
     }
 
 

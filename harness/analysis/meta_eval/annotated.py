@@ -100,6 +100,22 @@ def runs_by_label(runs: Sequence[Run], systems: set[str]) -> dict[str, Run]:
     return by_label
 
 
+def check_documents(by_label: dict[str, Run], scores: HumanScores) -> None:
+    """Every annotated summary is a document its run generated: anything else means the
+    annotations come from a report of other runs (or other data)."""
+    pairs = [*zip(scores.doc_ids, scores.system_ids)]
+    pairs += [(c.doc_id, s) for c in scores.choices for s in (c.system_a, c.system_b)]
+    documents = {label: set(run.doc_ids) for label, run in by_label.items()}
+    absent = list(dict.fromkeys((d, s) for d, s in pairs if d not in documents[s]))
+    if absent:
+        named = ", ".join(f"{d!r} of {s!r}" for d, s in absent[:5])
+        more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
+        raise InputError(
+            f"annotated documents that the runs do not have: {named}{more} (in {by_label[absent[0][1]].path}); "
+            "the annotations come from a report of other runs or other data"
+        )
+
+
 def metric_value(run: Run, doc_id: str, key: str) -> float:
     value = run.scores.get(doc_id, {}).get(key)
     return float("nan") if value is None else float(value)

@@ -21,6 +21,7 @@ from harness.analysis.meta_eval import output
 from harness.analysis.meta_eval.analysis import Analysis, meta_evaluate
 from harness.analysis.meta_eval.annotated import (
     HumanScores,
+    check_documents,
     human_scores,
     metric_columns,
     pairwise_agreement,
@@ -109,6 +110,7 @@ def evaluate(
     check(runs, keys, allow_prompts=True)  # same data and metric settings: the scores are comparable
     scores = human_scores(items)
     by_label = runs_by_label(runs, scores.systems)
+    check_documents(by_label, scores)
     columns = metric_columns(by_label, scores.doc_ids, scores.system_ids, keys)
     directions = {k: next(r.fields[k].get("higher_is_better", True) for r in runs if k in r.fields) for k in keys}
     for a, b in compare:
