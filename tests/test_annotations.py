@@ -21,6 +21,8 @@ from harness.analysis.agreement import krippendorff_alpha
 from harness.analysis.annotations.merge import merge, read_merged
 from harness.analysis.annotations.records import read_annotations
 from harness.analysis.annotations.summary import analyse_files, texts
+from harness.analysis.compare import Run
+from harness.analysis.meta_eval.annotated import Choice, pairwise_agreement
 from harness.analysis.meta_eval.annotated_eval import evaluate
 from harness.errors import InputError
 from harness.records import Problems
@@ -337,6 +339,21 @@ def test_two_annotators_then_meta_eval_against_them(tmp_path):
                 labels[1].append(1 - truth_label if (doc, system) in flipped and b == 0 else truth_label)
     expected = krippendorff.alpha(reliability_data=np.array(labels), level_of_measurement="nominal")
     assert alphas["bullet label", "nominal"]["alpha"] == pytest.approx(expected)
+    # pairwise on the scale A < tie < B, in the sorted pair's orientation (bob saw every pair swapped)
+    scale = {"A": 0.0, "tie": 1.0, "B": 2.0}
+    choices = [[], []]
+    for d in range(len(DOCS)):
+        for i in range(len(SYSTEMS)):
+            for j in range(i + 1, len(SYSTEMS)):
+                label = (
+                    "A" if supported[d, i] > supported[d, j] else "B" if supported[d, j] > supported[d, i] else "tie"
+                )
+                choices[0].append(scale[label])
+                choices[1].append(scale["tie" if (i, j) == (0, 1) else label])
+    for level in ("nominal", "ordinal"):
+        expected = krippendorff.alpha(reliability_data=np.array(choices), level_of_measurement=level)
+        assert alphas["pairwise choice", level]["alpha"] == pytest.approx(expected)
+    assert alphas["pairwise choice", "ordinal"]["alpha"] > alphas["pairwise choice", "nominal"]["alpha"] > 0.5
     assert agreement["items"]["bullet"]["disagreements"] == len(DOCS)  # bullet 0 of s0, every document
     assert agreement["items"]["pairwise"]["majority_ties"] == len(DOCS) - sum(supported[:, 0] == supported[:, 1])
     rows = list(csv.DictReader(io.StringIO((out / "disagreements.csv").read_text())))
@@ -449,3 +466,32 @@ def test_items_whose_text_differs_between_annotators_are_reported(tmp_path):
     ]
     proc = run_cli("annotations", str(path), "--out", str(tmp_path / "out"), "--bootstrap", "0")
     assert "1 items whose text differs between annotators" in proc.stderr
+
+
+def test_pairwise_agreement_known_answers():
+    """Five choices on d0..d2 with a metric whose higher value is better: 2 concordant, 1 discordant,
+    1 metric tie, 1 human tie, and one choice with no metric score."""
+    scores = {
+        "x": {"d0": {"m": 0.9}, "d1": {"m": 0.5}, "d2": {"m": 0.1}, "d3": {"m": None}},
+        "y": {"d0": {"m": 0.1}, "d1": {"m": 0.5}, "d2": {"m": 0.7}, "d3": {"m": 0.3}},
+        "z": {"d0": {"m": 0.0}, "d1": {"m": 0.2}, "d2": {"m": 0.2}, "d3": {"m": 0.3}},
+    }
+    runs = {label: Run(Path(label), label, {}, {"m": {}}, rows) for label, rows in scores.items()}
+    choices = [
+        Choice("d0", "x", "y", "A"),  # metric x > y: concordant
+        Choice("d0", "y", "z", "A"),  # y > z: concordant
+        Choice("d2", "x", "y", "A"),  # y > x: discordant
+        Choice("d1", "x", "y", "B"),  # x == y: metric tie
+        Choice("d2", "y", "z", "tie"),  # human tie
+        Choice("d3", "x", "y", "A"),  # no score for x
+    ]
+    result = pairwise_agreement(choices, runs, "m", True, samples=0)
+    assert (result.concordant, result.discordant, result.metric_ties) == (2, 1, 1)
+    assert (result.human_ties, result.missing, result.n) == (1, 1, 4)
+    assert result.values["accuracy"] == pytest.approx(2 / 3)  # ties left out
+    assert result.values["kendall_like"] == pytest.approx((2 - 1 - 1) / 4)  # a metric tie is discordant
+    lower = pairwise_agreement(choices, runs, "m", False, samples=0)  # lower is better: preferences flip
+    assert (lower.concordant, lower.discordant, lower.values["accuracy"]) == (1, 2, pytest.approx(1 / 3))
+    with_ci = pairwise_agreement(choices, runs, "m", True, samples=200, seed=1)
+    ci = with_ci.ci95["accuracy"]
+    assert ci is not None and 0.0 <= ci[0] <= 2 / 3 <= ci[1] <= 1.0
