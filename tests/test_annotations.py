@@ -187,7 +187,7 @@ def test_the_latest_judgment_per_annotator_and_item_counts(tmp_path):
     rows = [
         bullet("alice", "d1", "lead", 0, "unsupported", "2026-01-01T12:00:00+02:00", "entity"),  # 10:00 UTC
         bullet("alice", "d1", "lead", 0, "supported", "2026-01-01T09:59:00Z"),  # earlier, though later in the file
-        bullet("alice", "d1", "lead", 1, "supported", "2026-01-01T10:00:00Z"),
+        bullet("alice", "d1", "lead", 1, "supported", "2026-01-01T10:00:00.000Z"),  # as a browser writes it
         bullet("alice", "d1", "lead", 1, "unsupported", "2026-01-01T10:00:00Z", "other"),  # same time: later line
     ]
     annotations, _, _ = read_annotations([write(tmp_path / "a.jsonl", rows)])

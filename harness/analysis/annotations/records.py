@@ -111,8 +111,8 @@ class Fields:
 
     def time(self, name: str) -> tuple[datetime, str]:
         text = self.text(name)
-        try:
-            moment = datetime.fromisoformat(text)
+        try:  # a trailing Z (JavaScript's toISOString) is read by fromisoformat only from Python 3.11
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
         except ValueError:
             raise RecordProblem(name, f"{text!r} is not an ISO 8601 time (2026-01-31T09:15:00Z)") from None
         if moment.tzinfo is None:
