@@ -495,3 +495,34 @@ def test_pairwise_agreement_known_answers():
     with_ci = pairwise_agreement(choices, runs, "m", True, samples=200, seed=1)
     ci = with_ci.ci95["accuracy"]
     assert ci is not None and 0.0 <= ci[0] <= 2 / 3 <= ci[1] <= 1.0
+
+
+def test_alpha_on_qags_workers_votes_equals_the_package(tmp_path):
+    """QAGS CNN/DM (Wang et al., 2020): 714 summary sentences, 3 yes/no votes each from 162 workers,
+    written as annotation records (a worker per annotator, a sentence per bullet) and read back."""
+    from conftest import shared_file
+
+    path = shared_file("qags/qags_cnndm.jsonl")
+    rows, workers, votes = [], {}, {}
+    for summary in (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()):
+        for index, sentence in enumerate(summary["summary_sentences"]):
+            for response in sentence["responses"]:
+                label = "supported" if response["response"] == "yes" else "unsupported"
+                worker = f"w{response['worker_id']}"
+                workers.setdefault(worker, len(workers))
+                votes[worker, summary["doc_id"], index] = float(label == "supported")
+                rows.append(
+                    bullet(worker, summary["doc_id"], summary["system_id"], index, label, text=sentence["sentence"])
+                )
+    out = tmp_path / "out"
+    run_cli("annotations", str(write(tmp_path / "qags.jsonl", rows)), "--out", str(out), "--bootstrap", "200")
+    agreement = json.loads((out / "agreement.json").read_text())
+    got = next(a for a in agreement["agreement"] if a["measure"] == "bullet label")
+    items = sorted({(d, i) for _, d, i in votes})
+    matrix = np.full((len(workers), len(items)), np.nan)
+    column = {item: k for k, item in enumerate(items)}
+    for (worker, doc, index), value in votes.items():
+        matrix[workers[worker], column[doc, index]] = value
+    assert got["items"] == 714 and got["values"] == 714 * 3
+    assert got["alpha"] == pytest.approx(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    assert got["ci95"][0] < got["alpha"] < got["ci95"][1]
