@@ -51,7 +51,7 @@ MEASURES = (
 
 
 @dataclass
-class Summary:
+class AgreementReport:
     merged: Merged
     files: list[FileRead]
     problems: Problems
@@ -68,7 +68,7 @@ def summarise(
     problems: Problems,
     samples: int = 1000,
     seed: int = 0,
-) -> Summary:
+) -> AgreementReport:
     alphas = []
     for measure in MEASURES:
         units = [measure.values(i) for i in merged.items if i.kind == measure.kind]
@@ -76,10 +76,10 @@ def summarise(
             alphas.append(
                 (measure, krippendorff_alpha(units, measure.categories, measure.level, samples, seed, measure.name))
             )
-    return Summary(merged, files, problems, alphas, list(annotations), samples, seed)
+    return AgreementReport(merged, files, problems, alphas, list(annotations), samples, seed)
 
 
-def _annotators(summary: Summary) -> dict[str, dict[str, Any]]:
+def _annotators(summary: AgreementReport) -> dict[str, dict[str, Any]]:
     """Per annotator: lines read, judgments kept per kind with their labels, judgments replaced."""
     lines = Counter(a.annotator for a in summary.annotations)
     out: dict[str, dict[str, Any]] = {}
@@ -109,7 +109,7 @@ def _items(merged: Merged) -> dict[str, dict[str, int]]:
     return out
 
 
-def to_json(summary: Summary) -> dict[str, Any]:
+def to_json(summary: AgreementReport) -> dict[str, Any]:
     return {
         "schema": AGREEMENT_SCHEMA,
         "files": [{"path": f.path, "records": f.records, "skipped": f.skipped} for f in summary.files],
@@ -261,7 +261,7 @@ def to_table(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def texts(summary: Summary) -> dict[str, str]:
+def texts(summary: AgreementReport) -> dict[str, str]:
     """The four files, by name."""
     payload = to_json(summary)
     return {
@@ -272,7 +272,7 @@ def texts(summary: Summary) -> dict[str, str]:
     }
 
 
-def analyse_files(paths: Sequence[str], strict: bool = False, samples: int = 1000, seed: int = 0) -> Summary:
+def analyse_files(paths: Sequence[str], strict: bool = False, samples: int = 1000, seed: int = 0) -> AgreementReport:
     """Read, merge and measure: the one call behind `harness annotations`."""
     annotations, files, problems = read_annotations(paths, strict)
     if not annotations:
