@@ -26,7 +26,7 @@ import numpy as np
 from harness.stats import percentile_ci, seed_for
 
 LEVELS = ("nominal", "ordinal")
-_BLOCK = 256  # resamples per matrix product: memory stays bounded with many items
+_BLOCK_ELEMENTS = 1 << 22  # resamples x items per matrix product: memory stays bounded with many items
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,9 @@ def krippendorff_alpha(
         rng = np.random.default_rng(seed_for(seed, "annotations", name, level))
         flat = per_unit.reshape(len(per_unit), -1)
         replicates = []
-        for start in range(0, samples, _BLOCK):
-            draws = rng.integers(0, len(per_unit), size=(min(_BLOCK, samples - start), len(per_unit)))
+        block = max(1, _BLOCK_ELEMENTS // len(per_unit))
+        for start in range(0, samples, block):
+            draws = rng.integers(0, len(per_unit), size=(min(block, samples - start), len(per_unit)))
             counts = np.zeros((len(draws), len(per_unit)))
             np.add.at(counts, (np.repeat(np.arange(len(draws)), len(per_unit)), draws.ravel()), 1)
             replicates.append(alpha_of((counts @ flat).reshape(len(draws), *totals.shape), level))
