@@ -20,21 +20,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import logging
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from harness.errors import ConfigError, InputError, RunFailed
+from harness.errors import ConfigError, HarnessError, InputError, RunFailed
 
 if TYPE_CHECKING:
     from harness.analysis import tables
     from harness.analysis.check import CheckResult
     from harness.analysis.significance import Cell, Column
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 __all__ = [
     "Comparison",
@@ -243,6 +247,26 @@ class MetaEvalResult:
 # ---- functions -----------------------------------------------------------------------------
 
 
+def _surface(function: Callable[P, T]) -> Callable[P, T]:
+    """What the command line does around a command, for an API call: stdout and stderr redacted
+    while it runs (progress, Hydra's messages, a sweep's table), and the message of an error it
+    raises redacted too (harness/redaction.py: no secret in any output)."""
+
+    @functools.wraps(function)
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        from harness.redaction import redact, redacted_streams
+
+        try:
+            with redacted_streams():
+                return function(*args, **kwargs)
+        except HarnessError as e:
+            e.args = tuple(redact(a) if isinstance(a, str) else a for a in e.args)
+            raise
+
+    return call
+
+
+@_surface
 def run(
     overrides: Sequence[str] | None = None, config_dir: str | Path | None = None, *, raise_on_failure: bool = True
 ) -> RunResult:
@@ -282,6 +306,7 @@ def run(
     return result
 
 
+@_surface
 def score(
     run_dir: str | Path,
     metrics: Sequence[str] | None = None,
@@ -301,6 +326,7 @@ def score(
     return RunResult([read_run(folder)], folder.parent)
 
 
+@_surface
 def load(*paths: str | Path) -> RunResult:
     """The run folders under `paths` (run folders or sweep folders), finished or not, in order."""
     from harness.run.folder import RUN
@@ -316,6 +342,7 @@ def load(*paths: str | Path) -> RunResult:
     return RunResult([read_run(f) for f in folders], Path(paths[0]) if len(paths) == 1 else None)
 
 
+@_surface
 def compare(
     paths: Sequence[str | Path] | str | Path,
     *,
@@ -378,6 +405,7 @@ def compare(
     )
 
 
+@_surface
 def check(
     run_dir: str | Path, requires: Sequence[str], max_failures: int = 0, allow_missing: bool = False
 ) -> CheckResult:
@@ -392,6 +420,7 @@ def check(
     return library_check(run_dir, requires, max_failures, allow_missing)
 
 
+@_surface
 def meta_eval(
     data: str | Path,
     human: str | Sequence[str],
@@ -444,6 +473,7 @@ def meta_eval(
     require_config_dirs(args.config_dir)
     metric_set = MetricSet.build(resolve_spec(args.metrics, args.overrides, args.config_dir))
     loaded = load(args.data, humans, args.against, names, strict=args.strict, where=args.where, needs=metric_set.needs)
+    command._report_skips(loaded)  # what was left out, on stderr, as the command says it
     scores = score_all(metric_set, loaded.examples, loaded.summaries, args.workers, args.multi_reference, args.against)
     columns = command._select(scores.columns, args.fields)
     for a, b in args.compare:

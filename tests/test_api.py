@@ -108,6 +108,16 @@ def test_a_refused_config_raises_config_error_and_writes_nothing(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_an_error_message_keeps_no_secret(tmp_path, capsys):
+    """As the command line prints it: a URL's password is redacted in the raised message."""
+    path = f"{tmp_path}/https://user:hunter22secret@example.invalid/docs.jsonl"
+    with pytest.raises(ConfigError, match="file not found") as e:
+        api.run(["model=lead", "dataset=local", f"dataset.path={path}", f"results_dir={tmp_path / 'r'}"])
+    assert "hunter22secret" not in str(e.value) and "REDACTED" in str(e.value)
+    captured = capsys.readouterr()
+    assert "hunter22secret" not in captured.out + captured.err
+
+
 @pytest.mark.slow
 def test_a_failed_run_raises_run_failed_or_is_returned(tmp_path, monkeypatch):
     (tmp_path / "apiboom.py").write_text(BOOM)

@@ -153,3 +153,8 @@ def test_show_limits_the_printed_failures(run):
     proc = run_cli("check", str(run), "--require", "support/score>=1", "--show", "1", check=False)
     assert proc.returncode == 1
     assert "d2" in proc.stdout and "... and 3 more failures" in proc.stdout and "d5" not in proc.stdout
+
+
+def test_a_json_file_in_a_missing_folder_is_refused_before_any_work(run, tmp_path):
+    proc = run_cli("check", str(run), "--require", REQUIRE[0], "--json", str(tmp_path / "no" / "c.json"), check=False)
+    assert proc.returncode == 2 and "--json" in proc.stderr and "folder not found" in proc.stderr
