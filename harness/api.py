@@ -322,7 +322,8 @@ def score(
 
     dirs = [str(config_dir)] if isinstance(config_dir, (str, Path)) else [str(d) for d in config_dir]
     require_config_dirs(dirs)
-    folder = score_folder(Path(run_dir), list(metrics) if metrics else None, rescore_changed_data, dirs)
+    with _root_logger_restored():  # score_folder logs to the run's run.log
+        folder = score_folder(Path(run_dir), list(metrics) if metrics else None, rescore_changed_data, dirs)
     return RunResult([read_run(folder)], folder.parent)
 
 
@@ -558,14 +559,24 @@ def _hydra_in_process() -> Iterator[None]:
     from hydra.core.global_hydra import GlobalHydra
 
     argv = sys.argv[:]
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
     GlobalHydra.instance().clear()
     try:
-        yield
+        with _root_logger_restored():
+            yield
     finally:
         GlobalHydra.instance().clear()
         sys.argv[:] = argv
+
+
+@contextlib.contextmanager
+def _root_logger_restored() -> Iterator[None]:
+    """The root logger's handlers and level as they were: a run or a re-score adds a handler that
+    writes to its run.log, which must not receive the log lines of whatever the caller does next."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
         for handler in root.handlers[:]:
             if handler not in handlers:
                 root.removeHandler(handler)

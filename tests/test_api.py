@@ -82,7 +82,9 @@ def test_check_and_score_through_the_api(demo):
     documents = centrality.documents()
     assert result.failing_documents == [d for d, row in documents.items() if row["facts/recall"] < 0.5]
     assert result == library_check(centrality.folder, ["facts/recall>=0.5"])
+    handlers = logging.getLogger().handlers[:]
     rescored = api.score(demo["lead"].folder, ["format"])
+    assert logging.getLogger().handlers == handlers  # the run's run.log no longer receives the caller's lines
     assert rescored.run.folder == demo["lead"].folder and rescored.run.mean("format/compliant") == 1.0
     assert "rouge/rougeLsum" in rescored.run.fields  # the other metrics' scores are kept
 
