@@ -11,7 +11,7 @@ worked example, executed by tests/test_api_docs.py.
     >>> from harness import api
     >>> result = api.run(["results_dir=/tmp/results"])        # the demo: lead and centrality
     >>> result["lead"].fields["rouge/rougeLsum"].mean
-    0.50...
+    0.4988...
     >>> api.compare(result.folders).best("rouge/rougeLsum")
     ['lead']
 """
@@ -268,7 +268,7 @@ def _surface(function: Callable[P, T]) -> Callable[P, T]:
 
 @_surface
 def run(
-    overrides: Sequence[str] | None = None, config_dir: str | Path | None = None, *, raise_on_failure: bool = True
+    overrides: Sequence[str] | str | None = None, config_dir: str | Path | None = None, *, raise_on_failure: bool = True
 ) -> RunResult:
     """`harness run OVERRIDES...` in this process: one run, or a sweep (the default demo
     experiment, or `-m` among the overrides); returns every run folder it made.
@@ -282,7 +282,9 @@ def run(
     """
     from harness.run.command import launch
 
-    argv = list(overrides or [])
+    import shlex
+
+    argv = shlex.split(overrides) if isinstance(overrides, str) else list(overrides or [])  # "model=lead seed=1"
     if config_dir is not None:
         argv = ["--config-dir", str(config_dir), *argv]
     done: list[Path] = []

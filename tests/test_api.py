@@ -93,7 +93,7 @@ def test_check_and_score_through_the_api(demo):
 def test_runs_follow_one_another_in_one_process_and_leave_it_as_it_was(tmp_path):
     argv, handlers = sys.argv[:], logging.getLogger().handlers[:]
     first = api.run(["model=lead", "metrics=[format]", f"results_dir={tmp_path}"])
-    second = api.run(["model=centrality", "metrics=[format]", f"results_dir={tmp_path}"])
+    second = api.run(f"model=centrality metrics=[format] results_dir={tmp_path}")  # a string, split as a shell would
     assert first.run.label == "lead" and second.run.label == "centrality"
     assert first.run.folder != second.run.folder
     assert sys.argv == argv and logging.getLogger().handlers == handlers
