@@ -86,3 +86,36 @@ def write_run(
         folder / "generations.jsonl", [{"doc_id": d, "bullets": [f"bullet of {d}"], "error": None} for d in docs]
     )
     return folder
+
+
+def make_run(
+    folder: Path,
+    label: str,
+    values: dict[str, dict[str, float | None]],
+    ranges: dict[str, tuple[float | None, float | None]] | None = None,
+    status: str = "done",
+) -> Path:
+    """A finished run folder written by hand: `values` is doc_id -> {field: value or None}; run.json,
+    generations.jsonl, scores.jsonl and a metrics.json that counts and averages them as a run
+    would (so the checked reader of score files accepts it)."""
+    import math
+
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"schema_version": 1, "status": status, "label": label}))
+    write_rows(folder / "generations.jsonl", [{"doc_id": d, "bullets": ["A bullet."]} for d in values])
+    write_rows(folder / "scores.jsonl", [{"schema_version": 1, "doc_id": d, **row} for d, row in values.items()])
+    fields: dict[str, dict] = {}
+    for key in dict.fromkeys(k for row in values.values() for k in row):
+        present = [row[key] for row in values.values() if row.get(key) is not None]
+        fields[key] = {
+            "mean": math.fsum(present) / len(present) if present else None,
+            "ci95": None,
+            "n": len(present),
+            "missing": len(values) - len(present),
+            "higher_is_better": True,
+            "headline": True,
+            "signature": key.partition("/")[0],
+            "range": list((ranges or {}).get(key, (0.0, 1.0))),
+        }
+    (folder / "metrics.json").write_text(json.dumps({"schema_version": 1, "fields": fields}))
+    return folder

@@ -24,6 +24,7 @@ COMMANDS = {
     "run": ("run", "generate and score; Hydra overrides, -m for sweeps (default: experiment=demo)"),
     "score": ("score", "re-score a finished run folder without calling the model"),
     "compare": ("compare", "one table comparing run folders or sweep folders"),
+    "check": ("check", "per-document requirements on a run (support/score>=0.9): lists failing documents, exit 1"),
     "report": ("report", "an HTML page: table, plots, every model's bullets per document with evidence"),
     "merge": ("merge", "join the finished shards of sharded runs (shard.count=N) into one run folder each"),
     "progress": ("progress", "documents done / total, rate and ETA across the runs of a sweep or sharded run"),
