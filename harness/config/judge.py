@@ -57,3 +57,36 @@ def split_judge_config(config: dict[str, Any], where: str = "judge") -> tuple[Ju
     model = dict(config)
     own = {k: model.pop(k) for k in JUDGE_KEYS if k in model}
     return parse(JudgeSettings, own, where), model
+
+
+def compose_judge(
+    name: str | None, overrides: list[str], config_dirs: list[str], base: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A judge config for a command outside `harness run`: `conf/judge/<name>.yaml` composed by
+    Hydra's own loader (a user's `--config-dir` too) with `judge.KEY=VALUE` overrides, as
+    `harness run judge=NAME judge.KEY=VALUE` would compose it; without a name, `base` (e.g. the
+    judge a run recorded) with the overrides applied."""
+    from omegaconf import OmegaConf
+
+    from harness.config.listing import search_argv
+    from harness.config.search import HydraConfigs, hydra_errors
+    from harness.registry import suggest
+
+    for override in overrides:
+        if not override.lstrip("+~").startswith("judge."):
+            raise ConfigError(f"{override}: only judge.KEY=VALUE overrides are taken here")
+    if name is None:
+        if base is None:
+            raise ConfigError("no judge: choose one with --judge NAME (`harness list judges`)")
+        with hydra_errors():
+            node = OmegaConf.merge(
+                OmegaConf.create({"judge": base}), OmegaConf.from_dotlist([o.lstrip("+") for o in overrides])
+            )
+            return dict(OmegaConf.to_container(node.judge, resolve=True))  # type: ignore[arg-type]
+    with HydraConfigs.of(search_argv(config_dirs)) as configs:
+        known = configs.choices("judge")
+        if name not in known:
+            raise ConfigError(f"--judge {name}: no such judge.{suggest(name, known)} Judges: {', '.join(known)}")
+        cfg = configs.compose([*configs.searchpath(), f"judge={name}", *overrides])
+        with hydra_errors():
+            return dict(OmegaConf.to_container(cfg.judge, resolve=True))  # type: ignore[arg-type]

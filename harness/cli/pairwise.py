@@ -1,0 +1,114 @@
+"""`harness pairwise DIR... [--judge NAME] [judge.KEY=VALUE ...]`: the options, the printed table
+and the exit code. The work is harness/analysis/pairwise/."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from harness import redaction
+from harness.analysis.pairwise import output
+from harness.analysis.pairwise.compute import Settings, pairwise, recorded_judge
+from harness.cli.compare import find_runs
+from harness.config.env_names import config_secrets
+from harness.config.judge import compose_judge
+from harness.config.schema import check_flag
+from harness.config.search import require_config_dirs
+from harness.errors import EXIT_DONE, EXIT_RUN_FAILED
+from harness.fileio import check_output_folder
+from harness.judge.client import Judge
+from harness.run.folder import RunFolder
+from harness.run.resolvers import load_run_config
+
+
+def split_arguments(items: list[str]) -> tuple[list[Path], list[str]]:
+    """(folders, judge overrides): `judge.KEY=VALUE` (or `judge=NAME`) as `harness run` takes them;
+    anything else is a folder."""
+    paths, overrides = [], []
+    for item in items:
+        key = item.lstrip("+~").partition("=")[0]
+        is_override = "=" in item and (key == "judge" or key.startswith("judge.")) and not Path(item).exists()
+        (overrides if is_override else paths).append(item if is_override else Path(item))  # type: ignore[arg-type]
+    return paths, overrides
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="harness pairwise",
+        description="Judge the runs' summaries two at a time, in both orders; rank by Bradley-Terry strength with "
+        "position and length bias measured and a length-controlled win rate.",
+    )
+    parser.add_argument(
+        "items", nargs="+", metavar="DIR_OR_OVERRIDE", help="run or sweep folders; judge.KEY=VALUE overrides"
+    )
+    parser.add_argument("--judge", metavar="NAME", help="conf/judge/NAME.yaml (default: the judge the runs recorded)")
+    parser.add_argument("--config-dir", action="append", default=[], help="a user config folder with judge/NAME.yaml")
+    parser.add_argument("--cache-dir", help="the judge cache's folder (default: the runs' cache_dir)")
+    parser.add_argument(
+        "--pairs-per-doc", type=int, help="judge K pairs per document, rotated so every pair is judged equally often"
+    )
+    parser.add_argument("--max-docs", type=int, help="judge a seeded sample of N of the shared documents")
+    parser.add_argument("--seed", type=int, default=0, help="document sample, pair rotation and bootstrap (default 0)")
+    parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the documents (default 1000)")
+    parser.add_argument(
+        "--baseline", metavar="LABEL", help="win rates against this run (default: the average of the others)"
+    )
+    parser.add_argument(
+        "--common-docs", action="store_true", help="runs over different datasets: judge the documents they share"
+    )
+    parser.add_argument(
+        "--allow-different-prompts",
+        action="store_true",
+        help="compare runs whose prompts differ (the prompt is what you compare)",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="where to write pairwise.json and pairwise.md (default: <folder>/pairwise)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing pairwise.json/.md (default: a numbered new pair)"
+    )
+    args = parser.parse_intermixed_args(argv)  # folders and overrides before, between or after options
+    paths, overrides = split_arguments(args.items)
+    name = args.judge
+    for override in [o for o in overrides if o.partition("=")[0] == "judge"]:
+        name = override.partition("=")[2]
+        overrides.remove(override)
+    check_flag("--samples", args.samples)
+    check_flag("--max-docs", args.max_docs)
+    require_config_dirs(args.config_dir)
+    if not paths:
+        parser.error("give at least one run or sweep folder")
+    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in paths])) / output.STEM
+    check_output_folder(out)
+    runs = find_runs(paths)
+    config = compose_judge(name, overrides, args.config_dir, None if name else recorded_judge(runs))
+    redaction.add(config_secrets({"judge": config}))
+    cache_dir = args.cache_dir or load_run_config(RunFolder(runs[0].path)).get("cache_dir") or "results/.cache"
+    judge = Judge(config, "judge", str(cache_dir))
+    try:
+        settings = Settings(
+            args.pairs_per_doc,
+            args.max_docs,
+            args.seed,
+            args.samples,
+            args.baseline,
+            args.common_docs,
+            args.allow_different_prompts,
+        )
+        result = pairwise(runs, judge, settings)
+    finally:
+        judge.close()
+    print(output.table(result))
+    written = output.write(result, out, args.force)
+    print("wrote " + ", ".join(str(p) for p in written))
+    counts = result.counts()
+    if counts["failed"]:
+        print(
+            f"harness pairwise: {counts['failed']} judge request(s) failed; run the same command again to ask them "
+            "(answers already given are cached)",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_FAILED
+    return EXIT_DONE
