@@ -44,6 +44,7 @@ USAGE = {
     "progress": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "list": (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "meta-eval": (["--data", "{docs}", "--human", "q", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    "pairwise": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
 }
 MISSING = {
     "run": (
@@ -57,6 +58,7 @@ MISSING = {
     "progress": (["{missing}"], "{missing}: not a folder"),
     "list": (["--config-dir", "{missing}"], "config folder not found: {missing}"),
     "meta-eval": (["--data", "{missing}/judged.jsonl", "--human", "q"], "{missing}/judged.jsonl: cannot read"),
+    "pairwise": (["{missing}"], "{missing}: not a folder"),
 }
 REFUSED = {
     "run": (["model=lead", "hydra.run.dir={run}"], "already holds a run"),
@@ -67,6 +69,7 @@ REFUSED = {
     "progress": (["{empty}"], "no run folders (with run.json) under: {empty}"),
     "list": (["nosuch"], "invalid choice: 'nosuch'"),
     "meta-eval": (["--data", "{docs}", "--human", "q", "--bootstrap", "-1"], "--bootstrap: must be at least 0"),
+    "pairwise": (["{run}", "--judge", "openai-compatible"], "pairwise needs at least two finished runs"),
 }
 CASES = [
     pytest.param(command, *table[command], id=f"{command}-{kind}")
@@ -78,6 +81,7 @@ CASES = [
         ("score", ["{run}", "--config-dir", "{missing}"]),
         ("meta-eval", ["--data", "{docs}", "--human", "q", "--config-dir", "{missing}"]),
         ("run", ["--config-dir", "{missing}", "model=lead"]),  # Hydra's flags come before the overrides
+        ("pairwise", ["{run}", "--config-dir", "{missing}"]),
     )
 ]
 

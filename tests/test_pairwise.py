@@ -293,3 +293,67 @@ def test_cli_ranks_reports_biases_and_asks_nothing_twice(systems):
     assert same["value"] == 0.5 and same["low"] <= 0.5 <= same["high"]
     assert "| 1 |" in first.stdout and "position bias" in first.stdout
     assert (sweep / "pairwise" / "pairwise.md").read_text().startswith("# Pairwise comparison")
+
+
+@pytest.mark.slow
+def test_the_judge_the_runs_recorded_is_the_default_and_the_design_is_balanced(systems, tmp_path):
+    _, sweep = systems
+    import shutil
+
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep, copy, ignore=shutil.ignore_patterns("pairwise"))
+    with FakeOpenAI(reply=judge_reply) as server:
+        recorded = {"backend": "openai_chat", "model_id": "auto", "base_url": server.url, "max_retries": 0}
+        for config in copy.glob("*/config.yaml"):
+            config.write_text(config.read_text() + "judge:\n" + "".join(f"  {k}: {v}\n" for k, v in recorded.items()))
+        args = ["pairwise", str(copy), "--max-docs", "5", "--pairs-per-doc", "2", "--seed", "3", "--samples", "50"]
+        run_cli(*args, f"--cache-dir={tmp_path / 'cache'}", "--out", str(tmp_path / "out"))
+        assert server.seen and all(s.body["model"] == "fake-model" for s in server.seen)
+    data = json.loads((tmp_path / "out" / "pairwise.json").read_text())
+    assert data["documents"] == 5 and data["counts"]["planned"] == 10 and data["counts"]["read"] == 10
+    assert data["per_pair"] == {"min": 1, "max": 2}  # 10 comparisons over 6 pairs
+    assert data["judge"]["label"] == "fake-model" and data["settings"]["pairs_per_doc"] == 2
+
+
+def test_compose_judge_takes_a_shipped_judge_with_overrides_or_the_recorded_one():
+    from harness.config.judge import compose_judge
+
+    composed = compose_judge("openai-compatible", ["judge.base_url=http://127.0.0.1:9/v1", "+judge.label=j"], [])
+    assert composed["base_url"] == "http://127.0.0.1:9/v1" and composed["label"] == "j"
+    assert composed["backend"] == "openai_chat"
+    recorded = {"backend": "openai_chat", "model_id": "m", "base_url": "http://a/v1"}
+    assert compose_judge(None, ["judge.model_id=n"], [], recorded) == {**recorded, "model_id": "n"}
+    with pytest.raises(ConfigError, match="no such judge.*openai-compatible"):
+        compose_judge("openai-compatibel", [], [])
+    with pytest.raises(ConfigError, match="only judge.KEY=VALUE"):
+        compose_judge("openai-compatible", ["model=lead"], [])
+    with pytest.raises(ConfigError, match="--judge NAME"):
+        compose_judge(None, [], [], None)
+
+
+@pytest.mark.slow
+def test_failed_requests_leave_their_pairs_out_exit_1_and_are_asked_again(systems, tmp_path):
+    _, sweep = systems
+    marker = "Port Callan's Harbour Bridge will close"  # one document's article
+    with FakeOpenAI(reply=judge_reply) as server:
+        server.plan[marker] = ["500"] * 100
+        args = ["pairwise", str(sweep), "--judge", "openai-compatible", f"judge.base_url={server.url}"]
+        args += ["judge.max_retries=0", f"--cache-dir={tmp_path / 'cache'}", "--out", str(tmp_path / "out")]
+        args += ["--samples", "50"]
+        failed = run_cli(*args, check=False)
+        assert failed.returncode == 1 and "7 judge request(s) failed" in failed.stderr, failed.stderr[-2000:]
+        data = json.loads((tmp_path / "out" / "pairwise.json").read_text())
+        planned = data["documents"] * 6
+        assert data["counts"] == {
+            "planned": planned,
+            "read": planned - 6,
+            "no_summary": 0,
+            "unreadable": 0,
+            "failed": 12,
+        }
+        assert data["judge"]["failed"] == 7
+        server.plan.clear()
+        asked = server.answered
+        again = run_cli(*args)
+        assert server.answered - asked == 7  # only the failed ones are asked again
+        assert "7 sent" in again.stdout

@@ -29,7 +29,7 @@ COMMANDS = {
     "progress": ("progress", "documents done / total, rate and ETA across the runs of a sweep or sharded run"),
     "list": ("list", "shipped models, datasets, prompts, experiments, metrics and their fields"),
     "meta-eval": ("meta_eval", "correlate metrics with human judgments"),
-    "pairwise": ("pairwise", "judge summaries two at a time (both orders): Bradley-Terry ranking, position and length bias"),
+    "pairwise": ("pairwise", "rank runs by a judge's pairwise verdicts (Bradley-Terry), with position and length bias"),
 }
 
 USAGE = "usage: harness <command> [args]\n\ncommands:\n" + "\n".join(

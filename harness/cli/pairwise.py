@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harness import redaction
 from harness.analysis.pairwise import output
-from harness.analysis.pairwise.compute import Settings, pairwise, recorded_judge
+from harness.analysis.pairwise.compute import Settings, pairwise, recorded_judge, require_two
 from harness.cli.compare import find_runs
 from harness.config.env_names import config_secrets
 from harness.config.judge import compose_judge
@@ -26,11 +26,14 @@ from harness.run.resolvers import load_run_config
 def split_arguments(items: list[str]) -> tuple[list[Path], list[str]]:
     """(folders, judge overrides): `judge.KEY=VALUE` (or `judge=NAME`) as `harness run` takes them;
     anything else is a folder."""
-    paths, overrides = [], []
+    paths: list[Path] = []
+    overrides: list[str] = []
     for item in items:
         key = item.lstrip("+~").partition("=")[0]
-        is_override = "=" in item and (key == "judge" or key.startswith("judge.")) and not Path(item).exists()
-        (overrides if is_override else paths).append(item if is_override else Path(item))  # type: ignore[arg-type]
+        if "=" in item and (key == "judge" or key.startswith("judge.")) and not Path(item).exists():
+            overrides.append(item)
+        else:
+            paths.append(Path(item))
     return paths, overrides
 
 
@@ -83,6 +86,7 @@ def main(argv: list[str]) -> int:
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in paths])) / output.STEM
     check_output_folder(out)
     runs = find_runs(paths)
+    require_two(runs)  # before a judge is built
     config = compose_judge(name, overrides, args.config_dir, None if name else recorded_judge(runs))
     redaction.add(config_secrets({"judge": config}))
     cache_dir = args.cache_dir or load_run_config(RunFolder(runs[0].path)).get("cache_dir") or "results/.cache"
@@ -106,8 +110,8 @@ def main(argv: list[str]) -> int:
     counts = result.counts()
     if counts["failed"]:
         print(
-            f"harness pairwise: {counts['failed']} judge request(s) failed; run the same command again to ask them "
-            "(answers already given are cached)",
+            f"harness pairwise: {result.judge['failed']} judge request(s) failed, {counts['failed']} verdict(s) missing: "
+            "their pairs are left out; run the same command again to ask them (answers already given are cached)",
             file=sys.stderr,
         )
         return EXIT_RUN_FAILED

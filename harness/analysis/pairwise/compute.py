@@ -98,6 +98,12 @@ def recorded_judge(runs: Sequence[Run]) -> dict[str, Any] | None:
     return found
 
 
+def require_two(runs: Sequence[Run]) -> None:
+    if len(runs) < 2:
+        found = ", ".join(str(r.path) for r in runs) or "none"
+        raise InputError(f"pairwise needs at least two finished runs to compare; found {len(runs)}: {found}")
+
+
 def reference_index(labels: Sequence[str], baseline: str | None) -> int | None:
     if baseline is None:
         return None
@@ -129,8 +135,7 @@ def pairwise(runs: Sequence[Run], judge: Judge, settings: Settings) -> PairwiseR
     """Judge the runs' summaries pairwise and analyse the verdicts."""
     from harness.analysis.report import check_data, generations, run_examples
 
-    if len(runs) < 2:
-        raise InputError(f"pairwise needs at least two finished runs to compare; found {len(runs)}: {runs[0].path}")
+    require_two(runs)
     labels = [r.label for r in runs]
     reference = reference_index(labels, settings.baseline)
     shared = check(runs, [], settings.common_docs, settings.allow_prompts)

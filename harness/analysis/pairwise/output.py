@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.bradley_terry import PRIOR, Analysis, Estimate
-from harness.analysis.escape import md_cell
+from harness.analysis.escape import md_cell, md_code
 from harness.analysis.pairwise.compute import PairwiseResult, pairs_judged
 from harness.errors import InputError
 from harness.fileio import write_numbered_set
@@ -24,7 +24,9 @@ METHOD = [
     "Bradley-Terry strengths: maximum likelihood, ties as half a win each way; log-strengths centred on their mean; "
     f"{PRIOR} virtual tie per pair keeps them finite.",
     "Length-controlled (LC) win rate: logistic regression of the outcome on the system effects and "
-    "tanh(word-count difference / its sd), predicted at zero difference (AlpacaEval LC, Dubois et al. 2024).",
+    "tanh(word-count difference / its sd), predicted at zero difference (AlpacaEval LC, Dubois et al. 2024). "
+    "It separates length from quality only as far as lengths vary within each system: when one system is always "
+    "the longer, its whole advantage may be put down to length.",
     "Win rates are against the baseline, else averaged over the other systems; ties count half.",
     "95% CIs: percentile bootstrap over documents (a document's comparisons resampled together).",
 ]
@@ -138,9 +140,14 @@ def table(result: PairwiseResult) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row, i in zip(ranking_rows(result), order(a)):
+        rates = (
+            ["baseline", "baseline"]
+            if i == a.reference
+            else [_est(a.win_rate[i], percent=True), _est(a.lc_win_rate[i], percent=True)]
+        )
         lines.append(
-            f"| {row['rank']} | {md_cell(row['label'])} | {_est(a.strength[i])} | {_est(a.win_rate[i], percent=True)} "
-            f"| {_est(a.lc_win_rate[i], percent=True)} | {row['comparisons']} |"
+            f"| {row['rank']} | {md_cell(row['label'])} | {_est(a.strength[i])} | {rates[0]} | {rates[1]} "
+            f"| {row['comparisons']} |"
         )
     lines += [
         "",
@@ -169,7 +176,10 @@ def markdown(result: PairwiseResult) -> str:
             ]
             parts.append(f"| {labels[i]} | " + " | ".join(cells) + " |")
     parts += ["", "## Method", "", *(f"- {m}" for m in METHOD)]
-    parts += ["", f"Judge: `{md_cell(result.judge.get('signature', ''))}`"]
+    parts += [
+        "",
+        f"Judge: {md_code(result.judge.get('signature', ''))}, prompt {md_code(result.judge.get('prompt', ''))}",
+    ]
     return "\n".join(parts) + "\n"
 
 
