@@ -20,6 +20,7 @@ from scipy.stats import kendalltau
 
 from harness.analysis.bradley_terry import Outcomes, analyse, fit
 from harness.analysis.pairwise.compute import Judged
+from harness.analysis.pairwise.compute import outcomes as read_outcomes
 from harness.analysis.pairwise.design import Planned, all_pairs, plan
 from harness.analysis.pairwise.judging import Verdict, label_probabilities, read_verdict
 from harness.errors import ConfigError
@@ -136,6 +137,32 @@ def test_verdicts_read_from_text_or_from_the_first_tokens_probabilities():
     assert read_verdict(Generation(text="A", top_logprobs=[{"x": 0.0}]), True).label == "A"  # none: the text
 
 
+# (doc, a, b, words of a and b, verdict with a first, verdict with b first)
+HAND = [
+    ("d1", 0, 1, (10, 20), "A", "B"),  # a (the shorter) wins in both orders
+    ("d1", 0, 2, (30, 20), "A", "A"),  # the first position both times: a flip, a tie
+    ("d2", 1, 2, (15, 10), "B", "A"),  # b (the shorter) wins in both orders
+    ("d2", 0, 1, (12, 12), "tie", "tie"),
+    ("d3", 0, 2, (25, 5), "A", "B"),  # a (the longer) wins
+    ("d3", 1, 2, (9, 9), "A", None),  # unreadable in one order: left out
+]
+
+
+def test_biases_and_win_rates_of_a_hand_made_table():
+    judged = [Judged(Planned(d, a, b), w, (Verdict(v1), Verdict(v2))) for d, a, b, w, v1, v2 in HAND]
+    result = analyse(read_outcomes(judged, 3), samples=0)
+    assert result.position_flip_rate.value == pytest.approx(1 / 5)  # pair 2 of the 5 read
+    assert result.first_position_share.value == pytest.approx(5 / 8)  # 1 + 2 + 1 + 0 + 1 of 2 + 2 + 2 + 0 + 2
+    assert result.longer_wins.value == pytest.approx(1 / 3)  # decided with lengths differing: pairs 1, 3, 5
+    rates = [[None if e is None else e.value for e in row] for row in result.matrix]
+    assert rates == [[None, 0.75, 0.75], [0.25, None, 0.0], [0.25, 1.0, None]]
+    assert values(result.win_rate) == pytest.approx([0.75, 0.125, 0.625])
+    assert result.comparisons.tolist() == [[0, 2, 2], [2, 0, 1], [2, 1, 0]]
+    theta = values(result.strength)
+    expected = [np.mean([1 / (1 + np.exp(theta[j] - theta[i])) for j in range(3) if j != i]) for i in range(3)]
+    assert values(result.bt_win_rate) == pytest.approx(expected)
+
+
 # ---- the design ----
 
 
@@ -200,7 +227,7 @@ def test_length_control_removes_the_length_effect():
     raw_error = np.abs(values(result.win_rate) - truth.win_rate)
     lc_error = np.abs(values(result.lc_win_rate) - truth.win_rate)
     assert lc_error.mean() < raw_error.mean() / 2
-    assert lc_error.max() < 0.04 < raw_error.max()
+    assert lc_error.max() < 0.05 < 0.1 < raw_error.max()  # over 100 seeds: LC at most .039 off, raw at least .16
     assert result.length_coefficient.low > 0  # the length effect is found
     assert kendalltau(values(result.lc_strength), truth.strengths).statistic >= 0.9
     unbiased, truth_0 = simulate(STRENGTHS, 400, flip_rate=0.1, mean_words=words, sd_words=15, seed=5)

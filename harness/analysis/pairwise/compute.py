@@ -114,7 +114,8 @@ def reference_index(labels: Sequence[str], baseline: str | None) -> int | None:
     return list(labels).index(baseline)
 
 
-def outcomes(judged: Sequence[Judged], systems: int, documents: Sequence[str]) -> Outcomes:
+def outcomes(judged: Sequence[Judged], systems: int) -> Outcomes:
+    """The comparisons read (both verdicts), as the statistics take them."""
     read = [j for j in judged if j.score is not None and j.words is not None and j.verdicts is not None]
     index = {d: n for n, d in enumerate(dict.fromkeys(j.planned.doc_id for j in read))}
     labels = [(str(j.verdicts[0].label), str(j.verdicts[1].label)) for j in read if j.verdicts]
@@ -159,7 +160,7 @@ def pairwise(runs: Sequence[Run], judge: Judge, settings: Settings) -> PairwiseR
             asked.append((n, Pair(p.doc_id, examples[p.doc_id].source, p.a, p.b, a, b)))
     verdicts: dict[int, tuple[Verdict, Verdict]] = dict(zip((n for n, _ in asked), ask(judge, [q for _, q in asked])))
     judged = [Judged(p, words[n], verdicts.get(n)) for n, p in enumerate(planned)]
-    out = outcomes(judged, len(runs), shared)
+    out = outcomes(judged, len(runs))
     analysis = analyse(out, settings.samples, settings.seed, reference) if len(out.y) else None
     record = {**judge.record(), "signature": judge.signature([TASK]), "prompt": judge.prompt(TASK).version}
     documents = list(dict.fromkeys(p.doc_id for p in planned))
