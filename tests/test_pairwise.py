@@ -23,6 +23,7 @@ from harness.analysis.pairwise.compute import Judged
 from harness.analysis.pairwise.compute import outcomes as read_outcomes
 from harness.analysis.pairwise.design import Planned, all_pairs, plan
 from harness.analysis.pairwise.judging import Verdict, label_probabilities, read_verdict
+from harness.analysis.pairwise.output import load_ranking, ranking_markdown
 from harness.errors import ConfigError
 from harness.models.base import Generation
 
@@ -320,6 +321,16 @@ def test_cli_ranks_reports_biases_and_asks_nothing_twice(systems):
     assert same["value"] == 0.5 and same["low"] <= 0.5 <= same["high"]
     assert "| 1 |" in first.stdout and "position bias" in first.stdout
     assert (sweep / "pairwise" / "pairwise.md").read_text().startswith("# Pairwise comparison")
+    rows_back = load_ranking(sweep / "pairwise")  # what compare and the report call
+    assert rows_back == data["ranking"] and all(line in first.stdout for line in ranking_markdown(rows_back))
+
+
+def test_ranking_table_keeps_hostile_labels_inert():
+    estimate = {"value": 0.5, "low": 0.4, "high": 0.6}
+    row = {"rank": 1, "label": "x|y\x1b[2J<b>", "strength": estimate, "win_rate": estimate, "lc_win_rate": estimate}
+    lines = ranking_markdown([{**row, "against": "average", "comparisons": 3}])
+    assert "\x1b" not in "".join(lines) and "x\\|y" in lines[2] and "<b>" not in lines[2]
+    assert lines[2].count(" | ") == 5  # six cells: the pipe in the label splits none
 
 
 @pytest.mark.slow

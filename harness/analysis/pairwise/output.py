@@ -32,15 +32,17 @@ METHOD = [
 ]
 
 
-def _est(e: Estimate | None, digits: int = 3, percent: bool = False) -> str:
-    if e is None or e.value is None:
+def _est(e: Estimate | dict[str, Any] | None, digits: int = 3, percent: bool = False) -> str:
+    """value [low, high]; an Estimate or its record."""
+    rec: dict[str, Any] | None = e.record() if isinstance(e, Estimate) else e
+    if rec is None or rec.get("value") is None:
         return "–"
 
     def f(x: float) -> str:
         return f"{100 * x:.1f}%" if percent else f"{x:.{digits}f}"
 
-    ci = f" [{f(e.low)}, {f(e.high)}]" if e.low is not None and e.high is not None else ""
-    return f(e.value) + ci
+    ci = f" [{f(rec['low'])}, {f(rec['high'])}]" if rec.get("low") is not None and rec.get("high") is not None else ""
+    return f(rec["value"]) + ci
 
 
 def order(analysis: Analysis) -> list[int]:
@@ -69,6 +71,26 @@ def ranking_rows(result: PairwiseResult) -> list[dict[str, Any]]:
         }
         for rank, i in enumerate(order(a), 1)
     ]
+
+
+def ranking_markdown(rows: list[dict[str, Any]]) -> list[str]:
+    """The ranking rows (from `ranking_rows` or `load_ranking`) as Markdown table lines."""
+    if not rows:
+        return []
+    against = rows[0]["against"]
+    lines = [
+        f"| rank | system | BT strength | win rate vs {'the average' if against == 'average' else md_cell(against)} "
+        "| LC win rate | comparisons |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        baseline = row["label"] == against
+        rates = ["baseline"] * 2 if baseline else [_est(row[k], percent=True) for k in ("win_rate", "lc_win_rate")]
+        lines.append(
+            f"| {row['rank']} | {md_cell(row['label'])} | {_est(row['strength'])} | {rates[0]} | {rates[1]} "
+            f"| {row['comparisons']} |"
+        )
+    return lines
 
 
 def load_ranking(path: Path) -> list[dict[str, Any]]:
@@ -133,22 +155,7 @@ def table(result: PairwiseResult) -> str:
         )
     if a is None:
         return "\n".join([*lines, "", "No comparison could be read: nothing to rank."])
-    against = "the average" if a.reference is None else md_cell(result.labels[a.reference])
-    lines += [
-        "",
-        f"| rank | system | BT strength | win rate vs {against} | LC win rate | comparisons |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row, i in zip(ranking_rows(result), order(a)):
-        rates = (
-            ["baseline", "baseline"]
-            if i == a.reference
-            else [_est(a.win_rate[i], percent=True), _est(a.lc_win_rate[i], percent=True)]
-        )
-        lines.append(
-            f"| {row['rank']} | {md_cell(row['label'])} | {_est(a.strength[i])} | {rates[0]} | {rates[1]} "
-            f"| {row['comparisons']} |"
-        )
+    lines += ["", *ranking_markdown(ranking_rows(result))]
     lines += [
         "",
         f"position bias: {_est(a.position_flip_rate, percent=True)} of pairs change verdict when the order is swapped; "
