@@ -395,3 +395,15 @@ def test_failed_requests_leave_their_pairs_out_exit_1_and_are_asked_again(system
         again = run_cli(*args)
         assert server.answered - asked == 7  # only the failed ones are asked again
         assert "7 sent" in again.stdout
+
+
+@pytest.mark.slow  # about 10 s
+def test_self_comparison_ci_covers_one_half_about_95_percent_of_the_time():
+    replicates = 200
+    covered = 0
+    for seed in range(replicates):
+        out, _ = simulate([0.0, 0.0, 0.8], 200, flip_rate=0.15, length_effect=1.0, seed=seed, same_summaries=(0, 1))
+        cell = analyse(out, samples=500, seed=seed).matrix[0][1]
+        covered += cell.low <= 0.5 <= cell.high
+    slack = 3 * math.sqrt(0.95 * 0.05 / replicates)  # Monte Carlo error (measured: 0.955)
+    assert 0.95 - slack <= covered / replicates <= 0.95 + slack
