@@ -44,3 +44,45 @@ def add_constant_field(run: Path, field: str, scores: list[dict]) -> None:
         "signature": "s",
     }
     (run / "metrics.json").write_text(json.dumps(metrics))
+
+
+def write_run(
+    folder: Path,
+    label: str,
+    docs: list[str],
+    fields: dict[str, list[float | None]],
+    directions: dict[str, bool | None] | None = None,
+    dataset: str = "f00d",
+) -> Path:
+    """A finished run folder as `harness run` writes it (run.json, metrics.json, scores.jsonl,
+    generations.jsonl), with `fields[key][i]` the score of document `docs[i]`; `directions[key]`:
+    higher is better (default), lower, or None."""
+    folder.mkdir(parents=True)
+    info = {
+        "label": label,
+        "status": "done",
+        "overrides": [f"model={label}"],
+        "dataset": {"name": "set", "fingerprint": dataset},
+        "prompt": {"name": "bullets3", "hash": "p1"},
+    }
+    (folder / "run.json").write_text(json.dumps(info))
+    meta = {}
+    for key, values in fields.items():
+        present = [v for v in values if v is not None]
+        mean = sum(present) / len(present) if present else None
+        meta[key] = {
+            "mean": mean,
+            "ci95": [mean, mean] if present else None,
+            "n": len(present),
+            "higher_is_better": (directions or {}).get(key, True),
+            "headline": True,
+            "signature": f"{key.split('/')[0]}|harness:0.1.0",
+        }
+    (folder / "metrics.json").write_text(json.dumps({"fields": meta}))
+    write_rows(
+        folder / "scores.jsonl", [{"doc_id": d, **{k: v[i] for k, v in fields.items()}} for i, d in enumerate(docs)]
+    )
+    write_rows(
+        folder / "generations.jsonl", [{"doc_id": d, "bullets": [f"bullet of {d}"], "error": None} for d in docs]
+    )
+    return folder

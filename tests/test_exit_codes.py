@@ -44,6 +44,7 @@ USAGE = {
     "progress": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "list": (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "meta-eval": (["--data", "{docs}", "--human", "q", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    "annotations": (["{docs}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "pairwise": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
 }
 MISSING = {
@@ -58,6 +59,7 @@ MISSING = {
     "progress": (["{missing}"], "{missing}: not a folder"),
     "list": (["--config-dir", "{missing}"], "config folder not found: {missing}"),
     "meta-eval": (["--data", "{missing}/judged.jsonl", "--human", "q"], "{missing}/judged.jsonl: cannot read"),
+    "annotations": (["{missing}/alice.jsonl"], "{missing}/alice.jsonl: cannot read"),
     "pairwise": (["{missing}"], "{missing}: not a folder"),
 }
 REFUSED = {
@@ -69,21 +71,37 @@ REFUSED = {
     "progress": (["{empty}"], "no run folders (with run.json) under: {empty}"),
     "list": (["nosuch"], "invalid choice: 'nosuch'"),
     "meta-eval": (["--data", "{docs}", "--human", "q", "--bootstrap", "-1"], "--bootstrap: must be at least 0"),
+    "annotations": (["{docs}"], "no usable annotation records in {docs} ({docs}:1: field 'schema'"),
     "pairwise": (["{run}", "--judge", "openai-compatible"], "pairwise needs at least two finished runs"),
 }
-CASES = [
-    pytest.param(command, *table[command], id=f"{command}-{kind}")
-    for kind, table in (("usage", USAGE), ("missing", MISSING), ("refused", REFUSED))
-    for command in COMMANDS
-] + [  # a missing --config-dir is refused by every command that takes one, not skipped
-    pytest.param(command, args, "config folder not found: {missing}", id=f"{command}-config-dir")
-    for command, args in (
-        ("score", ["{run}", "--config-dir", "{missing}"]),
-        ("meta-eval", ["--data", "{docs}", "--human", "q", "--config-dir", "{missing}"]),
-        ("run", ["--config-dir", "{missing}", "model=lead"]),  # Hydra's flags come before the overrides
-        ("pairwise", ["{run}", "--config-dir", "{missing}"]),
-    )
-]
+CASES = (
+    [
+        pytest.param(command, *table[command], id=f"{command}-{kind}")
+        for kind, table in (("usage", USAGE), ("missing", MISSING), ("refused", REFUSED))
+        for command in COMMANDS
+    ]
+    + [  # a missing --config-dir is refused by every command that takes one, not skipped
+        pytest.param(command, args, "config folder not found: {missing}", id=f"{command}-config-dir")
+        for command, args in (
+            ("score", ["{run}", "--config-dir", "{missing}"]),
+            ("meta-eval", ["--data", "{docs}", "--human", "q", "--config-dir", "{missing}"]),
+            ("run", ["--config-dir", "{missing}", "model=lead"]),  # Hydra's flags come before the overrides
+            ("pairwise", ["{run}", "--config-dir", "{missing}"]),
+        )
+    ]
+    + [  # meta-eval against merged annotations: the same policy
+        pytest.param("meta-eval", args, message, id=f"meta-eval-annotations-{kind}")
+        for kind, args, message in (
+            ("usage", ["--annotations", "{docs}", "--runs", "{run}", "--no-such-flag"], "unrecognized arguments"),
+            (
+                "missing",
+                ["--annotations", "{missing}/merged.jsonl", "--runs", "{run}"],
+                "{missing}/merged.jsonl: cannot read",
+            ),
+            ("refused", ["--annotations", "{docs}", "--runs", "{run}"], "{docs}:1: field 'schema'"),
+        )
+    ]
+)
 
 
 def test_every_command_has_every_case():

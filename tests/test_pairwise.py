@@ -19,7 +19,7 @@ from scipy.optimize import minimize
 from scipy.stats import kendalltau
 
 from harness.analysis.bradley_terry import Outcomes, analyse, fit
-from harness.analysis.pairwise.compute import Judged
+from harness.analysis.pairwise.compute import Judged, judge_config
 from harness.analysis.pairwise.compute import outcomes as read_outcomes
 from harness.analysis.pairwise.design import Planned, all_pairs, plan
 from harness.analysis.pairwise.judging import Verdict, label_probabilities, read_verdict
@@ -293,8 +293,8 @@ def systems(tmp_path_factory):
 def test_cli_ranks_reports_biases_and_asks_nothing_twice(systems):
     tmp, sweep = systems
     with FakeOpenAI(reply=judge_reply) as server:
-        args = ["pairwise", str(sweep), "--judge", "openai-compatible", f"judge.base_url={server.url}"]
-        args += ["+judge.label=fake", f"--cache-dir={tmp / 'cache'}", "--samples", "200"]
+        args = ["pairwise", str(sweep), "--judge", "openai-compatible", "--set", f"judge.base_url={server.url}"]
+        args += ["--set", "judge.label=fake", f"--cache-dir={tmp / 'cache'}", "--samples", "200"]
         first = run_cli(*args)
         sent = server.answered
         articles = {between(s.prompt, "article") for s in server.seen}
@@ -341,10 +341,11 @@ def test_the_judge_the_runs_recorded_is_the_default_and_the_design_is_balanced(s
     copy = tmp_path / "sweep"
     shutil.copytree(sweep, copy, ignore=shutil.ignore_patterns("pairwise"))
     with FakeOpenAI(reply=judge_reply) as server:
-        recorded = {"backend": "openai_chat", "model_id": "auto", "base_url": server.url, "max_retries": 0}
+        recorded = {"backend": "openai_chat", "model_id": "auto", "base_url": "http://127.0.0.1:9/v1", "max_retries": 0}
         for config in copy.glob("*/config.yaml"):
             config.write_text(config.read_text() + "judge:\n" + "".join(f"  {k}: {v}\n" for k, v in recorded.items()))
         args = ["pairwise", str(copy), "--max-docs", "5", "--pairs-per-doc", "2", "--seed", "3", "--samples", "50"]
+        args += ["--set", f"judge.base_url={server.url}"]  # the recorded judge, moved
         run_cli(*args, f"--cache-dir={tmp_path / 'cache'}", "--out", str(tmp_path / "out"))
         assert server.seen and all(s.body["model"] == "fake-model" for s in server.seen)
     data = json.loads((tmp_path / "out" / "pairwise.json").read_text())
@@ -353,20 +354,16 @@ def test_the_judge_the_runs_recorded_is_the_default_and_the_design_is_balanced(s
     assert data["judge"]["label"] == "fake-model" and data["settings"]["pairs_per_doc"] == 2
 
 
-def test_compose_judge_takes_a_shipped_judge_with_overrides_or_the_recorded_one():
-    from harness.config.judge import compose_judge
-
-    composed = compose_judge("openai-compatible", ["judge.base_url=http://127.0.0.1:9/v1", "+judge.label=j"], [])
+def test_judge_config_is_a_shipped_judge_with_overrides():
+    composed = judge_config("openai-compatible", ["judge.base_url=http://127.0.0.1:9/v1", "judge.label=j"], [], [])
     assert composed["base_url"] == "http://127.0.0.1:9/v1" and composed["label"] == "j"
     assert composed["backend"] == "openai_chat"
-    recorded = {"backend": "openai_chat", "model_id": "m", "base_url": "http://a/v1"}
-    assert compose_judge(None, ["judge.model_id=n"], [], recorded) == {**recorded, "model_id": "n"}
-    with pytest.raises(ConfigError, match="no such judge.*openai-compatible"):
-        compose_judge("openai-compatibel", [], [])
-    with pytest.raises(ConfigError, match="only judge.KEY=VALUE"):
-        compose_judge("openai-compatible", ["model=lead"], [])
-    with pytest.raises(ConfigError, match="--judge NAME"):
-        compose_judge(None, [], [], None)
+    with pytest.raises(ConfigError, match="unknown judge 'openai-compatibel'.*openai-compatible"):
+        judge_config("openai-compatibel", [], [], [])
+    with pytest.raises(ConfigError, match="only the judge's options"):
+        judge_config("openai-compatible", ["rouge.use_stemmer=false"], [], [])
+    with pytest.raises(ConfigError, match="record no judge: choose one with --judge NAME"):
+        judge_config(None, [], [], [])
 
 
 @pytest.mark.slow
@@ -375,8 +372,8 @@ def test_failed_requests_leave_their_pairs_out_exit_1_and_are_asked_again(system
     marker = "Port Callan's Harbour Bridge will close"  # one document's article
     with FakeOpenAI(reply=judge_reply) as server:
         server.plan[marker] = ["500"] * 100
-        args = ["pairwise", str(sweep), "--judge", "openai-compatible", f"judge.base_url={server.url}"]
-        args += ["judge.max_retries=0", f"--cache-dir={tmp_path / 'cache'}", "--out", str(tmp_path / "out")]
+        args = ["pairwise", str(sweep), "--judge", "openai-compatible", "--set", f"judge.base_url={server.url}"]
+        args += ["--set", "judge.max_retries=0", f"--cache-dir={tmp_path / 'cache'}", "--out", str(tmp_path / "out")]
         args += ["--samples", "50"]
         failed = run_cli(*args, check=False)
         assert failed.returncode == 1 and "7 judge request(s) failed" in failed.stderr, failed.stderr[-2000:]

@@ -29,11 +29,12 @@ COMMANDS = {
     "progress": ("progress", "documents done / total, rate and ETA across the runs of a sweep or sharded run"),
     "list": ("list", "shipped models, datasets, prompts, experiments, metrics and their fields"),
     "meta-eval": ("meta_eval", "correlate metrics with human judgments"),
+    "annotations": ("annotations", "merge annotators' files from the report: agreement, disagreements"),
     "pairwise": ("pairwise", "rank runs by a judge's pairwise verdicts (Bradley-Terry), with position and length bias"),
 }
 
 USAGE = "usage: harness <command> [args]\n\ncommands:\n" + "\n".join(
-    f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items()
+    f"  {name:<11} {text}" for name, (_, text) in COMMANDS.items()
 )
 
 

@@ -1,4 +1,4 @@
-"""`harness pairwise DIR... [--judge NAME] [judge.KEY=VALUE ...]`: the options, the printed table
+"""`harness pairwise DIR... [--judge NAME] [--set judge.OPTION=VALUE ...]`: the options, the printed table
 and the exit code. The work is harness/analysis/pairwise/."""
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from pathlib import Path
 
 from harness import redaction
 from harness.analysis.pairwise import output
-from harness.analysis.pairwise.compute import Settings, pairwise, recorded_judge, require_two
+from harness.analysis.pairwise.compute import Settings, judge_config, pairwise, require_two
 from harness.cli.compare import find_runs
 from harness.config.env_names import config_secrets
-from harness.config.judge import compose_judge
 from harness.config.schema import check_flag
 from harness.config.search import require_config_dirs
 from harness.errors import EXIT_DONE, EXIT_RUN_FAILED
@@ -23,31 +22,29 @@ from harness.run.folder import RunFolder
 from harness.run.resolvers import load_run_config
 
 
-def split_arguments(items: list[str]) -> tuple[list[Path], list[str]]:
-    """(folders, judge overrides): `judge.KEY=VALUE` (or `judge=NAME`) as `harness run` takes them;
-    anything else is a folder."""
-    paths: list[Path] = []
-    overrides: list[str] = []
-    for item in items:
-        key = item.lstrip("+~").partition("=")[0]
-        if "=" in item and (key == "judge" or key.startswith("judge.")) and not Path(item).exists():
-            overrides.append(item)
-        else:
-            paths.append(Path(item))
-    return paths, overrides
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="harness pairwise",
         description="Judge the runs' summaries two at a time, in both orders; rank by Bradley-Terry strength with "
         "position and length bias measured and a length-controlled win rate.",
     )
+    parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="run folders or sweep folders")
     parser.add_argument(
-        "items", nargs="+", metavar="DIR_OR_OVERRIDE", help="run or sweep folders; judge.KEY=VALUE overrides"
+        "--judge",
+        metavar="NAME",
+        help="judge/NAME.yaml, shipped or in --config-dir (harness list judges); default: the judge the runs recorded",
     )
-    parser.add_argument("--judge", metavar="NAME", help="conf/judge/NAME.yaml (default: the judge the runs recorded)")
-    parser.add_argument("--config-dir", action="append", default=[], help="a user config folder with judge/NAME.yaml")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="judge.OPTION=VALUE",
+        help="override a judge option, e.g. judge.base_url=http://127.0.0.1:8000/v1 (repeatable)",
+    )
+    parser.add_argument(
+        "--config-dir", action="append", default=[], metavar="DIR", help="a user config folder with judge/NAME.yaml"
+    )
     parser.add_argument("--cache-dir", help="the judge cache's folder (default: the runs' cache_dir)")
     parser.add_argument(
         "--pairs-per-doc", type=int, help="judge K pairs per document, rotated so every pair is judged equally often"
@@ -72,22 +69,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--force", action="store_true", help="replace an existing pairwise.json/.md (default: a numbered new pair)"
     )
-    args = parser.parse_intermixed_args(argv)  # folders and overrides before, between or after options
-    paths, overrides = split_arguments(args.items)
-    name = args.judge
-    for override in [o for o in overrides if o.partition("=")[0] == "judge"]:
-        name = override.partition("=")[2]
-        overrides.remove(override)
+    args = parser.parse_args(argv)
+    paths = args.dirs
     check_flag("--samples", args.samples)
     check_flag("--max-docs", args.max_docs)
     require_config_dirs(args.config_dir)
-    if not paths:
-        parser.error("give at least one run or sweep folder")
     out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in paths])) / output.STEM
     check_output_folder(out)
     runs = find_runs(paths)
     require_two(runs)  # before a judge is built
-    config = compose_judge(name, overrides, args.config_dir, None if name else recorded_judge(runs))
+    config = judge_config(args.judge, args.overrides, args.config_dir, runs)
     redaction.add(config_secrets({"judge": config}))
     cache_dir = args.cache_dir or load_run_config(RunFolder(runs[0].path)).get("cache_dir") or "results/.cache"
     judge = Judge(config, "judge", str(cache_dir))

@@ -8,11 +8,15 @@ with its `backend` key), plus the keys below, which the harness reads and the ba
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from harness.config.schema import parse
 from harness.errors import ConfigError
+from harness.registry import suggest
 
 
 @dataclass
@@ -59,34 +63,38 @@ def split_judge_config(config: dict[str, Any], where: str = "judge") -> tuple[Ju
     return parse(JudgeSettings, own, where), model
 
 
-def compose_judge(
-    name: str | None, overrides: list[str], config_dirs: list[str], base: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """A judge config for a command outside `harness run`: `conf/judge/<name>.yaml` composed by
-    Hydra's own loader (a user's `--config-dir` too) with `judge.KEY=VALUE` overrides, as
-    `harness run judge=NAME judge.KEY=VALUE` would compose it; without a name, `base` (e.g. the
-    judge a run recorded) with the overrides applied."""
+def judge_names(config_dirs: Sequence[str | Path] = ()) -> list[str]:
+    names = {
+        Path(str(f)).stem for f in (resources.files("harness.conf") / "judge").iterdir() if str(f).endswith(".yaml")
+    }
+    for folder in config_dirs:
+        names |= {p.stem for p in (Path(folder) / "judge").glob("*.yaml")}
+    return sorted(names)
+
+
+def load_judge_config(name: str, config_dirs: Sequence[str | Path] = ()) -> dict[str, Any]:
+    """`judge/<name>.yaml` outside Hydra (meta-eval, pairwise): the user's folders first, as on
+    Hydra's search path, then the shipped one."""
     from omegaconf import OmegaConf
 
-    from harness.config.listing import search_argv
-    from harness.config.search import HydraConfigs, hydra_errors
-    from harness.registry import suggest
+    from harness.config.yaml_files import check_yaml_file
 
-    for override in overrides:
-        if not override.lstrip("+~").startswith("judge."):
-            raise ConfigError(f"{override}: only judge.KEY=VALUE overrides are taken here")
-    if name is None:
-        if base is None:
-            raise ConfigError("no judge: choose one with --judge NAME (`harness list judges`)")
-        with hydra_errors():
-            node = OmegaConf.merge(
-                OmegaConf.create({"judge": base}), OmegaConf.from_dotlist([o.lstrip("+") for o in overrides])
-            )
-            return dict(OmegaConf.to_container(node.judge, resolve=True))  # type: ignore[arg-type]
-    with HydraConfigs.of(search_argv(config_dirs)) as configs:
-        known = configs.choices("judge")
-        if name not in known:
-            raise ConfigError(f"--judge {name}: no such judge.{suggest(name, known)} Judges: {', '.join(known)}")
-        cfg = configs.compose([*configs.searchpath(), f"judge={name}", *overrides])
-        with hydra_errors():
-            return dict(OmegaConf.to_container(cfg.judge, resolve=True))  # type: ignore[arg-type]
+    for folder in config_dirs:
+        path = Path(folder) / "judge" / f"{name}.yaml"
+        if path.is_file():
+            check_yaml_file(str(path))
+            text, origin = path.read_text(encoding="utf-8"), str(path)
+            break
+    else:
+        shipped = resources.files("harness.conf") / "judge" / f"{name}.yaml"
+        if not shipped.is_file():
+            known = judge_names(config_dirs)
+            raise ConfigError(f"unknown judge '{name}'. Available: {', '.join(known)}." + suggest(name, known))
+        text, origin = shipped.read_text(encoding="utf-8"), f"judge/{name}.yaml"
+    try:
+        node = OmegaConf.to_container(OmegaConf.create(text), resolve=True)
+    except Exception as e:
+        raise ConfigError(f"{origin}: cannot read this judge config: {e}") from None
+    if not isinstance(node, dict):
+        raise ConfigError(f"{origin}: a judge config is a mapping (backend, model_id, ...).")
+    return {str(k): v for k, v in node.items()}

@@ -98,6 +98,25 @@ def recorded_judge(runs: Sequence[Run]) -> dict[str, Any] | None:
     return found
 
 
+def judge_config(
+    name: str | None, overrides: Sequence[str], config_dirs: Sequence[str], runs: Sequence[Run]
+) -> dict[str, Any]:
+    """`judge/<name>.yaml` (shipped or in a config folder, as meta-eval's --judge reads it), else
+    the judge the runs recorded; then `judge.OPTION=VALUE` overrides (values read as YAML)."""
+    from harness.analysis.meta_eval.scoring import parse_override, set_dotted
+    from harness.config.judge import load_judge_config
+
+    config = load_judge_config(name, config_dirs) if name else recorded_judge(runs)
+    if config is None:
+        raise ConfigError("the runs record no judge: choose one with --judge NAME (harness list judges)")
+    for text in overrides:
+        target, option, value = parse_override(text)
+        if target != "judge":
+            raise ConfigError(f"--set {text!r}: only the judge's options are set here (judge.OPTION=VALUE)")
+        set_dotted(config, option, value)
+    return config
+
+
 def require_two(runs: Sequence[Run]) -> None:
     if len(runs) < 2:
         found = ", ".join(str(r.path) for r in runs) or "none"
