@@ -45,13 +45,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--config-dir", action="append", default=[], metavar="DIR", help="a user config folder with judge/NAME.yaml"
     )
-    parser.add_argument("--cache-dir", help="the judge cache's folder (default: the runs' cache_dir)")
+    parser.add_argument("--cache-dir", metavar="DIR", help="the judge cache's folder (default: the runs' cache_dir)")
     parser.add_argument(
-        "--pairs-per-doc", type=int, help="judge K pairs per document, rotated so every pair is judged equally often"
+        "--pairs-per-doc",
+        type=int,
+        metavar="K",
+        help="judge K pairs per document, rotated so every pair is judged equally often",
     )
-    parser.add_argument("--max-docs", type=int, help="judge a seeded sample of N of the shared documents")
-    parser.add_argument("--seed", type=int, default=0, help="document sample, pair rotation and bootstrap (default 0)")
-    parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the documents (default 1000)")
+    parser.add_argument("--max-docs", type=int, metavar="N", help="judge a seeded sample of N of the shared documents")
+    parser.add_argument(
+        "--seed", type=int, metavar="S", default=0, help="document sample, pair rotation and bootstrap (default 0)"
+    )
+    parser.add_argument(
+        "--samples", type=int, metavar="B", default=1000, help="bootstrap resamples of the documents (default 1000)"
+    )
     parser.add_argument(
         "--baseline", metavar="LABEL", help="win rates against this run (default: the average of the others)"
     )
@@ -64,7 +71,10 @@ def main(argv: list[str]) -> int:
         help="compare runs whose prompts differ (the prompt is what you compare)",
     )
     parser.add_argument(
-        "--out", type=Path, help="where to write pairwise.json and pairwise.md (default: <folder>/pairwise)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where to write pairwise.json and pairwise.md (default: <folder>/pairwise)",
     )
     parser.add_argument(
         "--force", action="store_true", help="replace an existing pairwise.json/.md (default: a numbered new pair)"
