@@ -78,7 +78,10 @@ def test_stitched_short_parts_are_not_fusion(stitched):
     # false claims stitched from short pieces of two sentences: the parts are shorter than
     # min_segment tokens, so they are not read as a fused sentence
     assert score(stitched).details["bullets"][0]["supported"] is False
-    assert score(stitched, min_segment=3).details["bullets"][0]["supported"] is True  # what the limit prevents
+    # and a claim is never split next to its reporting verb ("critics argued that | ..."): who said
+    # it comes from the sentence that says it, however short the parts may be
+    short = score(stitched, min_segment=3, three_part_segment=3).details["bullets"][0]
+    assert short["supported"] is False and len(short["evidence_index"]) == 1
 
 
 def test_word_weight_blends_content_words_and_bigrams():

@@ -129,15 +129,19 @@ def align(
     min_segment: int = 10,
     novel_penalty: float = 0.5,
     word_weight: float = 0.5,
+    three_part_segment: int = 0,
 ) -> Alignment:
-    """How well the passage's best one or two sentences state the claim.
+    """How well the passage's best one, two or three sentences state the claim.
 
     For a candidate evidence (one sentence, or with `fusion` two sentences that each state one
-    contiguous part of the claim, each part at least `min_segment` tokens) the coverage blends
-    the share of the claim's content words found in the evidence (weight `word_weight`: what is
-    said, in any order or wording around them) and the share of its word bigrams found there
-    (how the words are connected; across a fusion seam a bigram counts only if either sentence
-    has it). The best candidate is the evidence.
+    contiguous part of the claim, each part at least `min_segment` tokens, or three sentences
+    for three parts of at least `three_part_segment` tokens each; 0: no three-part fusion) the
+    coverage blends the share of the claim's content words found in the evidence (weight
+    `word_weight`: what is said, in any order or wording around them) and the share of its word
+    bigrams found there (how the words are connected; across a fusion seam a bigram counts only
+    if either sentence has it). The best candidate is the evidence. A claim is never split next
+    to a reporting verb ("critics argued that | ..."): who said a thing comes from the sentence
+    that says it.
 
     Each number or name the passage never mentions multiplies the score by `novel_penalty`.
     """
@@ -146,13 +150,36 @@ def align(
     novel_names = sorted({n for n in names(claim) if not set(tokens(n)) <= passage.vocabulary})
     if not passage.sentences:
         return Alignment(0.0, [], novel_numbers, novel_names)
-    coverage, evidence = _coverage(toks, passage, fusion, min_segment, word_weight)
+    coverage, evidence = _coverage(toks, passage, fusion, min_segment, word_weight, three_part_segment)
     penalty = novel_penalty ** (len(novel_numbers) + len(novel_names))
     return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage)
 
 
+# Stems of reporting verbs. A fused claim is not split between the words just before one (its
+# speaker) and the end of the REPORTED_WORDS-th content word after it (what was said).
+REPORTING = frozenset(
+    """said say says told tell argu claim warn announc insist accord confirm deni admit ad state complain
+    expect explain predict urg accus blame prais acknowledg note suggest believ think repli respond promis
+    vow pledg voic call""".split()
+)
+REPORTED_WORDS = 3
+
+
+def _splittable(toks: list[str]) -> np.ndarray:
+    """ok[k]: the claim may be split before token k."""
+    ok = np.ones(len(toks) + 1, dtype=bool)
+    for at, tok in enumerate(toks):
+        if tok in REPORTING:
+            end, seen = at + 1, 0
+            while end < len(toks) and seen < REPORTED_WORDS:
+                seen += toks[end] not in STOPWORDS
+                end += 1
+            ok[max(0, at - 1) : end] = False
+    return ok
+
+
 def _coverage(
-    toks: list[str], passage: Passage, fusion: bool, min_segment: int, word_weight: float
+    toks: list[str], passage: Passage, fusion: bool, min_segment: int, word_weight: float, three_part_segment: int = 0
 ) -> tuple[float, list[int]]:
     words = list(dict.fromkeys(content(toks)))
     grams = list(zip(toks, toks[1:]))
@@ -173,26 +200,67 @@ def _coverage(
     single = blend(found.sum(axis=1) / len(words) if words else ones, hits.sum(axis=1) / len(grams) if grams else ones)
     best = int(np.argmax(single))
     score, evidence = float(single[best]), [best]
-    if not fusion or len(toks) < 2 * min_segment or not grams:  # (no bigram: no split differs)
+    two = len(toks) >= 2 * min_segment
+    three = three_part_segment > 0 and len(toks) >= 3 * three_part_segment
+    if not fusion or not grams or not (two or three):  # (no bigram: no split differs)
         return score, evidence
-    # Every split at once. prefix[i, k]: bigrams 0..k-1 found in sentence i. Split before token
-    # k: the first part covers bigrams 0..k-2, the seam is bigram k-1, the second part bigrams
-    # k..n-1; the first part's best sentence is i, the second's j.
-    n = len(grams)
+    # prefix[i, k]: bigrams 0..k-1 found in sentence i. A split before token k ends a part at
+    # bigram k-2; the seam is bigram k-1 (counted if either side's sentence has it), and the
+    # next part starts at bigram k.
     prefix = np.concatenate([np.zeros((hits.shape[0], 1)), hits.cumsum(axis=1)], axis=1)
+    ok = _splittable(toks)
+    if two:
+        score, evidence = _two_parts(toks, found, hits, prefix, ok, min_segment, blend, len(words), score, evidence)
+    if three:
+        score, evidence = _three_parts(
+            toks, found, hits, prefix, ok, three_part_segment, blend, len(words), score, evidence
+        )
+    return score, evidence
+
+
+def _two_parts(toks, found, hits, prefix, ok, min_segment, blend, n_words, score, evidence):
+    """Every split at once: the first part's best sentence is i, the second's j."""
+    n = hits.shape[1]
     splits = np.arange(min_segment, len(toks) - min_segment + 1)
+    splits = splits[ok[splits]]
+    if not len(splits):
+        return score, evidence
     head = prefix[:, splits - 1]
     tail = prefix[:, [n]] - prefix[:, splits]
     i, j = head.argmax(axis=0), tail.argmax(axis=0)
     columns = np.arange(len(splits))
     seam = np.maximum(hits[i, splits - 1], hits[j, splits - 1])
-    both = np.maximum(found[i], found[j]).sum(axis=1) / len(words) if words else np.ones(len(splits))
+    both = np.maximum(found[i], found[j]).sum(axis=1) / n_words if n_words else np.ones(len(splits))
     values = blend(both, (head[i, columns] + tail[j, columns] + seam) / n)
     # the first split that beats the best so far by more than 1e-9 wins, in order, as one sentence
     # (i == j) is already a single candidate
     for value, first, second in zip(values.tolist(), i.tolist(), j.tolist()):
         if first != second and value > score + 1e-9:
             score, evidence = value, [first, second]
+    return score, evidence
+
+
+def _three_parts(toks, found, hits, prefix, ok, size, blend, n_words, score, evidence):
+    """Every pair of splits (k1 < k2) at once: parts' best sentences a, b, c; neighbouring parts
+    from different sentences (a part from the same sentence is a two-part or single candidate)."""
+    n, length = hits.shape[1], len(toks)
+    k1, k2 = np.triu_indices(length + 1, k=size)
+    keep = (k1 >= size) & (length - k2 >= size) & ok[k1] & ok[k2]
+    k1, k2 = k1[keep], k2[keep]
+    if not len(k1):
+        return score, evidence
+    first = prefix[:, k1 - 1]
+    middle = prefix[:, k2 - 1] - prefix[:, k1]
+    last = prefix[:, [n]] - prefix[:, k2]
+    a, b, c = first.argmax(axis=0), middle.argmax(axis=0), last.argmax(axis=0)
+    columns = np.arange(len(k1))
+    seams = np.maximum(hits[a, k1 - 1], hits[b, k1 - 1]) + np.maximum(hits[b, k2 - 1], hits[c, k2 - 1])
+    union = np.maximum(np.maximum(found[a], found[b]), found[c])
+    words = union.sum(axis=1) / n_words if n_words else np.ones(len(k1))
+    values = blend(words, (first[a, columns] + middle[b, columns] + last[c, columns] + seams) / n)
+    for value, x, y, z in zip(values.tolist(), a.tolist(), b.tolist(), c.tolist()):
+        if x != y and y != z and value > score + 1e-9:
+            score, evidence = value, list(dict.fromkeys([x, y, z]))
     return score, evidence
 
 

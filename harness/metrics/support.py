@@ -36,10 +36,11 @@ def _first_token(word: str) -> str | None:
 
 @dataclass
 class SupportOptions:
-    threshold: float = 0.5  # a bullet scoring below this is counted as unsupported
+    threshold: float = 0.55  # a bullet scoring below this is counted as unsupported (bench/faithfulness_modelfree.md)
     aggregate: Aggregate = "mean"  # over bullets: mean, or min (the weakest bullet)
     fusion: bool = True  # a bullet may be supported by two sentences, one part each
-    min_segment: int = 10  # tokens in each part of a fused bullet (clause-sized)
+    min_segment: int = 10  # tokens in each part of a bullet fused from two sentences (clause-sized)
+    three_part_segment: int = 6  # tokens in each part of a bullet fused from three sentences (0: none)
     novel_penalty: float = 0.5  # score factor per number/name absent from the source
     word_weight: float = 0.5  # content-word share vs bigram share in a bullet's coverage
 
@@ -58,7 +59,9 @@ class Support(BulletSupportMetric):
                 passage = passages[example.source] = Passage.from_text(example.source)
             verdicts = []
             for bullet in summary.bullets:
-                a = align(bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight)
+                a = align(
+                    bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight, o.three_part_segment
+                )
                 extra = {
                     "evidence_index": a.evidence,
                     "coverage": round(a.coverage, 4),
