@@ -176,7 +176,17 @@ def ref_coverage(toks, passage, fusion, min_segment, word_weight, three=0):
 
 def ref_matched(bullet: str, sentence: str) -> list[str]:
     wanted = set(ref_content(ref_tokens(bullet)))
-    return list(dict.fromkeys(w for w in _TOKEN.findall(sentence) if ref_tokens(w)[:1] and ref_tokens(w)[0] in wanted))
+    written = _TOKEN.findall(sentence)
+    out = []
+    for k, word in enumerate(written):
+        toks = ref_tokens(word)
+        if toks and toks[0] in wanted and word[0].isalnum():
+            out.append(word)
+        elif toks and toks[0][0].isdigit() and k + 1 < len(written):
+            pair = ref_tokens(word + " " + written[k + 1])
+            if pair and pair[0] in wanted:
+                out += [word, written[k + 1]]
+    return list(dict.fromkeys(out))
 
 
 def ref_rows(examples, summaries, o: SupportOptions):

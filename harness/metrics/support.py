@@ -21,10 +21,19 @@ from harness.text.tokens import _STEMMED_TOKEN  # the tokenizer's word pattern: 
 
 def matched_words(bullet: str, sentence: str) -> list[str]:
     """The sentence's words, as written, whose token is one of the bullet's content words (what
-    the report marks in the evidence), each once, in order."""
+    the report marks in the evidence), each once, in order. A number and the scale word after it
+    are one token ("48 million" is 48000000): both are marked when it matches."""
     wanted = set(content(tokens(bullet)))
     written = _STEMMED_TOKEN.findall(sentence)
-    return list(dict.fromkeys(w for w, t in zip(written, map(_first_token, written)) if t in wanted))
+    forms = list(map(_first_token, written))
+    marked = []
+    for k, (word, form) in enumerate(zip(written, forms)):
+        if form in wanted and word[0].isalnum():  # a "$" or "%" sign is not marked on its own
+            marked.append(word)
+        elif form is not None and form[0].isdigit() and k + 1 < len(written):
+            if _first_token(f"{word} {written[k + 1]}") in wanted:
+                marked += [word, written[k + 1]]
+    return list(dict.fromkeys(marked))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -47,6 +56,7 @@ class SupportOptions:
 
 class Support(BulletSupportMetric):
     name = "support"
+    method = "lexical"
     Options = SupportOptions
 
     def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
