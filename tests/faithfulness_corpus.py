@@ -360,6 +360,7 @@ _WRITTEN: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
         [
             ("number", "nine percent", "19 percent"),
             ("number", "$85m", "$58m"),
+            ("attribution", "analysts had expected", "Maria Santos had promised"),
             ("entity", "in New York", "in London"),
             ("negation", "shares fell", "shares rose"),
         ],
@@ -422,6 +423,7 @@ _WRITTEN: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
         "Dr. Helen Ward, the lead author, said even small increases in daily walking made a measurable difference.",
         [
             ("entity", "Helen Ward", "Helen Price"),
+            ("attribution", "Dr. Helen Ward, the lead author, said", "The British Heart Foundation said"),
             ("negation", "made a measurable difference", "made no measurable difference"),
             ("invented", "daily walking", "daily walking or cycling"),
         ],
@@ -432,6 +434,7 @@ _WRITTEN: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
         "Because the study was observational, it cannot prove walking caused the lower risk, the authors noted.",
         [
             ("negation", "it cannot prove", "it proves"),
+            ("attribution", "the authors noted", "critics of the study noted"),
             ("invented", "the authors noted", "the authors noted, calling for a trial of 5,000 people"),
         ],
     ),
@@ -599,6 +602,16 @@ _WRITTEN: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
             ("entity", "Maria Chen", "Maria Santos"),
             ("entity", "Saturday night", "Monday night"),
             ("attribution", "Governor Maria Chen declared", "Fire Chief Robert Lane declared"),
+        ],
+    ),
+    (
+        "wildfire",
+        "reworded",
+        "Fire officials said on Sunday that 35 homes had been destroyed.",
+        [
+            ("attribution", "Fire officials said", "Governor Maria Chen said"),
+            ("number", "35 homes", "53 homes"),
+            ("negation", "had been destroyed", "had not been destroyed"),
         ],
     ),
     # ---- strike ----

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.analysis.meta_eval.judgments import to_summary
-from harness.metrics.lexical import REPORTED_WORDS, REPORTING, Passage, align
+from harness.metrics.lexical import NEGATION, REPORTED_WORDS, REPORTING, Passage, align
 from harness.metrics.support import Support, SupportOptions, matched_words
 from harness.records import Example, Summary
 from harness.text.tokens import _STEMMED_TOKEN, STOPWORDS, join_numbers, split_sentences, stemmed_tokens
@@ -46,18 +46,17 @@ def ref_tokens(text: str) -> list[str]:
 
 
 def ref_splittable(toks):
-    """ok[k]: no reporting verb's speaker (the token before it) and first REPORTED_WORDS content
-    words after it are cut apart by a split before token k."""
+    """ok[k]: no split before token k cuts a reporting verb from the REPORTED_WORDS content words
+    before it or after it."""
     ok = [True] * (len(toks) + 1)
     for at, tok in enumerate(toks):
         if tok not in REPORTING:
             continue
-        end, seen = at + 1, 0
-        while end < len(toks) and seen < REPORTED_WORDS:
-            if toks[end] not in STOPWORDS:
-                seen += 1
-            end += 1
-        for k in range(max(0, at - 1), end):
+        before = [i for i in range(at) if toks[i] not in STOPWORDS][-REPORTED_WORDS:]
+        after = [i for i in range(at + 1, len(toks)) if toks[i] not in STOPWORDS][:REPORTED_WORDS]
+        first = before[0] if len(before) == REPORTED_WORDS else 0
+        last = after[-1] if len(after) == REPORTED_WORDS else len(toks) - 1
+        for k in range(first + 1, last + 1):
             ok[k] = False
     return ok
 
@@ -112,10 +111,33 @@ def ref_align(claim, passage, fusion=True, min_segment=10, novel_penalty=0.5, wo
     novel_numbers = sorted({t for t in toks if t[:1].isdigit() and t not in passage.vocabulary})
     novel_names = sorted({n for n in ref_names(claim) if not set(ref_tokens(n)) <= passage.vocabulary})
     if not passage.sentences:
-        return 0.0, [], novel_numbers, novel_names, 0.0
+        return 0.0, [], novel_numbers, novel_names, 0.0, False, []
     coverage, evidence = ref_coverage(toks, passage, fusion, min_segment, word_weight, three)
-    penalty = novel_penalty ** (len(novel_numbers) + len(novel_names))
-    return coverage * penalty, evidence, novel_numbers, novel_names, coverage
+    negates = any(t in NEGATION for t in toks)
+    negation = negates and not any(t in NEGATION for i in evidence for t in passage.tokens[i])
+    speakers = ref_other_speaker(claim, toks, passage, evidence)
+    penalty = novel_penalty ** (len(novel_numbers) + len(novel_names) + negation + bool(speakers))
+    return coverage * penalty, evidence, novel_numbers, novel_names, coverage, negation, speakers
+
+
+def ref_other_speaker(claim, toks, passage, evidence):
+    """Name tokens among the 3 content words before a reporting verb that no evidence sentence
+    has (nor, when it says "she said", the sentence before it)."""
+    named = {t for n in ref_names(claim) for t in ref_tokens(n)}
+    speakers = set()
+    for at, tok in enumerate(toks):
+        if tok in REPORTING:
+            before = [t for t in toks[:at] if t not in STOPWORDS][-REPORTED_WORDS:]
+            speakers |= {t for t in before if t in named}
+    said = set()
+    for i in evidence:
+        said |= set(passage.tokens[i])
+        sentence = passage.tokens[i]
+        if i > 0 and any(
+            sentence[k] in ("he", "she", "they") and sentence[k + 1] in REPORTING for k in range(len(sentence) - 1)
+        ):
+            said |= set(passage.tokens[i - 1])
+    return sorted(speakers - said)
 
 
 def ref_coverage(toks, passage, fusion, min_segment, word_weight, three=0):
@@ -199,7 +221,7 @@ def ref_rows(examples, summaries, o: SupportOptions):
         )
         scores, bullets = [], []
         for bullet in summary.bullets:
-            score, evidence, numbers, names, coverage = ref_align(
+            score, evidence, numbers, names, coverage, negation, speakers = ref_align(
                 bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight, o.three_part_segment
             )
             scores.append(score)
@@ -216,6 +238,10 @@ def ref_rows(examples, summaries, o: SupportOptions):
                 detail["novel_numbers"] = numbers
             if names:
                 detail["novel_names"] = names
+            if negation:
+                detail["novel_negation"] = True
+            if speakers:
+                detail["other_speaker"] = speakers
             bullets.append(detail)
         how = o.aggregate
         values = {
@@ -296,7 +322,8 @@ def test_all_real_data_scores_as_the_reference_implementation():
 WORDS = (
     "the council approved plan homes Paris McCoy NASA café naïve Zoë 1,056 1, 056 2 . 5 3.7 2027 "
     "running runs ran build builds building of and to said after said. approved. home? Homes! argued told "
-    "$48 million 48m dollars about 22,000 five per cent 5% three Smith's "
+    "$48 million 48m dollars about 22,000 five per cent 5% three Smith's not no didn't never She she "
+    "Governor Maria Chen Ruiz said. expects "
     "'quoted' \"Great\" (aside) engineers engineering cities city's ponies flying skies"
 ).split()
 texts = st.lists(st.sampled_from(WORDS), min_size=0, max_size=40).map(" ".join)
@@ -319,15 +346,17 @@ def test_alignment_of_generated_texts_equals_the_reference(
     assert passage.sentences == reference.sentences
     for claim in claims:
         a = align(claim, passage, fusion, min_segment, novel_penalty, word_weight, three)
-        score, evidence, numbers, names, coverage = ref_align(
+        score, evidence, numbers, names, coverage, negation, speakers = ref_align(
             claim, reference, fusion, min_segment, novel_penalty, word_weight, three
         )
-        assert (a.score, a.evidence, a.novel_numbers, a.novel_names, a.coverage) == (
+        assert (a.score, a.evidence, a.novel_numbers, a.novel_names, a.coverage, a.novel_negation, a.other_speaker) == (
             score,
             evidence,
             numbers,
             names,
             coverage,
+            negation,
+            speakers,
         )
         for i in evidence:
             assert matched_words(claim, passage.sentences[i]) == ref_matched(claim, reference.sentences[i])

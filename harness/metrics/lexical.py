@@ -113,13 +113,15 @@ class Passage:
 @dataclass
 class Alignment:
     """How well a passage states a claim: `score` in [0, 1], the supporting sentence indices
-    (`evidence`, one or two), and the claim's numbers and names absent from the whole passage."""
+    (`evidence`, one to three), and the claim's numbers and names absent from the whole passage."""
 
     score: float
     evidence: list[int]
     novel_numbers: list[str] = field(default_factory=list)
     novel_names: list[str] = field(default_factory=list)
-    coverage: float = 0.0  # before the penalty for novel numbers and names
+    coverage: float = 0.0  # before the penalty for novel numbers, names and negation
+    novel_negation: bool = False  # the claim negates and none of its evidence sentences does
+    other_speaker: list[str] = field(default_factory=list)  # a speaker's name none of them has
 
 
 def align(
@@ -143,7 +145,11 @@ def align(
     to a reporting verb ("critics argued that | ..."): who said a thing comes from the sentence
     that says it.
 
-    Each number or name the passage never mentions multiplies the score by `novel_penalty`.
+    Each number or name the passage never mentions multiplies the score by `novel_penalty`, and
+    so does a negation ("not", "no", "never", ...) that none of the evidence sentences has (the
+    one direction of negation a lexical check can see: a negation dropped, or "rose" for "fell",
+    it cannot), and a speaker named before a reporting verb whom none of them names ("Governor
+    Maria Chen said ..." where the evidence is the fire chief's words).
     """
     toks = tokens(claim)
     novel_numbers = sorted({t for t in toks if is_number(t) and t not in passage.vocabulary})
@@ -152,17 +158,52 @@ def align(
         return Alignment(0.0, [], novel_numbers, novel_names)
     coverage, evidence = _coverage(toks, passage, fusion, min_segment, word_weight, three_part_segment)
     penalty = novel_penalty ** (len(novel_numbers) + len(novel_names))
-    return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage)
+    # a negation that none of its evidence sentences has ("will not replace" against "will replace")
+    novel_negation = not NEGATION.isdisjoint(toks) and all(NEGATION.isdisjoint(passage.tokens[i]) for i in evidence)
+    # a speaker's name that none of them has (the passage says it, someone else said it here)
+    said = set(chain.from_iterable(passage.tokens[i] for i in evidence))
+    said.update(
+        chain.from_iterable(passage.tokens[i - 1] for i in evidence if i and _pronoun_speaks(passage.tokens[i]))
+    )
+    other_speaker = sorted(w for w in _speakers(claim, toks) if w not in said)
+    penalty *= novel_penalty ** (novel_negation + bool(other_speaker))
+    return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage, novel_negation, other_speaker)
 
 
-# Stems of reporting verbs. A fused claim is not split between the words just before one (its
-# speaker) and the end of the REPORTED_WORDS-th content word after it (what was said).
+_PRONOUNS = frozenset("he she they".split())
+
+
+def _pronoun_speaks(toks: list[str]) -> bool:
+    """A pronoun is the speaker ("She said ..."): who it is, the sentence before names."""
+    return any(a in _PRONOUNS and b in REPORTING for a, b in zip(toks, toks[1:]))
+
+
+def _speakers(claim: str, toks: list[str]) -> set[str]:
+    """Name tokens among the REPORTED_WORDS content words before each reporting verb ("Governor
+    Maria Chen said": maria, chen; "Governor" opens the sentence, so it is not read as a name)."""
+    verbs = [at for at, tok in enumerate(toks) if tok in REPORTING]
+    if not verbs:
+        return set()
+    named = set(chain.from_iterable(tokens(n) for n in names(claim)))
+    out: set[str] = set()
+    for at in verbs:
+        before = [t for t in toks[:at] if t not in STOPWORDS][-REPORTED_WORDS:]
+        out.update(t for t in before if t in named)
+    return out
+
+
+# Stems of reporting verbs. A fused claim is never split inside the REPORTED_WORDS content words
+# before one (who speaks: "Governor Maria Chen") or the REPORTED_WORDS after it (what was said):
+# who said a thing comes from the sentence that says it.
 REPORTING = frozenset(
     """said say says told tell argu claim warn announc insist accord confirm deni admit ad state complain
     expect explain predict urg accus blame prais acknowledg note suggest believ think repli respond promis
     vow pledg voic call""".split()
 )
 REPORTED_WORDS = 3
+# Negation tokens ("don't" is "don", "t"): a claim with one whose evidence has none says the
+# opposite of it, or more than it.
+NEGATION = frozenset("not no never t nt cannot without none nobody nothing neither nor".split())
 
 
 def _splittable(toks: list[str]) -> np.ndarray:
@@ -170,11 +211,15 @@ def _splittable(toks: list[str]) -> np.ndarray:
     ok = np.ones(len(toks) + 1, dtype=bool)
     for at, tok in enumerate(toks):
         if tok in REPORTING:
-            end, seen = at + 1, 0
+            start, seen = at, 0  # back to the REPORTED_WORDS-th content word before the verb
+            while start > 0 and seen < REPORTED_WORDS:
+                start -= 1
+                seen += toks[start] not in STOPWORDS
+            end, seen = at + 1, 0  # past the REPORTED_WORDS-th content word after it
             while end < len(toks) and seen < REPORTED_WORDS:
                 seen += toks[end] not in STOPWORDS
                 end += 1
-            ok[max(0, at - 1) : end] = False
+            ok[start + 1 : end] = False
     return ok
 
 

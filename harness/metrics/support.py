@@ -81,6 +81,10 @@ class Support(BulletSupportMetric):
                     extra["novel_numbers"] = a.novel_numbers
                 if a.novel_names:
                     extra["novel_names"] = a.novel_names
+                if a.novel_negation:
+                    extra["novel_negation"] = True
+                if a.other_speaker:
+                    extra["other_speaker"] = a.other_speaker
                 verdicts.append(BulletVerdict(a.score, [passage.sentences[i] for i in a.evidence], extra))
             out.append(verdicts)
         return out
