@@ -18,6 +18,7 @@ scores them; `bench/faithfulness_modelfree.py` compares versions of the metric o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 EDIT_TYPES = ("entity", "number", "negation", "attribution", "invented")
@@ -705,3 +706,63 @@ def _cases() -> list[Case]:
 
 
 CASES = _cases()
+
+
+@dataclass(frozen=True)
+class Shares:
+    """What a metric makes of the corpus: the share of faithful bullets it supports, and per edit
+    type the share it calls unsupported (`caught`) and the share it scores below the faithful
+    bullet they edit (`ranked_lower`, what a lexical score can do even above its threshold)."""
+
+    faithful: float
+    faithful_by_how: dict[str, float]
+    caught: dict[str, float]
+    ranked_lower: dict[str, float]
+    counts: dict[str, int]
+
+
+def shares(score: Callable[[Sequence[Case]], list[float]], threshold: float) -> Shares:
+    """`score` gives each case's bullet a support score against its article (one call, all cases)."""
+    values = score(CASES)
+    faithful = [i for i, c in enumerate(CASES) if c.kind == "faithful"]
+
+    def supported(indices: list[int]) -> float:
+        return sum(values[i] >= threshold for i in indices) / len(indices)
+
+    by_how = {
+        how: [i for i in faithful if CASES[i].how == how] for how in dict.fromkeys(CASES[i].how for i in faithful)
+    }
+    edits = {kind: [i for i, c in enumerate(CASES) if c.kind == kind] for kind in EDIT_TYPES}
+    return Shares(
+        faithful=supported(faithful),
+        faithful_by_how={how: supported(indices) for how, indices in by_how.items()},
+        caught={kind: 1 - supported(indices) for kind, indices in edits.items()},
+        ranked_lower={
+            kind: sum(values[i] < values[CASES[i].original] for i in indices) / len(indices)
+            for kind, indices in edits.items()
+        },
+        counts={"faithful": len(faithful), **{kind: len(indices) for kind, indices in edits.items()}},
+    )
+
+
+def table(named: dict[str, Shares]) -> str:
+    """A Markdown table: one row per measure, one column per named result."""
+    first = next(iter(named.values()))
+    lines = ["| measure | n | " + " | ".join(named) + " |", "|---|---|" + "---|" * len(named)]
+
+    def row(label: str, n: int, values: list[float]) -> None:
+        lines.append(f"| {label} | {n} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
+
+    row("faithful bullets supported", first.counts["faithful"], [s.faithful for s in named.values()])
+    for how in first.faithful_by_how:
+        n = sum(c.kind == "faithful" and c.how == how for c in CASES)
+        row(f"  faithful, {how}", n, [s.faithful_by_how[how] for s in named.values()])
+    for kind in EDIT_TYPES:
+        row(f"{kind} edits caught (unsupported)", first.counts[kind], [s.caught[kind] for s in named.values()])
+    for kind in EDIT_TYPES:
+        row(
+            f"{kind} edits scored below the original",
+            first.counts[kind],
+            [s.ranked_lower[kind] for s in named.values()],
+        )
+    return "\n".join(lines)

@@ -45,7 +45,7 @@ def _first_token(word: str) -> str | None:
 
 @dataclass
 class SupportOptions:
-    threshold: float = 0.55  # a bullet scoring below this is counted as unsupported (bench/faithfulness_modelfree.md)
+    threshold: float = 0.52  # a bullet scoring below this is counted as unsupported (bench/faithfulness_modelfree.md)
     aggregate: Aggregate = "mean"  # over bullets: mean, or min (the weakest bullet)
     fusion: bool = True  # a bullet may be supported by two sentences, one part each
     min_segment: int = 10  # tokens in each part of a bullet fused from two sentences (clause-sized)
