@@ -10,7 +10,8 @@ checkout. Each side runs in its own Python process with its code first on the im
    share caught (unsupported) and the share scored below the faithful bullet it edits.
 2. `harness meta-eval` with `--metrics support --fields 'support/*'` on QAGS CNN/DM (`human_score`,
    `label_consistent`, against the source) and SummEval (`expert_scores.consistency`, against the
-   references), the commands of bench/meta_eval.md; 1000 resamples, seed 0.
+   references), and `facts` (which shares the tokenizer) on REALSumm, the commands of
+   bench/meta_eval.md ("Source-fact metrics"); 1000 resamples, seed 0.
 
     python bench/faithfulness_modelfree.py [--base 2d8f984] [--no-meta-eval]
 
@@ -48,25 +49,35 @@ def score(cases):
 print(json.dumps(dataclasses.asdict(shares(score, metric.options.threshold))))
 """
 
+SUPPORT = ["--metrics", "support", "--fields", "support/*"]
 META_EVALS = {
     "qags": [
         "--data", "{shared}/qags/qags_cnndm.jsonl", "--human", "human_score,label_consistent", "--against", "source",
+        *SUPPORT,
     ],
     "summeval": [
         "--data", "{shared}/summeval/summeval.jsonl", "--human", "expert_scores.consistency", "--against", "references",
+        *SUPPORT,
+    ],
+    # `facts` shares the tokenizer (and so the number forms)
+    "realsumm": [
+        "--data", "{shared}/realsumm/realsumm.jsonl", "--human", "litepyramid_recall", "--facts-field", "reference_scus",
+        "--metrics", "facts", "--fields", "facts/*",
     ],
 }  # fmt: skip
-# (label, data, human field, level, statistic)
+# (label, data, human field, level, statistic, fields)
+SUPPORT_FIELDS = ("support/score", "support/unsupported")
 FIGURES = [
-    ("QAGS `human_score`, Pearson over summaries", "qags", "human_score", "global", "pearson"),
-    ("QAGS `human_score`, Spearman over summaries", "qags", "human_score", "global", "spearman"),
-    ("QAGS `label_consistent`, ROC-AUC", "qags", "label_consistent", "global", "roc_auc"),
-    ("QAGS `label_consistent`, balanced accuracy", "qags", "label_consistent", "global", "balanced_accuracy"),
-    ("SummEval consistency, summary-level Spearman", "summeval", "expert_scores.consistency", "summary", "spearman"),
-    ("SummEval consistency, summary-level Kendall", "summeval", "expert_scores.consistency", "summary", "kendall"),
-    ("SummEval consistency, system-level Spearman", "summeval", "expert_scores.consistency", "system", "spearman"),
-    ("SummEval consistency, global Pearson", "summeval", "expert_scores.consistency", "global", "pearson"),
-]
+    ("QAGS `human_score`, Pearson over summaries", "qags", "human_score", "global", "pearson", SUPPORT_FIELDS),
+    ("QAGS `human_score`, Spearman over summaries", "qags", "human_score", "global", "spearman", SUPPORT_FIELDS),
+    ("QAGS `label_consistent`, ROC-AUC", "qags", "label_consistent", "global", "roc_auc", SUPPORT_FIELDS),
+    ("QAGS `label_consistent`, balanced accuracy", "qags", "label_consistent", "global", "balanced_accuracy", SUPPORT_FIELDS),
+    ("SummEval consistency, summary-level Spearman", "summeval", "expert_scores.consistency", "summary", "spearman", SUPPORT_FIELDS),
+    ("SummEval consistency, summary-level Kendall", "summeval", "expert_scores.consistency", "summary", "kendall", SUPPORT_FIELDS),
+    ("SummEval consistency, system-level Spearman", "summeval", "expert_scores.consistency", "system", "spearman", SUPPORT_FIELDS),
+    ("SummEval consistency, global Pearson", "summeval", "expert_scores.consistency", "global", "pearson", SUPPORT_FIELDS),
+    ("REALSumm LitePyramid recall, summary-level Spearman", "realsumm", "litepyramid_recall", "summary", "spearman", ("facts/recall", "facts/missing")),
+]  # fmt: skip
 
 
 def corpus(code: Path) -> dict:
@@ -80,8 +91,7 @@ def corpus(code: Path) -> dict:
 def meta_eval(code: Path, name: str, out: Path) -> dict:
     args = [a.format(shared=SHARED) for a in META_EVALS[name]]
     subprocess.run(
-        [sys.executable, "-m", "harness.cli", "meta-eval", *args, "--metrics", "support", "--fields", "support/*",
-         "--workers", "2", "--out", str(out)],
+        [sys.executable, "-m", "harness.cli", "meta-eval", *args, "--workers", "2", "--out", str(out)],
         capture_output=True, check=True, env=child_env(code), cwd=code,
     )  # fmt: skip
     return json.loads((out / "meta_eval.json").read_text(encoding="utf-8"))["results"]
@@ -121,8 +131,8 @@ def main() -> None:
             for name in META_EVALS
         }
         print("\n| figure | field | before | after |\n|---|---|---|---|")
-        for label, name, human, level, statistic in FIGURES:
-            for field in ("support/score", "support/unsupported"):
+        for label, name, human, level, statistic, fields in FIGURES:
+            for field in fields:
                 values = [results[side, name][field][human][level][statistic] for side in code]
                 print(f"| {label} | `{field}` | {cell(values[0])} | {cell(values[1])} |")
 

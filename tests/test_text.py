@@ -251,8 +251,8 @@ def renormalised(old: list[str]) -> list[str]:
     return [t for t in old if t != "s"]
 
 
-# Where the number rules apply: a digit, a number word, a currency or percent sign, "cent".
-NUMBER_FORM = re.compile(r"[\d$£€%]|\b(?:cent|one|" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# Where the number rules apply: a digit, a number word, a currency or percent sign or code, "cent".
+NUMBER_FORM = re.compile(r"[\d$£€%]|\b(?:cent|one|usd|gbp|eur|pct|" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 
 @settings(max_examples=400, deadline=None)

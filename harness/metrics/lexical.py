@@ -6,8 +6,9 @@ sentences (passage, `align`); `facts` matches each source fact (claim) to the su
 `content_coverage`), with the same tokens and passages.
 
 Tokens are harness.text.tokens's `stemmed_tokens`: lowercased Porter stems; numbers keep their digits
-("1,056" and "1, 056" are both "1056"), so a changed number never matches. Words from a short
-function-word list count as glue: they take part in bigrams but are never content on their own.
+("1,056" and "1, 056" are both "1056") in one written form ("$48 million" and "48m dollars" are
+"48000000 dollar"), so a rewritten number matches and a changed one never does. Words from a
+short function-word list count as glue: they take part in bigrams but are never content on their own.
 """
 
 from __future__ import annotations

@@ -1,10 +1,16 @@
 """`support`: model-free check that each bullet is stated by the source.
 
 A bullet's score blends the share of its content words and the share of its word bigrams found
-in its best-supporting source sentence, or in two sentences that each state one clause-sized
-part of it (a fused sentence). Each number or capitalised name that the source never mentions
-halves the score. Measured on QAGS CNN/DM and
-SummEval; the design and its numbers are in bench/meta_eval.md ("Source-fact metrics").
+in its best-supporting source sentence, or in two or three sentences that each state one part of
+it (a fused sentence; a speaker is never cut from what they said). Numbers are compared in one
+written form ("$48 million" == "48m dollars", "about 22,000" == "22000", "five per cent" == "5%").
+Each number or capitalised name that the source never mentions halves the score, and so do a
+negation and a named speaker that the evidence lacks.
+
+Lexical: it rewards copying the source and cannot see most paraphrase, reversals ("rose" for
+"fell") or an entity swapped for another the article names (its `method`, shown under every
+comparison). The design and its numbers: bench/meta_eval.md ("Source-fact metrics") and
+bench/faithfulness_modelfree.md (numbers, three-sentence fusion, negation, speakers).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ def matched_words(bullet: str, sentence: str) -> list[str]:
     wanted = set(content(tokens(bullet)))
     written = _STEMMED_TOKEN.findall(sentence)
     forms = list(map(_first_token, written))
+    if not any(t[0].isdigit() for t in wanted):  # no number to match across two words: each word alone
+        return list(dict.fromkeys(w for w, t in zip(written, forms) if t in wanted and w[0].isalnum()))
     marked = []
     for k, (word, form) in enumerate(zip(written, forms)):
         if form in wanted and word[0].isalnum():  # a "$" or "%" sign is not marked on its own
@@ -47,7 +55,7 @@ def _first_token(word: str) -> str | None:
 class SupportOptions:
     threshold: float = 0.52  # a bullet scoring below this is counted as unsupported (bench/faithfulness_modelfree.md)
     aggregate: Aggregate = "mean"  # over bullets: mean, or min (the weakest bullet)
-    fusion: bool = True  # a bullet may be supported by two sentences, one part each
+    fusion: bool = True  # a bullet may be supported by two or three sentences, one part each
     min_segment: int = 10  # tokens in each part of a bullet fused from two sentences (clause-sized)
     three_part_segment: int = 6  # tokens in each part of a bullet fused from three sentences (0: none)
     novel_penalty: float = 0.5  # score factor per number/name absent from the source

@@ -4,8 +4,10 @@ one stemmer, and the word tokenizers, each a named variant with one job.
 - `words`: lowercase letter/digit runs; the unit of overlap metrics (extractive n-grams, redundancy).
 - `reader_words`: whitespace-separated words with a letter or digit, as a reader counts them
   ("$2.1 billion" is two words, a PTB " . " none); the unit of length limits.
-- `stemmed_tokens`: Porter stems with numbers kept whole ("1,056" and "1, 056" are "1056") and a
-  stopword list left unstemmed; the unit of model-free support and fact matching.
+- `stemmed_tokens`: Porter stems with numbers kept whole ("1,056" and "1, 056" are "1056") in one
+  written form per quantity ("$48 million" == "48m dollars", "five per cent" == "5%", "about
+  22,000" == "22000"), possessive "s" dropped, and a stopword list left unstemmed; the unit of
+  model-free support and fact matching.
 - `rouge_tokens`: rouge-score 0.1.2's tokenizer, exactly (fast_rouge caches the same rule).
 
 The splitter is rule-based (no model downloads) and returns stripped substrings of the input,
@@ -170,8 +172,10 @@ def _stemmed_tokens(text: str) -> tuple[str, ...]:
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     # "s" is a possessive or "is" ("Smith's", "Smith 's", "it's"): dropped, so "Smith's plan" and
     # "Smith plan" share their bigrams.
-    toks = tuple(t for t in map(_token_form, _STEMMED_TOKEN.findall(chunk)) if t != "s")
-    tens = _HYPHENATED_NUMBER.match(chunk.lstrip(_OPENERS))
+    toks = tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
+    if "s" in toks:
+        toks = tuple(t for t in toks if t != "s")
+    tens = _HYPHENATED_NUMBER.match(chunk.lstrip(_OPENERS)) if "-" in chunk else None
     if tens:  # "thirty-five" is 35
         return (str(int(NUMBER_WORDS[tens[1]]) + int(NUMBER_WORDS.get(tens[2], "1"))), *toks[2:])
     return toks
@@ -214,35 +218,46 @@ _HEDGES = tuple(
     for h in ["as mani as", "more than", "at least", "up to", "close to", "an estim", "just over", "about", "around"]
     + ["nearli", "almost", "roughli", "approxim", "some", "over", "estim", "circa", "approx", "just"]
 )
+_HEDGES_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _hedge in _HEDGES:  # longest first, as listed
+    _HEDGES_BY_LAST.setdefault(_hedge[-1], []).append(_hedge)
+# Tokens besides numbers where a rule may apply.
+_PLACES = frozenset([*_CURRENCY, "%", "one", "cent"])
 # Text that may hold a number form the rules rewrite; number words are found among the tokens.
 _NUMERIC = re.compile(r"[\d$£€%]")
 _NUMBER_FORMS = frozenset(NUMBER_WORDS.values()) | {"one", "cent"}
 
 
 def _normalise_numbers(toks: Sequence[str]) -> tuple[str, ...]:
+    # Only the places a rule can apply are visited; the tokens between them are copied as slices.
+    places = [p for p, t in enumerate(toks) if t[0].isdigit() or t in _PLACES]
     out: list[str] = []
     i, n = 0, len(toks)
-    while i < n:
-        t = toks[i]
-        if t in _CURRENCY and i + 1 < n and _is_number(toks[i + 1]):
+    for p in places:
+        if p < i:  # taken by the number before ("$" "48" "million")
+            continue
+        out += toks[i:p]
+        t = toks[p]
+        if t in _CURRENCY and p + 1 < n and _is_number(toks[p + 1]):
             if out and out[-1] == "us":  # "US$48"
                 out.pop()
-            value, i = _scaled(toks, i + 1)
+            value, i = _scaled(toks, p + 1)
             _drop_hedge(out)
             out += [value, _CURRENCY[t]]
-        elif _is_number(t) or (t == "one" and i + 1 < n and toks[i + 1] in _SCALES):
-            value, i = _scaled(toks, i)
+        elif _is_number(t) or (t == "one" and p + 1 < n and toks[p + 1] in _SCALES):
+            value, i = _scaled(toks, p)
             _drop_hedge(out)
             out.append(value)
             if i < n and toks[i] == "%":
                 out.append("percent")
                 i += 1
-        elif t == "per" and i + 1 < n and toks[i + 1] == "cent":
-            out.append("percent")
-            i += 2
-        else:
+        elif t == "cent" and out and out[-1] == "per":  # "per cent", also after a number
+            out[-1] = "percent"
+            i = p + 1
+        else:  # a sign on its own, or "one"
             out.append(_CURRENCY.get(t) or ("percent" if t == "%" else t))
-            i += 1
+            i = p + 1
+    out += toks[i:]
     return tuple(out)
 
 
@@ -266,8 +281,8 @@ def _scaled(toks: Sequence[str], i: int) -> tuple[str, int]:
 
 def _drop_hedge(out: list[str]) -> None:
     """Remove a hedge ("about", "more than") that ends `out`, just before a number."""
-    for hedge in _HEDGES:
-        if len(out) >= len(hedge) and tuple(out[-len(hedge) :]) == hedge:
+    for hedge in _HEDGES_BY_LAST.get(out[-1], ()) if out else ():
+        if tuple(out[-len(hedge) :]) == hedge:
             del out[-len(hedge) :]
             return
 
