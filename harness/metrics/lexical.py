@@ -162,11 +162,14 @@ def align(
     # a negation that none of its evidence sentences has ("will not replace" against "will replace")
     novel_negation = not NEGATION.isdisjoint(toks) and all(NEGATION.isdisjoint(passage.tokens[i]) for i in evidence)
     # a speaker's name that none of them has (the passage says it, someone else said it here)
-    said = set(chain.from_iterable(passage.tokens[i] for i in evidence))
-    said.update(
-        chain.from_iterable(passage.tokens[i - 1] for i in evidence if i and _pronoun_speaks(passage.tokens[i]))
-    )
-    other_speaker = sorted(w for w in _speakers(claim, toks) if w not in said)
+    speakers = _speakers(claim, toks)
+    if speakers:
+        said = set(chain.from_iterable(passage.tokens[i] for i in evidence))
+        said.update(
+            chain.from_iterable(passage.tokens[i - 1] for i in evidence if i and _pronoun_speaks(passage.tokens[i]))
+        )
+        speakers -= said
+    other_speaker = sorted(speakers)
     penalty *= novel_penalty ** (novel_negation + bool(other_speaker))
     return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage, novel_negation, other_speaker)
 
@@ -182,9 +185,9 @@ def _pronoun_speaks(toks: list[str]) -> bool:
 def _speakers(claim: str, toks: list[str]) -> set[str]:
     """Name tokens among the REPORTED_WORDS content words before each reporting verb ("Governor
     Maria Chen said": maria, chen; "Governor" opens the sentence, so it is not read as a name)."""
-    verbs = [at for at, tok in enumerate(toks) if tok in REPORTING]
-    if not verbs:
+    if REPORTING.isdisjoint(toks):
         return set()
+    verbs = [at for at, tok in enumerate(toks) if tok in REPORTING]
     named = set(chain.from_iterable(tokens(n) for n in names(claim)))
     out: set[str] = set()
     for at in verbs:
@@ -210,6 +213,8 @@ NEGATION = frozenset("not no never t nt cannot without none nobody nothing neith
 def _splittable(toks: list[str]) -> np.ndarray:
     """ok[k]: the claim may be split before token k."""
     ok = np.ones(len(toks) + 1, dtype=bool)
+    if REPORTING.isdisjoint(toks):
+        return ok
     for at, tok in enumerate(toks):
         if tok in REPORTING:
             start, seen = at, 0  # back to the REPORTED_WORDS-th content word before the verb
@@ -280,9 +285,10 @@ def _two_parts(toks, found, hits, prefix, ok, min_segment, blend, n_words, score
     values = blend(both, (head[i, columns] + tail[j, columns] + seam) / n)
     # the first split that beats the best so far by more than 1e-9 wins, in order, as one sentence
     # (i == j) is already a single candidate
-    for value, first, second in zip(values.tolist(), i.tolist(), j.tolist()):
-        if first != second and value > score + 1e-9:
-            score, evidence = value, [first, second]
+    # (a split not beating the best before any is never one: only the others are visited)
+    for at in np.flatnonzero((i != j) & (values > score + 1e-9)).tolist():
+        if values[at] > score + 1e-9:
+            score, evidence = float(values[at]), [int(i[at]), int(j[at])]
     return score, evidence
 
 
@@ -304,9 +310,9 @@ def _three_parts(toks, found, hits, prefix, ok, size, blend, n_words, score, evi
     union = np.maximum(np.maximum(found[a], found[b]), found[c])
     words = union.sum(axis=1) / n_words if n_words else np.ones(len(k1))
     values = blend(words, (first[a, columns] + middle[b, columns] + last[c, columns] + seams) / n)
-    for value, x, y, z in zip(values.tolist(), a.tolist(), b.tolist(), c.tolist()):
-        if x != y and y != z and value > score + 1e-9:
-            score, evidence = value, list(dict.fromkeys([x, y, z]))
+    for at in np.flatnonzero((a != b) & (b != c) & (values > score + 1e-9)).tolist():
+        if values[at] > score + 1e-9:
+            score, evidence = float(values[at]), list(dict.fromkeys([int(a[at]), int(b[at]), int(c[at])]))
     return score, evidence
 
 
