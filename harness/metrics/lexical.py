@@ -255,6 +255,19 @@ def _coverage(
     three = three_part_segment > 0 and len(toks) >= 3 * three_part_segment
     if not fusion or not grams or not (two or three):  # (no bigram: no split differs)
         return score, evidence
+    # No fused evidence can state more than the whole passage does: when even that does not beat
+    # the best sentence, no split is tried (a copied bullet). (A bound while the blend's weights
+    # are both >= 0.)
+    anywhere = (
+        2.0
+        if not 0 <= word_weight <= 1
+        else blend(
+            found.max(axis=0, initial=0).sum(keepdims=True) / max(len(words), 1),
+            hits.max(axis=0).sum(keepdims=True) / len(grams),
+        )[0]
+    )
+    if anywhere <= score + 1e-9:
+        return score, evidence
     # prefix[i, k]: bigrams 0..k-1 found in sentence i. A split before token k ends a part at
     # bigram k-2; the seam is bigram k-1 (counted if either side's sentence has it), and the
     # next part starts at bigram k.
