@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -282,7 +282,21 @@ def _coverage(
     return score, evidence
 
 
-def _two_parts(toks, found, hits, prefix, ok, min_segment, blend, n_words, score, evidence):
+Blend = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _two_parts(
+    toks: list[str],
+    found: np.ndarray,
+    hits: np.ndarray,
+    prefix: np.ndarray,
+    ok: np.ndarray,
+    min_segment: int,
+    blend: Blend,
+    n_words: int,
+    score: float,
+    evidence: list[int],
+) -> tuple[float, list[int]]:
     """Every split at once: the first part's best sentence is i, the second's j."""
     n = hits.shape[1]
     splits = np.arange(min_segment, len(toks) - min_segment + 1)
@@ -305,7 +319,18 @@ def _two_parts(toks, found, hits, prefix, ok, min_segment, blend, n_words, score
     return score, evidence
 
 
-def _three_parts(toks, found, hits, prefix, ok, size, blend, n_words, score, evidence):
+def _three_parts(
+    toks: list[str],
+    found: np.ndarray,
+    hits: np.ndarray,
+    prefix: np.ndarray,
+    ok: np.ndarray,
+    size: int,
+    blend: Blend,
+    n_words: int,
+    score: float,
+    evidence: list[int],
+) -> tuple[float, list[int]]:
     """Every pair of splits (k1 < k2) at once: parts' best sentences a, b, c; neighbouring parts
     from different sentences (a part from the same sentence is a two-part or single candidate)."""
     n, length = hits.shape[1], len(toks)
