@@ -31,7 +31,7 @@ REQUIREMENTS = frozenset({"references", "facts"})
 # How a faithfulness field decides (a metric's `method`, recorded per field in metrics.json and
 # shown under a comparison), so a reader knows what a number can and cannot see.
 METHODS = {
-    "lexical": "word overlap; rewards copying the source's wording, misses paraphrase and negation",
+    "lexical": "word overlap; rewards copying the source's wording, misses paraphrase and reversals",
     "nli": "an entailment (NLI) model",
     "llm-judge": "an LLM judge's verdict",
 }
