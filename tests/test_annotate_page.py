@@ -371,8 +371,12 @@ def test_hostile_text_in_a_doc_id_a_bullet_a_fact_and_a_label_stays_text(browser
     for where in ("doc_id", "bullet", "fact"):
         assert HOSTILE[where] in body, where
     assert who.tab.locator("#app img, #app script, #app svg, #app b:not(#annotator)").count() == 0
-    who.tab.locator(".item.bullet").filter(has_text="alert(3)").locator("button[data-label=unsupported]").first.click()
-    who.tab.locator(".item.fact").filter(has_text="alert(5)").first.locator("button[data-label=stated]").click()
+    who.tab.locator(".item[data-kind=bullet]").filter(has_text="alert(3)").locator(
+        "button[data-label=unsupported]"
+    ).first.click()
+    who.tab.locator(".item[data-kind=fact]").filter(has_text="alert(5)").first.locator(
+        "button[data-label=stated]"
+    ).click()
     records = rows(who.export(tmp_path / "h.jsonl"))
     assert {r["bullet"] for r in records if r["kind"] == "bullet"} == {HOSTILE["bullet"]}
     assert {r["fact"] for r in records if r["kind"] == "fact"} == {HOSTILE["fact"]}
@@ -384,7 +388,9 @@ def test_hostile_text_in_a_doc_id_a_bullet_a_fact_and_a_label_stays_text(browser
 
 
 @pytest.mark.browser
-def test_two_annotators_in_two_browsers_then_harness_annotations_gives_agreement(browser, annotate_page, tmp_path):
+def test_two_annotators_in_two_browsers_then_harness_annotations_gives_agreement(
+    browser, annotate_page, sweep, tmp_path
+):
     files = []
     for name, rule in (("ann-1", first_rule), ("ann-2", second_rule)):
         who = Annotator(browser, annotate_page)
@@ -406,3 +412,9 @@ def test_two_annotators_in_two_browsers_then_harness_annotations_gives_agreement
     alpha = {(a["measure"], a["level"]): a["alpha"] for a in report["agreement"]}
     assert alpha[("bullet label", "nominal")] is not None and alpha[("bullet label", "nominal")] < 1
     assert len(rows(out / "merged.jsonl")) == len(first)
+    # the merged judgments against the runs' metrics: the last step of the documented example
+    judged = run_cli(
+        "meta-eval", "--annotations", str(out / "merged.jsonl"), "--runs", str(sweep / "runs"),
+        "--bootstrap", "50", "--out", str(tmp_path / "meta"),
+    )  # fmt: skip
+    assert "rouge/rouge1" in judged.stdout and "wrote" in judged.stdout

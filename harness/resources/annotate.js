@@ -101,7 +101,7 @@
   }
   function itemEl(item) {
     const entry = entryOf(item);
-    const attrs = { class: `item ${item.kind}${item.n === at ? " current" : ""}${entry ? " done" : ""}`, "data-item": item.n,
+    const attrs = { class: `item${item.n === at ? " current" : ""}${entry ? " done" : ""}`, "data-kind": item.kind, "data-label": entry ? entry.label : null, "data-item": item.n,
       "data-key": item.key, tabindex: "-1", onclick: () => go(item.n) };
     if (item.kind === "bullet") {
       return h("li", attrs, h("span", { class: "text" }, item.text), h("div", { class: "choices" },
