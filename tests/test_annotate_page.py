@@ -251,6 +251,7 @@ def label_all(who: Annotator, rule, clicks: int = 0) -> dict[str, tuple[str, str
                 item.locator(f"button[data-category='{category}']").click()
             else:
                 item.locator(f"button[data-label='{label}']:not([data-category])").click()
+            assert who.tab.locator(".item.current").count() == 1 and who.current()[0] == key
             who.tab.keyboard.press("j")
         else:
             for k in keys:
@@ -383,7 +384,7 @@ def test_hostile_text_in_a_doc_id_a_bullet_a_fact_and_a_label_stays_text(browser
     assert {r["doc_id"] for r in records} == {doc} and {r["annotator"] for r in records} == {"<b>x</b>"}
     assert {r["system"] for r in records} == {HOSTILE["label"]}
     records_by_item(tmp_path / "h.jsonl")  # read without problems
-    assert who.tab.evaluate("document.title") == "harness report"
+    assert who.tab.evaluate("document.title") == "harness annotation · run"  # the folder given
     who.close()
 
 

@@ -88,9 +88,8 @@
       entry.category = label !== "unsupported" ? null : category !== undefined ? category : (before && before.category) || null;
     }
     labels.set(item.key, entry);
-    at = item.n;
-    save();
     redraw(item);
+    go(item.n); // the labelled item becomes the current one (and is saved with it)
     progress();
   }
   function choice(item, text, label, category) {
@@ -231,6 +230,7 @@
     } else return;
     e.preventDefault();
   });
+  document.title = `harness annotation · ${DATA.source}`;
   load();
   render();
   app.dataset.rendered = "1";
