@@ -103,6 +103,7 @@ def test_facts_come_from_the_facts_metric_else_the_dataset_else_no_task():
     docs = [
         {"id": "d1", "source": ["s."], "facts": ["dataset fact"], "values": [[0.1], [0.9]], "models": [model, model]},
         {"id": "d2", "source": ["s."], "facts": [], "values": [[0.5], [0.4]], "models": [model, model]},
+        {"id": "d3", "source": ["s."], "facts": [], "values": [[None], [None]], "models": [None, {"error": "x"}]},
     ]
     report = {"fields": [{"key": "m/x", "higher_is_better": True, "headline": True}], "docs": docs}
     data = page_data(runs, report, AnnotateOptions(docs=5, seed=0, source="sweep"))
@@ -111,6 +112,7 @@ def test_facts_come_from_the_facts_metric_else_the_dataset_else_no_task():
     assert data["page"] == page_data(runs, report, AnnotateOptions(docs=5, seed=0, source="sweep"))["page"]
     assert data["page"] != page_data(runs, report, AnnotateOptions(docs=5, seed=1, source="sweep"))["page"]
     assert all(sorted(d["pair"]) == [0, 1] for d in data["docs"])
+    assert data["selection"]["of"] == 2  # d3 has no summary to label: never drawn
 
 
 def test_annotation_options_alone_are_refused(tmp_path):

@@ -163,8 +163,10 @@ def page_data(runs: Sequence[Run], report: dict[str, Any], options: AnnotateOpti
     docs = report["docs"]
     values = [[[run[k] for k in used] for run in doc["values"]] for doc in docs]
     scores = disagreement(values, [bool(fields[k]["higher_is_better"]) for k in used])
-    chosen = sample(scores, options.docs, options.seed)
-    usable = [[r for r, m in enumerate(docs[i]["models"]) if m is not None and not m.get("error")] for i, _ in chosen]
+    summarised = [[r for r, m in enumerate(doc["models"]) if m is not None and not m.get("error")] for doc in docs]
+    pool = [i for i, here in enumerate(summarised) if here]  # a document without a summary has nothing to label
+    chosen = [(pool[j], band) for j, band in sample([scores[i] for i in pool], options.docs, options.seed)]
+    usable = [summarised[i] for i, _ in chosen]
     plan = pairs(usable, len(runs), options.seed)
     shown = []
     for (i, band), runs_here, pair in zip(chosen, usable, plan):
@@ -196,7 +198,7 @@ def page_data(runs: Sequence[Run], report: dict[str, Any], options: AnnotateOpti
         "categories": list(CATEGORIES),
         "selection": {
             "documents": len(shown),
-            "of": len(docs),
+            "of": len(pool),
             "seed": options.seed,
             "metrics": [fields[k]["key"] for k in used],
             "measure": "mean over runs of the SD across metrics of z-scores (one metric: SD across runs)",
