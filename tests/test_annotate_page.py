@@ -421,3 +421,32 @@ def test_two_annotators_in_two_browsers_then_harness_annotations_gives_agreement
         "--bootstrap", "50", "--out", str(tmp_path / "meta"),
     )  # fmt: skip
     assert "rouge/rouge1" in judged.stdout and "wrote" in judged.stdout
+
+
+def test_the_page_allows_exactly_its_joined_script_and_style_and_no_value_closes_the_data_block():
+    import base64
+    import hashlib
+    import re
+
+    from harness.analysis.annotate import SCRIPTS, STYLES
+    from harness.analysis.report import page, resource
+
+    model = {"bullets": [{"text": HOSTILE["bullet"]}], "aside": {}}
+    docs = [
+        {"id": HOSTILE["doc_id"], "source": ["s."], "facts": [HOSTILE["fact"]], "values": [[0.1]], "models": [model]}
+    ]
+    report = {"fields": [{"key": "m/x", "higher_is_better": True, "headline": True}], "docs": docs}
+    text = page(
+        page_data([fake_run(HOSTILE["label"], {})], report, AnnotateOptions(source="</script>")), SCRIPTS, STYLES
+    )
+    policy = re.search(r"http-equiv='Content-Security-Policy' content=\"([^\"]+)\"", text).group(1)
+
+    def digest(names):
+        joined = "".join(resource(n) for n in names).encode()
+        return "'sha256-" + base64.b64encode(hashlib.sha256(joined).digest()).decode() + "'"
+
+    assert f"script-src {digest(SCRIPTS)};" in policy and f"style-src {digest(STYLES)};" in policy
+    assert "default-src 'none'" in policy and "unsafe" not in policy
+    assert text.count("<script>") == 1 and "HarnessDOM" in re.search(r"<script>(.*?)</script>", text, re.S).group(1)
+    block = re.search(r"id='report-data'>(.*?)</script>", text, re.S).group(1)
+    assert "<" not in block
