@@ -118,6 +118,14 @@ def imports_of(path: Path, root: Path) -> Iterator[Import]:
             for alias in node.names:  # `from harness import stats` imports the module harness.stats
                 candidate = f"{source}.{alias.name}"
                 yield Import(module, candidate if is_module(candidate, root) else source, where)
+        elif isinstance(node, ast.Call) and (found := relative_import(node)):  # import_module("..x", __package__)
+            name, anchor = found
+            dots = len(name) - len(name.lstrip("."))
+            base = (anchor or package).split(".")
+            dotted = ".".join(base[: len(base) - dots + 1] + [name.lstrip(".")]).rstrip(".")
+            target = named_module(dotted, True, root)
+            if target:
+                yield Import(module, target, where, "names")
     docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}  # bare strings: prose
     for node in ast.walk(tree):
         if id(node) in docstrings or not isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp)):
@@ -126,6 +134,21 @@ def imports_of(path: Path, root: Path) -> Iterator[Import]:
         target = named_module(*literal, root) if literal else None
         if target:
             yield Import(module, target, f"{shown}:{node.lineno}", "names")
+
+
+def relative_import(call: ast.Call) -> tuple[str, str | None] | None:
+    """`import_module(".x", package)`: the relative name and the package when it is a literal
+    (None: `__package__` or a variable, taken as the module's own package)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name != "import_module" or not call.args:
+        return None
+    first = call.args[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith(".")):
+        return None
+    rest = [*call.args[1:], *(k.value for k in call.keywords if k.arg == "package")]
+    anchor = rest[0] if rest else None
+    return first.value, anchor.value if isinstance(anchor, ast.Constant) and isinstance(anchor.value, str) else None
 
 
 def literal_prefix(node: ast.expr) -> tuple[str, bool] | None:
@@ -367,6 +390,10 @@ UPWARD_ENTRY = 'PLANTED = Registry("planted", {"x": "harness.run.pipeline:genera
                 "run/planted.py": "from importlib import import_module\n\n\ndef command(name):\n    return import_module(f'harness.cli.{name}')\n"
             },
             "harness/run/planted.py:5: harness.run.planted names harness.cli: layer run may not import layer cli",
+        ),
+        (  # a relative name, against the module's own package
+            {"text/planted.py": "import importlib\n\nimportlib.import_module('..cli.main', __package__)\n"},
+            "harness/text/planted.py:3: harness.text.planted names harness.cli.main: layer config may not import layer cli",
         ),
         (  # two literals joined by +
             {

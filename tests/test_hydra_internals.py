@@ -94,8 +94,9 @@ def test_only_the_adapter_uses_hydras_private_api():
     users = []
     for path in sorted(package.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
             if any(name.startswith("hydra._internal") for name in names):
                 users.append(f"{path.relative_to(package.parent)}:{node.lineno}")
     assert all(u.startswith("harness/config/hydra_internals.py:") for u in users), (
