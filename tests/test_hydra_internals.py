@@ -99,6 +99,7 @@ def test_only_the_adapter_uses_hydras_private_api():
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
             if any(name.startswith("hydra._internal") for name in names):
                 users.append(f"{path.relative_to(package.parent)}:{node.lineno}")
-    assert all(u.startswith("harness/config/hydra_internals.py:") for u in users), (
+    users = [u for u in users if not u.startswith("harness/config/hydra_internals.py:")]
+    assert not users, (
         f"Hydra's private API outside harness/config/hydra_internals.py: {users}; add what you need there, pinned here"
     )
