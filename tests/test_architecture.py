@@ -11,7 +11,8 @@ A use is any way code reaches a module:
 - the registry's entries (`harness/registry.py`: "harness.metrics.rouge:Rouge"): the one place a
   lower layer names a higher one. Its rule: an entry (or contract) names the inputs layer or lower,
   the classes a config chooses by key; callers load them when they need them, so the entries are
-  not dependencies of the registry for cycles;
+  not dependencies of the registry for cycles, but `METRICS.get(key)` in a module is a use of the
+  packages METRICS's entries name;
 - a `_target_` in conf/ (data, composed for `harness run`): under `hydra:` (callbacks, launchers)
   Hydra instantiates it in the command's process, started by the cli layer, so it may name the cli
   layer or lower; anywhere else (a model's backend, a metric class) the inputs layer loads it
@@ -23,6 +24,7 @@ foundation < config, text < data, models, judge, metrics < run < analysis < cli 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,7 +68,16 @@ CONF_CEILING = "inputs"  # any other conf `_target_` (loaded through the registr
 RUN_MOVES = (
     "Run lives in compare.py, which imports this module: Run moves to its own module (issue 24, the run-folder model)"
 )
+KEYS_FROM_CLASSES = (
+    "the config layer reads a registered class's options, fields or generation settings to check and list config "
+    "keys before a run; to go, those checks move up to the inputs layer or the option schemas down to config"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    ("harness.config.catalog", "harness.metrics"): KEYS_FROM_CLASSES,
+    ("harness.config.generation_keys", "harness.models"): KEYS_FROM_CLASSES,
+    ("harness.config.groups", "harness.metrics"): KEYS_FROM_CLASSES,
+    ("harness.config.groups", "harness.models"): KEYS_FROM_CLASSES,
+    ("harness.config.listing", "harness.metrics"): KEYS_FROM_CLASSES,
     ("harness.analysis.comparability", "harness.analysis.compare"): RUN_MOVES,
     ("harness.analysis.gate", "harness.analysis.compare"): RUN_MOVES,
     ("harness.analysis.plots", "harness.analysis.compare"): RUN_MOVES,
@@ -126,6 +137,7 @@ def imports_of(path: Path, root: Path) -> Iterator[Import]:
             target = named_module(dotted, True, root)
             if target:
                 yield Import(module, target, where, "names")
+    yield from lookups_of(tree, module, shown, root)
     docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}  # bare strings: prose
     for node in ast.walk(tree):
         if id(node) in docstrings or not isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp)):
@@ -134,6 +146,33 @@ def imports_of(path: Path, root: Path) -> Iterator[Import]:
         target = named_module(*literal, root) if literal else None
         if target:
             yield Import(module, target, f"{shown}:{node.lineno}", "names")
+
+
+@functools.cache
+def registries(root: Path) -> dict[str, set[str]]:
+    """Each registry of harness/registry.py (`METRICS = Registry(...)`) -> the packages its entries name."""
+    found: dict[str, set[str]] = {}
+    for node in ast.parse((root / "registry.py").read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.value.args) > 1:
+            call, entries = node.value, node.value.args[1]
+            if isinstance(call.func, ast.Name) and call.func.id == "Registry" and isinstance(entries, ast.Dict):
+                named = (named_module(v.value, True, root) for v in entries.values if isinstance(v, ast.Constant))
+                found.update({t.id: {unit(m) for m in named if m} for t in node.targets if isinstance(t, ast.Name)})
+    return found
+
+
+def lookups_of(tree: ast.Module, module: str, shown: Path, root: Path) -> Iterator[Import]:
+    """`METRICS.get(key)` (or `registry.METRICS.get`) loads an entry: the module uses the packages
+    the registry's entries name."""
+    kinds = registries(root)
+    for node in ast.walk(tree):
+        func = node.func if isinstance(node, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "get"):
+            continue
+        owner = func.value
+        name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+        for target in sorted(kinds.get(name, ())):
+            yield Import(module, target, f"{shown}:{node.lineno}", f"looks up {name}, loading")
 
 
 def relative_import(call: ast.Call) -> tuple[str, str | None] | None:
@@ -394,6 +433,11 @@ UPWARD_ENTRY = 'PLANTED = Registry("planted", {"x": "harness.run.pipeline:genera
         (  # a relative name, against the module's own package
             {"text/planted.py": "import importlib\n\nimportlib.import_module('..cli.main', __package__)\n"},
             "harness/text/planted.py:3: harness.text.planted names harness.cli.main: layer config may not import layer cli",
+        ),
+        (  # a registry lookup loads the packages of its entries
+            {"text/planted.py": "from harness.registry import BACKENDS\n\nBACKENDS.get('lead')\n"},
+            "harness/text/planted.py:3: harness.text.planted looks up BACKENDS, loading harness.models: "
+            "layer config may not import layer inputs",
         ),
         (  # two literals joined by +
             {
