@@ -30,12 +30,6 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
-    print(listing(args.what, args.config_dir), end="")
-    return 0
-
-
 def search_argv(config_dirs: list[str]) -> list[str]:
     """`harness run` arguments that put these folders on the search path, as `--config-dir` does."""
     if not config_dirs:

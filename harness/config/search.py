@@ -33,18 +33,18 @@ LAUNCHER_HINT = (
 
 def command_line(argv: list[str]) -> argparse.Namespace:
     """`harness run` arguments read by Hydra's own parser (overrides, --config-dir, -m, ...)."""
-    from hydra._internal.utils import get_args_parser
+    from harness.config import hydra_internals
 
-    return get_args_parser().parse_args(argv)
+    return hydra_internals.parse_args(argv)
 
 
 def options_first(argv: list[str]) -> list[str]:
     """Hydra's options (`--config-dir DIR`, `-m`, `--info config`, ...) moved before the overrides,
     keeping their order: Hydra's parser takes them only there ("unrecognized arguments" otherwise),
     and a user writes them anywhere."""
-    from hydra._internal.utils import get_args_parser
+    from harness.config import hydra_internals
 
-    actions = {name: action for action in get_args_parser()._actions for name in action.option_strings}
+    actions = hydra_internals.options()
     front: list[str] = []
     rest: list[str] = []
     i = 0
@@ -56,7 +56,7 @@ def options_first(argv: list[str]) -> list[str]:
         else:
             front.append(arg)
             following = argv[i + 1] if i + 1 < len(argv) else None
-            takes = action.nargs is None or (action.nargs == "?" and following in (action.choices or ()))
+            takes = action.nargs is None or (action.nargs == "?" and following in action.choices)
             if takes and "=" not in arg and following is not None:
                 front.append(following)
                 i += 1
@@ -72,8 +72,10 @@ class HydraConfigs:
     """
 
     def __init__(self, hydra: Any, config_name: str, overrides: list[str], multirun: bool):
+        from hydra.core.global_hydra import GlobalHydra
+
         self.hydra = hydra
-        self.loader = hydra.config_loader
+        self.loader = GlobalHydra.instance().config_loader()
         self.config_name = config_name
         self.overrides = overrides  # the command's overrides, as typed
         self.multirun = multirun
@@ -82,27 +84,22 @@ class HydraConfigs:
     @classmethod
     @contextmanager
     def of(cls, argv: list[str]) -> Iterator[HydraConfigs]:
-        from hydra._internal.hydra import Hydra
-        from hydra._internal.utils import create_automatic_config_search_path
-        from hydra.core.config_search_path import SearchPathQuery
         from hydra.core.global_hydra import GlobalHydra
 
-        from harness.config import yaml_files
+        from harness.config import hydra_internals, yaml_files
         from harness.config.groups import register_schemas
 
         args = command_line(argv)
         register_schemas()  # the schema nodes the shipped configs start from
         yaml_files.install()  # a user's config file is checked before Hydra expands it
-        search_path = create_automatic_config_search_path(None, None, args.config_path or f"pkg://{CONFIG_PACKAGE}")
-        if args.config_dir is not None:  # where hydra.main puts it: after the shipped configs
-            folder = os.path.abspath(args.config_dir)
-            if not os.path.isdir(folder):
-                raise ConfigError(f"config folder not found: {args.config_dir} (from --config-dir)")
-            search_path.prepend("command-line", f"file://{folder}", anchor=SearchPathQuery(provider="schema"))
+        if args.config_dir is not None and not os.path.isdir(args.config_dir):
+            raise ConfigError(f"config folder not found: {args.config_dir} (from --config-dir)")
         GlobalHydra.instance().clear()
         try:
-            with hydra_errors():
-                hydra = Hydra.create_main_hydra2(task_name=TASK_NAME, config_search_path=search_path)
+            with hydra_errors():  # --config-dir where hydra.main puts it: after the shipped configs
+                hydra = hydra_internals.create_hydra(
+                    TASK_NAME, args.config_path or f"pkg://{CONFIG_PACKAGE}", args.config_dir
+                )
             yield cls(hydra, args.config_name or CONFIG_NAME, list(args.overrides), bool(args.multirun))
         finally:
             GlobalHydra.instance().clear()
@@ -143,12 +140,10 @@ class HydraConfigs:
 
     def compose(self, overrides: list[str]) -> DictConfig:
         """The config Hydra composes for one job (with its `hydra` node), not yet resolved."""
-        from hydra.types import RunMode
+        from harness.config import hydra_internals
 
         with hydra_errors():
-            return self.hydra.compose_config(
-                self.config_name, overrides, run_mode=RunMode.RUN, from_shell=True, with_log_configuration=False
-            )
+            return hydra_internals.compose(self.hydra, self.config_name, overrides)
 
     def node(self, group: str, name: str) -> dict[str, Any]:
         """One group config as `harness run` would use it (defaults lists applied), unresolved;

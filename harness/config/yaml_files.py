@@ -115,11 +115,9 @@ def _line(event: Any) -> int:
 
 def install() -> None:
     """Make Hydra read folders through `CheckedFileConfigSource` (idempotent)."""
-    from hydra._internal.sources_registry import SourcesRegistry
-    from hydra.core.plugins import Plugins
+    from harness.config import hydra_internals
 
-    Plugins.instance()  # registers Hydra's own sources first; ours then takes the `file` scheme
-    SourcesRegistry.instance().types["file"] = _checked_source()
+    hydra_internals.use_file_source(_checked_source())
 
 
 _SOURCE: Any = None
@@ -128,7 +126,7 @@ _SOURCE: Any = None
 def _checked_source() -> Any:
     global _SOURCE
     if _SOURCE is None:
-        from hydra._internal.core_plugins.file_config_source import FileConfigSource
+        from harness.config.hydra_internals import FileConfigSource
 
         class CheckedFileConfigSource(FileConfigSource):
             def load_config(self, config_path: str) -> Any:
