@@ -140,6 +140,7 @@ class FakeOpenAI:
         self.reply = reply
         self.plan: dict[str, list[str]] = {}
         self.always: str | None = None
+        self.served: list[str] = ["fake-model"]  # what GET /models lists
         self.delay_s = delay_s
         self.slow_s = slow_s
         self.retry_after = retry_after
@@ -206,6 +207,13 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
+
+            def do_GET(self) -> None:  # the model list (`model_id: auto`)
+                self._in_flight = False  # not counted as a completion in flight
+                if urllib.parse.urlsplit(self.path).path.endswith("/models"):
+                    self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in server.served]})
+                else:
+                    self._send(404, {"error": "not found"})
 
             def do_POST(self) -> None:
                 with server._lock:

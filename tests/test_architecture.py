@@ -2,7 +2,7 @@
 lower layers, never a higher one, and no two packages may import each other (directly or round
 a cycle). Every import counts, also those inside functions.
 
-foundation < config, text < data, models, metrics < run < analysis < cli
+foundation < config, text < data, models, judge, metrics < run < analysis < cli
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("config", {"harness.config", "harness.text"}),
-    ("inputs", {"harness.data", "harness.models", "harness.metrics", "harness.judge"}),
+    ("inputs", {"harness.data", "harness.models", "harness.judge", "harness.metrics"}),
     ("run", {"harness.run"}),
     ("analysis", {"harness.analysis"}),
     ("cli", {"harness.cli"}),

@@ -109,3 +109,23 @@ def test_usage_total_sums_and_prices_only_when_every_part_is_priced():
     total = Usage.total([a, b])
     assert total["requests"] == 3 and total["input_tokens"] == 150 and total["cached_share"] == 0.4
     assert "cost" not in total
+
+
+def test_model_id_auto_takes_the_one_model_the_server_lists(server, tmp_path):
+    judge = Judge(config(server, model_id="auto"), cache_dir=str(tmp_path))
+    assert judge.label == "fake-model" and judge.identity["options"]["model_id"] == "fake-model"
+    [reply] = judge.ask([judge.request("claim", "d", "s", document="x", claim="y")])
+    assert reply.text and server.requests_for("Claim")[0].body["model"] == "fake-model"
+    server.served = ["a", "b"]
+    with pytest.raises(ConfigError, match=r"judge.model_id: auto, but the server serves 2 models \(a, b\)"):
+        Judge(config(server, model_id="auto"), cache_dir=str(tmp_path))
+    server.served = []
+    with pytest.raises(ConfigError, match="lists no model"):
+        Judge(config(server, model_id="auto"), cache_dir=str(tmp_path))
+
+
+def test_model_id_auto_with_no_server_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="judge.model_id: auto needs the server's model list"):
+        Judge(
+            {"backend": "openai_chat", "model_id": "auto", "base_url": "http://127.0.0.1:9/v1"}, cache_dir=str(tmp_path)
+        )

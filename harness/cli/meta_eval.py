@@ -2,6 +2,7 @@
 
   harness meta-eval --data FILE --human FIELD[,FIELD...] [--metrics NAME...] \
       [--against reference|references|source] [--where FIELD=VALUE] [--out DIR] [--compare A B] ...
+  harness meta-eval --benchmark aggrefact|summac --data PATH [--metrics NAME...] ...  (harness/cli/meta_eval_benchmark.py)
 
 Writes meta_eval.json (every figure, with the protocol), meta_eval.md (tables) and
 meta_eval_scores.jsonl (every summary's metric and human scores) under --out.
@@ -22,6 +23,7 @@ from harness.analysis.meta_eval import output
 from harness.analysis.meta_eval.analysis import meta_evaluate
 from harness.analysis.meta_eval.judgments import AGAINST_CHOICES, FieldNames, MetaData, load
 from harness.analysis.meta_eval.scoring import MetricSet, resolve_spec, score_all
+from harness.cli.metric_options import add_metric_options, add_run_options
 from harness.config.schema import check_flag
 from harness.config.search import require_config_dirs
 from harness.errors import ConfigError
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="harness meta-eval",
         description="Score each (document, system) summary with the harness's metrics and correlate "
         "them with human scores at summary, system and global level.",
+        epilog="A fact checker on a benchmark's labelled claims instead: harness meta-eval --benchmark "
+        "aggrefact|summac --data PATH (balanced accuracy per dataset; --benchmark aggrefact --help for its options).",
     )
     p.add_argument("--data", required=True, help="JSONL, one line per (document, system)")
     p.add_argument(
@@ -45,28 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="human score field(s), comma-separated dotted paths (expert_scores.consistency)",
     )
-    p.add_argument(
-        "--metrics",
-        nargs="+",
-        default=["rouge"],
-        help="metric config names (metrics/NAME.yaml, shipped or in --config-dir), else a registered metric, "
-        "plugin entry point or class path (mypkg.metrics.MyMetric); ALIAS=KEY for a variant",
-    )
-    p.add_argument(
-        "--config-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="a user config folder whose metrics/NAME.yaml files --metrics can name (as harness run --config-dir)",
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME.OPTION=VALUE",
-        help="override a metric option, e.g. rouge.use_stemmer=false (repeatable)",
-    )
+    add_metric_options(p, ["rouge"])
     p.add_argument(
         "--against",
         choices=AGAINST_CHOICES,
@@ -97,9 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
         "alternatives, different fields must all match (e.g. --where system_id=M0 --where system_id=M1)",
     )
     p.add_argument(
-        "--strict", action="store_true", help="a bad record is an error instead of a skipped, counted record"
-    )
-    p.add_argument(
         "--compare",
         nargs=2,
         action="append",
@@ -107,16 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("A", "B"),
         help="test whether fields A and B agree with the humans equally well (two-sided; repeatable)",
     )
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=1, help="processes for metric scoring and the bootstrap")
-    p.add_argument(
-        "--out",
-        default=None,
-        help="output folder (default: results/meta_eval/<data file stem>); earlier results there are kept "
-        "and the new ones get a numbered name (meta_eval-1.json) unless --force",
-    )
-    p.add_argument("--force", action="store_true", help="replace earlier results of the same name in --out")
+    add_run_options(p, "meta_eval")
     names = p.add_argument_group("record fields (dotted paths)")
     defaults = FieldNames()
     for name in ("doc_id", "system_id", "summary", "source", "reference", "references"):
@@ -209,6 +180,11 @@ def _report_skips(data: MetaData) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a == "--benchmark" or a.startswith("--benchmark=") for a in argv):
+        from harness.cli import meta_eval_benchmark
+
+        return meta_eval_benchmark.main(argv)
     args = build_parser().parse_args(argv)
     check_flag("--bootstrap", args.bootstrap)  # 0: no CIs
     check_flag("--workers", args.workers)
@@ -225,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
     check_output_folder(out)  # before any work, as harness compare --out
     require_config_dirs(args.config_dir)
-    spec = resolve_spec(args.metrics, args.overrides, args.config_dir)  # bad names fail before the data is read
+    spec = resolve_spec(
+        args.metrics, args.overrides, args.config_dir, args.judge
+    )  # bad names fail before the data is read
     metric_set = MetricSet.build(spec)
     data = load(args.data, humans, args.against, names, strict=args.strict, where=args.where, needs=metric_set.needs)
     _report_skips(data)

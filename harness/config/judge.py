@@ -8,11 +8,15 @@ with its `backend` key), plus the keys below, which the harness reads and the ba
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from harness.config.schema import parse
 from harness.errors import ConfigError
+from harness.registry import suggest
 
 
 @dataclass
@@ -57,3 +61,40 @@ def split_judge_config(config: dict[str, Any], where: str = "judge") -> tuple[Ju
     model = dict(config)
     own = {k: model.pop(k) for k in JUDGE_KEYS if k in model}
     return parse(JudgeSettings, own, where), model
+
+
+def judge_names(config_dirs: Sequence[str | Path] = ()) -> list[str]:
+    names = {
+        Path(str(f)).stem for f in (resources.files("harness.conf") / "judge").iterdir() if str(f).endswith(".yaml")
+    }
+    for folder in config_dirs:
+        names |= {p.stem for p in (Path(folder) / "judge").glob("*.yaml")}
+    return sorted(names)
+
+
+def load_judge_config(name: str, config_dirs: Sequence[str | Path] = ()) -> dict[str, Any]:
+    """`judge/<name>.yaml` outside Hydra (meta-eval, pairwise): the user's folders first, as on
+    Hydra's search path, then the shipped one."""
+    from omegaconf import OmegaConf
+
+    from harness.config.yaml_files import check_yaml_file
+
+    for folder in config_dirs:
+        path = Path(folder) / "judge" / f"{name}.yaml"
+        if path.is_file():
+            check_yaml_file(str(path))
+            text, origin = path.read_text(encoding="utf-8"), str(path)
+            break
+    else:
+        shipped = resources.files("harness.conf") / "judge" / f"{name}.yaml"
+        if not shipped.is_file():
+            known = judge_names(config_dirs)
+            raise ConfigError(f"unknown judge '{name}'. Available: {', '.join(known)}." + suggest(name, known))
+        text, origin = shipped.read_text(encoding="utf-8"), f"judge/{name}.yaml"
+    try:
+        node = OmegaConf.to_container(OmegaConf.create(text), resolve=True)
+    except Exception as e:
+        raise ConfigError(f"{origin}: cannot read this judge config: {e}") from None
+    if not isinstance(node, dict):
+        raise ConfigError(f"{origin}: a judge config is a mapping (backend, model_id, ...).")
+    return {str(k): v for k, v in node.items()}

@@ -1,2 +1,1 @@
-"""An LLM (or local checker) judge shared by the judge-based metrics: prompts, requests, cache,
-usage; replies read robustly; long articles in chunks."""
+"""The judge of the judge-based metrics: any backend asked with versioned prompts, replies cached, counted and read robustly."""

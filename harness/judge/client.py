@@ -24,7 +24,7 @@ from harness.config.schema import parse
 from harness.errors import ConfigError
 from harness.judge.prompts import Prompt, load_prompt
 from harness.models.base import Backend, Generation, Request, pop_backend_key
-from harness.models.cache import GenerationCache, stable_hash
+from harness.models.cache import GenerationCache, request_key, stable_hash
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,18 @@ class Usage:
         return out
 
 
+def only_served_model(model: Mapping[str, Any], where: str) -> str:
+    """`model_id: auto`: the one model the server serves (a judge set by its base_url alone).
+    Resolved before the judge's identity is taken, so the cache is per real model."""
+    from harness.models.openai_compat import served_models
+
+    names = served_models(str(model.get("base_url") or ""), model.get("api_key_env"), where)
+    if len(names) > 1:
+        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+        raise ConfigError(f"{where}.model_id: auto, but the server serves {len(names)} models ({shown}); choose one.")
+    return names[0]
+
+
 class Judge:
     """Built from a judge config (a model config plus `JudgeSettings` keys); `where` is the
     config path messages name (`judge`)."""
@@ -85,6 +97,8 @@ class Judge:
         key_env = model.get("api_key_env")
         if key_env and not os.environ.get(key_env):  # fail at start-up, not after generating summaries
             raise ConfigError(unset_message(f"{where}.api_key_env", key_env))
+        if model.get("model_id") == "auto" and self.backend_key in ("openai_chat", "openai_completions"):
+            model["model_id"] = only_served_model(model, where)
         self.backend: Backend = backend_cls(parse(backend_cls.Options, model, where))
         self.backend.where = where  # HTTP backends name it in messages
         self.identity = {"backend": self.backend_key, "options": self.backend.identity()}
@@ -122,10 +136,7 @@ class Judge:
 
     # -- asking -----------------------------------------------------------------------------
     def key(self, request: Request) -> str:
-        parts: list[Any] = [self.identity, request.system, request.prompt]
-        if request.generation:
-            parts.append(dict(request.generation))
-        return stable_hash(parts, 32)
+        return request_key([self.identity, request.system, request.prompt], request)
 
     def ask(self, requests: Sequence[Request]) -> list[Generation]:
         """One generation per request, in order: from the cache, else from the judge (each

@@ -128,6 +128,37 @@ def post_json(
         conn.close()
 
 
+def get_json(url: str, headers: dict[str, str], timeout_s: float) -> Any:
+    """One GET of a JSON document (a server's model list); RequestFailed saying why, with any
+    credential from `headers` blanked out."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RequestFailed(f"not an http(s) URL: {public_url(url)!r}", retryable=False)
+    conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = conn_class(parts.hostname, parts.port, timeout=timeout_s)
+    try:
+        conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
+        reply = conn.getresponse()
+        data = reply.read(MAX_LISTING_BYTES + 1)
+        if reply.status != 200:
+            raise RequestFailed(f"HTTP {reply.status} from {public_url(url)}: {_error_text(data)}", retryable=False)
+        if len(data) > MAX_LISTING_BYTES:
+            raise RequestFailed(
+                f"the reply of {public_url(url)} is larger than {MAX_LISTING_BYTES} bytes", retryable=False
+            )
+        return json.loads(data)
+    except (OSError, http.client.HTTPException, ValueError, RecursionError) as e:
+        message = f"GET {public_url(url)} failed: {e}"
+        for secret in _secrets(headers):
+            message = redact(message, secret)
+        raise RequestFailed(message, retryable=False) from None
+    finally:
+        conn.close()
+
+
+MAX_LISTING_BYTES = 4_000_000
+
+
 def _secrets(headers: dict[str, str]) -> list[str]:
     values = [v for k, v in headers.items() if k.lower() in ("authorization", "api-key", "x-api-key")]
     return [part for v in values for part in (v, v.split(" ", 1)[-1]) if len(part) >= 8]

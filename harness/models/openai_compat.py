@@ -29,6 +29,7 @@ from harness.models.http_retry import (
     RetryPolicy,
     check_reachable,
     endpoint_url,
+    get_json,
     post_json,
     public_url,
     redact,
@@ -433,6 +434,24 @@ class _Stop:
             if self.reason is None:
                 self.reason = reason
             self.event.set()
+
+
+def served_models(base_url: str, api_key_env: str | None, where: str, timeout_s: float = PROBE_TIMEOUT_S) -> list[str]:
+    """The model names an OpenAI-compatible server lists at GET {base_url}/models (what
+    `model_id: auto` picks from). ConfigError naming `where` when it cannot be read."""
+    key = os.environ.get(api_key_env) if api_key_env else None
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        listing = get_json(endpoint_url(base_url, "/models"), headers, timeout_s)
+    except RequestFailed as e:
+        raise ConfigError(f"{where}.model_id: auto needs the server's model list, and {e}") from None
+    data = listing.get("data") if isinstance(listing, dict) else None
+    names = [m["id"] for m in data or [] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    if not names:
+        raise ConfigError(
+            f"{where}.model_id: auto, but {public_url(base_url)}/models lists no model; set {where}.model_id."
+        )
+    return names
 
 
 class OpenAIChat(OpenAICompatible):

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from harness.config.judge import load_judge_config
 from harness.errors import ConfigError, InputError
 from harness.metrics.base import Metric, Scored
-from harness.metrics.loading import build_metrics, single_metric
+from harness.metrics.loading import build_metrics, metric_class, single_metric
 from harness.metrics.scoring import ScoreTable, score_documents
 from harness.records import Example, Summary
 from harness.registry import METRICS
@@ -39,12 +40,15 @@ def parse_override(text: str) -> tuple[str, str, Any]:
 
 
 def resolve_spec(
-    names: Sequence[str], overrides: Sequence[str] = (), config_dirs: Sequence[str] = ()
+    names: Sequence[str], overrides: Sequence[str] = (), config_dirs: Sequence[str] = (), judge: str | None = None
 ) -> dict[str, dict[str, Any]]:
     """Metric config name -> options (naming the class by `metric:` or `_target_:`), for
     `build_metrics`. A name is a config (shipped, or in a `config_dirs` folder), a registered
-    metric, an installed plugin's entry point or a class path (keyed by the class's `name`)."""
+    metric, an installed plugin's entry point or a class path (keyed by the class's `name`).
+    `judge` (a judge config name) goes to every metric with a `judge` option, as `judge=NAME`
+    does in a run; `judge.OPTION=VALUE` overrides set its options."""
     spec: dict[str, dict[str, Any]] = {}
+    judge_config = load_judge_config(judge, config_dirs) if judge else None
     for entry in names:
         alias, sep, key = entry.partition("=")
         name, options = single_metric(key or alias, config_dirs)
@@ -58,10 +62,30 @@ def resolve_spec(
         spec[taken] = options
     for text in overrides:
         name, option, value = parse_override(text)
+        if name == "judge" and "judge" not in spec:
+            if judge_config is None:
+                raise ConfigError(f"--set {text!r}: no judge chosen; add --judge NAME (harness list judges)")
+            set_dotted(judge_config, option, value)
+            continue
         if name not in spec:
             raise ConfigError(f"--set {text!r}: '{name}' is not among --metrics ({', '.join(spec)})")
         spec[name][option] = value
+    for name, options in spec.items():
+        judged = "judge" in {f.name for f in dataclasses.fields(metric_class(name, options)[0].Options)}
+        if judged and judge_config is not None:
+            options["judge"] = judge_config
     return spec
+
+
+def set_dotted(node: dict[str, Any], path: str, value: Any) -> None:
+    """`price.input_per_million` = value inside a nested mapping."""
+    *parents, last = path.split(".")
+    for part in parents:
+        child = node.get(part)
+        node = node.setdefault(part, {}) if child is None else child
+        if not isinstance(node, dict):
+            raise ConfigError(f"--set judge.{path}: judge.{part} is not a section")
+    node[last] = value
 
 
 @dataclass

@@ -1,0 +1,55 @@
+"""Options that both forms of `harness meta-eval` take (metrics, resampling, output), one definition."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_metric_options(p: argparse.ArgumentParser, default: list[str]) -> None:
+    """--metrics, --config-dir, --set and --judge."""
+    p.add_argument(
+        "--metrics",
+        nargs="+",
+        default=default,
+        help="metric config names (metrics/NAME.yaml, shipped or in --config-dir), else a registered metric, "
+        "plugin entry point or class path (mypkg.metrics.MyMetric); ALIAS=KEY for a variant",
+    )
+    p.add_argument(
+        "--config-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a user config folder whose metrics/NAME.yaml files --metrics can name (as harness run --config-dir)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME.OPTION=VALUE",
+        help="override a metric option, e.g. rouge.use_stemmer=false, or the judge's, e.g. "
+        "judge.base_url=http://127.0.0.1:8000/v1 (repeatable)",
+    )
+    p.add_argument(
+        "--judge",
+        default=None,
+        metavar="NAME",
+        help="the judge of the judge-based metrics (judge/NAME.yaml, shipped or in --config-dir; harness list judges)",
+    )
+
+
+def add_run_options(p: argparse.ArgumentParser, stem: str) -> None:
+    """--strict, --bootstrap, --seed, --workers, --out and --force; `stem` names the output files."""
+    p.add_argument(
+        "--strict", action="store_true", help="a bad record is an error instead of a skipped, counted record"
+    )
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="processes for metric scoring and the bootstrap")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output folder (default: results/meta_eval/<data file stem>); earlier results there are kept "
+        f"and the new ones get a numbered name ({stem}-1.json) unless --force",
+    )
+    p.add_argument("--force", action="store_true", help="replace earlier results of the same name in --out")
