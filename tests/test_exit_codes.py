@@ -40,10 +40,15 @@ USAGE = {
     "score": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "compare": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "report": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    "check": (
+        ["{run}", "--require", "format/compliant==1", "--no-such-flag"],
+        "unrecognized arguments: --no-such-flag",
+    ),
     "merge": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "progress": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "list": (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "meta-eval": (["--data", "{docs}", "--human", "q", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    "annotations": (["{docs}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
 }
 MISSING = {
     "run": (
@@ -53,33 +58,55 @@ MISSING = {
     "score": (["{missing}"], "{missing}: not a folder"),
     "compare": (["{missing}"], "{missing}: not a folder"),
     "report": (["{missing}"], "{missing}: not a folder"),
+    "check": (["{missing}", "--require", "format/compliant==1"], "{missing}: not a folder"),
     "merge": (["{missing}"], "{missing}: not a folder"),
     "progress": (["{missing}"], "{missing}: not a folder"),
     "list": (["--config-dir", "{missing}"], "config folder not found: {missing}"),
     "meta-eval": (["--data", "{missing}/judged.jsonl", "--human", "q"], "{missing}/judged.jsonl: cannot read"),
+    "annotations": (["{missing}/alice.jsonl"], "{missing}/alice.jsonl: cannot read"),
 }
 REFUSED = {
     "run": (["model=lead", "hydra.run.dir={run}"], "already holds a run"),
     "score": (["{run}"], "the data changed since {run} was scored"),
     "compare": (["{run}", "{run}"], "the same run folder is named twice"),
     "report": (["{run}"], "the data changed since {run} was scored"),
+    "check": (
+        ["{run}", "--require", "format/complaint==1"],
+        "has no field 'format/complaint'. Did you mean 'format/compliant'?",
+    ),
     "merge": (["{run}"], "no finished shards"),
     "progress": (["{empty}"], "no run folders (with run.json) under: {empty}"),
     "list": (["nosuch"], "invalid choice: 'nosuch'"),
     "meta-eval": (["--data", "{docs}", "--human", "q", "--bootstrap", "-1"], "--bootstrap: must be at least 0"),
+    "annotations": (["{docs}"], "no usable annotation records in {docs} ({docs}:1: field 'schema'"),
 }
-CASES = [
-    pytest.param(command, *table[command], id=f"{command}-{kind}")
-    for kind, table in (("usage", USAGE), ("missing", MISSING), ("refused", REFUSED))
-    for command in COMMANDS
-] + [  # a missing --config-dir is refused by every command that takes one, not skipped
-    pytest.param(command, args, "config folder not found: {missing}", id=f"{command}-config-dir")
-    for command, args in (
-        ("score", ["{run}", "--config-dir", "{missing}"]),
-        ("meta-eval", ["--data", "{docs}", "--human", "q", "--config-dir", "{missing}"]),
-        ("run", ["--config-dir", "{missing}", "model=lead"]),  # Hydra's flags come before the overrides
-    )
-]
+CASES = (
+    [
+        pytest.param(command, *table[command], id=f"{command}-{kind}")
+        for kind, table in (("usage", USAGE), ("missing", MISSING), ("refused", REFUSED))
+        for command in COMMANDS
+    ]
+    + [  # a missing --config-dir is refused by every command that takes one, not skipped
+        pytest.param(command, args, "config folder not found: {missing}", id=f"{command}-config-dir")
+        for command, args in (
+            ("score", ["{run}", "--config-dir", "{missing}"]),
+            ("meta-eval", ["--data", "{docs}", "--human", "q", "--config-dir", "{missing}"]),
+            ("run", ["--config-dir", "{missing}", "model=lead"]),  # Hydra's flags come before the overrides
+        )
+    ]
+    + [  # meta-eval against merged annotations: the same policy
+        pytest.param("meta-eval", args, message, id=f"meta-eval-annotations-{kind}")
+        for kind, args, message in (
+            ("usage", ["--annotations", "{docs}", "--runs", "{run}", "--no-such-flag"], "unrecognized arguments"),
+            (
+                "missing",
+                ["--annotations", "{missing}/merged.jsonl", "--runs", "{run}"],
+                "{missing}/merged.jsonl: cannot read",
+            ),
+            ("refused", ["--annotations", "{docs}", "--runs", "{run}"], "{docs}:1: field 'schema'"),
+        )
+    ]
+)
 
 
 def test_every_command_has_every_case():

@@ -94,8 +94,9 @@ def test_a_sharded_sweep_and_its_merge_import_no_heavy_library(folders):
         (["compare", "{merged}", "--out", "{tmp}/compared-no-plots", "--no-plots"], HEAVY + PLOTS),
         (["merge", "{sweep}", "--out", "{tmp}/merged-again"], HEAVY),
         (["report", "{merged}", "--out", "{tmp}/report.html"], HEAVY),
+        (["check", "{run}", "--require", "rouge/rouge1>=0"], HEAVY + PLOTS + SCIPY + ("hydra", "omegaconf")),
     ],
-    ids=["help", "list", "progress", "compare", "compare-no-plots", "merge", "report"],
+    ids=["help", "list", "progress", "compare", "compare-no-plots", "merge", "report", "check"],
 )
 def test_an_everyday_command_imports_only_what_it_uses(folders, argv, absent):
     modules = modules_of(folders["tmp"], *(a.format(**folders) for a in argv))

@@ -24,15 +24,17 @@ COMMANDS = {
     "run": ("run", "generate and score; Hydra overrides, -m for sweeps (default: experiment=demo)"),
     "score": ("score", "re-score a finished run folder without calling the model"),
     "compare": ("compare", "one table comparing run folders or sweep folders"),
+    "check": ("check", "per-document requirements on a run (support/score>=0.9): lists failing documents, exit 1"),
     "report": ("report", "an HTML page: table, plots, every model's bullets per document with evidence"),
     "merge": ("merge", "join the finished shards of sharded runs (shard.count=N) into one run folder each"),
     "progress": ("progress", "documents done / total, rate and ETA across the runs of a sweep or sharded run"),
     "list": ("list", "shipped models, datasets, prompts, experiments, metrics and their fields"),
     "meta-eval": ("meta_eval", "correlate metrics with human judgments"),
+    "annotations": ("annotations", "merge annotators' files from the report: agreement, disagreements"),
 }
 
 USAGE = "usage: harness <command> [args]\n\ncommands:\n" + "\n".join(
-    f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items()
+    f"  {name:<11} {text}" for name, (_, text) in COMMANDS.items()
 )
 
 

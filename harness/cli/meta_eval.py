@@ -3,6 +3,7 @@
   harness meta-eval --data FILE --human FIELD[,FIELD...] [--metrics NAME...] \
       [--against reference|references|source] [--where FIELD=VALUE] [--out DIR] [--compare A B] ...
   harness meta-eval --benchmark aggrefact|summac --data PATH [--metrics NAME...] ...  (harness/cli/meta_eval_benchmark.py)
+  harness meta-eval --annotations MERGED.jsonl --runs DIR... [--fields PATTERN...]  (harness/cli/meta_eval_annotated.py)
 
 Writes meta_eval.json (every figure, with the protocol), meta_eval.md (tables) and
 meta_eval_scores.jsonl (every summary's metric and human scores) under --out.
@@ -40,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score each (document, system) summary with the harness's metrics and correlate "
         "them with human scores at summary, system and global level.",
         epilog="A fact checker on a benchmark's labelled claims instead: harness meta-eval --benchmark "
-        "aggrefact|summac --data PATH (balanced accuracy per dataset; --benchmark aggrefact --help for its options).",
+        "aggrefact|summac --data PATH (balanced accuracy per dataset; --benchmark aggrefact --help for its options). "
+        "Against the team's own judgments: harness meta-eval --annotations MERGED.jsonl --runs DIR... "
+        "[--fields PATTERN...] (its options: harness meta-eval --help --annotations).",
     )
     p.add_argument("--data", required=True, help="JSONL, one line per (document, system)")
     p.add_argument(
@@ -185,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         from harness.cli import meta_eval_benchmark
 
         return meta_eval_benchmark.main(argv)
+    if any(a == "--annotations" or a.startswith("--annotations=") for a in argv):
+        from harness.cli.meta_eval_annotated import main as against_annotations  # the team's own judgments
+
+        return against_annotations(argv)
     args = build_parser().parse_args(argv)
     check_flag("--bootstrap", args.bootstrap)  # 0: no CIs
     check_flag("--workers", args.workers)

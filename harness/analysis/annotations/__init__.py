@@ -1,0 +1,1 @@
+"""`harness annotations`: human judgments from the report, read, merged and measured for agreement."""
