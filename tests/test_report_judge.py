@@ -66,6 +66,25 @@ def judge_details(texts: dict[str, str]) -> dict:
     return {"support_judge": support_judge, "facts": facts}
 
 
+def failed_details(texts: dict[str, str]) -> dict:
+    """Doc 2 (two bullets): the judge's request failed for one, its reply was unreadable for the
+    other; the key facts could not be extracted."""
+    bullets = [
+        {"bullet": INVENTED, "score": None, "supported": None, "evidence": [], "verdict": "error", "category": None,
+         "reason": None, "p_supported": None, "method": "verdict", "error": texts["error"]},
+        {"bullet": "b2", "score": None, "supported": None, "evidence": [], "verdict": "unreadable", "category": None,
+         "reason": None, "p_supported": None, "method": "verdict", "reply": texts["reply"]},
+    ]  # fmt: skip
+    facts = {
+        "method": "judge",
+        "provenance": texts["provenance"],
+        "threshold": None,
+        "facts": [],
+        "problem": texts["problem"],
+    }
+    return {"support_judge": {"bullets": bullets}, "facts": facts}
+
+
 PLAIN = {
     "reason_ok": "Sentence 2 states the cost.",
     "reason": "The article never names Marta Quell.",
@@ -75,6 +94,8 @@ PLAIN = {
     "reply": '{"verdict": "unsupported"}',
     "provenance": PROVENANCE,
     "fact": FACTS[0],
+    "error": "HTTP 500 from the judge after 3 attempts",
+    "problem": "the judge's key facts reply could not be read",
 }
 HOSTILE = {
     "reason_ok": "<img src=x onerror=alert(11)>",
@@ -85,6 +106,8 @@ HOSTILE = {
     "reply": "&lt;script&gt;alert(16)&lt;/script&gt; <script>alert(17)</script>",
     "provenance": "judge:<img src=y onerror=alert(18)>@x+keyfacts@y",
     "fact": "<a href=javascript:alert(19)>fact</a>",
+    "error": "<img src=e onerror=alert(21)>",
+    "problem": "<script>alert(22)</script>",
 }
 
 
@@ -99,6 +122,7 @@ def judged_runs(root: Path, texts: dict[str, str]) -> Path:
     mine = copy_run_as(made, root / "runs" / "mine", "mine")
     scores = rows(mine / "scores.jsonl")
     scores[0]["details"].update(judge_details(texts))
+    scores[1]["details"].update(failed_details(texts))
     write_rows(mine / "scores.jsonl", scores)
     priced = json.loads(json.dumps(PRICED))
     for part in priced["metrics"].values():
@@ -134,7 +158,13 @@ def test_the_payload_carries_the_judges_word_per_bullet_and_the_facts_provenance
     assert mine["facts"] == [[FACTS[0], True], [FACTS[1], True], [FACTS[2], False]]
     assert (mine["provenance"], mine["method"], mine["threshold"]) == (PROVENANCE, "judge", 0.5)
     assert mine["fact_bullets"] == [[0], [0], []] and mine["no_fact"] == [1]
-    assert "judge" not in mine["bullets"][0] or data["docs"][1]["models"][0]["bullets"][0].get("judge") is None
+    failed = data["docs"][1]["models"][0]
+    assert [b["judge"]["verdict"] for b in failed["bullets"]] == ["error", "unreadable"]
+    assert (
+        failed["bullets"][0]["judge"]["error"] == PLAIN["error"]
+        and failed["bullets"][1]["judge"]["reply"] == PLAIN["reply"]
+    )
+    assert (failed["facts"], failed["facts_problem"]) == ([], PLAIN["problem"])
     assert data["comparison"]["judge"]["rows"] == [
         ["mine", "gpt-4o-mini", "100", "10 (9%)", "1,600,000", "350,000", "0.45 USD", "2"],
         ["other", "local-llama", "0", "40 (100%)", "0", "0", "not priced", "0"],
@@ -173,6 +203,17 @@ def test_the_page_shows_verdict_category_reason_evidence_facts_provenance_and_co
         f"✗ missing: {FACTS[2]}",
     ]
     assert box.locator(".nofact").inner_text() == "bullets stating no key fact: 2"
+    p.tab.keyboard.press("j")  # doc 2: no verdict from the judge, no key facts
+    p.tab.wait_for_selector(f"#doc[data-doc='{rows(DEMO)[1]['id']}']")  # a demo id: no quote in it
+    card = p.tab.locator("section.model[data-run='0']")
+    notes = card.locator("li.bullet .judge")
+    assert notes.nth(0).locator(".judge-head").inner_text() == "judge: error · method: verdict"
+    assert notes.nth(0).locator(".error").inner_text() == "judge error: " + PLAIN["error"]
+    assert notes.nth(1).locator(".judge-head").inner_text() == "judge: unreadable · method: verdict"
+    box = card.locator("details.facts")
+    assert box.locator("summary").inner_text() == "facts: not checked"
+    box.locator("summary").click()
+    assert box.locator(".error").inner_text() == "facts not checked: " + PLAIN["problem"]
     shot = tmp_path / "report-judge.png"
     p.tab.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
@@ -197,6 +238,13 @@ def test_hostile_judge_text_in_every_field_stays_text(browser, tmp_path):
     for key in ("reason_ok", "reason", "category", "quote", "reply", "provenance", "fact"):
         assert texts[key] in body, key
     assert "(" + texts["method"] + ")" in body
+    p.tab.keyboard.press("j")
+    p.tab.wait_for_selector(f"#doc[data-doc='{rows(DEMO)[1]['id']}']")  # a demo id: no quote in it
+    for details in p.tab.locator("details").all():
+        details.locator("summary").first.click()
+    body = p.tab.inner_text("body")
+    for key in ("error", "reply", "problem", "provenance"):
+        assert texts[key] in body, key
     for bullet in p.tab.locator("li.bullet").all():
         bullet.click()
         bullet.hover()
@@ -207,3 +255,14 @@ def test_hostile_judge_text_in_every_field_stays_text(browser, tmp_path):
     assert p.dialogs == [] and p.errors == []
     assert {u for u in p.requests if not u.startswith("data:")} == {report.as_uri()}
     p.tab.close()
+
+
+def test_a_bullet_the_judge_gave_no_verdict_is_neither_supported_nor_unsupported():
+    from harness.analysis.report import model_entry
+
+    verdicts = failed_details(PLAIN)["support_judge"]["bullets"]
+    gen = {"doc_id": "d", "bullets": [INVENTED, "b2"]}
+    entry = model_entry(gen, {"details": {"support_judge": {"bullets": verdicts}}}, "support_judge", [COPIED])
+    assert [b["supported"] for b in entry["bullets"]] == [None, None]  # the page counts neither as unsupported
+    assert [b["judge"].get("quotes") for b in entry["bullets"]] == [None, None]  # its evidence is the bullet's own
+    assert entry["bullets"][0]["judge"] == {"verdict": "error", "method": "verdict", "error": PLAIN["error"]}

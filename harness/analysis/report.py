@@ -157,6 +157,8 @@ def fact_view(facts_detail: Any, n_bullets: int) -> tuple[list[list[Any]], dict[
     extra: dict[str, Any] = {
         k: facts_detail[k] for k in ("provenance", "method") if isinstance(facts_detail.get(k), str)
     }
+    if isinstance(facts_detail.get("problem"), str):  # the facts could not be extracted or aligned: none checked
+        extra["facts_problem"] = facts_detail["problem"]
     threshold = number(facts_detail.get("threshold"))
     if threshold is not None:
         extra["threshold"] = threshold
@@ -199,7 +201,9 @@ def model_entry(
                 if isinstance(v.get("matched"), list) and len(v["matched"]) == len(ev)
                 else [[] for _ in ev]
             )
-            bullet.update(score=v.get("score"), supported=bool(v.get("supported")), evidence=ev, matched=matched)
+            # supported null: no verdict (the judge's request failed or its reply was unreadable)
+            supported = None if v.get("supported") is None else bool(v["supported"])
+            bullet.update(score=v.get("score"), supported=supported, evidence=ev, matched=matched)
             if not ev:  # evidence that is not a source sentence (a judge's quote): shown as given
                 bullet["evidence_text"] = [e for e in v.get("evidence") or [] if isinstance(e, str)]
         if i < len(notes) and isinstance(notes[i], dict):

@@ -246,7 +246,7 @@
     return h("div", { class: "aside" }, h("span", { class: "tag" }, `${kind} (set aside by the parser)`), text);
   }
   function bulletItem(b, subs, sentences, keyFacts) {
-    const judged = b.supported !== undefined;
+    const judged = b.supported === true || b.supported === false; // null: no verdict (a failed judge request)
     // sub-points the parser folded into the bullet's text are greyed in place; others follow it
     const inside = subs.filter((t) => t && b.text.includes(t));
     let text = [b.text];
@@ -260,6 +260,7 @@
     const li = h("li", { class: "bullet " + (judged ? (b.supported ? "supported" : "unsupported") : "unjudged"), tabindex: "0",
       "aria-label": judged ? `${b.supported ? "supported" : "unsupported"} bullet` : "bullet" }, text,
       judged ? h("span", { class: "badge " + (b.supported ? "good" : "bad") }, `${b.supported ? "supported" : "unsupported"} ${fmt(typeof b.score === "number" ? b.score : null)}`) : null);
+    if (b.supported === null) li.append(h("span", { class: "badge" }, "no verdict"));
     if (judged && typeof b.score !== "number" && b.score !== null && b.score !== undefined) li.append(h("span", { class: "meta" }, " score: " + String(b.score)));
     if (judged) {
       const ev = b.evidence.length
@@ -308,13 +309,17 @@
     if (m.unfinished) card.append(h("p", { class: "meta" }, "the reply ended mid-bullet (unfinished)"));
     if (m.style) card.append(h("p", { class: "meta" }, `reply style: ${m.style}${m.bullets_requested === false ? " (the prompt did not ask for bullets)" : ""}`));
     const facts = m.stated ? m.stated.map((ok, k) => [doc.facts[k], ok]) : m.facts || [];
-    if (facts.length) {
+    if (facts.length || m.facts_problem) {
       const stated = facts.filter((f) => f[1]).length;
       const about = [m.provenance ? `provenance: ${m.provenance}` : null, m.method ? `method: ${m.method}` : null,
         typeof m.threshold === "number" ? `threshold: ${fmt(m.threshold)}` : null].filter((x) => x);
       const by = (k) => (m.fact_bullets && m.fact_bullets[k] && m.fact_bullets[k].length
         ? h("span", { class: "meta" }, ` (bullet${m.fact_bullets[k].length > 1 ? "s" : ""} ${m.fact_bullets[k].map((i) => i + 1).join(", ")})`) : null);
-      card.append(h("details", { class: "facts" }, h("summary", {}, `facts: ${stated} of ${facts.length} stated`),
+      const problem = m.facts_problem ? h("p", { class: "error" }, "facts not checked: ", m.facts_problem) : null;
+      if (problem) card.append(h("details", { class: "facts" }, h("summary", {}, facts.length ? `facts: ${facts.length}, not checked` : "facts: not checked"),
+        about.length ? h("p", { class: "meta provenance" }, about.join(" · ")) : null, problem,
+        h("ul", {}, facts.map(([f]) => h("li", { class: "fact" }, f)))));
+      else card.append(h("details", { class: "facts" }, h("summary", {}, `facts: ${stated} of ${facts.length} stated`),
         about.length ? h("p", { class: "meta provenance" }, about.join(" · ")) : null,
         h("ul", {}, facts.map(([f, ok], k) => h("li", { class: "fact " + (ok ? "stated" : "missing") }, ok ? "✓ stated: " : "✗ missing: ", f, ok ? by(k) : null))),
         m.no_fact && m.no_fact.length ? h("p", { class: "meta nofact" }, `bullets stating no key fact: ${m.no_fact.map((i) => i + 1).join(", ")}`) : null));
