@@ -49,6 +49,7 @@ USAGE = {
     "list": (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "meta-eval": (["--data", "{docs}", "--human", "q", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     "annotations": (["{docs}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    "pairwise": (["{run}", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
 }
 MISSING = {
     "run": (
@@ -64,6 +65,7 @@ MISSING = {
     "list": (["--config-dir", "{missing}"], "config folder not found: {missing}"),
     "meta-eval": (["--data", "{missing}/judged.jsonl", "--human", "q"], "{missing}/judged.jsonl: cannot read"),
     "annotations": (["{missing}/alice.jsonl"], "{missing}/alice.jsonl: cannot read"),
+    "pairwise": (["{missing}"], "{missing}: not a folder"),
 }
 REFUSED = {
     "run": (["model=lead", "hydra.run.dir={run}"], "already holds a run"),
@@ -79,6 +81,7 @@ REFUSED = {
     "list": (["nosuch"], "invalid choice: 'nosuch'"),
     "meta-eval": (["--data", "{docs}", "--human", "q", "--bootstrap", "-1"], "--bootstrap: must be at least 0"),
     "annotations": (["{docs}"], "no usable annotation records in {docs} ({docs}:1: field 'schema'"),
+    "pairwise": (["{run}", "--judge", "openai-compatible"], "pairwise needs at least two finished runs"),
 }
 CASES = (
     [
@@ -92,6 +95,7 @@ CASES = (
             ("score", ["{run}", "--config-dir", "{missing}"]),
             ("meta-eval", ["--data", "{docs}", "--human", "q", "--config-dir", "{missing}"]),
             ("run", ["--config-dir", "{missing}", "model=lead"]),  # Hydra's flags come before the overrides
+            ("pairwise", ["{run}", "--config-dir", "{missing}"]),
         )
     ]
     + [  # meta-eval against merged annotations: the same policy

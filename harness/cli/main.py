@@ -31,6 +31,7 @@ COMMANDS = {
     "list": ("list", "shipped models, datasets, prompts, experiments, metrics and their fields"),
     "meta-eval": ("meta_eval", "correlate metrics with human judgments"),
     "annotations": ("annotations", "merge annotators' files from the report: agreement, disagreements"),
+    "pairwise": ("pairwise", "rank runs by a judge's pairwise verdicts (Bradley-Terry), with position and length bias"),
 }
 
 USAGE = "usage: harness <command> [args]\n\ncommands:\n" + "\n".join(

@@ -24,6 +24,7 @@ TASKS: dict[str, tuple[str, ...]] = {
     "claim": ("{document}", "{claim}"),  # one claim against one chunk: Yes/No, read from logprobs (MiniCheck)
     "keyfacts": ("{article}",),  # the article's key facts (FineSurE key-fact extraction)
     "align": ("{facts}", "{summary}"),  # which bullets state each key fact (FineSurE alignment)
+    "pairwise": ("{article}", "{summary_a}", "{summary_b}"),  # A, B or tie (MT-Bench pairwise, both orders)
 }
 _SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
 MAX_PROMPT_CHARS = 100_000

@@ -1,0 +1,11 @@
+"""`harness pairwise`: the runs' summaries judged two at a time, in both orders, ranked by
+Bradley-Terry strengths with the judge's position and length biases measured and controlled.
+
+- design.py: which pairs are judged on which documents;
+- judging.py: the requests (prompt task `pairwise`) and their verdicts;
+- compute.py: runs in, `PairwiseResult` out (comparability, data check, outcomes, statistics);
+- output.py: pairwise.json and pairwise.md, the printed table, and `ranking_rows` / `load_ranking`
+  for other tables;
+- the statistics: harness/analysis/bradley_terry.py.
+The command line is harness/cli/pairwise.py.
+"""
