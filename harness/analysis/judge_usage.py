@@ -122,12 +122,13 @@ def read(info: dict[str, Any], path: Path) -> RunJudge | None:
         raise InputError(f"{where} must be an object with 'metrics' and 'total' (the file is damaged)")
     metrics: dict[str, tuple[str, Use]] = {}
     for name, part in record["metrics"].items():
+        at = f"{where}.metrics[{name!r}]"  # repr: a metric name in a damaged file may hold anything
         if not isinstance(part, dict):
-            raise InputError(f"{where}.metrics.{name} must be an object")
+            raise InputError(f"{at} must be an object")
         label = part.get("label")
         if not isinstance(label, str) or not label:
-            raise InputError(f"{where}.metrics.{name}.label must be a non-empty string")
-        metrics[str(name)] = (label, _use(part, f"{where}.metrics.{name}"))
+            raise InputError(f"{at}.label must be a non-empty string")
+        metrics[str(name)] = (label, _use(part, at))
     total = _use(record.get("total"), f"{where}.total")
     return RunJudge(list(dict.fromkeys(label for label, _ in metrics.values())), total, metrics)
 

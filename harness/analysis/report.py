@@ -7,9 +7,9 @@ evidence (highlighted in the source, matching words marked), the facts each mode
 misses, and what the bullet parser set aside. When an LLM judge checked the bullets
 (`support_judge`) each bullet also shows its verdict, error category, reason, quoted evidence and
 P(supported) with the method; judge-extracted key facts show their provenance and the bullets
-stating each (and the bullets stating none); the overview shows each run's judge cost. Documents are searched, sorted and filtered by
-any per-document metric, by disagreement between two models or two metrics, and by unsupported
-bullets; `#doc=<id>` links to one.
+stating each (and the bullets stating none); the overview shows each run's judge cost.
+Documents are searched, sorted and filtered by any per-document metric, by disagreement between
+two models or two metrics, and by unsupported bullets; `#doc=<id>` links to one.
 
 The file makes no network request: the data is one JSON block (HTML-escaped, so no value can
 close it), read by one script (resources/report.js) that builds the page with text nodes only;
