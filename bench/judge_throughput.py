@@ -255,6 +255,10 @@ def measure(args: argparse.Namespace, mode: str, latency: str, hedge: float | No
         raise SystemExit(f"{mode}: {result['judged']} of {result['bullets']} bullets judged, {first}")
     if second["requests"] != 0 or second["cached"] != args.requests or served["requests"] < args.requests:
         raise SystemExit(f"{mode}: the second pass sent requests: {second}, server saw {served['requests']}")
+    if first["requests"] + first["duplicates"] != served["requests"]:
+        raise SystemExit(
+            f"{mode}: the judge recorded {first['requests']} + {first['duplicates']} duplicates, the server saw {served['requests']}"
+        )
     if not result["same"]:
         raise SystemExit(f"{mode}: the second pass's answers differ from the first's")
     slept = served["first_slept"]  # the latency each request's first attempt met (not a duplicate's)
@@ -372,14 +376,14 @@ def write(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"{args.median:g} s, sigma {args.sigma:g}. {args.concurrency} requests in flight. Each row is the run with "
         f"the median efficiency of {args.repeats} (every run's efficiency listed).",
         "",
-        "| requests | latency | hedging | bullets | requests (server saw) | mean latency (s) | wall (s) | ideal (s) "
+        "| requests | latency | hedging | bullets | requests + duplicates recorded (server saw) | mean latency (s) | wall (s) | ideal (s) "
         "| efficiency | of an ideal window | client CPU ms/bullet | of which reading replies "
         "| second pass: sent, wall (s) | efficiency, every run |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['mode']} | {r['latency']} | {hedged(r)} | {r['bullets']} | {r['first']['requests']} ({r['seen']}) "
+            f"| {r['mode']} | {r['latency']} | {hedged(r)} | {r['bullets']} | {r['first']['requests']} + {r['first']['duplicates']} ({r['seen']}) "
             f"| {r['mean_latency']:.3f} "
             f"| {r['wall']:.2f} | {r['ideal']:.2f} | {r['efficiency']:.1%} | {r['of_window']:.1%} "
             f"| {r['cpu_ms_per_bullet']:.3f} | {r['read_ms_per_bullet']:.3f} | {r['second']['requests']}, "

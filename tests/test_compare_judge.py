@@ -22,6 +22,7 @@ PRICED = {
             "label": "gpt-4o-mini",
             "backend": "openai_chat",
             "requests": 90,
+            "duplicates": 5,
             "cached": 10,
             "failed": 2,
             "input_tokens": 1_200_000,
@@ -51,6 +52,7 @@ PRICED = {
     },
     "total": {
         "requests": 100,
+        "duplicates": 5,
         "cached": 10,
         "failed": 2,
         "input_tokens": 1_600_000,
@@ -96,7 +98,7 @@ def test_cost_beside_quality_in_every_output_and_nothing_for_a_run_without_a_jud
     table = judge_rows(shown)
     assert table == [
         ["model", "judge", "requests sent", "cached (share)", "tokens in", "tokens out", "cost", "failed"],
-        ["A", "gpt-4o-mini", "100", "10 (9%)", "1,600,000", "350,000", "0.45 USD", "2"],
+        ["A", "gpt-4o-mini", "100 (+5 duplicates)", "10 (9%)", "1,600,000", "350,000", "0.45 USD", "2"],
         ["B", "local-llama", "0", "40 (100%)", "0", "0", "not priced", "0"],
     ]  # C has no row
     assert (out / "comparison.md").read_text() == shown.split("wrote ")[0].rstrip("\n") + "\n"
@@ -105,6 +107,7 @@ def test_cost_beside_quality_in_every_output_and_nothing_for_a_run_without_a_jud
     a, b, c = data["runs"]
     assert a["judge"]["total"] == {
         "requests": 100,
+        "duplicates": 5,
         "cached": 10,
         "failed": 2,
         "input_tokens": 1_600_000,

@@ -166,7 +166,7 @@ def test_the_payload_carries_the_judges_word_per_bullet_and_the_facts_provenance
     )
     assert (failed["facts"], failed["facts_problem"]) == ([], PLAIN["problem"])
     assert data["comparison"]["judge"]["rows"] == [
-        ["mine", "gpt-4o-mini", "100", "10 (9%)", "1,600,000", "350,000", "0.45 USD", "2"],
+        ["mine", "gpt-4o-mini", "100 (+5 duplicates)", "10 (9%)", "1,600,000", "350,000", "0.45 USD", "2"],
         ["other", "local-llama", "0", "40 (100%)", "0", "0", "not priced", "0"],
     ]
 
@@ -177,7 +177,7 @@ def test_the_page_shows_verdict_category_reason_evidence_facts_provenance_and_co
     cost = p.tab.eval_on_selector_all("#judge-cost tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))")
     assert cost == [
         ["model", "judge", "requests sent", "cached (share)", "tokens in", "tokens out", "cost", "failed"],
-        ["mine", "gpt-4o-mini", "100", "10 (9%)", "1,600,000", "350,000", "0.45 USD", "2"],
+        ["mine", "gpt-4o-mini", "100 (+5 duplicates)", "10 (9%)", "1,600,000", "350,000", "0.45 USD", "2"],
         ["other", "local-llama", "0", "40 (100%)", "0", "0", "not priced", "0"],
     ]
     p.tab.goto(report.as_uri() + "#doc=" + rows(DEMO)[0]["id"])

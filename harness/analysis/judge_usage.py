@@ -17,12 +17,13 @@ from typing import Any
 
 from harness.errors import InputError
 
-COUNTS = ("requests", "cached", "failed", "input_tokens", "output_tokens")
+COUNTS = ("requests", "duplicates", "cached", "failed", "input_tokens", "output_tokens")
 HEADER = ["judge", "requests sent", "cached (share)", "tokens in", "tokens out", "cost", "failed"]
 NOTE = (
-    "Judge: requests sent to the judge model (answers found in the judge cache are not sent, their "
-    "share of all questions asked is in brackets), tokens as its server counted them, cost from the "
-    "judge config's prices (none given: tokens only), failed requests (no answer; asked again next run)."
+    "Judge: requests sent to the judge model (and the hedged duplicates sent beside them, paid for "
+    "too), answers found in the judge cache (not sent; their share of all questions asked in "
+    "brackets), tokens as its server counted them, cost from the judge config's prices (none given: "
+    "tokens only), failed requests (no answer; asked again next run)."
 )
 
 
@@ -31,6 +32,7 @@ class Use:
     """What one judge was asked (one metric's record, or a run's total)."""
 
     requests: int
+    duplicates: int  # hedged duplicates sent beside the requests (absent in records before it existed: 0)
     cached: int
     failed: int
     input_tokens: int
@@ -53,8 +55,9 @@ class Use:
     def cells(self) -> list[str]:
         """The table's cells after the judge's label (HEADER[1:])."""
         share = "" if self.cached_share is None else f" ({self.cached_share:.0%})"
+        duplicates = f" (+{self.duplicates:,} duplicates)" if self.duplicates else ""
         return [
-            f"{self.requests:,}",
+            f"{self.requests:,}{duplicates}",
             f"{self.cached:,}{share}",
             f"{self.input_tokens:,}",
             f"{self.output_tokens:,}",
