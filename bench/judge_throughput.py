@@ -255,9 +255,11 @@ def measure(args: argparse.Namespace, mode: str, latency: str, hedge: float | No
         raise SystemExit(f"{mode}: {result['judged']} of {result['bullets']} bullets judged, {first}")
     if second["requests"] != 0 or second["cached"] != args.requests or served["requests"] < args.requests:
         raise SystemExit(f"{mode}: the second pass sent requests: {second}, server saw {served['requests']}")
-    if first["requests"] + first["duplicates"] != served["requests"]:
+    # a duplicate the backend started may be cut off before it reaches the server: recorded, never seen
+    if not first["requests"] <= served["requests"] <= first["requests"] + first["duplicates"]:
         raise SystemExit(
-            f"{mode}: the judge recorded {first['requests']} + {first['duplicates']} duplicates, the server saw {served['requests']}"
+            f"{mode}: the judge recorded {first['requests']} + {first['duplicates']} duplicates, "
+            f"the server saw {served['requests']}"
         )
     if not result["same"]:
         raise SystemExit(f"{mode}: the second pass's answers differ from the first's")
