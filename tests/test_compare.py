@@ -290,3 +290,23 @@ def test_a_large_family_gets_enough_resamples_to_show_a_difference():
     assert stats.samples_for_family(1) == 10_000
     b = stats.samples_for_family(120)  # 16 systems, all pairs
     assert 1 / (b + 1) * 120 < 0.05 / 10
+
+
+def test_the_notes_say_which_fields_are_lexical(tmp_path):
+    from harness.analysis.tables import footnotes, markdown
+
+    for name in ("A", "B"):
+        folder = make_run(tmp_path, name, [0.5, 0.6, 0.7, 0.4, 0.5, 0.6])
+        metrics = json.loads((folder / "metrics.json").read_text())
+        metrics["fields"]["m/score"]["method"] = "lexical"  # as scoring records it for `support`
+        (folder / "metrics.json").write_text(json.dumps(metrics))
+    comparison = analysed(tmp_path)
+    [note] = [n for n in footnotes(comparison, markup=False) if n.startswith("Faithfulness method")]
+    assert note.startswith("Faithfulness method: m/score: lexical (word overlap; rewards copying")
+    assert "`m/score`: lexical" in markdown(comparison)
+    # every field of a metric with the method: named as `m/*`
+    for folder in tmp_path.iterdir():
+        metrics = json.loads((folder / "metrics.json").read_text())
+        metrics["fields"]["m/count"]["method"] = "lexical"
+        (folder / "metrics.json").write_text(json.dumps(metrics))
+    assert "Faithfulness method: m/*: lexical" in " ".join(footnotes(analysed(tmp_path), markup=False))

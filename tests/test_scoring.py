@@ -183,3 +183,22 @@ def test_run_and_meta_eval_give_the_same_scores_for_the_same_summaries(tmp_path)
             assert row["metrics"][key] == ran[key] or (ran[key] is None and row["metrics"][key] is None), key
             compared += ran[key] is not None and not math.isnan(ran[key])
     assert compared > 36 * 20  # ROUGE alone has 12 fields per summary
+
+
+def test_each_faithfulness_field_records_its_method_and_other_fields_none():
+    from harness.metrics.facts import Facts, FactsOptions
+
+    metrics = build_metrics({"rouge": {}, "support": {}})
+    table = score_documents(metrics, EXAMPLES, SUMMARIES)
+    assert {k: v.get("method") for k, v in table.fields.items() if k.startswith("support/")} == {
+        "support/score": "lexical",
+        "support/unsupported": "lexical",
+    }
+    assert not any("method" in v for k, v in table.fields.items() if k.startswith("rouge/"))
+    # facts: lexical unless an NLI model is set (the scorer given here, so nothing is loaded)
+    assert Facts().field_method("recall") == "lexical"
+    assert Facts(FactsOptions(model="some/nli"), scorer=object()).field_method("recall") == "nli"
+    from harness.metrics.support_judge import SupportJudge
+    from harness.metrics.support_nli import SupportNLI
+
+    assert (SupportNLI.method, SupportJudge.method) == ("nli", "llm-judge")

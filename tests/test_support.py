@@ -78,7 +78,10 @@ def test_stitched_short_parts_are_not_fusion(stitched):
     # false claims stitched from short pieces of two sentences: the parts are shorter than
     # min_segment tokens, so they are not read as a fused sentence
     assert score(stitched).details["bullets"][0]["supported"] is False
-    assert score(stitched, min_segment=3).details["bullets"][0]["supported"] is True  # what the limit prevents
+    # and a claim is never split next to its reporting verb ("critics argued that | ..."): who said
+    # it comes from the sentence that says it, however short the parts may be
+    short = score(stitched, min_segment=3, three_part_segment=3).details["bullets"][0]
+    assert short["supported"] is False and len(short["evidence_index"]) == 1
 
 
 def test_word_weight_blends_content_words_and_bigrams():
@@ -135,3 +138,64 @@ def test_names_skip_sentence_openers_and_lowercased_text():
     ]
     assert names("officials in Paris confirmed it") == ["Paris"]
     assert names("the spain forward met real madrid") == []
+
+
+def test_a_negation_the_evidence_lacks_halves_the_score():
+    said = score("Critics argued that the site needs a new school before any families move in.")
+    negated = score("Critics argued that the site does not need a new school before any families move in.")
+    bullet = negated.details["bullets"][0]
+    assert bullet["novel_negation"] is True and "novel_negation" not in said.details["bullets"][0]
+    assert bullet["score"] == pytest.approx(bullet["coverage"] * 0.5)
+    assert bullet["supported"] is False
+
+
+def test_words_said_by_someone_else_are_unsupported():
+    right = score("Mayor Ellen Hart said the homes would be ready by 2027.").details["bullets"][0]
+    # "Critics" opens the sentence (not read as a name); a named speaker the evidence lacks is
+    wrong = score("The plan's critic Ellen Hart said the homes would be ready by 2027.").details["bullets"][0]
+    other = score("Mayor Tom Reid said the homes would be ready by 2027.").details["bullets"][0]
+    assert "other_speaker" not in right and right["supported"]
+    assert other["other_speaker"] == ["reid", "tom"] and not other["supported"]
+    assert "other_speaker" not in wrong  # the name is right; "critic" is not a name: a lexical limit
+
+
+def test_a_pronoun_speaker_is_read_from_the_sentence_before():
+    article = "Dana Ruiz runs the transport department. She said the bridge was safe to use."
+    metric = Support()
+    [row] = metric.score([Example("d", article)], [bullets_of("Dana Ruiz said the bridge was safe to use.")])
+    bullet = row.details["bullets"][0]
+    assert "other_speaker" not in bullet and bullet["supported"] and bullet["score"] == bullet["coverage"]
+    [row] = metric.score([Example("d", article)], [bullets_of("Mayor Tom Reid said the bridge was safe to use.")])
+    assert row.details["bullets"][0]["other_speaker"] == ["reid", "tom"]
+
+
+def test_numbers_written_another_way_match():
+    article = "The state approved a $48 million project. The bridge carries about 22,000 vehicles a day."
+    bullets = [
+        "The state approved a 48 million dollar project.",
+        "The state approved a US$48m project.",
+        "The bridge carries 22000 vehicles a day.",
+        "The bridge carries nearly 22,000 vehicles each day.",
+    ]
+    [row] = Support().score([Example("d", article)], [bullets_of(*bullets)])
+    for bullet in row.details["bullets"]:
+        assert bullet["supported"] and "novel_numbers" not in bullet, bullet
+    [row] = Support().score([Example("d", article)], [bullets_of("The state approved a $84 million project.")])
+    assert row.details["bullets"][0]["novel_numbers"] == ["84000000"]
+
+
+def test_a_bullet_joining_three_sentences_is_supported_with_all_three_as_evidence():
+    article = (
+        "The state approved a $48 million project on Monday. "
+        "Crews will replace the corroded steel deck and repaint the girders. "
+        "The bridge carries about 22,000 vehicles a day."
+    )
+    bullet = (
+        "The $48 million project will replace a corroded steel deck on a bridge carrying about 22,000 vehicles a day."
+    )
+    [row] = Support().score([Example("d", article)], [bullets_of(bullet)])
+    joined = row.details["bullets"][0]
+    [row] = Support(SupportOptions(three_part_segment=0)).score([Example("d", article)], [bullets_of(bullet)])
+    alone = row.details["bullets"][0]
+    assert joined["supported"] and sorted(joined["evidence_index"]) == [0, 1, 2]
+    assert not alone["supported"] and len(alone["evidence_index"]) == 1

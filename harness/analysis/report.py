@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis import judge_usage
+from harness.analysis.annotate import SCRIPTS, STYLES, AnnotateOptions, page_data
 from harness.analysis.compare import Run, build, columns, plot_files
 from harness.analysis.significance import Settings
 from harness.analysis.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
@@ -286,10 +287,10 @@ def escape_json(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#x27;")
 
 
-def page(data: dict[str, Any]) -> str:
-    """The HTML file: CSP, style, the data block and the script. The JSON is HTML-escaped
-    (no `<` survives, so nothing in it can end the block); the script unescapes it."""
-    script, style = resource("report.js"), resource("report.css")
+def page(data: dict[str, Any], scripts: Sequence[str] = ("report.js",), styles: Sequence[str] = ("report.css",)) -> str:
+    """The HTML file: CSP, style, the data block and the script (resource files joined in order).
+    The JSON is HTML-escaped (no `<` survives, so nothing in it can end the block); the script unescapes it."""
+    script, style = "".join(map(resource, scripts)), "".join(map(resource, styles))
     policy = (
         f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; img-src data:; "
         "base-uri 'none'; form-action 'none'"
@@ -310,11 +311,16 @@ def render(
     settings: Settings | None = None,
     common_docs: bool = False,
     allow_prompts: bool = False,
+    annotate: AnnotateOptions | None = None,
 ) -> str:
-    """The page; runs that are not comparable, or were scored against other data, are refused first."""
+    """The page (with `annotate`, the annotation page); runs that are not comparable, or were
+    scored against other data, are refused first."""
     comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts)
     check_data(runs)
-    return page(payload(runs, comparison, max_docs))
+    data = payload(runs, comparison, max_docs)
+    if annotate is not None:
+        return page(page_data(runs, data, annotate), SCRIPTS, STYLES)
+    return page(data)
 
 
 def write_page(out: Path, page: str, force: bool) -> Path:

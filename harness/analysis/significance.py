@@ -67,6 +67,7 @@ class Column:
     tests: list[Test] = field(default_factory=list)
     family_size: int = 0
     samples: int = 0  # sign flips and bootstrap resamples per test
+    method: str = ""  # how a faithfulness field decides (metrics.json; harness.metrics.base.METHODS)
 
     @property
     def descriptive(self) -> bool:
@@ -124,7 +125,8 @@ def analyse_column(
     x = values[:, complete]
     signature = next((score_signature(r.fields[key].get("signature")) for r in present), "")
     samples = samples or settings.samples
-    column = Column(key, direction(present, key), signature, int(complete.sum()), [], samples=samples)
+    method = next((str(r.fields[key].get("method") or "") for r in present), "")
+    column = Column(key, direction(present, key), signature, int(complete.sum()), [], samples=samples, method=method)
     for i, run in enumerate(present):
         ci = stats.mean_ci(x[i], settings.samples, np.random.default_rng(stats.seed_for("ci", key, run.label)))
         column.cells.append(Cell(run.label, ci.mean, ci.low, ci.high, ci.n, int(np.isnan(values[i]).sum())))

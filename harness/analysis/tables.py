@@ -16,6 +16,7 @@ from typing import Any
 from harness.analysis import judge_usage
 from harness.analysis.escape import csv_cell, md_cell, md_code, tex
 from harness.analysis.judge_usage import RunJudge
+from harness.analysis.methods import method_notes
 from harness.analysis.significance import TEST_NAME, Column, Settings
 from harness.stats import documents_for_alpha
 
@@ -92,6 +93,7 @@ def footnotes(comparison: Comparison, markup: bool = True) -> list[str]:
         f"Mean [95% bootstrap CI] on {where}; a document a run left unscored (None/NaN) leaves that metric's column for all runs (n per cell).",
         f"{bold('Bold')}: best mean in the field's direction (descriptive fields have none).",
     ]
+    notes += method_notes(comparison.columns, code)  # e.g. "support/*: lexical (word overlap; ...)"
     signatures = dict.fromkeys(c.signature for c in comparison.columns if c.signature)
     if not any(c.tests for c in comparison.columns):
         return notes + ["Signatures: " + "; ".join(code(sig) for sig in signatures)]

@@ -54,6 +54,7 @@ FLAG_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "--bootstrap": (0, 100_000, False),
     "--workers": (1, 1024, False),
     "--max-docs": (1, 10**9, False),
+    "--annotate-docs": (1, 10**9, False),
 }
 
 

@@ -28,6 +28,14 @@ class Scored:
 # What `requires` may name: what an example can carry (checked against the dataset at start-up).
 REQUIREMENTS = frozenset({"references", "facts"})
 
+# How a faithfulness field decides (a metric's `method`, recorded per field in metrics.json and
+# shown under a comparison), so a reader knows what a number can and cannot see.
+METHODS = {
+    "lexical": "word overlap; rewards copying the source's wording, misses paraphrase and reversals",
+    "nli": "an entailment (NLI) model",
+    "llm-judge": "an LLM judge's verdict",
+}
+
 
 class Metric:
     """Base class. Subclasses set `name`, `fields` (field -> one-line meaning), optionally
@@ -49,6 +57,9 @@ class Metric:
     # so a hand-edited scores.jsonl with a value outside is caught. Fields without one are unbounded.
     ranges: ClassVar[dict[str, tuple[float | None, float | None]]] = {}
     requires: frozenset[str] = frozenset()  # an instance may narrow it (ROUGE against the source)
+    # How its faithfulness fields decide, one of METHODS ("" for fields that do not judge
+    # faithfulness); an instance whose options change it overrides `field_method`.
+    method: ClassVar[str] = ""
     Options: ClassVar[type] = NoOptions
 
     def __init__(self, options: Any = None):
@@ -80,6 +91,10 @@ class Metric:
         if field in cls.no_direction:
             return None
         return field not in cls.lower_is_better
+
+    def field_method(self, field: str) -> str:
+        """How `field` decides (a METHODS key, or "")."""
+        return type(self).method
 
     def signature(self) -> str:
         """A sacrebleu-style signature recording the variant (options and version)."""
@@ -147,6 +162,8 @@ def check_metric_class(cls: Any, where: str) -> None:
         unknown = sorted(set(cls.requires) - REQUIREMENTS)
         if unknown:
             problems.append(f"`requires` among {', '.join(sorted(REQUIREMENTS))} (not: {', '.join(unknown)})")
+    if not isinstance(getattr(cls, "method", ""), str):
+        problems.append(f"`method` a string (one of {', '.join(METHODS)}, or empty); got {cls.method!r}")
     if not dataclasses.is_dataclass(cls.Options):
         problems.append("an `Options` dataclass (@dataclass class Options: ...) for its config options")
     if cls.score is Metric.score:

@@ -38,6 +38,7 @@ class Facts(Metric):
     headline = ("recall",)
     ranges = {"recall": (0.0, 1.0), "missing": (0.0, None)}
     requires = frozenset({"facts"})
+    method = "lexical"
     Options = FactsOptions
 
     def __init__(self, options: FactsOptions | None = None, scorer=None):
@@ -45,6 +46,9 @@ class Facts(Metric):
         self.scorer = scorer
         if scorer is None and self.options.model:
             self.scorer = NLIScorer(self.options, f"metrics.{self.name}")
+
+    def field_method(self, field: str) -> str:
+        return "nli" if self.options.model else "lexical"
 
     def score(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Scored]:
         rows = []

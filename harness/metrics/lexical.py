@@ -6,8 +6,9 @@ sentences (passage, `align`); `facts` matches each source fact (claim) to the su
 `content_coverage`), with the same tokens and passages.
 
 Tokens are harness.text.tokens's `stemmed_tokens`: lowercased Porter stems; numbers keep their digits
-("1,056" and "1, 056" are both "1056"), so a changed number never matches. Words from a short
-function-word list count as glue: they take part in bigrams but are never content on their own.
+("1,056" and "1, 056" are both "1056") in one written form ("$48 million" and "48m dollars" are
+"48000000 dollar"), so a rewritten number matches and a changed one never does. Words from a
+short function-word list count as glue: they take part in bigrams but are never content on their own.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -113,13 +114,15 @@ class Passage:
 @dataclass
 class Alignment:
     """How well a passage states a claim: `score` in [0, 1], the supporting sentence indices
-    (`evidence`, one or two), and the claim's numbers and names absent from the whole passage."""
+    (`evidence`, one to three), and the claim's numbers and names absent from the whole passage."""
 
     score: float
     evidence: list[int]
     novel_numbers: list[str] = field(default_factory=list)
     novel_names: list[str] = field(default_factory=list)
-    coverage: float = 0.0  # before the penalty for novel numbers and names
+    coverage: float = 0.0  # before the penalty for novel numbers, names and negation
+    novel_negation: bool = False  # the claim negates and none of its evidence sentences does
+    other_speaker: list[str] = field(default_factory=list)  # a speaker's name none of them has
 
 
 def align(
@@ -129,30 +132,105 @@ def align(
     min_segment: int = 10,
     novel_penalty: float = 0.5,
     word_weight: float = 0.5,
+    three_part_segment: int = 0,
 ) -> Alignment:
-    """How well the passage's best one or two sentences state the claim.
+    """How well the passage's best one, two or three sentences state the claim.
 
     For a candidate evidence (one sentence, or with `fusion` two sentences that each state one
-    contiguous part of the claim, each part at least `min_segment` tokens) the coverage blends
-    the share of the claim's content words found in the evidence (weight `word_weight`: what is
-    said, in any order or wording around them) and the share of its word bigrams found there
-    (how the words are connected; across a fusion seam a bigram counts only if either sentence
-    has it). The best candidate is the evidence.
+    contiguous part of the claim, each part at least `min_segment` tokens, or three sentences
+    for three parts of at least `three_part_segment` tokens each; 0: no three-part fusion) the
+    coverage blends the share of the claim's content words found in the evidence (weight
+    `word_weight`: what is said, in any order or wording around them) and the share of its word
+    bigrams found there (how the words are connected; across a fusion seam a bigram counts only
+    if either sentence has it). The best candidate is the evidence. A claim is never split next
+    to a reporting verb ("critics argued that | ..."): who said a thing comes from the sentence
+    that says it.
 
-    Each number or name the passage never mentions multiplies the score by `novel_penalty`.
+    Each number or name the passage never mentions multiplies the score by `novel_penalty`, and
+    so does a negation ("not", "no", "never", ...) that none of the evidence sentences has (the
+    one direction of negation a lexical check can see: a negation dropped, or "rose" for "fell",
+    it cannot), and a speaker named before a reporting verb whom none of them names ("Governor
+    Maria Chen said ..." where the evidence is the fire chief's words).
     """
     toks = tokens(claim)
     novel_numbers = sorted({t for t in toks if is_number(t) and t not in passage.vocabulary})
     novel_names = sorted({n for n in names(claim) if not set(tokens(n)) <= passage.vocabulary})
     if not passage.sentences:
         return Alignment(0.0, [], novel_numbers, novel_names)
-    coverage, evidence = _coverage(toks, passage, fusion, min_segment, word_weight)
+    coverage, evidence = _coverage(toks, passage, fusion, min_segment, word_weight, three_part_segment)
     penalty = novel_penalty ** (len(novel_numbers) + len(novel_names))
-    return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage)
+    # a negation that none of its evidence sentences has ("will not replace" against "will replace")
+    novel_negation = not NEGATION.isdisjoint(toks) and all(NEGATION.isdisjoint(passage.tokens[i]) for i in evidence)
+    # a speaker's name that none of them has (the passage says it, someone else said it here)
+    speakers = _speakers(claim, toks)
+    if speakers:
+        said = set(chain.from_iterable(passage.tokens[i] for i in evidence))
+        said.update(
+            chain.from_iterable(passage.tokens[i - 1] for i in evidence if i and _pronoun_speaks(passage.tokens[i]))
+        )
+        speakers -= said
+    other_speaker = sorted(speakers)
+    penalty *= novel_penalty ** (novel_negation + bool(other_speaker))
+    return Alignment(coverage * penalty, evidence, novel_numbers, novel_names, coverage, novel_negation, other_speaker)
+
+
+_PRONOUNS = frozenset("he she they".split())
+
+
+def _pronoun_speaks(toks: list[str]) -> bool:
+    """A pronoun is the speaker ("She said ..."): who it is, the sentence before names."""
+    return any(a in _PRONOUNS and b in REPORTING for a, b in zip(toks, toks[1:]))
+
+
+def _speakers(claim: str, toks: list[str]) -> set[str]:
+    """Name tokens among the REPORTED_WORDS content words before each reporting verb ("Governor
+    Maria Chen said": maria, chen; "Governor" opens the sentence, so it is not read as a name)."""
+    if REPORTING.isdisjoint(toks):
+        return set()
+    verbs = [at for at, tok in enumerate(toks) if tok in REPORTING]
+    named = set(chain.from_iterable(tokens(n) for n in names(claim)))
+    out: set[str] = set()
+    for at in verbs:
+        before = [t for t in toks[:at] if t not in STOPWORDS][-REPORTED_WORDS:]
+        out.update(t for t in before if t in named)
+    return out
+
+
+# Stems of reporting verbs. A fused claim is never split inside the REPORTED_WORDS content words
+# before one (who speaks: "Governor Maria Chen") or the REPORTED_WORDS after it (what was said):
+# who said a thing comes from the sentence that says it.
+REPORTING = frozenset(
+    """said say says told tell argu claim warn announc insist accord confirm deni admit ad state complain
+    expect explain predict urg accus blame prais acknowledg note suggest believ think repli respond promis
+    vow pledg voic call""".split()
+)
+REPORTED_WORDS = 3
+# Negation tokens ("don't" is "don", "t"): a claim with one whose evidence has none says the
+# opposite of it, or more than it.
+NEGATION = frozenset("not no never t nt cannot without none nobody nothing neither nor".split())
+
+
+def _splittable(toks: list[str]) -> np.ndarray:
+    """ok[k]: the claim may be split before token k."""
+    ok = np.ones(len(toks) + 1, dtype=bool)
+    if REPORTING.isdisjoint(toks):
+        return ok
+    for at, tok in enumerate(toks):
+        if tok in REPORTING:
+            start, seen = at, 0  # back to the REPORTED_WORDS-th content word before the verb
+            while start > 0 and seen < REPORTED_WORDS:
+                start -= 1
+                seen += toks[start] not in STOPWORDS
+            end, seen = at + 1, 0  # past the REPORTED_WORDS-th content word after it
+            while end < len(toks) and seen < REPORTED_WORDS:
+                seen += toks[end] not in STOPWORDS
+                end += 1
+            ok[start + 1 : end] = False
+    return ok
 
 
 def _coverage(
-    toks: list[str], passage: Passage, fusion: bool, min_segment: int, word_weight: float
+    toks: list[str], passage: Passage, fusion: bool, min_segment: int, word_weight: float, three_part_segment: int = 0
 ) -> tuple[float, list[int]]:
     words = list(dict.fromkeys(content(toks)))
     grams = list(zip(toks, toks[1:]))
@@ -173,26 +251,106 @@ def _coverage(
     single = blend(found.sum(axis=1) / len(words) if words else ones, hits.sum(axis=1) / len(grams) if grams else ones)
     best = int(np.argmax(single))
     score, evidence = float(single[best]), [best]
-    if not fusion or len(toks) < 2 * min_segment or not grams:  # (no bigram: no split differs)
+    two = len(toks) >= 2 * min_segment
+    three = three_part_segment > 0 and len(toks) >= 3 * three_part_segment
+    if not fusion or not grams or not (two or three):  # (no bigram: no split differs)
         return score, evidence
-    # Every split at once. prefix[i, k]: bigrams 0..k-1 found in sentence i. Split before token
-    # k: the first part covers bigrams 0..k-2, the seam is bigram k-1, the second part bigrams
-    # k..n-1; the first part's best sentence is i, the second's j.
-    n = len(grams)
+    # No fused evidence can state more than the whole passage does: when even that does not beat
+    # the best sentence, no split is tried (a copied bullet). (A bound while the blend's weights
+    # are both >= 0.)
+    anywhere = (
+        2.0
+        if not 0 <= word_weight <= 1
+        else blend(
+            found.max(axis=0, initial=0).sum(keepdims=True) / max(len(words), 1),
+            hits.max(axis=0).sum(keepdims=True) / len(grams),
+        )[0]
+    )
+    if anywhere <= score + 1e-9:
+        return score, evidence
+    # prefix[i, k]: bigrams 0..k-1 found in sentence i. A split before token k ends a part at
+    # bigram k-2; the seam is bigram k-1 (counted if either side's sentence has it), and the
+    # next part starts at bigram k.
     prefix = np.concatenate([np.zeros((hits.shape[0], 1)), hits.cumsum(axis=1)], axis=1)
+    ok = _splittable(toks)
+    if two:
+        score, evidence = _two_parts(toks, found, hits, prefix, ok, min_segment, blend, len(words), score, evidence)
+    if three:
+        score, evidence = _three_parts(
+            toks, found, hits, prefix, ok, three_part_segment, blend, len(words), score, evidence
+        )
+    return score, evidence
+
+
+Blend = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _two_parts(
+    toks: list[str],
+    found: np.ndarray,
+    hits: np.ndarray,
+    prefix: np.ndarray,
+    ok: np.ndarray,
+    min_segment: int,
+    blend: Blend,
+    n_words: int,
+    score: float,
+    evidence: list[int],
+) -> tuple[float, list[int]]:
+    """Every split at once: the first part's best sentence is i, the second's j."""
+    n = hits.shape[1]
     splits = np.arange(min_segment, len(toks) - min_segment + 1)
+    splits = splits[ok[splits]]
+    if not len(splits):
+        return score, evidence
     head = prefix[:, splits - 1]
     tail = prefix[:, [n]] - prefix[:, splits]
     i, j = head.argmax(axis=0), tail.argmax(axis=0)
     columns = np.arange(len(splits))
     seam = np.maximum(hits[i, splits - 1], hits[j, splits - 1])
-    both = np.maximum(found[i], found[j]).sum(axis=1) / len(words) if words else np.ones(len(splits))
+    both = np.maximum(found[i], found[j]).sum(axis=1) / n_words if n_words else np.ones(len(splits))
     values = blend(both, (head[i, columns] + tail[j, columns] + seam) / n)
     # the first split that beats the best so far by more than 1e-9 wins, in order, as one sentence
     # (i == j) is already a single candidate
-    for value, first, second in zip(values.tolist(), i.tolist(), j.tolist()):
-        if first != second and value > score + 1e-9:
-            score, evidence = value, [first, second]
+    # (a split not beating the best before any is never one: only the others are visited)
+    for at in np.flatnonzero((i != j) & (values > score + 1e-9)).tolist():
+        if values[at] > score + 1e-9:
+            score, evidence = float(values[at]), [int(i[at]), int(j[at])]
+    return score, evidence
+
+
+def _three_parts(
+    toks: list[str],
+    found: np.ndarray,
+    hits: np.ndarray,
+    prefix: np.ndarray,
+    ok: np.ndarray,
+    size: int,
+    blend: Blend,
+    n_words: int,
+    score: float,
+    evidence: list[int],
+) -> tuple[float, list[int]]:
+    """Every pair of splits (k1 < k2) at once: parts' best sentences a, b, c; neighbouring parts
+    from different sentences (a part from the same sentence is a two-part or single candidate)."""
+    n, length = hits.shape[1], len(toks)
+    k1, k2 = np.triu_indices(length + 1, k=size)
+    keep = (k1 >= size) & (length - k2 >= size) & ok[k1] & ok[k2]
+    k1, k2 = k1[keep], k2[keep]
+    if not len(k1):
+        return score, evidence
+    first = prefix[:, k1 - 1]
+    middle = prefix[:, k2 - 1] - prefix[:, k1]
+    last = prefix[:, [n]] - prefix[:, k2]
+    a, b, c = first.argmax(axis=0), middle.argmax(axis=0), last.argmax(axis=0)
+    columns = np.arange(len(k1))
+    seams = np.maximum(hits[a, k1 - 1], hits[b, k1 - 1]) + np.maximum(hits[b, k2 - 1], hits[c, k2 - 1])
+    union = np.maximum(np.maximum(found[a], found[b]), found[c])
+    words = union.sum(axis=1) / n_words if n_words else np.ones(len(k1))
+    values = blend(words, (first[a, columns] + middle[b, columns] + last[c, columns] + seams) / n)
+    for at in np.flatnonzero((a != b) & (b != c) & (values > score + 1e-9)).tolist():
+        if values[at] > score + 1e-9:
+            score, evidence = float(values[at]), list(dict.fromkeys([int(a[at]), int(b[at]), int(c[at])]))
     return score, evidence
 
 

@@ -48,7 +48,9 @@ class ScoreTable:
     """What scoring produced."""
 
     rows: list[dict[str, Any]]  # per pair, in input order: doc_id, "<name>/<field>": value or None, details
-    fields: dict[str, dict[str, Any]]  # "<name>/<field>" -> higher_is_better, headline, signature[, not_applicable]
+    fields: dict[
+        str, dict[str, Any]
+    ]  # "<name>/<field>" -> higher_is_better, headline, signature[, method, not_applicable]
     skipped: dict[str, str]  # metric config name -> why it did not run
 
     def column(self, key: str) -> list[float | None]:
@@ -147,6 +149,8 @@ def score_documents(
                 "headline": name in (metric.headline or metric.fields),  # none named: every field
                 "signature": metric.signature(),
             }
+            if metric.field_method(name):  # how a faithfulness field decides ("lexical", "nli", ...)
+                fields[f"{metric.name}/{name}"]["method"] = metric.field_method(name)
             if name in metric.ranges:
                 low, high = metric.ranges[name]
                 fields[f"{metric.name}/{name}"]["range"] = [_bound(low), _bound(high)]

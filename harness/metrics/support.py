@@ -1,10 +1,16 @@
 """`support`: model-free check that each bullet is stated by the source.
 
 A bullet's score blends the share of its content words and the share of its word bigrams found
-in its best-supporting source sentence, or in two sentences that each state one clause-sized
-part of it (a fused sentence). Each number or capitalised name that the source never mentions
-halves the score. Measured on QAGS CNN/DM and
-SummEval; the design and its numbers are in bench/meta_eval.md ("Source-fact metrics").
+in its best-supporting source sentence, or in two or three sentences that each state one part of
+it (a fused sentence; a speaker is never cut from what they said). Numbers are compared in one
+written form ("$48 million" == "48m dollars", "about 22,000" == "22000", "five per cent" == "5%").
+Each number or capitalised name that the source never mentions halves the score, and so do a
+negation and a named speaker that the evidence lacks.
+
+Lexical: it rewards copying the source and cannot see most paraphrase, reversals ("rose" for
+"fell") or an entity swapped for another the article names (its `method`, shown under every
+comparison). The design and its numbers: bench/meta_eval.md ("Source-fact metrics") and
+bench/faithfulness_modelfree.md (numbers, three-sentence fusion, negation, speakers).
 """
 
 from __future__ import annotations
@@ -21,10 +27,21 @@ from harness.text.tokens import _STEMMED_TOKEN  # the tokenizer's word pattern: 
 
 def matched_words(bullet: str, sentence: str) -> list[str]:
     """The sentence's words, as written, whose token is one of the bullet's content words (what
-    the report marks in the evidence), each once, in order."""
+    the report marks in the evidence), each once, in order. A number and the scale word after it
+    are one token ("48 million" is 48000000): both are marked when it matches."""
     wanted = set(content(tokens(bullet)))
     written = _STEMMED_TOKEN.findall(sentence)
-    return list(dict.fromkeys(w for w, t in zip(written, map(_first_token, written)) if t in wanted))
+    forms = list(map(_first_token, written))
+    if not any(t[0].isdigit() for t in wanted):  # no number to match across two words: each word alone
+        return list(dict.fromkeys(w for w, t in zip(written, forms) if t in wanted and w[0].isalnum()))
+    marked = []
+    for k, (word, form) in enumerate(zip(written, forms)):
+        if form in wanted and word[0].isalnum():  # a "$" or "%" sign is not marked on its own
+            marked.append(word)
+        elif form is not None and form[0].isdigit() and k + 1 < len(written):
+            if _first_token(f"{word} {written[k + 1]}") in wanted:
+                marked += [word, written[k + 1]]
+    return list(dict.fromkeys(marked))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -36,16 +53,18 @@ def _first_token(word: str) -> str | None:
 
 @dataclass
 class SupportOptions:
-    threshold: float = 0.5  # a bullet scoring below this is counted as unsupported
+    threshold: float = 0.52  # a bullet scoring below this is counted as unsupported (bench/faithfulness_modelfree.md)
     aggregate: Aggregate = "mean"  # over bullets: mean, or min (the weakest bullet)
-    fusion: bool = True  # a bullet may be supported by two sentences, one part each
-    min_segment: int = 10  # tokens in each part of a fused bullet (clause-sized)
+    fusion: bool = True  # a bullet may be supported by two or three sentences, one part each
+    min_segment: int = 10  # tokens in each part of a bullet fused from two sentences (clause-sized)
+    three_part_segment: int = 6  # tokens in each part of a bullet fused from three sentences (0: none)
     novel_penalty: float = 0.5  # score factor per number/name absent from the source
     word_weight: float = 0.5  # content-word share vs bigram share in a bullet's coverage
 
 
 class Support(BulletSupportMetric):
     name = "support"
+    method = "lexical"
     Options = SupportOptions
 
     def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
@@ -58,7 +77,9 @@ class Support(BulletSupportMetric):
                 passage = passages[example.source] = Passage.from_text(example.source)
             verdicts = []
             for bullet in summary.bullets:
-                a = align(bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight)
+                a = align(
+                    bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight, o.three_part_segment
+                )
                 extra = {
                     "evidence_index": a.evidence,
                     "coverage": round(a.coverage, 4),
@@ -68,6 +89,10 @@ class Support(BulletSupportMetric):
                     extra["novel_numbers"] = a.novel_numbers
                 if a.novel_names:
                     extra["novel_names"] = a.novel_names
+                if a.novel_negation:
+                    extra["novel_negation"] = True
+                if a.other_speaker:
+                    extra["other_speaker"] = a.other_speaker
                 verdicts.append(BulletVerdict(a.score, [passage.sentences[i] for i in a.evidence], extra))
             out.append(verdicts)
         return out

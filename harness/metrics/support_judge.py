@@ -95,6 +95,7 @@ class SupportJudgeOptions:
 
 class SupportJudge(BulletSupportMetric):
     name = "support_judge"
+    method = "llm-judge"
     fields = {
         **BulletSupportMetric.fields,
         "unreadable": "bullets whose reply could not be parsed; counted as unsupported",

@@ -26,6 +26,7 @@ class SupportNLIOptions(NLISettings):
 
 class SupportNLI(BulletSupportMetric):
     name = "support_nli"
+    method = "nli"
     Options = SupportNLIOptions
 
     def __init__(self, options: SupportNLIOptions | None = None, scorer=None):

@@ -4,8 +4,10 @@ one stemmer, and the word tokenizers, each a named variant with one job.
 - `words`: lowercase letter/digit runs; the unit of overlap metrics (extractive n-grams, redundancy).
 - `reader_words`: whitespace-separated words with a letter or digit, as a reader counts them
   ("$2.1 billion" is two words, a PTB " . " none); the unit of length limits.
-- `stemmed_tokens`: Porter stems with numbers kept whole ("1,056" and "1, 056" are "1056") and a
-  stopword list left unstemmed; the unit of model-free support and fact matching.
+- `stemmed_tokens`: Porter stems with numbers kept whole ("1,056" and "1, 056" are "1056") in one
+  written form per quantity ("$48 million" == "48m dollars", "five per cent" == "5%", "about
+  22,000" == "22000"), possessive "s" dropped, and a stopword list left unstemmed; the unit of
+  model-free support and fact matching.
 - `rouge_tokens`: rouge-score 0.1.2's tokenizer, exactly (fast_rouge caches the same rule).
 
 The splitter is rule-based (no model downloads) and returns stripped substrings of the input,
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
 
@@ -117,7 +120,8 @@ STOPWORDS = frozenset(
     own same s t d ll m re ve nt said says say after before while during because until against between
     through since per via like one""".split()
 )
-_STEMMED_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+# Words, whole numbers, and the currency and percent signs (normalised with the number they mark).
+_STEMMED_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[$£€%]")
 # Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
 _THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
 _DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
@@ -158,19 +162,129 @@ def _stemmed_tokens(text: str) -> tuple[str, ...]:
     # No token spans whitespace (every character str.split() splits on is \W), so the tokens of a
     # text are those of its whitespace-separated chunks, in order; chunks recur ("said", "U.S.,"),
     # and each one's tokens are looked up instead of matched and stemmed again.
-    return tuple(chain.from_iterable(map(_chunk_tokens, join_numbers(text).lower().split())))
+    toks = tuple(chain.from_iterable(map(_chunk_tokens, join_numbers(text).lower().split())))
+    if _NUMERIC.search(text) or not _NUMBER_FORMS.isdisjoint(toks):
+        return _normalise_numbers(toks)
+    return toks
 
 
 @lru_cache(maxsize=200_000)
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
-    return tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
+    # "s" is a possessive or "is" ("Smith's", "Smith 's", "it's"): dropped, so "Smith's plan" and
+    # "Smith plan" share their bigrams.
+    toks = tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
+    if "s" in toks:
+        toks = tuple(t for t in toks if t != "s")
+    tens = _HYPHENATED_NUMBER.match(chunk.lstrip(_OPENERS)) if "-" in chunk else None
+    if tens:  # "thirty-five" is 35
+        return (str(int(NUMBER_WORDS[tens[1]]) + int(NUMBER_WORDS.get(tens[2], "1"))), *toks[2:])
+    return toks
 
 
 @lru_cache(maxsize=200_000)
 def _token_form(token: str) -> str:
     if token[0].isdigit():
         return token.replace(",", "")
-    return token if token in STOPWORDS else stem(token)
+    if token in NUMBER_WORDS:
+        return NUMBER_WORDS[token]
+    return token if token in STOPWORDS else _SYNONYMS.get(token) or stem(token)
+
+
+# ---- numbers, currencies and units: one written form per quantity ----
+# "$48 million", "48 million dollars", "48m dollars" and "US$48 million" are all "48000000 dollar";
+# "5%", "5 percent" and "five per cent" are "5 percent"; "about 22,000" is "22000" (a hedge is not
+# a different number). Each rule applies to source and claim alike, so a rewritten number matches.
+
+# Number words as digits ("three" == "3"). "one" stays a word ("one of the", "no one") unless a
+# scale follows ("one million").
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        """zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+        sixteen seventeen eighteen nineteen twenty""".split()
+    )
+    if w != "_"
+} | {w: str(10 * i) for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), start=3)}
+_HYPHENATED_NUMBER = re.compile(
+    r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(one|two|three|four|five|six|seven|eight|nine)\b"
+)
+_SYNONYMS = {"usd": "dollar", "pct": "percent", "gbp": "pound", "eur": "euro"}
+_CURRENCY = {"$": "dollar", "£": "pound", "€": "euro"}
+# After a number: its scale (stems; "m", "bn", "k" as in "48m", "2.1bn", "30k").
+_SCALES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "trillion": 12, "tn": 12}
+# Before a number: hedges, which round the number without contradicting it (stems, longest first).
+_HEDGES = tuple(
+    tuple(h.split())
+    for h in ["as mani as", "more than", "at least", "up to", "close to", "an estim", "just over", "about", "around"]
+    + ["nearli", "almost", "roughli", "approxim", "some", "over", "estim", "circa", "approx", "just"]
+)
+_HEDGES_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _hedge in _HEDGES:  # longest first, as listed
+    _HEDGES_BY_LAST.setdefault(_hedge[-1], []).append(_hedge)
+# Tokens besides numbers where a rule may apply.
+_PLACES = frozenset([*_CURRENCY, "%", "one", "cent"])
+# Text that may hold a number form the rules rewrite; number words are found among the tokens.
+_NUMERIC = re.compile(r"[\d$£€%]")
+_NUMBER_FORMS = frozenset(NUMBER_WORDS.values()) | {"one", "cent"}
+
+
+def _normalise_numbers(toks: Sequence[str]) -> tuple[str, ...]:
+    # Only the places a rule can apply are visited; the tokens between them are copied as slices.
+    places = [p for p, t in enumerate(toks) if t[0].isdigit() or t in _PLACES]
+    out: list[str] = []
+    i, n = 0, len(toks)
+    for p in places:
+        if p < i:  # taken by the number before ("$" "48" "million")
+            continue
+        out += toks[i:p]
+        t = toks[p]
+        if t in _CURRENCY and p + 1 < n and _is_number(toks[p + 1]):
+            if out and out[-1] == "us":  # "US$48"
+                out.pop()
+            value, i = _scaled(toks, p + 1)
+            _drop_hedge(out)
+            out += [value, _CURRENCY[t]]
+        elif _is_number(t) or (t == "one" and p + 1 < n and toks[p + 1] in _SCALES):
+            value, i = _scaled(toks, p)
+            _drop_hedge(out)
+            out.append(value)
+            if i < n and toks[i] == "%":
+                out.append("percent")
+                i += 1
+        elif t == "cent" and out and out[-1] == "per":  # "per cent", also after a number
+            out[-1] = "percent"
+            i = p + 1
+        else:  # a sign on its own, or "one"
+            out.append(_CURRENCY.get(t) or ("percent" if t == "%" else t))
+            i = p + 1
+    out += toks[i:]
+    return tuple(out)
+
+
+def _is_number(token: str) -> bool:
+    return token[0].isdigit()
+
+
+def _scaled(toks: Sequence[str], i: int) -> tuple[str, int]:
+    """The number at toks[i] times the scale word after it ("48 million" -> "48000000"), and the
+    index after both."""
+    value = "1" if toks[i] == "one" else toks[i]
+    power = _SCALES.get(toks[i + 1]) if i + 1 < len(toks) else None
+    if power is None:
+        return value, i + 1
+    try:
+        scaled = Decimal(value).scaleb(power)
+    except InvalidOperation:  # not a plain decimal ("1.2.3")
+        return value, i + 1
+    return (f"{scaled:f}".rstrip("0").rstrip(".") if "." in f"{scaled:f}" else f"{scaled:f}"), i + 2
+
+
+def _drop_hedge(out: list[str]) -> None:
+    """Remove a hedge ("about", "more than") that ends `out`, just before a number."""
+    for hedge in _HEDGES_BY_LAST.get(out[-1], ()) if out else ():
+        if tuple(out[-len(hedge) :]) == hedge:
+            del out[-len(hedge) :]
+            return
 
 
 # rouge-score 0.1.2: lowercase, replace non-[a-z0-9] by spaces, stem words longer than 3
