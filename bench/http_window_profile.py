@@ -21,12 +21,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).with_name("http_window.py")
 
 
-def profiled_client(url: str, concurrency: int, n_docs: int, top: int) -> None:
+def profile_threads(call: Callable[[], Any]) -> tuple[pstats.Stats, float, float]:
+    """Run `call` with cProfile (per-thread CPU clock) in this thread and in every thread it
+    starts; (the merged stats, wall seconds, process CPU seconds). What `call` prints is dropped."""
     profiles: list[cProfile.Profile] = []
     lock = threading.Lock()
     run = threading.Thread.run
@@ -38,22 +42,29 @@ def profiled_client(url: str, concurrency: int, n_docs: int, top: int) -> None:
         profile.runcall(run, self)
 
     threading.Thread.run = run_profiled  # type: ignore[method-assign]
+    main = cProfile.Profile(time.thread_time)
+    real_stdout, sys.stdout = sys.stdout, io.StringIO()  # the clients print their results as JSON
+    try:
+        started, cpu0 = time.perf_counter(), time.process_time()
+        main.runcall(call)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    finally:
+        sys.stdout = real_stdout
+        threading.Thread.run = run  # type: ignore[method-assign]
+    stats = pstats.Stats(main)
+    for profile in profiles:
+        stats.add(profile)
+    return stats, seconds, cpu
+
+
+def profiled_client(url: str, concurrency: int, n_docs: int, top: int) -> None:
     sys.path.insert(0, str(BENCH.parent))
     import http_window
 
     os.environ.setdefault(http_window.KEY_ENV, "bench-key-not-secret")
     import harness.models.openai_compat  # noqa: F401  # imported before the clock starts
 
-    main = cProfile.Profile(time.thread_time)
-    out = io.StringIO()
-    real_stdout, sys.stdout = sys.stdout, out  # the client prints its result as JSON
-    started, cpu0 = time.perf_counter(), time.process_time()
-    main.runcall(http_window.client, url, concurrency, n_docs, None)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
-    sys.stdout = real_stdout
-    stats = pstats.Stats(main)
-    for profile in profiles:
-        stats.add(profile)
+    stats, seconds, cpu = profile_threads(lambda: http_window.client(url, concurrency, n_docs, None))
     print(f"client: {seconds:.2f} s wall, {cpu:.2f} s CPU under the profiler ({1000 * cpu / n_docs:.2f} ms/doc)")
     stats.sort_stats("tottime").print_stats(top)
 

@@ -46,6 +46,14 @@ def add_constant_field(run: Path, field: str, scores: list[dict]) -> None:
     (run / "metrics.json").write_text(json.dumps(metrics))
 
 
+def set_run_info(run: Path, **fields: object) -> None:
+    """Fields of run.json set as given (e.g. `judge`: what the judge was asked, as
+    harness/run/pipeline.py records it)."""
+    info = json.loads((run / "run.json").read_text())
+    info.update(fields)
+    (run / "run.json").write_text(json.dumps(info))
+
+
 def write_run(
     folder: Path,
     label: str,

@@ -129,3 +129,20 @@ def test_model_id_auto_with_no_server_says_so(tmp_path):
         Judge(
             {"backend": "openai_chat", "model_id": "auto", "base_url": "http://127.0.0.1:9/v1"}, cache_dir=str(tmp_path)
         )
+
+
+def test_hedged_duplicates_are_counted_as_sent(tmp_path):
+    """A judge with hedge_after_s: the slow first request gets a duplicate, which answers; the
+    record says two requests went out for the one question (both are paid for)."""
+    with FakeOpenAI(slow_s=3.0) as server:
+        server.plan["DOC-SLOW"] = ["slow", "ok"]  # the first attempt is slow, the duplicate is not
+        judge = Judge(
+            config(server, hedge_after_s=0.3, hedge_max_extra=1.0, max_concurrency=2), cache_dir=str(tmp_path)
+        )
+        requests = [judge.request("claim", f"d{i}", "s", document=f"DOC-{i}", claim="c") for i in ("SLOW", "FAST")]
+        replies = judge.ask(requests)
+        assert all(r.text and not r.error for r in replies)
+        assert len(server.requests_for("DOC-SLOW")) == 2 and len(server.requests_for("DOC-FAST")) == 1
+        record = judge.record()
+        assert (record["requests"], record["duplicates"], record["failed"]) == (2, 1, 0)
+        assert Usage.total([record, record])["duplicates"] == 2

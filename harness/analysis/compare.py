@@ -18,6 +18,8 @@ from typing import Any
 
 from harness.analysis.comparability import check, check_direction, check_directions
 from harness.analysis.gate import gate, parse_gate
+from harness.analysis.judge_usage import RunJudge
+from harness.analysis.judge_usage import read as read_judge
 from harness.analysis.significance import Settings, analyse
 from harness.analysis.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
 from harness.errors import ConfigError, InputError
@@ -39,6 +41,7 @@ class Run:
     scores: dict[str, dict[str, Any]]  # doc_id -> row
     doc_ids: list[str] = field(default_factory=list)  # every document of the run (scored or not)
     words: dict[str, int] = field(default_factory=dict)  # doc_id -> words of the summary
+    judge: RunJudge | None = None  # what the judge-based metrics' judge was asked (run.json `judge`)
 
 
 def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
@@ -132,7 +135,8 @@ def load_run(path: Path) -> Run:
     words = {
         g["doc_id"]: sum(len(b.split()) for b in g.get("bullets") or []) for g in generations if not g.get("error")
     }
-    return Run(path, str(info.get("label") or path.name), info, fields, scores, doc_ids, words)
+    judge = read_judge(info, path / RUN)
+    return Run(path, str(info.get("label") or path.name), info, fields, scores, doc_ids, words, judge)
 
 
 def load_scores(path: Path, fields: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -172,6 +176,7 @@ def build(
         analysed,
         settings,
         docs,
+        [r.judge for r in runs],
     )
 
 

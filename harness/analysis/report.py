@@ -4,9 +4,12 @@ The page holds the comparison (compare.py's table with significance letters and 
 forest plots on a shared axis, pairwise differences, length vs score) and every document: the
 source split into sentences, all references, each model's bullets with their support and
 evidence (highlighted in the source, matching words marked), the facts each model states or
-misses, and what the bullet parser set aside. Documents are searched, sorted and filtered by
-any per-document metric, by disagreement between two models or two metrics, and by unsupported
-bullets; `#doc=<id>` links to one.
+misses, and what the bullet parser set aside. When an LLM judge checked the bullets
+(`support_judge`) each bullet also shows its verdict, error category, reason, quoted evidence and
+P(supported) with the method; judge-extracted key facts show their provenance and the bullets
+stating each (and the bullets stating none); the overview shows each run's judge cost.
+Documents are searched, sorted and filtered by any per-document metric, by disagreement between
+two models or two metrics, and by unsupported bullets; `#doc=<id>` links to one.
 
 The file makes no network request: the data is one JSON block (HTML-escaped, so no value can
 close it), read by one script (resources/report.js) that builds the page with text nodes only;
@@ -25,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from harness.analysis import judge_usage
 from harness.analysis.annotate import SCRIPTS, STYLES, AnnotateOptions, page_data
 from harness.analysis.compare import Run, build, columns, plot_files
 from harness.analysis.significance import Settings
@@ -78,6 +82,7 @@ def generations(run: Run) -> dict[str, dict[str, Any]]:
 
 def comparison_data(comparison: Comparison) -> dict[str, Any]:
     """The comparison table as text cells (formatted as `harness compare` does) with the raw means to sort by."""
+    judge_header, judge_rows = judge_usage.table(comparison.labels, comparison.judges)
     rows = []
     for label in comparison.labels:
         cells = []
@@ -92,6 +97,7 @@ def comparison_data(comparison: Comparison) -> dict[str, Any]:
         "rows": rows,
         "notes": footnotes(comparison, markup=False),
         "pairs": {"header": PAIR_HEADER, "rows": pair_rows(comparison)},
+        "judge": {"header": judge_header, "rows": judge_rows, "note": judge_usage.NOTE},
     }
 
 
@@ -125,6 +131,52 @@ def evidence_indices(verdict: dict[str, Any], sentences: Sequence[str]) -> list[
     return [position[e] for e in verdict.get("evidence") or [] if isinstance(e, str) and e in position]
 
 
+JUDGE_METRIC = "support_judge"  # the per-bullet fact check whose verdicts, categories and reasons are shown
+JUDGE_TEXT = ("verdict", "category", "reason", "method", "error", "reply")
+
+
+def judge_note(verdict: dict[str, Any], sentences: Sequence[str], quotes: bool) -> dict[str, Any]:
+    """What the judge said of one bullet (support_judge's details); with `quotes`, its evidence
+    as [quoted text, source sentence index or None] (when the bullet's own evidence is another metric's)."""
+    note: dict[str, Any] = {k: verdict[k] for k in JUDGE_TEXT if isinstance(verdict.get(k), str)}
+    p = number(verdict.get("p_supported"))
+    if p is not None:
+        note["p_supported"] = p
+    if quotes:
+        position = {s: i for i, s in enumerate(sentences)}
+        note["quotes"] = [[q, position.get(q)] for q in verdict.get("evidence") or [] if isinstance(q, str)]
+    return note
+
+
+def fact_view(facts_detail: Any, n_bullets: int) -> tuple[list[list[Any]], dict[str, Any]]:
+    """([fact, stated] pairs, the rest shown beside them: provenance, method, threshold, which
+    bullets state each fact, which bullets state none) from a document's `facts` details."""
+    if not isinstance(facts_detail, dict):
+        return [], {}
+    facts = [f for f in facts_detail.get("facts") or [] if isinstance(f, dict)]
+    pairs = [[f.get("fact"), bool(f.get("stated"))] for f in facts]
+    extra: dict[str, Any] = {
+        k: facts_detail[k] for k in ("provenance", "method") if isinstance(facts_detail.get(k), str)
+    }
+    if isinstance(facts_detail.get("problem"), str):  # the facts could not be extracted or aligned: none checked
+        extra["facts_problem"] = facts_detail["problem"]
+    threshold = number(facts_detail.get("threshold"))
+    if threshold is not None:
+        extra["threshold"] = threshold
+    by = [f.get("bullets") for f in facts]
+    if any(isinstance(b, list) for b in by):
+        extra["fact_bullets"] = [
+            [i for i in b if isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_bullets]
+            if isinstance(b, list)
+            else []
+            for b in by
+        ]
+    has = facts_detail.get("bullet_has_fact")
+    if isinstance(has, list):
+        extra["no_fact"] = [i for i, flag in enumerate(has[:n_bullets]) if flag is False]
+    return pairs, extra
+
+
 def model_entry(
     gen: dict[str, Any],
     scores: dict[str, Any],
@@ -132,39 +184,39 @@ def model_entry(
     sentences: Sequence[str],
     doc_facts: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """One model's view of one document: bullets with verdicts, facts, what the parser set aside."""
+    """One model's view of one document: bullets with verdicts (and the judge's word on each),
+    facts, what the parser set aside."""
     details = scores.get("details") or {}
     verdicts = (details.get(judged) or {}).get("bullets") if judged else None
     verdicts = verdicts if isinstance(verdicts, list) else []
+    judge = details.get(JUDGE_METRIC)
+    notes: list[Any] = judge["bullets"] if isinstance(judge, dict) and isinstance(judge.get("bullets"), list) else []
     bullets = []
     for i, text in enumerate(gen.get("bullets") or []):
         v = verdicts[i] if i < len(verdicts) and isinstance(verdicts[i], dict) else None
-        if v is None:
-            bullets.append({"text": text})
-            continue
-        ev = evidence_indices(v, sentences)
-        matched = (
-            v.get("matched")
-            if isinstance(v.get("matched"), list) and len(v["matched"]) == len(ev)
-            else [[] for _ in ev]
-        )
-        bullet = {
-            "text": text,
-            "score": v.get("score"),
-            "supported": bool(v.get("supported")),
-            "evidence": ev,
-            "matched": matched,
-        }
-        if not ev:  # evidence that is not a source sentence (a judge's quote): shown as given
-            bullet["evidence_text"] = [e for e in v.get("evidence") or [] if isinstance(e, str)]
+        bullet: dict[str, Any] = {"text": text}
+        if v is not None:
+            ev = evidence_indices(v, sentences)
+            matched = (
+                v.get("matched")
+                if isinstance(v.get("matched"), list) and len(v["matched"]) == len(ev)
+                else [[] for _ in ev]
+            )
+            # supported null: no verdict (the judge's request failed or its reply was unreadable)
+            supported = None if v.get("supported") is None else bool(v["supported"])
+            bullet.update(score=v.get("score"), supported=supported, evidence=ev, matched=matched)
+            if not ev:  # evidence that is not a source sentence (a judge's quote): shown as given
+                bullet["evidence_text"] = [e for e in v.get("evidence") or [] if isinstance(e, str)]
+        if i < len(notes) and isinstance(notes[i], dict):
+            bullet["judge"] = judge_note(notes[i], sentences, quotes=judged != JUDGE_METRIC)
         bullets.append(bullet)
-    facts = (details.get("facts") or {}).get("facts") if isinstance(details.get("facts"), dict) else None
-    pairs = [[f.get("fact"), bool(f.get("stated"))] for f in facts or [] if isinstance(f, dict)]
+    pairs, fact_extra = fact_view(details.get("facts"), len(bullets))
     entry: dict[str, Any] = {"bullets": bullets, "aside": {k: gen[k] for k in SET_ASIDE if gen.get(k)}}
     if [f for f, _ in pairs] == list(doc_facts):  # the document's facts: one flag each (their text is stored once)
         entry["stated"] = [stated for _, stated in pairs]
     else:
         entry["facts"] = pairs
+    entry.update(fact_extra)
     for key in ("error", "style", "unfinished", "bullets_requested"):
         if gen.get(key) is not None and gen.get(key) != "":
             entry[key] = gen[key]

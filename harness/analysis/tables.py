@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from harness.analysis import judge_usage
 from harness.analysis.escape import csv_cell, md_cell, md_code, tex
+from harness.analysis.judge_usage import RunJudge
 from harness.analysis.methods import method_notes
 from harness.analysis.significance import TEST_NAME, Column, Settings
 from harness.stats import documents_for_alpha
@@ -34,6 +36,10 @@ class Comparison:
     columns: list[Column]
     settings: Settings
     doc_ids: list[str] = field(default_factory=list)  # the compared documents
+    judges: list[RunJudge | None] = field(default_factory=list)  # per run: its judge's usage, if any
+
+    def judge_of(self, index: int) -> RunJudge | None:
+        return self.judges[index] if index < len(self.judges) else None
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
@@ -157,6 +163,10 @@ def markdown(comparison: Comparison) -> str:
         rows.append(row)
     out = [_md_table(header, rows), ""]
     out += [f"{i}. {note}" for i, note in enumerate(footnotes(comparison), start=1)]
+    judge_header, judge_rows = judge_usage.table(comparison.labels, comparison.judges)
+    if judge_rows:  # cost beside quality; runs without a judge have no row
+        cells = [[md_cell(cell) for cell in row] for row in judge_rows]  # labels and currency are text
+        out += ["", "Judge:", "", _md_table(judge_header, cells), "", judge_usage.NOTE]
     pairs = [[*map(md_cell, row[:3]), *row[3:]] for row in pair_rows(comparison)]  # metric, A, B: text
     if pairs:
         out += ["", "Paired tests:", "", _md_table(PAIR_HEADER, pairs)]
@@ -174,7 +184,7 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def run_records(comparison: Comparison) -> list[dict[str, Any]]:
     """comparison.csv: one row per run, the metric's numbers in columns named after it."""
     records = []
-    for label, run_dir in zip(comparison.labels, comparison.run_dirs):
+    for index, (label, run_dir) in enumerate(zip(comparison.labels, comparison.run_dirs)):
         record: dict[str, Any] = {"model": label, "run_dir": run_dir, "n": comparison.docs}
         for column in comparison.columns:
             cell = column.cell(label)
@@ -194,6 +204,9 @@ def run_records(comparison: Comparison) -> list[dict[str, Any]]:
                     f"{k} vs_baseline": cell.mark,
                 }
             )
+        judge = comparison.judge_of(index)
+        if judge is not None:
+            record.update(judge.flat())
         records.append(record)
     return records
 
@@ -231,14 +244,18 @@ def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict
             "documents": comparison.docs,
             "common_docs": comparison.common_docs,
             "runs": [
-                {"label": l, "run_dir": d, "documents": n}
-                for l, d, n in zip(comparison.labels, comparison.run_dirs, comparison.run_documents)
+                {"label": l, "run_dir": d, "documents": n, **_judge_json(comparison.judge_of(i))}
+                for i, (l, d, n) in enumerate(zip(comparison.labels, comparison.run_dirs, comparison.run_documents))
             ],
             "columns": [c.to_json() for c in comparison.columns],
             "gate": list(gate),
             "notes": footnotes(comparison),
         }
     )
+
+
+def _judge_json(judge: RunJudge | None) -> dict[str, Any]:
+    return {} if judge is None else {"judge": judge.to_json()}
 
 
 def latex(comparison: Comparison) -> str:

@@ -34,9 +34,10 @@ class Usage:
     """What a judge was asked over a run."""
 
     requests: int = 0  # sent to the judge (answered or failed); cached answers not included
+    duplicates: int = 0  # hedged duplicates also sent (the backend's hedge_after_s): paid for too
     cached: int = 0  # answered from the cache: sent by an earlier run, free now
     failed: int = 0  # requests that failed for good (no answer; asked again next run)
-    input_tokens: int = 0  # of the requests sent, as the server reported them
+    input_tokens: int = 0  # of the requests sent, as the server reported them (a losing duplicate's too)
     output_tokens: int = 0
     latency_s: float = 0.0  # summed over the requests sent
     wall_s: float = 0.0  # time spent waiting for the judge
@@ -58,7 +59,7 @@ class Usage:
     @staticmethod
     def total(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """The sum of several `record`s (a run's judge-based metrics)."""
-        keys = ("requests", "cached", "failed", "input_tokens", "output_tokens", "latency_s", "wall_s")
+        keys = ("requests", "duplicates", "cached", "failed", "input_tokens", "output_tokens", "latency_s", "wall_s")
         out: dict[str, Any] = {k: sum(r.get(k) or 0 for r in records) for k in keys}
         out["latency_s"], out["wall_s"] = round(out["latency_s"], 3), round(out["wall_s"], 3)
         asked = out["requests"] + out["cached"]
@@ -155,19 +156,37 @@ class Judge:
                 elif key not in pending:
                     pending[key] = request
             order = list(pending)
-            for group in self.backend.completion_batches([pending[k] for k in order]):
-                stored = []
-                for index, generation in group:
-                    key = order[index]
-                    found[key] = generation
-                    self._count(generation)
-                    if generation.text is not None and not generation.error:
-                        stored.append((key, {"doc_id": pending[key].doc_id, "generation": generation.to_json()}))
-                if stored:
-                    self.cache.put_many(stored)
+            before = self._sent()
+            try:
+                for group in self.backend.completion_batches([pending[k] for k in order]):
+                    stored = []
+                    for index, generation in group:
+                        key = order[index]
+                        found[key] = generation
+                        self._count(generation)
+                        if generation.text is not None and not generation.error:
+                            stored.append((key, {"doc_id": pending[key].doc_id, "generation": generation.to_json()}))
+                    if stored:
+                        self.cache.put_many(stored)
+            finally:  # what was sent is counted even when the run stops
+                self._count_duplicates(before)
         with self._lock:
             self.usage.wall_s += time.perf_counter() - started
         return [found[k] for k in keys]
+
+    def _sent(self) -> dict[str, int]:
+        """The backend's own counts of what hedging sent beyond one request per question
+        (duplicates, and the tokens of losing replies that arrived anyway)."""
+        stats = self.backend.request_stats() or {}
+        return {k: int(stats.get(k) or 0) for k in ("hedged", "discarded_input_tokens", "discarded_output_tokens")}
+
+    def _count_duplicates(self, before: dict[str, int]) -> None:
+        after = self._sent()
+        with self._lock:
+            self.usage.duplicates += after["hedged"] - before["hedged"]
+            # a duplicate cut off before its reply reports no tokens: counted when the server said
+            self.usage.input_tokens += after["discarded_input_tokens"] - before["discarded_input_tokens"]
+            self.usage.output_tokens += after["discarded_output_tokens"] - before["discarded_output_tokens"]
 
     def _count(self, generation: Generation) -> None:
         with self._lock:

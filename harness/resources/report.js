@@ -125,6 +125,12 @@
     }
     draw();
     sec.append(table, h("ol", { class: "meta" }, c.notes.map((n) => h("li", {}, n))));
+    if (c.judge && c.judge.rows.length) { // the judge's cost beside the quality it measured
+      sec.append(h("h3", { id: "judge-h" }, "Judge"),
+        h("table", { id: "judge-cost", "aria-labelledby": "judge-h" }, h("thead", {}, h("tr", {}, c.judge.header.map((x) => h("th", { scope: "col" }, x)))),
+          h("tbody", {}, c.judge.rows.map((row) => h("tr", {}, h("th", { scope: "row" }, row[0]), row.slice(1).map((x, k) => h("td", { class: k ? "num" : null }, x)))))),
+        h("p", { class: "meta" }, c.judge.note));
+    }
     if (c.pairs.rows.length) {
       sec.append(h("details", {}, h("summary", {}, "paired tests (every p-value, Holm-adjusted)"),
         h("table", {}, h("tr", {}, c.pairs.header.map((x) => h("th", { scope: "col" }, x))), c.pairs.rows.map((row) => h("tr", {}, row.map((x) => h("td", {}, x)))))));
@@ -239,8 +245,8 @@
   function aside(kind, text) {
     return h("div", { class: "aside" }, h("span", { class: "tag" }, `${kind} (set aside by the parser)`), text);
   }
-  function bulletItem(b, subs, sentences) {
-    const judged = b.supported !== undefined;
+  function bulletItem(b, subs, sentences, keyFacts) {
+    const judged = b.supported === true || b.supported === false; // null: no verdict (a failed judge request)
     // sub-points the parser folded into the bullet's text are greyed in place; others follow it
     const inside = subs.filter((t) => t && b.text.includes(t));
     let text = [b.text];
@@ -254,6 +260,7 @@
     const li = h("li", { class: "bullet " + (judged ? (b.supported ? "supported" : "unsupported") : "unjudged"), tabindex: "0",
       "aria-label": judged ? `${b.supported ? "supported" : "unsupported"} bullet` : "bullet" }, text,
       judged ? h("span", { class: "badge " + (b.supported ? "good" : "bad") }, `${b.supported ? "supported" : "unsupported"} ${fmt(typeof b.score === "number" ? b.score : null)}`) : null);
+    if (b.supported === null) li.append(h("span", { class: "badge" }, "no verdict"));
     if (judged && typeof b.score !== "number" && b.score !== null && b.score !== undefined) li.append(h("span", { class: "meta" }, " score: " + String(b.score)));
     if (judged) {
       const ev = b.evidence.length
@@ -263,8 +270,25 @@
       li.addEventListener("click", () => highlight(li, b));
       li.addEventListener("focus", () => highlight(li, b));
     }
+    if (b.judge) li.append(judgeNote(b.judge, sentences));
+    if (keyFacts) li.append(h("div", { class: "meta keyfacts" }, keyFacts.length ? `states key fact ${keyFacts.map((k) => k + 1).join(", ")}` : "states no key fact"));
     subs.filter((t) => !inside.includes(t)).forEach((t) => li.append(aside("sub-point", t)));
     return li;
+  }
+  // The judge's word on a bullet (support_judge): verdict, error category, P(supported) with its
+  // method, reason, quoted evidence (when the bullet's own evidence is another metric's), errors.
+  function judgeNote(j, sentences) {
+    const head = [`judge: ${j.verdict || "no verdict"}`];
+    if (j.category) head.push(`category: ${j.category}`);
+    if (typeof j.p_supported === "number") head.push(`P(supported) ${fmt(j.p_supported)}${j.method ? ` (${j.method})` : ""}`);
+    else if (j.method) head.push(`method: ${j.method}`);
+    const box = h("div", { class: "judge" + (j.verdict === "supported" ? " good" : " bad") }, h("div", { class: "judge-head" }, head.join(" · ")));
+    if (j.reason) box.append(h("div", { class: "reason" }, "reason: ", j.reason));
+    (j.quotes || []).forEach(([q, k]) => box.append(h("div", { class: "evidence quote" }, "“", q, "”", h("span", { class: "meta" },
+      typeof k === "number" ? ` (sentence ${k + 1})` : " (not a source sentence)"))));
+    if (j.error) box.append(h("div", { class: "error" }, "judge error: ", j.error));
+    if (j.reply) box.append(h("details", { class: "reply" }, h("summary", {}, "the judge's reply"), h("pre", {}, j.reply)));
+    return box;
   }
   function modelCard(doc, r) {
     const m = doc.models[r], run = RUNS[r];
@@ -277,16 +301,28 @@
     if (a.preamble) card.append(aside("preamble", a.preamble));
     (a.headings || []).forEach((t) => card.append(aside("heading", t)));
     const subs = (i) => (a.sub_points || []).filter((s) => s[0] === i).map((s) => s[1]);
-    card.append(h("ul", { class: "bullets" }, m.bullets.map((b, i) => bulletItem(b, subs(i), doc.source))));
+    // key facts each bullet states (null: the facts metric said nothing of bullets)
+    const keyFacts = (i) => (m.fact_bullets ? m.fact_bullets.flatMap((bs, k) => (bs.includes(i) ? [k] : [])) : null);
+    card.append(h("ul", { class: "bullets" }, m.bullets.map((b, i) => bulletItem(b, subs(i), doc.source, keyFacts(i)))));
     if (a.outro) card.append(aside("outro", a.outro));
     if (a.reasoning) card.append(h("details", { class: "aside" }, h("summary", {}, "reasoning (set aside by the parser)"), a.reasoning));
     if (m.unfinished) card.append(h("p", { class: "meta" }, "the reply ended mid-bullet (unfinished)"));
     if (m.style) card.append(h("p", { class: "meta" }, `reply style: ${m.style}${m.bullets_requested === false ? " (the prompt did not ask for bullets)" : ""}`));
     const facts = m.stated ? m.stated.map((ok, k) => [doc.facts[k], ok]) : m.facts || [];
-    if (facts.length) {
+    if (facts.length || m.facts_problem) {
       const stated = facts.filter((f) => f[1]).length;
-      card.append(h("details", { class: "facts" }, h("summary", {}, `facts: ${stated} of ${facts.length} stated`),
-        h("ul", {}, facts.map(([f, ok]) => h("li", { class: "fact " + (ok ? "stated" : "missing") }, ok ? "✓ stated: " : "✗ missing: ", f)))));
+      const about = [m.provenance ? `provenance: ${m.provenance}` : null, m.method ? `method: ${m.method}` : null,
+        typeof m.threshold === "number" ? `threshold: ${fmt(m.threshold)}` : null].filter((x) => x);
+      const by = (k) => (m.fact_bullets && m.fact_bullets[k] && m.fact_bullets[k].length
+        ? h("span", { class: "meta" }, ` (bullet${m.fact_bullets[k].length > 1 ? "s" : ""} ${m.fact_bullets[k].map((i) => i + 1).join(", ")})`) : null);
+      const problem = m.facts_problem ? h("p", { class: "error" }, "facts not checked: ", m.facts_problem) : null;
+      if (problem) card.append(h("details", { class: "facts" }, h("summary", {}, facts.length ? `facts: ${facts.length}, not checked` : "facts: not checked"),
+        about.length ? h("p", { class: "meta provenance" }, about.join(" · ")) : null, problem,
+        h("ul", {}, facts.map(([f]) => h("li", { class: "fact" }, f)))));
+      else card.append(h("details", { class: "facts" }, h("summary", {}, `facts: ${stated} of ${facts.length} stated`),
+        about.length ? h("p", { class: "meta provenance" }, about.join(" · ")) : null,
+        h("ul", {}, facts.map(([f, ok], k) => h("li", { class: "fact " + (ok ? "stated" : "missing") }, ok ? "✓ stated: " : "✗ missing: ", f, ok ? by(k) : null))),
+        m.no_fact && m.no_fact.length ? h("p", { class: "meta nofact" }, `bullets stating no key fact: ${m.no_fact.map((i) => i + 1).join(", ")}`) : null));
     }
     return card;
   }
