@@ -280,9 +280,9 @@ def run(
         >>> api.run(["model=lead", "metrics=[rouge,format]", "results_dir=/tmp/r"]).run.mean("format/compliant")
         1.0
     """
-    from harness.run.command import launch
-
     import shlex
+
+    from harness.run.command import launch
 
     argv = shlex.split(overrides) if isinstance(overrides, str) else list(overrides or [])  # "model=lead seed=1"
     if config_dir is not None:
