@@ -9,7 +9,12 @@ deterministic replies, scripted faults, and a log of every request it received.
 Faults: "ok", "500", "503", "429" (with Retry-After: `retry_after` seconds), "400", "401echo"
 and "500echo" (errors whose body echoes the Authorization header, as a careless proxy might), "slow" (reply
 after `slow_s`), "malformed" (invalid JSON with status 200), "deep" (valid JSON nested 50,000 deep), "drop" (close without replying), "drip"
-(a valid reply sent one byte every `drip_s`, so no single read waits long).
+(a valid reply sent one byte every `drip_s`, so no single read waits long), "badlogprobs" (a
+reply whose logprobs block has the wrong shape).
+`reply` makes the text from the prompt (default: the module's `reply_text`, as it is when a request comes); it may return (text, top_logprobs),
+top_logprobs a list of {token: logprob} per output position, sent only when the request asks
+for logprobs (chat: `logprobs: true, top_logprobs: k`; completions: `logprobs: k`), each
+position's k likeliest, in OpenAI's chat or completions format.
 `always` applies one fault to every request; `delay_s` slows every reply; `latency` (e.g.
 `LogNormal(median_s=0.2, sigma=1.0)`) adds a delay drawn for each request from its prompt and
 how many times that prompt came before: the first request for a document meets the same delay
@@ -69,6 +74,34 @@ def reply_text(prompt: str) -> str:
     return f"- first point about {' '.join(words)}\n- second point\n- third point"
 
 
+def _logprobs_asked(body: dict[str, Any], chat: bool) -> int | None:
+    """How many alternatives per position the request asked for; None: no logprobs asked."""
+    if chat:
+        return int(body.get("top_logprobs") or 0) if body.get("logprobs") is True else None
+    k = body.get("logprobs")
+    return k if isinstance(k, int) and not isinstance(k, bool) else None
+
+
+def _logprobs_block(positions: list[dict[str, float]], k: int, chat: bool) -> dict[str, Any]:
+    """OpenAI's logprobs block; each position's chosen token is its likeliest."""
+    ranked = [sorted(p.items(), key=lambda item: -item[1]) for p in positions]
+    chosen = [r[0] if r else ("", 0.0) for r in ranked]
+    if chat:
+
+        def entry(token: str, logprob: float) -> dict[str, Any]:
+            return {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+
+        return {
+            "content": [{**entry(*c), "top_logprobs": [entry(*alt) for alt in r[:k]]} for c, r in zip(chosen, ranked)]
+        }
+    return {
+        "tokens": [c[0] for c in chosen],
+        "token_logprobs": [c[1] for c in chosen],
+        "top_logprobs": [dict(r[:k]) for r in ranked],
+        "text_offset": [0] * len(chosen),
+    }
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512  # many clients connect at once (the default of 5 drops SYNs: 1 s stalls)
@@ -102,7 +135,9 @@ class FakeOpenAI:
         drip_s: float = 0.2,
         latency: LogNormal | Callable[[str], float] | None = None,  # a plain function: per prompt
         threads: int = 0,  # handler threads started up front; more connections at once than this queue
+        reply: Callable[[str], str | tuple[str, list[dict[str, float]]]] | None = None,  # None: reply_text
     ):
+        self.reply = reply
         self.plan: dict[str, list[str]] = {}
         self.always: str | None = None
         self.delay_s = delay_s
@@ -240,9 +275,15 @@ class FakeOpenAI:
                     return self._send_raw(200, b'{"choices": [{"message": ')
                 if fault == "deep":  # valid JSON nested deeper than a recursive parser can follow
                     return self._send_raw(200, b'{"choices": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
-                text = reply_text(prompt)
-                choice = {"index": 0, "finish_reason": "stop"}
+                made = (server.reply or reply_text)(prompt)  # looked up now: tests may patch reply_text
+                text, positions = made if isinstance(made, tuple) else (made, None)
+                choice: dict[str, Any] = {"index": 0, "finish_reason": "stop"}
                 choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
+                asked = _logprobs_asked(body, chat)
+                if fault == "badlogprobs":
+                    choice["logprobs"] = {"content": {"token": "Yes"}} if chat else {"top_logprobs": 5}
+                elif asked is not None:
+                    choice["logprobs"] = _logprobs_block(positions, asked, chat) if positions is not None else None
                 usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
                 reply = {
                     "id": "x",

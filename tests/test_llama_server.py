@@ -9,6 +9,7 @@ API loading the same GGUF file (greedy decoding), not from the harness.
 from __future__ import annotations
 
 import json
+import math
 import socket
 import subprocess
 import sys
@@ -221,3 +222,38 @@ def test_a_real_server_runs_end_to_end_with_cache_and_resume(tmp_path, llama_ser
     assert sum(bool(r["raw"]) for r in rows.values()) >= 2, "the tiny model said nothing: a test of nothing"
     scores = (full / "scores.jsonl").read_text().splitlines()
     assert len(scores) == N_DOCS
+
+
+@pytest.mark.parametrize("backend", ["openai_chat", "openai_completions"])
+def test_a_real_server_returns_first_token_logprobs_for_a_per_request_setting(llama_server, oracle, backend):
+    """A judge's request: one or two tokens with the 5 likeliest alternatives, asked per request
+    over the model's own settings. llama-cpp-python answers in both formats; the expected
+    numbers are its Python API's on the same file."""
+    from harness.models.base import Request
+    from harness.models.openai_compat import OpenAIChat, OpenAICompletions
+
+    cls = OpenAIChat if backend == "openai_chat" else OpenAICompletions
+    model = cls.from_config({"model_id": "tiny-llama", "base_url": llama_server, "generation": settings_for(backend)})
+    prompt = "the quick brown fox jumps over the lazy dog"
+    asked = {"max_tokens": 2, **({"logprobs": True, "top_logprobs": 5} if cls is OpenAIChat else {"logprobs": 5})}
+    got = model.generate([Request("d", "", prompt, generation=asked)])[0]
+    model.close()
+
+    settings = {**settings_for(backend), "max_tokens": 2}
+    if cls is OpenAIChat:
+        reply = oracle.create_chat_completion(
+            messages=[{"role": "user", "content": prompt}], logprobs=True, top_logprobs=5, **settings
+        )
+        want = [
+            {a["token"]: a["logprob"] for a in p["top_logprobs"]} for p in reply["choices"][0]["logprobs"]["content"]
+        ]
+    else:
+        settings["logit_bias"] = {int(k): v for k, v in settings["logit_bias"].items()}
+        reply = oracle.create_completion(prompt=prompt, logprobs=5, **settings)
+        want = reply["choices"][0]["logprobs"]["top_logprobs"]
+    assert got.error is None and got.output_tokens == 2 and got.top_logprobs is not None
+    assert len(got.top_logprobs) == 2 and all(len(p) >= 5 for p in got.top_logprobs)
+    assert [sorted(p) for p in got.top_logprobs] == [sorted(p) for p in want]
+    for ours, theirs in zip(got.top_logprobs, want):
+        assert all(abs(ours[t] - theirs[t]) < 1e-4 for t in ours)
+        assert sum(math.exp(v) for v in ours.values()) <= 1 + 1e-4

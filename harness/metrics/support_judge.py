@@ -23,7 +23,7 @@ from harness.errors import ConfigError, MetricUnavailable
 from harness.metrics.base import Scored
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.models.base import Generation, Request
-from harness.models.cache import GenerationCache, stable_hash
+from harness.models.cache import GenerationCache, request_key, stable_hash
 from harness.records import Example, Summary
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class SupportJudge(BulletSupportMetric):
         return Request(example.doc_id, example.source, prompt, self.options.system, 1)
 
     def _key(self, request: Request) -> str:
-        return stable_hash([self.identity, request.system, request.prompt], 32)
+        return request_key([self.identity, request.system, request.prompt], request)
 
     def _replies(self, requests: list[Request]) -> dict[str, Generation]:
         """A generation per distinct request key: from the cache, else from the judge."""

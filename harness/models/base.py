@@ -4,7 +4,9 @@ or, for backends that serve requests one by one (HTTP), each generation as soon 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,8 +23,8 @@ class Request:
     prompt: str  # user message / plain prompt (template applied)
     system: str = ""  # system message for chat models ("" for none)
     n_bullets: int = 3
-    # Settings for this request over the backend's own `generation:` (a judge's one-token answer
-    # with logprobs); None: the backend's settings.
+    # Settings for this request alone, merged over the backend's `generation:` (these win): a
+    # judge asking for one token with logprobs, or a stricter retry. None or {}: the backend's own.
     generation: Mapping[str, Any] | None = None
 
 
@@ -37,13 +39,35 @@ class Generation:
     truncated: bool = False
     finish_reason: str | None = None
     latency_s: float | None = None
+    # For the first output tokens (at most TOP_LOGPROB_POSITIONS), each position's alternatives
+    # token -> natural-log probability, as the server returned them; None when it gave none.
+    top_logprobs: list[dict[str, float]] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        # Every field is a plain value: no deep copy needed (asdict's cost every reply).
+        # Plain values (top_logprobs: plain dicts never changed once built): no deep copy needed
+        # (asdict's cost every reply).
         return {name: getattr(self, name) for name in _GENERATION_FIELDS}
 
 
 _GENERATION_FIELDS = tuple(f.name for f in dataclasses.fields(Generation))
+TOP_LOGPROB_POSITIONS = 5  # a judge reads the first token or two; more would bloat every cache line
+
+
+def top_logprobs_from(positions: Iterable[Iterable[tuple[Any, Any]]]) -> list[dict[str, float]] | None:
+    """`Generation.top_logprobs` from each position's (token, logprob) pairs: the first
+    TOP_LOGPROB_POSITIONS positions, non-finite logprobs dropped; None when nothing is left.
+    A token that is not a string or a logprob that is not a number raises ValueError; a token
+    met twice in one position keeps its first logprob."""
+    out: list[dict[str, float]] = []
+    for position in itertools.islice(positions, TOP_LOGPROB_POSITIONS):
+        alternatives: dict[str, float] = {}
+        for token, logprob in position:
+            if not isinstance(token, str) or not isinstance(logprob, (int, float)) or isinstance(logprob, bool):
+                raise ValueError(f"not a token and its logprob: {token!r}, {logprob!r}")
+            if math.isfinite(logprob):
+                alternatives.setdefault(token, float(logprob))  # two ids spelled alike: the likelier
+        out.append(alternatives)
+    return out if any(out) else None
 
 
 class Backend:

@@ -26,6 +26,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.fileio import append_line_durably, append_lines_durably, atomic_write_bytes
+from harness.models.base import Request
 
 log = logging.getLogger("harness.models.cache")
 
@@ -48,6 +49,7 @@ GENERATION_FIELDS: dict[str, tuple[type, ...]] = {
     "truncated": (bool,),
     "finish_reason": (str, type(None)),
     "latency_s": (int, float, type(None)),
+    "top_logprobs": (list, type(None)),  # absent in entries written before it existed
 }
 
 
@@ -109,7 +111,25 @@ def parse_entry(raw: bytes) -> dict[str, Any]:
             f"field 'schema_version': {entry['schema_version']} is not supported (this version reads {CACHE_SCHEMA_VERSION})"
         )
     _check_fields(entry["generation"], GENERATION_FIELDS, ("text",), "generation.")
+    _check_top_logprobs(entry["generation"].get("top_logprobs"))
     return entry
+
+
+def _check_top_logprobs(positions: list[Any] | None) -> None:
+    for i, position in enumerate(positions or ()):
+        if not isinstance(position, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in position.values()
+        ):
+            raise BadLine(f"field 'generation.top_logprobs[{i}]': expected an object of token -> number")
+
+
+def request_key(parts: list[Any], request: Request) -> str:
+    """The cache key of `request` from what identifies it (`parts`: the backend's identity, the
+    prompt, ...): per-request generation settings join the key only when the request has some,
+    so keys written before they existed stay valid."""
+    if request.generation:
+        parts = [*parts, {"request_generation": dict(request.generation)}]
+    return stable_hash(parts, 32)
 
 
 class _FileLock:

@@ -36,12 +36,13 @@ class HFCausal(HFBackend):
         if self.tokenizer.pad_token_id is None:  # many causal tokenizers have none; padding is masked anyway
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
-    def input_limit(self) -> int | None:
+    def input_limit(self, kwargs: dict[str, Any] | None = None) -> int | None:
         """A decoder's context holds the prompt and the output: by default the prompt gets
         what `max_new_tokens` leaves free."""
-        limit = super().input_limit()
+        limit = super().input_limit(kwargs)
         if self.options.max_input_tokens is None and limit is not None:
-            limit = max(1, limit - int(self.generation_kwargs().get("max_new_tokens", 0)))
+            kwargs = self.generation_kwargs() if kwargs is None else kwargs
+            limit = max(1, limit - int(kwargs.get("max_new_tokens", 0)))
         return limit
 
     def model_input(self, request: Request, user_text: str) -> str:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from harness.config.generation_keys import transformers_keys
 from harness.errors import ConfigError
 from harness.hf import load_model, model_input_limit, resolve_device
-from harness.models.base import Backend, Generation, Request
+from harness.models.base import TOP_LOGPROB_POSITIONS, Backend, Generation, Request, top_logprobs_from
+from harness.models.cache import stable_hash
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,49 @@ def run_in_batches(n: int, size: int, auto: bool, run_batch: Callable[[list[int]
     return size
 
 
+@dataclass(frozen=True)
+class RequestSettings:
+    kwargs: dict[str, Any]  # for generate()
+    top_logprobs: int  # alternatives per position to report; 0: none
+
+
+# OpenAI-style names a request may use, as generate() spells them; the rest must be
+# GenerationConfig attributes.
+_REQUEST_ALIASES = {"max_tokens": "max_new_tokens", "max_completion_tokens": "max_new_tokens"}
+_SAMPLING_KEYS = ("temperature", "top_p", "top_k", "min_p", "typical_p")
+
+
+def request_settings(base: dict[str, Any], overrides: Mapping[str, Any] | None) -> RequestSettings:
+    """generate() kwargs for a request: the backend's `base` with the request's own settings
+    over them. `max_tokens` sets `max_new_tokens`; `temperature: 0` means greedy decoding (as
+    for an OpenAI server); `logprobs: true` with `top_logprobs: k` (default 1) asks for the k
+    likeliest tokens at the first positions. A setting generate() does not know is a ConfigError."""
+    kwargs = dict(base)
+    overrides = dict(overrides or {})
+    want_logprobs = bool(overrides.pop("logprobs", False))
+    top_k = overrides.pop("top_logprobs", None)
+    if top_k is not None and (not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 0):
+        raise ConfigError(f"request generation setting top_logprobs: expected a whole number >= 0, got {top_k!r}")
+    unknown = sorted(k for k in overrides if k not in _REQUEST_ALIASES and k not in transformers_keys())
+    if unknown:
+        raise ConfigError(
+            f"request generation settings {', '.join(unknown)}: not understood by a Hugging Face backend "
+            f"(it takes max_tokens, logprobs, top_logprobs and transformers' GenerationConfig attributes)"
+        )
+    for key, value in overrides.items():
+        key = _REQUEST_ALIASES.get(key, key)
+        if key in _LENGTH_KEYS:
+            for other in _LENGTH_KEYS:
+                kwargs.pop(other, None)  # the request's length replaces the backend's, whichever key
+        kwargs[key] = value
+    if "temperature" in overrides and "do_sample" not in overrides:
+        kwargs["do_sample"] = bool(overrides["temperature"])
+    if not kwargs.get("do_sample"):
+        for key in _SAMPLING_KEYS:
+            kwargs.pop(key, None)  # greedy: no warning about unused sampling settings
+    return RequestSettings(kwargs, (1 if top_k is None else top_k) if want_logprobs else 0)
+
+
 def count_new_tokens(row: list[int], eos_ids: set[int]) -> tuple[int, str]:
     """Generated tokens up to and including the first end-of-sequence, and why generation stopped."""
     for i, token in enumerate(row):
@@ -179,7 +224,8 @@ class HFBackend(Backend):
         self.model, self.tokenizer = load_pretrained(auto_class, self.options, self.device)
         self.prepare_tokenizer()
 
-    def input_limit(self) -> int | None:
+    def input_limit(self, kwargs: dict[str, Any] | None = None) -> int | None:
+        """The prompt's token limit when generating with `kwargs` (default: the backend's own)."""
         if self.options.max_input_tokens is not None:
             return self.options.max_input_tokens
         return model_input_limit(self.model, self.tokenizer)
@@ -220,18 +266,33 @@ class HFBackend(Backend):
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
         if not requests:
             return []
+        self.load()
+        # Requests with the same per-request settings share batches; the usual case is one group.
+        groups: dict[str, list[int]] = {}
+        for i, request in enumerate(requests):
+            groups.setdefault(stable_hash(dict(request.generation or {})), []).append(i)
+        results: list[Generation | None] = [None] * len(requests)
+        for indices in groups.values():
+            settings = request_settings(self.generation_kwargs(), requests[indices[0]].generation)
+            for i, generation in zip(indices, self._generate_group([requests[i] for i in indices], settings)):
+                results[i] = generation
+        return results  # type: ignore[return-value]  # every index belongs to one group
+
+    def _generate_group(self, requests: Sequence[Request], settings: RequestSettings) -> list[Generation]:
         import torch
 
-        self.load()
-        limit = self.input_limit()
+        kwargs, top_k = settings.kwargs, settings.top_logprobs
+        limit = self.input_limit(kwargs)
         fitted = [self.fit(r, limit) for r in requests]
         texts = [text for text, _, _ in fitted]
         lengths = [n for _, n, _ in fitted]
         # Longest first: similar lengths share a batch (less padding), and an out-of-memory
         # error with batch_size auto shows up on the first batch.
         order = sorted(range(len(texts)), key=lambda i: -lengths[i])
-        kwargs = self.generation_kwargs()
         eos_ids = self.eos_ids(kwargs)
+        # Logprobs from the raw logits (the model's distribution, before temperature or other
+        # processors), as OpenAI-compatible servers report them.
+        extra = {"return_dict_in_generate": True, "output_logits": True} if top_k else {}
         results: list[Generation | None] = [None] * len(texts)
 
         def run_batch(indices: list[int]) -> None:
@@ -245,11 +306,12 @@ class HFBackend(Backend):
             if kwargs.get("do_sample"):
                 torch.manual_seed(self.options.seed)
             with torch.inference_mode():
-                sequences = self.model.generate(**enc, **kwargs)
+                output = self.model.generate(**enc, **kwargs, **extra)
+            sequences = output.sequences if top_k else output
             new = self.new_tokens(sequences, enc["input_ids"].shape[1]).tolist()
             elapsed = time.perf_counter() - started  # the wait for every document of the batch
             n_inputs = enc["attention_mask"].sum(dim=1).tolist()
-            for row, i, n_in in zip(new, indices, n_inputs):
+            for row_index, (row, i, n_in) in enumerate(zip(new, indices, n_inputs)):
                 n_out, reason = count_new_tokens(row, eos_ids)
                 results[i] = Generation(
                     text=self.clean(self.tokenizer.decode(row[:n_out], skip_special_tokens=True)),
@@ -258,11 +320,24 @@ class HFBackend(Backend):
                     truncated=fitted[i][2],
                     finish_reason=reason,
                     latency_s=round(elapsed, 4),
+                    top_logprobs=self._top_logprobs(output.logits, row_index, n_out, top_k) if top_k else None,
                 )
 
         self._size = run_in_batches(len(texts), self._size, self.options.batch_size == "auto", run_batch, order)
         assert all(g is not None for g in results)
         return results  # type: ignore[return-value]
+
+    def _top_logprobs(self, logits: Any, row: int, n_out: int, k: int) -> list[dict[str, float]] | None:
+        """The `k` likeliest tokens at each of the row's first generated positions."""
+        import torch
+
+        if not logits or logits[0].shape[0] <= row:  # beam search: one row per beam, not per request
+            return None
+        positions = []
+        for step in logits[: min(n_out, TOP_LOGPROB_POSITIONS)]:
+            values, ids = torch.log_softmax(step[row].float(), dim=-1).topk(min(k, step.shape[-1]))
+            positions.append([(self.tokenizer.decode([t]), v) for t, v in zip(ids.tolist(), values.tolist())])
+        return top_logprobs_from(positions)
 
     def close(self) -> None:
         self.model = None

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from harness.config.env_names import unset_message
 from harness.errors import ConfigError, HarnessError
-from harness.models.base import Backend, Generation, Request
+from harness.models.base import Backend, Generation, Request, top_logprobs_from
 from harness.models.hedging import Hedger, Race, RequestStats
 from harness.models.http_retry import (
     Abort,
@@ -45,6 +45,9 @@ class TooManyFailures(HarnessError):
 class ServerUnreachable(HarnessError):
     """Nothing answers at base_url: the run stops before sending a batch, not after retrying every document."""
 
+
+# A parsed reply: (text, finish_reason, usage, top_logprobs); usage stays third (RequestStats.discard).
+_Reply = tuple[str, str | None, dict[str, Any], list[dict[str, float]] | None]
 
 PROBE_TIMEOUT_S = 10.0  # at most this long to open one TCP connection before a batch
 
@@ -141,6 +144,15 @@ class OpenAICompatible(Backend):
 
     def reply_text(self, choice: dict[str, Any]) -> str | None:
         raise NotImplementedError
+
+    def reply_logprobs(self, logprobs: Any) -> Any:
+        """Each position's (token, logprob) pairs from a choice's `logprobs` block; may raise
+        on a block of the wrong shape (then the reply counts as having none)."""
+        raise NotImplementedError
+
+    def settings(self, request: Request) -> dict[str, Any]:
+        """The request body's generation fields: the backend's, then the request's own over them."""
+        return {**self.options.generation, **(request.generation or {})}
 
     # -- shared machinery -----------------------------------------------------------------
     def _api_key(self) -> str | None:
@@ -271,7 +283,7 @@ class OpenAICompatible(Backend):
         )
         tries = 0
 
-        def attempt() -> tuple[str, str | None, dict[str, Any]]:
+        def attempt() -> _Reply:
             nonlocal tries
             if stop.event.is_set():  # between retries: no new attempt once the run is stopping
                 raise _Stopped
@@ -318,13 +330,14 @@ class OpenAICompatible(Backend):
                 hedger.cancel(ticket)
             race.close()  # no duplicate starts now; one still in flight is cut off
             race.duplicate()
-        text, finish_reason, usage = reply
+        text, finish_reason, usage, top_logprobs = reply
         return Generation(
             text=text,
             input_tokens=usage.get("prompt_tokens"),
             output_tokens=usage.get("completion_tokens"),
             finish_reason=finish_reason,
             latency_s=round(time.perf_counter() - started, 4),
+            top_logprobs=top_logprobs,
         )
 
     def _duplicate(
@@ -369,8 +382,9 @@ class OpenAICompatible(Backend):
             except ServerUnreachable as e:
                 stop.set(e)
 
-    def _parse(self, reply: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
-        """(text, finish_reason, usage) from a reply; a reply without text is a failed attempt."""
+    def _parse(self, reply: dict[str, Any]) -> _Reply:
+        """(text, finish_reason, usage, top_logprobs) from a reply; a reply without text is a
+        failed attempt. Logprobs are extra: a block that cannot be read is left out, not an error."""
         choices = reply.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             error = reply.get("error")
@@ -383,7 +397,15 @@ class OpenAICompatible(Backend):
         usage = reply.get("usage")
         if not isinstance(usage, dict):
             usage = {}
-        return text, choices[0].get("finish_reason"), usage
+        return text, choices[0].get("finish_reason"), usage, self._top_logprobs(choices[0].get("logprobs"))
+
+    def _top_logprobs(self, block: Any) -> list[dict[str, float]] | None:
+        if block is None:
+            return None
+        try:
+            return top_logprobs_from(self.reply_logprobs(block))
+        except (TypeError, ValueError, AttributeError, KeyError):  # not the documented shape
+            return None
 
 
 class _Stopped(Exception):
@@ -421,11 +443,17 @@ class OpenAIChat(OpenAICompatible):
     def body(self, request: Request) -> dict[str, Any]:
         messages = [{"role": "system", "content": request.system}] if request.system else []
         messages.append({"role": "user", "content": request.prompt})
-        return {**self.options.generation, "model": self.options.model_id, "messages": messages}
+        return {**self.settings(request), "model": self.options.model_id, "messages": messages}
 
     def reply_text(self, choice: dict[str, Any]) -> str | None:
         message = choice.get("message")
         return message.get("content") if isinstance(message, dict) else None
+
+    def reply_logprobs(self, logprobs: Any) -> Any:
+        # {"content": [{"token", "logprob", "bytes", "top_logprobs": [{"token", "logprob", "bytes"}]}]}
+        return (
+            [(alt["token"], alt["logprob"]) for alt in position["top_logprobs"]] for position in logprobs["content"]
+        )
 
 
 class OpenAICompletions(OpenAICompatible):
@@ -436,7 +464,11 @@ class OpenAICompletions(OpenAICompatible):
 
     def body(self, request: Request) -> dict[str, Any]:
         prompt = f"{request.system}\n\n{request.prompt}" if request.system else request.prompt
-        return {**self.options.generation, "model": self.options.model_id, "prompt": prompt}
+        return {**self.settings(request), "model": self.options.model_id, "prompt": prompt}
 
     def reply_text(self, choice: dict[str, Any]) -> str | None:
         return choice.get("text")
+
+    def reply_logprobs(self, logprobs: Any) -> Any:
+        # {"tokens": [...], "token_logprobs": [...], "top_logprobs": [{token: logprob}, ...]}
+        return (position.items() for position in logprobs["top_logprobs"])

@@ -25,7 +25,7 @@ from harness.metrics.base import Metric
 from harness.metrics.loading import build_metrics, metric_class
 from harness.metrics.scoring import score_documents
 from harness.models.base import Backend, Generation, Request, pop_backend_key
-from harness.models.cache import GenerationCache, stable_hash
+from harness.models.cache import GenerationCache, request_key, stable_hash
 from harness.records import Example, Summary, input_file_problem
 from harness.registry import BACKENDS
 from harness.run import credentials, datacheck, progress, shard, tracking
@@ -208,7 +208,7 @@ def generate(
     prompt = spec.prompt
     requests = [Request(e.doc_id, e.source, prompt.render(e.source), prompt.system, prompt.n_bullets) for e in examples]
     identity = {"backend": spec.backend_key, "options": backend.identity()}
-    keys = [stable_hash([identity, r.system, r.prompt, r.n_bullets], 32) for r in requests]
+    keys = [request_key([identity, r.system, r.prompt, r.n_bullets], r) for r in requests]
     if not backend.cacheable:
         return _generate(backend, spec, requests, keys, None, on_progress)
     cache_dir = Path(spec.settings.cache_dir or Path(spec.settings.results_dir) / ".cache")
