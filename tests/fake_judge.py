@@ -68,7 +68,9 @@ class ScriptedJudge:
         seed: int = 0,
         chunk_p: Callable[[str, str], float | None] | None = None,  # (claim, chunk) -> P(Yes); None: no logprobs
         logprobs: bool = True,
+        default: Truth | None = None,  # what it says of a sentence the table lacks (None: KeyError)
     ):
+        self.default = default
         self.truth, self.shape, self.error_rate, self.seed = truth, shape, error_rate, seed
         self.chunk_p = chunk_p
         self.logprobs = logprobs
@@ -79,8 +81,13 @@ class ScriptedJudge:
         digest = hashlib.sha256(f"{self.seed}:{sentence}".encode()).digest()
         return random.Random(digest).random() < self.error_rate
 
+    def fact(self, sentence: str) -> Truth:
+        if self.default is not None:
+            return self.truth.get(sentence, self.default)
+        return self.truth[sentence]
+
     def verdict(self, sentence: str) -> bool:
-        return self.truth[sentence].supported != self.wrong(sentence)
+        return self.fact(sentence).supported != self.wrong(sentence)
 
     def __call__(self, prompt: str) -> str | tuple[str, list[dict[str, float]]]:
         if "<claim>" in prompt:
@@ -88,7 +95,7 @@ class ScriptedJudge:
         sentences = {int(n): text for n, text in _NUMBERED.findall(section(prompt, "summary"))}
         items = []
         for n, text in sorted(sentences.items()):
-            truth, supported = self.truth[text], self.verdict(text)
+            truth, supported = self.fact(text), self.verdict(text)
             items.append(
                 {
                     "sentence": n,
@@ -106,7 +113,7 @@ class ScriptedJudge:
         if self.chunk_p is not None:
             p = self.chunk_p(claim, chunk)
         else:
-            truth = self.truth[claim]
+            truth = self.fact(claim)
             p = truth.p if truth.p is not None else (0.9 if truth.supported else 0.1)
         if p is None:
             return "Maybe"

@@ -250,7 +250,7 @@ def test_a_run_with_the_judge_end_to_end(fake, server, tmp_path):
         "judge.logprobs=false",
         f"results_dir={results}",
     ]
-    fake.truth = _AnyBullet(TRUTH["The bridge reopened on Monday."])
+    fake.default = TRUTH["The bridge reopened on Monday."]  # the demo's lead bullets
     first = run_harness(*args)
     assert first.returncode == 0, first.stderr[-3000:]
     assert server.answered == 4
@@ -269,14 +269,3 @@ def test_a_run_with_the_judge_end_to_end(fake, server, tmp_path):
         assert (record["input_tokens"] > 0) == (requests > 0) and usage["total"]["requests"] == requests
         fields = json.loads((run / "metrics.json").read_text())["fields"]
         assert "judge:openai_chat:local@" in fields["support_judge/score"]["signature"]
-
-
-class _AnyBullet(dict):
-    """A truth table that says the same of every sentence (the demo's lead bullets)."""
-
-    def __init__(self, truth: Truth):
-        super().__init__()
-        self.truth = truth
-
-    def __missing__(self, key: str) -> Truth:
-        return self.truth
