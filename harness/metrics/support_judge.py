@@ -266,11 +266,11 @@ class SupportJudge(JudgedMetric):
             if not generation.error:
                 second = read_factcheck(generation.text, counts[i])
                 checks[i] = [c if c is not None else s for c, s in zip(checks[i], second)]
-        out = []
+        out: list[tuple[list[Check], str | None, str | None]] = []
         for i, (generation, found) in enumerate(zip(replies, checks)):
             error = generation.error or (None if generation.text is not None else "no reply")
-            if error and (not found or None in found):
-                filled = [Check("error")] * counts[i] if not found else [c or Check("error") for c in found]
+            if error and (not found or None in found):  # the request (or its retry) failed
+                filled = [c or Check("error") for c in found] or [Check("error")] * counts[i]
                 out.append((filled, generation.text, error))
             else:
                 out.append(([c or Check("unreadable") for c in found], generation.text, None))
