@@ -23,6 +23,7 @@ from harness.metrics.support_judge import (
     yes_probability,
 )
 from harness.records import Example, Summary
+from harness.run.pipeline import check_metric_options
 
 ARTICLE = (
     "The Harbour Bridge in Lisbon reopened on Monday after two years of repairs. "
@@ -193,6 +194,10 @@ def test_an_empty_summary_asks_nothing(server, tmp_path):
 def test_the_old_judge_model_option_says_to_choose_a_judge(tmp_path):
     with pytest.raises(ConfigError, match=r"metrics\.support_judge\.judge_model: .*judge=NAME.*harness list judges"):
         build_metrics(metric_spec(["support_judge"], {"support_judge": {"judge_model": {"backend": "openai_chat"}}}))
+    # a run checks every metric's options before any work: a user's old config file is refused there
+    old = {"mine": {"metric": "support_judge", "judge_model": {"backend": "openai_chat"}, "threshold": 0.5}}
+    with pytest.raises(ConfigError, match=r"metrics\.mine\.judge_model: .*judge=NAME"):
+        check_metric_options(old)
 
 
 def test_without_a_judge_the_shipped_config_is_skipped_with_the_reason():

@@ -32,7 +32,7 @@ from harness.errors import ConfigError
 from harness.judge.chunks import chunk_text, max_over_chunks
 from harness.judge.prompts import numbered
 from harness.judge.replies import numbered_items, read_json, read_label
-from harness.metrics.base import Metric, Scored
+from harness.metrics.base import Scored
 from harness.metrics.bullet_support import Aggregate, aggregate
 from harness.metrics.judged import JudgedMetric
 from harness.metrics.lexical import content, tokens
@@ -213,14 +213,14 @@ class SupportJudge(JudgedMetric):
     Options = SupportJudgeOptions
 
     @classmethod
-    def from_config(cls, config: dict[str, Any] | None, where: str = "", name: str | None = None) -> Metric:
+    def parse_options(cls, config: dict[str, Any] | None, where: str) -> Any:
         if isinstance(config, Mapping) and "judge_model" in config:
             raise ConfigError(
-                f"{where or 'metrics.' + (name or cls.name)}.judge_model: support_judge now uses the run's judge; "
-                "remove judge_model and choose one with judge=NAME (`harness list judges`), "
+                f"{where}.judge_model: support_judge now uses the run's judge; remove judge_model and "
+                "choose one with judge=NAME (`harness list judges`), "
                 "e.g. judge=openai-compatible judge.base_url=http://127.0.0.1:8000/v1"
             )
-        return super().from_config(config, where, name)
+        return super().parse_options(config, where)
 
     @property
     def logprobs(self) -> bool:

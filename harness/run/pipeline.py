@@ -123,7 +123,7 @@ def check_metric_options(spec: dict[str, Any]) -> None:
     """Metric options parsed (keys, types, ranges) without building a metric, which may load weights."""
     for name, options in spec.items():
         cls, options = metric_class(str(name), options)
-        parse(cls.Options, options, f"metrics.{name}")
+        cls.parse_options(options, f"metrics.{name}")
 
 
 def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> dict[str, Any]:
