@@ -184,16 +184,15 @@ class SupportJudgeOptions:
     aggregate: Aggregate = "mean"  # over bullets: mean, or min (the weakest bullet)
 
 
+_UNKNOWN = " (null when a verdict is missing)"
 _FIELDS = {
     "score": "support of the bullets by the source, aggregated over bullets (P(supported) with logprobs, else the verdicts; higher = more faithful)",
     "unsupported": "number of bullets whose support is below the threshold",
     "unreadable": "bullets whose verdict could not be read, even after one retry (never counted as supported)",
-    "failed": "bullets with a failed judge request (the document then has no score; asked again next run)",
+    "failed": "bullets with a failed judge request (asked again next run); one left without a score leaves its document without one",
     "p_supported_mean": "mean P(supported) over the bullets (judge.logprobs only; null when a bullet has none)",
     **{
-        category_field(
-            c
-        ): f"bullets the judge found unsupported with a FineSurE {c} error (null when a verdict is missing)"
+        category_field(c): f"bullets the judge found unsupported with a FineSurE {c} error{_UNKNOWN}"
         for c in CATEGORIES
     },
 }
