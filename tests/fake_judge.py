@@ -52,6 +52,8 @@ SHAPES: dict[str, Callable[[list[dict[str, Any]], bool], str]] = {
     "trailing commas": lambda items, retry: "[" + "".join(json.dumps(i)[:-1] + ",}," for i in items) + "]",
     # every item numbered from 0, in reverse order: the numbers place them
     "renumbered": lambda items, retry: json.dumps([{**i, "sentence": i["sentence"] - 1} for i in reversed(items)]),
+    # an item for a sentence that is not there: the numbers place the others
+    "one too many": lambda items, retry: json.dumps([*items, {**items[0], "sentence": len(items) + 1}]),
     # the reply stops inside the last item (max_tokens): the retry gets the whole list
     "truncated": lambda items, retry: json.dumps(items) if retry else json.dumps(items)[:-25],
     "unreadable": lambda items, retry: "I cannot decide; the article is ambiguous.",

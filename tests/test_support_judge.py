@@ -127,7 +127,9 @@ def test_a_judge_that_errs_is_scored_by_its_own_verdicts(monkeypatch, tmp_path):
         assert row.values["unsupported"] == len(said) - sum(said)
 
 
-@pytest.mark.parametrize("shape", ["fenced", "prose", "trailing commas", "renumbered", "truncated", "unreadable once"])
+@pytest.mark.parametrize(
+    "shape", ["fenced", "prose", "trailing commas", "renumbered", "one too many", "truncated", "unreadable once"]
+)
 def test_broken_replies_are_repaired_or_asked_again_once(shape, fake, server, tmp_path):
     fake.shapes = {"Ref d1.": shape}
     rows = metric(server, tmp_path).score(examples(), summaries())
