@@ -24,6 +24,7 @@ from pathlib import Path
 import openai_server
 import pytest
 from conftest import run_cli
+from fake_judge import ScriptedJudge, Truth
 from openai_server import FakeOpenAI
 from run_files import add_constant_field, copy_run_as, rows, write_rows
 from tiny_models import docs_once, user_model_run_args, write_docs
@@ -439,7 +440,7 @@ def test_list_metrics_shows_keys_under_the_config_name():
 
 @pytest.fixture
 def judge_server(monkeypatch):
-    monkeypatch.setattr(openai_server, "reply_text", lambda prompt: "VERDICT: SUPPORTED\nEVIDENCE: NONE")
+    monkeypatch.setattr(openai_server, "reply_text", ScriptedJudge({}, default=Truth(True)))  # every bullet supported
     with FakeOpenAI() as server:
         yield server
 
@@ -452,20 +453,25 @@ def judge_args(tmp_path: Path, url: str) -> list[str]:
         "dataset=local",
         f"dataset.path={data}",
         "metrics=[support_judge]",
-        f"metrics.support_judge.judge_model.base_url={url}",
-        "+metrics.support_judge.judge_model.max_retries=0",
-        f"metrics.support_judge.judge_model.api_key_env={KEY_ENV}",
+        "judge=openai-compatible",
+        f"judge.base_url={url}",
+        "judge.max_retries=0",
+        f"judge.api_key_env={KEY_ENV}",
+        "judge.logprobs=false",
         f"results_dir={tmp_path / 'results'}",
     ]
 
 
 def test_a_failed_judge_request_is_no_score_and_counted_not_zero(tmp_path, judge_server):
-    judge_server.plan = {marker(1): ["500"]}  # one bullet of doc01 fails
+    judge_server.plan = {marker(1): ["500"]}  # doc01's request (all its bullets) fails
     done = harness(*judge_args(tmp_path, judge_server.url))
     assert done.returncode == 0, output(done)[-3000:]
     (run,) = run_dirs(tmp_path / "results")
     scores = {r["doc_id"]: r for r in rows(run / "scores.jsonl")}
-    assert scores["doc01"]["support_judge/score"] is None and scores["doc01"]["support_judge/failed"] == 1.0
+    bullets = scores["doc01"]["details"]["support_judge"]["bullets"]
+    assert (
+        scores["doc01"]["support_judge/score"] is None and scores["doc01"]["support_judge/failed"] == len(bullets) > 0
+    )
     others = [scores[d]["support_judge/score"] for d in ("doc00", "doc02", "doc03")]
     assert all(isinstance(v, float) for v in others)
     stat = json.loads((run / "metrics.json").read_text())["fields"]["support_judge/score"]
@@ -479,7 +485,7 @@ def test_an_unreachable_judge_fails_the_run_naming_its_base_url(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/v1"
     done = harness(*judge_args(tmp_path, url))
     assert done.returncode == 1
-    assert f"metrics.support_judge.judge_model.base_url: cannot reach {url}" in done.stderr
+    assert f"metrics.support_judge.judge.base_url: cannot reach {url}" in done.stderr
 
 
 # -- Report: everything printed is escaped -----------------------------------------------------------

@@ -100,9 +100,7 @@ def test_secret_in_a_user_model_file_is_refused_unechoed(tmp):
 
 
 def test_secret_as_the_judge_metrics_key_name_is_refused_unechoed(tmp):
-    proc = harness_run(
-        tmp, "model=lead", "metrics=[support_judge]", f"metrics.support_judge.judge_model.api_key_env={SECRET}"
-    )
+    proc = harness_run(tmp, "model=lead", "metrics=[support_judge]", "judge=gpt-4o-mini", f"judge.api_key_env={SECRET}")
     assert_config_error(tmp, proc, "api_key_env")
     assert_secret_nowhere(tmp, proc)
 

@@ -38,9 +38,10 @@ def test_a_judge_key_pasted_as_its_api_key_env_is_refused_unechoed(tmp):
         tmp,
         "model=lead",
         "metrics=[support_judge]",
-        f"metrics.support_judge.judge_model.api_key_env={KEY_SHAPED_LIKE_A_NAME}",
+        "judge=gpt-4o-mini",
+        f"judge.api_key_env={KEY_SHAPED_LIKE_A_NAME}",
     )
-    assert_config_error(tmp, proc, "metrics.support_judge.judge_model.api_key_env", "not set")
+    assert_config_error(tmp, proc, "judge.api_key_env", "not set")
     assert_secret_nowhere(tmp, proc, KEY_SHAPED_LIKE_A_NAME)
 
 

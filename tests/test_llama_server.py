@@ -8,6 +8,7 @@ API loading the same GGUF file (greedy decoding), not from the harness.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import socket
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,11 +62,11 @@ def gguf_model(tmp_path_factory) -> Path:
     return convert_llama(build_tiny_causal(folder / "hf"), folder / "tiny.gguf")
 
 
-@pytest.fixture(scope="module")
-def llama_server(gguf_model, tmp_path_factory):
-    """`python -m llama_cpp.server` on 127.0.0.1; yields its base URL."""
+@contextlib.contextmanager
+def serve_gguf(gguf_model: Path, log_dir: Path, n_ctx: int = 512) -> Iterator[str]:
+    """`python -m llama_cpp.server` on 127.0.0.1 serving the file; yields its base URL."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
+    log_path = log_dir / "server.log"
     with open(log_path, "w") as log:
         server = subprocess.Popen(
             [
@@ -78,7 +80,7 @@ def llama_server(gguf_model, tmp_path_factory):
                 "--port",
                 str(port),
                 "--n_ctx",
-                "512",
+                str(n_ctx),
                 "--n_threads",
                 "1",
             ],
@@ -105,6 +107,12 @@ def llama_server(gguf_model, tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="module")
+def llama_server(gguf_model, tmp_path_factory):
+    with serve_gguf(gguf_model, tmp_path_factory.mktemp("llama-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

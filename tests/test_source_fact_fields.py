@@ -7,6 +7,7 @@ import json
 
 import openai_server
 import pytest
+from fake_judge import ScriptedJudge, Truth
 from openai_server import FakeOpenAI
 
 from harness.metrics.loading import build_metrics, metric_spec
@@ -26,7 +27,7 @@ SUMMARIES = [Summary("d1", "", ("The bridge reopened on Monday.", "It cost 90 mi
 
 @pytest.fixture
 def judge_server(monkeypatch):
-    monkeypatch.setattr(openai_server, "reply_text", lambda prompt: "VERDICT: SUPPORTED\nEVIDENCE: NONE")
+    monkeypatch.setattr(openai_server, "reply_text", ScriptedJudge({}, default=Truth(True)))
     with FakeOpenAI() as server:
         yield server
 
@@ -40,7 +41,7 @@ def test_emits_exactly_its_declared_fields(name, tiny_nli_dir, tiny_bert_dir, ju
         "support_judge": {
             "support_judge": {
                 "cache_dir": str(tmp_path),
-                "judge_model": {"backend": "openai_chat", "base_url": judge_server.url, "model_id": "j"},
+                "judge": {"backend": "openai_chat", "base_url": judge_server.url, "model_id": "j"},
             }
         },
     }.get(name, {})

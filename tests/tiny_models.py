@@ -95,6 +95,53 @@ def build_tiny_causal(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
+def build_tiny_judge(folder: Path, seed: int = 0) -> Path:
+    """A 2-layer Llama whose every next token is "Yes" or "No" (with or without a leading space),
+    in proportions that depend on the input: a judge that talks nonsense but answers a Yes/No
+    question with real first-token probabilities. One residual dimension is held constant (every
+    embedding sets it, no layer writes it), and only those four tokens read it, strongly."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    corpus = [
+        "the quick brown fox jumps over the lazy dog",
+        "is the claim supported by the document answer Yes or No",
+        "Yes No Yes No yes no",
+    ]
+    tokenizer = byte_level_bpe(corpus * 20, 400, ["<pad>", "<s>", "</s>", "<unk>"], model_max_length=512)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    vocab = tokenizer.get_vocab()
+    answers = [vocab[t] for t in ("Yes", "\u0120Yes", "No", "\u0120No")]  # all four are tokens of this vocabulary
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=0,
+        tie_word_embeddings=False,
+    )
+    model = LlamaForCausalLM(config)
+    held = 0  # the constant dimension
+    with torch.no_grad():
+        model.model.embed_tokens.weight[:, held] = 1.0
+        for layer in model.model.layers:
+            layer.self_attn.o_proj.weight[held, :] = 0.0
+            layer.mlp.down_proj.weight[held, :] = 0.0
+        head = model.lm_head.weight
+        head[:, held] = 0.0
+        head[answers] *= 50.0  # their input-dependent part: P(Yes) varies with the prompt
+        head[answers, held] = 10.0
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_t5_dir(tmp_path_factory) -> Path:
     return build_tiny_t5(tmp_path_factory.mktemp("tiny-t5"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,11 @@ class Prompt:
         # One pass over the template: an input's own text is never searched for placeholders.
         pattern = re.compile("|".join(re.escape("{" + k + "}") for k in inputs))
         return pattern.sub(lambda m: inputs[m.group(0)[1:-1]], text)
+
+
+def numbered(lines: Sequence[str]) -> str:
+    """A numbered list as the prompts show one: "[1] text" per line (a line's own breaks joined)."""
+    return "\n".join(f"[{i}] {' '.join(line.split())}" for i, line in enumerate(lines, 1))
 
 
 def parse_prompt(task: str, text: str, origin: str) -> Prompt:

@@ -72,10 +72,16 @@ class Metric:
     def from_config(cls, config: dict[str, Any] | None, where: str = "", name: str | None = None) -> Metric:
         """`name` is the metric's config name (`rouge_nostem`); result keys are `<name>/<field>`,
         so two configs of one metric class sit side by side in one run."""
-        metric = cls(parse(cls.Options, config, where or f"metrics.{name or cls.name}"))
+        metric = cls(cls.parse_options(config, where or f"metrics.{name or cls.name}"))
         if name:
             metric.name = name
         return metric
+
+    @classmethod
+    def parse_options(cls, config: dict[str, Any] | None, where: str) -> Any:
+        """The Options from a config (keys, types, ranges), without building the metric: also
+        what a run checks before any work. A metric may refuse a retired key here with advice."""
+        return parse(cls.Options, config, where)
 
     @property
     def family(self) -> str:

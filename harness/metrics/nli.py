@@ -1,4 +1,5 @@
-"""Entailment probabilities from any Hugging Face sequence-classification NLI model.
+"""Entailment probabilities from any Hugging Face sequence-classification NLI model, or from a
+seq2seq fact checker in the style of MiniCheck-Flan-T5 (`Seq2SeqChecker`).
 
 One scorer serves `support_nli` (bullet entailed by source sentences or chunks) and `facts`
 with a model (fact entailed by the summary). Premises are source sentences (SummaC-ZS) or
@@ -54,17 +55,20 @@ def entailment_index(id2label: dict[int, str], override: str | int | None, where
 
 
 class NLIScorer:
+    auto_class = "AutoModelForSequenceClassification"
+    what = "NLI model"
+
     def __init__(self, settings: NLISettings, where: str):
         if not settings.model:
             raise ConfigError(
                 f"{where}.model: name an NLI model (hub id or local folder), e.g. {where}.model=/path/to/model"
             )
         loaded = load_metric_model(
-            "AutoModelForSequenceClassification",
+            self.auto_class,
             settings.model,
             where,
             settings.device,
-            "NLI model",
+            self.what,
             settings.max_length,
         )
         self.torch, self.model, self.tokenizer, self.device = (
@@ -73,11 +77,15 @@ class NLIScorer:
             loaded.tokenizer,
             loaded.device,
         )
-        self.entail = entailment_index(self.model.config.id2label, settings.entailment_label, where)
         self.batch_size = settings.batch_size
         self.granularity = settings.granularity
         self.max_length = loaded.max_length
+        self.overhead = 4  # special tokens around a (premise, hypothesis) pair
         self._memo: dict[tuple[str, str], float] = {}
+        self.setup(settings, where)
+
+    def setup(self, settings: NLISettings, where: str) -> None:
+        self.entail = entailment_index(self.model.config.id2label, settings.entailment_label, where)
 
     def n_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -88,7 +96,7 @@ class NLIScorer:
         sentences = split_sentences(text)
         if self.granularity == "sentence" or not sentences:
             return sentences
-        room = self.max_length - max((self.n_tokens(h) for h in hypotheses), default=0) - 4  # special tokens
+        room = self.max_length - max((self.n_tokens(h) for h in hypotheses), default=0) - self.overhead
         chunks: list[str] = []
         current: list[str] = []
         used = 0
@@ -133,6 +141,48 @@ class NLIScorer:
         with self.torch.no_grad():
             logits = self.model(**enc).logits.float()
         return self.torch.softmax(logits, dim=-1)[:, self.entail].tolist()
+
+
+class Seq2SeqChecker(NLIScorer):
+    """A seq2seq fact checker read as MiniCheck-Flan-T5 is (Tang, Laban, Durrett; EMNLP 2024):
+    the input "predict: <premise></s><claim>", and P(supported) the softmax over the first
+    decoder step's logits of the first tokens of "1" and "0" (for Flan-T5's vocabulary, ids 209
+    and 3, as MiniCheck reads them). Any Hugging Face seq2seq model loads; a long premise is cut,
+    never the claim."""
+
+    auto_class = "AutoModelForSeq2SeqLM"
+    what = "seq2seq fact checker"
+    PREFIX = "predict: "
+
+    def setup(self, settings: NLISettings, where: str) -> None:
+        def first_id(text: str) -> int:
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            if not ids:
+                raise ConfigError(f"{where}.model: the tokenizer has no token for {text!r}")
+            return int(ids[0])
+
+        self.labels = [first_id("1"), first_id("0")]  # supported, unsupported
+        if self.labels[0] == self.labels[1]:
+            raise ConfigError(f"{where}.model: the tokenizer spells '1' and '0' with the same first token")
+        self.separator = self.tokenizer.eos_token or ""
+        self.overhead = self.n_tokens(self.PREFIX) + self.n_tokens(self.separator) + 1  # and the final </s>
+        start = getattr(self.model.config, "decoder_start_token_id", None)
+        self.start = start if start is not None else self.tokenizer.pad_token_id or 0
+
+    def _fit(self, premise: str, hypothesis: str) -> str:
+        """The premise cut (at a token) to leave room for the claim."""
+        room = max(0, self.max_length - self.overhead - self.n_tokens(hypothesis))
+        ids = self.tokenizer(premise, add_special_tokens=False)["input_ids"]
+        return premise if len(ids) <= room else str(self.tokenizer.decode(ids[:room]))
+
+    def _run(self, batch: Sequence[tuple[str, str]]) -> list[float]:
+        texts = [f"{self.PREFIX}{self._fit(p, h)}{self.separator}{h}" for p, h in batch]
+        enc = self.tokenizer(texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
+        enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+        start = self.torch.full((len(texts), 1), self.start, dtype=self.torch.long, device=self.device)
+        with self.torch.no_grad():
+            logits = self.model(**enc, decoder_input_ids=start).logits[:, 0, :].float()
+        return self.torch.softmax(logits[:, self.labels], dim=-1)[:, 0].tolist()
 
 
 def best_support(scorer, premise_text: str, hypotheses: Sequence[str]) -> tuple[list[str], list[list[float]]]:

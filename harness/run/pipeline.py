@@ -16,6 +16,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from harness.config.generation_keys import check_generation
+from harness.config.judge import split_judge_config
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import check_fields, load_examples
 from harness.errors import ConfigError, InputError, PluginError, no_plugin_exit
@@ -79,10 +80,25 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     check_dataset_source(dataset)
     prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
     check_metric_options(config.pop("metrics", None) or {})
+    check_judge(config.pop("judge", None))
     tracking.check(config.pop("tracking", None))
     config.pop("experiment", None)
     settings = parse(RunSettings, config, "config")
     return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings)
+
+
+def check_judge(judge: Any) -> None:
+    """The judge's keys and types (`judge=NAME`), before any work; its key variable is checked
+    when the judge-based metrics build it."""
+    if judge is None:
+        return
+    if not isinstance(judge, dict):
+        raise ConfigError("judge: expected a judge config (judge=NAME; `harness list judges`).")
+    _settings, model = split_judge_config(dict(judge), "judge")
+    backend_key = pop_backend_key(model, "judge")
+    options = parse(BACKENDS.get(backend_key, "judge.backend").Options, model, "judge")
+    if hasattr(options, "generation"):
+        check_generation(backend_key, options.generation, "judge")
 
 
 def check_dataset_source(dataset: DatasetConfig) -> None:
@@ -107,7 +123,7 @@ def check_metric_options(spec: dict[str, Any]) -> None:
     """Metric options parsed (keys, types, ranges) without building a metric, which may load weights."""
     for name, options in spec.items():
         cls, options = metric_class(str(name), options)
-        parse(cls.Options, options, f"metrics.{name}")
+        cls.parse_options(options, f"metrics.{name}")
 
 
 def execute(spec: RunSpec, folder: RunFolder, overrides: Sequence[str] = ()) -> dict[str, Any]:
