@@ -16,6 +16,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from harness.config.generation_keys import check_generation
+from harness.config.judge import split_judge_config
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import check_fields, load_examples
 from harness.errors import ConfigError, InputError, PluginError, no_plugin_exit
@@ -80,9 +81,20 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
     check_metric_options(config.pop("metrics", None) or {})
     tracking.check(config.pop("tracking", None))
+    check_judge(config.pop("judge", None))
     config.pop("experiment", None)
     settings = parse(RunSettings, config, "config")
     return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings)
+
+
+def check_judge(judge: Any) -> None:
+    """The judge's keys and its backend's options (the judge itself is built by the metrics that ask it)."""
+    if judge is None:
+        return
+    if not isinstance(judge, dict):
+        raise ConfigError("judge: expected a judge config (a model config: backend, model_id, ...).")
+    _, model = split_judge_config(dict(judge), "judge")
+    parse(BACKENDS.get(pop_backend_key(model, "judge"), "judge").Options, model, "judge")
 
 
 def check_dataset_source(dataset: DatasetConfig) -> None:
@@ -375,7 +387,11 @@ def summary_from_row(row: dict[str, Any]) -> Summary:
 
 
 # How a `harness run` user provides what a skipped metric needs (in metrics.json's "skipped").
-RUN_HINTS = {"references": "set dataset.reference_field", "facts": "set dataset.facts_field"}
+RUN_HINTS = {
+    "references": "set dataset.reference_field",
+    "facts": "set dataset.facts_field",
+    "judge": "choose one with judge=NAME (`harness list judges`)",
+}
 
 
 def score_run(
