@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from harness.metrics.facts import Facts, FactsOptions
+from harness.metrics.facts import Facts, FactsOptions, bullets_of
 from harness.metrics.loading import build_metrics, metric_spec
 from harness.records import Example, Summary
 
@@ -88,3 +88,11 @@ def test_nli_model_through_the_user_config_path(tiny_nli_dir):
     direct = metric.scorer.entailment([(SUMMARY.text.replace("\n", " "), f) for f in FACTS])
     assert scores == pytest.approx(direct, abs=1e-4)
     assert row.values["recall"] == pytest.approx(sum(direct) / 3, abs=1e-4)
+
+
+def test_evidence_maps_to_the_bullets_it_comes_from():
+    bullets = ("Ann won. She was 30.", "The race was long.", "Rain fell.")
+    assert bullets_of(["Ann won. She was 30. The race was long."], bullets) == [0, 1]  # a chunk of two bullets
+    assert bullets_of(["She was 30."], bullets) == [0]  # a sentence of one
+    assert bullets_of(["Rain fell."], bullets) == [2]
+    assert bullets_of([], bullets) == []

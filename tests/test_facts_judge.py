@@ -192,6 +192,14 @@ def test_a_failed_request_leaves_the_document_unscored_and_is_asked_again(server
     assert row.values["recall"] == 1.0  # not cached: asked again, answered
 
 
+def test_a_summary_without_bullets_states_no_fact_and_is_not_sent(server, tmp_path):
+    examples = [Example("dB", ARTICLES["dB"])]
+    [row] = metric(server, tmp_path).score(examples, [Summary("dB", "", ())])
+    assert row.values == {"recall": 0.0, "conciseness": None, "missing": 2.0}
+    assert [f["fact"] for f in row.details["facts"]] == EXTRACTED["ART-B"]
+    assert server.requests_for("<key_facts>") == []  # nothing to align
+
+
 def test_a_judge_lifts_the_facts_requirement(server, tmp_path):
     examples, summaries = inputs("dB")
     skipped = score_documents([Facts()], examples, summaries, hints=RUN_HINTS).skipped

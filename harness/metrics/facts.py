@@ -88,10 +88,11 @@ class KeyFacts:
 
 @dataclass
 class Alignment:
-    """Per fact: its score, the bullets stating it (0-based) and the evidence shown; `problem`:
-    why the document has no alignment (then scores are empty)."""
+    """Per fact: its score, whether it is stated, the bullets stating it (0-based) and the
+    evidence shown; `problem`: why the document has no alignment (then the lists are empty)."""
 
     scores: list[float] = field(default_factory=list)
+    stated: list[bool] = field(default_factory=list)
     bullets: list[list[int]] = field(default_factory=list)
     evidence: list[list[str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what was repaired or dropped in the judge's reply
@@ -216,6 +217,11 @@ class Facts(JudgedMetric):
         elif scorer is None and self.options.model:
             self.scorer = NLIScorer(self.options, f"metrics.{self.name}")
 
+    @staticmethod
+    def unstated(facts: int) -> Alignment:
+        """The alignment of facts to a summary without bullets: none stated."""
+        return Alignment([0.0] * facts, [False] * facts, [[] for _ in range(facts)], [[] for _ in range(facts)])
+
     @property
     def method(self) -> str:
         return "judge" if self.judge is not None else "nli" if self.scorer is not None else "lexical"
@@ -268,7 +274,7 @@ class Facts(JudgedMetric):
         self, examples: Sequence[Example], summaries: Sequence[Summary], keyfacts: Sequence[KeyFacts]
     ) -> list[Alignment]:
         assert self.judge is not None
-        out = [Alignment() for _ in examples]
+        out = [self.unstated(len(k.facts)) for k in keyfacts]
         todo = [i for i, (k, s) in enumerate(zip(keyfacts, summaries)) if k.facts and s.bullets]
         requests = [
             self.judge.request(
@@ -292,8 +298,9 @@ class Facts(JudgedMetric):
                 continue
             bullets, problems = answer.value
             texts = summaries[i].bullets
+            stated = [bool(b) for b in bullets]
             out[i] = Alignment(
-                [1.0 if b else 0.0 for b in bullets], bullets, [[texts[j] for j in b] for b in bullets], problems
+                [float(s) for s in stated], stated, bullets, [[texts[j] for j in b] for b in bullets], problems
             )
         return out
 
@@ -331,7 +338,7 @@ class Facts(JudgedMetric):
         """Model-free or NLI alignment: per fact its score, evidence and (when stated) the bullets
         the evidence comes from."""
         if not facts or not summary.bullets:
-            return Alignment([0.0] * len(facts), [[] for _ in facts], [[] for _ in facts])
+            return self.unstated(len(facts))
         if self.scorer is not None:
             premises, matrix = best_support(self.scorer, summary.text, facts)
             found = []
@@ -346,10 +353,9 @@ class Facts(JudgedMetric):
                 c = content_coverage(fact, passage, weights)
                 found.append((c.score, [passage.sentences[i] for i in c.evidence]))
         scores = [s for s, _ in found]
-        bullets = [
-            bullets_of(evidence, summary.bullets) if s >= self.options.threshold else [] for s, evidence in found
-        ]
-        return Alignment(scores, bullets, [evidence for _, evidence in found])
+        stated = [s >= self.options.threshold for s in scores]
+        bullets = [bullets_of(evidence, summary.bullets) if st else [] for st, (_, evidence) in zip(stated, found)]
+        return Alignment(scores, stated, bullets, [evidence for _, evidence in found])
 
     # -- one document's row -----------------------------------------------------------------------
     def _row(self, keyfacts: KeyFacts, alignment: Alignment, summary: Summary) -> Scored:
@@ -374,15 +380,10 @@ class Facts(JudgedMetric):
                 details if keyfacts.facts or problem else None,
                 dict.fromkeys(self.fields, why),
             )
-        facts = keyfacts.facts
-        stated = [
-            bool(b) if self.judge is not None else s >= self.options.threshold
-            for s, b in zip(alignment.scores, alignment.bullets)
-        ]
-        if self.judge is not None or self.options.hard:
-            recall = sum(stated) / len(facts)
-        else:
-            recall = sum(alignment.scores) / len(facts)
+        facts, stated = keyfacts.facts, alignment.stated
+        # the judge's verdicts are yes/no; model-free scores keep their soft mean unless `hard`
+        shares = stated if self.judge is not None or self.options.hard else alignment.scores
+        recall = sum(shares) / len(facts)
         has_fact = [any(i in b for b in alignment.bullets) for i in range(len(summary.bullets))]
         values: dict[str, float | None] = {
             "recall": recall,
