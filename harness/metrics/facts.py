@@ -38,7 +38,7 @@ from harness.metrics.base import Scored
 from harness.metrics.judged import JudgedMetric
 from harness.metrics.lexical import Passage, content_coverage, idf_weights
 from harness.metrics.nli import Granularity, NLIScorer, NLISettings, best_support
-from harness.models.base import Request
+from harness.models.base import Generation, Request
 from harness.models.cache import stable_hash
 from harness.records import Example, Summary
 from harness.text.tokens import split_sentences
@@ -107,6 +107,7 @@ class Answer:
     value: Any
     text: str | None
     problem: str | None = None
+    unreadable: bool = False  # answered, but not in a form the reader takes: worth one stricter retry
 
 
 def facts_hash(facts: Sequence[str]) -> str:
@@ -315,24 +316,24 @@ class Facts(JudgedMetric):
         assert self.judge is not None
         readers = read if isinstance(read, list) else [read] * len(requests)
         answers = [self._read(g, r, what) for g, r in zip(self.judge.ask(requests), readers)]
-        again = [
-            i for i, a in enumerate(answers) if a.value is None and a.problem and a.problem.startswith("unreadable")
-        ]
+        again = [i for i, a in enumerate(answers) if a.unreadable]
         if again:
             stricter = [replace(requests[i], prompt=requests[i].prompt + STRICTER) for i in again]
             for i, generation in zip(again, self.judge.ask(stricter)):
                 answer = self._read(generation, readers[i], what)
-                if answer.problem and answer.problem.startswith("unreadable"):
+                if answer.unreadable:
                     answer.problem = f"unreadable judge reply ({what}), twice"
                 answers[i] = answer
         return answers
 
     @staticmethod
-    def _read(generation: Any, read: Callable[[str | None], Any], what: str) -> Answer:
+    def _read(generation: Generation, read: Callable[[str | None], Any], what: str) -> Answer:
         if generation.error or generation.text is None:
             return Answer(None, None, f"judge request failed ({what})")
         value = read(generation.text)
-        return Answer(value, generation.text, None if value is not None else f"unreadable judge reply ({what})")
+        if value is None:
+            return Answer(None, generation.text, f"unreadable judge reply ({what})", unreadable=True)
+        return Answer(value, generation.text)
 
     def _matched(self, facts: list[str], summary: Summary) -> Alignment:
         """Model-free or NLI alignment: per fact its score, evidence and (when stated) the bullets
