@@ -1,6 +1,6 @@
 """LLM replies that should hold JSON, or one verdict word, read robustly.
 
-FineSurE-style judges (Song et al., SIGDIAL 2024) reply with a JSON list, one object per summary
+FineSurE-style judges (Song et al., ACL 2024) reply with a JSON list, one object per summary
 sentence. Real models fence the list in ```json, wrap it in prose, stop at max_tokens inside an
 item, number the items wrongly, add trailing commas or comments, write Python (single quotes,
 True/False/None), wrap the list in an object ({"sentences": [...]}) or reply with two blocks.
