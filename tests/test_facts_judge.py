@@ -14,7 +14,16 @@ from conftest import run_cli
 from openai_server import FakeOpenAI
 
 from harness.judge.prompts import load_prompt
-from harness.metrics.facts import MAX_FACTS, STRICTER, Facts, FactsOptions, clean_facts, facts_hash
+from harness.metrics.facts import (
+    MAX_FACTS,
+    STRICTER,
+    Facts,
+    FactsOptions,
+    clean_facts,
+    facts_hash,
+    read_alignment,
+    read_key_facts,
+)
 from harness.metrics.scoring import score_documents
 from harness.records import Example, Summary
 from harness.run.pipeline import RUN_HINTS
@@ -145,7 +154,46 @@ def test_provenance_names_the_judge_and_the_prompt_version(server, tmp_path):
 def test_facts_cleaned_deduplicated_and_capped():
     assert clean_facts(EXTRACTED["ART-A"], 4) == FACTS_A
     assert clean_facts(["  A  fact.\n", {"fact": "B fact."}, 3, None], 10) == ["A fact.", "B fact."]
+    assert clean_facts(["1. A fact.", "- B fact.", "2) a fact"], 10) == ["A fact.", "B fact."]
     assert MAX_FACTS == FactsOptions().max_facts == 10
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '{"key_facts": ["A fact.", "B fact."], "entities": ["A", "B"]}',  # the named list among two
+        'Here they are:\n["A fact.", "B fact."]',  # a bare list in prose
+        '{"facts": ["A fact.", "B fact."]}',  # another wrapper
+        '[{"fact": "A fact."}, {"fact": "B fact."}]',
+    ],
+)
+def test_key_fact_replies_read(reply):
+    assert read_key_facts(reply, 10) == ["A fact.", "B fact."]
+
+
+@pytest.mark.parametrize(
+    ("reply", "bullets"),
+    [
+        ('[{"fact": 1, "sentences": [1, 3]}, {"fact": 2, "sentences": []}]', [[0, 2], []]),
+        ('```json\n[{"fact": 1, "sentences": ["2"]}, {"fact": 2, "sentences": "sentence 1"}]\n```', [[1], [0]]),
+        ('[{"fact": 2, "sentences": [3, 3]}, {"fact": 1, "sentences": [1.0]}]', [[0], [2]]),  # out of order
+        ('[{"fact": 1, "sentences": [9, 0]}, {"fact": 2, "sentences": [1]}]', [[], [0]]),  # 9 and 0 dropped
+        ('[{"fact": 1, "sentences": [1]}]', None),  # fact 2 has no answer
+        ('[{"fact": 1}, {"fact": 2, "sentences": [1]}]', None),  # fact 1 has no list
+        ("Fact 1 is in sentence 1.", None),
+    ],
+)
+def test_alignment_replies_read(reply, bullets):
+    read = read_alignment(reply, facts=2, bullets=3)
+    assert (read[0] if read else None) == bullets
+    if reply.startswith('[{"fact": 1, "sentences": [9'):
+        assert sum("dropped" in p for p in read[1]) == 2
+
+
+def test_unreadable_key_fact_replies():
+    assert read_key_facts("I cannot find any facts.", 10) is None
+    assert read_key_facts('{"key_facts": []}', 10) is None  # no fact is no answer
+    assert read_key_facts('{"key_facts": ["", "  "]}', 10) is None
 
 
 def test_dataset_facts_are_used_as_they_are(server, tmp_path):

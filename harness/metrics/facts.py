@@ -58,6 +58,7 @@ STRICTER = (
 )
 ALIGN_NUMBER_KEYS = ("fact", "key_fact", "id", "index", "number")  # never "sentence": that is the answer
 ALIGN_LIST_KEYS = ("sentences", "sentence", "lines", "line_numbers", "bullets", "summary_sentences")
+_MARKER = re.compile(r"^(?:\d{1,2}[.)]|[-*\u2022])\s+")  # "1. ", "- ", "• " before a fact
 _INDEX = re.compile(r"\s*(?:\[|#|(?:sentence|line|bullet)\s*)?(\d{1,4})\]?\s*", re.IGNORECASE)
 
 
@@ -130,7 +131,7 @@ def clean_facts(items: Sequence[Any], max_facts: int) -> list[str]:
             item = next((item[k] for k in ("fact", "key_fact", "text") if isinstance(item.get(k), str)), None)
         if not isinstance(item, str):
             continue
-        text = " ".join(item.split())
+        text = _MARKER.sub("", " ".join(item.split()))
         key = " ".join(re.findall(r"\w+", text.lower()))
         if not key or len(text.split()) > MAX_FACT_WORDS or key in seen:
             continue
@@ -142,10 +143,16 @@ def clean_facts(items: Sequence[Any], max_facts: int) -> list[str]:
 
 
 def read_key_facts(text: str | None, max_facts: int) -> list[str] | None:
-    """The key facts of a `keyfacts` reply ({"key_facts": [...]} or a bare list); None when none can be read."""
-    reply = read_json(text, list)  # also the one list of a wrapper object
-    facts = clean_facts(reply.value, max_facts) if reply is not None else []
-    return facts or None
+    """The key facts of a `keyfacts` reply ({"key_facts": [...]}, another object holding one list,
+    or a bare list); None when none can be read."""
+    wrapper = read_json(text, dict)
+    named = wrapper.value.get("key_facts") if wrapper is not None else None
+    if isinstance(named, list):
+        items = named
+    else:
+        reply = read_json(text, list)  # a bare list, or the one list of a wrapper object
+        items = reply.value if reply is not None else []
+    return clean_facts(items, max_facts) or None
 
 
 def _bullet_index(value: Any) -> int | None:
