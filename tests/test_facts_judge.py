@@ -341,6 +341,12 @@ def test_a_users_own_articles_get_key_facts_and_two_runs_with_other_facts_are_no
         assert details["u2"]["bullet_has_fact"] == [True, True, False]
         info = json.loads((first / "run.json").read_text())
         assert info["judge"]["metrics"]["facts"]["requests"] == 4
+        # re-scored with the metric named: the run's judge and cache, so the same facts and no request
+        run_cli("score", str(first), "--metrics", "facts")
+        assert len(server.seen) == 4
+        rescored = json.loads((first / "metrics.json").read_text())["fields"]
+        assert rescored["facts/recall"]["mean"] == pytest.approx(2 / 3)
+        assert rescored["facts/recall"]["signature"] == metrics["fields"]["facts/recall"]["signature"]
 
         # the same runs again, another cache, and a judge that now picks other facts
         monkeypatch.setattr(openai_server, "reply_text", e2e_script(2))

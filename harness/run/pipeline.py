@@ -80,21 +80,25 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     check_dataset_source(dataset)
     prompt = parse(PromptConfig, config.pop("prompt", None), "prompt")
     check_metric_options(config.pop("metrics", None) or {})
-    tracking.check(config.pop("tracking", None))
     check_judge(config.pop("judge", None))
+    tracking.check(config.pop("tracking", None))
     config.pop("experiment", None)
     settings = parse(RunSettings, config, "config")
     return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings)
 
 
 def check_judge(judge: Any) -> None:
-    """The judge's keys and its backend's options (the judge itself is built by the metrics that ask it)."""
+    """The judge's keys and types (`judge=NAME`), before any work; its key variable is checked
+    when the judge-based metrics build it."""
     if judge is None:
         return
     if not isinstance(judge, dict):
-        raise ConfigError("judge: expected a judge config (a model config: backend, model_id, ...).")
-    _, model = split_judge_config(dict(judge), "judge")
-    parse(BACKENDS.get(pop_backend_key(model, "judge"), "judge").Options, model, "judge")
+        raise ConfigError("judge: expected a judge config (judge=NAME; `harness list judges`).")
+    _settings, model = split_judge_config(dict(judge), "judge")
+    backend_key = pop_backend_key(model, "judge")
+    options = parse(BACKENDS.get(backend_key, "judge.backend").Options, model, "judge")
+    if hasattr(options, "generation"):
+        check_generation(backend_key, options.generation, "judge")
 
 
 def check_dataset_source(dataset: DatasetConfig) -> None:
