@@ -206,6 +206,15 @@ def test_dataset_facts_are_used_as_they_are(server, tmp_path):
     assert row.values == {"recall": 1.0, "conciseness": 2 / 3, "missing": 0.0}
 
 
+def test_documents_without_dataset_facts_get_the_judges(server, tmp_path):
+    given = {"dA": ("Mara Lind won the city marathon.",)}
+    a, b = metric(server, tmp_path).score(*inputs("dA", "dB", facts=given))
+    assert [s for s in keyfacts_requests(server) if "ART-A" in s.prompt] == []
+    assert len([s for s in keyfacts_requests(server) if "ART-B" in s.prompt]) == 1
+    assert a.details["provenance"] == "dataset" and b.details["provenance"].startswith("judge:judge-1@")
+    assert [f["fact"] for f in b.details["facts"]] == EXTRACTED["ART-B"]
+
+
 def test_a_second_run_sends_no_request(server, tmp_path):
     first = metric(server, tmp_path).score(*inputs("dA", "dB", "dD"))
     sent = len(server.seen)
