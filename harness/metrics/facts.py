@@ -30,7 +30,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from harness.config.schema import check_range
 from harness.judge.replies import numbered_items, read_json
@@ -44,8 +44,6 @@ from harness.records import Example, Summary
 from harness.text.tokens import split_sentences
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # REALSumm's human key facts (SCUs) of CNN/DM references, the facts FineSurE's .71 was measured
 # against: median 10 per document (mean 10.6, quartiles 9-12, 100 documents).
