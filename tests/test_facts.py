@@ -1,4 +1,7 @@
-"""`facts`: model-free matching with known answers, NLI matching through a tiny model and a seam."""
+"""`facts` without a judge: model-free matching with known answers, NLI matching through a tiny
+model and a seam. Recall keeps its meaning here (the mean fact score; `hard`: the share stated);
+`conciseness` (share of bullets stating a fact) and each fact's `bullets` came with the judge path
+(tests/test_facts_judge.py), in the same shape."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import math
 
 import pytest
 
-from harness.metrics.facts import Facts, FactsOptions
+from harness.metrics.facts import Facts, FactsOptions, bullets_of
 from harness.metrics.loading import build_metrics, metric_spec
 from harness.records import Example, Summary
 
@@ -28,8 +31,12 @@ def test_known_answers_with_idf_weights():
     partial = 2 * shared / (2 * shared + 2 * own)
     assert by_fact["Anna Berg lives in Oslo."]["score"] == pytest.approx(partial, abs=1e-4)
     assert by_fact["Anna Berg lives in Oslo."]["stated"] is False
-    assert row.values == {"recall": pytest.approx((2 + partial) / 3, abs=1e-4), "missing": 1.0}
+    # only the first bullet states a fact (facts 1 and 3); the second states none
+    assert row.values == {"recall": pytest.approx((2 + partial) / 3, abs=1e-4), "conciseness": 0.5, "missing": 1.0}
     assert by_fact["Anna Berg won the race."]["evidence"] == ["Anna Berg won the race held in 2019."]
+    assert [f["bullets"] for f in row.details["facts"]] == [[0], [], [0]]
+    assert row.details["bullet_has_fact"] == [True, False]
+    assert row.details["provenance"] == "dataset" and row.details["method"] == "lexical"
 
 
 def test_uniform_weights_and_hard_recall():
@@ -44,8 +51,10 @@ def test_a_changed_number_is_not_stated():
 
 
 def test_no_facts_gives_none_and_empty_summary_states_nothing():
-    assert score(facts=()).values == {"recall": None, "missing": None}
-    assert score(summary=Summary("d1", "", ())).values == {"recall": 0.0, "missing": 3.0}
+    assert score(facts=()).values == {"recall": None, "conciseness": None, "missing": None}
+    empty = score(summary=Summary("d1", "", ()))
+    assert empty.values == {"recall": 0.0, "conciseness": None, "missing": 3.0}
+    assert empty.not_applicable == {"conciseness": "the summary has no bullets"}
 
 
 class TableScorer:
@@ -66,7 +75,8 @@ def test_nli_matching_takes_the_best_premise_per_fact():
     [row] = metric.score([Example("d1", "s", (), FACTS)], [SUMMARY])
     assert [f["score"] for f in row.details["facts"]] == [0.8, 0.4, 0.7]
     assert row.details["facts"][0]["evidence"] == [b1] and row.details["method"] == "nli"
-    assert row.values == {"recall": pytest.approx((0.8 + 0.4 + 0.7) / 3), "missing": 1.0}
+    assert row.values == {"recall": pytest.approx((0.8 + 0.4 + 0.7) / 3), "conciseness": 0.5, "missing": 1.0}
+    assert [f["bullets"] for f in row.details["facts"]] == [[0], [], [0]]
 
 
 def test_nli_model_through_the_user_config_path(tiny_nli_dir):
@@ -78,3 +88,11 @@ def test_nli_model_through_the_user_config_path(tiny_nli_dir):
     direct = metric.scorer.entailment([(SUMMARY.text.replace("\n", " "), f) for f in FACTS])
     assert scores == pytest.approx(direct, abs=1e-4)
     assert row.values["recall"] == pytest.approx(sum(direct) / 3, abs=1e-4)
+
+
+def test_evidence_maps_to_the_bullets_it_comes_from():
+    bullets = ("Ann won. She was 30.", "The race was long.", "Rain fell.")
+    assert bullets_of(["Ann won. She was 30. The race was long."], bullets) == [0, 1]  # a chunk of two bullets
+    assert bullets_of(["She was 30."], bullets) == [0]  # a sentence of one
+    assert bullets_of(["Rain fell."], bullets) == [2]
+    assert bullets_of([], bullets) == []

@@ -102,7 +102,11 @@ def test_harness_run_lists_a_metric_without_its_input_as_skipped_and_scores_the_
     )
     (folder,) = [p.parent for p in tmp_path.rglob("run.json")]
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert metrics["skipped"] == {"facts": "the dataset has no source facts (set dataset.facts_field)"}
+    # both ways to get facts: the data's, or a judge's
+    assert metrics["skipped"] == {
+        "facts": "the dataset has no source facts (set dataset.facts_field; "
+        "or let a judge extract them: choose one with judge=NAME (`harness list judges`))"
+    }
     assert metrics["fields"]["rouge/rouge1"]["n"] == 2 and not any(k.startswith("facts/") for k in metrics["fields"])
     assert json.loads((folder / "run.json").read_text())["status"] == "done"
 

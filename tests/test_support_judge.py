@@ -275,4 +275,4 @@ def test_a_run_with_the_judge_end_to_end(fake, server, tmp_path):
         assert (record["requests"], record["cached"], record["failed"]) == (requests, cached, 0)
         assert (record["input_tokens"] > 0) == (requests > 0) and usage["total"]["requests"] == requests
         fields = json.loads((run / "metrics.json").read_text())["fields"]
-        assert "judge:openai_chat:local@" in fields["support_judge/score"]["signature"]
+        assert "judge:openai_chat:fake-model@" in fields["support_judge/score"]["signature"]

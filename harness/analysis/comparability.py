@@ -1,6 +1,8 @@
-"""Can these runs be compared? Same dataset (fingerprint and document ids), same prompt, and the
-same score-affecting settings of each metric shown. A mismatch is refused with a table of what
-differs; `--common-docs` compares runs over overlapping datasets on the documents they share.
+"""Can these runs be compared? Same dataset (fingerprint and document ids), same prompt, the
+same score-affecting settings of each metric shown, and, for `facts`, the same key facts on every
+shared document (facts a judge extracted may differ between runs with the same settings: another
+cache, another day's answer). A mismatch is refused with a table of what differs; `--common-docs`
+compares runs over overlapping datasets on the documents they share.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError, InputError
+from harness.metrics.facts import facts_hash
 from harness.registry import METRICS
 
 if TYPE_CHECKING:
@@ -101,6 +104,51 @@ def check_directions(runs: Sequence[Run], metrics_file: str) -> None:
                 )
 
 
+def facts_metrics(runs: Sequence[Run], keys: Sequence[str]) -> list[str]:
+    """The config names of the `facts` metrics among `keys` (by the family its signature names)."""
+    names: dict[str, None] = {}
+    for key in keys:
+        for run in runs:
+            meta = run.fields.get(key)
+            if meta is not None and str(meta.get("signature") or "").partition("|")[0] == "facts":
+                names[key.split("/", 1)[0]] = None
+    return list(names)
+
+
+def document_facts(run: Run, name: str, doc_id: str) -> tuple[tuple[str, ...], str] | None:
+    """(key facts, provenance) of one document as the run's `name` metric recorded them in
+    scores.jsonl; None when it recorded none (no facts, or the judge gave none)."""
+    details = (run.scores.get(doc_id) or {}).get("details")
+    entry = details.get(name) if isinstance(details, dict) else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("facts"), list):
+        return None
+    facts = tuple(str(f.get("fact")) for f in entry["facts"] if isinstance(f, dict))
+    return (facts, str(entry.get("provenance") or "dataset")) if facts else None
+
+
+def facts_differences(runs: Sequence[Run], keys: Sequence[str]) -> list[Difference]:
+    """Per `facts` metric compared: the runs' key facts on the documents all of them scored must
+    be the same (recall against other facts is another measurement)."""
+    shared = [d for d in runs[0].scores if all(d in r.scores for r in runs[1:])]
+    out = []
+    for name in facts_metrics(runs, keys):
+        differ = []
+        for doc_id in shared:
+            found = [document_facts(r, name, doc_id) for r in runs]
+            if len({f[0] for f in found if f is not None}) > 1:
+                differ.append((doc_id, found))
+        if not differ:
+            continue
+        first, found = differ[0]
+        values = []
+        for k, facts in enumerate(found):
+            provenances = sorted({entry[1] for _, fs in differ if (entry := fs[k]) is not None})
+            shown = f"{len(facts[0])} facts, hash {facts_hash(facts[0])}" if facts else "none"
+            values.append(f"{', '.join(provenances) or 'none'}; {first}: {shown}")
+        out.append(Difference(f"key facts of {name} ({len(differ)} of {len(shared)} shared documents differ)", values))
+    return out
+
+
 def differences(runs: Sequence[Run], keys: Sequence[str]) -> tuple[list[Difference], list[Difference]]:
     """(data differences, setting differences) between the runs; empty lists: comparable."""
     data: list[Difference] = []
@@ -121,6 +169,7 @@ def differences(runs: Sequence[Run], keys: Sequence[str]) -> tuple[list[Differen
         present = {v for v in values if v != "(not scored)"}
         if len(present) > 1:
             settings.append(Difference(f"metric {family}", values))
+    settings += facts_differences(runs, keys)
     return data, settings
 
 
@@ -147,6 +196,12 @@ def check(
             hints.append("none: the runs share no document (run the models on the same dataset)")
         if any(d.aspect.startswith("metric ") for d in settings):
             hints.append("--fields leaves out a metric whose settings differ (or re-score with `harness score`)")
+        if any(d.aspect.startswith("key facts ") for d in settings):
+            hints.append(
+                "score every run against the same key facts (the same dataset.facts_field, or the same judge and "
+                "cache_dir: its cache gives every run the facts it extracted first; `harness score RUN` re-scores), "
+                "or leave facts out with --fields"
+            )
         if any(d.aspect == "prompt" for d in settings):
             hints.append("--allow-different-prompts when the prompt is what you compare")
         raise NotComparable(

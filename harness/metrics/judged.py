@@ -21,6 +21,9 @@ class JudgedMetric(Metric):
 
     tasks: ClassVar[tuple[str, ...]] = ()
     needs_judge: ClassVar[bool] = True  # False: the metric also works without one (facts with dataset facts)
+    # What the judge gives the metric in place of the data's (facts: it extracts key facts), so a
+    # chosen judge lifts these `requires`, and a skip names the judge as the other way to get them.
+    judge_provides: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, options: Any = None):
         super().__init__(options)
@@ -29,6 +32,7 @@ class JudgedMetric(Metric):
             self.unavailable = NO_JUDGE  # skipped, with the reason, like a metric whose data is missing
         self.judge = Judge.optional(self.options.judge, where, self.options.cache_dir)
         if self.judge is not None:
+            self.requires = frozenset(self.requires) - self.judge_provides
             for task in self.tasks:
                 self.judge.prompt(task)  # a missing or broken prompt file fails at start-up
 

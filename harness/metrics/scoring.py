@@ -61,14 +61,18 @@ def missing_requirement(
     metric: Metric, examples: Sequence[Example], hints: Mapping[str, str] | None = None
 ) -> str | None:
     """Why `metric` cannot run on these examples (None: it can). `hints` says, per input, how the
-    caller's user provides it (e.g. "set dataset.facts_field")."""
+    caller's user provides it (e.g. "set dataset.facts_field"), and under "judge" how they choose a
+    judge, named for a metric whose judge provides the missing input (`judge_provides`: facts)."""
     unavailable = getattr(metric, "unavailable", None)  # a plugin may not call Metric.__init__
     if unavailable:
         return str(unavailable)
+    hints = hints or {}
     for need in MISSING:
         if need in metric.requires and not any(getattr(e, need) for e in examples):
-            hint = (hints or {}).get(need)
-            return MISSING[need] + (f" ({hint})" if hint else "")
+            ways = [hints[need]] if need in hints else []
+            if need in getattr(metric, "judge_provides", ()) and "judge" in hints:
+                ways.append(f"or let a judge extract them: {hints['judge']}")
+            return MISSING[need] + (f" ({'; '.join(ways)})" if ways else "")
     return None
 
 

@@ -266,6 +266,21 @@ def _hydra_entry() -> None:
     hydra.main(config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config", version_base="1.3")(_job)()
 
 
+# What a metric config takes from the run's config through `oc.select`, and the fallback it gets
+# when read on its own (`harness score --metrics`): the run's judge and cache, as the run had them.
+FROM_RUN = {"judge": None, "cache_dir": "results/.cache"}
+
+
+def run_judge_settings(spec: dict[str, dict[str, Any]], config: dict[str, Any]) -> None:
+    """Give re-scored metrics the run's judge and cache_dir where their config fell back to the
+    default (a judge-based metric re-scored with --metrics asks the run's judge, its cached replies
+    first: the same key facts, no new request)."""
+    for entry in spec.values():
+        for key, fallback in FROM_RUN.items():
+            if key in entry and entry[key] == fallback and config.get(key) is not None:
+                entry[key] = config[key]
+
+
 def score_folder(
     run_dir: Path,
     metric_names: list[str] | None = None,
@@ -292,6 +307,8 @@ def score_folder(
     spec = metric_spec(metric_names, config_dirs=config_dirs) if metric_names else dict(config.get("metrics") or {})
     if metric_names and "format" in spec:
         spec["format"]["n_bullets"] = config.get("prompt", {}).get("n_bullets", 3)
+    if metric_names:
+        run_judge_settings(spec, config)
     settings_keys = set(RunSettings.__dataclass_fields__)
     settings = parse(RunSettings, {k: v for k, v in config.items() if k in settings_keys}, f"{folder.file(CONFIG)}")
     dataset_cfg, data = load_run_data(folder, config, strict=settings.strict)

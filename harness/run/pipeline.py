@@ -391,7 +391,11 @@ def summary_from_row(row: dict[str, Any]) -> Summary:
 
 
 # How a `harness run` user provides what a skipped metric needs (in metrics.json's "skipped").
-RUN_HINTS = {"references": "set dataset.reference_field", "facts": "set dataset.facts_field"}
+RUN_HINTS = {
+    "references": "set dataset.reference_field",
+    "facts": "set dataset.facts_field",
+    "judge": "choose one with judge=NAME (`harness list judges`)",
+}
 
 
 def score_run(
