@@ -263,6 +263,34 @@ def test_stemmed_tokens_and_join_numbers_equal_their_previous_implementation(tex
         assert stemmed_tokens(text) == renormalised(old_stemmed_tokens(text))
 
 
+# Number pieces, terminators and line breaks: where join_numbers and the splitter meet.
+_NUMBERISH = "0123456789 ,.\n\t\u00a0!?\"'$%Ab"
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=_NUMBERISH, max_size=60) | st.text(alphabet=_TRICKY, max_size=60))
+def test_join_numbers_is_idempotent_on_a_text_and_on_its_sentences(text: str) -> None:
+    """Passage.from_text rewrites numbers once in the whole text and tokenizes its sentences as
+    they are (joined_stemmed_tokens): that gives stemmed_tokens' tokens only if each sentence of a
+    rewritten text is already rewritten."""
+    from harness.text.tokens import joined_stemmed_tokens, stemmed_tokens
+
+    joined = join_numbers(text)
+    assert join_numbers(joined) == joined
+    for sentence in split_sentences(joined):
+        assert join_numbers(sentence) == sentence
+        assert list(joined_stemmed_tokens(sentence)) == stemmed_tokens(sentence)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_NUMBERISH + "£€-", max_size=12) | st.text(alphabet=_TRICKY, max_size=12))
+def test_word_tokens_of_a_written_word_are_its_stemmed_tokens(text: str) -> None:
+    from harness.text.tokens import _STEMMED_TOKEN, stemmed_tokens, word_tokens
+
+    for word in _STEMMED_TOKEN.findall(text):
+        assert list(word_tokens(word)) == stemmed_tokens(word)
+
+
 @pytest.mark.parametrize(
     "same",
     [
