@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 from conftest import shared_file
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harness.text.tokens import STOPWORDS, join_numbers, ngrams, paragraphs, split_sentences, words
@@ -261,6 +261,38 @@ def test_stemmed_tokens_and_join_numbers_equal_their_previous_implementation(tex
     assert join_numbers(text) == old_join_numbers(text)
     if not NUMBER_FORM.search(text):
         assert stemmed_tokens(text) == renormalised(old_stemmed_tokens(text))
+
+
+# Number pieces, terminators and line breaks: where join_numbers and the splitter meet.
+_NUMBERISH = "0123456789 ,.\n\t\u00a0!?\"'$%Ab"
+_PIECES = ["1", "235", "000", " , ", ", ", " . ", ". ", " ", "\n", "U.S.", '"']
+_NUMBER_TEXTS = st.lists(st.sampled_from(_PIECES), max_size=16).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_NUMBER_TEXTS | st.text(alphabet=_NUMBERISH, max_size=60) | st.text(alphabet=_TRICKY, max_size=60))
+@example("1 , 000 , 000 people")  # each gap rejoined, not only the first
+@example("1 . 5 , 000 and 235, 000. 3 .\n000")
+def test_join_numbers_is_idempotent_on_a_text_and_on_its_sentences(text: str) -> None:
+    """Passage.from_text rewrites numbers once in the whole text and tokenizes its sentences as
+    they are (joined_stemmed_tokens): that gives stemmed_tokens' tokens only if each sentence of a
+    rewritten text is already rewritten."""
+    from harness.text.tokens import joined_stemmed_tokens, stemmed_tokens
+
+    joined = join_numbers(text)
+    assert join_numbers(joined) == joined
+    for sentence in split_sentences(joined):
+        assert join_numbers(sentence) == sentence
+        assert list(joined_stemmed_tokens(sentence)) == stemmed_tokens(sentence)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NUMBER_TEXTS | st.text(alphabet=_NUMBERISH + "£€-", max_size=12) | st.text(alphabet=_TRICKY, max_size=12))
+def test_word_tokens_of_a_written_word_are_its_stemmed_tokens(text: str) -> None:
+    from harness.text.tokens import _STEMMED_TOKEN, stemmed_tokens, word_tokens
+
+    for word in _STEMMED_TOKEN.findall(text):
+        assert list(word_tokens(word)) == stemmed_tokens(word)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from itertools import chain
 
 import numpy as np
 
-from harness.text.tokens import STOPWORDS, join_numbers, split_sentences
+from harness.text.tokens import STOPWORDS, join_numbers, joined_stemmed_tokens, split_sentences
 from harness.text.tokens import stemmed_tokens as tokens  # noqa: F401 - re-exported for support and facts
 
 # A capitalised word not opening a sentence: a likely name ("Paris", "McCoy", "NASA").
@@ -85,8 +85,9 @@ class Passage:
 
     @classmethod
     def from_text(cls, text: str) -> Passage:
+        # numbers are rejoined once in the whole text: its sentences are tokenized as they are
         sentences = split_sentences(join_numbers(text))
-        return cls.from_sentences(sentences)
+        return cls(sentences, [list(joined_stemmed_tokens(s)) for s in sentences])
 
     @classmethod
     def from_sentences(cls, sentences: Sequence[str]) -> Passage:

@@ -22,7 +22,10 @@ from functools import lru_cache
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.metrics.lexical import Passage, align, content, tokens
 from harness.records import Example, Summary
-from harness.text.tokens import _STEMMED_TOKEN  # the tokenizer's word pattern: marked words are whole tokens
+from harness.text.tokens import (
+    _STEMMED_TOKEN,  # the tokenizer's word pattern: marked words are whole tokens
+    word_tokens,
+)
 
 
 def matched_words(bullet: str, sentence: str) -> list[str]:
@@ -47,7 +50,7 @@ def matched_words(bullet: str, sentence: str) -> list[str]:
 @lru_cache(maxsize=1 << 16)
 def _first_token(word: str) -> str | None:
     """A written word's token (None: it has none); the same words recur in evidence sentences."""
-    toks = tokens(word)
+    toks = word_tokens(word)
     return toks[0] if toks else None
 
 

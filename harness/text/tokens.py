@@ -23,6 +23,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
 
+from harness.text import porter
+
 __all__ = [
     "split_sentences",
     "paragraphs",
@@ -33,6 +35,8 @@ __all__ = [
     "stem",
     "ngrams",
     "join_numbers",
+    "joined_stemmed_tokens",
+    "word_tokens",
     "STOPWORDS",
     "ROUGE_WORD",
 ]
@@ -123,8 +127,11 @@ STOPWORDS = frozenset(
 # Words, whole numbers, and the currency and percent signs (normalised with the number they mark).
 _STEMMED_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[$£€%]")
 # Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
-_THOUSANDS = re.compile(r"(?<=\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
-_DECIMAL = re.compile(r"(?<=\d)(?:\s+\.\s*|\.\s+)(?=\d)")
+# Each pattern opens with the digit before the gap (kept by the replacement) rather than a
+# lookbehind: re then scans for a digit quickly instead of trying the pattern at every position.
+# The same matches: a gap never ends in a digit, so no match holds the digit before the next gap.
+_THOUSANDS = re.compile(r"(\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
+_DECIMAL = re.compile(r"(\d)(?:\s+\.\s*|\.\s+)(?=\d)")
 
 
 # Both rules need a digit followed by whitespace, "," or ".": most sentences have none.
@@ -135,37 +142,51 @@ def join_numbers(text: str) -> str:
     """Rejoin numbers split by tokenization ("1, 056" -> "1,056", "1. 3" -> "1.3")."""
     if not _JOINABLE.search(text):
         return text
-    return _DECIMAL.sub(".", _THOUSANDS.sub(",", text))
+    return _DECIMAL.sub(r"\1.", _THOUSANDS.sub(r"\1,", text))
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """NLTK's Porter stemmer, exactly (the one ROUGE uses), on one lowercase word."""
-    from harness.text import porter
-
     return porter.stem(word)
 
 
 def stemmed_tokens(text: str) -> list[str]:
     """Stemmed lowercase words and whole numbers, in order; stopwords are kept unstemmed."""
-    return list(_stemmed_tokens(text))
+    return list(_stemmed_tokens(join_numbers(text)))
+
+
+def joined_stemmed_tokens(joined: str) -> tuple[str, ...]:
+    """`stemmed_tokens` of a text that join_numbers has already rewritten (the sentences of a
+    rewritten article), without rewriting it again: join_numbers is idempotent (tests/test_text.py),
+    so these are the same tokens, from the same cache."""
+    return _stemmed_tokens(joined)
 
 
 # Each text is tokenized once: support, facts and format read the same bullets, and support the
 # same words of each evidence sentence again. Bounded (least recently used out): at most
 # CACHED_TEXTS texts, about 0.9 KB each for news sentences (~130 characters), so under 30 MB.
+# Keyed by the text after join_numbers.
 CACHED_TEXTS = 1 << 15
 
 
-@lru_cache(maxsize=CACHED_TEXTS)
-def _stemmed_tokens(text: str) -> tuple[str, ...]:
+def word_tokens(word: str) -> tuple[str, ...]:
+    """`stemmed_tokens` of one word without whitespace (join_numbers leaves it as it is), not
+    cached: a caller that keeps its own cache of words need not fill the cache of texts."""
+    return _tokenize(word)
+
+
+def _tokenize(text: str) -> tuple[str, ...]:
     # No token spans whitespace (every character str.split() splits on is \W), so the tokens of a
     # text are those of its whitespace-separated chunks, in order; chunks recur ("said", "U.S.,"),
     # and each one's tokens are looked up instead of matched and stemmed again.
-    toks = tuple(chain.from_iterable(map(_chunk_tokens, join_numbers(text).lower().split())))
+    toks = tuple(chain.from_iterable(map(_chunk_tokens, text.lower().split())))
     if _NUMERIC.search(text) or not _NUMBER_FORMS.isdisjoint(toks):
         return _normalise_numbers(toks)
     return toks
+
+
+_stemmed_tokens = lru_cache(maxsize=CACHED_TEXTS)(_tokenize)
 
 
 @lru_cache(maxsize=200_000)
