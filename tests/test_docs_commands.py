@@ -1,0 +1,259 @@
+"""Every shell command README.md and docs/*.md show is checked, so the docs cannot rot.
+
+Conventions for whoever writes the docs:
+- Shell blocks are fenced ```bash, ```sh or ```console. In bash/sh blocks every line that is not
+  blank or a comment is a command (a trailing backslash joins the next line); in console blocks
+  the lines starting with `$ ` are commands and the others their output (shown, not compared).
+- A `harness ...` command runs in a temporary folder, offline, after the page's earlier commands,
+  and must exit 0, or N when its comment says `exits N`.
+- `results/NAME/<timestamp>` stands for the newest folder under results/NAME that an earlier
+  command of the page made.
+- A fenced block (yaml, json, ...) whose first line is `# PATH` (`# my_conf/model/my-bart.yaml`)
+  is written to PATH in that folder before the page's commands run, so a command using it runs
+  against the file shown.
+- A command needing what a test machine lacks (a server, a GPU, a hub download, an API key, a
+  cluster, your own data) says so in its comment: `# needs: WHAT`. It is checked without running:
+  `harness run` through the start-up check every run makes (`harness.run.preflight.check_overrides`:
+  every job of a sweep composed by Hydra, checked against the schemas and the backends' options,
+  without loading a model, reading data or sending a request), any other `harness` command through
+  its argument parser (option names, types, choices, required arguments).
+- Any other command (pip, pytest, a server) must say `# needs:` too: no line of a shell block
+  is left unchecked without saying so.
+
+The default loop checks every command (dry, fast); the slow test runs the pages' commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SHELL = ("bash", "sh", "console")
+FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)")
+EXITS = re.compile(r"(?:^|[\s;(])exits (\d+)\b")
+NEEDS = re.compile(r"(?:^|[\s;(])needs: ")
+FILE_HEADER = re.compile(r"^#\s+([\w./-]+\.[A-Za-z]+)\s*(?:\s.*)?$")
+TIMESTAMP = re.compile(r"results/([\w.-]+)/<timestamp>")
+
+
+@dataclass(frozen=True)
+class Command:
+    page: str
+    line: int  # 1-based, where the command starts
+    text: str  # the command with continuation lines joined, comment included
+    argv: list[str]
+    comment: str
+
+    @property
+    def is_harness(self) -> bool:
+        return bool(self.argv) and self.argv[0] == "harness"
+
+    @property
+    def dry(self) -> bool:
+        return bool(NEEDS.search(self.comment))
+
+    @property
+    def expected_exit(self) -> int:
+        found = EXITS.search(self.comment)
+        return int(found.group(1)) if found else 0
+
+    def __str__(self) -> str:
+        return f"{self.page}:{self.line}: {self.text}"
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    commands: list[Command]
+    files: dict[str, str]  # path in the example folder -> content
+
+
+def split_comment(line: str) -> tuple[str, str]:
+    """The command and its trailing comment (`#` outside quotes, after a space)."""
+    quote = None
+    for i, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i].rstrip(), line[i + 1 :].strip()
+    return line.rstrip(), ""
+
+
+def read_page(path: Path) -> Page:
+    name = str(path.relative_to(ROOT))
+    commands: list[Command] = []
+    files: dict[str, str] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        opened = FENCE.match(lines[i])
+        if not opened:
+            i += 1
+            continue
+        fence, language = opened.group(1), opened.group(2)
+        start = i + 1
+        end = start
+        while end < len(lines) and not lines[end].startswith(fence):
+            end += 1
+        body = lines[start:end]
+        if language in SHELL:
+            commands += block_commands(name, start, body, console=language == "console")
+        elif body and (header := FILE_HEADER.match(body[0])):
+            files[header.group(1)] = "\n".join(body[1:]) + "\n"
+        i = end + 1
+    return Page(name, commands, files)
+
+
+def block_commands(page: str, start: int, body: list[str], console: bool) -> list[Command]:
+    found = []
+    j = 0
+    while j < len(body):
+        raw = body[j]
+        number = start + j + 1
+        j += 1
+        if console:
+            if not raw.startswith("$ "):
+                continue
+            raw = raw[2:]
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        parts = []
+        while raw.rstrip().endswith("\\") and j < len(body):
+            parts.append(raw.rstrip()[:-1])
+            raw = body[j]
+            j += 1
+        parts.append(raw)
+        text = " ".join(part.strip() for part in parts)
+        command, comment = split_comment(text)
+        found.append(Command(page, number, text, shlex.split(command), comment))
+    return found
+
+
+ALL = {page.name: page for page in map(read_page, PAGES)}
+COMMANDS = [command for page in ALL.values() for command in page.commands]
+
+
+def test_the_pages_show_commands():
+    # The parser must find what the pages show: the README's three jobs at least.
+    readme = [c.argv[:2] for c in ALL["README.md"].commands if c.is_harness]
+    for job in (["harness", "run"], ["harness", "compare"], ["harness", "report"]):
+        assert job in readme, readme
+    assert "my_conf/model/my-bart.yaml" in ALL["README.md"].files
+    assert len([c for c in COMMANDS if c.is_harness]) >= 40, len(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=str)
+def test_every_command_runs_here_or_says_what_it_needs(command):
+    if not command.is_harness:
+        assert command.dry, f"{command}\n  not a harness command: say what it needs (`# needs: network`, `# needs: server`, ...)"
+    assert not (command.dry and EXITS.search(command.comment)), f"{command}\n  a dry-checked command has no exit code"
+
+
+# ---- the dry check: every harness command, in the default loop --------------------------------
+
+
+class Parsed(BaseException):  # not an Exception: the command's own handlers let it through
+    pass
+
+
+def parse_only(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run `harness ARGV` in-process up to its argument parser; 0 when the parser accepts it."""
+    from harness.cli import main
+
+    original = argparse.ArgumentParser.parse_args
+
+    def parse_and_stop(self, args=None, namespace=None):
+        original(self, args, namespace)
+        raise Parsed
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_and_stop)
+    try:
+        code = main.main(argv)
+    except Parsed:
+        return 0
+    return code
+
+
+def preflight(argv: list[str]) -> None:
+    """What `harness run ARGV` checks before any work (harness.run.command.launch)."""
+    from harness.config.search import options_first
+    from harness.run.command import register_resolvers, with_default_experiment
+    from harness.run.preflight import check_overrides
+
+    register_resolvers()
+    check_overrides(with_default_experiment(options_first(list(argv))))
+
+
+def example_folder(page: Page, where: Path) -> Path:
+    for path, content in page.files.items():
+        target = where / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+    return where
+
+
+def dry_check(command: Command, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = [TIMESTAMP.sub(r"results/\1/2026-01-01_00-00-00", arg) for arg in command.argv[1:]]
+    if argv[0] == "run":
+        preflight(argv[1:])
+    else:
+        code = parse_only(argv, monkeypatch)
+        assert code == 0, f"{command}\n  the argument parser refused it (exit {code})"
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c.is_harness], ids=str)
+def test_every_harness_command_passes_its_start_up_check(command, tmp_path, monkeypatch):
+    example_folder(ALL[command.page], tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))  # a plugin module the page shows, as `python -m` finds it
+    # A key the command names must be set for the check; none is sent anywhere: nothing runs.
+    for variable in ("OPENAI_API_KEY",):
+        monkeypatch.setenv(variable, "not-a-key-nothing-is-sent")
+    dry_check(command, monkeypatch)
+
+
+# ---- the real thing: every page's commands run in order, offline (slow) -----------------------
+
+
+def newest(folder: Path) -> str:
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert found, f"nothing under {folder} for <timestamp>"
+    return found[-1]
+
+
+def run_page(page: Page, where: Path) -> None:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    harness = [sys.executable, "-m", "harness.cli"]
+    for command in page.commands:
+        if not command.is_harness or command.dry:
+            continue
+        argv = [
+            TIMESTAMP.sub(lambda m: f"results/{m.group(1)}/{newest(where / 'results' / m.group(1))}", arg)
+            for arg in command.argv[1:]
+        ]
+        proc = subprocess.run([*harness, *argv], cwd=where, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == command.expected_exit, (
+            f"{command}\n  exit {proc.returncode}, the docs say {command.expected_exit}\n"
+            f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+        )
+
+
+RUNNABLE = [name for name, page in ALL.items() if any(c.is_harness and not c.dry for c in page.commands)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", RUNNABLE)
+def test_every_page_runs_its_commands(name, tmp_path):
+    run_page(ALL[name], example_folder(ALL[name], tmp_path))
