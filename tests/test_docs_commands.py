@@ -29,6 +29,7 @@ import argparse
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -157,7 +158,9 @@ def test_the_pages_show_commands():
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_every_command_runs_here_or_says_what_it_needs(command):
     if not command.is_harness:
-        assert command.dry, f"{command}\n  not a harness command: say what it needs (`# needs: network`, `# needs: server`, ...)"
+        assert command.dry, (
+            f"{command}\n  not a harness command: say what it needs (`# needs: network`, `# needs: server`, ...)"
+        )
     assert not (command.dry and EXITS.search(command.comment)), f"{command}\n  a dry-checked command has no exit code"
 
 
@@ -197,6 +200,7 @@ def preflight(argv: list[str]) -> None:
 
 
 def example_folder(page: Page, where: Path) -> Path:
+    where.mkdir(parents=True, exist_ok=True)
     for path, content in page.files.items():
         target = where / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,15 +217,49 @@ def dry_check(command: Command, monkeypatch: pytest.MonkeyPatch) -> None:
         assert code == 0, f"{command}\n  the argument parser refused it (exit {code})"
 
 
+# Commands a page shows before this branch's code accepts them: the start of the error each one
+# meets -> why. Such a command is an expected failure while it meets exactly that error; an entry
+# no command meets any more fails test_pending_entries_are_still_met, so it cannot outlive its reason.
+PENDING = {
+    "config: unknown key 'judge'": "`harness run judge=NAME`: the run's judge is checked by the judge-metric branches "
+    "(factcheck, keyfacts), not merged here yet",
+    "Could not override 'judge.prompts.": "`judge.prompts.<task>=FILE` on the command line: the judge-metric branches "
+    "give the judge a schema (prompts a mapping), not merged here yet",
+}
+
+
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c.is_harness], ids=str)
 def test_every_harness_command_passes_its_start_up_check(command, tmp_path, monkeypatch):
+    from harness.errors import ConfigError
+
     example_folder(ALL[command.page], tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))  # a plugin module the page shows, as `python -m` finds it
     # A key the command names must be set for the check; none is sent anywhere: nothing runs.
     for variable in ("OPENAI_API_KEY",):
         monkeypatch.setenv(variable, "not-a-key-nothing-is-sent")
-    dry_check(command, monkeypatch)
+    try:
+        dry_check(command, monkeypatch)
+    except ConfigError as e:
+        reason = next((why for start, why in PENDING.items() if str(e).startswith(start)), None)
+        if reason is None:
+            raise
+        pytest.xfail(reason)
+
+
+def test_pending_entries_are_still_met(tmp_path, monkeypatch):
+    from harness.errors import ConfigError
+
+    met = set()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENAI_API_KEY", "not-a-key-nothing-is-sent")
+    for command in COMMANDS:
+        if command.is_harness and command.argv[1:2] == ["run"] and "judge" in command.text:
+            try:
+                dry_check(command, monkeypatch)
+            except ConfigError as e:
+                met |= {start for start in PENDING if str(e).startswith(start)}
+    assert met == set(PENDING), f"no command meets these any more: remove them from PENDING: {set(PENDING) - met}"
 
 
 # ---- the real thing: every page's commands run in order, offline (slow) -----------------------
@@ -233,11 +271,18 @@ def newest(folder: Path) -> str:
     return found[-1]
 
 
-def run_page(page: Page, where: Path) -> None:
+def run_page(page: Page, where: Path, opened: dict[tuple[str, ...], Path]) -> None:
+    """Run the page's commands in order in `where`. A page opening with a command an earlier page
+    opened with (and the same example files, when it names them), starts from a copy of the folder that command made
+    (`opened`: command -> a copy of its results/), instead of running it again."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     harness = [sys.executable, "-m", "harness.cli"]
-    for command in page.commands:
-        if not command.is_harness or command.dry:
+    runnable = [c for c in page.commands if c.is_harness and not c.dry]
+    for number, command in enumerate(runnable):
+        named = {k: v for k, v in page.files.items() if any(k.split("/")[0] in arg for arg in command.argv)}
+        key = (*command.argv, str(command.expected_exit), *sorted(f"{k}\0{v}" for k, v in named.items()))
+        if number == 0 and key in opened:
+            shutil.copytree(opened[key], where / "results")
             continue
         argv = [
             TIMESTAMP.sub(lambda m: f"results/{m.group(1)}/{newest(where / 'results' / m.group(1))}", arg)
@@ -248,6 +293,8 @@ def run_page(page: Page, where: Path) -> None:
             f"{command}\n  exit {proc.returncode}, the docs say {command.expected_exit}\n"
             f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
         )
+        if number == 0 and (where / "results").is_dir():
+            opened[key] = shutil.copytree(where / "results", where.parent / f"opened-{len(opened)}")
 
 
 RUNNABLE = [name for name, page in ALL.items() if any(c.is_harness and not c.dry for c in page.commands)]
@@ -255,5 +302,10 @@ RUNNABLE = [name for name, page in ALL.items() if any(c.is_harness and not c.dry
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", RUNNABLE)
-def test_every_page_runs_its_commands(name, tmp_path):
-    run_page(ALL[name], example_folder(ALL[name], tmp_path))
+def test_every_page_runs_its_commands(name, tmp_path, opened_folders):
+    run_page(ALL[name], example_folder(ALL[name], tmp_path / "page"), opened_folders)
+
+
+@pytest.fixture(scope="module")
+def opened_folders() -> dict[tuple[str, ...], Path]:
+    return {}

@@ -108,9 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     updated = replace_block(text, render())
     if args.check:
         if updated != text:
-            print(
-                f"{args.file}: the config tables are out of date; run python -m harness.config.docs", file=sys.stderr
-            )
+            print(f"{args.file}: the config tables are out of date; run python -m harness.config.docs", file=sys.stderr)
             return 1
         print(f"{args.file}: the config tables are up to date")
         return 0
