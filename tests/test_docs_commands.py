@@ -44,6 +44,7 @@ FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)")
 EXITS = re.compile(r"(?:^|[\s;(])exits (\d+)\b")
 NEEDS = re.compile(r"(?:^|[\s;(])needs: ")
 FILE_HEADER = re.compile(r"^#\s+([\w./-]+\.[A-Za-z]+)\s*(?:\s.*)?$")
+HIDDEN = re.compile(r"^\s*(?:\$ )?harness ")
 TIMESTAMP = re.compile(r"results/([\w.-]+)/<timestamp>")
 
 
@@ -77,6 +78,7 @@ class Page:
     name: str
     commands: list[Command]
     files: dict[str, str]  # path in the example folder -> content
+    hidden: list[str]  # `harness` lines in blocks that are not shell blocks: never checked, so refused
 
 
 def split_comment(line: str) -> tuple[str, str]:
@@ -92,10 +94,11 @@ def split_comment(line: str) -> tuple[str, str]:
     return line.rstrip(), ""
 
 
-def read_page(path: Path) -> Page:
-    name = str(path.relative_to(ROOT))
+def read_page(path: Path, root: Path = ROOT) -> Page:
+    name = str(path.relative_to(root))
     commands: list[Command] = []
     files: dict[str, str] = {}
+    hidden: list[str] = []
     lines = path.read_text(encoding="utf-8").splitlines()
     i = 0
     while i < len(lines):
@@ -111,10 +114,12 @@ def read_page(path: Path) -> Page:
         body = lines[start:end]
         if language in SHELL:
             commands += block_commands(name, start, body, console=language == "console")
-        elif body and (header := FILE_HEADER.match(body[0])):
-            files[header.group(1)] = "\n".join(body[1:]) + "\n"
+        else:
+            if body and (header := FILE_HEADER.match(body[0])):
+                files[header.group(1)] = "\n".join(body[1:]) + "\n"
+            hidden += [f"{name}:{start + n + 1}: {line}" for n, line in enumerate(body) if HIDDEN.match(line)]
         i = end + 1
-    return Page(name, commands, files)
+    return Page(name, commands, files, hidden)
 
 
 def block_commands(page: str, start: int, body: list[str], console: bool) -> list[Command]:
@@ -153,6 +158,43 @@ def test_the_pages_show_commands():
         assert job in readme, readme
     assert "my_conf/model/my-bart.yaml" in ALL["README.md"].files
     assert len([c for c in COMMANDS if c.is_harness]) >= 40, len(COMMANDS)
+
+
+def test_the_conventions_read_a_page_as_written(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```bash\n"
+        "harness run model=lead \\\n"
+        "    'metrics=[rouge]'   # one model; exits 1\n"
+        "# a comment line\n"
+        "harness check R --require 'a#b>=1'   # needs: a server\n"
+        "pip install x\n"
+        "```\n"
+        "```console\n"
+        "$ harness list   # exits 2\n"
+        "harness list is output here, not a command\n"
+        "```\n"
+        "```yaml\n"
+        "# my_conf/model/m.yaml\n"
+        "backend: lead\n"
+        "```\n",
+        encoding="utf-8",
+    )
+    read = read_page(page, root=tmp_path)
+    got = [(c.line, c.argv, c.expected_exit, c.dry) for c in read.commands]
+    assert got == [
+        (2, ["harness", "run", "model=lead", "metrics=[rouge]"], 1, False),
+        (5, ["harness", "check", "R", "--require", "a#b>=1"], 0, True),
+        (6, ["pip", "install", "x"], 0, False),
+        (9, ["harness", "list"], 2, False),
+    ]
+    assert read.files == {"my_conf/model/m.yaml": "backend: lead\n"}
+    assert read.hidden == []
+
+
+def test_no_command_hides_in_a_block_that_is_not_checked():
+    hidden = [line for page in ALL.values() for line in page.hidden]
+    assert not hidden, "fence these as ```bash or ```console so they are checked:\n" + "\n".join(hidden)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
