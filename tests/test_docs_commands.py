@@ -3,7 +3,9 @@
 Conventions for whoever writes the docs:
 - Shell blocks are fenced ```bash, ```sh or ```console. In bash/sh blocks every line that is not
   blank or a comment is a command (a trailing backslash joins the next line); in console blocks
-  the lines starting with `$ ` are commands and the others their output (shown, not compared).
+  the lines starting with `$ ` are commands and the others their output. With `output shown` in
+  its comment, every output line shown (but `...` and blank lines) must be a line the command
+  prints (stdout or stderr; `<timestamp>` as below), so a table in the docs is today's table.
 - A `harness ...` command runs in a temporary folder, offline, after the page's earlier commands,
   and must exit 0, or N when its comment says `exits N`.
 - `results/NAME/<timestamp>` stands for the newest folder under results/NAME that an earlier
@@ -55,6 +57,7 @@ class Command:
     text: str  # the command with continuation lines joined, comment included
     argv: list[str]
     comment: str
+    shown: tuple[str, ...] = ()  # the output lines a console block shows after it
 
     @property
     def is_harness(self) -> bool:
@@ -143,7 +146,11 @@ def block_commands(page: str, start: int, body: list[str], console: bool) -> lis
         parts.append(raw)
         text = " ".join(part.strip() for part in parts)
         command, comment = split_comment(text)
-        found.append(Command(page, number, text, shlex.split(command), comment))
+        shown = []
+        while console and j < len(body) and not body[j].startswith("$ "):
+            shown.append(body[j])
+            j += 1
+        found.append(Command(page, number, text, shlex.split(command), comment, tuple(shown)))
     return found
 
 
@@ -331,6 +338,14 @@ def run_page(page: Page, where: Path, opened: dict[tuple[str, ...], Path]) -> No
             for arg in command.argv[1:]
         ]
         proc = subprocess.run([*harness, *argv], cwd=where, env=env, capture_output=True, text=True, timeout=300)
+        printed = {line.rstrip() for line in (proc.stdout + proc.stderr).splitlines()}
+        if "output shown" in command.comment:
+            for line in command.shown:
+                line = TIMESTAMP.sub(lambda m: f"results/{m.group(1)}/{newest(where / 'results' / m.group(1))}", line)
+                assert line.strip() in ("", "...") or line.rstrip() in printed, (
+                    f"{command}\n  the docs show this line, the command did not print it:\n{line}\n"
+                    f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+                )
         assert proc.returncode == command.expected_exit, (
             f"{command}\n  exit {proc.returncode}, the docs say {command.expected_exit}\n"
             f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
