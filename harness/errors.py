@@ -1,6 +1,6 @@
 """Errors a user can act on (the CLI prints them without a traceback), and the exit codes.
 
-Exit codes, the same for every command (README "Exit codes"):
+Exit codes, the same for every command (docs/running.md "Exit codes"):
     0    done
     1    a run failed (its folder keeps status "failed" and the reason), or an unexpected error
     2    usage or config error, bad input, or refused (e.g. the data changed since the run): nothing was run

@@ -169,21 +169,21 @@ def test_a_registered_backend_declares_its_generation_settings(monkeypatch):
         check_generation("test_echo", {"lodness": 2}, "model 'echo'")
 
 
-# ---- the README's tables are generated ----------------------------------------------------
+# ---- the reference's tables (docs/reference.md) are generated ----------------------------------------------------
 
 
-def test_the_readme_config_tables_are_up_to_date():
+def test_the_reference_config_tables_are_up_to_date():
     # In its own process: a backend registered by another test must not count.
     proc = subprocess.run([sys.executable, "-m", "harness.config.docs", "--check"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr + "\nrun: python -m harness.config.docs"
 
 
-def test_the_docs_check_fails_on_a_stale_readme(tmp):
-    readme = tmp / "README.md"
+def test_the_docs_check_fails_on_a_stale_reference(tmp):
+    readme = tmp / "reference.md"
     readme.write_text(f"# x\n\n{docs.BEGIN}\n| stale |\n{docs.END}\n")
-    assert docs.main(["--check", "--readme", str(readme)]) == 1
-    assert docs.main(["--readme", str(readme)]) == 0
-    assert docs.main(["--check", "--readme", str(readme)]) == 0
+    assert docs.main(["--check", "--file", str(readme)]) == 1
+    assert docs.main(["--file", str(readme)]) == 0
+    assert docs.main(["--check", "--file", str(readme)]) == 0
     assert "| `results_dir` |" in readme.read_text()
 
 

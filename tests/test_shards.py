@@ -41,7 +41,7 @@ def sharded(tmp_path_factory):
         "centrality",
         "lead",
     ]
-    merged = run_harness("merge", str(tmp / "parts"))  # the README's command after a sweep that merged itself
+    merged = run_harness("merge", str(tmp / "parts"))  # docs/scaling.md's command after a sweep that merged itself
     assert merged.returncode == 0, merged.stderr[-3000:]
     assert merged.stdout.count("already merged: 4 shards (18 documents) in ") == 2, merged.stdout
     assert not (tmp / "parts" / "merged").exists()  # idempotent: nothing written a second time

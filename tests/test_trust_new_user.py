@@ -202,7 +202,7 @@ def test_lower_is_better_margins_point_the_other_way():
     assert "lies below +0.1" in shown and "not shown" not in shown, shown
 
 
-# -- the mlflow extra makes the README's `mlflow ui` work ------------------------------------------
+# -- the mlflow extra makes docs/running.md's `mlflow ui` work ---------------------------------
 
 
 def test_the_mlflow_extra_brings_the_package_that_serves_the_ui():

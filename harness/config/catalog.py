@@ -1,6 +1,6 @@
 """What can be configured, as table rows: the configs Hydra finds for each group and the
 settings each schema takes. `harness list` prints them; `python -m harness.config.docs`
-writes them into the README. Both read the same rows, so neither can drift from the code.
+writes them into docs/reference.md. Both read the same rows, so neither can drift from the code.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@
 
 Backends and metrics are looked up in the registry by name, so a class added there (a plugin)
 is covered like a shipped one. The up-front override check, `parse` (through the same
-dataclasses), Hydra's schema nodes, `harness list` and the README's tables all read from here.
+dataclasses), Hydra's schema nodes, `harness list` and the configuration reference (docs/reference.md) all read from here.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ class Price:
 class JudgeSettings:
     label: str | None = None  # how tables name the judge (default: its model_id or backend)
     price: Price | None = None  # null: cost not shown (tokens still are)
-    prompts: dict[str, str] = field(default_factory=dict)  # task -> a prompt file replacing the shipped one
+    prompts: dict[str, str | None] = field(default_factory=dict)  # task -> a prompt file replacing the shipped one (None: shipped)
     logprobs: bool = False  # ask for the first token's top logprobs: P(supported) instead of a parsed verdict
     top_logprobs: int = 20  # alternatives per token asked for (OpenAI allows up to 20)
     chunk_tokens: int = 2000  # source chunk budget (approximate tokens) for P(supported): max over chunks

@@ -1,6 +1,6 @@
 """`harness list [models|datasets|prompts|metrics|judges|experiments|backends|settings]`: the configs
 Hydra finds (shipped and the user's), each metric's fields, each backend's options and the
-run settings, from the same rows as the README's tables (`harness.config.catalog`)."""
+run settings, from the same rows as the configuration reference's tables (`harness.config.catalog`)."""
 
 from __future__ import annotations
 
