@@ -483,9 +483,17 @@ def test_a_failed_judge_request_is_no_score_and_counted_not_zero(tmp_path, judge
 
 def test_an_unreachable_judge_fails_the_run_naming_its_base_url(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/v1"
-    done = harness(*judge_args(tmp_path, url))
+    done = harness(*judge_args(tmp_path, url), "judge.model_id=judge-1")
     assert done.returncode == 1
     assert f"metrics.support_judge.judge.base_url: cannot reach {url}" in done.stderr
+
+
+def test_an_unreachable_judge_with_model_id_auto_is_refused_before_any_run(tmp_path):
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    done = harness(*judge_args(tmp_path, url))  # openai-compatible: model_id auto asks the server first
+    assert done.returncode == 2
+    assert f"judge.model_id: auto needs the server's model list, and GET {url}/models failed" in done.stderr
+    assert not list((tmp_path / "results").rglob("run.json"))
 
 
 # -- Report: everything printed is escaped -----------------------------------------------------------
