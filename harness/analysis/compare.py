@@ -271,20 +271,66 @@ def plot_name(kind: str, key: str) -> str:
     return f"{kind}_{key.replace('/', '_')}.svg"
 
 
-def plot_files(runs: Sequence[Run], comparison: Comparison) -> dict[str, str]:
-    """SVG plots by file name: forest and length-vs-score per directional metric, heatmap when tested."""
+@dataclass(frozen=True)
+class Plot:
+    svg: str
+    caption: str  # what the plot shows, in words (the report's figure caption)
+
+
+def plot_set(runs: Sequence[Run], comparison: Comparison) -> dict[str, Plot]:
+    """The plots by file name: forest and length-vs-score per directional metric, the pairs
+    heatmap when tested, quality vs cost (Pareto) when two or more runs have a cost. A plot with
+    nothing to draw is left out."""
     from harness.analysis import plots
 
     docs = comparison.doc_ids
-    out: dict[str, str] = {}
+    priced = [
+        (label, c.per_1000, c.currency or "")
+        for label, c in zip(comparison.labels, comparison.costs)
+        if c is not None and c.per_1000 is not None
+    ]
+    out: dict[str, Plot] = {}
     for column in comparison.columns:
         if column.descriptive or column.n == 0:
             continue
-        out[plot_name("forest", column.key)] = plots.forest(column, comparison.settings.baseline)
+        key = column.key
+        drawn: list[tuple[str, str | None, str]] = [
+            (
+                "forest",
+                plots.forest(column, comparison.settings.baseline),
+                f"{key}: each model's mean and 95% CI, best first.",
+            ),
+        ]
         if column.tests:
-            out[plot_name("pairs", column.key)] = plots.heatmap(column)
-        out[plot_name("length", column.key)] = plots.length_vs_score(runs, column.key, docs)
+            drawn.append(
+                (
+                    "pairs",
+                    plots.heatmap(column),
+                    f"{key}: the difference between every two models, significant ones starred.",
+                )
+            )
+        drawn.append(
+            (
+                "length",
+                plots.length_vs_score(runs, key, docs),
+                f"{key} against summary length: does the metric reward longer summaries?",
+            )
+        )
+        if len(priced) > 1:
+            drawn.append(
+                (
+                    "pareto",
+                    plots.pareto(column, priced),
+                    f"{key} against the cost of 1,000 summaries: hollow points are dominated (another model is as cheap and as good).",
+                )
+            )
+        out.update({plot_name(kind, key): Plot(svg, caption) for kind, svg, caption in drawn if svg is not None})
     return out
+
+
+def plot_files(runs: Sequence[Run], comparison: Comparison) -> dict[str, str]:
+    """SVG plots by file name (`plot_set`'s)."""
+    return {name: plot.svg for name, plot in plot_set(runs, comparison).items()}
 
 
 @dataclass

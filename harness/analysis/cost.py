@@ -119,18 +119,22 @@ class RunCost:
             f"cost_per_{PER}": _round(self.per_1000, 6),
             "currency": self.currency,
             "why_no_cost": self.why_no_cost or None,
-            f"judge_cost_per_{PER}": _round(self.judge_per_1000, 6),
-            "judge_currency": self.judge_currency,
+            # the judge's (a priced judge only): what scoring 1,000 summaries costs beside making them
+            **(
+                {f"judge_cost_per_{PER}": _round(self.judge_per_1000, 6), "judge_currency": self.judge_currency}
+                if self.judge_per_1000 is not None
+                else {}
+            ),
         }
 
     def flat(self) -> dict[str, Any]:
-        """comparison.csv's columns: `cost <name>`, latency in three."""
+        """comparison.csv's columns: `generation <name>`, latency in three."""
         out: dict[str, Any] = {}
         for key, value in self.to_json().items():
             if key == "latency_s":
-                out.update({f"cost latency_{p}_s": (value or {}).get(p) for p in ("p50", "p95", "p99")})
+                out.update({f"generation latency_{p}_s": (value or {}).get(p) for p in ("p50", "p95", "p99")})
             elif key != "price":
-                out[f"cost {key}"] = value
+                out[f"generation {key}"] = value
         return out
 
 

@@ -283,7 +283,7 @@ def _judge_json(judge: RunJudge | None) -> dict[str, Any]:
 
 
 def _cost_json(run_cost: RunCost | None) -> dict[str, Any]:
-    return {} if run_cost is None else {"cost": run_cost.to_json()}
+    return {} if run_cost is None else {"generation": run_cost.to_json()}
 
 
 def latex(comparison: Comparison) -> str:
