@@ -206,7 +206,8 @@ def read(
     tokens_in = sum(_count(g.get("input_tokens")) for g in counted)
     tokens_out = sum(_count(g.get("output_tokens")) for g in counted)
     cost, why = per_1000(price, tokens_in, tokens_out, len(counted), per_s)
-    timings = info.get("timings") if isinstance(info.get("timings"), dict) else {}
+    timings = info.get("timings")
+    timings = timings if isinstance(timings, dict) else {}
     return RunCost(
         summaries=len(answered),
         documents=len(generations),

@@ -101,7 +101,7 @@ def _dot(color: str, label: str) -> Any:
     return Line2D([], [], color=color, marker="o", linestyle="", label=label)
 
 
-def _line(color: str, style: str, label: str) -> Any:
+def _line(color: str, style: Any, label: str) -> Any:
     from matplotlib.lines import Line2D
 
     return Line2D([], [], color=color, linestyle=style, linewidth=0.8, label=label)

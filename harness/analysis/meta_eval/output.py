@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -313,7 +314,7 @@ def empty_notes(payload: dict[str, Any], human: str, statistics: list[str]) -> l
     return lines
 
 
-def empty_cells(row: dict[str, Any], level: str, statistics: list[str]) -> dict[str, list[str]]:
+def empty_cells(row: dict[str, Any], level: str, statistics: Sequence[str]) -> dict[str, list[str]]:
     """The statistics of a row without a value, by the reason (their symbols, as the tables name them)."""
     why: dict[str, list[str]] = {}
     for s in statistics:
