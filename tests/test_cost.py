@@ -125,3 +125,18 @@ def test_cost_cells_show_why_a_cost_is_missing():
         "– (not priced)",
         "– (no judge)",
     ]
+
+
+def test_the_judge_column_shows_only_when_a_judge_is_priced():
+    plain = cost.RunCost(2, 2, 2, 20, 10, 2, 0, None, 1.0, 2.0, 1.0, Price(1.0, 2.0), 0.02, "")
+    judged = cost.RunCost(2, 2, 2, 20, 10, 2, 0, None, 1.0, 2.0, 1.0, Price(1.0, 2.0), 0.02, "", 10.0, "USD")
+    header, rows = cost.table(["a"], [plain])
+    assert "judge cost per 1,000 summaries" not in header and len(rows[0]) == len(header)
+    header, rows = cost.table(["a", "b"], [plain, judged])
+    assert header[-1] == "judge cost per 1,000 summaries"
+    # 20 + 10 tokens per 2 summaries at 1 and 2 per million: (10 * 1 + 5 * 2) / 1e6 = 2e-5 each, 0.02 per 1,000
+    assert rows == [
+        ["a", "2", "10.0", "5.0", "2", "0 (0%)", "–", "1.00", "2.0", "0.02 USD", "– (no judge)"],
+        ["b", "2", "10.0", "5.0", "2", "0 (0%)", "–", "1.00", "2.0", "0.02 USD", "10 USD"],
+    ]
+    assert cost.per_1000(Price(1.0, 2.0), 20, 10, 2, None) == (pytest.approx(0.02), "")

@@ -223,3 +223,15 @@ def test_the_report_shows_the_cost_table_and_the_pareto_plot_in_a_browser(sweep,
     assert "<!-- on the frontier: no model is cheaper and better -->" in pareto
     assert "<!-- rouge/rouge1: each model's mean with its 95% confidence interval -->" in forest_svg
     assert "<!-- best mean -->" in forest_svg and "<!-- other models -->" in forest_svg
+
+
+def test_the_python_api_gives_each_runs_cost(sweep):
+    from harness import api
+
+    result = api.compare(sweep, cost=True)
+    hosted = result.cost("hosted")
+    assert hosted is not None and hosted.per_1000 == pytest.approx(expected_cost(run_folder(sweep, "hosted")), rel=1e-6)
+    assert hosted.requests == N_DOCS and hosted.latency is not None
+    lead = result.cost("lead")
+    assert lead is not None and lead.per_1000 == 0.0 and lead.latency is None
+    assert "Cost and latency:" in result.table

@@ -258,8 +258,12 @@ def _price(node: Any, path: Path) -> Price | None:
 
 
 def table(labels: Sequence[str], costs: Sequence[RunCost | None]) -> tuple[list[str], list[list[str]]]:
-    """(header, rows): one row per run with generations (label first)."""
-    return list(HEADER), [[label, *c.cells()] for label, c in zip(labels, costs) if c is not None]
+    """(header, rows): one row per run with generations (label first); the judge's column only
+    when a run's judge is priced."""
+    judged = any(c is not None and c.judge_per_1000 is not None for c in costs)
+    keep = [i for i in range(len(HEADER)) if judged or i < len(HEADER) - 1]
+    rows = [[label, *c.cells()] for label, c in zip(labels, costs) if c is not None]
+    return [HEADER[i] for i in keep], [[row[i] for i in keep] for row in rows]
 
 
 def dominated(points: Sequence[tuple[float, float]], higher_is_better: bool) -> list[bool]:
