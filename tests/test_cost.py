@@ -140,3 +140,10 @@ def test_the_judge_column_shows_only_when_a_judge_is_priced():
         ["b", "2", "10.0", "5.0", "2", "0 (0%)", "–", "1.00", "2.0", "0.02 USD", "10 USD"],
     ]
     assert cost.per_1000(Price(1.0, 2.0), 20, 10, 2, None) == (pytest.approx(0.02), "")
+
+
+def test_an_hourly_price_charges_the_time_a_judge_took():
+    # 3.60 an hour for 10 seconds: 0.01, whatever the tokens; per-token prices charge the tokens
+    assert Price(per_hour=3.6).charge(1_000_000, 1_000_000, 10.0) == pytest.approx(0.01)
+    assert Price(2.0, 8.0).charge(500_000, 250_000, 10.0) == pytest.approx(1.0 + 2.0)
+    assert Price().free and not Price(per_hour=0.5).free and not Price(0.0, 0.1).free

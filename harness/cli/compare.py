@@ -70,7 +70,8 @@ def show_comparison(
             Path(out_dir), runs, result.comparison, result.text, result.gate_results, plots, force
         )
     if compact:
-        tables = f"{written[0]} (and .csv, .json, .tex)" if written else "harness compare --format md|csv|json|latex"
+        named = " ".join(visible(str(p)) for p in paths)
+        tables = f"{written[0]} (and .csv, .json, .tex)" if written else f"harness compare {named} --format md"
         width = shutil.get_terminal_size().columns
         print(terminal.compact(result.comparison, width, tables))
     side = sys.stderr if fmt is not None else sys.stdout
