@@ -147,3 +147,28 @@ def test_an_hourly_price_charges_the_time_a_judge_took():
     assert Price(per_hour=3.6).charge(1_000_000, 1_000_000, 10.0) == pytest.approx(0.01)
     assert Price(2.0, 8.0).charge(500_000, 250_000, 10.0) == pytest.approx(1.0 + 2.0)
     assert Price().free and not Price(per_hour=0.5).free and not Price(0.0, 0.1).free
+
+
+VALUES = [0.2, 0.4, 0.5, 0.3, 0.6, 0.45]
+
+
+def test_compare_shows_the_cost_table_when_asked_or_when_a_model_is_priced(tmp_path):
+    from conftest import run_cli
+    from run_files import set_run_info
+    from test_compare import make_run
+
+    runs = tmp_path / "runs"
+    make_run(runs, "A", VALUES)
+    make_run(runs, "B", [v + 0.1 for v in VALUES])
+    plain = run_cli("compare", str(runs), "--no-plots", "--out", str(tmp_path / "o1"), "--format", "md").stdout
+    assert "Cost and latency:" not in plain  # nobody priced, nobody asked
+    asked = run_cli("compare", str(runs), "--no-plots", "--out", str(tmp_path / "o2"), "--cost", "--format", "md")
+    rows = [line for line in asked.stdout.splitlines() if line.startswith("| A |") or line.startswith("| B |")]
+    assert [row.split(" | ")[-1] for row in rows[-2:]] == ["– (not priced) |"] * 2
+
+    # A: a self-hosted server at 3.60 an hour making 2 summaries/s: 7,200 an hour, 0.0005 each, 0.50 per 1,000
+    set_run_info(runs / "A", generation={"price": {"per_hour": 3.6, "currency": "EUR"}, "documents_per_s": 2.0})
+    priced = run_cli("compare", str(runs), "--no-plots", "--out", str(tmp_path / "o3"), "--format", "md").stdout
+    table = priced.split("Cost and latency:")[1]
+    assert "| A | 6 | – | – | – | 0 (0%) | – | 2.00 | – | 0.5 EUR |" in table
+    assert "| B | 6 | – | – | – | 0 (0%) | – | – | – | – (not priced) |" in table

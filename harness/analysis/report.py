@@ -315,10 +315,11 @@ def render(
     common_docs: bool = False,
     allow_prompts: bool = False,
     annotate: AnnotateOptions | None = None,
+    cost: bool = False,
 ) -> str:
     """The page (with `annotate`, the annotation page); runs that are not comparable, or were
     scored against other data, are refused first."""
-    comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts)
+    comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts, cost)
     check_data(runs)
     data = payload(runs, comparison, max_docs)
     if annotate is not None:

@@ -96,12 +96,6 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--no-plots", action="store_true", help="write the tables only")
     parser.add_argument(
-        "--cost",
-        action="store_true",
-        help="show the cost table (tokens, requests, cache, latency p50/p95/p99, throughput, wall time, cost per "
-        "1,000 summaries from the model configs' price, the judge's apart); shown anyway when a model is priced",
-    )
-    parser.add_argument(
         "--format",
         choices=compare.FORMATS,
         help="print the full table in this format to stdout, nothing else (default: a terminal gets a compact "
@@ -170,6 +164,12 @@ def add_comparison_options(parser: argparse.ArgumentParser) -> None:
         "--samples", type=int, default=10_000, help="sign flips and bootstrap resamples per comparison (default 10,000)"
     )
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (default 0.05)")
+    parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="show the cost table (tokens, requests, cache, latency p50/p95/p99, throughput, wall time, cost per "
+        "1,000 summaries from the model configs' price, the judge's apart); shown anyway when a model is priced",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
