@@ -35,6 +35,7 @@ from harness.errors import ConfigError, HarnessError, InputError, RunFailed
 if TYPE_CHECKING:
     from harness.analysis import tables
     from harness.analysis.check import CheckResult
+    from harness.analysis.cost import RunCost
     from harness.analysis.significance import Cell, Column
 
 P = ParamSpec("P")
@@ -206,6 +207,17 @@ class Comparison:
             )
         return found
 
+    def cost(self, label: str) -> RunCost | None:
+        """One run's tokens, requests, latency p50/p95/p99, throughput and cost per 1,000 summaries
+        (`per_1000`, None with `why_no_cost`); None for a run without generations."""
+        if label not in self.labels:
+            from harness.registry import suggest
+
+            raise ConfigError(
+                f"no run labelled {label!r}.{suggest(label, self.labels)} Labels: {', '.join(self.labels)}"
+            )
+        return self.analysis.cost_of(self.labels.index(label))
+
     def best(self, key: str) -> list[str]:
         """The labels shown bold in `key`'s column: the best mean in the field's direction."""
         return [c.label for c in self._column(key).cells if c.best]
@@ -361,8 +373,10 @@ def compare(
     out: str | Path | None = None,
     plots: bool = True,
     force: bool = False,
+    cost: bool = False,
 ) -> Comparison:
-    """`harness compare PATHS...` with the same options (`fields` is --fields, `show_all` --all):
+    """`harness compare PATHS...` with the same options (`fields` is --fields, `show_all` --all,
+    `cost` --cost; each run's tokens, latency and cost per 1,000 summaries: `Comparison.cost`):
     the finished runs under `paths`, compared on the documents they share. Nothing is written
     unless `out` names a folder (then the tables and plots go there, as `harness compare --out`).
     A failed `fail_if_worse` gate is `passed == False`, not an error."""
@@ -388,6 +402,7 @@ def compare(
         common_docs=common_docs,
         allow_prompts=allow_different_prompts,
         fail_if_worse=fail_if_worse,
+        cost=cost,
     )
     written = (
         library.write_outputs(Path(out), runs, result.comparison, result.text, result.gate_results, plots, force)

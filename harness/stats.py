@@ -365,3 +365,18 @@ def percentile_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> 
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(x, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def percentiles(values: Sequence[float], ps: Sequence[float] = (50, 95, 99)) -> dict[str, float] | None:
+    """`{"p50": ..., "p95": ..., "p99": ...}` of the values (linear between the closest ranks, as
+    numpy's default and most latency dashboards: rank p/100 * (n - 1)); None when there are none."""
+    x = sorted(float(v) for v in values)
+    if not x:
+        return None
+    out = {}
+    for p in ps:
+        rank = p / 100 * (len(x) - 1)
+        low = int(rank)
+        high = min(low + 1, len(x) - 1)
+        out[f"p{p:g}"] = x[low] + (x[high] - x[low]) * (rank - low)
+    return out

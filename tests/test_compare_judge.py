@@ -138,7 +138,12 @@ def test_unpriced_judges_show_tokens_and_no_cost_column(tmp_path):
         ["model", "judge", "requests sent", "cached (share)", "tokens in", "tokens out", "failed"],
         ["A", "local-llama", "0", "40 (100%)", "0", "0", "0"],
     ]
-    assert "USD" not in shown and "cost" not in json.dumps(json.loads((tmp_path / "out/comparison.json").read_text()))
+    assert "USD" not in shown
+    runs_json = json.loads((tmp_path / "out/comparison.json").read_text())["runs"]
+    assert "cost" not in json.dumps(runs_json[0]["judge"])  # no judge cost is made up
+    # nor a generation cost: the models have no price
+    assert [r["generation"]["cost_per_1000"] for r in runs_json] == [None, None]
+    assert [r["generation"]["why_no_cost"] for r in runs_json] == ["not priced", "not priced"]
 
 
 def test_runs_without_a_judge_show_no_judge_table_or_fields(tmp_path):

@@ -346,3 +346,28 @@ def test_two_configs_of_one_metric_are_keyed_by_config_name(tmp_path):
     payload = json.loads((out / "meta_eval.json").read_text())
     assert set(payload["results"]) == {"rouge/rouge1", "rouge_nostem/rouge1"}
     assert "use_stemmer:False" in payload["protocol"]["metric_signatures"]["rouge_nostem"]
+
+
+def test_every_empty_cell_says_why(tmp_path, capsys):
+    """One system: no system-level correlation (one system mean), no partial correlations (they
+    control for the system), and the human scores of a document are one value (summary level
+    undefined): the printed table and meta_eval.md say so beside the "–" cells."""
+    rows = [r for r in _records(4) if r["system_id"] == "s1"]
+    for row in rows[1::2]:  # the metric varies over the documents: the global level is defined
+        row["summary"] = SUMMARIES["s2"]
+    file = _write(tmp_path / "one.jsonl", rows)
+    out = tmp_path / "o"
+    assert main(_args(file, out, "--metrics", "rouge", "--fields", "rouge/rouge1")) == 0
+    printed = capsys.readouterr().out
+    assert "– rouge/rouge1, summary level: r, ρ, τ: fewer than 2 documents with both scores (4)" in printed
+    assert "– rouge/rouge1, system level: r, ρ, τ: fewer than 2 systems with both scores (1)" in printed
+    assert "glo.pr" not in printed  # one system: no partial-correlation columns, so no empty ones
+    written = (out / "meta_eval.md").read_text()
+    assert (
+        "## scores.quality — system level\n\nUndefined for every metric field: fewer than 2 systems with both scores (1)."
+        in written
+    )
+    assert (
+        "## scores.quality — summary level\n\nUndefined for every metric field: fewer than 2 documents with both scores (4)."
+        in written
+    )

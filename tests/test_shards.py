@@ -63,6 +63,9 @@ def test_four_shards_merged_equal_the_unsharded_run_byte_for_byte(sharded):
             )
         info = json.loads((merged / "run.json").read_text())
         assert info["status"] == "done" and sorted(m["index"] for m in info["merged_from"]) == [0, 1, 2, 3]
+        # the model's price (extractive: free) is kept, so the merged run has a cost per 1,000 summaries too
+        assert info["generation"]["price"] == json.loads((whole / "run.json").read_text())["generation"]["price"]
+        assert info["generation"]["price"]["input_per_million"] == 0.0
         assert (
             info["dataset"]["examples"] == 18
             and info["dataset"]["fingerprint"] == json.loads((whole / "run.json").read_text())["dataset"]["fingerprint"]

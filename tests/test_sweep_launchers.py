@@ -60,11 +60,15 @@ def sweep(tmp_path: Path, name: str, launcher: list[str], models: str = "lead,ce
 
 
 def table_without_paths(sweep_dir: Path) -> dict[str, str]:
-    """The sweep's comparison files, with the one column that names run folders removed."""
+    """The sweep's comparison files, with the one column that names run folders removed and the
+    columns that time the run (throughput, wall time, latency: measurements, never the same twice)."""
     rows = list(csv.DictReader(io.StringIO((sweep_dir / "comparison.csv").read_text())))
     assert rows, f"{sweep_dir}/comparison.csv has no rows"
+    timed = ("summaries_per_s", "generate_s", "wall_s", "latency_p50_s", "latency_p95_s", "latency_p99_s")
     for row in rows:
         assert Path(row.pop("run_dir")).parent == sweep_dir
+        for name in timed:
+            row.pop(f"generation {name}")
     return {
         "comparison.md": (sweep_dir / "comparison.md").read_text(),
         "comparison.csv": json.dumps(rows),

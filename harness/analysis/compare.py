@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.analysis import cost as run_cost
 from harness.analysis.comparability import check, check_direction, check_directions
+from harness.analysis.cost import RunCost
 from harness.analysis.gate import gate, parse_gate
 from harness.analysis.judge_usage import RunJudge
 from harness.analysis.judge_usage import read as read_judge
@@ -42,6 +44,7 @@ class Run:
     doc_ids: list[str] = field(default_factory=list)  # every document of the run (scored or not)
     words: dict[str, int] = field(default_factory=dict)  # doc_id -> words of the summary
     judge: RunJudge | None = None  # what the judge-based metrics' judge was asked (run.json `judge`)
+    cost: RunCost | None = None  # tokens, latency, price of the generation (analysis/cost.py)
 
 
 def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
@@ -136,7 +139,8 @@ def load_run(path: Path) -> Run:
         g["doc_id"]: sum(len(b.split()) for b in g.get("bullets") or []) for g in generations if not g.get("error")
     }
     judge = read_judge(info, path / RUN)
-    return Run(path, str(info.get("label") or path.name), info, fields, scores, doc_ids, words, judge)
+    cost = run_cost.read(info, generations, judge, path / RUN)
+    return Run(path, str(info.get("label") or path.name), info, fields, scores, doc_ids, words, judge, cost)
 
 
 def load_scores(path: Path, fields: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -156,9 +160,15 @@ def columns(runs: Sequence[Run], fields: Sequence[str] | None, show_all: bool) -
 
 
 def build(
-    runs: Sequence[Run], keys: Sequence[str], settings: Settings, common_docs: bool = False, allow_prompts: bool = False
+    runs: Sequence[Run],
+    keys: Sequence[str],
+    settings: Settings,
+    common_docs: bool = False,
+    allow_prompts: bool = False,
+    cost: bool = False,
 ) -> Comparison:
-    """Check the runs are comparable, then analyse every column on the shared documents."""
+    """Check the runs are comparable, then analyse every column on the shared documents. The
+    cost table is shown with `cost`, or when a run's model has a price (a free baseline's aside)."""
     if settings.baseline is not None and settings.baseline not in [r.label for r in runs]:
         labels = [r.label for r in runs]
         raise ConfigError(
@@ -177,6 +187,8 @@ def build(
         settings,
         docs,
         [r.judge for r in runs],
+        [r.cost for r in runs],
+        cost or any(r.cost is not None and r.cost.price is not None and not r.cost.price.free for r in runs),
     )
 
 
@@ -212,17 +224,7 @@ def write_outputs(
             to_csv(run_records(comparison)),
             to_csv(test_records(comparison)),
             latex(comparison),
-            json.dumps(
-                {
-                    "tool": "harness compare",
-                    "files": [*names, *([f"{stem}_plots"] if svgs else [])],
-                    **to_json(comparison, gate_results),
-                },
-                indent=2,
-                ensure_ascii=False,
-                default=str,
-            )
-            + "\n",
+            json_text(comparison, gate_results, [*names, *([f"{stem}_plots"] if svgs else [])]),
         ]
         return dict(zip(names, contents))
 
@@ -242,24 +244,93 @@ def write_outputs(
     return [*written, plot_dir]
 
 
+def json_text(comparison: Comparison, gate_results: Sequence[dict[str, Any]], files: Sequence[str] = ()) -> str:
+    """comparison.json's text (`files`: the files written beside it)."""
+    record = {"tool": "harness compare", "files": list(files), **to_json(comparison, gate_results)}
+    return json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+FORMATS = ("md", "csv", "json", "latex")  # `harness compare --format`: printed to stdout
+
+
+def formatted(compared: Compared, fmt: str) -> str:
+    """The comparison in one of FORMATS, as the file of that format holds it (CSV: one row per run)."""
+    comparison = compared.comparison
+    if fmt == "md":
+        return compared.text
+    if fmt == "csv":
+        return to_csv(run_records(comparison))
+    if fmt == "json":
+        return json_text(comparison, compared.gate_results)
+    if fmt == "latex":
+        return latex(comparison)
+    raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
 def plot_name(kind: str, key: str) -> str:
     return f"{kind}_{key.replace('/', '_')}.svg"
 
 
-def plot_files(runs: Sequence[Run], comparison: Comparison) -> dict[str, str]:
-    """SVG plots by file name: forest and length-vs-score per directional metric, heatmap when tested."""
+@dataclass(frozen=True)
+class Plot:
+    svg: str
+    caption: str  # what the plot shows, in words (the report's figure caption)
+
+
+def plot_set(runs: Sequence[Run], comparison: Comparison) -> dict[str, Plot]:
+    """The plots by file name: forest and length-vs-score per directional metric, the pairs
+    heatmap when tested, quality vs cost (Pareto) when two or more runs have a cost. A plot with
+    nothing to draw is left out."""
     from harness.analysis import plots
 
     docs = comparison.doc_ids
-    out: dict[str, str] = {}
+    priced = [
+        (label, c.per_1000, c.currency or "")
+        for label, c in zip(comparison.labels, comparison.costs)
+        if c is not None and c.per_1000 is not None
+    ]
+    out: dict[str, Plot] = {}
     for column in comparison.columns:
         if column.descriptive or column.n == 0:
             continue
-        out[plot_name("forest", column.key)] = plots.forest(column, comparison.settings.baseline)
+        key = column.key
+        drawn: list[tuple[str, str | None, str]] = [
+            (
+                "forest",
+                plots.forest(column, comparison.settings.baseline),
+                f"{key}: each model's mean and 95% CI, best first.",
+            ),
+        ]
         if column.tests:
-            out[plot_name("pairs", column.key)] = plots.heatmap(column)
-        out[plot_name("length", column.key)] = plots.length_vs_score(runs, column.key, docs)
+            drawn.append(
+                (
+                    "pairs",
+                    plots.heatmap(column),
+                    f"{key}: the difference between every two models, significant ones starred.",
+                )
+            )
+        drawn.append(
+            (
+                "length",
+                plots.length_vs_score(runs, key, docs),
+                f"{key} against summary length: does the metric reward longer summaries?",
+            )
+        )
+        if len(priced) > 1:
+            drawn.append(
+                (
+                    "pareto",
+                    plots.pareto(column, priced),
+                    f"{key} against the cost of 1,000 summaries: hollow points are dominated (another model is as cheap and as good).",
+                )
+            )
+        out.update({plot_name(kind, key): Plot(svg, caption) for kind, svg, caption in drawn if svg is not None})
     return out
+
+
+def plot_files(runs: Sequence[Run], comparison: Comparison) -> dict[str, str]:
+    """SVG plots by file name (`plot_set`'s)."""
+    return {name: plot.svg for name, plot in plot_set(runs, comparison).items()}
 
 
 @dataclass
@@ -281,6 +352,7 @@ def compare_runs(
     common_docs: bool = False,
     allow_prompts: bool = False,
     fail_if_worse: Sequence[str] = (),
+    cost: bool = False,
 ) -> Compared:
     """The comparison of finished runs (from `scan`); `unfinished` runs fail a gate."""
     keys = columns(runs, fields, show_all)
@@ -288,6 +360,6 @@ def compare_runs(
         key = parse_gate(spec)[0]
         if key not in keys and any(key in r.fields for r in runs):
             keys.append(key)
-    comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts)
+    comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts, cost)
     gate_results = gate(runs, comparison, fail_if_worse, unfinished) if fail_if_worse else []
     return Compared(list(runs), comparison, markdown(comparison), gate_results)

@@ -28,9 +28,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from harness.analysis import judge_usage
+from harness.analysis import cost, judge_usage
 from harness.analysis.annotate import SCRIPTS, STYLES, AnnotateOptions, page_data
-from harness.analysis.compare import Run, build, columns, plot_files
+from harness.analysis.compare import Run, build, columns, plot_set
 from harness.analysis.significance import Settings
 from harness.analysis.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
 from harness.fileio import atomic_write_text, create_unique_text
@@ -83,6 +83,7 @@ def generations(run: Run) -> dict[str, dict[str, Any]]:
 def comparison_data(comparison: Comparison) -> dict[str, Any]:
     """The comparison table as text cells (formatted as `harness compare` does) with the raw means to sort by."""
     judge_header, judge_rows = judge_usage.table(comparison.labels, comparison.judges)
+    cost_header, cost_rows = comparison.cost_table()
     rows = []
     for label in comparison.labels:
         cells = []
@@ -98,6 +99,7 @@ def comparison_data(comparison: Comparison) -> dict[str, Any]:
         "notes": footnotes(comparison, markup=False),
         "pairs": {"header": PAIR_HEADER, "rows": pair_rows(comparison)},
         "judge": {"header": judge_header, "rows": judge_rows, "note": judge_usage.NOTE},
+        "cost": {"header": cost_header, "rows": cost_rows, "note": cost.NOTE},
     }
 
 
@@ -263,7 +265,8 @@ def payload(runs: Sequence[Run], comparison: Comparison, max_docs: int | None = 
             "judged": judged,
             "comparison": comparison_data(comparison),
             "plots": [
-                {"name": name[:-4], "svg": svg} for name, svg in plot_files(runs, comparison).items()
+                {"name": name[:-4], "caption": plot.caption, "svg": plot.svg}
+                for name, plot in plot_set(runs, comparison).items()
             ],  # shown as data: images
             "docs": docs,
         }
@@ -312,10 +315,11 @@ def render(
     common_docs: bool = False,
     allow_prompts: bool = False,
     annotate: AnnotateOptions | None = None,
+    cost: bool = False,
 ) -> str:
     """The page (with `annotate`, the annotation page); runs that are not comparable, or were
     scored against other data, are refused first."""
-    comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts)
+    comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts, cost)
     check_data(runs)
     data = payload(runs, comparison, max_docs)
     if annotate is not None:

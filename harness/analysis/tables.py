@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness.analysis import judge_usage
+from harness.analysis import cost, judge_usage
+from harness.analysis.cost import RunCost
 from harness.analysis.escape import csv_cell, md_cell, md_code, tex
 from harness.analysis.judge_usage import RunJudge
 from harness.analysis.methods import method_notes
@@ -37,9 +38,19 @@ class Comparison:
     settings: Settings
     doc_ids: list[str] = field(default_factory=list)  # the compared documents
     judges: list[RunJudge | None] = field(default_factory=list)  # per run: its judge's usage, if any
+    costs: list[RunCost | None] = field(default_factory=list)  # per run: tokens, latency, price
+    show_cost: bool = False  # the cost table in Markdown and LaTeX (CSV and JSON always carry it)
 
     def judge_of(self, index: int) -> RunJudge | None:
         return self.judges[index] if index < len(self.judges) else None
+
+    def cost_of(self, index: int) -> RunCost | None:
+        return self.costs[index] if index < len(self.costs) else None
+
+    def cost_table(self) -> tuple[list[str], list[list[str]]]:
+        """(header, rows) of the cost table; no rows unless it is shown."""
+        header, rows = cost.table(self.labels, self.costs)
+        return header, rows if self.show_cost else []
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
@@ -167,6 +178,10 @@ def markdown(comparison: Comparison) -> str:
     if judge_rows:  # cost beside quality; runs without a judge have no row
         cells = [[md_cell(cell) for cell in row] for row in judge_rows]  # labels and currency are text
         out += ["", "Judge:", "", _md_table(judge_header, cells), "", judge_usage.NOTE]
+    cost_header, cost_rows = comparison.cost_table()
+    if cost_rows:
+        cells = [[md_cell(cell) for cell in row] for row in cost_rows]
+        out += ["", "Cost and latency:", "", _md_table(cost_header, cells), "", cost.NOTE]
     pairs = [[*map(md_cell, row[:3]), *row[3:]] for row in pair_rows(comparison)]  # metric, A, B: text
     if pairs:
         out += ["", "Paired tests:", "", _md_table(PAIR_HEADER, pairs)]
@@ -207,6 +222,9 @@ def run_records(comparison: Comparison) -> list[dict[str, Any]]:
         judge = comparison.judge_of(index)
         if judge is not None:
             record.update(judge.flat())
+        run_cost = comparison.cost_of(index)
+        if run_cost is not None:
+            record.update(run_cost.flat())
         records.append(record)
     return records
 
@@ -244,7 +262,13 @@ def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict
             "documents": comparison.docs,
             "common_docs": comparison.common_docs,
             "runs": [
-                {"label": l, "run_dir": d, "documents": n, **_judge_json(comparison.judge_of(i))}
+                {
+                    "label": l,
+                    "run_dir": d,
+                    "documents": n,
+                    **_judge_json(comparison.judge_of(i)),
+                    **_cost_json(comparison.cost_of(i)),
+                }
                 for i, (l, d, n) in enumerate(zip(comparison.labels, comparison.run_dirs, comparison.run_documents))
             ],
             "columns": [c.to_json() for c in comparison.columns],
@@ -256,6 +280,10 @@ def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict
 
 def _judge_json(judge: RunJudge | None) -> dict[str, Any]:
     return {} if judge is None else {"judge": judge.to_json()}
+
+
+def _cost_json(run_cost: RunCost | None) -> dict[str, Any]:
+    return {} if run_cost is None else {"generation": run_cost.to_json()}
 
 
 def latex(comparison: Comparison) -> str:
@@ -287,4 +315,16 @@ def latex(comparison: Comparison) -> str:
         text = tex(note).replace("▲", r"$\blacktriangle$").replace("▼", r"$\blacktriangledown$")
         lines.append(text + r"\par")
     lines += [r"\end{minipage}", r"\end{table}"]
+    cost_header, cost_rows = comparison.cost_table()
+    if cost_rows:
+        lines += _latex_table(cost_header, cost_rows, cost.NOTE)
     return "\n".join(lines) + "\n"
+
+
+def _latex_table(header: Sequence[str], rows: Sequence[Sequence[str]], note: str) -> list[str]:
+    """A second booktabs table of text cells (the cost table), with its note."""
+    lines = [r"\begin{table}[t]", r"\centering", r"\small", r"\begin{tabular}{l" + "r" * (len(header) - 1) + "}"]
+    lines += [r"\toprule", " & ".join(tex(h) for h in header) + r" \\", r"\midrule"]
+    lines += [" & ".join(tex(cell).replace("–", "--") for cell in row) + r" \\" for row in rows]
+    lines += [r"\bottomrule", r"\end{tabular}", r"\par\smallskip", r"\begin{minipage}{\linewidth}\footnotesize"]
+    return [*lines, tex(note) + r"\par", r"\end{minipage}", r"\end{table}"]

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.analysis import compare
+from harness.analysis import compare, terminal
 from harness.analysis.escape import visible
 from harness.analysis.gate import gate_lines, parse_gate
 from harness.analysis.significance import Settings
@@ -43,23 +44,41 @@ def show_comparison(
     fail_if_worse: Sequence[str] = (),
     plots: bool = True,
     force: bool = False,
+    fmt: str | None = None,
+    cost: bool = False,
 ) -> list[dict[str, Any]]:
-    """Print (and with `out_dir`, write) the comparison of the runs under `paths`; returns the gate results."""
+    """Print (and with `out_dir`, write) the comparison of the runs under `paths`; returns the gate results.
+
+    What is printed: with `fmt`, that format (md, csv, json, latex) alone on stdout (the rest on
+    stderr, so a pipe gets only the table); else a terminal gets the compact table sized to its
+    width (the full tables are in the files), and a pipe or file the full Markdown table."""
     if out_dir is not None:
         compare.check_out_dir(Path(out_dir))  # before any work
     runs, unfinished = compare.scan([Path(p) for p in paths])
     warn_unfinished(unfinished)
     result = compare.compare_runs(
-        runs, unfinished, fields, show_all, settings, common_docs, allow_prompts, fail_if_worse
+        runs, unfinished, fields, show_all, settings, common_docs, allow_prompts, fail_if_worse, cost
     )
-    print(result.text)
+    compact = fmt is None and sys.stdout.isatty()
+    if fmt is not None:
+        sys.stdout.write(compare.formatted(result, fmt))
+    elif not compact:
+        print(result.text)
+    written = []
     if out_dir is not None:
         written = compare.write_outputs(
             Path(out_dir), runs, result.comparison, result.text, result.gate_results, plots, force
         )
-        print("wrote " + ", ".join(str(p) for p in written))
+    if compact:
+        named = " ".join(visible(str(p)) for p in paths)
+        tables = f"{written[0]} (and .csv, .json, .tex)" if written else f"harness compare {named} --format md"
+        width = shutil.get_terminal_size().columns
+        print(terminal.compact(result.comparison, width, tables))
+    side = sys.stderr if fmt is not None else sys.stdout
+    if written:
+        print("wrote " + ", ".join(str(p) for p in written), file=side)
     for line in gate_lines(result.gate_results):
-        print(visible(line))  # labels may hold terminal escapes
+        print(visible(line), file=side)  # labels may hold terminal escapes
     return result.gate_results
 
 
@@ -76,6 +95,12 @@ def main(argv: list[str]) -> int:
         "replace an existing comparison of the same name",
     )
     parser.add_argument("--no-plots", action="store_true", help="write the tables only")
+    parser.add_argument(
+        "--format",
+        choices=compare.FORMATS,
+        help="print the full table in this format to stdout, nothing else (default: a terminal gets a compact "
+        "table sized to its width, a pipe the full Markdown table)",
+    )
     parser.add_argument(
         "--fail-if-worse",
         action="append",
@@ -99,6 +124,8 @@ def main(argv: list[str]) -> int:
         args.fail_if_worse,
         not args.no_plots,
         args.force,
+        args.format,
+        args.cost,
     )
     return EXIT_RUN_FAILED if any(g["failed"] for g in results) else EXIT_DONE
 
@@ -137,6 +164,12 @@ def add_comparison_options(parser: argparse.ArgumentParser) -> None:
         "--samples", type=int, default=10_000, help="sign flips and bootstrap resamples per comparison (default 10,000)"
     )
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (default 0.05)")
+    parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="show the cost table (tokens, requests, cache, latency p50/p95/p99, throughput, wall time, cost per "
+        "1,000 summaries from the model configs' price, the judge's apart); shown anyway when a model is priced",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

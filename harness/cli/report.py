@@ -35,7 +35,9 @@ def main(argv: list[str]) -> int:
     out = args.out or parent / ("annotate.html" if annotate else "report.html")
     if out.is_dir():
         raise InputError(f"--out {out}: a folder; name the HTML file to write")
-    text = report.render(runs, args.max_docs, settings, args.common_docs, args.allow_different_prompts, annotate)
+    text = report.render(
+        runs, args.max_docs, settings, args.common_docs, args.allow_different_prompts, annotate, args.cost
+    )
     make_dirs(out.parent)
     print(f"wrote {report.write_page(out, text, args.force)}")
     return EXIT_DONE

@@ -23,7 +23,7 @@ from typing import Any
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, TrackingConfig
 from harness.errors import ConfigError
 
-MODEL_KEYS = ("backend", "_target_", "label")  # read by the harness, not by the backend's options
+MODEL_KEYS = ("backend", "_target_", "label", "price")  # read by the harness, not by the backend's options
 METRIC_KEYS = ("metric", "_target_")  # the entry's metric class: a registry key or a class path
 
 
@@ -101,6 +101,10 @@ def model_keys(
     if not isinstance(backend, str):
         return None
     where = where or f"model '{model_name}'"
+    if path[:1] == ["price"]:
+        from harness.config.price import Price
+
+        return nested_keys(Price, path[1:], f"{where} price")
     if path[:1] == ["generation"]:
         from harness.config.generation_keys import known_settings
 

@@ -7,41 +7,25 @@ with its `backend` key), plus the keys below, which the harness reads and the ba
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from harness.config.price import Price
 from harness.config.schema import parse
 from harness.errors import ConfigError
 from harness.registry import suggest
 
 
 @dataclass
-class Price:
-    """What the judge's provider charges; with it, run.json and the tables show the judge's cost."""
-
-    input_per_million: float = 0.0  # per million input (prompt) tokens
-    output_per_million: float = 0.0  # per million output (completion) tokens
-    currency: str = "USD"
-
-    def __post_init__(self) -> None:
-        for name in ("input_per_million", "output_per_million"):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value < 0:
-                raise ConfigError(f"judge.price.{name}: must be a finite number >= 0, got {value}.")
-
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
-        return (input_tokens * self.input_per_million + output_tokens * self.output_per_million) / 1e6
-
-
-@dataclass
 class JudgeSettings:
     label: str | None = None  # how tables name the judge (default: its model_id or backend)
     price: Price | None = None  # null: cost not shown (tokens still are)
-    prompts: dict[str, str | None] = field(default_factory=dict)  # task -> a prompt file replacing the shipped one (None: shipped)
+    prompts: dict[str, str | None] = field(
+        default_factory=dict
+    )  # task -> a prompt file replacing the shipped one (None: shipped)
     logprobs: bool = False  # ask for the first token's top logprobs: P(supported) instead of a parsed verdict
     top_logprobs: int = 20  # alternatives per token asked for (OpenAI allows up to 20)
     chunk_tokens: int = 2000  # source chunk budget (approximate tokens) for P(supported): max over chunks

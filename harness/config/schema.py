@@ -88,7 +88,19 @@ def parse(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
     for name, value in values.items():
         if name in KEY_RANGES and isinstance(value, (int, float)) and not isinstance(value, bool):
             check_range(f"{where}.{name}", value, *KEY_RANGES[name])
-    return cls(**values)
+    try:
+        return cls(**values)
+    except FieldError as e:
+        raise ConfigError(f"{where}{'.' if e.field else ''}{e.field}: {e.problem}") from None
+
+
+class FieldError(ConfigError):
+    """A dataclass's own check of a value (in `__post_init__`), relative to the node: `parse` names
+    where the node is (`judge.price.per_hour`, `model 'x' price.per_hour`)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}" if field else problem)
+        self.field, self.problem = field, problem
 
 
 def unknown_key(where: str, key: str, known: list[str]) -> ConfigError:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.config.env_names import unset_message
-from harness.config.judge import Price, split_judge_config
+from harness.config.judge import split_judge_config
+from harness.config.price import Price
 from harness.config.schema import parse
 from harness.errors import ConfigError
 from harness.judge.prompts import TASKS, Prompt, load_prompt
@@ -52,7 +53,7 @@ class Usage:
             "mean_latency_s": round(self.latency_s / self.requests, 4) if self.requests else None,
         }
         if price is not None:
-            out["cost"] = round(price.cost(self.input_tokens, self.output_tokens), 6)
+            out["cost"] = round(price.charge(self.input_tokens, self.output_tokens, self.wall_s), 6)
             out["currency"] = price.currency
         return out
 

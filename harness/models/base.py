@@ -82,6 +82,7 @@ class Backend:
     Options: ClassVar[type] = NoOptions
     runtime_fields: ClassVar[frozenset[str]] = frozenset()
     cacheable: ClassVar[bool] = True  # False for cheap deterministic backends (no cache entries)
+    free: ClassVar[bool] = False  # True: costs nothing per document (no model; a baseline): priced 0 without a price
 
     def __init__(self, options: Any = None):
         self.options = options if options is not None else self.Options()

@@ -31,6 +31,7 @@ class Lead(Backend):
     Options = LeadOptions
     runtime_fields = frozenset({"batch_size"})
     cacheable = False
+    free = True
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
         return [
@@ -52,6 +53,7 @@ class Centrality(Backend):
     Options = CentralityOptions
     runtime_fields = frozenset({"batch_size"})
     cacheable = False
+    free = True
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
         return [Generation(as_bullets(self.select(r.source, r.n_bullets)), finish_reason="stop") for r in requests]

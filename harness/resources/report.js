@@ -131,13 +131,19 @@
           h("tbody", {}, c.judge.rows.map((row) => h("tr", {}, h("th", { scope: "row" }, row[0]), row.slice(1).map((x, k) => h("td", { class: k ? "num" : null }, x)))))),
         h("p", { class: "meta" }, c.judge.note));
     }
+    if (c.cost && c.cost.rows.length) { // what a summary costs beside its quality (tokens, latency, price)
+      sec.append(h("h3", { id: "cost-h" }, "Cost and latency"),
+        h("table", { id: "cost", "aria-labelledby": "cost-h" }, h("thead", {}, h("tr", {}, c.cost.header.map((x) => h("th", { scope: "col" }, x)))),
+          h("tbody", {}, c.cost.rows.map((row) => h("tr", {}, h("th", { scope: "row" }, row[0]), row.slice(1).map((x) => h("td", { class: "num" }, x)))))),
+        h("p", { class: "meta" }, c.cost.note));
+    }
     if (c.pairs.rows.length) {
       sec.append(h("details", {}, h("summary", {}, "paired tests (every p-value, Holm-adjusted)"),
         h("table", {}, h("tr", {}, c.pairs.header.map((x) => h("th", { scope: "col" }, x))), c.pairs.rows.map((row) => h("tr", {}, row.map((x) => h("td", {}, x)))))));
     }
     if (DATA.plots.length) {
       sec.append(h("h2", {}, "Plots"), h("div", { class: "plots" }, DATA.plots.map((p) =>
-        h("figure", {}, h("img", { alt: p.name, src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(p.svg), loading: "lazy" }), h("figcaption", {}, p.name)))));
+        h("figure", {}, h("img", { alt: p.caption || p.name, src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(p.svg), loading: "lazy" }), h("figcaption", {}, p.caption || p.name, " ", h("span", { class: "meta" }, `(${p.name}.svg)`))))));
     }
     return sec;
   }

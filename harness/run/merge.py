@@ -172,6 +172,14 @@ def generation_totals(shards: list[Shard]) -> dict[str, Any]:
         for k in ("documents", "generated", "from_cache", "failed", "truncated", "reply_cut")
     }
     totals["failures"] = [f for p in parts for f in p.get("failures") or []][:100]
+    # what the shards' summaries cost: one model config, so one price; tokens and requests add up
+    # (latency is read again from the merged generations.jsonl; throughput is per shard, in merged_from)
+    totals["price"] = parts[0].get("price")
+    for key in ("input_tokens", "output_tokens"):
+        totals[key] = sum(p.get(key) or 0 for p in parts)
+    sent = [p["requests"].get("requests") for p in parts if isinstance(p.get("requests"), dict)]
+    if sent:
+        totals["requests"] = {"requests": sum(n for n in sent if isinstance(n, int))}
     return totals
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from harness import stats
 from harness.config.generation_keys import check_generation
 from harness.config.judge import split_judge_config
+from harness.config.price import Price
 from harness.config.schema import DatasetConfig, PromptConfig, RunSettings, parse
 from harness.data import check_fields, load_examples
 from harness.errors import ConfigError, InputError, PluginError, no_plugin_exit
@@ -52,6 +54,7 @@ class RunSpec:
     metrics: list[Metric]
     settings: RunSettings
     config: dict[str, Any] = field(default_factory=dict)  # resolved, as written to config.yaml
+    price: Price | None = None  # the model config's `price:` (a free backend: 0; else None, not priced)
 
 
 def validate(config: dict[str, Any], model_name: str) -> RunSpec:
@@ -69,7 +72,11 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     backend_key = pop_backend_key(model, f"model '{model_name}'")
     label = str(config.get("run_label") or model.pop("label", None) or model_name)  # run_label defaults to model.label
     model.pop("label", None)
+    price_node = model.pop("price", None)
+    price = None if price_node is None else parse(Price, price_node, f"model '{model_name}' price")
     backend_cls = BACKENDS.get(backend_key, f"model '{model_name}'")
+    if price is None and backend_cls.free:
+        price = Price()
     where = f"model '{model_name}' ({backend_key})"
     backend_options = parse(backend_cls.Options, model, where)
     if hasattr(backend_options, "generation"):
@@ -84,7 +91,9 @@ def check(config: dict[str, Any], model_name: str) -> RunSpec:
     tracking.check(config.pop("tracking", None))
     config.pop("experiment", None)
     settings = parse(RunSettings, config, "config")
-    return RunSpec(model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings)
+    return RunSpec(
+        model_name, label, backend_key, backend_cls, backend_options, dataset, prompt, [], settings, price=price
+    )
 
 
 def check_judge(judge: Any) -> None:
@@ -188,6 +197,7 @@ def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]
     generate_s = time.time() - t0
     folder.write_rows(GENERATIONS, rows)
     totals = generation_totals(rows, generate_s)
+    totals["price"] = None if spec.price is None else asdict(spec.price)
     if sent:
         totals["requests"] = sent  # HTTP requests, retries and hedged duplicates (with their tokens)
     if unrequested:
@@ -353,9 +363,16 @@ def checked_generation(backend: str, doc_id: str, out: Any) -> Generation:
 
 
 def generation_totals(rows: Sequence[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """run.json's `generation`: counts, throughput of what was generated now, and over every
+    document with a reply (cached ones too: each was generated once) tokens and latency."""
     new = [r for r in rows if not r["cached"] and not r["error"]]
     out_tokens = sum(r["output_tokens"] or 0 for r in new)
+    answered = [r for r in rows if not r["error"]]
+    latency = stats.percentiles([r["latency_s"] for r in answered if isinstance(r.get("latency_s"), (int, float))])
     return {
+        "input_tokens": sum(r.get("input_tokens") or 0 for r in answered),
+        "output_tokens": sum(r.get("output_tokens") or 0 for r in answered),
+        "latency_s": None if latency is None else {k: round(v, 4) for k, v in latency.items()},
         "documents": len(rows),
         "generated": len(new),
         "from_cache": sum(r["cached"] for r in rows),

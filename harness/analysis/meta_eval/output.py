@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -169,7 +170,8 @@ def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
     title = ["", f"## {md_cell(human)} — {level} level", ""]
     if all(r[s]["value"] is None for r in rows.values() for s in STATISTICS):
         reasons = {k: v for r in rows.values() for k, v in r["dropped_by_reason"].items()}
-        return title + [f"Undefined for every metric field ({UNITS[level]} dropped: {reasons})."]
+        said = "; ".join(f"{REASONS.get(k, k).format(units=UNITS[level])} ({v})" for k, v in reasons.items())
+        return title + [f"Undefined for every metric field: {said or 'no ' + UNITS[level]}."]
     best = payload["best"].get(human, {}).get(level, {})
     statistics = [*STATISTICS, *(s for s in EXTRA_STATISTICS if any(s in r for r in rows.values()))]
     directions = payload["protocol"].get("higher_is_better", {})
@@ -200,7 +202,11 @@ def _level_table(payload: dict[str, Any], human: str, level: str) -> list[str]:
             )
             + " |"
         )
-    return lines
+    notes = []
+    for field, row in rows.items():
+        why = empty_cells(row, level, statistics)
+        notes += [f"- {md_code(field)}, {', '.join(names)}: {md_cell(reason)}" for reason, names in why.items()]
+    return lines + (["", "Empty cells (–):", "", *notes] if notes else [])
 
 
 def _pair_table(pair: dict[str, Any]) -> list[str]:
@@ -263,12 +269,58 @@ def to_table(payload: dict[str, Any]) -> str:
             values = [f"{_fmt(by_level[lv][s]['value']):>7}" for lv in LEVELS for s in STATISTICS]
             values += [f"{_fmt(by_level['global'].get(s, empty)['value']):>7}" for s in extra]
             out.append(f"{field:<{width}} {' '.join(values)}  {by_level['summary']['dropped']:>4}")
+        out += empty_notes(payload, human, [*STATISTICS, *extra])
         out += ranking_notes(payload, human)
     ties = payload.get("heavy_ties") or {}
     if ties:
         named = ", ".join(f"{f} ({t['distinct']} distinct values in {t['n']})" for f, t in ties.items())
         out += ["", f"heavy ties (few distinct values; Spearman and Kendall rest on ties and can mislead): {named}"]
     return "\n".join(out).lstrip("\n")
+
+
+REASONS = {
+    "too_few": "fewer than 2 {units} with both scores",
+    "human_constant": "the human scores are all equal (a correlation needs variation)",
+    "metric_constant": "the metric's scores are all equal (a correlation needs variation)",
+    "unscored": "{units} the metric left unscored",
+}
+
+
+def empty_reason(row: dict[str, Any], level: str, statistic: str) -> str:
+    """Why a statistic of one level has no value (a "–" cell)."""
+    units = UNITS[level]
+    if statistic not in row:
+        if statistic.startswith("partial"):
+            return "partial correlations need more than one system"
+        return "only for 0/1 human labels"
+    reasons = [
+        f"{REASONS.get(reason, reason).format(units=units)} ({count})"
+        for reason, count in row["dropped_by_reason"].items()
+    ]
+    if reasons and row["n"] == 0:
+        return "; ".join(reasons)
+    return f"undefined on these {row['n']} {units}" + (f" (dropped: {'; '.join(reasons)})" if reasons else "")
+
+
+def empty_notes(payload: dict[str, Any], human: str, statistics: list[str]) -> list[str]:
+    """One line per field and level with empty cells in the terminal table: which and why."""
+    lines = []
+    for field, by_human in payload["results"].items():
+        for level in LEVELS:
+            why = empty_cells(by_human[human][level], level, statistics if level == "global" else STATISTICS)
+            if why:
+                text = "; ".join(f"{', '.join(names)}: {reason}" for reason, names in why.items())
+                lines.append(f"– {field}, {level} level: {text}")
+    return lines
+
+
+def empty_cells(row: dict[str, Any], level: str, statistics: Sequence[str]) -> dict[str, list[str]]:
+    """The statistics of a row without a value, by the reason (their symbols, as the tables name them)."""
+    why: dict[str, list[str]] = {}
+    for s in statistics:
+        if s not in row or row[s]["value"] is None:
+            why.setdefault(empty_reason(row, level, s), []).append(SYMBOLS[s])
+    return why
 
 
 def ranking_notes(payload: dict[str, Any], human: str) -> list[str]:
