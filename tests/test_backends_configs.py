@@ -9,6 +9,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from harness.config.generation_keys import check_generation
+from harness.config.groups import MODEL_KEYS
 from harness.config.schema import parse
 from harness.models.hf_common import HFOptions
 from harness.models.openai_compat import OpenAIOptions
@@ -47,7 +48,8 @@ def test_model_config_composes_and_validates(name, monkeypatch):
     model = compose_model(name)
     backend_key = model.pop("backend")
     backend_cls = BACKENDS.get(backend_key)
-    model.pop("label", None)
+    for key in MODEL_KEYS:  # read by the harness (label, price), not by the backend
+        model.pop(key, None)
     if name == "precomputed":
         model["path"] = "outputs.jsonl"  # the one option a user must give on the command line
     options = parse(backend_cls.Options, model, f"model {name}")  # typed validation; no model is loaded

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from harness.analysis.annotations.records import CATEGORIES, LABELS, SCHEMA
+from harness.analysis.annotations.records import LABELS, SCHEMA
 from harness.analysis.compare import Run
+from harness.judge.prompts import CATEGORIES
 
 STRATA = 4
 SCRIPTS = ("dom.js", "annotate.js")  # the page's one script, in this order

@@ -27,6 +27,18 @@ TASKS: dict[str, tuple[str, ...]] = {
     "align": ("{facts}", "{summary}"),  # which bullets state each key fact (FineSurE alignment)
     "pairwise": ("{article}", "{summary_a}", "{summary_b}"),  # A, B or tie (MT-Bench pairwise, both orders)
 }
+# FineSurE's error categories (Song et al., ACL 2024), as the factcheck prompt names them; the
+# judge's verdicts and a team's own annotations use the same words.
+CATEGORIES = (
+    "out-of-context",
+    "entity",
+    "predicate",
+    "circumstantial",
+    "grammatical",
+    "coreference",
+    "linking",
+    "other",
+)
 _SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
 MAX_PROMPT_CHARS = 100_000
 

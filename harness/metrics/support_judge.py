@@ -30,7 +30,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.judge.chunks import chunk_text, max_over_chunks
-from harness.judge.prompts import numbered
+from harness.judge.prompts import CATEGORIES, numbered
 from harness.judge.replies import numbered_items, read_json, read_label
 from harness.metrics.base import Scored
 from harness.metrics.bullet_support import Aggregate, aggregate
@@ -42,17 +42,6 @@ from harness.text.tokens import split_sentences
 
 log = logging.getLogger(__name__)
 
-# FineSurE's error categories, as the factcheck prompt names them.
-CATEGORIES = (
-    "out-of-context",
-    "entity",
-    "predicate",
-    "circumstantial",
-    "grammatical",
-    "coreference",
-    "linking",
-    "other",
-)
 _CATEGORY_WORDS = {
     **{c: c for c in CATEGORIES},
     "out of context": "out-of-context",

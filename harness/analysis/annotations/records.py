@@ -19,23 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.meta_eval.judgments import RecordProblem
+from harness.judge.prompts import CATEGORIES
 from harness.records import Problems, Skipped, json_type, jsonl_records
 
 SCHEMA = "harness.annotation/1"
 KINDS = ("bullet", "fact", "pairwise")
 # Labels in their order (pairwise: A < tie < B, the ordinal scale of the agreement).
 LABELS = {"bullet": ("supported", "unsupported"), "fact": ("stated", "not_stated"), "pairwise": ("A", "tie", "B")}
-# FineSurE's error categories (Song et al., 2024, "FineSurE: Fine-grained Summarization Evaluation using LLMs").
-CATEGORIES = (
-    "out-of-context",
-    "entity",
-    "predicate",
-    "circumstantial",
-    "grammatical",
-    "coreference",
-    "linking",
-    "other",
-)
 # kind -> (field of the item's index, field of its text)
 INDEXED = {"bullet": ("bullet_index", "bullet"), "fact": ("fact_index", "fact")}
 SWAPPED = {"A": "B", "B": "A", "tie": "tie"}
