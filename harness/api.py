@@ -591,9 +591,18 @@ def _root_logger_restored() -> Iterator[None]:
     writes to its run.log, which must not receive the log lines of whatever the caller does next."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    # Hydra configures logging with dictConfig, which closes every handler the process has (a
+    # test runner's capture, a notebook's): they are kept open and put back afterwards.
+    kept = {
+        h for logger in [root, *logging.Logger.manager.loggerDict.values()] for h in getattr(logger, "handlers", [])
+    }
+    for handler in kept:
+        handler.close = _keep_open
     try:
         yield
     finally:
+        for handler in kept:
+            del handler.close
         for handler in root.handlers[:]:
             if handler not in handlers:
                 root.removeHandler(handler)
@@ -602,6 +611,10 @@ def _root_logger_restored() -> Iterator[None]:
             if handler not in root.handlers:
                 root.addHandler(handler)
         root.setLevel(level)
+
+
+def _keep_open() -> None:
+    """A handler's `close` while Hydra reconfigures logging: nothing."""
 
 
 def _meta_eval_argv(data: str | Path, human: str | Sequence[str], metrics: Sequence[str], options: dict) -> list[str]:

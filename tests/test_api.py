@@ -208,3 +208,26 @@ def test_meta_eval_option_errors_are_config_errors(tmp_path):
         api.meta_eval(data, "scores.quality", fields=["rouge/rouge1"], bootstrap=0).correlation(
             "rouge/nosuch", "scores.quality"
         )
+
+
+@pytest.mark.slow
+def test_the_callers_log_handlers_stay_open(tmp_path):
+    """Hydra reconfigures logging in the caller's process (dictConfig closes every handler): a
+    handler the caller had (a test runner's capture, a notebook's) must not be closed by a run."""
+    import io
+    import logging
+
+    class Capture(logging.StreamHandler):  # as pytest's log capture: its stream dies with close()
+        def close(self) -> None:
+            self.stream.close()
+            super().close()
+
+    handler = Capture(io.StringIO())
+    mine = logging.getLogger("a.callers.logger")
+    mine.addHandler(handler)
+    try:
+        api.run(["model=lead", "metrics=[format]", f"results_dir={tmp_path / 'r'}"])
+        mine.warning("still here")
+        assert "still here" in handler.stream.getvalue()
+    finally:
+        mine.removeHandler(handler)
