@@ -587,30 +587,37 @@ def _hydra_in_process() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _root_logger_restored() -> Iterator[None]:
-    """The root logger's handlers and level as they were: a run or a re-score adds a handler that
-    writes to its run.log, which must not receive the log lines of whatever the caller does next."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    # Hydra configures logging with dictConfig, which closes every handler the process has (a
-    # test runner's capture, a notebook's): they are kept open and put back afterwards.
-    kept = {
-        h for logger in [root, *logging.Logger.manager.loggerDict.values()] for h in getattr(logger, "handlers", [])
-    }
+    """Every logger's handlers, level and propagation as they were: a run or a re-score adds a
+    handler that writes to its run.log, and Hydra points its own loggers at the streams of the
+    moment (which may be gone after the call), none of which may receive what the caller logs next.
+    Hydra configures logging with dictConfig, which closes every handler the process has (a test
+    runner's capture, a notebook's): those are kept open meanwhile."""
+    loggers = [
+        logging.getLogger(),
+        *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)),
+    ]
+    saved = {lg: (lg.handlers[:], lg.level, lg.propagate, lg.disabled) for lg in loggers}
+    kept = {h for handlers, *_ in saved.values() for h in handlers}
     for handler in kept:
-        handler.close = _keep_open
+        handler.close = _keep_open  # type: ignore[method-assign]
     try:
         yield
     finally:
         for handler in kept:
             del handler.close
-        for handler in root.handlers[:]:
-            if handler not in handlers:
-                root.removeHandler(handler)
-                handler.close()
-        for handler in handlers:
-            if handler not in root.handlers:
-                root.addHandler(handler)
-        root.setLevel(level)
+        now = [
+            logging.getLogger(),
+            *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)),
+        ]
+        for logger in now:
+            handlers, level, propagate, disabled = saved.get(logger, ([], logging.NOTSET, True, False))
+            for handler in logger.handlers[:]:
+                if handler not in handlers:
+                    logger.removeHandler(handler)
+                    handler.close()
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate, logger.disabled = propagate, disabled
 
 
 def _keep_open() -> None:
