@@ -17,6 +17,7 @@ from harness.run.folder import read_json_file
 
 STEM = "pairwise"
 TITLE = "Pairwise ranking (Bradley-Terry)"
+TEXT_COLUMNS = (1, 5)  # system and judge: names, escaped per output format (the rest are numbers we format)
 
 
 def est_text(rec: dict[str, Any] | None, digits: int = 3, percent: bool = False) -> str:
@@ -61,8 +62,12 @@ def ranking_markdown(rows: Sequence[dict[str, Any]]) -> list[str]:
     header, cells = ranking_cells(rows)
     if not header:
         return []
-    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in cells]
+    header[3] = md_cell(header[3])  # names the baseline
+
+    def line(row: Sequence[str]) -> str:
+        return "| " + " | ".join(md_cell(c) if k in TEXT_COLUMNS else c for k, c in enumerate(row)) + " |"
+
+    return [line(header), "|" + "---|" * len(header), *map(line, cells)]
 
 
 def ranking_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
