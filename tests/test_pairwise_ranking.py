@@ -6,6 +6,7 @@ compare and report."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from headless_chromium import FLAGS, chromium_executable
 from openai_server import FakeOpenAI
 from run_files import copy_run_as, rows, write_rows, write_run
 
@@ -150,16 +152,21 @@ def fewer_bullets_wins(prompt: str):
 
 def embedded(page: str) -> dict:
     block = re.search(r"<script type='application/json' id='report-data'>(.*?)</script>", page, re.S).group(1)
-    return json.loads(block)
+    return json.loads(html.unescape(block))  # the page writes <, >, & and ' as entities
 
 
-@pytest.mark.slow
-def test_a_real_pairwise_run_joins_compare_and_the_report(tmp_path):
-    run_cli("run", "model=lead", "metrics=[format]", f"results_dir={tmp_path / 'res'}")
-    (base,) = (p.parent for p in (tmp_path / "res").rglob("run.json"))
-    sweep = tmp_path / "sweep"
-    for n, (label, keep) in enumerate((("one", 1), ("two", 2), ("three", 3))):
-        folder = copy_run_as(base, sweep / f"{n}_{label}", label)
+THIRD = "<img src=x onerror=alert(1)>three"  # a label that would run as markup
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory) -> Path:
+    """Three copies of one demo run with 1, 2 and 3 bullets, judged by `harness pairwise`."""
+    tmp = tmp_path_factory.mktemp("joined")
+    run_cli("run", "model=lead", "metrics=[format]", f"results_dir={tmp / 'res'}")
+    (base,) = (p.parent for p in (tmp / "res").rglob("run.json"))
+    sweep = tmp / "sweep"
+    for n, (label, keep) in enumerate((("one", 1), ("two", 2), (THIRD, 3))):
+        folder = copy_run_as(base, sweep / f"{n}_{label[-5:]}", label)
         generations = rows(folder / "generations.jsonl")
         for g in generations:
             g["bullets"] = g["bullets"][:keep]
@@ -167,9 +174,15 @@ def test_a_real_pairwise_run_joins_compare_and_the_report(tmp_path):
         run_cli("score", str(folder))  # the scores follow the shortened summaries
     with FakeOpenAI(reply=fewer_bullets_wins) as server:
         args = ["pairwise", str(sweep), "--judge", "openai-compatible", "--set", f"judge.base_url={server.url}"]
-        run_cli(*args, "--set", "judge.label=fake", f"--cache-dir={tmp_path / 'cache'}", "--samples", "200")
+        run_cli(*args, "--set", "judge.label=fake", f"--cache-dir={tmp / 'cache'}", "--samples", "200")
+    return sweep
+
+
+@pytest.mark.slow
+def test_a_real_pairwise_run_joins_compare_and_the_report(judged, tmp_path):
+    sweep = judged
     written = load_ranking(sweep / "pairwise")
-    assert [r["label"] for r in written] == ["one", "two", "three"] and {r["judge"] for r in written} == {"fake"}
+    assert [r["label"] for r in written] == ["one", "two", THIRD] and {r["judge"] for r in written} == {"fake"}
 
     result = run_cli("compare", str(sweep), "--out", str(tmp_path / "cmp"), *FAST)
     assert all(line in result.stdout for line in ranking_markdown(written)), result.stdout
@@ -180,7 +193,7 @@ def test_a_real_pairwise_run_joins_compare_and_the_report(tmp_path):
     section = embedded((tmp_path / "report.html").read_text())["ranking"]
     header, cells = ranking_cells(written)
     assert section["header"] == header and section["rows"] == cells and section["notes"] == []
-    assert [row[1] for row in section["rows"]] == ["one", "two", "three"]
+    assert [row[1] for row in section["rows"]] == ["one", "two", THIRD]
 
     # the report of two of the runs: the three-run ranking is left out, with a note on the page
     two = run_cli(
@@ -189,3 +202,31 @@ def test_a_real_pairwise_run_joins_compare_and_the_report(tmp_path):
     )  # fmt: skip
     section = embedded((tmp_path / "two.html").read_text())["ranking"]
     assert section["rows"] == [] and "about other runs" in section["notes"][0] and "note:" in two.stderr
+
+
+@pytest.mark.browser
+def test_the_reports_ranking_section_in_chromium_shows_labels_as_text(judged, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = chromium_executable()
+    if executable is None:
+        pytest.skip("no Debian Chromium (apt-get install chromium) to render the page")
+    page_file = tmp_path / "report.html"
+    run_cli("report", str(judged), "--out", str(page_file), "--samples", "200")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=FLAGS)
+        tab = chromium.new_page()
+        errors, requests, dialogs = [], [], []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("request", lambda r: requests.append(r.url))
+        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        tab.goto(page_file.as_uri())
+        tab.wait_for_selector("#ranking")
+        systems = tab.eval_on_selector_all("#ranking tbody th", "cells => cells.map(c => c.textContent)")
+        first = tab.eval_on_selector_all("#ranking tbody tr:first-child td", "cells => cells.map(c => c.textContent)")
+        images = tab.locator("#ranking img").count()
+        chromium.close()
+    header, cells = ranking_cells(load_ranking(judged / "pairwise"))
+    assert systems == ["one", "two", THIRD] and images == 0  # the label is text, not an image
+    assert first == [cells[0][0], *cells[0][2:]]
+    assert errors == [] and dialogs == [] and {u for u in requests if not u.startswith("data:")} == {page_file.as_uri()}
