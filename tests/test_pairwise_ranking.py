@@ -18,7 +18,7 @@ from headless_chromium import FLAGS, chromium_executable
 from openai_server import FakeOpenAI
 from run_files import copy_run_as, rows, write_rows, write_run
 
-from harness.analysis.pairwise.ranking import load_ranking, ranking_cells, ranking_markdown
+from harness.analysis.pairwise.ranking import load_ranking, ranking_cells, ranking_markdown, ranking_text
 
 DOCS = ["d1", "d2", "d3", "d4"]
 FAST = ["--no-plots", "--samples", "200"]
@@ -230,3 +230,12 @@ def test_the_reports_ranking_section_in_chromium_shows_labels_as_text(judged, tm
     assert systems == ["one", "two", THIRD] and images == 0  # the label is text, not an image
     assert first == [cells[0][0], *cells[0][2:]]
     assert errors == [] and dialogs == [] and {u for u in requests if not u.startswith("data:")} == {page_file.as_uri()}
+
+
+def test_the_terminal_table_aligns_columns_and_keeps_escapes_inert():
+    row = {"rank": 1, "label": HOSTILE, "path": "p", "against": "average", "comparisons": 12, "judge": "j\x07"}
+    row |= {k: estimate(0.5, 0.25, 0.75) for k in ("strength", "win_rate", "lc_win_rate")}
+    lines = ranking_text([row, {**row, "rank": 2, "label": "b"}])
+    assert "\x1b" not in "".join(lines) and "\x07" not in "".join(lines)
+    assert lines[1].startswith("   1  =x|y\\u001b[2J<b>  ") and lines[2].startswith("   2  b  ")
+    assert len({line.index("0.500 [0.250, 0.750]") for line in lines[1:]}) == 1  # one column

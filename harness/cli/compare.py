@@ -80,7 +80,7 @@ def show_comparison(
         width = shutil.get_terminal_size().columns
         print(terminal.compact(result.comparison, width, tables))
         if ranking.rows:  # its notes go to stderr below
-            print("\n".join(pairwise_ranking.Ranking(ranking.rows, ranking.source).markdown()))
+            print("\n".join(ranking.terminal()))
     side = sys.stderr if fmt is not None else sys.stdout
     for note in ranking.notes:
         print("harness compare: note: " + visible(note), file=sys.stderr)

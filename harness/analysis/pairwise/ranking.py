@@ -14,6 +14,7 @@ from typing import Any
 from harness.analysis.escape import md_cell
 from harness.errors import InputError
 from harness.run.folder import read_json_file
+from harness.text.visible import visible
 
 STEM = "pairwise"
 TITLE = "Pairwise ranking (Bradley-Terry)"
@@ -70,6 +71,17 @@ def ranking_markdown(rows: Sequence[dict[str, Any]]) -> list[str]:
     return [line(header), "|" + "---|" * len(header), *map(line, cells)]
 
 
+def ranking_text(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The ranking rows as a plain table for a terminal: columns aligned, names made inert."""
+    header, cells = ranking_cells(rows)
+    table = [[visible(c) for c in row] for row in [header, *cells]]
+    widths = [max(len(row[k]) for row in table) for k in range(len(header))]
+    return [
+        "  ".join(c.ljust(w) if k in TEXT_COLUMNS else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths))).rstrip()
+        for row in table
+    ]
+
+
 def ranking_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One flat record per system (the CSV): numbers with their CI bounds in columns."""
     records = []
@@ -119,6 +131,12 @@ class Ranking:
         lines = [f"{TITLE}, from {md_cell(self.source)}:", "", *ranking_markdown(self.rows)] if self.rows else []
         lines += [f"note: {md_cell(n)}" for n in self.notes]
         return ["", *lines] if lines else []
+
+    def terminal(self) -> list[str]:
+        """The section for a terminal (its notes are printed apart, on stderr)."""
+        if not self.rows:
+            return []
+        return [f"{TITLE}, from {visible(str(self.source))}:", *ranking_text(self.rows)]
 
 
 def _same_folder(a: Path, b: Path) -> bool:
