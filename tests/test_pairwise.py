@@ -23,7 +23,7 @@ from harness.analysis.pairwise.compute import Judged, judge_config
 from harness.analysis.pairwise.compute import outcomes as read_outcomes
 from harness.analysis.pairwise.design import Planned, all_pairs, plan
 from harness.analysis.pairwise.judging import Verdict, label_probabilities, read_verdict
-from harness.analysis.pairwise.output import load_ranking, ranking_markdown
+from harness.analysis.pairwise.ranking import load_ranking, ranking_markdown
 from harness.errors import ConfigError
 from harness.models.base import Generation
 
@@ -330,7 +330,7 @@ def test_ranking_table_keeps_hostile_labels_inert():
     row = {"rank": 1, "label": "x|y\x1b[2J<b>", "strength": estimate, "win_rate": estimate, "lc_win_rate": estimate}
     lines = ranking_markdown([{**row, "against": "average", "comparisons": 3}])
     assert "\x1b" not in "".join(lines) and "x\\|y" in lines[2] and "<b>" not in lines[2]
-    assert lines[2].count(" | ") == 5  # six cells: the pipe in the label splits none
+    assert lines[2].count(" | ") == 6  # seven cells: the pipe in the label splits none
 
 
 @pytest.mark.slow

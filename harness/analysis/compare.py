@@ -22,6 +22,7 @@ from harness.analysis.cost import RunCost
 from harness.analysis.gate import gate, parse_gate
 from harness.analysis.judge_usage import RunJudge
 from harness.analysis.judge_usage import read as read_judge
+from harness.analysis.pairwise.ranking import Ranking, ranking_records
 from harness.analysis.significance import Settings, analyse
 from harness.analysis.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
 from harness.errors import ConfigError, InputError
@@ -199,8 +200,9 @@ def check_out_dir(out_dir: Path) -> None:
     check_output_folder(out_dir)
 
 
-def output_names(stem: str) -> list[str]:
-    return [f"{stem}.md", f"{stem}.csv", f"{stem}_tests.csv", f"{stem}.tex", f"{stem}.json"]
+def output_names(stem: str, ranking: Ranking | None = None) -> list[str]:
+    ranked = [f"{stem}_ranking.csv"] if ranking is not None and ranking.rows else []
+    return [f"{stem}.md", f"{stem}.csv", f"{stem}_tests.csv", *ranked, f"{stem}.tex", f"{stem}.json"]
 
 
 def write_outputs(
@@ -211,6 +213,7 @@ def write_outputs(
     gate_results: Sequence[dict[str, Any]],
     plots: bool,
     force: bool = False,
+    ranking: Ranking | None = None,
 ) -> list[Path]:
     """Tables (and a folder of plots) under one stem, whole or not at all; an existing comparison
     is never replaced unless `force`: the new one takes the first free numbered stem (comparison-1.md, ...)."""
@@ -218,13 +221,15 @@ def write_outputs(
     svgs = plot_files(runs, comparison) if plots else {}
 
     def tables(stem: str) -> dict[str, str]:
-        names = output_names(stem)
+        names = output_names(stem, ranking)
+        ranked = [to_csv(ranking_records(ranking.rows))] if ranking is not None and ranking.rows else []
         contents = [
             text,
             to_csv(run_records(comparison)),
             to_csv(test_records(comparison)),
+            *ranked,
             latex(comparison),
-            json_text(comparison, gate_results, [*names, *([f"{stem}_plots"] if svgs else [])]),
+            json_text(comparison, gate_results, [*names, *([f"{stem}_plots"] if svgs else [])], ranking),
         ]
         return dict(zip(names, contents))
 
@@ -244,9 +249,17 @@ def write_outputs(
     return [*written, plot_dir]
 
 
-def json_text(comparison: Comparison, gate_results: Sequence[dict[str, Any]], files: Sequence[str] = ()) -> str:
-    """comparison.json's text (`files`: the files written beside it)."""
+def json_text(
+    comparison: Comparison,
+    gate_results: Sequence[dict[str, Any]],
+    files: Sequence[str] = (),
+    ranking: Ranking | None = None,
+) -> str:
+    """comparison.json's text (`files`: the files written beside it; `ranking`: the pairwise
+    ranking of these runs, or why a pairwise result was left out)."""
     record = {"tool": "harness compare", "files": list(files), **to_json(comparison, gate_results)}
+    if ranking is not None and ranking.record() is not None:
+        record["ranking"] = ranking.record()
     return json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
@@ -261,7 +274,7 @@ def formatted(compared: Compared, fmt: str) -> str:
     if fmt == "csv":
         return to_csv(run_records(comparison))
     if fmt == "json":
-        return json_text(comparison, compared.gate_results)
+        return json_text(comparison, compared.gate_results, ranking=compared.ranking)
     if fmt == "latex":
         return latex(comparison)
     raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -335,12 +348,13 @@ def plot_files(runs: Sequence[Run], comparison: Comparison) -> dict[str, str]:
 
 @dataclass
 class Compared:
-    """What `harness compare` shows: the table (Markdown), what was written, the gate's verdicts."""
+    """What `harness compare` shows: the table (Markdown, with the pairwise ranking), the gate's verdicts."""
 
     runs: list[Run]
     comparison: Comparison
     text: str
     gate_results: list[dict[str, Any]]
+    ranking: Ranking = field(default_factory=Ranking)
 
 
 def compare_runs(
@@ -353,8 +367,10 @@ def compare_runs(
     allow_prompts: bool = False,
     fail_if_worse: Sequence[str] = (),
     cost: bool = False,
+    ranking: Ranking | None = None,
 ) -> Compared:
-    """The comparison of finished runs (from `scan`); `unfinished` runs fail a gate."""
+    """The comparison of finished runs (from `scan`); `unfinished` runs fail a gate; `ranking`
+    (pairwise/ranking.py `for_runs`) is shown under the tables."""
     keys = columns(runs, fields, show_all)
     for spec in fail_if_worse:  # a gated field is compared even when not shown by default
         key = parse_gate(spec)[0]
@@ -362,4 +378,6 @@ def compare_runs(
             keys.append(key)
     comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts, cost)
     gate_results = gate(runs, comparison, fail_if_worse, unfinished) if fail_if_worse else []
-    return Compared(list(runs), comparison, markdown(comparison), gate_results)
+    ranking = ranking or Ranking()
+    text = markdown(comparison) + "".join(line + "\n" for line in ranking.markdown())
+    return Compared(list(runs), comparison, text, gate_results, ranking)

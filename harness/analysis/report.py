@@ -31,6 +31,7 @@ from typing import Any
 from harness.analysis import cost, judge_usage
 from harness.analysis.annotate import SCRIPTS, STYLES, AnnotateOptions, page_data
 from harness.analysis.compare import Run, build, columns, plot_set
+from harness.analysis.pairwise.ranking import TITLE, Ranking, ranking_cells
 from harness.analysis.significance import Settings
 from harness.analysis.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
 from harness.fileio import atomic_write_text, create_unique_text
@@ -78,6 +79,14 @@ def generations(run: Run) -> dict[str, dict[str, Any]]:
 
 
 # ---- the payload ----
+
+
+def ranking_data(ranking: Ranking) -> dict[str, Any]:
+    """The pairwise ranking's section: text cells as `harness compare` shows them, where they come
+    from, and the notes on pairwise results left out."""
+    header, rows = ranking_cells(ranking.rows)
+    source = f"from {ranking.source}" if ranking.source is not None else ""
+    return {"title": TITLE, "header": header, "rows": rows, "source": source, "notes": ranking.notes}
 
 
 def comparison_data(comparison: Comparison) -> dict[str, Any]:
@@ -229,7 +238,9 @@ def number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value else None
 
 
-def payload(runs: Sequence[Run], comparison: Comparison, max_docs: int | None = None) -> dict[str, Any]:
+def payload(
+    runs: Sequence[Run], comparison: Comparison, max_docs: int | None = None, ranking: Ranking | None = None
+) -> dict[str, Any]:
     """Everything the page shows, as one JSON-ready dict."""
     fields = columns(runs, None, True)
     headline = set(columns(runs, None, False))
@@ -264,6 +275,7 @@ def payload(runs: Sequence[Run], comparison: Comparison, max_docs: int | None = 
             "fields": [{"key": k, "higher_is_better": directions[k], "headline": k in headline} for k in fields],
             "judged": judged,
             "comparison": comparison_data(comparison),
+            "ranking": ranking_data(ranking or Ranking()),
             "plots": [
                 {"name": name[:-4], "caption": plot.caption, "svg": plot.svg}
                 for name, plot in plot_set(runs, comparison).items()
@@ -316,12 +328,13 @@ def render(
     allow_prompts: bool = False,
     annotate: AnnotateOptions | None = None,
     cost: bool = False,
+    ranking: Ranking | None = None,
 ) -> str:
     """The page (with `annotate`, the annotation page); runs that are not comparable, or were
-    scored against other data, are refused first."""
+    scored against other data, are refused first. `ranking`: the pairwise ranking's section."""
     comparison = build(runs, columns(runs, None, False), settings or Settings(), common_docs, allow_prompts, cost)
     check_data(runs)
-    data = payload(runs, comparison, max_docs)
+    data = payload(runs, comparison, max_docs, ranking)
     if annotate is not None:
         return page(page_data(runs, data, annotate), SCRIPTS, STYLES)
     return page(data)

@@ -16,6 +16,7 @@ from typing import Any
 from harness.analysis import compare, terminal
 from harness.analysis.escape import visible
 from harness.analysis.gate import gate_lines, parse_gate
+from harness.analysis.pairwise import ranking as pairwise_ranking
 from harness.analysis.significance import Settings
 from harness.config.schema import check_flag
 from harness.errors import EXIT_DONE, EXIT_RUN_FAILED, ConfigError
@@ -46,18 +47,22 @@ def show_comparison(
     force: bool = False,
     fmt: str | None = None,
     cost: bool = False,
+    pairwise: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Print (and with `out_dir`, write) the comparison of the runs under `paths`; returns the gate results.
 
     What is printed: with `fmt`, that format (md, csv, json, latex) alone on stdout (the rest on
     stderr, so a pipe gets only the table); else a terminal gets the compact table sized to its
-    width (the full tables are in the files), and a pipe or file the full Markdown table."""
+    width (the full tables are in the files), and a pipe or file the full Markdown table.
+    The pairwise ranking of these runs (`pairwise`, else the newest in <folder>/pairwise/) is
+    shown under the tables; one about other runs is left out with a note."""
     if out_dir is not None:
         compare.check_out_dir(Path(out_dir))  # before any work
     runs, unfinished = compare.scan([Path(p) for p in paths])
     warn_unfinished(unfinished)
+    ranking = find_ranking(runs, paths, pairwise)
     result = compare.compare_runs(
-        runs, unfinished, fields, show_all, settings, common_docs, allow_prompts, fail_if_worse, cost
+        runs, unfinished, fields, show_all, settings, common_docs, allow_prompts, fail_if_worse, cost, ranking
     )
     compact = fmt is None and sys.stdout.isatty()
     if fmt is not None:
@@ -67,19 +72,29 @@ def show_comparison(
     written = []
     if out_dir is not None:
         written = compare.write_outputs(
-            Path(out_dir), runs, result.comparison, result.text, result.gate_results, plots, force
+            Path(out_dir), runs, result.comparison, result.text, result.gate_results, plots, force, ranking
         )
     if compact:
         named = " ".join(visible(str(p)) for p in paths)
         tables = f"{written[0]} (and .csv, .json, .tex)" if written else f"harness compare {named} --format md"
         width = shutil.get_terminal_size().columns
         print(terminal.compact(result.comparison, width, tables))
+        if ranking.rows:  # its notes go to stderr below
+            print("\n".join(ranking.terminal()))
     side = sys.stderr if fmt is not None else sys.stdout
+    for note in ranking.notes:
+        print("harness compare: note: " + visible(note), file=sys.stderr)
     if written:
         print("wrote " + ", ".join(str(p) for p in written), file=side)
     for line in gate_lines(result.gate_results):
         print(visible(line), file=side)  # labels may hold terminal escapes
     return result.gate_results
+
+
+def find_ranking(runs: Sequence[compare.Run], paths: Sequence[Path], given: Path | None) -> pairwise_ranking.Ranking:
+    """The pairwise ranking of these runs: `given`, else the newest in the folders' common parent's pairwise/."""
+    folder = Path(os.path.commonpath([str(Path(p).resolve()) for p in paths]))
+    return pairwise_ranking.for_runs([r.label for r in runs], [r.path for r in runs], given, folder)
 
 
 def main(argv: list[str]) -> int:
@@ -126,6 +141,7 @@ def main(argv: list[str]) -> int:
         args.force,
         args.format,
         args.cost,
+        args.pairwise,
     )
     return EXIT_RUN_FAILED if any(g["failed"] for g in results) else EXIT_DONE
 
@@ -169,6 +185,13 @@ def add_comparison_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="show the cost table (tokens, requests, cache, latency p50/p95/p99, throughput, wall time, cost per "
         "1,000 summaries from the model configs' price, the judge's apart); shown anyway when a model is priced",
+    )
+    parser.add_argument(
+        "--pairwise",
+        type=Path,
+        metavar="PATH",
+        help="the pairwise.json of `harness pairwise` (or its folder) whose Bradley-Terry ranking to show "
+        "(default: the newest in the folders' pairwise/ that ranks exactly these runs)",
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from harness.analysis import report
 from harness.analysis.annotate import AnnotateOptions
-from harness.cli.compare import add_comparison_options, add_output_options, find_runs, settings_from
+from harness.analysis.escape import visible
+from harness.cli.compare import add_comparison_options, add_output_options, find_ranking, find_runs, settings_from
 from harness.config.schema import check_flag
 from harness.errors import EXIT_DONE, ConfigError, InputError
 from harness.fileio import make_dirs
@@ -35,8 +37,11 @@ def main(argv: list[str]) -> int:
     out = args.out or parent / ("annotate.html" if annotate else "report.html")
     if out.is_dir():
         raise InputError(f"--out {out}: a folder; name the HTML file to write")
+    ranking = find_ranking(runs, args.dirs, args.pairwise)
+    for note in ranking.notes:
+        print("harness report: note: " + visible(note), file=sys.stderr)
     text = report.render(
-        runs, args.max_docs, settings, args.common_docs, args.allow_different_prompts, annotate, args.cost
+        runs, args.max_docs, settings, args.common_docs, args.allow_different_prompts, annotate, args.cost, ranking
     )
     make_dirs(out.parent)
     print(f"wrote {report.write_page(out, text, args.force)}")

@@ -125,6 +125,16 @@
     }
     draw();
     sec.append(table, h("ol", { class: "meta" }, c.notes.map((n) => h("li", {}, n))));
+    const rk = DATA.ranking; // the pairwise judge's Bradley-Terry ranking of these runs (harness pairwise)
+    if (rk && (rk.rows.length || rk.notes.length)) {
+      sec.append(h("h3", { id: "ranking-h" }, rk.title));
+      if (rk.rows.length) {
+        sec.append(h("table", { id: "ranking", "aria-labelledby": "ranking-h" }, h("thead", {}, h("tr", {}, rk.header.map((x) => h("th", { scope: "col" }, x)))),
+          h("tbody", {}, rk.rows.map((row) => h("tr", {}, h("td", { class: "num" }, row[0]), h("th", { scope: "row" }, row[1]), row.slice(2).map((x, k) => h("td", { class: k === 3 ? null : "num" }, x)))))),
+        h("p", { class: "meta" }, rk.source));
+      }
+      sec.append(h("ul", { class: "meta", id: "ranking-notes" }, rk.notes.map((n) => h("li", {}, n))));
+    }
     if (c.judge && c.judge.rows.length) { // the judge's cost beside the quality it measured
       sec.append(h("h3", { id: "judge-h" }, "Judge"),
         h("table", { id: "judge-cost", "aria-labelledby": "judge-h" }, h("thead", {}, h("tr", {}, c.judge.header.map((x) => h("th", { scope: "col" }, x)))),

@@ -1,5 +1,6 @@
 """pairwise.json and pairwise.md, the table `harness pairwise` prints, and the ranking rows
-other tables show (`ranking_rows` from a result, `load_ranking` from a written pairwise.json)."""
+other tables show (`ranking_rows` from a result; read back from a written pairwise.json by
+ranking.py `load_ranking`)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,9 @@ from typing import Any
 from harness.analysis.bradley_terry import PRIOR, Analysis, Estimate
 from harness.analysis.escape import md_cell, md_code
 from harness.analysis.pairwise.compute import PairwiseResult, pairs_judged
-from harness.errors import InputError
+from harness.analysis.pairwise.ranking import STEM, est_text, ranking_markdown
 from harness.fileio import write_numbered_set
-from harness.run.folder import read_json_file
 
-STEM = "pairwise"
 FORMAT = 1  # pairwise.json's layout version
 
 METHOD = [
@@ -34,15 +33,7 @@ METHOD = [
 
 def _est(e: Estimate | dict[str, Any] | None, digits: int = 3, percent: bool = False) -> str:
     """value [low, high]; an Estimate or its record."""
-    rec: dict[str, Any] | None = e.record() if isinstance(e, Estimate) else e
-    if rec is None or rec.get("value") is None:
-        return "–"
-
-    def f(x: float) -> str:
-        return f"{100 * x:.1f}%" if percent else f"{x:.{digits}f}"
-
-    ci = f" [{f(rec['low'])}, {f(rec['high'])}]" if rec.get("low") is not None and rec.get("high") is not None else ""
-    return f(rec["value"]) + ci
+    return est_text(e.record() if isinstance(e, Estimate) else e, digits, percent)
 
 
 def order(analysis: Analysis) -> list[int]:
@@ -67,43 +58,11 @@ def ranking_rows(result: PairwiseResult) -> list[dict[str, Any]]:
             "lc_win_rate": a.lc_win_rate[i].record(),
             "lc_strength": a.lc_strength[i].record(),
             "against": reference,
+            "judge": result.judge.get("label"),
             "comparisons": int(a.comparisons[i].sum()),
         }
         for rank, i in enumerate(order(a), 1)
     ]
-
-
-def ranking_markdown(rows: list[dict[str, Any]]) -> list[str]:
-    """The ranking rows (from `ranking_rows` or `load_ranking`) as Markdown table lines."""
-    if not rows:
-        return []
-    against = rows[0]["against"]
-    lines = [
-        f"| rank | system | BT strength | win rate vs {'the average' if against == 'average' else md_cell(against)} "
-        "| LC win rate | comparisons |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        baseline = row["label"] == against
-        rates = ["baseline"] * 2 if baseline else [_est(row[k], percent=True) for k in ("win_rate", "lc_win_rate")]
-        lines.append(
-            f"| {row['rank']} | {md_cell(row['label'])} | {_est(row['strength'])} | {rates[0]} | {rates[1]} "
-            f"| {row['comparisons']} |"
-        )
-    return lines
-
-
-def load_ranking(path: Path) -> list[dict[str, Any]]:
-    """The ranking rows of a pairwise.json (or of the pairwise.json in a folder)."""
-    file = path / f"{STEM}.json" if path.is_dir() else path
-    data = read_json_file(file)
-    if (
-        not isinstance(data, dict)
-        or data.get("tool") != "harness pairwise"
-        or not isinstance(data.get("ranking"), list)
-    ):
-        raise InputError(f"{file}: not a pairwise.json written by harness pairwise")
-    return list(data["ranking"])
 
 
 def to_json(result: PairwiseResult) -> dict[str, Any]:
