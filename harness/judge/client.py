@@ -23,7 +23,7 @@ from harness.config.judge import split_judge_config
 from harness.config.price import Price
 from harness.config.schema import parse
 from harness.errors import ConfigError
-from harness.judge.prompts import TASKS, Prompt, load_prompt
+from harness.judge.prompts import Prompt, load_prompt
 from harness.models.base import Backend, Generation, Request, pop_backend_key
 from harness.models.cache import GenerationCache, request_key, stable_hash
 
@@ -109,9 +109,6 @@ class Judge:
         self.cache = GenerationCache(
             folder / f"{self.backend_key}-{stable_hash(self.identity)}.jsonl", setting="cache_dir"
         )
-        unknown = sorted(set(self.settings.prompts) - set(TASKS))
-        if unknown:
-            raise ConfigError(f"{where}.prompts: unknown task '{unknown[0]}'; tasks: {', '.join(TASKS)}.")
         self.usage = Usage()
         self._prompts: dict[str, Prompt] = {}
         self._lock = threading.Lock()

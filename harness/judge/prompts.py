@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from harness.config.judge import PROMPT_TASKS
 from harness.errors import ConfigError
 
 # task -> placeholders its user section must contain
@@ -27,6 +28,7 @@ TASKS: dict[str, tuple[str, ...]] = {
     "align": ("{facts}", "{summary}"),  # which bullets state each key fact (FineSurE alignment)
     "pairwise": ("{article}", "{summary_a}", "{summary_b}"),  # A, B or tie (MT-Bench pairwise, both orders)
 }
+assert tuple(TASKS) == PROMPT_TASKS, "harness/config/judge.py PROMPT_TASKS lists these tasks"
 _SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
 MAX_PROMPT_CHARS = 100_000
 
