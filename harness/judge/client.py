@@ -100,6 +100,7 @@ class Judge:
         if key_env and not os.environ.get(key_env):  # fail at start-up, not after generating summaries
             raise ConfigError(unset_message(f"{where}.api_key_env", key_env))
         if model.get("model_id") == "auto" and self.backend_key in ("openai_chat", "openai_completions"):
+            parse(backend_cls.Options, model, where)  # a misspelt key is named before the server is asked
             model["model_id"] = only_served_model(model, where)
         self.backend: Backend = backend_cls(parse(backend_cls.Options, model, where))
         self.backend.where = where  # HTTP backends name it in messages
