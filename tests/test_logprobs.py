@@ -171,6 +171,15 @@ def test_top_logprobs_survive_the_cache_and_old_entries_still_load(tmp_path):
     assert "top_logprobs" in (tmp_path / "gen.jsonl.rejected").read_text()
 
 
+def test_a_cached_logprob_above_zero_is_set_aside_and_asked_again(tmp_path):
+    # an entry written before such blocks were refused: its "probability" 148 never reaches a reader
+    path = tmp_path / "gen.jsonl"
+    impossible = {"schema_version": 1, "key": "k", "generation": {"text": "A", "top_logprobs": [{"A": 5.0}]}}
+    path.write_text(json.dumps(impossible) + "\n")
+    assert GenerationCache(path).get("k") is None
+    assert "top_logprobs" in (tmp_path / "gen.jsonl.rejected").read_text()
+
+
 # -- a local Hugging Face model --------------------------------------------------------------------
 
 
