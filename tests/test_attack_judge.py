@@ -48,3 +48,35 @@ def test_a_misspelt_judge_option_in_meta_eval_is_named_before_the_server_is_aske
     proc = run_cli(*argv, cwd=tmp, check=False, timeout=180)
     assert_config_error(tmp, proc, "bas_url", "Did you mean 'base_url'")
     assert "127.0.0.1:8000" not in proc.stderr
+
+
+# ---- the judge cache: what decides an answer keys it; how it is sent does not ----
+
+
+def test_the_judge_cache_is_reused_across_transport_settings_and_never_across_what_decides_answers(tmp_path):
+    from openai_server import FakeOpenAI
+
+    from harness.judge.client import Judge
+
+    mine = tmp_path / "claim.txt"
+    mine.write_text("[user]\nDoc: {document}\nClaim: {claim}\n", encoding="utf-8")
+
+    def asked(server, **more) -> int:
+        """How many requests this judge config sent for one fixed question (0: the cache answered)."""
+        config = {"backend": "openai_chat", "model_id": "judge-1", "base_url": server.url, "max_retries": 0}
+        config = {**config, "generation": {"temperature": 0.0}, "prompts": {"claim": str(mine)}, **more}
+        judge = Judge(config, cache_dir=str(tmp_path / "cache"))
+        before = server.answered
+        [generation] = judge.ask([judge.request("claim", "d1", "src", document="The sky is blue.", claim="Blue.")])
+        assert generation.error is None
+        return server.answered - before
+
+    with FakeOpenAI() as server:
+        assert asked(server) == 1
+        assert asked(server) == 0
+        assert asked(server, max_concurrency=2, timeout_s=7, max_retries=3, label="other name") == 0
+        assert asked(server, generation={"temperature": 0.7}) == 1
+        assert asked(server, model_id="judge-2") == 1
+        mine.write_text("[user]\nDocument: {document}\nClaim: {claim}\n", encoding="utf-8")  # the file edited
+        assert asked(server) == 1
+        assert asked(server, max_concurrency=5) == 0
