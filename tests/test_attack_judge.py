@@ -4,6 +4,7 @@ nothing written)."""
 
 from __future__ import annotations
 
+import pytest
 import test_attack_inputs_config
 from conftest import run_cli
 from test_attack_inputs_config import assert_config_error, harness_run
@@ -80,3 +81,14 @@ def test_the_judge_cache_is_reused_across_transport_settings_and_never_across_wh
         mine.write_text("[user]\nDocument: {document}\nClaim: {claim}\n", encoding="utf-8")  # the file edited
         assert asked(server) == 1
         assert asked(server, max_concurrency=5) == 0
+
+
+def test_a_huge_prompt_file_is_refused_from_its_size_without_being_read(tmp_path):
+    from harness.errors import ConfigError
+    from harness.judge.prompts import load_prompt
+
+    huge = tmp_path / "factcheck.txt"
+    with open(huge, "wb") as f:  # sparse: 300 MB that take no disk, read would take the memory
+        f.truncate(300_000_000)
+    with pytest.raises(ConfigError, match=r"judge.prompts.factcheck .*300,000,000 bytes"):
+        load_prompt("factcheck", str(huge))

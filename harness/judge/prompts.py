@@ -79,6 +79,12 @@ def load_prompt(task: str, replacement: str | None = None) -> Prompt:
     path = Path(replacement)
     if not path.is_file():
         raise ConfigError(f"judge.prompts.{task}: no such file: {replacement}")
+    size = path.stat().st_size
+    if size > 4 * MAX_PROMPT_CHARS:  # UTF-8 takes at most 4 bytes a character: too long unread
+        raise ConfigError(
+            f"judge.prompts.{task} ({replacement}): the prompt file is {size:,} bytes; a prompt is at most "
+            f"{MAX_PROMPT_CHARS:,} characters."
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
