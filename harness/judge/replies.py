@@ -374,8 +374,8 @@ def numbered_items(
     )
     # Order may place items only where their numbers fail: an item whose number is its own
     # (unique, in range) and names another position is never moved to where it stands.
-    claimed = Counter(places)
-    order_agrees = all(p is None or claimed[p] > 1 or not 1 <= p <= count or p == i for i, p in enumerate(places, 1))
+    per_place = Counter(places)
+    order_agrees = all(p is None or per_place[p] > 1 or not 1 <= p <= count or p == i for i, p in enumerate(places, 1))
     out: list[dict[str, Any] | None] = [None] * count
     if consistent or (given and (len(items) != count or not order_agrees)):
         if base == 0:
