@@ -248,7 +248,8 @@ def test_hostile_text_is_kept_as_data_and_shown_inert(tmp_path):
     md = (out / "agreement.md").read_text(encoding="utf-8")
     assert "<script>" not in md and "\x1b" not in md and "\\|" in md
     table = list(csv.reader(io.StringIO((out / "disagreements.csv").read_text(encoding="utf-8"))))
-    assert table[0][-2:] == ["'" + evil, "bob"]  # the annotator's id as a column, quoted
+    shown = "'" + '=HYPERLINK("http://x")|<script>\\u001b[31m\\u202e'  # escapes shown, not run
+    assert table[0][-2:] == [shown, "bob"]  # the annotator's id as a column, quoted
     assert table[1][6].startswith("'=HYPERLINK")
     merged = [json.loads(line) for line in (out / "merged.jsonl").read_text(encoding="utf-8").splitlines()]
     assert merged[0]["bullet"] == evil and evil in merged[0]["judgments"]  # data kept as it was

@@ -191,6 +191,14 @@ A, B, C = {"sentence": 1, "v": "a"}, {"sentence": 2, "v": "b"}, {"sentence": 3, 
             [A, {"sentence": 1, "v": "b"}, C],
             ["numbering inconsistent: items placed in order"],
         ),
+        # two items say opposite things of sentence 1 and the third is numbered 2: in order, the
+        # one about sentence 2 would judge sentence 3. An item's own unique number is never overruled.
+        (
+            [A, {"sentence": 1, "v": "x"}, B],
+            3,
+            [None, B, None],
+            ["position 1: 2 different items, all dropped", "no item for position(s) 1, 3"],
+        ),
         # the same item twice: one is kept
         ([A, A, C], 4, [A, None, C, None], ["position 1: 1 duplicate item(s) dropped", "no item for position(s) 2, 4"]),
         # two different items for one position: neither is trusted

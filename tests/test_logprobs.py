@@ -94,6 +94,28 @@ def test_non_finite_logprobs_are_dropped():
     assert got.top_logprobs == [{"Yes": -0.2}]
 
 
+@pytest.mark.parametrize("logprob", [5.0, 1000.0, 1e308])
+def test_a_logprob_above_zero_is_no_probability_and_the_block_is_ignored(logprob):
+    # log p > 0 says p > 1: a server that sends it is not reporting probabilities, so the reply
+    # counts as having none (its text still answers) rather than "Yes" winning on an impossible
+    # mass (or exp() overflowing in whoever reads it).
+    def reply(prompt: str):
+        return "No", [{"Yes": logprob, "No": -0.01}]
+
+    with FakeOpenAI(reply=reply) as server:
+        got = ask(server, generation={"logprobs": True, "top_logprobs": 2})
+    assert got.error is None and got.text == "No" and got.top_logprobs is None
+
+
+def test_a_logprob_of_zero_is_certainty_and_kept():
+    def reply(prompt: str):
+        return "Yes", [{"Yes": 0.0, "No": -30.0}]
+
+    with FakeOpenAI(reply=reply) as server:
+        got = ask(server, generation={"logprobs": True, "top_logprobs": 2})
+    assert got.top_logprobs == [{"Yes": 0.0, "No": -30.0}]
+
+
 @pytest.mark.parametrize(
     "block",
     [
@@ -146,6 +168,15 @@ def test_top_logprobs_survive_the_cache_and_old_entries_still_load(tmp_path):
     assert Generation(**reread.get("new")["generation"]) == stored
     assert Generation(**reread.get("old")["generation"]).top_logprobs is None
     assert reread.get("bad") is None  # set aside, with its reason
+    assert "top_logprobs" in (tmp_path / "gen.jsonl.rejected").read_text()
+
+
+def test_a_cached_logprob_above_zero_is_set_aside_and_asked_again(tmp_path):
+    # an entry written before such blocks were refused: its "probability" 148 never reaches a reader
+    path = tmp_path / "gen.jsonl"
+    impossible = {"schema_version": 1, "key": "k", "generation": {"text": "A", "top_logprobs": [{"A": 5.0}]}}
+    path.write_text(json.dumps(impossible) + "\n")
+    assert GenerationCache(path).get("k") is None
     assert "top_logprobs" in (tmp_path / "gen.jsonl.rejected").read_text()
 
 

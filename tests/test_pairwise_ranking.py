@@ -81,9 +81,9 @@ def test_compare_shows_the_ranking_of_the_same_runs_in_markdown_csv_and_json(swe
     assert lines == ["| " + " | ".join(c.format(*shown) for c in row) + " |" for row in EXPECTED]
     assert "Pairwise ranking (Bradley-Terry), from " in result.stdout and "\x1b" not in result.stdout
     assert "note:" not in result.stdout + result.stderr
-    # the CSV: numbers in columns, the label's formula start defused
+    # the CSV: numbers in columns, the label's formula start defused and its escape written out
     table = list(csv.DictReader(io.StringIO((out / "comparison_ranking.csv").read_text())))
-    assert [r["model"] for r in table] == ["ours", "lead", "'" + HOSTILE]
+    assert [r["model"] for r in table] == ["ours", "lead", "'" + HOSTILE.replace("\x1b", "\\u001b")]
     assert [float(r["lc_win_rate_low"]) for r in table] == pytest.approx([0.6, 0.4, 0.2])
     assert [r["judge"] for r in table] == ["fake-judge"] * 3 and [r["rank"] for r in table] == ["1", "2", "3"]
     # the JSON: the rows as the pairwise file has them, labelled as compare labels the runs

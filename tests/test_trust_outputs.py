@@ -59,6 +59,20 @@ def test_a_carriage_return_cannot_start_a_row_of_its_own():
     assert rows == [["model", "n"], ["x\n=cmd()", "1"]]
 
 
+@pytest.mark.parametrize(
+    "text, cell",
+    [
+        ("esc\x1b[2Jcleared", "esc\\u001b[2Jcleared"),  # `cat file.csv` would clear the screen
+        ("\x1b]8;;http://x\x07link\x1b]8;;\x07", "\\u001b]8;;http://x\\u0007link\\u001b]8;;\\u0007"),
+        ("rtl\u202etxt.exe", "rtl\\u202etxt.exe"),
+        ("=x\x1b[31m", "'=x\\u001b[31m"),
+        ("two\nlines\tand a tab", "two\nlines\tand a tab"),  # quoted by the csv module: kept
+    ],
+)
+def test_terminal_escapes_and_bidi_overrides_in_a_csv_cell_are_shown_not_run(text, cell):
+    assert escape.csv_cell(text) == cell
+
+
 @pytest.mark.parametrize("value", ["plain", "", "a=b", "0.5", -0.25, 0.5, 3, None, True])
 def test_other_csv_cells_and_every_number_stay_as_they_are(value):
     assert escape.csv_cell(value) == value

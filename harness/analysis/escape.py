@@ -23,10 +23,12 @@ def csv_cell(value: Any) -> Any:
     """A text cell a spreadsheet would evaluate gets a leading single quote; numbers (negative ones
     too) and other values are written as they are. A carriage return inside text becomes a line
     feed: the csv module quotes a field with a line feed but not one with a lone CR, which a
-    spreadsheet would read as the start of another row."""
+    spreadsheet would read as the start of another row. Control characters other than line
+    feeds and tabs, and bidi overrides, are written as `\\uXXXX` (harness/text/visible.py)."""
     if not isinstance(value, str):
         return value
-    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    # Terminal escapes and bidi overrides are shown, not run, by whoever `cat`s the file.
+    text = visible(value.replace("\r\n", "\n").replace("\r", "\n"), keep_breaks=True)
     return "'" + text if value.startswith(FORMULA_START) else text
 
 

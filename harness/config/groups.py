@@ -68,6 +68,10 @@ def keys_at(path: list[str], config: dict[str, Any], groups: list[str], model_na
         if head == "model" and isinstance(node, dict):
             return model_keys(rest, node, model_name)
         if head == "judge" and isinstance(node, dict):
+            if rest == ["prompts"]:
+                from harness.config.judge import PROMPT_TASKS
+
+                return Keys("judge prompts", list(PROMPT_TASKS))
             if rest[:1] in (["price"], ["prompts"]):
                 return None  # checked when the judge is built (harness/config/judge.py)
             return model_keys(rest, node, "judge", where="judge", extra=MODEL_KEYS + judge_keys())

@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.config.price import Price
-from harness.config.schema import parse
+from harness.config.schema import FieldError, parse
 from harness.errors import ConfigError
 from harness.registry import suggest
+
+# The prompt tasks a judge config may replace (`prompts: {task: FILE}`); their placeholders and
+# shipped files are in harness/judge/prompts.py, which holds to this list.
+PROMPT_TASKS = ("factcheck", "claim", "keyfacts", "align", "pairwise")
 
 
 @dataclass
@@ -31,6 +35,12 @@ class JudgeSettings:
     chunk_tokens: int = 2000  # source chunk budget (approximate tokens) for P(supported): max over chunks
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.prompts) - set(PROMPT_TASKS))
+        if unknown:
+            raise FieldError(
+                f"prompts.{unknown[0]}",
+                f"unknown prompt task; tasks: {', '.join(PROMPT_TASKS)}." + suggest(unknown[0], list(PROMPT_TASKS)),
+            )
         if not 1 <= self.top_logprobs <= 20:
             raise ConfigError(f"judge.top_logprobs: must be between 1 and 20, got {self.top_logprobs}.")
         if not 64 <= self.chunk_tokens <= 1_000_000:

@@ -23,7 +23,7 @@ from harness.config.judge import split_judge_config
 from harness.config.price import Price
 from harness.config.schema import parse
 from harness.errors import ConfigError
-from harness.judge.prompts import TASKS, Prompt, load_prompt
+from harness.judge.prompts import Prompt, load_prompt
 from harness.models.base import Backend, Generation, Request, pop_backend_key
 from harness.models.cache import GenerationCache, request_key, stable_hash
 
@@ -100,6 +100,7 @@ class Judge:
         if key_env and not os.environ.get(key_env):  # fail at start-up, not after generating summaries
             raise ConfigError(unset_message(f"{where}.api_key_env", key_env))
         if model.get("model_id") == "auto" and self.backend_key in ("openai_chat", "openai_completions"):
+            parse(backend_cls.Options, model, where)  # a misspelt key is named before the server is asked
             model["model_id"] = only_served_model(model, where)
         self.backend: Backend = backend_cls(parse(backend_cls.Options, model, where))
         self.backend.where = where  # HTTP backends name it in messages
@@ -109,9 +110,6 @@ class Judge:
         self.cache = GenerationCache(
             folder / f"{self.backend_key}-{stable_hash(self.identity)}.jsonl", setting="cache_dir"
         )
-        unknown = sorted(set(self.settings.prompts) - set(TASKS))
-        if unknown:
-            raise ConfigError(f"{where}.prompts: unknown task '{unknown[0]}'; tasks: {', '.join(TASKS)}.")
         self.usage = Usage()
         self._prompts: dict[str, Prompt] = {}
         self._lock = threading.Lock()

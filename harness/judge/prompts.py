@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from harness.config.judge import PROMPT_TASKS
 from harness.errors import ConfigError
 
 # task -> placeholders its user section must contain
@@ -27,6 +28,7 @@ TASKS: dict[str, tuple[str, ...]] = {
     "align": ("{facts}", "{summary}"),  # which bullets state each key fact (FineSurE alignment)
     "pairwise": ("{article}", "{summary_a}", "{summary_b}"),  # A, B or tie (MT-Bench pairwise, both orders)
 }
+assert tuple(TASKS) == PROMPT_TASKS, "harness/config/judge.py PROMPT_TASKS lists these tasks"
 # FineSurE's error categories (Song et al., ACL 2024), as the factcheck prompt names them; the
 # judge's verdicts and a team's own annotations use the same words.
 CATEGORIES = (
@@ -89,6 +91,12 @@ def load_prompt(task: str, replacement: str | None = None) -> Prompt:
     path = Path(replacement)
     if not path.is_file():
         raise ConfigError(f"judge.prompts.{task}: no such file: {replacement}")
+    size = path.stat().st_size
+    if size > 4 * MAX_PROMPT_CHARS:  # UTF-8 takes at most 4 bytes a character: too long unread
+        raise ConfigError(
+            f"judge.prompts.{task} ({replacement}): the prompt file is {size:,} bytes; a prompt is at most "
+            f"{MAX_PROMPT_CHARS:,} characters."
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:

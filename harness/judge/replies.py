@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -352,7 +353,8 @@ def numbered_items(
 
     The items' own numbers place them when every item has one and they are distinct and in
     range (1-based, or 0-based when 0 is used and `count` is not); else, when there are exactly
-    `count` items, their order does; else the numbered items that fit are placed. Items that
+    `count` items and no item's own unique number names another position, their order does;
+    else the numbered items that fit are placed. Items that
     cannot be placed (not an object, unnumbered, out of range, two different items for one
     position) are dropped and reported; a position left without an item is None.
     """
@@ -370,8 +372,12 @@ def numbered_items(
         and len(set(places)) == len(places)
         and all(p is not None and 1 <= p <= count for p in places)
     )
+    # Order may place items only where their numbers fail: an item whose number is its own
+    # (unique, in range) and names another position is never moved to where it stands.
+    per_place = Counter(places)
+    order_agrees = all(p is None or per_place[p] > 1 or not 1 <= p <= count or p == i for i, p in enumerate(places, 1))
     out: list[dict[str, Any] | None] = [None] * count
-    if consistent or (given and len(items) != count):
+    if consistent or (given and (len(items) != count or not order_agrees)):
         if base == 0:
             problems.append("items numbered from 0")
         claims: dict[int, list[dict[str, Any]]] = {}

@@ -51,21 +51,25 @@ class Generation:
 
 _GENERATION_FIELDS = tuple(f.name for f in dataclasses.fields(Generation))
 TOP_LOGPROB_POSITIONS = 5  # a judge reads the first token or two; more would bloat every cache line
+LOGPROB_SLACK = 1e-4  # a server's rounding of log(1) may come out a hair above 0: read as 0
 
 
 def top_logprobs_from(positions: Iterable[Iterable[tuple[Any, Any]]]) -> list[dict[str, float]] | None:
     """`Generation.top_logprobs` from each position's (token, logprob) pairs: the first
     TOP_LOGPROB_POSITIONS positions, non-finite logprobs dropped; None when nothing is left.
-    A token that is not a string or a logprob that is not a number raises ValueError; a token
-    met twice in one position keeps its first logprob."""
+    A token that is not a string, a logprob that is not a number, or one above 0 (a probability
+    above 1: not a log-probability at all) raises ValueError; a token met twice in one position
+    keeps its first logprob."""
     out: list[dict[str, float]] = []
     for position in itertools.islice(positions, TOP_LOGPROB_POSITIONS):
         alternatives: dict[str, float] = {}
         for token, logprob in position:
             if not isinstance(token, str) or not isinstance(logprob, (int, float)) or isinstance(logprob, bool):
                 raise ValueError(f"not a token and its logprob: {token!r}, {logprob!r}")
+            if logprob > LOGPROB_SLACK:
+                raise ValueError(f"not a log-probability: {token!r} has {logprob!r} > 0")
             if math.isfinite(logprob):
-                alternatives.setdefault(token, float(logprob))  # two ids spelled alike: the likelier
+                alternatives.setdefault(token, min(float(logprob), 0.0))  # two ids spelled alike: the likelier
         out.append(alternatives)
     return out if any(out) else None
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.fileio import append_line_durably, append_lines_durably, atomic_write_bytes
-from harness.models.base import Request
+from harness.models.base import LOGPROB_SLACK, Request
 
 log = logging.getLogger("harness.models.cache")
 
@@ -118,9 +118,11 @@ def parse_entry(raw: bytes) -> dict[str, Any]:
 def _check_top_logprobs(positions: list[Any] | None) -> None:
     for i, position in enumerate(positions or ()):
         if not isinstance(position, dict) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in position.values()
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v <= LOGPROB_SLACK for v in position.values()
         ):
-            raise BadLine(f"field 'generation.top_logprobs[{i}]': expected an object of token -> number")
+            raise BadLine(
+                f"field 'generation.top_logprobs[{i}]': expected an object of token -> log-probability (<= 0)"
+            )
 
 
 def request_key(parts: list[Any], request: Request) -> str:
