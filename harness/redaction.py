@@ -176,6 +176,11 @@ class RedactingStream:
         for line in lines:
             self.write(line)
 
+    def close(self) -> None:
+        """Flushed, never closed: the stream belongs to the process (or to a caller of the API,
+        e.g. a test runner's capture), not to the command that wrapped it."""
+        self._stream.flush()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
