@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from isolated import in_fresh_process
 from run_files import make_run, rows
 
 from harness import api
@@ -37,6 +38,7 @@ def demo(tmp_path_factory) -> api.RunResult:
 
 
 @pytest.mark.slow
+@in_fresh_process
 def test_the_demo_runs_in_process_and_its_aggregates_are_the_files(demo):
     assert [r.label for r in demo] == ["lead", "centrality"] and all(r.status == "done" for r in demo)
     assert demo.root is not None and all(r.folder.parent == demo.root for r in demo)
@@ -53,6 +55,7 @@ def test_the_demo_runs_in_process_and_its_aggregates_are_the_files(demo):
 
 
 @pytest.mark.slow
+@in_fresh_process
 def test_compare_gives_the_table_harness_compare_prints(demo, tmp_path):
     comparison = api.compare(demo.folders, fields=["rouge/rougeLsum", "facts/recall"], baseline="lead")
     proc = run_cli("compare", *map(str, demo.folders), "--fields", "rouge/rougeLsum", "facts/recall",
@@ -67,6 +70,7 @@ def test_compare_gives_the_table_harness_compare_prints(demo, tmp_path):
 
 
 @pytest.mark.slow
+@in_fresh_process
 def test_a_failed_gate_is_a_verdict_and_out_writes_the_files(demo, tmp_path):
     gated = api.compare(demo.folders, baseline="lead", fail_if_worse=["facts/recall"], out=tmp_path, plots=False)
     assert not gated.passed and [g["run"] for g in gated.gate if g["failed"]] == ["centrality"]
@@ -76,6 +80,7 @@ def test_a_failed_gate_is_a_verdict_and_out_writes_the_files(demo, tmp_path):
 
 
 @pytest.mark.slow
+@in_fresh_process
 def test_check_and_score_through_the_api(demo):
     centrality = demo["centrality"]
     result = api.check(centrality.folder, "facts/recall>=0.5")
@@ -90,6 +95,7 @@ def test_check_and_score_through_the_api(demo):
 
 
 @pytest.mark.slow
+@in_fresh_process
 def test_runs_follow_one_another_in_one_process_and_leave_it_as_it_was(tmp_path):
     argv, handlers = sys.argv[:], logging.getLogger().handlers[:]
     first = api.run(["model=lead", "metrics=[format]", f"results_dir={tmp_path}"])
@@ -121,6 +127,7 @@ def test_an_error_message_keeps_no_secret(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@in_fresh_process
 def test_a_failed_run_raises_run_failed_or_is_returned(tmp_path, monkeypatch):
     (tmp_path / "apiboom.py").write_text(BOOM)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -211,6 +218,7 @@ def test_meta_eval_option_errors_are_config_errors(tmp_path):
 
 
 @pytest.mark.slow
+@in_fresh_process
 def test_the_callers_log_handlers_stay_open(tmp_path):
     """Hydra reconfigures logging in the caller's process (dictConfig closes every handler): a
     handler the caller had (a test runner's capture, a notebook's) must not be closed by a run."""

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from isolated import in_fresh_process
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
@@ -35,6 +36,7 @@ def test_the_page_has_blocks_and_an_expected_output():
 
 
 @pytest.mark.slow
+@in_fresh_process
 def test_every_python_block_of_the_page_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "api_docs"}
