@@ -459,64 +459,18 @@ def meta_eval(
         >>> r.correlation("rouge/rouge1", "expert_scores.consistency", "system", "kendall")
         (0.6..., None)
     """
-    import numpy as np
 
     from harness.analysis.meta_eval import output
-    from harness.analysis.meta_eval.analysis import meta_evaluate
-    from harness.analysis.meta_eval.judgments import FieldNames, load
-    from harness.analysis.meta_eval.scoring import MetricSet, resolve_spec, score_all
     from harness.cli import meta_eval as command
-    from harness.config.schema import check_flag
-    from harness.config.search import require_config_dirs
-    from harness.fileio import check_output_folder, write_numbered_set
+    from harness.fileio import write_numbered_set
 
     # The command's own parser reads the options: the same defaults, types and choices.
     args = _parse(
         command.build_parser(), _meta_eval_argv(data, human, metrics, {**options, **({"out": out} if out else {})})
     )
-    check_flag("--bootstrap", args.bootstrap)
-    check_flag("--workers", args.workers)
-    humans = [h.strip() for group in args.human for h in group.split(",") if h.strip()]
-    names = FieldNames(
-        args.doc_id_field,
-        args.system_id_field,
-        args.summary_field,
-        args.source_field,
-        args.reference_field,
-        args.references_field,
-        args.facts_field,
-    )
-    if out is not None:
-        check_output_folder(Path(out))
-    require_config_dirs(args.config_dir)
-    metric_set = MetricSet.build(resolve_spec(args.metrics, args.overrides, args.config_dir))
-    loaded = load(args.data, humans, args.against, names, strict=args.strict, where=args.where, needs=metric_set.needs)
-    command._report_skips(loaded)  # what was left out, on stderr, as the command says it
-    scores = score_all(metric_set, loaded.examples, loaded.summaries, args.workers, args.multi_reference, args.against)
-    columns = command._select(scores.columns, args.fields)
-    for a, b in args.compare:
-        for name in (a, b):
-            if name not in columns:
-                raise ConfigError(f"compare: unknown field '{name}'. Fields: {', '.join(columns)}")
-    analysis = meta_evaluate(
-        loaded.doc_ids,
-        loaded.system_ids,
-        columns,
-        {h: np.array(v) for h, v in loaded.human.items()},
-        samples=args.bootstrap,
-        seed=args.seed,
-        compare=[tuple(c) for c in args.compare],
-        workers=args.workers,
-        directions=scores.directions,
-    )
-    payload = output.to_json(analysis, command._protocol(args, loaded, scores, humans, analysis.binary_humans))
+    payload, files = command.evaluate(args, Path(out) if out is not None else None)  # the command's own steps
     written: list[Path] = []
     if out is not None:
-        files = {
-            ".json": output.to_json_text(payload),
-            ".md": output.to_markdown(payload),
-            "_scores.jsonl": output.scores_text(loaded, scores.columns),
-        }
         _, written = write_numbered_set(
             Path(out), "meta_eval", lambda stem: {stem + end: text for end, text in files.items()}, force
         )

@@ -193,6 +193,20 @@ def main(argv: list[str] | None = None) -> int:
 
         return against_annotations(argv)
     args = build_parser().parse_args(argv)
+    out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
+    payload, files = evaluate(args, out)
+    _, written = write_numbered_set(
+        out, "meta_eval", lambda stem: {stem + end: text for end, text in files.items()}, args.force
+    )
+    print(output.to_table(payload))
+    print(f"\nwrote {written[0]}, {written[1]} and {written[2]}")
+    return 0
+
+
+def evaluate(args: argparse.Namespace, out: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The work of `harness meta-eval` (and of `harness.api.meta_eval`) on parsed options: the
+    payload of meta_eval.json and the text of each file to write. `out` is checked before any work
+    (None: nothing will be written)."""
     check_flag("--bootstrap", args.bootstrap)  # 0: no CIs
     check_flag("--workers", args.workers)
     humans = [h.strip() for group in args.human for h in group.split(",") if h.strip()]
@@ -205,13 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         args.references_field,
         args.facts_field,
     )
-    out = Path(args.out or os.path.join("results", "meta_eval", Path(args.data).stem))
-    check_output_folder(out)  # before any work, as harness compare --out
+    if out is not None:
+        check_output_folder(out)  # before any work, as harness compare --out
     require_config_dirs(args.config_dir)
-    spec = resolve_spec(
-        args.metrics, args.overrides, args.config_dir, args.judge
-    )  # bad names fail before the data is read
-    metric_set = MetricSet.build(spec)
+    # bad names fail before the data is read
+    metric_set = MetricSet.build(resolve_spec(args.metrics, args.overrides, args.config_dir, args.judge))
     data = load(args.data, humans, args.against, names, strict=args.strict, where=args.where, needs=metric_set.needs)
     _report_skips(data)
     scores = score_all(metric_set, data.examples, data.summaries, args.workers, args.multi_reference, args.against)
@@ -220,12 +232,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in (a, b):
             if name not in columns:
                 raise ConfigError(f"--compare: unknown field '{name}'. Fields: {', '.join(columns)}")
-    human_columns = {h: np.array(v) for h, v in data.human.items()}
     analysis = meta_evaluate(
         data.doc_ids,
         data.system_ids,
         columns,
-        human_columns,
+        {h: np.array(v) for h, v in data.human.items()},
         samples=args.bootstrap,
         seed=args.seed,
         compare=[tuple(c) for c in args.compare],
@@ -238,9 +249,4 @@ def main(argv: list[str] | None = None) -> int:
         ".md": output.to_markdown(payload),
         "_scores.jsonl": output.scores_text(data, scores.columns),
     }
-    _, written = write_numbered_set(
-        out, "meta_eval", lambda stem: {stem + end: text for end, text in files.items()}, args.force
-    )
-    print(output.to_table(payload))
-    print(f"\nwrote {written[0]}, {written[1]} and {written[2]}")
-    return 0
+    return payload, files
