@@ -16,10 +16,13 @@ from harness.errors import ConfigError
 from harness.metrics.loading import build_metrics, metric_spec
 from harness.metrics.support_judge import (
     CATEGORIES,
+    MAX_QUOTES,
+    MAX_TEXT_CHARS,
     SupportJudge,
     SupportJudgeOptions,
     category_field,
     read_category,
+    read_factcheck,
     yes_probability,
 )
 from harness.records import Example, Summary
@@ -276,3 +279,19 @@ def test_a_run_with_the_judge_end_to_end(fake, server, tmp_path):
         assert (record["input_tokens"] > 0) == (requests > 0) and usage["total"]["requests"] == requests
         fields = json.loads((run / "metrics.json").read_text())["fields"]
         assert "judge:openai_chat:fake-model@" in fields["support_judge/score"]["signature"]
+
+
+def test_a_hostile_reason_and_evidence_are_clipped_not_stored_whole():
+    # A reply is the judge's text: a 200,000-character reason or thousands of quotes would make
+    # every scores.jsonl line and the report that large. What is kept is capped, and says so.
+    huge = "why " * 50_000
+    item = {"sentence": 1, "supported": False, "category": "entity", "reason": huge, "evidence": ["q" * 5_000] * 1_000}
+    (check,) = read_factcheck(json.dumps([item]), 1)
+    assert check is not None and check.reason is not None
+    assert len(check.reason) == MAX_TEXT_CHARS and check.reason.endswith("…")
+    assert check.reason.startswith("why why")
+    assert len(check.evidence) == MAX_QUOTES
+    assert all(len(q) == MAX_TEXT_CHARS and q.endswith("…") for q in check.evidence)
+    short = {"sentence": 1, "supported": True, "reason": "fine", "evidence": ["a quote"]}
+    (kept,) = read_factcheck(json.dumps([short]), 1)
+    assert kept is not None and kept.reason == "fine" and kept.evidence == ["a quote"]

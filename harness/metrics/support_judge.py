@@ -61,6 +61,11 @@ VERDICT_LABELS = {
     "false": "unsupported",
 }
 CLAIM_LABELS = {"yes": "yes", "no": "no"}
+# What is kept of a reply's reason and of each evidence quote, and how many quotes: the prompt asks
+# for a short reason and the sentences relied on; a reply far longer would make every scores.jsonl
+# line and the report that large.
+MAX_TEXT_CHARS = 1000
+MAX_QUOTES = 10
 # Added to the factcheck prompt when its first reply left bullets unreadable (a new request).
 RETRY = "Your previous reply could not be read: reply with only the JSON list of {count} objects, one per summary sentence, in order."
 
@@ -106,9 +111,16 @@ def read_item(item: Mapping[str, Any]) -> Check | None:
     given = lowered.get("evidence")
     quotes = given if isinstance(given, list) else [given]
     evidence = [" ".join(q.split()) for q in quotes if isinstance(q, str) and q.strip()]
-    evidence = [q for q in evidence if q.lower() not in _NO_ERROR]
+    evidence = [clip(q) for q in evidence if q.lower() not in _NO_ERROR][:MAX_QUOTES]
     reason = lowered.get("reason")
-    return Check(verdict, category, evidence, reason.strip() if isinstance(reason, str) and reason.strip() else None)
+    return Check(
+        verdict, category, evidence, clip(reason.strip()) if isinstance(reason, str) and reason.strip() else None
+    )
+
+
+def clip(text: str) -> str:
+    """At most MAX_TEXT_CHARS, the cut marked with an ellipsis."""
+    return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
 
 
 def read_factcheck(text: str | None, count: int) -> list[Check | None]:
