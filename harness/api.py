@@ -332,7 +332,7 @@ def score(
     (all of its metrics, or only `metrics`, keeping the others); no model is called. A dataset that
     changed since the run raises DataChanged unless `rescore_changed_data`."""
     from harness.config.search import require_config_dirs
-    from harness.run.command import score_folder
+    from harness.run.rescore import score_folder
 
     dirs = [str(config_dir)] if isinstance(config_dir, (str, Path)) else [str(d) for d in config_dir]
     require_config_dirs(dirs)

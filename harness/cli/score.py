@@ -7,8 +7,8 @@ from pathlib import Path
 
 from harness.config.search import require_config_dirs
 from harness.errors import EXIT_DONE
-from harness.run.command import score_folder
 from harness.run.datacheck import PREVIOUS_SCORES
+from harness.run.rescore import score_folder
 
 
 def main(argv: list[str]) -> int:

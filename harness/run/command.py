@@ -1,7 +1,8 @@
-"""`harness run` as a Hydra app (one job per model, `-m` sweeps) and `harness score`'s re-scoring.
+"""`harness run` as a Hydra app: one job per model, `-m` sweeps, and the session that says how they ended.
 
-The command line (argparse, printing, exit codes) is harness/cli/run.py and harness/cli/score.py;
-this module takes typed arguments and reports outcomes (a `Session`, a folder).
+The command line (argparse, printing, exit codes) is harness/cli/run.py, the Python API
+`harness.api.run`; both call `launch`, which takes typed arguments and returns a `Session`.
+Re-scoring a finished run (`harness score`) is harness/run/rescore.py.
 """
 
 from __future__ import annotations
@@ -11,21 +12,21 @@ import logging
 import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from harness import redaction
 from harness.config.env_names import credential_variables
 from harness.config.search import CONFIG_PACKAGE, options_first
-from harness.errors import ConfigError, HarnessError, RunFailed, exit_called
+from harness.errors import EXIT_RUN_FAILED, ConfigError, HarnessError, exit_called
 from harness.fileio import make_unique_dir
-from harness.run.folder import CONFIG, LOG, RUN, RunFolder, path_component
+from harness.run.folder import CONFIG, RUN, RunFolder, path_component
 from harness.run.preflight import check_overrides
-from harness.run.resolvers import load_run_config, load_run_data, plain_config, register_config_resolvers
+from harness.run.resolvers import plain_config, register_config_resolvers
 
 log = logging.getLogger("harness")
 DEFAULT_EXPERIMENT = "experiment=demo"
@@ -35,13 +36,19 @@ TIMESTAMP = "%Y-%m-%d_%H-%M-%S"
 
 @dataclass
 class Session:
-    """What one `harness run` process created and how its runs ended."""
+    """What one `launch` created and how its runs ended.
 
-    roots: dict[tuple[str, str], Path] = field(
-        default_factory=dict
-    )  # (results_dir, experiment) -> its timestamp folder
+    It lives in a module global (`_session`, replaced by each `launch`) because Hydra calls
+    everything that fills it with nothing of ours to pass it along: the task function `_job` gets
+    only the job's config, the `harness.new_run_root` resolver only its arguments, the sweep
+    callback (`pin_sweep_dir`, `note_table_failure`) only the config. A job that a launcher runs in
+    another process fills that process's copy, so after a sweep `collect_job_outcomes` reads
+    each job's outcome from its folder instead.
+    """
+
+    roots: dict[tuple[str, str], Path] = field(default_factory=dict)  # (results_dir, experiment) -> timestamp folder
     made: list[Path] = field(default_factory=list)  # folders this process created above the roots
-    jobs: int = 0
+    jobs: int = 0  # jobs Hydra started in this process
     failures: list[str] = field(default_factory=list)  # runs that started and failed (their folders)
     rejected: list[str] = field(default_factory=list)  # runs refused at start-up (config errors)
     sweep_dirs: list[Path] = field(default_factory=list)  # this process's sweeps (their jobs may run elsewhere)
@@ -54,13 +61,13 @@ class Session:
         return any(path.resolve().is_relative_to(root.resolve()) for root in self.roots.values())
 
 
-_session = Session()
+_session = Session()  # the current (or last) `launch`'s; see Session for why it is global
 
 
 class _Abort(BaseException):
     """Carries a HarnessError out through Hydra, which would print any Exception as a traceback."""
 
-    def __init__(self, error: HarnessError):
+    def __init__(self, error: HarnessError) -> None:
         super().__init__(str(error))
         self.error = error
 
@@ -120,7 +127,7 @@ def launch(argv: list[str], on_run_done: Callable[[Path], None] | None = None) -
     return _session
 
 
-def pin_sweep_dir(cfg: Any) -> None:
+def pin_sweep_dir(cfg: DictConfig) -> None:
     """Called at the start of a sweep, in the process that launches it: the sweep folder is created
     here once, and every job, in whatever process or machine a launcher (joblib, submitit, Ray)
     runs it, composes its config with that folder as a plain path instead of creating its own."""
@@ -137,8 +144,6 @@ def pin_sweep_dir(cfg: Any) -> None:
 def note_table_failure(sweep_dir: Path, error: Exception) -> None:
     """A sweep's table failed after its runs: the command says so and exits non-zero (Hydra only
     warns about an exception in a callback, which would leave the sweep without a table and exit 0)."""
-    from harness.errors import EXIT_RUN_FAILED, HarnessError
-
     what = str(error) if isinstance(error, HarnessError) else f"{type(error).__name__}: {error}"
     _session.table_error = f"{sweep_dir}: no comparison table: {what}"
     _session.table_exit = error.exit_code if isinstance(error, HarnessError) else EXIT_RUN_FAILED
@@ -196,7 +201,7 @@ def with_default_experiment(argv: list[str]) -> list[str]:
     return argv if chosen else [*argv, DEFAULT_EXPERIMENT]
 
 
-def _job(cfg) -> None:
+def _job(cfg: DictConfig) -> None:
     """One Hydra job: one model over one dataset, in Hydra's output dir.
 
     A config refused here (before the run claims its folder) leaves no folder behind; once the
@@ -236,7 +241,6 @@ def _job(cfg) -> None:
     if hydra_cfg.mode != RunMode.MULTIRUN and _session.on_run_done is not None:
         _session.on_run_done(folder.path)
     log.info("run folder: %s", folder.path)
-    return None
 
 
 def failure_message(error: BaseException) -> str:
@@ -264,154 +268,6 @@ def _hydra_entry() -> None:
 
     yaml_files.install()  # also when the up-front check did not run (--help, --cfg)
     hydra.main(config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config", version_base="1.3")(_job)()
-
-
-# What a metric config takes from the run's config through `oc.select`, and the fallback it gets
-# when read on its own (`harness score --metrics`): the run's judge and cache, as the run had them.
-FROM_RUN = {"judge": None, "cache_dir": "results/.cache"}
-
-
-def run_judge_settings(spec: dict[str, dict[str, Any]], config: dict[str, Any]) -> None:
-    """Give re-scored metrics the run's judge and cache_dir where their config fell back to the
-    default (a judge-based metric re-scored with --metrics asks the run's judge, its cached replies
-    first: the same key facts, no new request)."""
-    for entry in spec.values():
-        for key, fallback in FROM_RUN.items():
-            if key in entry and entry[key] == fallback and config.get(key) is not None:
-                entry[key] = config[key]
-
-
-def score_folder(
-    run_dir: Path,
-    metric_names: list[str] | None = None,
-    rescore_changed_data: bool = False,
-    config_dirs: Sequence[str] = (),
-) -> Path:
-    """Re-score a finished run folder's saved generations; no model is loaded. Returns the folder.
-
-    The dataset must still match what the run was scored against; otherwise nothing is changed
-    unless `rescore_changed_data`.
-    """
-    from harness.config.schema import RunSettings, parse
-    from harness.metrics.loading import build_metrics, metric_spec
-    from harness.run import datacheck
-    from harness.run.folder import GENERATIONS
-
-    folder = RunFolder(run_dir)
-    if not folder.path.is_dir():
-        raise ConfigError(f"{run_dir}: not a folder")
-    if not folder.file(GENERATIONS).is_file():
-        raise ConfigError(f"{run_dir}: no {GENERATIONS}; is this a run folder whose generation finished?")
-    folder.load_info()
-    config = load_run_config(folder)
-    spec = metric_spec(metric_names, config_dirs=config_dirs) if metric_names else dict(config.get("metrics") or {})
-    if metric_names and "format" in spec:
-        spec["format"]["n_bullets"] = config.get("prompt", {}).get("n_bullets", 3)
-    if metric_names:
-        run_judge_settings(spec, config)
-    settings_keys = set(RunSettings.__dataclass_fields__)
-    settings = parse(RunSettings, {k: v for k, v in config.items() if k in settings_keys}, f"{folder.file(CONFIG)}")
-    dataset_cfg, data = load_run_data(folder, config, strict=settings.strict)
-    rows = folder.read_rows(GENERATIONS)
-    diff = datacheck.compare(folder, data, (r["doc_id"] for r in rows))
-    if diff and not rescore_changed_data:
-        raise datacheck.refuse(
-            folder,
-            data,
-            diff,
-            "Nothing was changed. To score the run against the new data (the old scores "
-            f"are kept in {datacheck.PREVIOUS_SCORES}/): harness score {run_dir} --rescore-changed-data",
-        )
-    if diff:  # every metric is re-scored: scores of the old data must not mix with the new
-        spec = {**(config.get("metrics") or {}), **spec}
-    metrics = build_metrics(spec)
-    logging.getLogger().addHandler(logging.FileHandler(folder.file(LOG)))
-    try:
-        rescore(
-            folder,
-            config,
-            spec,
-            metrics,
-            settings,
-            dataset_cfg,
-            data,
-            rows,
-            diff,
-            keep_other_metrics=bool(metric_names) and not diff,
-        )
-    except (Exception, SystemExit) as e:  # recorded in run.json as "failed"; exit code 1, as for a failed `harness run`
-        if not isinstance(e, HarnessError):
-            log.exception("scoring failed")
-        raise RunFailed(f"scoring {folder.path} failed: {exit_called(e) if isinstance(e, SystemExit) else e}") from e
-    return folder.path
-
-
-def rescore(
-    folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, *, keep_other_metrics: bool
-) -> None:
-    """Score a run's saved generations again; run.json ends "done", or "failed"/"interrupted" with
-    the reason. A finished run whose re-score stops before writing anything stays finished, with
-    the attempt in `rescore_failed` (its scores are intact, so it stays comparable)."""
-    from harness.run.folder import now
-
-    finished = folder.info.get("status") == "done" and not diff
-    ended, before = folder.info.get("ended"), _scored_files(folder)
-    try:
-        with folder.recording_outcome():
-            _rescore(folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, keep_other_metrics)
-    except BaseException:
-        if finished and _scored_files(folder) == before:
-            attempt = {"metrics": sorted(spec), "error": folder.info.get("error"), "at": now()}
-            folder.update(status="done", error=None, ended=ended, rescore_failed=attempt)
-        raise
-
-
-def _scored_files(folder: RunFolder) -> list[tuple[int, int, int] | None]:
-    """Identity of scores.jsonl and metrics.json: every write replaces the file (a new inode)."""
-    from harness.run.folder import METRICS, SCORES
-
-    def identity(path: Path) -> tuple[int, int, int] | None:
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return None
-        return st.st_ino, st.st_mtime_ns, st.st_size
-
-    return [identity(folder.file(name)) for name in (SCORES, METRICS)]
-
-
-def _rescore(folder, config, spec, metrics, settings, dataset_cfg, data, rows, diff, keep_other_metrics) -> None:
-    from harness.run import datacheck
-    from harness.run.folder import METRICS, SCORES, now
-    from harness.run.pipeline import score_run
-
-    folder.update(status="scoring", error=None)
-    kept = None
-    if diff:
-        kept = datacheck.set_aside_scores(folder, [SCORES, METRICS], diff.previous)
-        log.warning("re-scoring against changed data (%s); previous scores kept in %s", diff.describe(), kept)
-        missing = datacheck.unscored_added(diff, rows)
-        if missing:
-            log.warning(
-                "%d document(s) added to the data have no generation and are not scored: %s",
-                len(missing),
-                ", ".join(missing[:10]),
-            )
-    score_run(folder, metrics, data.examples, rows, settings, keep_other_metrics=keep_other_metrics)
-    if diff:
-        datacheck.note_rescore(folder, dataset_cfg, data, diff, kept)
-    elif not folder.file(datacheck.DOCUMENTS).is_file():
-        datacheck.record(folder, dataset_cfg, data)  # a run from before per-document records
-    config["metrics"] = {**(config.get("metrics") or {}), **spec}
-    folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
-    folder.info.pop("rescore_failed", None)  # this attempt finished
-    folder.update(
-        status="done",
-        error=None,
-        ended=folder.info.get("ended") or now(),
-        rescored=now(),
-        rescored_metrics=sorted(spec),
-    )
 
 
 # A launcher may run jobs in fresh processes (joblib, submitit, Ray) that import this module to

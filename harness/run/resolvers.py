@@ -3,12 +3,16 @@ folder's config.yaml read back. One place for `harness run`, `score`, `merge` an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omegaconf import OmegaConf
 
 from harness.errors import ConfigError
 from harness.run.folder import CONFIG, RunFolder, path_component
+
+if TYPE_CHECKING:  # imported where used: reading a config.yaml does not load the data modules
+    from harness.config.schema import DatasetConfig
+    from harness.data import LoadedData
 
 
 def register_config_resolvers() -> None:
@@ -58,7 +62,7 @@ def load_run_config(folder: RunFolder) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read ({type(e).__name__}: {e})") from None
 
 
-def load_run_data(folder: RunFolder, config: dict[str, Any], strict: bool = False) -> tuple[Any, Any]:
+def load_run_data(folder: RunFolder, config: dict[str, Any], strict: bool = False) -> tuple[DatasetConfig, LoadedData]:
     """(DatasetConfig, LoadedData): the dataset a run names in its config.yaml, loaded as the run loaded it."""
     from harness.config.schema import DatasetConfig, parse
     from harness.data import load_examples
