@@ -61,13 +61,18 @@ EXPECTED = [
 ]
 
 
+def m_scores(values: list[float]) -> dict[str, dict[str, float | None]]:
+    """The field m/score of each of DOCS, in order."""
+    return {d: {"m/score": v} for d, v in zip(DOCS, values)}
+
+
 @pytest.fixture
 def sweep(tmp_path) -> Path:
     """Three hand-made runs of one dataset, the third with a hostile label."""
     root = tmp_path / "sweep"
     for n, (label, values) in enumerate((("lead", [0.5, 0.6, 0.4, 0.5]), ("ours", [0.6, 0.7, 0.5, 0.6]))):
-        write_run(root / f"{n}_{label}", label, DOCS, {"m/score": values})
-    write_run(root / "2_odd", HOSTILE, DOCS, {"m/score": [0.3, 0.4, 0.2, 0.3]})
+        write_run(root / f"{n}_{label}", label, m_scores(values))
+    write_run(root / "2_odd", HOSTILE, m_scores([0.3, 0.4, 0.2, 0.3]))
     return root
 
 
@@ -108,7 +113,7 @@ def test_a_ranking_of_other_runs_is_left_out_with_a_note(sweep, tmp_path):
 def test_a_row_naming_another_existing_run_folder_is_not_matched_by_its_label(sweep, tmp_path):
     # same labels, but the folders are another sweep's, which exists here: other runs
     for n, label in enumerate(("lead", "ours")):
-        write_run(tmp_path / "old" / f"{n}_{label}", label, DOCS, {"m/score": [0.1] * 4})
+        write_run(tmp_path / "old" / f"{n}_{label}", label, m_scores([0.1] * 4))
     systems = [("ours", str(tmp_path / "old/1_ours")), ("lead", str(tmp_path / "old/0_lead")), (HOSTILE, "x")]
     pairwise_file(sweep / "pairwise", systems)
     result = run_cli("compare", str(sweep), "--out", str(tmp_path / "out"), *FAST)
