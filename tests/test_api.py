@@ -159,6 +159,24 @@ def test_results_of_hand_made_runs(tmp_path):
         api.load(tmp_path / "missing")
 
 
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ({"samples": 0}, "--samples"),
+        ({"alpha": 1.0}, "--alpha must be between 0 and 1"),
+        ({"family": "each"}, "'metric' or 'all'"),
+    ],
+)
+def test_compare_settings_out_of_range_are_config_errors_as_in_the_command(tmp_path, option, message):
+    write_run(tmp_path / "sweep" / "0_a", "a", {"d1": {"m/score": 0.5}})
+    with pytest.raises(ConfigError, match=message):
+        api.compare(tmp_path / "sweep", **option)
+    if "family" not in option:  # the command refuses --family by its choices
+        flag, value = next(iter(option.items()))
+        proc = run_cli("compare", str(tmp_path / "sweep"), f"--{flag}", str(value), check=False)
+        assert proc.returncode == 2 and message in proc.stderr
+
+
 # ---- meta-eval -------------------------------------------------------------------------------
 
 REFERENCE = "the cat sat on the mat ."
