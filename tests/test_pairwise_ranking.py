@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from headless_chromium import FLAGS, chromium_executable
+from headless_chromium import launched
 from openai_server import FakeOpenAI
 from run_files import copy_run_as, rows, write_rows, write_run
 
@@ -211,14 +211,9 @@ def test_a_real_pairwise_run_joins_compare_and_the_report(judged, tmp_path):
 
 @pytest.mark.browser
 def test_the_reports_ranking_section_in_chromium_shows_labels_as_text(judged, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("no Debian Chromium (apt-get install chromium) to render the page")
     page_file = tmp_path / "report.html"
     run_cli("report", str(judged), "--out", str(page_file), "--samples", "200")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=FLAGS)
+    with launched() as chromium:
         tab = chromium.new_page()
         errors, requests, dialogs = [], [], []
         tab.on("pageerror", lambda e: errors.append(str(e)))
@@ -230,7 +225,6 @@ def test_the_reports_ranking_section_in_chromium_shows_labels_as_text(judged, tm
         systems = tab.eval_on_selector_all("#ranking tbody th", "cells => cells.map(c => c.textContent)")
         first = tab.eval_on_selector_all("#ranking tbody tr:first-child td", "cells => cells.map(c => c.textContent)")
         images = tab.locator("#ranking img").count()
-        chromium.close()
     header, cells = ranking_cells(load_ranking(judged / "pairwise"))
     assert systems == ["one", "two", THIRD] and images == 0  # the label is text, not an image
     assert first == [cells[0][0], *cells[0][2:]]
