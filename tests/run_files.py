@@ -63,11 +63,16 @@ def write_run(
     ranges: dict[str, tuple[float | None, float | None]] | None = None,
     status: str = "done",
     dataset: str = "f00d",
+    prompt: str = "p1",
+    signature: str | None = None,
+    bullets: dict[str, list[str]] | None = None,
 ) -> Path:
     """A finished run folder as `harness run` writes it (run.json, generations.jsonl, scores.jsonl
     and a metrics.json that counts and averages the scores as a run would, so the checked reader of
     score files accepts it). `values` is doc_id -> {field: value or None}; `directions[field]`:
-    higher is better (default), lower, or None; `ranges[field]`: its declared range (default: none)."""
+    higher is better (default), lower, or None; `ranges[field]`: its declared range (default: none);
+    `dataset`, `prompt`: the fingerprint and hash comparability checks; `signature`: every field's
+    (default: its metric's name and harness's version); `bullets[doc_id]`: its summary."""
     folder.mkdir(parents=True)
     info = {
         "schema_version": 1,
@@ -75,11 +80,12 @@ def write_run(
         "status": status,
         "overrides": [f"model={label}"],
         "dataset": {"name": "set", "fingerprint": dataset},
-        "prompt": {"name": "bullets3", "hash": "p1"},
+        "prompt": {"name": "bullets3", "hash": prompt},
     }
     (folder / "run.json").write_text(json.dumps(info))
     write_rows(
-        folder / "generations.jsonl", [{"doc_id": d, "bullets": [f"bullet of {d}"], "error": None} for d in values]
+        folder / "generations.jsonl",
+        [{"doc_id": d, "bullets": (bullets or {}).get(d, [f"bullet of {d}"]), "error": None} for d in values],
     )
     write_rows(folder / "scores.jsonl", [{"schema_version": 1, "doc_id": d, **row} for d, row in values.items()])
     fields: dict[str, dict] = {}
@@ -93,7 +99,7 @@ def write_run(
             "missing": len(values) - len(present),
             "higher_is_better": (directions or {}).get(key, True),
             "headline": True,
-            "signature": f"{key.partition('/')[0]}|harness:0.1.0",
+            "signature": signature or f"{key.partition('/')[0]}|harness:0.1.0",
             **({"range": list(ranges[key])} if ranges and key in ranges else {}),
         }
     (folder / "metrics.json").write_text(json.dumps({"schema_version": 1, "fields": fields}))
