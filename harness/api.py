@@ -382,12 +382,10 @@ def compare(
     A failed `fail_if_worse` gate is `passed == False`, not an error."""
     from harness.analysis import compare as library
     from harness.analysis.gate import parse_gate
-    from harness.cli.compare import settings_from
+    from harness.analysis.significance import Settings
 
     named = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
-    settings = settings_from(argparse.Namespace(samples=samples, alpha=alpha, baseline=baseline, family=family))
-    if family not in ("metric", "all"):
-        raise ConfigError(f"family={family!r}: 'metric' or 'all'")
+    settings = Settings.checked(samples, alpha, baseline, family)
     for spec in fail_if_worse:
         parse_gate(spec)
     if out is not None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from headless_chromium import launched
 
 # Session fixtures that build tiny models, shared by every test module that names them.
 from tiny_encoders import tiny_bert_dir, tiny_nli_dir  # noqa: F401
@@ -20,6 +21,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for the tests that open a page (marked `browser`); skipped when it is missing."""
+    with launched() as chromium:
+        yield chromium
 
 
 def shared_file(relative: str) -> Path:

@@ -342,3 +342,17 @@ class FakeOpenAI:
                     pass  # the client gave up (timeout test)
 
         return Handler
+
+
+def judge_config(server: FakeOpenAI, **more: Any) -> dict[str, Any]:
+    """A judge config (judge/NAME.yaml's keys) asking `server`: greedy, never retried, failures
+    counted rather than fatal; `more` adds or replaces keys."""
+    return {
+        "backend": "openai_chat",
+        "model_id": "judge-1",
+        "base_url": server.url,
+        "max_retries": 0,
+        "max_failures": 100,
+        "generation": {"temperature": 0.0},
+        **more,
+    }

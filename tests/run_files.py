@@ -7,6 +7,7 @@ Used by tests and by bench/report_speed.py (which puts tests/ on its path).
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -57,73 +58,49 @@ def set_run_info(run: Path, **fields: object) -> None:
 def write_run(
     folder: Path,
     label: str,
-    docs: list[str],
-    fields: dict[str, list[float | None]],
-    directions: dict[str, bool | None] | None = None,
-    dataset: str = "f00d",
-) -> Path:
-    """A finished run folder as `harness run` writes it (run.json, metrics.json, scores.jsonl,
-    generations.jsonl), with `fields[key][i]` the score of document `docs[i]`; `directions[key]`:
-    higher is better (default), lower, or None."""
-    folder.mkdir(parents=True)
-    info = {
-        "label": label,
-        "status": "done",
-        "overrides": [f"model={label}"],
-        "dataset": {"name": "set", "fingerprint": dataset},
-        "prompt": {"name": "bullets3", "hash": "p1"},
-    }
-    (folder / "run.json").write_text(json.dumps(info))
-    meta = {}
-    for key, values in fields.items():
-        present = [v for v in values if v is not None]
-        mean = sum(present) / len(present) if present else None
-        meta[key] = {
-            "mean": mean,
-            "ci95": [mean, mean] if present else None,
-            "n": len(present),
-            "higher_is_better": (directions or {}).get(key, True),
-            "headline": True,
-            "signature": f"{key.split('/')[0]}|harness:0.1.0",
-        }
-    (folder / "metrics.json").write_text(json.dumps({"fields": meta}))
-    write_rows(
-        folder / "scores.jsonl", [{"doc_id": d, **{k: v[i] for k, v in fields.items()}} for i, d in enumerate(docs)]
-    )
-    write_rows(
-        folder / "generations.jsonl", [{"doc_id": d, "bullets": [f"bullet of {d}"], "error": None} for d in docs]
-    )
-    return folder
-
-
-def make_run(
-    folder: Path,
-    label: str,
     values: dict[str, dict[str, float | None]],
+    directions: dict[str, bool | None] | None = None,
     ranges: dict[str, tuple[float | None, float | None]] | None = None,
     status: str = "done",
+    dataset: str = "f00d",
+    prompt: str = "p1",
+    signature: str | None = None,
+    bullets: dict[str, list[str]] | None = None,
 ) -> Path:
-    """A finished run folder written by hand: `values` is doc_id -> {field: value or None}; run.json,
-    generations.jsonl, scores.jsonl and a metrics.json that counts and averages them as a run
-    would (so the checked reader of score files accepts it)."""
-    import math
-
+    """A finished run folder as `harness run` writes it (run.json, generations.jsonl, scores.jsonl
+    and a metrics.json that counts and averages the scores as a run would, so the checked reader of
+    score files accepts it). `values` is doc_id -> {field: value or None}; `directions[field]`:
+    higher is better (default), lower, or None; `ranges[field]`: its declared range (default: none);
+    `dataset`, `prompt`: the fingerprint and hash comparability checks; `signature`: every field's
+    (default: its metric's name and harness's version); `bullets[doc_id]`: its summary."""
     folder.mkdir(parents=True)
-    (folder / "run.json").write_text(json.dumps({"schema_version": 1, "status": status, "label": label}))
-    write_rows(folder / "generations.jsonl", [{"doc_id": d, "bullets": ["A bullet."]} for d in values])
+    info = {
+        "schema_version": 1,
+        "label": label,
+        "status": status,
+        "overrides": [f"model={label}"],
+        "dataset": {"name": "set", "fingerprint": dataset},
+        "prompt": {"name": "bullets3", "hash": prompt},
+    }
+    (folder / "run.json").write_text(json.dumps(info))
+    write_rows(
+        folder / "generations.jsonl",
+        [{"doc_id": d, "bullets": (bullets or {}).get(d, [f"bullet of {d}"]), "error": None} for d in values],
+    )
     write_rows(folder / "scores.jsonl", [{"schema_version": 1, "doc_id": d, **row} for d, row in values.items()])
     fields: dict[str, dict] = {}
     for key in dict.fromkeys(k for row in values.values() for k in row):
         present = [row[key] for row in values.values() if row.get(key) is not None]
+        mean = math.fsum(present) / len(present) if present else None
         fields[key] = {
-            "mean": math.fsum(present) / len(present) if present else None,
-            "ci95": None,
+            "mean": mean,
+            "ci95": [mean, mean] if present else None,
             "n": len(present),
             "missing": len(values) - len(present),
-            "higher_is_better": True,
+            "higher_is_better": (directions or {}).get(key, True),
             "headline": True,
-            "signature": key.partition("/")[0],
-            "range": list((ranges or {}).get(key, (0.0, 1.0))),
+            "signature": signature or f"{key.partition('/')[0]}|harness:0.1.0",
+            **({"range": list(ranges[key])} if ranges and key in ranges else {}),
         }
     (folder / "metrics.json").write_text(json.dumps({"schema_version": 1, "fields": fields}))
     return folder

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from headless_chromium import FLAGS, chromium_executable
 from run_files import copy_run_as, rows, write_rows
 
 from harness.analysis.annotate import AnnotateOptions, allocation, disagreement, page_data, pairs, sample, strata
@@ -181,18 +180,6 @@ def hostile_page(sweep) -> Path:
     out = sweep / "hostile" / "annotate.html"
     run_cli("report", str(run), "--annotate", "--annotate-docs", "10", "--out", str(out))
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("no Debian Chromium (apt-get install chromium) to render the page")
-    with api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 class Annotator:

@@ -316,7 +316,8 @@ def sweep(root: Path, supported: np.ndarray, stated: np.ndarray) -> Path:
             "noise/value": list(rng.random(len(DOCS))),
             "bad/score": list(-share),
         }
-        write_run(root / f"{s}_{system}", system, DOCS, fields, {"support/unsupported": False})
+        values = {d: {k: v[i] for k, v in fields.items()} for i, d in enumerate(DOCS)}
+        write_run(root / f"{s}_{system}", system, values, {"support/unsupported": False})
     return root
 
 

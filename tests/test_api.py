@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from isolated import in_fresh_process
-from run_files import make_run, rows
+from run_files import rows, write_run
 
 from harness import api
 from harness.analysis.check import check as library_check
@@ -144,8 +144,8 @@ def test_a_failed_run_raises_run_failed_or_is_returned(tmp_path, monkeypatch):
 
 
 def test_results_of_hand_made_runs(tmp_path):
-    make_run(tmp_path / "sweep" / "0_a", "a", {"d1": {"support/score": 0.5}, "d2": {"support/score": None}})
-    make_run(tmp_path / "sweep" / "1_b", "b", {"d1": {"support/score": 1.0}, "d2": {"support/score": 1.0}})
+    write_run(tmp_path / "sweep" / "0_a", "a", {"d1": {"support/score": 0.5}, "d2": {"support/score": None}})
+    write_run(tmp_path / "sweep" / "1_b", "b", {"d1": {"support/score": 1.0}, "d2": {"support/score": 1.0}})
     loaded = api.load(tmp_path / "sweep")
     assert [r.label for r in loaded] == ["a", "b"] and loaded["a"].fields["support/score"].missing == 1
     with pytest.raises(KeyError, match="Did you mean 'a'"):
@@ -157,6 +157,24 @@ def test_results_of_hand_made_runs(tmp_path):
     assert loaded["a"].documents()["d2"]["support/score"] is None
     with pytest.raises(InputError, match="not a folder"):
         api.load(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ({"samples": 0}, "--samples"),
+        ({"alpha": 1.0}, "--alpha must be between 0 and 1"),
+        ({"family": "each"}, "'metric' or 'all'"),
+    ],
+)
+def test_compare_settings_out_of_range_are_config_errors_as_in_the_command(tmp_path, option, message):
+    write_run(tmp_path / "sweep" / "0_a", "a", {"d1": {"m/score": 0.5}})
+    with pytest.raises(ConfigError, match=message):
+        api.compare(tmp_path / "sweep", **option)
+    if "family" not in option:  # the command refuses --family by its choices
+        flag, value = next(iter(option.items()))
+        proc = run_cli("compare", str(tmp_path / "sweep"), f"--{flag}", str(value), check=False)
+        assert proc.returncode == 2 and message in proc.stderr
 
 
 # ---- meta-eval -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from conftest import run_cli
-from run_files import make_run
+from run_files import write_run
 
 from harness.analysis.check import Requirement, check
 from harness.errors import ConfigError, InputError
@@ -25,7 +25,7 @@ REQUIRE = ["support/score>=0.9", "format/compliant==1"]
 
 @pytest.fixture
 def run(tmp_path):
-    return make_run(tmp_path / "run", "model-a", VALUES)
+    return write_run(tmp_path / "run", "model-a", VALUES)
 
 
 def listed(result):
@@ -94,10 +94,10 @@ def test_a_malformed_requirement_is_refused(spec, message):
 
 
 def test_only_a_finished_run_folder_is_checked(tmp_path):
-    make_run(tmp_path / "sweep" / "0_a", "a", VALUES)
+    write_run(tmp_path / "sweep" / "0_a", "a", VALUES)
     with pytest.raises(InputError, match="a folder of runs; check one run folder: .*0_a"):
         check(tmp_path / "sweep", REQUIRE)
-    failed = make_run(tmp_path / "failed", "b", VALUES, status="failed")
+    failed = write_run(tmp_path / "failed", "b", VALUES, status="failed")
     with pytest.raises(InputError, match="not a finished run"):
         check(failed, REQUIRE)
 
@@ -110,13 +110,13 @@ def test_an_edited_score_is_refused_by_the_checked_reader(run):
 
 
 def test_a_rounded_value_never_reads_as_a_pass(tmp_path):
-    run = make_run(tmp_path / "r", "m", {"d1": {"support/score": 0.89996}})
+    run = write_run(tmp_path / "r", "m", {"d1": {"support/score": 0.89996}})
     (failure,) = check(run, ["support/score>=0.9"]).failures
     assert failure.shown_value() == "0.89996"  # not "0.9"
 
 
 def test_doc_ids_and_labels_are_inert_in_the_terminal(tmp_path):
-    run = make_run(tmp_path / "r", "evil\x1b]0;title\x07", {"d\x1b[31mred": {"support/score": 0.1}})
+    run = write_run(tmp_path / "r", "evil\x1b]0;title\x07", {"d\x1b[31mred": {"support/score": 0.1}})
     result = check(run, ["support/score>=0.9"])
     text = "\n".join([*result.lines(), result.summary()])
     assert "\x1b" not in text and "\x07" not in text

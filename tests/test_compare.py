@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from run_files import write_run
 
 from harness.analysis.compare import build
 from harness.analysis.significance import Settings
@@ -23,48 +24,23 @@ def make_run(
     values: list[float | None],
     *,
     fingerprint: str = "f00d",
-    docs: list[str] | None = None,
     signature: str = SIGNATURE,
     prompt: str = "p1",
     direction: bool | None = True,
 ) -> Path:
-    """A finished run folder as `harness run` writes it (run.json, metrics.json, scores, generations)."""
-    folder = root / name
-    folder.mkdir(parents=True)
-    docs = docs or [f"d{i}" for i in range(len(values))]
-    present = [v for v in values if v is not None]
-    mean = sum(present) / len(present)
-    info = {
-        "label": name,
-        "overrides": [],
-        "dataset": {"name": "set", "fingerprint": fingerprint},
-        "prompt": {"name": "bullets3", "hash": prompt},
-    }
-    (folder / "run.json").write_text(json.dumps(info))
-    fields = {
-        "m/score": {
-            "mean": mean,
-            "ci95": [mean - 0.1, mean + 0.1],
-            "n": len(present),
-            "higher_is_better": direction,
-            "headline": True,
-            "signature": signature,
-        },
-        "m/count": {
-            "mean": 1.0,
-            "ci95": [1.0, 1.0],
-            "n": len(values),
-            "higher_is_better": True,
-            "headline": True,
-            "signature": signature,
-        },
-    }
-    (folder / "metrics.json").write_text(json.dumps({"fields": fields}))
-    rows = [{"doc_id": d, "m/score": v, "m/count": 1.0} for d, v in zip(docs, values)]
-    (folder / "scores.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    gens = [{"doc_id": d, "bullets": ["word " * (3 + i % 5)], "error": None} for i, d in enumerate(docs)]
-    (folder / "generations.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gens))
-    return folder
+    """A finished run folder root/name of documents d0, d1, ...: m/score from `values`, m/count 1.0
+    each, summaries of 3 to 7 words (the length plots have lengths to show)."""
+    docs = [f"d{i}" for i in range(len(values))]
+    return write_run(
+        root / name,
+        name,
+        {d: {"m/score": v, "m/count": 1.0} for d, v in zip(docs, values)},
+        {"m/score": direction},
+        dataset=fingerprint,
+        prompt=prompt,
+        signature=signature,
+        bullets={d: ["word " * (3 + i % 5)] for i, d in enumerate(docs)},
+    )
 
 
 def analysed(root: Path, **settings):

@@ -74,7 +74,7 @@ def test_a_candidate_with_nothing_to_test_fails_the_gate(tmp_path):
     rows = [json.loads(line) for line in (cand / "scores.jsonl").read_text().splitlines()]
     (cand / "scores.jsonl").write_text("".join(json.dumps({**r, "m/score": None}) + "\n" for r in rows))
     metrics = json.loads((cand / "metrics.json").read_text())
-    metrics["fields"]["m/score"].update(mean=None, ci95=[None, None], n=0)
+    metrics["fields"]["m/score"].update(mean=None, ci95=[None, None], n=0, missing=len(GOOD))
     (cand / "metrics.json").write_text(json.dumps(metrics))
     result = gated(tmp_path, base, cand)
     assert result.returncode == 1 and "GATE FAILED" in result.stdout and "nothing to test" in result.stdout

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from headless_chromium import FLAGS, chromium_executable
+from headless_chromium import launched
 from openai_server import FakeOpenAI
 from tiny_models import harness_command, run_harness, user_model_run_args, write_docs
 
@@ -177,15 +177,10 @@ def test_a_terminal_gets_the_compact_table_within_its_width(sweep, tmp_path, col
 
 @pytest.mark.browser
 def test_the_report_shows_the_cost_table_and_the_pareto_plot_in_a_browser(sweep, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("no Debian Chromium (apt-get install chromium) to render the page")
     page_file = tmp_path / "report.html"
     assert run_harness("report", str(sweep), "--out", str(page_file)).returncode == 0
     want = expected_cost(run_folder(sweep, "hosted"))
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=FLAGS)
+    with launched() as browser:
         tab = browser.new_page(viewport={"width": 1300, "height": 1000})
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
@@ -209,7 +204,6 @@ def test_the_report_shows_the_cost_table_and_the_pareto_plot_in_a_browser(sweep,
         forest.screenshot(path=str(tmp_path / "forest.png"))
         print(f"screenshots: {shot}, {tmp_path / 'forest.png'}")
         assert errors == []
-        browser.close()
     svg = json.loads(
         re.search(r"id='report-data'>(.*?)</script>", page_file.read_text(), re.S)  # the page's data block
         .group(1)

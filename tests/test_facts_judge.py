@@ -11,7 +11,7 @@ from pathlib import Path
 import openai_server
 import pytest
 from conftest import run_cli
-from openai_server import FakeOpenAI
+from openai_server import FakeOpenAI, judge_config
 
 from harness.judge.prompts import load_prompt
 from harness.metrics.facts import (
@@ -99,17 +99,6 @@ def server(monkeypatch):
     monkeypatch.setattr(openai_server, "reply_text", scripted)
     with FakeOpenAI() as s:
         yield s
-
-
-def judge_config(server) -> dict:
-    return {
-        "backend": "openai_chat",
-        "model_id": "judge-1",
-        "base_url": server.url,
-        "max_retries": 0,
-        "max_failures": 100,
-        "generation": {"temperature": 0.0},
-    }
 
 
 def metric(server, tmp_path, **options) -> Facts:

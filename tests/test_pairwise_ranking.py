@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from headless_chromium import FLAGS, chromium_executable
+from headless_chromium import launched
 from openai_server import FakeOpenAI
 from run_files import copy_run_as, rows, write_rows, write_run
 
@@ -61,13 +61,18 @@ EXPECTED = [
 ]
 
 
+def m_scores(values: list[float]) -> dict[str, dict[str, float | None]]:
+    """The field m/score of each of DOCS, in order."""
+    return {d: {"m/score": v} for d, v in zip(DOCS, values)}
+
+
 @pytest.fixture
 def sweep(tmp_path) -> Path:
     """Three hand-made runs of one dataset, the third with a hostile label."""
     root = tmp_path / "sweep"
     for n, (label, values) in enumerate((("lead", [0.5, 0.6, 0.4, 0.5]), ("ours", [0.6, 0.7, 0.5, 0.6]))):
-        write_run(root / f"{n}_{label}", label, DOCS, {"m/score": values})
-    write_run(root / "2_odd", HOSTILE, DOCS, {"m/score": [0.3, 0.4, 0.2, 0.3]})
+        write_run(root / f"{n}_{label}", label, m_scores(values))
+    write_run(root / "2_odd", HOSTILE, m_scores([0.3, 0.4, 0.2, 0.3]))
     return root
 
 
@@ -108,7 +113,7 @@ def test_a_ranking_of_other_runs_is_left_out_with_a_note(sweep, tmp_path):
 def test_a_row_naming_another_existing_run_folder_is_not_matched_by_its_label(sweep, tmp_path):
     # same labels, but the folders are another sweep's, which exists here: other runs
     for n, label in enumerate(("lead", "ours")):
-        write_run(tmp_path / "old" / f"{n}_{label}", label, DOCS, {"m/score": [0.1] * 4})
+        write_run(tmp_path / "old" / f"{n}_{label}", label, m_scores([0.1] * 4))
     systems = [("ours", str(tmp_path / "old/1_ours")), ("lead", str(tmp_path / "old/0_lead")), (HOSTILE, "x")]
     pairwise_file(sweep / "pairwise", systems)
     result = run_cli("compare", str(sweep), "--out", str(tmp_path / "out"), *FAST)
@@ -206,14 +211,9 @@ def test_a_real_pairwise_run_joins_compare_and_the_report(judged, tmp_path):
 
 @pytest.mark.browser
 def test_the_reports_ranking_section_in_chromium_shows_labels_as_text(judged, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("no Debian Chromium (apt-get install chromium) to render the page")
     page_file = tmp_path / "report.html"
     run_cli("report", str(judged), "--out", str(page_file), "--samples", "200")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=FLAGS)
+    with launched() as chromium:
         tab = chromium.new_page()
         errors, requests, dialogs = [], [], []
         tab.on("pageerror", lambda e: errors.append(str(e)))
@@ -225,7 +225,6 @@ def test_the_reports_ranking_section_in_chromium_shows_labels_as_text(judged, tm
         systems = tab.eval_on_selector_all("#ranking tbody th", "cells => cells.map(c => c.textContent)")
         first = tab.eval_on_selector_all("#ranking tbody tr:first-child td", "cells => cells.map(c => c.textContent)")
         images = tab.locator("#ranking img").count()
-        chromium.close()
     header, cells = ranking_cells(load_ranking(judged / "pairwise"))
     assert systems == ["one", "two", THIRD] and images == 0  # the label is text, not an image
     assert first == [cells[0][0], *cells[0][2:]]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from test_plugins import env_for, local_data_args, meta_eval_args, plugin, plugin_cli  # noqa: F401  (the fixture: plugin module, configs, inputs)
+from test_plugins import env_for, local_data_args, meta_eval_args, plugin, plugin_cli, plugin_run  # noqa: F401  (the fixture: plugin module, configs, inputs)
 
 from harness.errors import TERMINATION_SIGNALS
 
@@ -119,15 +119,7 @@ def failing(plugin):  # noqa: F811
 
 
 def run(root: Path, *overrides: str):
-    return plugin_cli(
-        root,
-        "run",
-        "--config-dir",
-        str(root / "conf"),
-        *local_data_args(root),
-        *overrides,
-        check=False,
-    )
+    return plugin_run(root, *overrides, check=False)
 
 
 def run_info(results: Path) -> dict:

@@ -144,6 +144,11 @@ def plugin_cli(root: Path, *args: str, check: bool = True):
     return run_cli(*args, env=env_for(root / "src"), cwd=root, check=check)
 
 
+def plugin_run(root: Path, *overrides: str, check: bool = True):
+    """`harness run` with the plugin's configs (root/conf) on the fixture's documents, results under root/results."""
+    return plugin_cli(root, "run", "--config-dir", str(root / "conf"), *local_data_args(root), *overrides, check=check)
+
+
 def meta_eval_args(root: Path, *metrics: str) -> list[str]:
     """`harness meta-eval` of `metrics` on the judged summaries of the fixture, written to root/meta."""
     judged = ["--data", str(root / "judged.jsonl"), "--human", "human.q"]
@@ -180,16 +185,7 @@ def bullets(text: str) -> list[str]:
 def test_plugin_metric_and_backend_through_run_score_and_meta_eval(plugin):
     env = env_for(plugin / "src")
     conf = str(plugin / "conf")
-    shown = run_cli(
-        "run",
-        "--config-dir",
-        conf,
-        "model=firsts",
-        "metrics=[rouge,count]",
-        *local_data_args(plugin),
-        env=env,
-        cwd=plugin,
-    ).stdout
+    shown = plugin_run(plugin, "model=firsts", "metrics=[rouge,count]").stdout
     # a metric that names no headline fields shows all of them in the run's table
     assert "count/n" in shown and "count/long" in shown and "rouge/rouge1" in shown
     folder = run_folder(plugin / "results")
@@ -250,16 +246,7 @@ def test_installed_plugin_registers_by_entry_point(plugin):
     (plugin / "conf" / "model" / "firsts_ep.yaml").write_text("backend: firsts_ep\nsentences: 1\n")
     (plugin / "conf" / "metrics" / "ep.yaml").write_text("ep:\n  metric: bullets_ep\n  weight: 5\n")
     env = env_for(plugin / "src")
-    run_cli(
-        "run",
-        "--config-dir",
-        str(plugin / "conf"),
-        "model=firsts_ep",
-        "metrics=[ep]",
-        *local_data_args(plugin),
-        env=env,
-        cwd=plugin,
-    )
+    plugin_run(plugin, "model=firsts_ep", "metrics=[ep]")
     scores = rows(run_folder(plugin / "results") / "scores.jsonl")
     assert {d: r["ep/n"] for d, r in scores.items()} == {"a": 5.0, "b": 5.0, "c": 5.0}  # one sentence each
     # `metrics=[bullets_ep]` needs a config file: the refusal says which one to write
@@ -288,16 +275,7 @@ def test_entry_points_are_listed_in_process(plugin, monkeypatch):
 
 def test_contract_violation_exits_2_naming_what_is_missing(plugin):
     (plugin / "conf" / "metrics" / "bad.yaml").write_text("bad:\n  _target_: bulletplug.NoFields\n")
-    proc = plugin_cli(
-        plugin,
-        "run",
-        "--config-dir",
-        str(plugin / "conf"),
-        "model=lead",
-        "metrics=[bad]",
-        *local_data_args(plugin),
-        check=False,
-    )
+    proc = plugin_run(plugin, "model=lead", "metrics=[bad]", check=False)
     assert proc.returncode == 2, proc.stderr
     assert "metrics.bad" in proc.stderr and "bulletplug.NoFields breaks the metric contract" in proc.stderr
     assert "declared fields" in proc.stderr
@@ -340,15 +318,7 @@ def test_import_errors_name_what_was_tried_and_show_the_users_traceback(plugin, 
 
 def test_a_model_config_naming_a_non_backend_class_is_refused(plugin):
     (plugin / "conf" / "model" / "notbackend.yaml").write_text("_target_: bulletplug.BulletCount\n")
-    proc = run_cli(
-        "run",
-        "--config-dir",
-        str(plugin / "conf"),
-        "model=notbackend",
-        *local_data_args(plugin),
-        env=env_for(plugin / "src"),
-        check=False,
-    )
+    proc = plugin_run(plugin, "model=notbackend", check=False)
     assert proc.returncode == 2, proc.stderr
     assert "model 'notbackend'" in proc.stderr and "is not a subclass of harness.models.base.Backend" in proc.stderr
 
@@ -455,17 +425,7 @@ def test_a_credential_in_a_plugin_option_is_refused_before_anything_is_written(p
         "svc:\n  _target_: bulletplug.ServiceCount\n" + (f"  api_key: {SECRET}\n" if how != "override" else "")
     )
     override = [f"metrics.svc.api_key={SECRET}"] if how == "override" else []
-    proc = plugin_cli(
-        plugin,
-        "run",
-        "--config-dir",
-        str(plugin / "conf"),
-        "model=lead",
-        "metrics=[svc]",
-        *override,
-        *local_data_args(plugin),
-        check=False,
-    )
+    proc = plugin_run(plugin, "model=lead", "metrics=[svc]", *override, check=False)
     assert proc.returncode == 2 and "metrics.svc.api_key: looks like a credential" in proc.stderr
     assert SECRET not in proc.stdout + proc.stderr and not (plugin / "results").exists()
     # the same option through meta-eval's --set, and the variable's name, which is accepted

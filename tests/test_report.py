@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from headless_chromium import FLAGS, chromium_executable
 from run_files import add_constant_field, copy_run_as, rows, write_rows
 
 COPIED = (
@@ -114,20 +113,6 @@ def test_the_payload_holds_every_reference_and_the_recorded_evidence(report, swe
 
 
 # ---- in a real browser ----
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-    )
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("no Debian Chromium (apt-get install chromium) to render the page")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 class Page:

@@ -13,9 +13,7 @@ import pytest
 from conftest import run_cli
 from run_files import copy_run_as, rows, set_run_info, write_rows
 from test_compare_judge import PRICED, UNPRICED
-from test_report import COPIED, DEMO, INVENTED, Page, browser, embedded, mine_summaries
-
-__all__ = ["browser"]  # the fixture, shared with test_report
+from test_report import COPIED, DEMO, INVENTED, Page, embedded, mine_summaries
 
 NOT_IN_SOURCE = "Marta Quell resigned in 1997."
 PROVENANCE = "judge:gpt-4o-mini@3f9a2c1b7e+keyfacts@5d1e0a"

@@ -59,16 +59,8 @@ def summaries(docs=DOCS) -> list[Summary]:
 
 
 def judge_config(server, **more) -> dict:
-    return {
-        "backend": "openai_chat",
-        "model_id": "judge-1",
-        "base_url": server.url,
-        "max_retries": 0,
-        "max_failures": 100,
-        "generation": {"temperature": 0.0, "seed": 0, "max_tokens": 512},
-        "logprobs": False,
-        **more,
-    }
+    options = {"generation": {"temperature": 0.0, "seed": 0, "max_tokens": 512}, "logprobs": False}
+    return openai_server.judge_config(server, **{**options, **more})
 
 
 @pytest.fixture

@@ -88,18 +88,9 @@ def highest(recorder: Recorder, claim: str) -> float:
 
 
 def judge_config(server, **more) -> dict:
-    return {
-        "backend": "openai_chat",
-        "model_id": "judge-1",
-        "base_url": server.url,
-        "max_retries": 0,
-        "max_failures": 100,
-        "generation": {"temperature": 0.0, "seed": 0, "max_tokens": 512},
-        "logprobs": True,
-        "top_logprobs": 5,
-        "chunk_tokens": 64,
-        **more,
-    }
+    generation = {"temperature": 0.0, "seed": 0, "max_tokens": 512}
+    options = {"generation": generation, "logprobs": True, "top_logprobs": 5, "chunk_tokens": 64}
+    return openai_server.judge_config(server, **{**options, **more})
 
 
 def metric(server, tmp_path, **more) -> SupportJudge:

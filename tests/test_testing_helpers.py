@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from run_files import make_run
+from run_files import write_run
 
 from harness.errors import ConfigError
 from harness.testing import assert_documents
@@ -17,13 +17,13 @@ VALUES = {f"d{i}": {"support/score": s} for i, s in enumerate([1.0, 0.2, 0.95, N
 
 
 def test_a_passing_run_returns_the_result(tmp_path):
-    run = make_run(tmp_path / "r", "m", VALUES)
+    run = write_run(tmp_path / "r", "m", VALUES)
     result = assert_documents(run, ["support/score>=0.1"], allow_missing=True)
     assert result.passed and result.failures == ()
 
 
 def test_the_message_lists_the_failing_documents(tmp_path):
-    run = make_run(tmp_path / "r", "model-x", VALUES)
+    run = write_run(tmp_path / "r", "model-x", VALUES)
     with pytest.raises(AssertionError) as e:
         assert_documents(run, ["support/score>=0.9"], max_failures=2)
     message = str(e.value).splitlines()
@@ -36,13 +36,13 @@ def test_the_message_lists_the_failing_documents(tmp_path):
 
 
 def test_the_message_is_capped(tmp_path):
-    run = make_run(tmp_path / "r", "m", VALUES)
+    run = write_run(tmp_path / "r", "m", VALUES)
     with pytest.raises(AssertionError, match="and 2 more failures"):
         assert_documents(run, ["support/score>=0.9"], shown=1)
 
 
 def test_a_mistyped_field_is_an_error_not_a_failure(tmp_path):
-    run = make_run(tmp_path / "r", "m", VALUES)
+    run = write_run(tmp_path / "r", "m", VALUES)
     with pytest.raises(ConfigError, match="Did you mean 'support/score'"):
         assert_documents(run, ["support/scores>=0.9"])
 

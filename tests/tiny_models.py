@@ -60,17 +60,14 @@ def build_tiny_t5(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
-def build_tiny_causal(folder: Path, seed: int = 0) -> Path:
-    """A 2-layer Llama with a byte-level BPE tokenizer trained here, a chat template and a pad token."""
+def _tiny_llama(sentences: list[str], seed: int):
+    """A 2-layer Llama, seeded, with a byte-level BPE tokenizer trained on a pangram and
+    `sentences`, a chat template and a pad token: (tokenizer, model)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
-    corpus = [
-        "the quick brown fox jumps over the lazy dog",
-        "a summary lists the main points of an article",
-        "system user assistant: write three bullets",
-    ]
+    corpus = ["the quick brown fox jumps over the lazy dog", *sentences]
     tokenizer = byte_level_bpe(corpus * 20, 400, ["<pad>", "<s>", "</s>", "<unk>"], model_max_length=512)
     tokenizer.chat_template = CHAT_TEMPLATE
     config = LlamaConfig(
@@ -86,7 +83,13 @@ def build_tiny_causal(folder: Path, seed: int = 0) -> Path:
         pad_token_id=0,
         tie_word_embeddings=False,
     )
-    model = LlamaForCausalLM(config)
+    return tokenizer, LlamaForCausalLM(config)
+
+
+def build_tiny_causal(folder: Path, seed: int = 0) -> Path:
+    """A 2-layer Llama with a byte-level BPE tokenizer trained here, a chat template and a pad token."""
+    sentences = ["a summary lists the main points of an article", "system user assistant: write three bullets"]
+    tokenizer, model = _tiny_llama(sentences, seed)
     vocab = tokenizer.get_vocab()
     allowed = [2] + [i for t, i in vocab.items() if all(c in "abcdefghijklmnopqrstuvwxyzĠĊ-." for c in t)]
     _readable_only(model.lm_head.weight, allowed)
@@ -101,32 +104,12 @@ def build_tiny_judge(folder: Path, seed: int = 0) -> Path:
     question with real first-token probabilities. One residual dimension is held constant (every
     embedding sets it, no layer writes it), and only those four tokens read it, strongly."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
 
-    torch.manual_seed(seed)
-    corpus = [
-        "the quick brown fox jumps over the lazy dog",
-        "is the claim supported by the document answer Yes or No",
-        "Yes No Yes No yes no",
-    ]
-    tokenizer = byte_level_bpe(corpus * 20, 400, ["<pad>", "<s>", "</s>", "<unk>"], model_max_length=512)
-    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer, model = _tiny_llama(
+        ["is the claim supported by the document answer Yes or No", "Yes No Yes No yes no"], seed
+    )
     vocab = tokenizer.get_vocab()
     answers = [vocab[t] for t in ("Yes", "\u0120Yes", "No", "\u0120No")]  # all four are tokens of this vocabulary
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        bos_token_id=1,
-        eos_token_id=2,
-        pad_token_id=0,
-        tie_word_embeddings=False,
-    )
-    model = LlamaForCausalLM(config)
     held = 0  # the constant dimension
     with torch.no_grad():
         model.model.embed_tokens.weight[:, held] = 1.0

@@ -12,7 +12,7 @@ Documents are searched, sorted and filtered by any per-document metric, by disag
 two models or two metrics, and by unsupported bullets; `#doc=<id>` links to one.
 
 The file makes no network request: the data is one JSON block (HTML-escaped, so no value can
-close it), read by one script (resources/report.js) that builds the page with text nodes only;
+close it), read by one script (resources/dom.js's helpers, then report.js) that builds the page with text nodes only;
 a Content-Security-Policy allows exactly that script and style (by hash) and data: images.
 The command line (options, printing) is harness/cli/report.py.
 """
@@ -287,6 +287,8 @@ def payload(
 
 # ---- the page ----
 
+REPORT_SCRIPTS = ("dom.js", "report.js")  # the page's one script, in this order (dom.js: shared with annotate.js)
+
 
 def resource(name: str) -> str:
     return (resources.files("harness") / "resources" / name).read_text(encoding="utf-8")
@@ -302,7 +304,7 @@ def escape_json(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#x27;")
 
 
-def page(data: dict[str, Any], scripts: Sequence[str] = ("report.js",), styles: Sequence[str] = ("report.css",)) -> str:
+def page(data: dict[str, Any], scripts: Sequence[str] = REPORT_SCRIPTS, styles: Sequence[str] = ("report.css",)) -> str:
     """The HTML file: CSP, style, the data block and the script (resource files joined in order).
     The JSON is HTML-escaped (no `<` survives, so nothing in it can end the block); the script unescapes it."""
     script, style = "".join(map(resource, scripts)), "".join(map(resource, styles))

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from harness import stats
+from harness.config.schema import check_flag
+from harness.errors import ConfigError
 
 if TYPE_CHECKING:
     from harness.analysis.compare import Run
@@ -84,12 +86,26 @@ class Column:
         return {**asdict(self), "descriptive": self.descriptive, "median_mde": self.median_mde()}
 
 
+FAMILIES = ("metric", "all")  # Holm over each metric's comparisons, or over all metrics
+
+
 @dataclass(frozen=True)
 class Settings:
     samples: int = 10_000
     alpha: float = stats.ALPHA
     baseline: str | None = None
-    family: str = "metric"  # Holm over each metric's comparisons, or over "all" metrics
+    family: str = "metric"  # one of FAMILIES
+
+    @classmethod
+    def checked(cls, samples: int, alpha: float, baseline: str | None = None, family: str = "metric") -> Settings:
+        """Settings a user gave (`harness compare`'s options, `harness.api.compare`'s arguments),
+        each refused with a ConfigError naming its option when out of range."""
+        check_flag("--samples", samples)
+        if not 0 < alpha < 1:
+            raise ConfigError("--alpha must be between 0 and 1")
+        if family not in FAMILIES:
+            raise ConfigError(f"family={family!r}: 'metric' or 'all'")
+        return cls(samples=samples, alpha=alpha, baseline=baseline, family=family)
 
 
 def score_matrix(runs: Sequence[Run], key: str, docs: Sequence[str]) -> np.ndarray:

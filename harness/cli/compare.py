@@ -17,9 +17,8 @@ from harness.analysis import compare, terminal
 from harness.analysis.escape import visible
 from harness.analysis.gate import gate_lines, parse_gate
 from harness.analysis.pairwise import ranking as pairwise_ranking
-from harness.analysis.significance import Settings
-from harness.config.schema import check_flag
-from harness.errors import EXIT_DONE, EXIT_RUN_FAILED, ConfigError
+from harness.analysis.significance import FAMILIES, Settings
+from harness.errors import EXIT_DONE, EXIT_RUN_FAILED
 
 
 def warn_unfinished(unfinished: Sequence[str]) -> None:
@@ -172,7 +171,7 @@ def add_comparison_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--family",
-        choices=["metric", "all"],
+        choices=FAMILIES,
         default="metric",
         help="Holm's correction over each metric's comparisons (default) or over all metrics",
     )
@@ -196,7 +195,4 @@ def add_comparison_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    check_flag("--samples", args.samples)
-    if not 0 < args.alpha < 1:
-        raise ConfigError("--alpha must be between 0 and 1")
-    return Settings(samples=args.samples, alpha=args.alpha, baseline=args.baseline, family=args.family)
+    return Settings.checked(args.samples, args.alpha, args.baseline, args.family)

@@ -24,21 +24,16 @@ from harness.analysis.meta_eval import output
 from harness.analysis.meta_eval.analysis import meta_evaluate
 from harness.analysis.meta_eval.judgments import AGAINST_CHOICES, FieldNames, MetaData, load
 from harness.analysis.meta_eval.scoring import MetricSet, resolve_spec, score_all
-from harness.cli.metric_options import add_metric_options, add_run_options
+from harness.cli.meta_eval_common import add_metric_options, add_run_options, parser, warn, warn_skipped
 from harness.config.schema import check_flag
 from harness.config.search import require_config_dirs
 from harness.errors import ConfigError
 from harness.fileio import check_output_folder, write_numbered_set
 
 
-def _warn(message: str, *args) -> None:
-    print("harness meta-eval: warning: " + message % args, file=sys.stderr)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="harness meta-eval",
-        description="Score each (document, system) summary with the harness's metrics and correlate "
+    p = parser(
+        "Score each (document, system) summary with the harness's metrics and correlate "
         "them with human scores at summary, system and global level.",
         epilog="A fact checker on a benchmark's labelled claims instead: harness meta-eval --benchmark "
         "aggrefact|summac --data PATH (balanced accuracy per dataset; --benchmark aggrefact --help for its options). "
@@ -166,15 +161,10 @@ def _protocol(args: argparse.Namespace, data, scores, humans, binary: list[str])
 
 def _report_skips(data: MetaData) -> None:
     """Say on stderr what was left out (as `harness run` does), never silently."""
-    for item in data.problems.skipped[:20]:
-        _warn("skipped: %s", item.message())
-    if len(data.problems.skipped) > 20:
-        _warn("... %d more skipped records (all listed in meta_eval.json)", len(data.problems.skipped) - 20)
-    if data.problems.skipped:
-        _warn("%d of %d records skipped", len(data.problems.skipped), data.total)
+    warn_skipped(data.problems.skipped, data.total, "meta_eval.json")
     for human, items in data.missing_human.items():
         if items:
-            _warn(
+            warn(
                 "%s: no score on %d records (first: %s), left out of its correlations",
                 human,
                 len(items),

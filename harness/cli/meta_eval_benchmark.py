@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +22,18 @@ from harness.analysis.meta_eval.benchmark_eval import BenchmarkResult, evaluate_
 from harness.analysis.meta_eval.benchmarks import LAYOUTS, BenchmarkData, load_benchmark
 from harness.analysis.meta_eval.detection import DEFAULT_THRESHOLD
 from harness.analysis.meta_eval.scoring import MetricSet, resolve_spec
-from harness.cli.metric_options import add_metric_options, add_run_options
+from harness.cli.meta_eval_common import add_metric_options, add_run_options, parser, warn, warn_skipped
 from harness.config.schema import check_flag
 from harness.config.search import require_config_dirs
 from harness.errors import ConfigError
 from harness.fileio import check_output_folder, write_numbered_set
 
 
-def _warn(message: str, *args: object) -> None:
-    print("harness meta-eval: warning: " + message % args, file=sys.stderr)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="harness meta-eval",
-        description="Score every claim of a fact-checking benchmark (local files, never downloaded) with "
+    p = parser(
+        "Score every claim of a fact-checking benchmark (local files, never downloaded) with "
         "the harness's metrics and report balanced accuracy per dataset, the threshold chosen on each "
-        "dataset's dev split as the benchmark does, with bootstrap CIs and the macro average.",
+        "dataset's dev split as the benchmark does, with bootstrap CIs and the macro average."
     )
     p.add_argument(
         "--benchmark",
@@ -117,14 +111,9 @@ def _protocol(args: argparse.Namespace, data: BenchmarkData, result: BenchmarkRe
 
 def _report(data: BenchmarkData) -> None:
     """Say on stderr what was left out or assumed, never silently."""
-    for item in data.problems.skipped[:20]:
-        _warn("skipped: %s", item.message())
-    if len(data.problems.skipped) > 20:
-        _warn("... %d more skipped records (all listed in the JSON)", len(data.problems.skipped) - 20)
-    if data.problems.skipped:
-        _warn("%d of %d records skipped", len(data.problems.skipped), data.total)
+    warn_skipped(data.problems.skipped, data.total, "the JSON")
     for file in data.unsplit:
-        _warn("%s: no split in its name or records: read as test (name it with dev or test)", file)
+        warn("%s: no split in its name or records: read as test (name it with dev or test)", file)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     for field in result.fields:
         missing = [d.name for d in field.datasets if d.threshold_from.startswith("default")]
         if missing:
-            _warn("%s: threshold %s (no usable dev split) for %s", field.field, DEFAULT_THRESHOLD, ", ".join(missing))
+            warn("%s: threshold %s (no usable dev split) for %s", field.field, DEFAULT_THRESHOLD, ", ".join(missing))
     protocol = _protocol(args, data, result)
     protocol["data"]["dev_claims_not_scored"] = dev_not_scored
     payload = benchmark_output.to_json(result.fields, protocol)

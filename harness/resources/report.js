@@ -1,30 +1,16 @@
 // harness report: builds the page from the embedded JSON. Every value goes in as a text node or
-// an attribute set through the DOM (never parsed as markup); documents render one at a time.
+// an attribute set through the DOM (HarnessDOM.h from dom.js, joined before this script; never
+// parsed as markup); documents render one at a time.
 "use strict";
 (function () {
-  const raw = document.getElementById("report-data").textContent;
-  const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&#x27;": "'" };
-  const DATA = JSON.parse(raw.replace(/&(?:amp|lt|gt|#x27);/g, (e) => ENTITIES[e]));
+  const { h } = HarnessDOM;
+  const DATA = HarnessDOM.data("report-data");
   const RUNS = DATA.runs, FIELDS = DATA.fields, DOCS = DATA.docs;
   const BY_ID = new Map(DOCS.map((d, i) => [d.id, i]));
   const PAGE = 50;
   const WORD = /\p{Nd}+(?:[.,]\p{Nd}+)*|\p{L}+/gu; // the tokenizer's words (harness.text)
   const app = document.getElementById("app");
 
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-      else if (k === "class") el.className = v;
-      else el.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return el;
-  }
   const fmt = (v) => (v === null || v === undefined ? "–" : Number.isInteger(v) ? String(v) : v.toFixed(4));
 
   // ---- per-document measures (what the list sorts and filters by) ----
