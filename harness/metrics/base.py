@@ -78,7 +78,7 @@ class Metric:
         return metric
 
     @classmethod
-    def parse_options(cls, config: dict[str, Any] | None, where: str) -> Any:
+    def parse_options(cls, config: dict[str, Any] | None, where: str) -> object:
         """The Options from a config (keys, types, ranges), without building the metric: also
         what a run checks before any work. A metric may refuse a retired key here with advice."""
         return parse(cls.Options, config, where)
