@@ -25,9 +25,10 @@ from harness.errors import InputError, WriteFailed
 from harness.redaction import redact
 
 TMP_SUFFIX = ".tmp"
+StrPath = str | os.PathLike[str]  # a path as a caller holds it: a str or a Path
 
 
-def fsync_dir(path: str | os.PathLike) -> None:
+def fsync_dir(path: StrPath) -> None:
     """Make the directory's entries (a create, rename or unlink in it) durable."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -72,7 +73,7 @@ def failed_write(error: BaseException, path: Path) -> BaseException:
     return error
 
 
-def atomic_write_chunks(path: str | os.PathLike, chunks: Iterable[str | bytes]) -> None:
+def atomic_write_chunks(path: StrPath, chunks: Iterable[str | bytes]) -> None:
     """Replace `path` with the concatenated chunks, atomically and durably."""
     atomic_write_set({Path(path): chunks})
 
@@ -96,23 +97,23 @@ def atomic_write_set(files: Mapping[Path, Iterable[str | bytes]]) -> None:
         fsync_dir(parent)
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+def atomic_write_text(path: StrPath, text: str) -> None:
     atomic_write_chunks(path, [text])
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+def atomic_write_bytes(path: StrPath, data: bytes) -> None:
     atomic_write_chunks(path, [data])
 
 
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+def atomic_write_json(path: StrPath, obj: object) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> None:
+def atomic_write_jsonl(path: StrPath, rows: Iterable[dict[str, Any]]) -> None:
     atomic_write_chunks(path, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
-def create_exclusive_text(path: str | os.PathLike, text: str) -> bool:
+def create_exclusive_text(path: StrPath, text: str) -> bool:
     """Write `path` only if it does not exist yet; False (nothing written) when it does.
 
     The content is complete before the name appears (hard link of a finished temporary file),
@@ -194,7 +195,7 @@ def make_dirs(path: Path) -> None:
         raise failed_write(e, Path(path)) from e
 
 
-def create_unique_text(path: str | os.PathLike, text: str) -> Path:
+def create_unique_text(path: StrPath, text: str) -> Path:
     """Write `text` to `path`, or to `stem-1.ext`, `stem-2.ext`, ... when taken; returns the name used."""
     path = Path(path)
     for n in range(10_000):
@@ -204,7 +205,7 @@ def create_unique_text(path: str | os.PathLike, text: str) -> Path:
     raise FileExistsError(f"{path}: 10000 files of this name exist already")
 
 
-def append_line_durably(path: str | os.PathLike, line: str | bytes) -> None:
+def append_line_durably(path: StrPath, line: str | bytes) -> None:
     """Append one line with a single write, flushed and fsync'ed before returning.
 
     A new file's directory entry is fsync'ed too. A trailing newline is optional (one is
@@ -213,7 +214,7 @@ def append_line_durably(path: str | os.PathLike, line: str | bytes) -> None:
     append_lines_durably(path, [line])
 
 
-def append_lines_durably(path: str | os.PathLike, lines: Sequence[str | bytes]) -> None:
+def append_lines_durably(path: StrPath, lines: Sequence[str | bytes]) -> None:
     """Append lines with a single write and one fsync (group commit): a kill during the write
     leaves whole lines and at most one torn last line, never a line spliced into another."""
     path = Path(path)
@@ -235,7 +236,7 @@ def append_lines_durably(path: str | os.PathLike, lines: Sequence[str | bytes]) 
         fsync_dir(path.parent)
 
 
-def make_unique_dir(parent: str | os.PathLike, name: str) -> Path:
+def make_unique_dir(parent: StrPath, name: str) -> Path:
     """Create `parent/name` (or `name_1`, `name_2`, ... when taken) exclusively; returns it.
 
     `os.mkdir` fails when the folder exists, so two processes never get the same folder.
@@ -253,7 +254,7 @@ def make_unique_dir(parent: str | os.PathLike, name: str) -> Path:
     raise FileExistsError(f"{parent / name}: 10000 folders of this name exist already")
 
 
-def leftover_temporaries(folder: str | os.PathLike) -> list[Path]:
+def leftover_temporaries(folder: StrPath) -> list[Path]:
     """Temporary files under `folder` (a run's own and the legacy fixed `.tmp` names)."""
     return sorted(p for p in Path(folder).rglob(f"*{TMP_SUFFIX}") if p.is_file())
 
@@ -261,7 +262,7 @@ def leftover_temporaries(folder: str | os.PathLike) -> list[Path]:
 _WRITER_PID = re.compile(r"\.(\d+)\.[0-9a-f]{8}" + re.escape(TMP_SUFFIX) + "$")
 
 
-def remove_dead_temporaries(folder: str | os.PathLike) -> list[Path]:
+def remove_dead_temporaries(folder: StrPath) -> list[Path]:
     """Remove the temporary files in `folder` whose writer no longer runs (a SIGKILL mid-write
     leaves one behind; the target itself is intact). A live writer's file stays. Returns what went."""
     removed = []

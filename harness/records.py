@@ -149,7 +149,7 @@ _SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def surrogate_problem(value: Any, field: str = "") -> str | None:
+def surrogate_problem(value: object, field: str = "") -> str | None:
     """The first string (key or value) holding a lone surrogate, named by its field: such text
     cannot be written as UTF-8, so the record would fail later, far from its line."""
     if isinstance(value, str):
@@ -171,7 +171,7 @@ def surrogate_problem(value: Any, field: str = "") -> str | None:
     return None
 
 
-def json_type(value: Any) -> str:
+def json_type(value: object) -> str:
     """A value's type in JSON's words, for messages about what a file holds."""
     if value is None:
         return "null"

@@ -17,9 +17,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -31,6 +32,10 @@ CI_SAMPLES = 10_000  # bootstrap resamples for a CI (enough for its 2.5% tails)
 # of resamples, and a signal (SIGTERM, Ctrl-C) is handled between blocks. The draws are the
 # same as in one block, so the numbers do not depend on it.
 CHUNK_ELEMENTS = 1 << 22
+
+# Arrays of floats (scores, differences, p-values): with the element type named, numpy's
+# functions on them are typed too (on a bare ndarray most return Any).
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,9 @@ def seed_for(*names: object, little_endian_64: bool = False) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def finite(values: Sequence[float | None]) -> np.ndarray:
+def finite(values: Sequence[float | None]) -> FloatArray:
     """The values that are numbers (None and NaN left out)."""
-    x = np.array([np.nan if v is None else v for v in values], dtype=float)
+    x: FloatArray = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     return x[~np.isnan(x)]
 
 
@@ -67,7 +72,7 @@ def expanded_tail(n: int, level: float = 0.95) -> float:
     if n < 2:
         return (1 - level) / 2
     z = math.sqrt(n / (n - 1)) * _t_ppf(1 - (1 - level) / 2, n - 1)
-    return float(_norm_sf(z))
+    return _norm_sf(z)
 
 
 # The few distribution functions used here, from scipy.special: the same functions scipy.stats'
@@ -80,19 +85,19 @@ def _special() -> ModuleType:
     return special
 
 
-def _t_ppf(q: float, df: int) -> Any:
+def _t_ppf(q: float, df: int) -> float:
     """scipy.stats.t.ppf(q, df)."""
-    return _special().stdtrit(df, q)
+    return float(_special().stdtrit(df, q))
 
 
-def _norm_sf(x: float) -> Any:
+def _norm_sf(x: float) -> float:
     """scipy.stats.norm.sf(x)."""
-    return _special().ndtr(-x)
+    return float(_special().ndtr(-x))
 
 
-def _norm_ppf(q: float) -> Any:
+def _norm_ppf(q: float) -> float:
     """scipy.stats.norm.ppf(q)."""
-    return _special().ndtri(q)
+    return float(_special().ndtri(q))
 
 
 def mean_ci(x: np.ndarray, samples: int, rng: np.random.Generator, level: float = 0.95) -> MeanCI:
@@ -109,7 +114,7 @@ def mean_ci(x: np.ndarray, samples: int, rng: np.random.Generator, level: float 
 
 def mean_cis(
     rows: np.ndarray, samples: int, rng: np.random.Generator, level: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[FloatArray, FloatArray]:
     """Expanded-percentile bootstrap CIs of the mean of each row of `rows` (k x n, n >= 2), all
     rows resampled with the same document draws."""
     k, n = rows.shape
@@ -135,7 +140,7 @@ def bootstrap_mean_ci(values: Sequence[float | None], samples: int = 1000, seed:
 _BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(float)  # 256 x 8
 
 
-def _flipped_sums(d: np.ndarray, samples: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+def _flipped_sums(d: FloatArray, samples: int, rng: np.random.Generator) -> tuple[FloatArray, bool]:
     """|sum of sign-flipped d| per sign vector and column of d (n x k): over all 2^n sign vectors
     when that is at most `samples` (exact), else over `samples` random ones. Returns (sums, exact).
 
@@ -164,8 +169,8 @@ def _flipped_sums(d: np.ndarray, samples: int, rng: np.random.Generator) -> tupl
 
 
 def sign_flip_pvalues(
-    differences: np.ndarray, samples: int = 10_000, rng: np.random.Generator | None = None
-) -> np.ndarray:
+    differences: npt.ArrayLike, samples: int = 10_000, rng: np.random.Generator | None = None
+) -> FloatArray:
     """Two-sided paired approximate-randomization p-values of mean(d) = 0, one per column of
     `differences` (n documents x k comparisons; every column uses the same sign draws).
 
@@ -173,7 +178,7 @@ def sign_flip_pvalues(
     vectors whose |sum| reaches the observed one, p = (c + 1) / (B + 1). When 2^n <= B every
     sign vector is enumerated and p is exact (the identity is one of them).
     """
-    d = np.asarray(differences, dtype=float)
+    d: FloatArray = np.asarray(differences, dtype=np.float64)
     if d.ndim == 1:
         d = d[:, None]
     n, k = d.shape
@@ -183,7 +188,8 @@ def sign_flip_pvalues(
     flipped, exact = _flipped_sums(d, samples, rng)
     observed = np.abs(d.sum(axis=0))
     tolerance = 1e-9 * np.maximum(np.abs(d).sum(axis=0), 1e-300)  # float noise must not break ties
-    count = (flipped >= observed - tolerance).sum(axis=0)
+    # numpy types a sum along an axis as Any; this one counts, per column, the sums reaching it.
+    count: npt.NDArray[np.intp] = (flipped >= observed - tolerance).sum(axis=0)
     p = count / len(flipped) if exact else (count + 1) / (len(flipped) + 1)
     return np.minimum(p, 1.0)
 
@@ -248,7 +254,7 @@ def documents_for_alpha(alpha: float = ALPHA) -> int:
 # ---- multiplicity ----
 
 
-def holm(pvalues: Sequence[float]) -> np.ndarray:
+def holm(pvalues: Sequence[float]) -> FloatArray:
     """Holm's step-down adjusted p-values (same order as the input; NaN stays NaN)."""
     p = np.asarray(pvalues, dtype=float)
     out = np.full(len(p), np.nan)
@@ -302,6 +308,11 @@ def min_detectable_difference(
     the test cannot reach p < alpha at all (`min_p`, e.g. 5 documents: 2/32)."""
     if sd is None or n < 2 or min_p >= alpha:
         return None
+    return _detectable(sd, n, alpha, power)
+
+
+def _detectable(sd: float, n: int, alpha: float, power: float) -> float:
+    """The t approximation of min_detectable_difference, for n >= 2 documents."""
     return float((_t_ppf(1 - alpha / 2, n - 1) + _t_ppf(power, n - 1)) * sd / math.sqrt(n))
 
 
@@ -321,7 +332,7 @@ def documents_needed(
     if not z * z < MAX_DOCUMENTS:  # also catches an infinite ratio
         return None
     n = max(2, math.ceil(z * z))
-    while min_detectable_difference(sd, n, alpha, power) > abs(difference):  # type: ignore[operator]
+    while _detectable(sd, n, alpha, power) > abs(difference):
         n += 1
     return max(n, documents_for_alpha(alpha))
 
@@ -336,20 +347,22 @@ def spearman_rho(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(ranked, rowvar=False)[1, 0])
 
 
-def _average_ranks(x: np.ndarray) -> np.ndarray:
+def _average_ranks(x: FloatArray) -> npt.NDArray[np.floating]:
     """Ranks 1..n, ties sharing their average rank (scipy.stats.rankdata's default)."""
     order = np.argsort(x, kind="mergesort")
     ordered = x[order]
-    starts = np.r_[True, ordered[1:] != ordered[:-1]]
-    dense = np.cumsum(starts)[np.argsort(order, kind="mergesort")]
-    bounds = np.r_[np.nonzero(starts)[0], len(x)]
+    # np.r_ is typed Any, so `starts` and `bounds` say what it builds; numpy's stubs type a cumsum
+    # of booleans as booleans, so the dtype (numpy's default integer, as before) is named.
+    starts: npt.NDArray[np.bool_] = np.r_[True, ordered[1:] != ordered[:-1]]
+    dense = np.cumsum(starts, dtype=np.intp)[np.argsort(order, kind="mergesort")]
+    bounds: npt.NDArray[np.intp] = np.r_[np.nonzero(starts)[0], len(x)]
     return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
 
 
 # ---- kept for harness meta-eval ----
 
 
-def resample_indices(n: int, samples: int, seed: int) -> np.ndarray:
+def resample_indices(n: int, samples: int, seed: int) -> npt.NDArray[np.int64]:
     """`samples` x `n` bootstrap draws of range(n) with replacement; the same seed gives the same
     draws, so statistics computed on them are paired across metrics."""
     return np.random.default_rng(seed).integers(0, n, size=(samples, n))

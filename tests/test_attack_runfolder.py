@@ -713,6 +713,15 @@ def test_score_on_a_truncated_run_json_names_the_file(own_run):
     assert "Traceback" not in proc.stderr and snapshot(run) == before
 
 
+def test_score_on_a_run_json_that_is_not_an_object_names_the_file(own_run):
+    run, _ = own_run
+    (run / "run.json").write_text("[1, 2]\n")
+    before = snapshot(run)
+    proc = harness("score", str(run))
+    assert proc.returncode == 2 and f"{run / 'run.json'}: not a JSON object (list)" in proc.stderr
+    assert "Traceback" not in proc.stderr and snapshot(run) == before
+
+
 # -- one exit-code policy for every command --------------------------------------------------------
 
 

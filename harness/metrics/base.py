@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -78,7 +78,7 @@ class Metric:
         return metric
 
     @classmethod
-    def parse_options(cls, config: dict[str, Any] | None, where: str) -> Any:
+    def parse_options(cls, config: dict[str, Any] | None, where: str) -> object:
         """The Options from a config (keys, types, ranges), without building the metric: also
         what a run checks before any work. A metric may refuse a retired key here with advice."""
         return parse(cls.Options, config, where)
@@ -133,7 +133,7 @@ COLLECTIONS = (
 )
 
 
-def check_metric_class(cls: Any, where: str) -> None:
+def check_metric_class(cls: object, where: str) -> None:
     """The metric contract, checked when a class is loaded (built-in or plugin): ConfigError
     naming each thing the class lacks."""
     if not (isinstance(cls, type) and issubclass(cls, Metric)):
@@ -182,7 +182,7 @@ def check_metric_class(cls: Any, where: str) -> None:
         )
 
 
-def range_problems(ranges: Any, fields: dict[str, str]) -> list[str]:
+def range_problems(ranges: object, fields: Mapping[str, str]) -> list[str]:
     """What is wrong with a class's `ranges` (empty when nothing)."""
     if not isinstance(ranges, dict):
         return [f"`ranges` a dict of field -> (low, high); got {ranges!r}"]
@@ -200,7 +200,7 @@ def range_problems(ranges: Any, fields: dict[str, str]) -> list[str]:
     return problems
 
 
-def _accepts(function: Any, positional: int) -> bool:
+def _accepts(function: Callable[..., object], positional: int) -> bool:
     """Whether `function` can be called with this many positional arguments."""
     try:
         inspect.signature(function).bind(*([None] * positional))

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ def now() -> str:
 UNSAFE_IN_NAMES = frozenset('<>:"|?*')  # refused by Windows; quoting trouble in a shell
 
 
-def path_component(label: Any, max_chars: int = 100) -> str:
+def path_component(label: object, max_chars: int = 100) -> str:
     """A label (model name, precomputed system, run_label) as one safe folder name.
 
     Separators split the label; empty, '.' and '..' parts are dropped; control characters,
@@ -108,7 +109,7 @@ class RunFolder:
             raise FolderTaken(f"{self.path} already holds a run ({RUN}); a run never writes into another run's folder")
 
     @contextlib.contextmanager
-    def recording_outcome(self):
+    def recording_outcome(self) -> Iterator[None]:
         """Any exception or signal leaving the block ends with a terminal status in run.json
         (the block itself records "done")."""
         try:
@@ -140,7 +141,7 @@ class RunFolder:
             atomic_write_json(self.file(RUN), {"schema_version": SCHEMA_VERSION, **self.info})
 
     @contextlib.contextmanager
-    def heartbeat(self):
+    def heartbeat(self) -> Iterator[None]:
         """pid, host and `heartbeat` (seconds since the epoch) in run.json, renewed every
         HEARTBEAT_S while the block runs and the status is one of a run at work, so `harness
         progress` tells a killed job (no heartbeat, pid gone) from a running one."""
@@ -170,7 +171,7 @@ class RunFolder:
         self.info.pop("schema_version", None)
         return self.info
 
-    def write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
+    def write_rows(self, name: str, rows: Iterable[Mapping[str, object]]) -> None:
         atomic_write_jsonl(self.file(name), ({"schema_version": SCHEMA_VERSION, **r} for r in rows))
 
     def write_text(self, name: str, text: str) -> None:
@@ -183,13 +184,16 @@ class RunFolder:
         path = self.file(name)
         if not path.exists() and not path.is_symlink():
             raise InputError(f"{path}: missing; is {self.path} a run folder?")
-        return read_json_file(path)
+        value = read_json_file(path)
+        if not isinstance(value, dict):
+            raise InputError(f"{path}: not a JSON object ({type(value).__name__}); the file is damaged")
+        return value
 
-    def write_json(self, name: str, value: dict[str, Any]) -> None:
+    def write_json(self, name: str, value: Mapping[str, object]) -> None:
         atomic_write_json(self.file(name), {"schema_version": SCHEMA_VERSION, **value})
 
 
-def read_json_file(path: Path) -> Any:
+def read_json_file(path: Path) -> object:
     """A run folder's JSON file (run.json, metrics.json, ...), the one reader of them. Checked
     before opening (a named pipe would wait for a writer, a device never end) and read up to a cap."""
     problem = input_file_problem(path)
@@ -209,7 +213,7 @@ def read_json_file(path: Path) -> Any:
     return _loads(text, path, None)
 
 
-def _loads(text: str, path: Path, line: int | None) -> Any:
+def _loads(text: str, path: Path, line: int | None) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:

@@ -11,6 +11,7 @@ becomes a table.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ SHOWN = 5  # documents named in a message
 
 
 def read_scores(
-    path: Path, fields: dict[str, dict[str, Any]], generations: Path | None = None
+    path: Path, fields: Mapping[str, Mapping[str, Any]], generations: Path | None = None
 ) -> dict[str, dict[str, Any]]:
     """scores.jsonl by doc_id, checked against `fields` (metrics.json's) and, when given, the run's
     generations.jsonl. A missing file reads as no rows (then the counts say what is missing)."""
@@ -48,7 +49,7 @@ def read_scores(
     return scores
 
 
-def check_value(where: str, key: str, value: Any, bounds: Any) -> None:
+def check_value(where: str, key: str, value: object, bounds: object) -> None:
     """A metric value: null, NaN (not computable) or a finite number inside the field's range."""
     if value is None:
         return
@@ -67,7 +68,10 @@ def check_value(where: str, key: str, value: Any, bounds: Any) -> None:
 
 
 def check_counts(
-    path: Path, fields: dict[str, dict[str, Any]], scores: dict[str, dict[str, Any]], generated: dict[str, int]
+    path: Path,
+    fields: Mapping[str, Mapping[str, Any]],
+    scores: Mapping[str, Mapping[str, Any]],
+    generated: Mapping[str, int],
 ) -> None:
     """As many lines and values per field as metrics.json counted (n values, `missing` without):
     a deleted line is missing from the count even when its values were all null."""
@@ -129,17 +133,17 @@ def _numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _range(low: Any, high: Any) -> str:
-    if high is None:
+def _range(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"[{_show(low)}, {_show(high)}]"
+    if low is not None:
         return f"(at least {_show(low)})"
-    if low is None:
-        return f"(at most {_show(high)})"
-    return f"[{_show(low)}, {_show(high)}]"
+    return f"(at most {_show(high)})" if high is not None else "(unbounded)"
 
 
-def _show(bound: Any) -> str:
+def _show(bound: float) -> str:
     return str(int(bound)) if float(bound).is_integer() else str(bound)

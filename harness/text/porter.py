@@ -23,6 +23,7 @@ str.translate. NLTK's own rules are kept to the letter, including where they dif
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 # Irregular forms: the whole (lower-cased) word is looked up before any step.
 _IRREGULAR = {
@@ -218,7 +219,13 @@ def _step5(word: str) -> str:
     return word
 
 
-_nltk_stemmer = None
+class _Stemmer(Protocol):
+    """What is used of NLTK's PorterStemmer (NLTK ships no types)."""
+
+    def stem(self, word: str) -> str: ...
+
+
+_nltk_stemmer: _Stemmer | None = None
 
 
 def stem(word: str) -> str:
