@@ -30,8 +30,9 @@ from typing import Any
 
 from harness.analysis import cost, judge_usage
 from harness.analysis.annotate import SCRIPTS, STYLES, AnnotateOptions, page_data
-from harness.analysis.compare import Run, build, columns, plot_set
+from harness.analysis.compare import build, columns, plot_set
 from harness.analysis.pairwise.ranking import TITLE, Ranking, ranking_cells
+from harness.analysis.runs import Run
 from harness.analysis.significance import Settings
 from harness.analysis.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
 from harness.fileio import atomic_write_text, create_unique_text

@@ -19,7 +19,7 @@ import numpy as np
 from harness import stats
 
 if TYPE_CHECKING:
-    from harness.analysis.compare import Run
+    from harness.analysis.runs import Run
 
 TEST_NAME = "paired approximate randomization (sign flips), two-sided"
 
