@@ -482,23 +482,20 @@ def meta_eval(
 
 
 def read_run(folder: Path) -> Run:
-    """A run folder's run.json and (when it finished) metrics.json as a `Run`."""
-    from harness.run.folder import METRICS, RUN, read_json_file
+    """A run folder's run.json and (when it finished) metrics.json as a `Run`, through the run
+    folder's readers (harness/run/record.py)."""
+    from harness.run.folder import METRICS, RUN
+    from harness.run.record import MetricsFile, read_info, read_metrics
 
-    info = read_json_file(folder / RUN)
-    if not isinstance(info, dict):
-        raise InputError(f"{folder / RUN}: not a JSON object; the file is damaged")
-    metrics = read_json_file(folder / METRICS) if (folder / METRICS).is_file() else {}
-    fields = metrics.get("fields") if isinstance(metrics, dict) else None
-    if not isinstance(fields, dict):
-        fields = {}
+    info = read_info(folder / RUN)
+    metrics = read_metrics(folder / METRICS) if (folder / METRICS).is_file() else MetricsFile()
     return Run(
         folder,
-        str(info.get("label") or folder.name),
-        str(info.get("status") or "done"),  # a run.json from before statuses counts as finished
-        info.get("error"),
-        {k: FieldSummary.from_json(k, v) for k, v in fields.items() if isinstance(v, dict)},
-        info,
+        info.label or folder.name,
+        info.status or "done",  # a run.json from before statuses counts as finished
+        info.error,
+        {k: FieldSummary.from_json(k, v) for k, v in metrics.field_json().items()},
+        info.to_json(),
     )
 
 

@@ -19,11 +19,10 @@ from harness.analysis.cost import RunCost
 from harness.analysis.judge_usage import RunJudge
 from harness.analysis.judge_usage import read as read_judge
 from harness.errors import InputError
-from harness.records import read_jsonl_rows
 from harness.registry import METRICS
-from harness.run.folder import GENERATIONS, RUN, SCORES, read_json_file
 from harness.run.folder import METRICS as METRICS_FILE
-from harness.run.scores import read_scores
+from harness.run.folder import RUN
+from harness.run.record import RunRecord, read_info, read_run
 
 
 @dataclass
@@ -37,6 +36,7 @@ class Run:
     words: dict[str, int] = field(default_factory=dict)  # doc_id -> words of the summary
     judge: RunJudge | None = None  # what the judge-based metrics' judge was asked (run.json `judge`)
     cost: RunCost | None = None  # tokens, latency, price of the generation (analysis/cost.py)
+    record: RunRecord | None = None  # the folder's files as read (harness/run/record.py; None: a run made in code)
 
 
 def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
@@ -91,10 +91,9 @@ def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
 def unfinished_reason(folder: Path) -> str | None:
     """Why a run folder holds no finished run ("status failed: <error>"), or None when it does.
     A run.json without a status (written before statuses existed) counts as finished."""
-    info = _json(folder / RUN)
-    status = info.get("status")
-    if status not in (None, "done"):
-        return f"status {status}" + (f": {info['error']}" if info.get("error") else "")
+    info = read_info(folder / RUN)
+    if info.status not in (None, "done"):
+        return f"status {info.status}" + (f": {info.error}" if info.error else "")
     if not (folder / METRICS_FILE).is_file():
         return f"no {METRICS_FILE}"
     return None
@@ -105,40 +104,22 @@ def _sort_key(p: Path) -> tuple:
     return (str(p.parent), int(head) if head.isdigit() else 10**9, p.name)
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return read_jsonl_rows(path) if path.is_file() else []
-
-
-def _json(path: Path) -> dict[str, Any]:
-    value = read_json_file(path)
-    if not isinstance(value, dict):
-        raise InputError(f"{path}: not a JSON object ({type(value).__name__}); the file is damaged")
-    return value
-
-
 def load_run(path: Path) -> Run:
-    info = _json(path / RUN)
-    metrics = _json(path / METRICS_FILE)
-    fields = metrics.get("fields", {})
-    if not isinstance(fields, dict) or not all(isinstance(f, dict) for f in fields.values()):
-        raise InputError(f"{path / METRICS_FILE}: field 'fields' must be an object of objects (one per metric field)")
+    """A finished run folder as analysis reads it: the run folder's one reader (harness/run/record.py
+    `read_run`, scores checked by `read_scores`), each field's direction checked against its metric,
+    the label, the judge's usage and the cost."""
+    record = read_run(path)
+    info = record.info.to_json()
+    fields = record.metrics.field_json()
     for key, meta in fields.items():
         check_direction(path / METRICS_FILE, key, meta)
-    scores = load_scores(path / SCORES, fields)
-    generations = _rows(path / GENERATIONS)
-    doc_ids = [g["doc_id"] for g in generations] or list(scores)
-    words = {
-        g["doc_id"]: sum(len(b.split()) for b in g.get("bullets") or []) for g in generations if not g.get("error")
-    }
+    scores = {row.doc_id: row.to_json() for row in record.scores}
+    doc_ids = [g.doc_id for g in record.generations] or list(scores)
+    words = {g.doc_id: sum(len(b.split()) for b in g.bullets or ()) for g in record.generations if not g.error}
     judge = read_judge(info, path / RUN)
-    cost = run_cost.read(info, generations, judge, path / RUN)
-    return Run(path, str(info.get("label") or path.name), info, fields, scores, doc_ids, words, judge, cost)
-
-
-def load_scores(path: Path, fields: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """scores.jsonl by doc_id, checked by the one reader of score files (harness/run/scores.py)
-    against metrics.json's `fields` and the run's generations.jsonl beside it."""
-    return read_scores(path, fields, path.parent / GENERATIONS)
+    cost = run_cost.read(info, [g.to_json() for g in record.generations], judge, path / RUN)
+    label = record.info.label or path.name
+    return Run(path, label, info, fields, scores, doc_ids, words, judge, cost, record)
 
 
 def declared_direction(key: str, meta: dict[str, Any]) -> tuple[str, bool | None] | None:

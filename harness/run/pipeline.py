@@ -33,6 +33,7 @@ from harness.records import Example, Summary, input_file_problem
 from harness.registry import BACKENDS
 from harness.run import credentials, datacheck, progress, shard, tracking
 from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
+from harness.run.record import GenerationRow, MetricsFile, ScoreRow, write_generations, write_metrics, write_scores
 from harness.stats import bootstrap_mean_ci
 from harness.text.bullets import asks_for_bullets, parse_bullets
 from harness.text.visible import visible
@@ -195,7 +196,7 @@ def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]
     finally:
         backend.close()
     generate_s = time.time() - t0
-    folder.write_rows(GENERATIONS, rows)
+    write_generations(folder.file(GENERATIONS), [GenerationRow.stamped(r) for r in rows])
     totals = generation_totals(rows, generate_s)
     totals["price"] = None if spec.price is None else asdict(spec.price)
     if sent:
@@ -445,17 +446,19 @@ def score_run(
             aggregates,
             skipped,
         )
-    folder.write_rows(SCORES, score_rows)
+    write_scores(folder.file(SCORES), [ScoreRow.stamped(r) for r in score_rows])
     judged = judge_usage(metrics)
     if judged:
         folder.update(judge=judged)  # what the judge was asked, its tokens and cost
-    folder.write_json(
-        METRICS,
-        {
-            "fields": aggregates,
-            "skipped": skipped,
-            "bootstrap": {"samples": settings.bootstrap_samples, "seed": settings.seed, "ci": 0.95},
-        },
+    write_metrics(
+        folder.file(METRICS),
+        MetricsFile.stamped(
+            {
+                "fields": aggregates,
+                "skipped": skipped,
+                "bootstrap": {"samples": settings.bootstrap_samples, "seed": settings.seed, "ci": 0.95},
+            }
+        ),
     )
     return aggregates
 
