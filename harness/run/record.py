@@ -78,7 +78,8 @@ def _pair(where: str, key: str, value: Any) -> tuple[float | None, float | None]
         return None
     if isinstance(value, list) and len(value) == 2:
         return (_number(where, f"{key}[0]", value[0]), _number(where, f"{key}[1]", value[1]))
-    raise InputError(f"{_where(where, key)} must be a list [low, high], not {json_type(value)}")
+    shown = f"a list of {len(value)}" if isinstance(value, list) else json_type(value)
+    raise InputError(f"{_where(where, key)} must be [low, high] (numbers or nulls), not {shown}")
 
 
 def _object(where: str, key: str, value: Any) -> dict[str, Any] | None:
@@ -225,19 +226,20 @@ class FieldEntry:
     order: tuple[str, ...] = ()
 
     @classmethod
-    def from_json(cls, entry: Any, where: str) -> FieldEntry:
-        """`where`: the file and the field ("metrics.json: field 'fields.rouge/rouge1'")."""
+    def from_json(cls, entry: Any, where: str, name: str) -> FieldEntry:
+        """metrics.json's entry of field `name`; `where` (the file) names it in errors."""
+        at = f"fields.{name}"
         if not isinstance(entry, dict):
-            raise InputError(f"{where} must be an object, not {json_type(entry)}")
+            raise InputError(f"{_where(where, at)} must be an object, not {json_type(entry)}")
         return cls(
-            _number(where, "mean", entry.get("mean")),
-            _pair(where, "ci95", entry.get("ci95")),
-            _int(where, "n", entry.get("n")),
-            _int(where, "missing", entry.get("missing")),
-            _bool(where, "higher_is_better", entry.get("higher_is_better")),
-            _bool(where, "headline", entry.get("headline")),
-            _str(where, "signature", entry.get("signature")),
-            _pair(where, "range", entry.get("range")),
+            _number(where, f"{at}.mean", entry.get("mean")),
+            _pair(where, f"{at}.ci95", entry.get("ci95")),
+            _int(where, f"{at}.n", entry.get("n")),
+            _int(where, f"{at}.missing", entry.get("missing")),
+            _bool(where, f"{at}.higher_is_better", entry.get("higher_is_better")),
+            _bool(where, f"{at}.headline", entry.get("headline")),
+            _str(where, f"{at}.signature", entry.get("signature")),
+            _pair(where, f"{at}.range", entry.get("range")),
             _rest(entry, FIELD_KEYS),
             tuple(entry),
         )
@@ -278,7 +280,7 @@ class MetricsFile:
         fields = value.get("fields", {})
         if not isinstance(fields, dict) or not all(isinstance(f, dict) for f in fields.values()):
             raise InputError(f"{path}: field 'fields' must be an object of objects (one per metric field)")
-        entries = {k: FieldEntry.from_json(v, f"{path}: field 'fields.{k}'") for k, v in fields.items()}
+        entries = {k: FieldEntry.from_json(v, str(path), k) for k, v in fields.items()}
         return cls(
             entries,
             _object(str(path), "skipped", value.get("skipped")),
