@@ -400,7 +400,7 @@ def read_run(path: Path) -> RunRecord:
     for doc_id, row in rows.items():
         try:
             scores.append(ScoreRow.from_json(row, str(path / SCORES)))
-        except InputError:  # rare (a hand edit): find the line to name it
+        except InputError:  # read_scores keeps no line numbers: a row refused here (a hand edit) is found again
             scores.append(ScoreRow.from_json(row, f"{path / SCORES}:{_line_of(path / SCORES, doc_id)}"))
     return RunRecord(path, info, metrics, generations, tuple(scores))
 
