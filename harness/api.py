@@ -1,8 +1,8 @@
 """The Python API: run, score, compare, check and meta-evaluate from Python, with typed results.
 
 Each function calls the same library function as its command (`harness run` -> harness/run/command.py
-`launch`, `harness score` -> `score_folder`, `harness compare` -> harness/analysis/compare.py `scan`
-and `compare_runs`, `harness check` -> harness/analysis/check.py `check`, `harness meta-eval` -> the
+`launch`, `harness score` -> `score_folder`, `harness compare` -> harness/analysis/runs.py `scan`
+and harness/analysis/compare.py `compare_runs`, `harness check` -> harness/analysis/check.py `check`, `harness meta-eval` -> the
 steps of harness/cli/meta_eval.py over harness/analysis/meta_eval/), so a result here is the result
 there. Errors are raised as `HarnessError` subclasses (`ConfigError`, `InputError`, `DataChanged`:
 the command would exit 2; `RunFailed`: it would exit 1), never as SystemExit. docs/api.md has a
@@ -124,7 +124,7 @@ class Run:
         """doc_id -> that document's row of scores.jsonl (every field's value, None when not
         computable, and the metrics' details), in the run's order."""
         if self._documents is None:
-            from harness.analysis.compare import load_run, unfinished_reason
+            from harness.analysis.runs import load_run, unfinished_reason
 
             why = unfinished_reason(self.folder)
             if why:
@@ -382,6 +382,7 @@ def compare(
     A failed `fail_if_worse` gate is `passed == False`, not an error."""
     from harness.analysis import compare as library
     from harness.analysis.gate import parse_gate
+    from harness.analysis.runs import scan
     from harness.analysis.significance import Settings
 
     named = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
@@ -390,7 +391,7 @@ def compare(
         parse_gate(spec)
     if out is not None:
         library.check_out_dir(Path(out))  # before any work, as the command
-    runs, unfinished = library.scan(named)
+    runs, unfinished = scan(named)
     result = library.compare_runs(
         runs,
         unfinished,
@@ -479,23 +480,20 @@ def meta_eval(
 
 
 def read_run(folder: Path) -> Run:
-    """A run folder's run.json and (when it finished) metrics.json as a `Run`."""
-    from harness.run.folder import METRICS, RUN, read_json_file
+    """A run folder's run.json and (when it finished) metrics.json as a `Run`, through the run
+    folder's readers (harness/run/record.py)."""
+    from harness.run.folder import METRICS, RUN
+    from harness.run.record import MetricsFile, read_info, read_metrics
 
-    info = read_json_file(folder / RUN)
-    if not isinstance(info, dict):
-        raise InputError(f"{folder / RUN}: not a JSON object; the file is damaged")
-    metrics = read_json_file(folder / METRICS) if (folder / METRICS).is_file() else {}
-    fields = metrics.get("fields") if isinstance(metrics, dict) else None
-    if not isinstance(fields, dict):
-        fields = {}
+    info = read_info(folder / RUN)
+    metrics = read_metrics(folder / METRICS) if (folder / METRICS).is_file() else MetricsFile()
     return Run(
         folder,
-        str(info.get("label") or folder.name),
-        str(info.get("status") or "done"),  # a run.json from before statuses counts as finished
-        info.get("error"),
-        {k: FieldSummary.from_json(k, v) for k, v in fields.items() if isinstance(v, dict)},
-        info,
+        info.label or folder.name,
+        info.status or "done",  # a run.json from before statuses counts as finished
+        info.error,
+        {k: FieldSummary.from_json(k, v) for k, v in metrics.field_json().items()},
+        info.to_json(),
     )
 
 

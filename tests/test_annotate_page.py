@@ -15,7 +15,7 @@ from run_files import copy_run_as, rows, write_rows
 
 from harness.analysis.annotate import AnnotateOptions, allocation, disagreement, page_data, pairs, sample, strata
 from harness.analysis.annotations.records import CATEGORIES, read_annotations
-from harness.analysis.compare import Run
+from harness.analysis.runs import Run
 
 # ---- which documents: known answers ----
 

@@ -21,9 +21,9 @@ from harness.analysis.agreement import krippendorff_alpha
 from harness.analysis.annotations.merge import merge, read_merged
 from harness.analysis.annotations.records import read_annotations
 from harness.analysis.annotations.summary import analyse_files, texts
-from harness.analysis.compare import Run
 from harness.analysis.meta_eval.annotated import Choice, pairwise_agreement
 from harness.analysis.meta_eval.annotated_eval import evaluate
+from harness.analysis.runs import Run
 from harness.errors import InputError
 from harness.records import Problems
 

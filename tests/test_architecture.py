@@ -65,9 +65,6 @@ CONF_CEILING = "inputs"  # any other conf `_target_` (loaded through the registr
 
 # Uses that break the rules and are waiting for a move, each with its reason. An entry that no
 # longer matches a use fails the test, so the list only shrinks.
-RUN_MOVES = (
-    "Run lives in compare.py, which imports this module: Run moves to its own module (issue 24, the run-folder model)"
-)
 KEYS_FROM_CLASSES = (
     "the config layer reads a registered class's options, fields or generation settings to check and list config "
     "keys before a run; to go, those checks move up to the inputs layer or the option schemas down to config"
@@ -78,10 +75,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("harness.config.groups", "harness.metrics"): KEYS_FROM_CLASSES,
     ("harness.config.groups", "harness.models"): KEYS_FROM_CLASSES,
     ("harness.config.listing", "harness.metrics"): KEYS_FROM_CLASSES,
-    ("harness.analysis.comparability", "harness.analysis.compare"): RUN_MOVES,
-    ("harness.analysis.gate", "harness.analysis.compare"): RUN_MOVES,
-    ("harness.analysis.plots", "harness.analysis.compare"): RUN_MOVES,
-    ("harness.analysis.significance", "harness.analysis.compare"): RUN_MOVES,
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.analysis.comparability import NotComparable, check
-from harness.analysis.compare import Run
+from harness.analysis.runs import Run
 from harness.errors import EXIT_USAGE
 
 SIGNATURE = "facts|judge:openai_chat:j@abc+keyfacts@1,align@2|max_facts:10|harness:0.1.0"

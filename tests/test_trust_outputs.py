@@ -16,7 +16,8 @@ from conftest import run_cli
 from test_compare import make_run
 
 from harness.analysis import escape
-from harness.analysis.compare import compare_runs, scan, write_outputs
+from harness.analysis.compare import compare_runs, write_outputs
+from harness.analysis.runs import scan
 from harness.analysis.significance import Settings
 from harness.analysis.tables import to_csv
 

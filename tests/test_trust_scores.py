@@ -12,7 +12,7 @@ import pytest
 from conftest import run_cli
 from test_compare import make_run
 
-from harness.analysis.compare import load_run, scan
+from harness.analysis.runs import load_run, scan
 from harness.errors import ConfigError, InputError
 from harness.metrics.base import Metric, Scored, check_metric_class
 from harness.registry import METRICS

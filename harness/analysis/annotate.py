@@ -35,7 +35,7 @@ from itertools import combinations
 from typing import Any
 
 from harness.analysis.annotations.records import LABELS, SCHEMA
-from harness.analysis.compare import Run
+from harness.analysis.runs import Run
 from harness.judge.prompts import CATEGORIES
 
 STRATA = 4

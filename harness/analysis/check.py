@@ -3,7 +3,7 @@
 Where `harness compare --fail-if-worse` gates on a mean, this gates on every document: each
 requirement (`support/score>=0.9`, `format/compliant==1`) is evaluated on each document's value
 in scores.jsonl, read through the one checked reader of score files (harness/run/scores.py, via
-compare's `load_run`). A value that could not be computed (null or NaN) fails the requirement
+runs.py's `load_run`). A value that could not be computed (null or NaN) fails the requirement
 unless `allow_missing`: a check for CI must not pass because a metric said nothing. The run
 passes when at most `max_failures` documents fail any requirement. The command line is
 harness/cli/check.py; the pytest helper harness/testing.py and `harness.api.check` call `check`.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.analysis.compare import load_run, unfinished_reason
+from harness.analysis.runs import load_run, unfinished_reason
 from harness.errors import ConfigError, InputError
 from harness.registry import suggest
 from harness.run.folder import RUN

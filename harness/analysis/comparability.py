@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import HarnessError, InputError
+from harness.errors import HarnessError
 from harness.metrics.facts import facts_hash
-from harness.registry import METRICS
 
 if TYPE_CHECKING:
-    from harness.analysis.compare import Run
+    from harness.analysis.runs import Run
 
 # Options that change how a metric runs, not its numbers: left out of the comparison signature.
 UNSCORED_OPTIONS = frozenset({"workers", "implementation", "batch_size", "device", "cache_dir", "harness"})
@@ -66,42 +64,6 @@ def _prompt(run: Run) -> str:
 def prompt_is_chosen(run: Run) -> bool:
     """The run's own overrides chose its prompt (a sweep over prompts compares prompts on purpose)."""
     return any(o.lstrip("+~").split("=", 1)[0].split(".", 1)[0] == "prompt" for o in run.info.get("overrides") or [])
-
-
-def declared_direction(key: str, meta: dict[str, Any]) -> tuple[str, bool | None] | None:
-    """(family, higher_is_better) as the metric class declares it for a result key, when the
-    family (the first part of the field's signature, else the key's prefix) is a registered metric
-    with that field; None for a metric not known here (e.g. a plugin not installed)."""
-    prefix, _, name = key.partition("/")
-    family = str(meta.get("signature") or "").partition("|")[0] or prefix
-    if family not in METRICS.names():
-        return None
-    cls = METRICS.get(family)  # checked against the metric contract
-    return (family, cls.higher_is_better(name)) if name in cls.fields else None
-
-
-def check_direction(path: Path, key: str, meta: dict[str, Any]) -> None:
-    """A field's recorded direction must be its metric's declaration: an edited metrics.json must
-    not move which run is best."""
-    declared = declared_direction(key, meta)
-    if declared is not None and meta.get("higher_is_better") != declared[1]:
-        raise InputError(
-            f"{path}: field '{key}': higher_is_better is {meta.get('higher_is_better')!r}, "
-            f"but metric '{declared[0]}' declares {declared[1]!r}"
-        )
-
-
-def check_directions(runs: Sequence[Run], metrics_file: str) -> None:
-    """Every run must record the same direction for a field (the one a metric class does not settle)."""
-    first: dict[str, Run] = {}
-    for run in runs:
-        for key, meta in run.fields.items():
-            seen = first.setdefault(key, run)
-            if meta.get("higher_is_better") != seen.fields[key].get("higher_is_better"):
-                raise InputError(
-                    f"{run.path / metrics_file}: field '{key}': higher_is_better is {meta.get('higher_is_better')!r}, "
-                    f"but {seen.path / metrics_file} records {seen.fields[key].get('higher_is_better')!r}"
-                )
 
 
 def facts_metrics(runs: Sequence[Run], keys: Sequence[str]) -> list[str]:

@@ -16,138 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.analysis import cost as run_cost
-from harness.analysis.comparability import check, check_direction, check_directions
-from harness.analysis.cost import RunCost
+from harness.analysis.comparability import check
 from harness.analysis.gate import gate, parse_gate
-from harness.analysis.judge_usage import RunJudge
-from harness.analysis.judge_usage import read as read_judge
 from harness.analysis.pairwise.ranking import Ranking, ranking_records
+from harness.analysis.runs import Run
 from harness.analysis.significance import Settings, analyse
 from harness.analysis.tables import Comparison, latex, markdown, run_records, test_records, to_csv, to_json
 from harness.errors import ConfigError, InputError
 from harness.fileio import atomic_write_set, check_output_folder, make_dirs, remove, write_numbered_set
-from harness.records import read_jsonl_rows
 from harness.registry import suggest
-from harness.run.folder import GENERATIONS, METRICS, RUN, SCORES, read_json_file
-from harness.run.scores import read_scores
 
 STEM = "comparison"
-
-
-@dataclass
-class Run:
-    path: Path
-    label: str
-    info: dict[str, Any]
-    fields: dict[str, dict[str, Any]]
-    scores: dict[str, dict[str, Any]]  # doc_id -> row
-    doc_ids: list[str] = field(default_factory=list)  # every document of the run (scored or not)
-    words: dict[str, int] = field(default_factory=dict)  # doc_id -> words of the summary
-    judge: RunJudge | None = None  # what the judge-based metrics' judge was asked (run.json `judge`)
-    cost: RunCost | None = None  # tokens, latency, price of the generation (analysis/cost.py)
-
-
-def scan(paths: Sequence[Path]) -> tuple[list[Run], list[str]]:
-    """The finished runs under the paths, and "<folder> (<why>)" for each run of a sweep folder that
-    did not finish. A run folder named itself must be finished; no folder may be named twice."""
-    found: list[Path] = []
-    unfinished: list[str] = []
-    seen: dict[Path, Path] = {}
-    for path in map(Path, paths):
-        if not path.is_dir():
-            raise InputError(f"{path}: not a folder")
-        if (path / RUN).is_file() and (why := unfinished_reason(path)):
-            raise InputError(f"{path}: not a finished run ({why}); only finished runs can be compared")
-        for folder in sorted({p.parent for p in path.rglob(RUN)}, key=_sort_key):
-            if folder.resolve() in seen:
-                raise InputError(
-                    f"{folder}: the same run folder is named twice (also as {seen[folder.resolve()]}); "
-                    "a run compared with itself tests nothing"
-                )
-            seen[folder.resolve()] = folder
-            why = unfinished_reason(folder)
-            if why:
-                unfinished.append(f"{folder} ({why})")
-            else:
-                found.append(folder)
-    runs = [load_run(p) for p in found]
-    check_directions(runs, METRICS)
-    if not runs:
-        not_compared = f"; not compared: {'; '.join(unfinished)}" if unfinished else ""
-        raise InputError(
-            f"no finished runs (folders with {RUN} and {METRICS}) under: {', '.join(map(str, paths))}{not_compared}"
-        )
-    same: dict[str, list[Run]] = {}
-    for run in runs:
-        same.setdefault(run.label, []).append(run)
-    # the same label twice (e.g. a sweep over decoding settings): add the overrides that differ
-    for group in same.values():
-        if len(group) < 2:
-            continue
-        shared = set.intersection(*(set(r.info.get("overrides", [])) for r in group))
-        for run in group:
-            extra = ",".join(o for o in run.info.get("overrides", []) if o not in shared and not o.startswith("model="))
-            run.label = f"{run.label} ({extra or run.path.name})"
-    labels: set[str] = set()
-    for run in runs:  # still the same: the folder tells them apart
-        if run.label in labels:
-            run.label = f"{run.label} [{run.path}]"
-        labels.add(run.label)
-    return runs, unfinished
-
-
-def unfinished_reason(folder: Path) -> str | None:
-    """Why a run folder holds no finished run ("status failed: <error>"), or None when it does.
-    A run.json without a status (written before statuses existed) counts as finished."""
-    info = _json(folder / RUN)
-    status = info.get("status")
-    if status not in (None, "done"):
-        return f"status {status}" + (f": {info['error']}" if info.get("error") else "")
-    if not (folder / METRICS).is_file():
-        return f"no {METRICS}"
-    return None
-
-
-def _sort_key(p: Path) -> tuple:
-    head, _, _ = p.name.partition("_")
-    return (str(p.parent), int(head) if head.isdigit() else 10**9, p.name)
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return read_jsonl_rows(path) if path.is_file() else []
-
-
-def _json(path: Path) -> dict[str, Any]:
-    value = read_json_file(path)
-    if not isinstance(value, dict):
-        raise InputError(f"{path}: not a JSON object ({type(value).__name__}); the file is damaged")
-    return value
-
-
-def load_run(path: Path) -> Run:
-    info = _json(path / RUN)
-    metrics = _json(path / METRICS)
-    fields = metrics.get("fields", {})
-    if not isinstance(fields, dict) or not all(isinstance(f, dict) for f in fields.values()):
-        raise InputError(f"{path / METRICS}: field 'fields' must be an object of objects (one per metric field)")
-    for key, meta in fields.items():
-        check_direction(path / METRICS, key, meta)
-    scores = load_scores(path / SCORES, fields)
-    generations = _rows(path / GENERATIONS)
-    doc_ids = [g["doc_id"] for g in generations] or list(scores)
-    words = {
-        g["doc_id"]: sum(len(b.split()) for b in g.get("bullets") or []) for g in generations if not g.get("error")
-    }
-    judge = read_judge(info, path / RUN)
-    cost = run_cost.read(info, generations, judge, path / RUN)
-    return Run(path, str(info.get("label") or path.name), info, fields, scores, doc_ids, words, judge, cost)
-
-
-def load_scores(path: Path, fields: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """scores.jsonl by doc_id, checked by the one reader of score files (harness/run/scores.py)
-    against metrics.json's `fields` and the run's generations.jsonl beside it."""
-    return read_scores(path, fields, path.parent / GENERATIONS)
 
 
 def columns(runs: Sequence[Run], fields: Sequence[str] | None, show_all: bool) -> list[str]:

@@ -19,7 +19,7 @@ from harness.errors import ConfigError
 from harness.registry import suggest
 
 if TYPE_CHECKING:
-    from harness.analysis.compare import Run
+    from harness.analysis.runs import Run
     from harness.analysis.tables import Comparison
 
 

@@ -19,7 +19,7 @@ from harness import stats
 from harness.analysis.escape import visible
 
 if TYPE_CHECKING:
-    from harness.analysis.compare import Run
+    from harness.analysis.runs import Run
     from harness.analysis.significance import Column
 
 RC = {

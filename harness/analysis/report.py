@@ -30,13 +30,14 @@ from typing import Any
 
 from harness.analysis import cost, judge_usage
 from harness.analysis.annotate import SCRIPTS, STYLES, AnnotateOptions, page_data
-from harness.analysis.compare import Run, build, columns, plot_set
+from harness.analysis.compare import build, columns, plot_set
 from harness.analysis.pairwise.ranking import TITLE, Ranking, ranking_cells
+from harness.analysis.runs import Run
 from harness.analysis.significance import Settings
 from harness.analysis.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
 from harness.fileio import atomic_write_text, create_unique_text
-from harness.records import read_jsonl_rows
 from harness.run.folder import GENERATIONS, RunFolder
+from harness.run.record import read_generations
 from harness.run.resolvers import load_run_config, load_run_data
 
 PAGE_START = "<!doctype html><html lang='en'>"
@@ -75,7 +76,9 @@ def check_data(runs: Sequence[Run]) -> None:
 
 
 def generations(run: Run) -> dict[str, dict[str, Any]]:
-    return {r["doc_id"]: r for r in read_jsonl_rows(run.path / GENERATIONS)}
+    """doc_id -> the run's generations.jsonl row (as `load_run` read it, else read now)."""
+    rows = run.record.generations if run.record is not None else read_generations(run.path / GENERATIONS)
+    return {g.doc_id: g.to_json() for g in rows}
 
 
 # ---- the payload ----

@@ -21,7 +21,7 @@ from harness.config.schema import check_flag
 from harness.errors import ConfigError
 
 if TYPE_CHECKING:
-    from harness.analysis.compare import Run
+    from harness.analysis.runs import Run
 
 TEST_NAME = "paired approximate randomization (sign flips), two-sided"
 

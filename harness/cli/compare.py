@@ -17,6 +17,7 @@ from harness.analysis import compare, terminal
 from harness.analysis.escape import visible
 from harness.analysis.gate import gate_lines, parse_gate
 from harness.analysis.pairwise import ranking as pairwise_ranking
+from harness.analysis.runs import Run, scan
 from harness.analysis.significance import FAMILIES, Settings
 from harness.errors import EXIT_DONE, EXIT_RUN_FAILED
 
@@ -26,9 +27,9 @@ def warn_unfinished(unfinished: Sequence[str]) -> None:
         print("harness compare: warning: not compared: " + visible("; ".join(unfinished)), file=sys.stderr)
 
 
-def find_runs(paths: Sequence[Path]) -> list[compare.Run]:
+def find_runs(paths: Sequence[Path]) -> list[Run]:
     """The finished runs under the paths; the runs of a sweep that did not finish are named on stderr."""
-    runs, unfinished = compare.scan(paths)
+    runs, unfinished = scan(paths)
     warn_unfinished(unfinished)
     return runs
 
@@ -57,7 +58,7 @@ def show_comparison(
     shown under the tables; one about other runs is left out with a note."""
     if out_dir is not None:
         compare.check_out_dir(Path(out_dir))  # before any work
-    runs, unfinished = compare.scan([Path(p) for p in paths])
+    runs, unfinished = scan([Path(p) for p in paths])
     warn_unfinished(unfinished)
     ranking = find_ranking(runs, paths, pairwise)
     result = compare.compare_runs(
@@ -90,7 +91,7 @@ def show_comparison(
     return result.gate_results
 
 
-def find_ranking(runs: Sequence[compare.Run], paths: Sequence[Path], given: Path | None) -> pairwise_ranking.Ranking:
+def find_ranking(runs: Sequence[Run], paths: Sequence[Path], given: Path | None) -> pairwise_ranking.Ranking:
     """The pairwise ranking of these runs: `given`, else the newest in the folders' common parent's pairwise/."""
     folder = Path(os.path.commonpath([str(Path(p).resolve()) for p in paths]))
     return pairwise_ranking.for_runs([r.label for r in runs], [r.path for r in runs], given, folder)

@@ -13,13 +13,13 @@ import subprocess
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, InputError, interruption_reason
-from harness.fileio import atomic_write_json, atomic_write_jsonl, atomic_write_text, create_exclusive_text
+from harness.fileio import atomic_write_json, atomic_write_text, create_exclusive_text
 from harness.records import input_file_problem, read_jsonl_rows
 
 log = logging.getLogger("harness")
@@ -170,9 +170,6 @@ class RunFolder:
         self.info = self.read_json(RUN)
         self.info.pop("schema_version", None)
         return self.info
-
-    def write_rows(self, name: str, rows: Iterable[Mapping[str, object]]) -> None:
-        atomic_write_jsonl(self.file(name), ({"schema_version": SCHEMA_VERSION, **r} for r in rows))
 
     def write_text(self, name: str, text: str) -> None:
         atomic_write_text(self.file(name), text)

@@ -25,8 +25,8 @@ from harness.errors import InputError
 from harness.fileio import atomic_write_chunks, make_dirs, make_unique_dir
 from harness.models.cache import stable_hash
 from harness.run.folder import CONFIG, GENERATIONS, METRICS, RUN, SCORES, RunFolder, now, path_component
+from harness.run.record import MetricsFile, RunRecord, read_run, write_metrics
 from harness.run.resolvers import load_run_config
-from harness.run.scores import read_scores
 from harness.run.shard import SHARD_FILE
 
 log = logging.getLogger("harness")
@@ -39,6 +39,7 @@ class Shard:
     folder: RunFolder
     record: dict[str, Any]  # shard.json
     config: dict[str, Any]  # config.yaml, resolved
+    run: RunRecord  # its run.json, metrics.json and checked scores (harness/run/record.py)
 
     @property
     def index(self) -> int:
@@ -76,10 +77,10 @@ def find_shards(dirs: Sequence[Path]) -> list[Shard]:
                     info.get("status"),
                 )
                 continue
-            # a shard's scores are checked as compare checks them: a deleted or edited line is named,
-            # never hidden by recomputing metrics.json from what is left
-            read_scores(folder.file(SCORES), folder.read_json(METRICS).get("fields", {}), folder.file(GENERATIONS))
-            shards.append(Shard(folder, folder.read_json(SHARD_FILE), load_run_config(folder)))
+            # a shard is read as compare reads a run (its scores checked): a deleted or edited line
+            # is named, never hidden by recomputing metrics.json from what is left
+            run = read_run(folder.path)
+            shards.append(Shard(folder, folder.read_json(SHARD_FILE), load_run_config(folder), run))
     if not shards:
         raise InputError(
             f"no finished shards (folders with {SHARD_FILE} and status done) under: {', '.join(map(str, dirs))}"
@@ -142,21 +143,22 @@ def merged_metrics(shards: list[Shard], score_rows: list[dict[str, Any]], config
     from harness.config.schema import RunSettings, parse
     from harness.run.pipeline import aggregate
 
-    parts = [s.folder.read_json(METRICS) for s in shards]
-    skipped = [p.get("skipped", {}) for p in parts]
+    parts = [s.run.metrics for s in shards]
+    skipped = [dict(p.skipped) if p.skipped is not None else {} for p in parts]
     if any(s != skipped[0] for s in skipped):
         raise InputError(
             f"the shards skipped different metrics ({skipped}); re-score them alike with `harness score` before merging"
         )
     fields: dict[str, dict[str, Any]] = {}
     for part in parts:
-        for key, value in part.get("fields", {}).items():
-            meta = {k: v for k, v in value.items() if k not in AGGREGATE_KEYS and k != "not_applicable"}
+        for key, entry in part.fields.items():
+            meta = {k: v for k, v in entry.to_json().items() if k not in AGGREGATE_KEYS and k != "not_applicable"}
             fields.setdefault(key, meta)
     for key, meta in fields.items():
         reasons: Counter[str] = Counter()
         for part in parts:
-            reasons.update((part["fields"].get(key, {}).get("not_applicable") or {}).get("reasons", {}))
+            found = part.fields.get(key)
+            reasons.update((found.rest.get("not_applicable") or {}).get("reasons", {}) if found else {})
         if reasons:
             meta["not_applicable"] = {"n": sum(reasons.values()), "reasons": dict(reasons.most_common())}
     keys = set(RunSettings.__dataclass_fields__)
@@ -203,7 +205,7 @@ def write_merged(shards: list[Shard], order: list[str], out: Path) -> Path:
         folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
         atomic_write_chunks(folder.file(GENERATIONS), (generations[d] for d in order))
         atomic_write_chunks(folder.file(SCORES), (scores[d] for d in order if d in scores))
-        folder.write_json(METRICS, metrics)
+        write_metrics(folder.file(METRICS), MetricsFile.stamped(metrics))
         documents = [s.folder.read_json("documents.json") for s in shards]
         hashes = {k: v for part in documents for k, v in part.get("documents", {}).items()}
         folder.write_json(

@@ -33,6 +33,15 @@ from harness.records import Example, Summary, input_file_problem
 from harness.registry import BACKENDS
 from harness.run import credentials, datacheck, progress, shard, tracking
 from harness.run.folder import GENERATIONS, METRICS, SCORES, RunFolder, git_sha, library_versions, now
+from harness.run.record import (
+    GenerationRow,
+    MetricsFile,
+    ScoreRow,
+    read_metrics,
+    write_generations,
+    write_metrics,
+    write_scores,
+)
 from harness.stats import bootstrap_mean_ci
 from harness.text.bullets import asks_for_bullets, parse_bullets
 from harness.text.visible import visible
@@ -195,7 +204,7 @@ def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]
     finally:
         backend.close()
     generate_s = time.time() - t0
-    folder.write_rows(GENERATIONS, rows)
+    write_generations(folder.file(GENERATIONS), [GenerationRow.stamped(r) for r in rows])
     totals = generation_totals(rows, generate_s)
     totals["price"] = None if spec.price is None else asdict(spec.price)
     if sent:
@@ -439,23 +448,25 @@ def score_run(
     if keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
         score_rows, aggregates, skipped = merge_previous(
             folder.read_rows(SCORES),
-            folder.read_json(METRICS),
+            read_metrics(folder.file(METRICS)),
             {m.name for m in metrics},
             score_rows,
             aggregates,
             skipped,
         )
-    folder.write_rows(SCORES, score_rows)
+    write_scores(folder.file(SCORES), [ScoreRow.stamped(r) for r in score_rows])
     judged = judge_usage(metrics)
     if judged:
         folder.update(judge=judged)  # what the judge was asked, its tokens and cost
-    folder.write_json(
-        METRICS,
-        {
-            "fields": aggregates,
-            "skipped": skipped,
-            "bootstrap": {"samples": settings.bootstrap_samples, "seed": settings.seed, "ci": 0.95},
-        },
+    write_metrics(
+        folder.file(METRICS),
+        MetricsFile.stamped(
+            {
+                "fields": aggregates,
+                "skipped": skipped,
+                "bootstrap": {"samples": settings.bootstrap_samples, "seed": settings.seed, "ci": 0.95},
+            }
+        ),
     )
     return aggregates
 
@@ -480,7 +491,7 @@ def scorable(examples: Sequence[Example], rows: Sequence[dict[str, Any]]) -> tup
 
 def merge_previous(
     previous_rows: list[dict[str, Any]],
-    previous_metrics: dict[str, Any],
+    previous_metrics: MetricsFile,
     rescored: set[str],
     rows: list[dict[str, Any]],
     aggregates: dict[str, Any],
@@ -503,9 +514,9 @@ def merge_previous(
         if details:
             merged["details"] = details
         merged_rows.append(merged)
-    merged_fields = {k: v for k, v in previous_metrics.get("fields", {}).items() if other(k)}
+    merged_fields = {k: v for k, v in previous_metrics.field_json().items() if other(k)}
     merged_fields.update(aggregates)
-    merged_skipped = {k: v for k, v in previous_metrics.get("skipped", {}).items() if k not in rescored}
+    merged_skipped = {k: v for k, v in (previous_metrics.skipped or {}).items() if k not in rescored}
     merged_skipped.update(skipped)
     return merged_rows, merged_fields, merged_skipped
 

@@ -19,6 +19,7 @@ from harness.config.schema import ShardConfig
 from harness.errors import InputError
 from harness.fileio import atomic_write_json
 from harness.run.folder import ACTIVE, HEARTBEAT_S, RUN, read_json_file
+from harness.run.record import RunInfo, read_info
 from harness.run.shard import bounds
 
 PROGRESS = "progress.json"
@@ -58,8 +59,8 @@ class JobProgress:
 
 
 def job_progress(folder: Path, now: float | None = None) -> JobProgress:
-    read, why = _read_or_why(folder / RUN)
-    info = read or {}
+    read, why = _info_or_why(folder / RUN)
+    info = read.to_json() if read is not None else {}
     status = str(info.get("status", "unknown"))
     progress = _read(folder / PROGRESS) or {}
     total = progress.get("total") or (info.get("dataset") or {}).get("examples")
@@ -130,6 +131,15 @@ def _read_or_why(path: Path) -> tuple[dict[str, Any] | None, str]:
     return (value, "") if isinstance(value, dict) else (None, f"{path}: not a JSON object")
 
 
+def _info_or_why(path: Path) -> tuple[RunInfo | None, str]:
+    """run.json read by the run folder's reader, or None and why not (damaged, a typed key of
+    the wrong type, a pipe or device: named, never opened)."""
+    try:
+        return read_info(path), ""
+    except InputError as e:
+        return None, str(e)
+
+
 def summary(jobs: list[JobProgress]) -> str:
     done = sum(j.done for j in jobs)
     total = sum(j.total or 0 for j in jobs)
@@ -167,7 +177,7 @@ def sweep_progress(dirs: list[Path]) -> list[JobProgress]:
     folders = sorted({p.parent for d in dirs for p in Path(d).rglob(RUN)})
     if not folders:
         raise InputError(f"no run folders (with {RUN}) under: {', '.join(map(str, dirs))}")
-    infos = {f: _read(f / RUN) or {} for f in folders}
+    infos = {f: info.to_json() if (info := _info_or_why(f / RUN)[0]) else {} for f in folders}
     runs = [f for f in folders if "merged_from" not in infos[f]]
     return [job_progress(f) for f in runs] + not_started(runs, infos)
 

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from harness.analysis.annotations.merge import MergedItem
-from harness.analysis.compare import Run
 from harness.analysis.meta_eval.resampling import draw_counts
+from harness.analysis.runs import Run
 from harness.errors import InputError
 from harness.registry import suggest
 from harness.stats import percentile_ci

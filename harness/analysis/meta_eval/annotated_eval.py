@@ -16,7 +16,6 @@ import numpy as np
 
 from harness.analysis.annotations.merge import read_merged
 from harness.analysis.comparability import check
-from harness.analysis.compare import Run, scan
 from harness.analysis.meta_eval import output
 from harness.analysis.meta_eval.analysis import Analysis, meta_evaluate
 from harness.analysis.meta_eval.annotated import (
@@ -30,6 +29,7 @@ from harness.analysis.meta_eval.annotated import (
     pairwise_table,
     runs_by_label,
 )
+from harness.analysis.runs import Run, scan
 from harness.errors import ConfigError, InputError
 from harness.records import Problems
 

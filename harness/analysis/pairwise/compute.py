@@ -11,9 +11,9 @@ import numpy as np
 
 from harness.analysis.bradley_terry import Analysis, Outcomes, analyse
 from harness.analysis.comparability import check
-from harness.analysis.compare import Run
 from harness.analysis.pairwise.design import Planned, all_pairs, plan
 from harness.analysis.pairwise.judging import TASK, Pair, Verdict, ask, summary_text
+from harness.analysis.runs import Run
 from harness.errors import ConfigError, InputError
 from harness.judge.client import Judge
 from harness.registry import suggest
