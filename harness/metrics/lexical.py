@@ -28,6 +28,8 @@ from harness.text.tokens import stemmed_tokens as tokens  # noqa: F401 - re-expo
 # A capitalised word not opening a sentence: a likely name ("Paris", "McCoy", "NASA").
 _NAME = re.compile(r"[A-Z][a-z]*[A-Z0-9]\w*|[A-Z][a-z]+|[A-Z]{2,}")
 _QUOTES = "\"'“”‘’()[]{},;"
+_AROUND_NAME = _QUOTES + ".!?:"
+_ENDS_SENTENCE = (".", "!", "?", ":")
 
 
 def is_number(token: str) -> bool:
@@ -43,12 +45,14 @@ def names(text: str) -> list[str]:
     out = []
     opens_sentence = True
     for raw in text.split():
-        word = raw.strip(_QUOTES + ".!?:")
-        for suffix in ("'s", "’s"):
-            word = word.removesuffix(suffix)
-        if not opens_sentence and _NAME.fullmatch(word):
-            out.append(word)
-        opens_sentence = raw.rstrip(_QUOTES).endswith((".", "!", "?", ":"))
+        if not opens_sentence:
+            word = raw.strip(_AROUND_NAME)
+            if "A" <= word[:1] <= "Z":  # _NAME opens with A-Z: most words are not tried
+                for suffix in ("'s", "’s"):
+                    word = word.removesuffix(suffix)
+                if _NAME.fullmatch(word):
+                    out.append(word)
+        opens_sentence = raw.rstrip(_QUOTES).endswith(_ENDS_SENTENCE)
     return out
 
 
@@ -101,7 +105,8 @@ class Passage:
         keys = [get(w, -1) for w in words]
         for a, b in grams:
             first, second = get(a, -1), get(b, -1)
-            keys.append(self._bigram_key(first, second, n_ids) if first >= 0 and second >= 0 else -1)
+            # _bigram_key, written out: this loop runs for every bigram of every claim
+            keys.append(n_ids + first * n_ids + second if first >= 0 and second >= 0 else -1)
         wanted_keys = np.array(keys, dtype=np.int64)
         wanted = wanted_keys[None, :] * n + np.arange(n, dtype=np.int64)[:, None]
         if len(self._codes):
@@ -154,8 +159,9 @@ def align(
     Maria Chen said ..." where the evidence is the fire chief's words).
     """
     toks = tokens(claim)
-    novel_numbers = sorted({t for t in toks if is_number(t) and t not in passage.vocabulary})
-    novel_names = sorted({n for n in names(claim) if not set(tokens(n)) <= passage.vocabulary})
+    novel_numbers = sorted({t for t in toks if t[:1].isdigit() and t not in passage.vocabulary})  # is_number
+    claim_names = names(claim)
+    novel_names = sorted({n for n in claim_names if not set(tokens(n)) <= passage.vocabulary})
     if not passage.sentences:
         return Alignment(0.0, [], novel_numbers, novel_names)
     coverage, evidence = _coverage(toks, passage, fusion, min_segment, word_weight, three_part_segment)
@@ -163,7 +169,7 @@ def align(
     # a negation that none of its evidence sentences has ("will not replace" against "will replace")
     novel_negation = not NEGATION.isdisjoint(toks) and all(NEGATION.isdisjoint(passage.tokens[i]) for i in evidence)
     # a speaker's name that none of them has (the passage says it, someone else said it here)
-    speakers = _speakers(claim, toks)
+    speakers = _speakers(claim_names, toks)
     if speakers:
         said = set(chain.from_iterable(passage.tokens[i] for i in evidence))
         said.update(
@@ -183,13 +189,13 @@ def _pronoun_speaks(toks: list[str]) -> bool:
     return any(a in _PRONOUNS and b in REPORTING for a, b in zip(toks, toks[1:]))
 
 
-def _speakers(claim: str, toks: list[str]) -> set[str]:
+def _speakers(claim_names: list[str], toks: list[str]) -> set[str]:
     """Name tokens among the REPORTED_WORDS content words before each reporting verb ("Governor
     Maria Chen said": maria, chen; "Governor" opens the sentence, so it is not read as a name)."""
     if REPORTING.isdisjoint(toks):
         return set()
     verbs = [at for at, tok in enumerate(toks) if tok in REPORTING]
-    named = set(chain.from_iterable(tokens(n) for n in names(claim)))
+    named = set(chain.from_iterable(tokens(n) for n in claim_names))
     out: set[str] = set()
     for at in verbs:
         before = [t for t in toks[:at] if t not in STOPWORDS][-REPORTED_WORDS:]

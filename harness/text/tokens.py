@@ -126,12 +126,14 @@ STOPWORDS = frozenset(
 )
 # Words, whole numbers, and the currency and percent signs (normalised with the number they mark).
 _STEMMED_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[$£€%]")
-# Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
-# Each pattern opens with the digit before the gap (kept by the replacement) rather than a
-# lookbehind: re then scans for a digit quickly instead of trying the pattern at every position.
-# The same matches: a gap never ends in a digit, so no match holds the digit before the next gap.
-_THOUSANDS = re.compile(r"(\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
-_DECIMAL = re.compile(r"(\d)(?:\s+\.\s*|\.\s+)(?=\d)")
+# Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" (a thousands gap, rejoined
+# with ",") and "1. 3" / "1 . 3" (a decimal gap, rejoined with "."). One pattern for both, so the text
+# is scanned once: it opens with the digit before the gap (kept by the replacement) rather than a
+# lookbehind, so re scans for a digit instead of trying the pattern at every position, and the
+# replacement keeps the gap's one separator (the groups that did not match are empty). The same
+# matches as the two rules applied in turn: a gap holds no digit, so no match holds the digit
+# before the next gap, and a thousands gap never makes or breaks a decimal one.
+_NUMBER_GAP = re.compile(r"(\d)(?:(?:\s+(,)\s*|(,)\s+)(?=\d{3}(?!\d))|(?:\s+(\.)\s*|(\.)\s+)(?=\d))")
 
 
 # Both rules need a digit followed by whitespace, "," or ".": most sentences have none.
@@ -142,7 +144,7 @@ def join_numbers(text: str) -> str:
     """Rejoin numbers split by tokenization ("1, 056" -> "1,056", "1. 3" -> "1.3")."""
     if not _JOINABLE.search(text):
         return text
-    return _DECIMAL.sub(r"\1.", _THOUSANDS.sub(r"\1,", text))
+    return _NUMBER_GAP.sub(r"\1\2\3\4\5", text)
 
 
 @lru_cache(maxsize=200_000)
