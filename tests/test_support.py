@@ -199,3 +199,19 @@ def test_a_bullet_joining_three_sentences_is_supported_with_all_three_as_evidenc
     alone = row.details["bullets"][0]
     assert joined["supported"] and sorted(joined["evidence_index"]) == [0, 1, 2]
     assert not alone["supported"] and len(alone["evidence_index"]) == 1
+
+
+def test_a_source_is_built_into_a_passage_once_per_process_and_calls_agree() -> None:
+    from harness.metrics import lexical
+
+    source = ARTICLE + " A second call, or a second support variant, reads the same passage."
+    summary = bullets_of("The council approved 1,200 new homes.", "Critics want a new school first.")
+    first = Support().score([Example("d1", source)], [summary])
+    misses = lexical.source_passage.cache_info().misses
+    again = Support(SupportOptions(aggregate="min")).score([Example("d1", source)], [summary])
+    assert lexical.source_passage.cache_info().misses == misses  # built once, read by both
+    assert [row.details["bullets"] for row in again] == [row.details["bullets"] for row in first]
+    built = Passage.from_text(source)
+    shared = lexical.source_passage(source)
+    assert (shared.sentences, list(shared.tokens)) == (built.sentences, list(built.tokens))
+    assert lexical.source_passage.cache_info().maxsize == lexical.CACHED_PASSAGES  # bounded

@@ -17,7 +17,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -62,8 +64,8 @@ class Passage:
     word and each bigram."""
 
     sentences: list[str]
-    tokens: list[list[str]]
-    vocabulary: set[str] = field(init=False)
+    tokens: Sequence[Sequence[str]]
+    vocabulary: AbstractSet[str] = field(init=False)  # the passage's distinct tokens
     # Token ids, and the sorted codes of every (word, sentence) and (bigram, sentence) pair: a
     # claim's words and bigrams are looked up in all sentences at once (np.searchsorted).
     _ids: dict[str, int] = field(init=False, repr=False)
@@ -78,7 +80,7 @@ class Passage:
         within = sentence[1:] == sentence[:-1]  # bigrams do not cross sentences
         keys = np.concatenate([flat, self._bigram_key(flat[:-1], flat[1:], len(ids))[within]])
         self._ids = ids
-        self.vocabulary = set(ids)
+        self.vocabulary = ids.keys()  # a set view: no copy
         # repeated codes are harmless to searchsorted
         self._codes = np.sort(keys * len(self.tokens) + np.concatenate([sentence, sentence[:-1][within]]))
 
@@ -91,7 +93,7 @@ class Passage:
     def from_text(cls, text: str) -> Passage:
         # numbers are rejoined once in the whole text: its sentences are tokenized as they are
         sentences = split_sentences(join_numbers(text))
-        return cls(sentences, [list(joined_stemmed_tokens(s)) for s in sentences])
+        return cls(sentences, list(map(joined_stemmed_tokens, sentences)))  # the cached tuples, read-only
 
     @classmethod
     def from_sentences(cls, sentences: Sequence[str]) -> Passage:
@@ -115,6 +117,18 @@ class Passage:
         else:
             found = np.zeros(wanted.shape)
         return found[:, : len(words)], found[:, len(words) :]
+
+
+# A source is built into a passage once per process, not once per call: meta-evaluation scores the
+# same sources for many systems, in several calls, and with several support variants. Bounded
+# (least recently used out): about 60 KB per news article, so under 16 MB.
+CACHED_PASSAGES = 256
+
+
+@lru_cache(maxsize=CACHED_PASSAGES)
+def source_passage(text: str) -> Passage:
+    """`Passage.from_text(text)`, shared: callers read it and never change it."""
+    return Passage.from_text(text)
 
 
 @dataclass
@@ -184,7 +198,7 @@ def align(
 _PRONOUNS = frozenset("he she they".split())
 
 
-def _pronoun_speaks(toks: list[str]) -> bool:
+def _pronoun_speaks(toks: Sequence[str]) -> bool:
     """A pronoun is the speaker ("She said ..."): who it is, the sentence before names."""
     return any(a in _PRONOUNS and b in REPORTING for a, b in zip(toks, toks[1:]))
 

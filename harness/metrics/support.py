@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
-from harness.metrics.lexical import Passage, align, content, tokens
+from harness.metrics.lexical import align, content, source_passage, tokens
 from harness.records import Example, Summary
 from harness.text.tokens import (
     _STEMMED_TOKEN,  # the tokenizer's word pattern: marked words are whole tokens
@@ -72,12 +72,9 @@ class Support(BulletSupportMetric):
 
     def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
         o = self.options
-        passages: dict[str, Passage] = {}  # meta-evaluation scores many summaries per source
         out = []
         for example, summary in zip(examples, summaries):
-            passage = passages.get(example.source)
-            if passage is None:
-                passage = passages[example.source] = Passage.from_text(example.source)
+            passage = source_passage(example.source)
             verdicts = []
             for bullet in summary.bullets:
                 a = align(
