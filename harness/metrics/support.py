@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
 from harness.metrics.lexical import align, content, source_passage, tokens
@@ -35,10 +36,14 @@ def matched_words(bullet: str, sentence: str) -> list[str]:
     wanted = set(content(tokens(bullet)))
     written = _STEMMED_TOKEN.findall(sentence)
     forms = list(map(_first_token, written))
+    # Only the words whose token is wanted, or is a number, are visited (few): the others are
+    # passed over in C (compress) instead of tested one by one.
     if not any(t[0].isdigit() for t in wanted):  # no number to match across two words: each word alone
-        return list(dict.fromkeys(w for w, t in zip(written, forms) if t in wanted and w[0].isalnum()))
+        return list(dict.fromkeys(w for w in compress(written, map(wanted.__contains__, forms)) if w[0].isalnum()))
+    visit = wanted | {t for t in forms if t is not None and t[0].isdigit()}
     marked = []
-    for k, (word, form) in enumerate(zip(written, forms)):
+    for k in compress(range(len(forms)), map(visit.__contains__, forms)):
+        word, form = written[k], forms[k]
         if form in wanted and word[0].isalnum():  # a "$" or "%" sign is not marked on its own
             marked.append(word)
         elif form is not None and form[0].isdigit() and k + 1 < len(written):
