@@ -210,7 +210,8 @@ def _token_form(token: str) -> str:
         return token.replace(",", "")
     if token in NUMBER_WORDS:
         return NUMBER_WORDS[token]
-    return token if token in STOPWORDS else _SYNONYMS.get(token) or stem(token)
+    # porter.stem, not the cached stem(): this function's own cache already holds each token once
+    return token if token in STOPWORDS else _SYNONYMS.get(token) or porter.stem(token)
 
 
 # ---- numbers, currencies and units: one written form per quantity ----
