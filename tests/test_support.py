@@ -207,11 +207,32 @@ def test_a_source_is_built_into_a_passage_once_per_process_and_calls_agree() -> 
     source = ARTICLE + " A second call, or a second support variant, reads the same passage."
     summary = bullets_of("The council approved 1,200 new homes.", "Critics want a new school first.")
     first = Support().score([Example("d1", source)], [summary])
-    misses = lexical.source_passage.cache_info().misses
+    [shared] = lexical.source_passages([source])
     again = Support(SupportOptions(aggregate="min")).score([Example("d1", source)], [summary])
-    assert lexical.source_passage.cache_info().misses == misses  # built once, read by both
+    assert lexical.source_passages([source])[0] is shared  # built once, read by both calls
     assert [row.details["bullets"] for row in again] == [row.details["bullets"] for row in first]
     built = Passage.from_text(source)
-    shared = lexical.source_passage(source)
     assert (shared.sentences, list(shared.tokens)) == (built.sentences, list(built.tokens))
-    assert lexical.source_passage.cache_info().maxsize == lexical.CACHED_PASSAGES  # bounded
+
+
+def test_the_passage_cache_is_bounded_and_a_call_may_hold_more_sources_than_it() -> None:
+    from harness.metrics import lexical
+
+    n = lexical.CACHED_PASSAGES + 5
+    sources = [f"Source number {k} says the council met. It met on day {k}." for k in range(n)]
+    passages = lexical.source_passages(sources)
+    assert [p.sentences for p in passages] == [Passage.from_text(s).sentences for s in sources]
+    assert len(lexical._passages) == lexical.CACHED_PASSAGES  # the most recently used kept
+    assert lexical.source_passages(sources[-1:])[0] is passages[-1]
+    assert lexical.source_passages(sources[:1])[0] is not passages[0]  # dropped, built again
+
+
+def test_summaries_beyond_one_block_score_as_each_alone() -> None:
+    from harness.metrics import support
+
+    n = support.PAIRS_PER_BLOCK + 3
+    examples = [Example(f"d{k}", f"{ARTICLE} The site covers {k + 10} acres.") for k in range(n)]
+    summaries = [bullets_of(f"The site covers {k + 10} acres.", "The vote passed seven to two.") for k in range(n)]
+    together = Support().score(examples, summaries)
+    alone = [Support().score([e], [s])[0] for e, s in zip(examples, summaries)]
+    assert [(r.values, r.details) for r in together] == [(r.values, r.details) for r in alone]
