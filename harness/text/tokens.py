@@ -18,7 +18,7 @@ ordinary prose and PTB-tokenized research data such as CNN/DailyMail ("He said .
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
@@ -182,7 +182,7 @@ def _tokenize(text: str) -> tuple[str, ...]:
     # No token spans whitespace (every character str.split() splits on is \W), so the tokens of a
     # text are those of its whitespace-separated chunks, in order; chunks recur ("said", "U.S.,"),
     # and each one's tokens are looked up instead of matched and stemmed again.
-    toks = tuple(chain.from_iterable(map(_chunk_tokens, text.lower().split())))
+    toks = tuple(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, text.lower().split())))
     if _NUMERIC.search(text) or not _NUMBER_FORMS.isdisjoint(toks):
         return _normalise_numbers(toks)
     return toks
@@ -191,7 +191,22 @@ def _tokenize(text: str) -> tuple[str, ...]:
 _stemmed_tokens = lru_cache(maxsize=CACHED_TEXTS)(_tokenize)
 
 
-@lru_cache(maxsize=200_000)
+class _Memo(dict[str, tuple[str, ...]]):
+    """A bounded memo of a function of one string, looked up as a plain dict (`memo[key]`): a
+    hit costs a dict lookup, not an lru_cache's bookkeeping, which counts for the ~25 chunks of
+    every sentence. Emptied when full (the recurring entries come back at once)."""
+
+    def __init__(self, function: Callable[[str], tuple[str, ...]], size: int) -> None:
+        super().__init__()
+        self.function, self.size = function, size
+
+    def __missing__(self, key: str) -> tuple[str, ...]:
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.function(key)
+        return value
+
+
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     # "s" is a possessive or "is" ("Smith's", "Smith 's", "it's"): dropped, so "Smith's plan" and
     # "Smith plan" share their bigrams.
@@ -202,6 +217,9 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     if tens:  # "thirty-five" is 35
         return (str(int(NUMBER_WORDS[tens[1]]) + int(NUMBER_WORDS.get(tens[2], "1"))), *toks[2:])
     return toks
+
+
+_CHUNK_TOKENS = _Memo(_chunk_tokens, 200_000)
 
 
 @lru_cache(maxsize=200_000)
