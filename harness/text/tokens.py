@@ -161,8 +161,9 @@ def stemmed_tokens(text: str) -> list[str]:
 def joined_stemmed_tokens(joined: str) -> tuple[str, ...]:
     """`stemmed_tokens` of a text that join_numbers has already rewritten (the sentences of a
     rewritten article), without rewriting it again: join_numbers is idempotent (tests/test_text.py),
-    so these are the same tokens, from the same cache."""
-    return _stemmed_tokens(joined)
+    so these are the same tokens. Not cached: the passage that holds them is (an article's
+    sentences would only push the bullets out of the cache of texts, at a cost per sentence)."""
+    return _tokenize(joined)
 
 
 # Each text is tokenized once: support, facts and format read the same bullets, and support the
