@@ -199,3 +199,40 @@ def test_a_bullet_joining_three_sentences_is_supported_with_all_three_as_evidenc
     alone = row.details["bullets"][0]
     assert joined["supported"] and sorted(joined["evidence_index"]) == [0, 1, 2]
     assert not alone["supported"] and len(alone["evidence_index"]) == 1
+
+
+def test_a_source_is_built_into_a_passage_once_per_process_and_calls_agree() -> None:
+    from harness.metrics import lexical
+
+    source = ARTICLE + " A second call, or a second support variant, reads the same passage."
+    summary = bullets_of("The council approved 1,200 new homes.", "Critics want a new school first.")
+    first = Support().score([Example("d1", source)], [summary])
+    [shared] = lexical.source_passages([source])
+    again = Support(SupportOptions(aggregate="min")).score([Example("d1", source)], [summary])
+    assert lexical.source_passages([source])[0] is shared  # built once, read by both calls
+    assert [row.details["bullets"] for row in again] == [row.details["bullets"] for row in first]
+    built = Passage.from_text(source)
+    assert (shared.sentences, list(shared.tokens)) == (built.sentences, list(built.tokens))
+
+
+def test_the_passage_cache_is_bounded_and_a_call_may_hold_more_sources_than_it() -> None:
+    from harness.metrics import lexical
+
+    n = lexical.CACHED_PASSAGES + 5
+    sources = [f"Source number {k} says the council met. It met on day {k}." for k in range(n)]
+    passages = lexical.source_passages(sources)
+    assert [p.sentences for p in passages] == [Passage.from_text(s).sentences for s in sources]
+    assert len(lexical._passages) == lexical.CACHED_PASSAGES  # the most recently used kept
+    assert lexical.source_passages(sources[-1:])[0] is passages[-1]
+    assert lexical.source_passages(sources[:1])[0] is not passages[0]  # dropped, built again
+
+
+def test_summaries_beyond_one_block_score_as_each_alone() -> None:
+    from harness.metrics import support
+
+    n = support.PAIRS_PER_BLOCK + 3
+    examples = [Example(f"d{k}", f"{ARTICLE} The site covers {k + 10} acres.") for k in range(n)]
+    summaries = [bullets_of(f"The site covers {k + 10} acres.", "The vote passed seven to two.") for k in range(n)]
+    together = Support().score(examples, summaries)
+    alone = [Support().score([e], [s])[0] for e, s in zip(examples, summaries)]
+    assert [(r.values, r.details) for r in together] == [(r.values, r.details) for r in alone]

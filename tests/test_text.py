@@ -366,3 +366,13 @@ def test_has_alnum_on_every_unicode_character() -> None:
     for code in range(0x110000):
         ch = chr(code)
         assert _has_alnum(ch) == ch.isalnum(), hex(code)
+
+
+def test_the_chunk_memo_gives_the_function_s_values_and_stays_bounded() -> None:
+    from harness.text.tokens import _chunk_tokens, _Memo
+
+    memo = _Memo(_chunk_tokens, 3)
+    chunks = ["smith's", "thirty-five", "u.s.,", "ponies", "1,056"]
+    assert [memo[c] for c in chunks] == [_chunk_tokens(c) for c in chunks]
+    assert [memo[c] for c in chunks] == [("smith",), ("35",), ("u",), ("poni",), ("1056",)]
+    assert len(memo) <= 3  # emptied when full, never above its size

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
-from harness.metrics.lexical import Passage, align, content, tokens
+from harness.metrics.lexical import CACHED_PASSAGES, Alignment, Passage, align, content, source_passages, tokens
 from harness.records import Example, Summary
 from harness.text.tokens import (
     _STEMMED_TOKEN,  # the tokenizer's word pattern: marked words are whole tokens
@@ -35,10 +36,14 @@ def matched_words(bullet: str, sentence: str) -> list[str]:
     wanted = set(content(tokens(bullet)))
     written = _STEMMED_TOKEN.findall(sentence)
     forms = list(map(_first_token, written))
+    # Only the words whose token is wanted, or is a number, are visited (few): the others are
+    # passed over in C (compress) instead of tested one by one.
     if not any(t[0].isdigit() for t in wanted):  # no number to match across two words: each word alone
-        return list(dict.fromkeys(w for w, t in zip(written, forms) if t in wanted and w[0].isalnum()))
+        return list(dict.fromkeys(w for w in compress(written, map(wanted.__contains__, forms)) if w[0].isalnum()))
+    visit = wanted | {t for t in forms if t is not None and t[0].isdigit()}
     marked = []
-    for k, (word, form) in enumerate(zip(written, forms)):
+    for k in compress(range(len(forms)), map(visit.__contains__, forms)):
+        word, form = written[k], forms[k]
         if form in wanted and word[0].isalnum():  # a "$" or "%" sign is not marked on its own
             marked.append(word)
         elif form is not None and form[0].isdigit() and k + 1 < len(written):
@@ -71,31 +76,45 @@ class Support(BulletSupportMetric):
     Options = SupportOptions
 
     def verdicts(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
-        o = self.options
-        passages: dict[str, Passage] = {}  # meta-evaluation scores many summaries per source
+        # Block by block, one step at a time over each block (passages, then alignments, then
+        # matched words): faster than pair by pair, and a block's passages bound the memory held.
         out = []
-        for example, summary in zip(examples, summaries):
-            passage = passages.get(example.source)
-            if passage is None:
-                passage = passages[example.source] = Passage.from_text(example.source)
-            verdicts = []
-            for bullet in summary.bullets:
-                a = align(
-                    bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight, o.three_part_segment
-                )
-                extra = {
-                    "evidence_index": a.evidence,
-                    "coverage": round(a.coverage, 4),
-                    "matched": [matched_words(bullet, passage.sentences[i]) for i in a.evidence],
-                }
-                if a.novel_numbers:
-                    extra["novel_numbers"] = a.novel_numbers
-                if a.novel_names:
-                    extra["novel_names"] = a.novel_names
-                if a.novel_negation:
-                    extra["novel_negation"] = True
-                if a.other_speaker:
-                    extra["other_speaker"] = a.other_speaker
-                verdicts.append(BulletVerdict(a.score, [passage.sentences[i] for i in a.evidence], extra))
-            out.append(verdicts)
+        for at in range(0, len(examples), PAIRS_PER_BLOCK):
+            out += self._block(examples[at : at + PAIRS_PER_BLOCK], summaries[at : at + PAIRS_PER_BLOCK])
         return out
+
+    def _block(self, examples: Sequence[Example], summaries: Sequence[Summary]) -> list[list[BulletVerdict]]:
+        o = self.options
+        passages = source_passages([example.source for example in examples])
+        alignments = [
+            [
+                align(bullet, passage, o.fusion, o.min_segment, o.novel_penalty, o.word_weight, o.three_part_segment)
+                for bullet in summary.bullets
+            ]
+            for passage, summary in zip(passages, summaries)
+        ]
+        return [
+            [_verdict(bullet, passage, a) for bullet, a in zip(summary.bullets, aligned)]
+            for passage, summary, aligned in zip(passages, summaries, alignments)
+        ]
+
+
+# Pairs scored together, one step at a time (Support.verdicts): the size of the passage cache.
+PAIRS_PER_BLOCK = CACHED_PASSAGES
+
+
+def _verdict(bullet: str, passage: Passage, a: Alignment) -> BulletVerdict:
+    extra = {
+        "evidence_index": a.evidence,
+        "coverage": round(a.coverage, 4),
+        "matched": [matched_words(bullet, passage.sentences[i]) for i in a.evidence],
+    }
+    if a.novel_numbers:
+        extra["novel_numbers"] = a.novel_numbers
+    if a.novel_names:
+        extra["novel_names"] = a.novel_names
+    if a.novel_negation:
+        extra["novel_negation"] = True
+    if a.other_speaker:
+        extra["other_speaker"] = a.other_speaker
+    return BulletVerdict(a.score, [passage.sentences[i] for i in a.evidence], extra)

@@ -18,7 +18,7 @@ ordinary prose and PTB-tokenized research data such as CNN/DailyMail ("He said .
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
@@ -126,12 +126,14 @@ STOPWORDS = frozenset(
 )
 # Words, whole numbers, and the currency and percent signs (normalised with the number they mark).
 _STEMMED_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[$£€%]")
-# Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" and "1. 3" / "1 . 3".
-# Each pattern opens with the digit before the gap (kept by the replacement) rather than a
-# lookbehind: re then scans for a digit quickly instead of trying the pattern at every position.
-# The same matches: a gap never ends in a digit, so no match holds the digit before the next gap.
-_THOUSANDS = re.compile(r"(\d)(?:\s+,\s*|,\s+)(?=\d{3}(?!\d))")
-_DECIMAL = re.compile(r"(\d)(?:\s+\.\s*|\.\s+)(?=\d)")
+# Number pieces that tokenized text pulls apart: "235, 000" / "235 , 000" (a thousands gap, rejoined
+# with ",") and "1. 3" / "1 . 3" (a decimal gap, rejoined with "."). One pattern for both, so the text
+# is scanned once: it opens with the digit before the gap (kept by the replacement) rather than a
+# lookbehind, so re scans for a digit instead of trying the pattern at every position, and the
+# replacement keeps the gap's one separator (the groups that did not match are empty). The same
+# matches as the two rules applied in turn: a gap holds no digit, so no match holds the digit
+# before the next gap, and a thousands gap never makes or breaks a decimal one.
+_NUMBER_GAP = re.compile(r"(\d)(?:(?:\s+(,)\s*|(,)\s+)(?=\d{3}(?!\d))|(?:\s+(\.)\s*|(\.)\s+)(?=\d))")
 
 
 # Both rules need a digit followed by whitespace, "," or ".": most sentences have none.
@@ -142,7 +144,7 @@ def join_numbers(text: str) -> str:
     """Rejoin numbers split by tokenization ("1, 056" -> "1,056", "1. 3" -> "1.3")."""
     if not _JOINABLE.search(text):
         return text
-    return _DECIMAL.sub(r"\1.", _THOUSANDS.sub(r"\1,", text))
+    return _NUMBER_GAP.sub(r"\1\2\3\4\5", text)
 
 
 @lru_cache(maxsize=200_000)
@@ -159,8 +161,9 @@ def stemmed_tokens(text: str) -> list[str]:
 def joined_stemmed_tokens(joined: str) -> tuple[str, ...]:
     """`stemmed_tokens` of a text that join_numbers has already rewritten (the sentences of a
     rewritten article), without rewriting it again: join_numbers is idempotent (tests/test_text.py),
-    so these are the same tokens, from the same cache."""
-    return _stemmed_tokens(joined)
+    so these are the same tokens. Not cached: the passage that holds them is (an article's
+    sentences would only push the bullets out of the cache of texts, at a cost per sentence)."""
+    return _tokenize(joined)
 
 
 # Each text is tokenized once: support, facts and format read the same bullets, and support the
@@ -180,7 +183,7 @@ def _tokenize(text: str) -> tuple[str, ...]:
     # No token spans whitespace (every character str.split() splits on is \W), so the tokens of a
     # text are those of its whitespace-separated chunks, in order; chunks recur ("said", "U.S.,"),
     # and each one's tokens are looked up instead of matched and stemmed again.
-    toks = tuple(chain.from_iterable(map(_chunk_tokens, text.lower().split())))
+    toks = tuple(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, text.lower().split())))
     if _NUMERIC.search(text) or not _NUMBER_FORMS.isdisjoint(toks):
         return _normalise_numbers(toks)
     return toks
@@ -189,7 +192,22 @@ def _tokenize(text: str) -> tuple[str, ...]:
 _stemmed_tokens = lru_cache(maxsize=CACHED_TEXTS)(_tokenize)
 
 
-@lru_cache(maxsize=200_000)
+class _Memo(dict[str, tuple[str, ...]]):
+    """A bounded memo of a function of one string, looked up as a plain dict (`memo[key]`): a
+    hit costs a dict lookup, not an lru_cache's bookkeeping, which counts for the ~25 chunks of
+    every sentence. Emptied when full (the recurring entries come back at once)."""
+
+    def __init__(self, function: Callable[[str], tuple[str, ...]], size: int) -> None:
+        super().__init__()
+        self.function, self.size = function, size
+
+    def __missing__(self, key: str) -> tuple[str, ...]:
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.function(key)
+        return value
+
+
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     # "s" is a possessive or "is" ("Smith's", "Smith 's", "it's"): dropped, so "Smith's plan" and
     # "Smith plan" share their bigrams.
@@ -202,13 +220,17 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     return toks
 
 
+_CHUNK_TOKENS = _Memo(_chunk_tokens, 200_000)
+
+
 @lru_cache(maxsize=200_000)
 def _token_form(token: str) -> str:
     if token[0].isdigit():
         return token.replace(",", "")
     if token in NUMBER_WORDS:
         return NUMBER_WORDS[token]
-    return token if token in STOPWORDS else _SYNONYMS.get(token) or stem(token)
+    # porter.stem, not the cached stem(): this function's own cache already holds each token once
+    return token if token in STOPWORDS else _SYNONYMS.get(token) or porter.stem(token)
 
 
 # ---- numbers, currencies and units: one written form per quantity ----
