@@ -1,7 +1,7 @@
 """The Python API: run, score, compare, check and meta-evaluate from Python, with typed results.
 
 Each function calls the same library function as its command (`harness run` -> harness/run/command.py
-`launch`, `harness score` -> `score_folder`, `harness compare` -> harness/analysis/runs.py `scan`
+`launch`, `harness score` -> harness/run/rescore.py `score_folder`, `harness compare` -> harness/analysis/runs.py `scan`
 and harness/analysis/compare.py `compare_runs`, `harness check` -> harness/analysis/check.py `check`, `harness meta-eval` -> the
 steps of harness/cli/meta_eval.py over harness/analysis/meta_eval/), so a result here is the result
 there. Errors are raised as `HarnessError` subclasses (`ConfigError`, `InputError`, `DataChanged`:
