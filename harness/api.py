@@ -45,12 +45,14 @@ __all__ = [
     "Comparison",
     "FieldSummary",
     "MetaEvalResult",
+    "PairwiseResult",
     "Run",
     "RunResult",
     "check",
     "compare",
     "load",
     "meta_eval",
+    "pairwise",
     "run",
     "score",
 ]
@@ -254,6 +256,26 @@ class MetaEvalResult:
             ) from None
         ci = stat.get("ci95")
         return stat.get("value"), (ci[0], ci[1]) if ci else None
+
+
+@dataclass
+class PairwiseResult:
+    """`harness pairwise`'s result: `payload` is pairwise.json (ranking, win matrix, biases, the
+    judge's usage), `table` what the command prints, `files` what was written with `out`."""
+
+    payload: dict[str, Any] = field(repr=False)
+    table: str = field(repr=False)
+    files: list[Path]
+
+    @property
+    def ranking(self) -> list[str]:
+        """The runs' labels, strongest first (Bradley-Terry strength)."""
+        return [row["label"] for row in self.payload["ranking"]]
+
+    @property
+    def missing(self) -> int:
+        """Verdicts left out because a judge request failed (asked again by the next call)."""
+        return int(self.payload["counts"]["failed"])
 
 
 # ---- functions -----------------------------------------------------------------------------
@@ -474,6 +496,48 @@ def meta_eval(
             Path(out), "meta_eval", lambda stem: {stem + end: text for end, text in files.items()}, force
         )
     return MetaEvalResult(payload, output.to_table(payload), list(written))
+
+
+@_surface
+def pairwise(
+    paths: str | Path | Sequence[str | Path],
+    judge: str | None = None,
+    *,
+    set: Sequence[str] = (),
+    config_dir: Sequence[str] = (),
+    cache_dir: str | Path | None = None,
+    pairs_per_doc: int | None = None,
+    max_docs: int | None = None,
+    seed: int = 0,
+    samples: int = 1000,
+    baseline: str | None = None,
+    common_docs: bool = False,
+    allow_different_prompts: bool = False,
+    out: str | Path | None = None,
+    force: bool = False,
+) -> PairwiseResult:
+    """`harness pairwise DIR... --judge NAME`: the runs' summaries judged two at a time in both
+    orders, ranked by Bradley-Terry strength. `judge` is a judge config (`harness list judges`;
+    default: the judge the runs recorded), `set` its overrides (`["judge.base_url=..."]`). Nothing
+    is written unless `out` names a folder. A failed judge request is not an error: its pairs are
+    left out and counted in `missing` (the next call asks them again; answers given are cached).
+
+        >>> r = api.pairwise("results/sweep", "openai-compatible", set=["judge.base_url=http://127.0.0.1:8000/v1"])
+        >>> r.ranking
+        ['mine', 'lead']
+    """
+    from harness.analysis.pairwise import output
+    from harness.analysis.pairwise.compute import Settings
+    from harness.cli.pairwise import judge_runs
+
+    named = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    if isinstance(set, str):  # one override, not its characters
+        set = [set]
+    settings = Settings(pairs_per_doc, max_docs, seed, samples, baseline, common_docs, allow_different_prompts)
+    folder = Path(out) if out is not None else None
+    result = judge_runs(named, settings, judge, set, config_dir, cache_dir, folder)
+    written = output.write(result, folder, force) if folder is not None else []
+    return PairwiseResult(output.to_json(result), output.table(result), list(written))
 
 
 # ---- helpers -------------------------------------------------------------------------------

@@ -404,3 +404,24 @@ def test_self_comparison_ci_covers_one_half_about_95_percent_of_the_time():
         covered += cell.low <= 0.5 <= cell.high
     slack = 3 * math.sqrt(0.95 * 0.05 / replicates)  # Monte Carlo error (measured: 0.955)
     assert 0.95 - slack <= covered / replicates <= 0.95 + slack
+
+
+@pytest.mark.slow
+def test_the_api_ranks_as_the_command_writes_only_when_asked_and_raises_instead_of_exiting(systems, tmp_path):
+    from harness import api
+
+    tmp, sweep = systems
+    with FakeOpenAI(reply=judge_reply) as server:
+        options = {"set": [f"judge.base_url={server.url}", "judge.label=fake"], "samples": 200}
+        result = api.pairwise(sweep, "openai-compatible", cache_dir=tmp_path / "cache", **options)
+        sent = server.answered
+        assert result.files == [] and not (tmp_path / "out").exists()  # nothing written without out
+        again = api.pairwise(sweep, "openai-compatible", cache_dir=tmp_path / "cache", out=tmp_path / "out", **options)
+        assert server.answered == sent  # cached
+        with pytest.raises(ConfigError, match="judgee"):
+            api.pairwise(sweep, "judgee", cache_dir=tmp_path / "cache")
+    assert result.missing == 0 and result.payload["counts"]["read"] == result.payload["counts"]["planned"] > 0
+    assert set(result.ranking[:2]) == {"good", "copy"} and result.ranking[2:] == ["mid", "bad"]
+    assert [p.name for p in again.files] == ["pairwise.json", "pairwise.md"]
+    assert json.loads((tmp_path / "out" / "pairwise.json").read_text())["ranking"] == result.payload["ranking"]
+    assert "| 1 |" in result.table and "position bias" in result.table

@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness import redaction
 from harness.analysis.pairwise import output
-from harness.analysis.pairwise.compute import Settings, judge_config, pairwise, require_two
+from harness.analysis.pairwise.compute import PairwiseResult, Settings, judge_config, pairwise, require_two
 from harness.cli.compare import find_runs
 from harness.config.env_names import config_secrets
 from harness.config.schema import check_flag
@@ -80,31 +81,17 @@ def main(argv: list[str]) -> int:
         "--force", action="store_true", help="replace an existing pairwise.json/.md (default: a numbered new pair)"
     )
     args = parser.parse_args(argv)
-    paths = args.dirs
-    check_flag("--samples", args.samples)
-    check_flag("--max-docs", args.max_docs)
-    require_config_dirs(args.config_dir)
-    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in paths])) / output.STEM
-    check_output_folder(out)
-    runs = find_runs(paths)
-    require_two(runs)  # before a judge is built
-    config = judge_config(args.judge, args.overrides, args.config_dir, runs)
-    redaction.add(config_secrets({"judge": config}))
-    cache_dir = args.cache_dir or load_run_config(RunFolder(runs[0].path)).get("cache_dir") or "results/.cache"
-    judge = Judge(config, "judge", str(cache_dir))
-    try:
-        settings = Settings(
-            args.pairs_per_doc,
-            args.max_docs,
-            args.seed,
-            args.samples,
-            args.baseline,
-            args.common_docs,
-            args.allow_different_prompts,
-        )
-        result = pairwise(runs, judge, settings)
-    finally:
-        judge.close()
+    settings = Settings(
+        args.pairs_per_doc,
+        args.max_docs,
+        args.seed,
+        args.samples,
+        args.baseline,
+        args.common_docs,
+        args.allow_different_prompts,
+    )
+    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs])) / output.STEM
+    result = judge_runs(args.dirs, settings, args.judge, args.overrides, args.config_dir, args.cache_dir, out)
     print(output.table(result))
     written = output.write(result, out, args.force)
     print("wrote " + ", ".join(str(p) for p in written))
@@ -117,3 +104,31 @@ def main(argv: list[str]) -> int:
         )
         return EXIT_RUN_FAILED
     return EXIT_DONE
+
+
+def judge_runs(
+    paths: Sequence[Path],
+    settings: Settings,
+    judge_name: str | None = None,
+    overrides: Sequence[str] = (),
+    config_dirs: Sequence[str] = (),
+    cache_dir: str | Path | None = None,
+    out: Path | None = None,
+) -> PairwiseResult:
+    """The judging of `harness pairwise` (also harness.api.pairwise). `out`, the folder its files
+    will go to, is checked before any request; the caller writes them."""
+    check_flag("--samples", settings.samples)
+    check_flag("--max-docs", settings.max_docs)
+    require_config_dirs(list(config_dirs))
+    if out is not None:
+        check_output_folder(out)
+    runs = find_runs(paths)
+    require_two(runs)  # before a judge is built
+    config = judge_config(judge_name, list(overrides), list(config_dirs), runs)
+    redaction.add(config_secrets({"judge": config}))
+    cache = cache_dir or load_run_config(RunFolder(runs[0].path)).get("cache_dir") or "results/.cache"
+    judge = Judge(config, "judge", str(cache))
+    try:
+        return pairwise(runs, judge, settings)
+    finally:
+        judge.close()
