@@ -166,11 +166,6 @@ class RunFolder:
             stop.set()
             thread.join()
 
-    def load_info(self) -> dict[str, Any]:
-        self.info = self.read_json(RUN)
-        self.info.pop("schema_version", None)
-        return self.info
-
     def write_text(self, name: str, text: str) -> None:
         atomic_write_text(self.file(name), text)
 

@@ -30,6 +30,7 @@ from harness.run.record import (
     MetricsFile,
     RunRecord,
     ScoreRow,
+    open_folder,
     read_info,
     read_run,
     write_generations,
@@ -74,8 +75,8 @@ def find_shards(dirs: Sequence[Path]) -> list[Shard]:
         if not d.is_dir():
             raise InputError(f"{d}: not a folder")
         for record_path in sorted(d.rglob(SHARD_FILE)):
-            folder = RunFolder(record_path.parent)
-            info = folder.load_info()
+            folder = open_folder(record_path.parent)
+            info = folder.info
             if info.get("status") != "done":
                 log.warning(
                     "%s: status %s, not merged (re-run that shard; it resumes from the cache)",

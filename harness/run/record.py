@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from harness.errors import InputError
 from harness.fileio import atomic_write_json, atomic_write_jsonl
 from harness.records import json_type, jsonl_records
-from harness.run.folder import GENERATIONS, METRICS, RUN, SCHEMA_VERSION, SCORES, read_json_file
+from harness.run.folder import GENERATIONS, METRICS, RUN, SCHEMA_VERSION, SCORES, RunFolder, read_json_file
 from harness.run.scores import numbered_rows, read_scores
 
 VERSION = "schema_version"
@@ -367,6 +367,16 @@ class RunRecord:
 def read_info(path: Path) -> RunInfo:
     """run.json (`path`), checked: an object whose typed keys have their types."""
     return RunInfo.from_json(read_json_file(path), path)
+
+
+def open_folder(path: Path) -> RunFolder:
+    """A finished or stopped run folder to work on again (re-scored, merged): its run.json read by
+    `read_info`, as the dict `RunFolder.update` writes back stage by stage (schema_version aside)."""
+    folder = RunFolder(Path(path))
+    if not folder.file(RUN).exists() and not folder.file(RUN).is_symlink():
+        raise InputError(f"{folder.file(RUN)}: missing; is {folder.path} a run folder?")
+    folder.info = {k: v for k, v in read_info(folder.file(RUN)).to_json().items() if k != VERSION}
+    return folder
 
 
 def read_metrics(path: Path) -> MetricsFile:

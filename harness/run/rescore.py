@@ -73,14 +73,13 @@ def score_folder(
     from harness.metrics.loading import build_metrics, metric_spec
     from harness.run import datacheck
     from harness.run.folder import GENERATIONS
-    from harness.run.record import read_generations
+    from harness.run.record import open_folder, read_generations
 
-    folder = RunFolder(run_dir)
-    if not folder.path.is_dir():
+    if not Path(run_dir).is_dir():
         raise ConfigError(f"{run_dir}: not a folder")
-    if not folder.file(GENERATIONS).is_file():
+    if not (Path(run_dir) / GENERATIONS).is_file():
         raise ConfigError(f"{run_dir}: no {GENERATIONS}; is this a run folder whose generation finished?")
-    folder.load_info()
+    folder = open_folder(Path(run_dir))
     config = load_run_config(folder)
     spec = metric_spec(metric_names, config_dirs=config_dirs) if metric_names else dict(config.get("metrics") or {})
     if metric_names and "format" in spec:
