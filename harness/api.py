@@ -403,28 +403,23 @@ def compare(
     unless `out` names a folder (then the tables and plots go there, as `harness compare --out`).
     A failed `fail_if_worse` gate is `passed == False`, not an error."""
     from harness.analysis import compare as library
-    from harness.analysis.gate import parse_gate
     from harness.analysis.runs import scan
     from harness.analysis.significance import Settings
 
     named = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
-    settings = Settings.checked(samples, alpha, baseline, family)
-    for spec in fail_if_worse:
-        parse_gate(spec)
+    options = library.CompareOptions(  # every argument checked before any work, as the command
+        fields,
+        show_all,
+        Settings.checked(samples, alpha, baseline, family),
+        common_docs,
+        allow_different_prompts,
+        fail_if_worse,
+        cost,
+    )
     if out is not None:
         library.check_out_dir(Path(out))  # before any work, as the command
     runs, unfinished = scan(named)
-    result = library.compare_runs(
-        runs,
-        unfinished,
-        fields=fields,
-        show_all=show_all,
-        settings=settings,
-        common_docs=common_docs,
-        allow_prompts=allow_different_prompts,
-        fail_if_worse=fail_if_worse,
-        cost=cost,
-    )
+    result = library.compare_runs(runs, options, unfinished)
     written = (
         library.write_outputs(Path(out), runs, result.comparison, result.text, result.gate_results, plots, force)
         if out is not None

@@ -186,18 +186,3 @@ def json_type(value: object) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
-
-
-def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a JSONL file a run wrote (generations.jsonl, scores.jsonl); a line that is not
-    a JSON object with a doc_id (a write cut short, a hand edit) is an InputError naming file and line."""
-    from harness.errors import InputError
-
-    rows = []
-    for number, row, problem in jsonl_records(path):
-        if row is None:  # a line that is not a JSON object: `problem` says why
-            raise InputError(f"{path}:{number}: {problem}.")
-        if "doc_id" not in row:
-            raise InputError(f"{path}:{number}: field 'doc_id' missing.")
-        rows.append(row)
-    return rows

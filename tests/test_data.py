@@ -149,14 +149,17 @@ def test_limit_reads_no_further_than_the_nth_usable_record(tmp_path):
 
 
 def test_run_files_cut_short_name_file_and_line(tmp_path):
-    from harness.records import read_jsonl_rows
+    from harness.run.record import read_generations, read_score_rows
 
     path = tmp_path / "scores.jsonl"
-    path.write_text('{"doc_id": "a", "x": 1}\n{"doc_id": "b", "x"', encoding="utf-8")
+    path.write_text('{"doc_id": "a", "x/y": 1}\n{"doc_id": "b", "x/y"', encoding="utf-8")
     with pytest.raises(InputError, match=r"scores\.jsonl:2: malformed JSON.*truncated"):
-        read_jsonl_rows(path)
+        read_score_rows(path)
     path.write_text('{"doc_id": "a"}\n[1, 2]\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"scores\.jsonl:2: a line must be a JSON object"):
-        read_jsonl_rows(path)
+        read_score_rows(path)
+    path.write_text('{"doc_id": "a"}\n{"raw": "x"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"scores\.jsonl:2: field 'doc_id' missing"):
+        read_generations(path)
     path.write_text('{"doc_id": "a"}\n\n{"doc_id": "b"}\n', encoding="utf-8")
-    assert [r["doc_id"] for r in read_jsonl_rows(path)] == ["a", "b"]
+    assert [r.doc_id for r in read_generations(path)] == ["a", "b"]

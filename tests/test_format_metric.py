@@ -121,6 +121,7 @@ def test_a_three_bullet_answer_with_two_sub_points_is_compliant():
 
 def test_rows_of_older_runs_are_read_with_what_they_lack_re_derived():
     from harness.run.pipeline import summary_from_row
+    from harness.run.record import GenerationRow
 
     old_row = {
         "doc_id": "d",
@@ -132,9 +133,10 @@ def test_rows_of_older_runs_are_read_with_what_they_lack_re_derived():
         "finish_reason": "stop",
         "truncated": False,
     }
-    s = summary_from_row(old_row)
+    s = summary_from_row(GenerationRow.from_json(old_row, "generations.jsonl:1"))
     assert s.unfinished and s.style == "dash" and s.bullets_requested is None
     assert score(s).values["truncated"] == 1.0
-    prose = summary_from_row({**old_row, "raw": PROSE, "bullets": [PROSE], "style": "paragraph"})
+    prose_row = {**old_row, "raw": PROSE, "bullets": [PROSE], "style": "paragraph"}
+    prose = summary_from_row(GenerationRow.from_json(prose_row, "generations.jsonl:1"))
     assert score(prose).values["compliant"] == 0.0  # a backend answered the run's (bullet) prompt, as before
     assert score(summary(PROSE)).values["compliant"] is None  # no backend at all (meta-eval): not asked

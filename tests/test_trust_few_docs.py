@@ -42,13 +42,13 @@ def test_five_documents_cannot_reach_p_below_005_so_no_mde_and_no_docs_needed_be
 def test_the_table_of_five_documents_says_the_smallest_reachable_p_and_shows_no_mde(tmp_path):
     from test_compare import make_run
 
-    from harness.analysis.compare import compare_runs
+    from harness.analysis.compare import CompareOptions, compare_runs
     from harness.analysis.runs import scan
 
     make_run(tmp_path, "base", [0.60, 0.62, 0.58, 0.61, 0.63])
     make_run(tmp_path, "new", [0.50, 0.55, 0.52, 0.57, 0.51])
     runs, _ = scan([tmp_path])
-    text = compare_runs(runs, settings=Settings(samples=2000)).text
+    text = compare_runs(runs, CompareOptions(settings=Settings(samples=2000))).text
     assert "With 5 documents the exact sign-flip test cannot give p below 0.0625" in text, text
     (pair,) = [line for line in text.splitlines() if line.startswith("| m/score | base | new |")]
     cells = [c.strip() for c in pair.strip("|").split("|")]

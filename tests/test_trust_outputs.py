@@ -16,7 +16,7 @@ from conftest import run_cli
 from test_compare import make_run
 
 from harness.analysis import escape
-from harness.analysis.compare import compare_runs, write_outputs
+from harness.analysis.compare import CompareOptions, compare_runs, write_outputs
 from harness.analysis.runs import scan
 from harness.analysis.significance import Settings
 from harness.analysis.tables import to_csv
@@ -147,7 +147,7 @@ def hostile_runs(tmp_path) -> Path:
 
 def test_compare_writes_every_format_with_hostile_labels(hostile_runs, tmp_path):
     runs, _ = scan([hostile_runs])
-    result = compare_runs(runs, settings=Settings(samples=200))
+    result = compare_runs(runs, CompareOptions(settings=Settings(samples=200)))
     written = write_outputs(tmp_path / "out", runs, result.comparison, result.text, [], plots=True)
     md, table_csv, tests_csv, tex, _ = (p.read_text(encoding="utf-8") for p in written[:5])
     for table in re.findall(r"(?:^\|.*\n)+", md, re.M):  # each table: its rows as wide as its header
@@ -180,7 +180,7 @@ def test_a_dollar_in_a_label_is_drawn_as_text(tmp_path, label):
         info = json.loads((folder / "run.json").read_text())
         (folder / "run.json").write_text(json.dumps({**info, "label": name}))
     runs, _ = scan([tmp_path / "runs"])
-    column = compare_runs(runs, settings=Settings(samples=200)).comparison.columns[0]
+    column = compare_runs(runs, CompareOptions(settings=Settings(samples=200))).comparison.columns[0]
     drawn = plots.forest(column), plots.heatmap(column), plots.length_vs_score(runs, column.key, runs[0].doc_ids)
     assert all(svg.startswith("<?xml") for svg in drawn)
 

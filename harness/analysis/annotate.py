@@ -37,6 +37,7 @@ from typing import Any
 from harness.analysis.annotations.records import LABELS, SCHEMA
 from harness.analysis.runs import Run
 from harness.judge.prompts import CATEGORIES
+from harness.metrics.facts_detail import FactsDetail
 
 STRATA = 4
 SCRIPTS = ("dom.js", "annotate.js")  # the page's one script, in this order
@@ -152,8 +153,8 @@ def summary_facts(run: Run, doc_id: str, dataset_facts: Sequence[str]) -> list[s
     """The key facts to tick for this run's summary: the facts metric's (details.facts.facts[i].fact)
     when scored, else the dataset's."""
     details = (run.scores.get(doc_id) or {}).get("details") or {}
-    facts = (details.get("facts") or {}).get("facts") if isinstance(details.get("facts"), dict) else None
-    scored = [f["fact"] for f in facts or [] if isinstance(f, dict) and isinstance(f.get("fact"), str)]
+    detail = FactsDetail.from_json(details.get("facts"))
+    scored = [f.fact for f in detail.facts if isinstance(f.fact, str)] if detail is not None else []
     return scored or [f for f in dataset_facts if isinstance(f, str)]
 
 

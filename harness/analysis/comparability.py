@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
-from harness.metrics.facts import facts_hash
+from harness.metrics.facts_detail import FactsDetail, facts_hash
 
 if TYPE_CHECKING:
     from harness.analysis.runs import Run
@@ -81,11 +81,9 @@ def document_facts(run: Run, name: str, doc_id: str) -> tuple[tuple[str, ...], s
     """(key facts, provenance) of one document as the run's `name` metric recorded them in
     scores.jsonl; None when it recorded none (no facts, or the judge gave none)."""
     details = (run.scores.get(doc_id) or {}).get("details")
-    entry = details.get(name) if isinstance(details, dict) else None
-    if not isinstance(entry, dict) or not isinstance(entry.get("facts"), list):
-        return None
-    facts = tuple(str(f.get("fact")) for f in entry["facts"] if isinstance(f, dict))
-    return (facts, str(entry.get("provenance") or "dataset")) if facts else None
+    detail = FactsDetail.from_json(details.get(name) if isinstance(details, dict) else None)
+    facts = detail.texts() if detail is not None else ()
+    return (facts, detail.provenance or "dataset") if detail is not None and facts else None
 
 
 def facts_differences(runs: Sequence[Run], keys: Sequence[str]) -> list[Difference]:

@@ -236,27 +236,41 @@ class Compared:
     ranking: Ranking = field(default_factory=Ranking)
 
 
+@dataclass(frozen=True)
+class CompareOptions:
+    """What a comparison shows and how it tests: `harness compare`'s options (harness/cli/compare.py),
+    `harness.api.compare`'s arguments; a sweep's table and `harness run`'s take the defaults. A
+    gate (`fail_if_worse`, METRIC[:MARGIN]) with a bad margin is refused here, before any run is read."""
+
+    fields: Sequence[str] | None = None  # --fields (None: each metric's headline fields)
+    show_all: bool = False  # --all: every field
+    settings: Settings = field(default_factory=Settings)  # --samples, --alpha, --baseline, --family
+    common_docs: bool = False  # --common-docs
+    allow_prompts: bool = False  # --allow-different-prompts
+    fail_if_worse: Sequence[str] = ()  # --fail-if-worse
+    cost: bool = False  # --cost: the cost table even when no run has a price
+
+    def __post_init__(self) -> None:
+        for spec in self.fail_if_worse:
+            parse_gate(spec)
+
+
 def compare_runs(
     runs: Sequence[Run],
+    options: CompareOptions | None = None,
     unfinished: Sequence[str] = (),
-    fields: Sequence[str] | None = None,
-    show_all: bool = False,
-    settings: Settings | None = None,
-    common_docs: bool = False,
-    allow_prompts: bool = False,
-    fail_if_worse: Sequence[str] = (),
-    cost: bool = False,
     ranking: Ranking | None = None,
 ) -> Compared:
     """The comparison of finished runs (from `scan`); `unfinished` runs fail a gate; `ranking`
     (pairwise/ranking.py `for_runs`) is shown under the tables."""
-    keys = columns(runs, fields, show_all)
-    for spec in fail_if_worse:  # a gated field is compared even when not shown by default
+    o = options or CompareOptions()
+    keys = columns(runs, o.fields, o.show_all)
+    for spec in o.fail_if_worse:  # a gated field is compared even when not shown by default
         key = parse_gate(spec)[0]
         if key not in keys and any(key in r.fields for r in runs):
             keys.append(key)
-    comparison = build(runs, keys, settings or Settings(), common_docs, allow_prompts, cost)
-    gate_results = gate(runs, comparison, fail_if_worse, unfinished) if fail_if_worse else []
+    comparison = build(runs, keys, o.settings, o.common_docs, o.allow_prompts, o.cost)
+    gate_results = gate(runs, comparison, o.fail_if_worse, unfinished) if o.fail_if_worse else []
     ranking = ranking or Ranking()
     text = markdown(comparison) + "".join(line + "\n" for line in ranking.markdown())
     return Compared(list(runs), comparison, text, gate_results, ranking)

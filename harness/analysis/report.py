@@ -36,6 +36,7 @@ from harness.analysis.runs import Run
 from harness.analysis.significance import Settings
 from harness.analysis.tables import PAIR_HEADER, Comparison, _no_nan, cell_text, footnotes, pair_rows
 from harness.fileio import atomic_write_text, create_unique_text
+from harness.metrics.facts_detail import FactsDetail
 from harness.run.folder import GENERATIONS, RunFolder
 from harness.run.record import read_generations
 from harness.run.resolvers import load_run_config, load_run_data
@@ -162,32 +163,24 @@ def judge_note(verdict: dict[str, Any], sentences: Sequence[str], quotes: bool) 
     return note
 
 
-def fact_view(facts_detail: Any, n_bullets: int) -> tuple[list[list[Any]], dict[str, Any]]:
+def fact_view(detail: FactsDetail | None, n_bullets: int) -> tuple[list[list[Any]], dict[str, Any]]:
     """([fact, stated] pairs, the rest shown beside them: provenance, method, threshold, which
     bullets state each fact, which bullets state none) from a document's `facts` details."""
-    if not isinstance(facts_detail, dict):
+    if detail is None:
         return [], {}
-    facts = [f for f in facts_detail.get("facts") or [] if isinstance(f, dict)]
-    pairs = [[f.get("fact"), bool(f.get("stated"))] for f in facts]
+    pairs = [[f.fact, bool(f.stated)] for f in detail.facts]
     extra: dict[str, Any] = {
-        k: facts_detail[k] for k in ("provenance", "method") if isinstance(facts_detail.get(k), str)
+        k: v for k, v in (("provenance", detail.provenance), ("method", detail.method)) if v is not None
     }
-    if isinstance(facts_detail.get("problem"), str):  # the facts could not be extracted or aligned: none checked
-        extra["facts_problem"] = facts_detail["problem"]
-    threshold = number(facts_detail.get("threshold"))
+    if detail.problem is not None:  # the facts could not be extracted or aligned: none checked
+        extra["facts_problem"] = detail.problem
+    threshold = number(detail.threshold)
     if threshold is not None:
         extra["threshold"] = threshold
-    by = [f.get("bullets") for f in facts]
-    if any(isinstance(b, list) for b in by):
-        extra["fact_bullets"] = [
-            [i for i in b if isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_bullets]
-            if isinstance(b, list)
-            else []
-            for b in by
-        ]
-    has = facts_detail.get("bullet_has_fact")
-    if isinstance(has, list):
-        extra["no_fact"] = [i for i, flag in enumerate(has[:n_bullets]) if flag is False]
+    if any(f.bullets is not None for f in detail.facts):
+        extra["fact_bullets"] = [[i for i in f.bullets or () if 0 <= i < n_bullets] for f in detail.facts]
+    if detail.bullet_has_fact is not None:
+        extra["no_fact"] = [i for i, flag in enumerate(detail.bullet_has_fact[:n_bullets]) if flag is False]
     return pairs, extra
 
 
@@ -224,7 +217,7 @@ def model_entry(
         if i < len(notes) and isinstance(notes[i], dict):
             bullet["judge"] = judge_note(notes[i], sentences, quotes=judged != JUDGE_METRIC)
         bullets.append(bullet)
-    pairs, fact_extra = fact_view(details.get("facts"), len(bullets))
+    pairs, fact_extra = fact_view(FactsDetail.from_json(details.get("facts")), len(bullets))
     entry: dict[str, Any] = {"bullets": bullets, "aside": {k: gen[k] for k in SET_ASIDE if gen.get(k)}}
     if [f for f, _ in pairs] == list(doc_facts):  # the document's facts: one flag each (their text is stored once)
         entry["stated"] = [stated for _, stated in pairs]

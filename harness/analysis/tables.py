@@ -18,7 +18,7 @@ from harness.analysis.cost import RunCost
 from harness.analysis.escape import csv_cell, md_cell, md_code, tex
 from harness.analysis.judge_usage import RunJudge
 from harness.analysis.methods import method_notes
-from harness.analysis.significance import TEST_NAME, Column, Settings
+from harness.analysis.significance import TEST_NAME, Cell, Column, Settings
 from harness.stats import documents_for_alpha
 
 MARKS = {"better": "▲", "worse": "▼"}
@@ -196,16 +196,24 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def run_records(comparison: Comparison) -> list[dict[str, Any]]:
-    """comparison.csv: one row per run, the metric's numbers in columns named after it."""
-    records = []
-    for index, (label, run_dir) in enumerate(zip(comparison.labels, comparison.run_dirs)):
-        record: dict[str, Any] = {"model": label, "run_dir": run_dir, "n": comparison.docs}
-        for column in comparison.columns:
-            cell = column.cell(label)
-            if cell is None:
-                continue
-            k = column.key
+@dataclass(frozen=True)
+class RunRow:
+    """One run of a comparison: a row of comparison.csv (`flat`) and an entry of comparison.json's
+    `runs` (`to_json`). `compared`: the documents compared (shared by all runs), `documents`:
+    the run's own; `cells`: (column key, the run's cell) for each column where it has one."""
+
+    label: str
+    run_dir: str
+    compared: int
+    documents: int
+    cells: tuple[tuple[str, Cell], ...]
+    judge: RunJudge | None = None
+    cost: RunCost | None = None
+
+    def flat(self) -> dict[str, Any]:
+        """comparison.csv's row: the metric's numbers in columns named after it."""
+        record: dict[str, Any] = {"model": self.label, "run_dir": self.run_dir, "n": self.compared}
+        for k, cell in self.cells:
             record.update(
                 {
                     k: cell.mean,
@@ -219,14 +227,35 @@ def run_records(comparison: Comparison) -> list[dict[str, Any]]:
                     f"{k} vs_baseline": cell.mark,
                 }
             )
-        judge = comparison.judge_of(index)
-        if judge is not None:
-            record.update(judge.flat())
-        run_cost = comparison.cost_of(index)
-        if run_cost is not None:
-            record.update(run_cost.flat())
-        records.append(record)
-    return records
+        return {
+            **record,
+            **(self.judge.flat() if self.judge is not None else {}),
+            **(self.cost.flat() if self.cost is not None else {}),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """comparison.json's entry (the cells are in its `columns`)."""
+        record: dict[str, Any] = {"label": self.label, "run_dir": self.run_dir, "documents": self.documents}
+        if self.judge is not None:
+            record["judge"] = self.judge.to_json()
+        if self.cost is not None:
+            record["generation"] = self.cost.to_json()
+        return record
+
+
+def run_rows(comparison: Comparison) -> list[RunRow]:
+    out = []
+    for index, (label, run_dir) in enumerate(zip(comparison.labels, comparison.run_dirs)):
+        cells = tuple((c.key, cell) for c in comparison.columns if (cell := c.cell(label)) is not None)
+        documents = comparison.run_documents[index]
+        judge, run_cost = comparison.judge_of(index), comparison.cost_of(index)
+        out.append(RunRow(label, run_dir, comparison.docs, documents, cells, judge, run_cost))
+    return out
+
+
+def run_records(comparison: Comparison) -> list[dict[str, Any]]:
+    """comparison.csv: one row per run."""
+    return [row.flat() for row in run_rows(comparison)]
 
 
 def test_records(comparison: Comparison) -> list[dict[str, Any]]:
@@ -261,29 +290,12 @@ def to_json(comparison: Comparison, gate: Sequence[dict[str, Any]] = ()) -> dict
             "settings": asdict(comparison.settings),
             "documents": comparison.docs,
             "common_docs": comparison.common_docs,
-            "runs": [
-                {
-                    "label": l,
-                    "run_dir": d,
-                    "documents": n,
-                    **_judge_json(comparison.judge_of(i)),
-                    **_cost_json(comparison.cost_of(i)),
-                }
-                for i, (l, d, n) in enumerate(zip(comparison.labels, comparison.run_dirs, comparison.run_documents))
-            ],
+            "runs": [row.to_json() for row in run_rows(comparison)],
             "columns": [c.to_json() for c in comparison.columns],
             "gate": list(gate),
             "notes": footnotes(comparison),
         }
     )
-
-
-def _judge_json(judge: RunJudge | None) -> dict[str, Any]:
-    return {} if judge is None else {"judge": judge.to_json()}
-
-
-def _cost_json(run_cost: RunCost | None) -> dict[str, Any]:
-    return {} if run_cost is None else {"generation": run_cost.to_json()}
 
 
 def latex(comparison: Comparison) -> str:

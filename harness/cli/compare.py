@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.analysis import compare, terminal
 from harness.analysis.escape import visible
-from harness.analysis.gate import gate_lines, parse_gate
+from harness.analysis.gate import gate_lines
 from harness.analysis.pairwise import ranking as pairwise_ranking
 from harness.analysis.runs import Run, scan
 from harness.analysis.significance import FAMILIES, Settings
@@ -37,16 +37,10 @@ def find_runs(paths: Sequence[Path]) -> list[Run]:
 def show_comparison(
     paths: Sequence[Path],
     out_dir: Path | None,
-    fields: Sequence[str] | None = None,
-    show_all: bool = False,
-    settings: Settings | None = None,
-    common_docs: bool = False,
-    allow_prompts: bool = False,
-    fail_if_worse: Sequence[str] = (),
+    options: compare.CompareOptions | None = None,
     plots: bool = True,
     force: bool = False,
     fmt: str | None = None,
-    cost: bool = False,
     pairwise: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Print (and with `out_dir`, write) the comparison of the runs under `paths`; returns the gate results.
@@ -61,9 +55,7 @@ def show_comparison(
     runs, unfinished = scan([Path(p) for p in paths])
     warn_unfinished(unfinished)
     ranking = find_ranking(runs, paths, pairwise)
-    result = compare.compare_runs(
-        runs, unfinished, fields, show_all, settings, common_docs, allow_prompts, fail_if_worse, cost, ranking
-    )
+    result = compare.compare_runs(runs, options, unfinished, ranking)
     compact = fmt is None and sys.stdout.isatty()
     if fmt is not None:
         sys.stdout.write(compare.formatted(result, fmt))
@@ -125,24 +117,17 @@ def main(argv: list[str]) -> int:
         "or was not tested (nothing to test, or a run of the sweep did not finish); repeatable",
     )
     args = parser.parse_args(argv)
-    for spec in args.fail_if_worse:  # a bad margin is refused before any run is read
-        parse_gate(spec)
-    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
-    results = show_comparison(
-        args.dirs,
-        out,
+    options = compare.CompareOptions(  # a bad margin is refused here, before any run is read
         args.fields,
         args.all,
         settings_from(args),
         args.common_docs,
         args.allow_different_prompts,
         args.fail_if_worse,
-        not args.no_plots,
-        args.force,
-        args.format,
         args.cost,
-        args.pairwise,
     )
+    out = args.out or Path(os.path.commonpath([str(p.resolve()) for p in args.dirs]))
+    results = show_comparison(args.dirs, out, options, not args.no_plots, args.force, args.format, args.pairwise)
     return EXIT_RUN_FAILED if any(g["failed"] for g in results) else EXIT_DONE
 
 

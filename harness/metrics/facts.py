@@ -35,6 +35,7 @@ from typing import Any, Literal
 from harness.config.schema import check_range
 from harness.judge.replies import numbered_items, read_json
 from harness.metrics.base import Scored
+from harness.metrics.facts_detail import FactEntry, FactsDetail, facts_hash
 from harness.metrics.judged import JudgedMetric
 from harness.metrics.lexical import Passage, content_coverage, idf_weights
 from harness.metrics.nli import Granularity, NLIScorer, NLISettings, best_support
@@ -107,11 +108,6 @@ class Answer:
     text: str | None
     problem: str | None = None
     unreadable: bool = False  # answered, but not in a form the reader takes: worth one stricter retry
-
-
-def facts_hash(facts: Sequence[str]) -> str:
-    """The fingerprint of one document's key facts (in order): runs compared on a document must share it."""
-    return stable_hash(list(facts), 16)
 
 
 def numbered(lines: Sequence[str]) -> str:
@@ -370,25 +366,23 @@ class Facts(JudgedMetric):
 
     # -- one document's row -----------------------------------------------------------------------
     def _row(self, keyfacts: KeyFacts, alignment: Alignment, summary: Summary) -> Scored:
-        details: dict[str, Any] = {
-            "method": self.matching,
-            "provenance": keyfacts.provenance,
-            "threshold": None if self.judge is not None else self.options.threshold,
-        }
+        """The document's values and its details (a `FactsDetail`, harness/metrics/facts_detail.py)."""
+        threshold = None if self.judge is not None else self.options.threshold
         problem = keyfacts.problem or alignment.problem
         if problem or not keyfacts.facts:
             why = problem or "no key facts for this document (the dataset gives none)"
-            details.update(
-                facts=[{"fact": f} for f in keyfacts.facts],
+            unaligned = FactsDetail(
+                self.matching,
+                keyfacts.provenance,
+                threshold,
+                tuple(FactEntry(f) for f in keyfacts.facts),
                 facts_hash=facts_hash(keyfacts.facts) if keyfacts.facts else None,
                 problem=why,
+                reply=keyfacts.reply if keyfacts.problem else alignment.reply,
             )
-            reply = keyfacts.reply if keyfacts.problem else alignment.reply
-            if reply is not None:
-                details["reply"] = reply
             return Scored(
                 dict.fromkeys(self.fields),
-                details if keyfacts.facts or problem else None,
+                unaligned.to_json() if keyfacts.facts or problem else None,
                 dict.fromkeys(self.fields, why),
             )
         facts, stated = keyfacts.facts, alignment.stated
@@ -401,18 +395,20 @@ class Facts(JudgedMetric):
             "conciseness": sum(has_fact) / len(has_fact) if has_fact else None,
             "missing": float(len(facts) - sum(stated)),
         }
-        details.update(
-            facts=[
-                {"fact": f, "score": round(s, 4), "stated": st, "evidence": ev, "bullets": b}
+        aligned = FactsDetail(
+            self.matching,
+            keyfacts.provenance,
+            threshold,
+            tuple(
+                FactEntry(f, round(s, 4), st, tuple(ev), tuple(b))
                 for f, s, st, ev, b in zip(facts, alignment.scores, stated, alignment.evidence, alignment.bullets)
-            ],
-            bullet_has_fact=has_fact,
+            ),
+            bullet_has_fact=tuple(has_fact),
             facts_hash=facts_hash(facts),
+            problems=tuple(alignment.problems),
         )
-        if alignment.problems:
-            details["problems"] = alignment.problems
         not_applicable = {} if has_fact else {"conciseness": "the summary has no bullets"}
-        return Scored(values, details, not_applicable)
+        return Scored(values, aligned.to_json(), not_applicable)
 
 
 def bullets_of(evidence: Sequence[str], bullets: Sequence[str]) -> list[int]:

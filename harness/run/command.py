@@ -7,7 +7,6 @@ Re-scoring a finished run (`harness score`) is harness/run/rescore.py.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sys
@@ -22,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from harness import redaction
 from harness.config.env_names import credential_variables
 from harness.config.search import CONFIG_PACKAGE, options_first
-from harness.errors import EXIT_RUN_FAILED, ConfigError, HarnessError, exit_called
+from harness.errors import EXIT_RUN_FAILED, ConfigError, HarnessError, InputError, exit_called
 from harness.fileio import make_unique_dir
 from harness.run.folder import CONFIG, RUN, RunFolder, path_component
 from harness.run.preflight import check_overrides
@@ -153,14 +152,16 @@ def collect_job_outcomes(sweep_dir: Path) -> None:
     """Each job's outcome as its folder records it, so the exit code is right when a launcher ran
     the jobs in other processes: a run.json that is not "done" is a failed run; a job folder
     without run.json is a job refused at start-up (removed, as a refused job leaves nothing)."""
+    from harness.run.record import read_info
+
     if not sweep_dir.is_dir():
         return
     for job_dir in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         run_json = job_dir / RUN
         if run_json.is_file():
             try:
-                status = json.loads(run_json.read_text(encoding="utf-8")).get("status")
-            except (OSError, ValueError):
+                status = read_info(run_json).status
+            except InputError:
                 status = "unreadable"
             if status != "done" and job_dir.resolve() not in {Path(f).resolve() for f in _session.failures}:
                 _session.failures.append(str(job_dir))

@@ -144,6 +144,7 @@ def note_rescore(folder: RunFolder, cfg: DatasetConfig, data: Any, diff: DataDif
     record(folder, cfg, data)
 
 
-def unscored_added(diff: DataDiff, rows: Iterable[dict[str, Any]]) -> list[str]:
-    have = {r["doc_id"] for r in rows}
+def unscored_added(diff: DataDiff, generated: Iterable[str]) -> list[str]:
+    """The documents added to the data with no generation (`generated`: the doc_ids generated)."""
+    have = set(generated)
     return [d for d in diff.added if d not in have]

@@ -20,7 +20,7 @@ from typing import Any
 
 from harness.errors import HarnessError, InputError, interruption_reason
 from harness.fileio import atomic_write_json, atomic_write_text, create_exclusive_text
-from harness.records import input_file_problem, read_jsonl_rows
+from harness.records import input_file_problem
 
 log = logging.getLogger("harness")
 SCHEMA_VERSION = 1
@@ -166,16 +166,8 @@ class RunFolder:
             stop.set()
             thread.join()
 
-    def load_info(self) -> dict[str, Any]:
-        self.info = self.read_json(RUN)
-        self.info.pop("schema_version", None)
-        return self.info
-
     def write_text(self, name: str, text: str) -> None:
         atomic_write_text(self.file(name), text)
-
-    def read_rows(self, name: str) -> list[dict[str, Any]]:
-        return read_jsonl_rows(self.file(name))
 
     def read_json(self, name: str) -> dict[str, Any]:
         path = self.file(name)

@@ -3,14 +3,14 @@
 Shards are grouped by their config without the shard keys (one group per model of a sweep).
 Within a group every document of the canonical order must be in exactly one finished shard;
 otherwise nothing is written and the documents are named. The merged folder's
-generations.jsonl and scores.jsonl are the shards' lines in dataset order, and metrics.json is
+generations.jsonl and scores.jsonl are the shards' rows in dataset order (read and written by
+harness/run/record.py: each line the same bytes), and metrics.json is
 computed from the merged scores as the run would: byte-identical to an unsharded run's.
 Timings, hosts and which shards were merged go to run.json. The command line is harness/cli/merge.py.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections import Counter
@@ -22,10 +22,21 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from harness.errors import InputError
-from harness.fileio import atomic_write_chunks, make_dirs, make_unique_dir
+from harness.fileio import make_dirs, make_unique_dir
 from harness.models.cache import stable_hash
 from harness.run.folder import CONFIG, GENERATIONS, METRICS, RUN, SCORES, RunFolder, now, path_component
-from harness.run.record import MetricsFile, RunRecord, read_run, write_metrics
+from harness.run.record import (
+    GenerationRow,
+    MetricsFile,
+    RunRecord,
+    ScoreRow,
+    open_folder,
+    read_info,
+    read_run,
+    write_generations,
+    write_metrics,
+    write_scores,
+)
 from harness.run.resolvers import load_run_config
 from harness.run.shard import SHARD_FILE
 
@@ -45,16 +56,12 @@ class Shard:
     def index(self) -> int:
         return int(self.record["index"])
 
-    def lines(self, name: str) -> dict[str, bytes]:
-        """doc_id -> the file's line for it, as bytes (copied unchanged into the merged file)."""
-        path = self.folder.file(name)
-        out: dict[str, bytes] = {}
-        for number, raw in enumerate(path.read_bytes().splitlines(keepends=True), 1):
-            try:
-                out[json.loads(raw)["doc_id"]] = raw
-            except (ValueError, KeyError, TypeError):
-                raise InputError(f"{path}:{number}: not a row with a doc_id; the shard's files are damaged") from None
-        return out
+    def generations(self) -> dict[str, GenerationRow]:
+        """doc_id -> its generations.jsonl row (written into the merged file as read: the same bytes)."""
+        return {r.doc_id: r for r in self.run.generations}
+
+    def scores(self) -> dict[str, ScoreRow]:
+        return {r.doc_id: r for r in self.run.scores}
 
 
 def config_without_shard(config: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +75,8 @@ def find_shards(dirs: Sequence[Path]) -> list[Shard]:
         if not d.is_dir():
             raise InputError(f"{d}: not a folder")
         for record_path in sorted(d.rglob(SHARD_FILE)):
-            folder = RunFolder(record_path.parent)
-            info = folder.load_info()
+            folder = open_folder(record_path.parent)
+            info = folder.info
             if info.get("status") != "done":
                 log.warning(
                     "%s: status %s, not merged (re-run that shard; it resumes from the cache)",
@@ -108,7 +115,7 @@ def check_coverage(shards: list[Shard]) -> list[str]:
     order = list(first["doc_ids"])
     holders: dict[str, list[str]] = {}
     for s in shards:
-        for doc_id in s.lines(GENERATIONS):
+        for doc_id in s.generations():
             holders.setdefault(doc_id, []).append(str(s.folder.path))
     missing = [d for d in order if d not in holders]
     twice = [d for d in order if len(holders.get(d, ())) > 1]
@@ -189,9 +196,9 @@ def write_merged(shards: list[Shard], order: list[str], out: Path) -> Path:
     first = shards[0]
     label = str(first.folder.info.get("label") or first.folder.path.name)
     folder = RunFolder(make_unique_dir(out, path_component(label)))
-    generations = {k: v for s in shards for k, v in s.lines(GENERATIONS).items()}
-    scores = {k: v for s in shards for k, v in s.lines(SCORES).items()}
-    score_rows = [json.loads(scores[d]) for d in order if d in scores]
+    generations = {k: v for s in shards for k, v in s.generations().items()}
+    scores = {k: v for s in shards for k, v in s.scores().items()}
+    score_rows = [scores[d].to_json() for d in order if d in scores]
     config = {**first.config, "shard": {"count": 1, "index": 0}}
     metrics = merged_metrics(shards, score_rows, config)
     info = {
@@ -203,8 +210,8 @@ def write_merged(shards: list[Shard], order: list[str], out: Path) -> Path:
     folder.claim(**{**info, "status": "running", "dataset": dataset, "started": now()})
     with folder.recording_outcome():
         folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
-        atomic_write_chunks(folder.file(GENERATIONS), (generations[d] for d in order))
-        atomic_write_chunks(folder.file(SCORES), (scores[d] for d in order if d in scores))
+        write_generations(folder.file(GENERATIONS), (generations[d] for d in order))
+        write_scores(folder.file(SCORES), (scores[d] for d in order if d in scores))
         write_metrics(folder.file(METRICS), MetricsFile.stamped(metrics))
         documents = [s.folder.read_json("documents.json") for s in shards]
         hashes = {k: v for part in documents for k, v in part.get("documents", {}).items()}
@@ -270,12 +277,13 @@ def existing_merge(shards: list[Shard], dirs: Sequence[Path]) -> Path | None:
     for d in dirs:
         for run_json in sorted(Path(d).rglob(RUN)):
             try:
-                info = json.loads(run_json.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                info = read_info(run_json)
+            except InputError:  # damaged, or not a run's: not the merge looked for
                 continue
-            if not isinstance(info, dict) or info.get("status") != "done" or not info.get("merged_from"):
+            merged_from = info.rest.get("merged_from")
+            if info.status != "done" or not merged_from or not isinstance(merged_from, list):
                 continue
-            sources = {Path(str(m.get("folder"))).resolve() for m in info["merged_from"] if isinstance(m, dict)}
+            sources = {Path(str(m.get("folder"))).resolve() for m in merged_from if isinstance(m, dict)}
             if sources == wanted and run_json.stat().st_mtime_ns >= changed:
                 return run_json.parent
     return None

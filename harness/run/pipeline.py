@@ -38,6 +38,7 @@ from harness.run.record import (
     MetricsFile,
     ScoreRow,
     read_metrics,
+    read_score_rows,
     write_generations,
     write_metrics,
     write_scores,
@@ -204,7 +205,8 @@ def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]
     finally:
         backend.close()
     generate_s = time.time() - t0
-    write_generations(folder.file(GENERATIONS), [GenerationRow.stamped(r) for r in rows])
+    generated = [GenerationRow.stamped(r) for r in rows]
+    write_generations(folder.file(GENERATIONS), generated)
     totals = generation_totals(rows, generate_s)
     totals["price"] = None if spec.price is None else asdict(spec.price)
     if sent:
@@ -220,7 +222,7 @@ def _execute(spec: RunSpec, folder: RunFolder, started: float) -> dict[str, Any]
     folder.update(generation=totals)
 
     t0 = time.time()
-    aggregates = score_run(folder, spec.metrics, data.examples, rows, spec.settings)
+    aggregates = score_run(folder, spec.metrics, data.examples, generated, spec.settings)
     folder.update(
         status="done",
         ended=now(),
@@ -395,24 +397,26 @@ def generation_totals(rows: Sequence[dict[str, Any]], seconds: float) -> dict[st
     }
 
 
-def summaries_from_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Summary]:
-    return {r["doc_id"]: summary_from_row(r) for r in rows if not r.get("error") and r.get("raw") is not None}
+def summaries_from_rows(rows: Sequence[GenerationRow]) -> dict[str, Summary]:
+    return {r.doc_id: summary_from_row(r) for r in rows if not r.error and r.raw is not None}
 
 
-def summary_from_row(row: dict[str, Any]) -> Summary:
-    """A generations.jsonl record as metrics read it; parse facts missing from older runs are re-derived."""
-    parsed = parse_bullets(row["raw"]) if "unfinished" not in row else None
+def summary_from_row(row: GenerationRow) -> Summary:
+    """A generations.jsonl row (with a reply) as metrics read it; parse facts missing from older
+    runs are re-derived."""
+    raw, more = row.raw or "", row.rest
+    parsed = parse_bullets(raw) if "unfinished" not in more else None
     return Summary(
-        row["doc_id"],
-        row["raw"],
-        tuple(row["bullets"]),
-        preamble=row.get("preamble") or "",
-        outro=row.get("outro") or "",
-        style=row.get("style") or (parsed.style if parsed else None),
-        unfinished=bool(row["unfinished"]) if parsed is None else parsed.unfinished,
-        finish_reason=row.get("finish_reason"),
-        truncated=bool(row.get("truncated")),
-        bullets_requested=row.get("bullets_requested"),
+        row.doc_id,
+        raw,
+        row.bullets or (),
+        preamble=more.get("preamble") or "",
+        outro=more.get("outro") or "",
+        style=more.get("style") or (parsed.style if parsed else None),
+        unfinished=bool(more["unfinished"]) if parsed is None else parsed.unfinished,
+        finish_reason=more.get("finish_reason"),
+        truncated=bool(more.get("truncated")),
+        bullets_requested=more.get("bullets_requested"),
     )
 
 
@@ -428,7 +432,7 @@ def score_run(
     folder: RunFolder,
     metrics: Sequence[Metric],
     examples: Sequence[Example],
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[GenerationRow],
     settings: RunSettings,
     keep_other_metrics: bool = False,
 ) -> dict[str, Any]:
@@ -447,7 +451,7 @@ def score_run(
     aggregates = aggregate(score_rows, table.fields, settings)
     if keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
         score_rows, aggregates, skipped = merge_previous(
-            folder.read_rows(SCORES),
+            read_score_rows(folder.file(SCORES)),
             read_metrics(folder.file(METRICS)),
             {m.name for m in metrics},
             score_rows,
@@ -479,18 +483,18 @@ def judge_usage(metrics: Sequence[Metric]) -> dict[str, Any] | None:
     return {"metrics": records, "total": Usage.total(list(records.values()))}
 
 
-def scorable(examples: Sequence[Example], rows: Sequence[dict[str, Any]]) -> tuple[list[Example], list[Summary]]:
+def scorable(examples: Sequence[Example], rows: Sequence[GenerationRow]) -> tuple[list[Example], list[Summary]]:
     """The examples with a successful generation, in dataset order, and their summaries."""
     summaries = summaries_from_rows(rows)
     if not summaries:
-        first = next((r["error"] for r in rows if r.get("error")), "no output")
+        first = next((r.error for r in rows if r.error), "no output")
         raise InputError(f"nothing to score: all {len(rows)} generations failed (first error: {first})")
     scored = [e for e in examples if e.doc_id in summaries]
     return scored, [summaries[e.doc_id] for e in scored]
 
 
 def merge_previous(
-    previous_rows: list[dict[str, Any]],
+    previous_rows: Sequence[ScoreRow],
     previous_metrics: MetricsFile,
     rescored: set[str],
     rows: list[dict[str, Any]],
@@ -503,12 +507,12 @@ def merge_previous(
     def other(key: str) -> bool:
         return "/" in key and key.split("/", 1)[0] not in rescored
 
-    previous = {r["doc_id"]: r for r in previous_rows}
+    previous = {r.doc_id: r for r in previous_rows}
     merged_rows = []
     for row in rows:
-        old = previous.get(row["doc_id"], {})
-        kept = {k: v for k, v in old.items() if other(k)}
-        details = {k: v for k, v in (old.get("details") or {}).items() if k not in rescored}
+        old = previous.get(row["doc_id"])
+        kept = {k: v for k, v in old.values.items() if other(k)} if old else {}
+        details = {k: v for k, v in ((old and old.details) or {}).items() if k not in rescored}
         details.update(row.get("details") or {})
         merged = {"doc_id": row["doc_id"], **kept, **{k: v for k, v in row.items() if k not in ("doc_id", "details")}}
         if details:

@@ -17,16 +17,16 @@ other files by `write_generations`, `write_scores` and `write_metrics` here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.errors import InputError
 from harness.fileio import atomic_write_json, atomic_write_jsonl
 from harness.records import json_type, jsonl_records
-from harness.run.folder import GENERATIONS, METRICS, RUN, SCHEMA_VERSION, SCORES, read_json_file
-from harness.run.scores import read_scores
+from harness.run.folder import GENERATIONS, METRICS, RUN, SCHEMA_VERSION, SCORES, RunFolder, read_json_file
+from harness.run.scores import numbered_rows, read_scores
 
 VERSION = "schema_version"
 DETAILS = "details"  # a score row's per-metric details (verdicts, evidence, facts)
@@ -369,22 +369,36 @@ def read_info(path: Path) -> RunInfo:
     return RunInfo.from_json(read_json_file(path), path)
 
 
+def open_folder(path: Path) -> RunFolder:
+    """A finished or stopped run folder to work on again (re-scored, merged): its run.json read by
+    `read_info`, as the dict `RunFolder.update` writes back stage by stage (schema_version aside)."""
+    folder = RunFolder(Path(path))
+    if not folder.file(RUN).exists() and not folder.file(RUN).is_symlink():
+        raise InputError(f"{folder.file(RUN)}: missing; is {folder.path} a run folder?")
+    folder.info = {k: v for k, v in read_info(folder.file(RUN)).to_json().items() if k != VERSION}
+    return folder
+
+
 def read_metrics(path: Path) -> MetricsFile:
     return MetricsFile.from_json(read_json_file(path), path)
 
 
 def read_generations(path: Path) -> tuple[GenerationRow, ...]:
     """generations.jsonl's rows (a missing file: none); a bad line names file, line and field."""
-    if not path.is_file():
-        return ()
-    out = []
-    for number, row, problem in jsonl_records(path):
-        if row is None:  # as read_jsonl_rows says it, for every file a run wrote
-            raise InputError(f"{path}:{number}: {problem}.")
-        if "doc_id" not in row:
-            raise InputError(f"{path}:{number}: field 'doc_id' missing.")
-        out.append(GenerationRow.from_json(row, f"{path}:{number}"))
-    return tuple(out)
+    return _read_rows(path, GenerationRow.from_json)
+
+
+def read_score_rows(path: Path) -> tuple[ScoreRow, ...]:
+    """scores.jsonl's rows as written, unchecked against metrics.json: a re-score's earlier rows,
+    whose other metrics' values it keeps (`read_run` reads a finished run's through `read_scores`)."""
+    return _read_rows(path, ScoreRow.from_json)
+
+
+Row = TypeVar("Row", GenerationRow, ScoreRow)
+
+
+def _read_rows(path: Path, make: Callable[[Mapping[str, Any], str], Row]) -> tuple[Row, ...]:
+    return tuple(make(row, f"{path}:{number}") for number, row in numbered_rows(path))
 
 
 def read_run(path: Path) -> RunRecord:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported where used, so `harness score --help` does not loa
     from harness.data import LoadedData
     from harness.metrics.base import Metric
     from harness.run.datacheck import DataDiff
+    from harness.run.record import GenerationRow
 
 log = logging.getLogger("harness")
 
@@ -42,7 +43,7 @@ class Rescoring:
     settings: RunSettings  # the run's settings, as in config.yaml
     dataset: DatasetConfig  # the run's dataset config
     data: LoadedData  # that dataset as it reads now
-    rows: list[dict[str, Any]]  # generations.jsonl
+    rows: tuple[GenerationRow, ...]  # generations.jsonl
     diff: DataDiff | None  # how the data changed since the run was scored (None: it did not)
     keep_other_metrics: bool  # some metrics on unchanged data: the other metrics' fields stay as they were
 
@@ -72,13 +73,13 @@ def score_folder(
     from harness.metrics.loading import build_metrics, metric_spec
     from harness.run import datacheck
     from harness.run.folder import GENERATIONS
+    from harness.run.record import open_folder, read_generations
 
-    folder = RunFolder(run_dir)
-    if not folder.path.is_dir():
+    if not Path(run_dir).is_dir():
         raise ConfigError(f"{run_dir}: not a folder")
-    if not folder.file(GENERATIONS).is_file():
+    if not (Path(run_dir) / GENERATIONS).is_file():
         raise ConfigError(f"{run_dir}: no {GENERATIONS}; is this a run folder whose generation finished?")
-    folder.load_info()
+    folder = open_folder(Path(run_dir))
     config = load_run_config(folder)
     spec = metric_spec(metric_names, config_dirs=config_dirs) if metric_names else dict(config.get("metrics") or {})
     if metric_names and "format" in spec:
@@ -88,8 +89,8 @@ def score_folder(
     settings_keys = set(RunSettings.__dataclass_fields__)
     settings = parse(RunSettings, {k: v for k, v in config.items() if k in settings_keys}, f"{folder.file(CONFIG)}")
     dataset, data = load_run_data(folder, config, strict=settings.strict)
-    rows = folder.read_rows(GENERATIONS)
-    diff = datacheck.compare(folder, data, (r["doc_id"] for r in rows))
+    rows = read_generations(folder.file(GENERATIONS))
+    diff = datacheck.compare(folder, data, (r.doc_id for r in rows))
     if diff and not rescore_changed_data:
         raise datacheck.refuse(
             folder,
@@ -166,7 +167,7 @@ def _rescore(job: Rescoring) -> None:
     if diff:
         kept = datacheck.set_aside_scores(folder, [SCORES, METRICS], diff.previous)
         log.warning("re-scoring against changed data (%s); previous scores kept in %s", diff.describe(), kept)
-        missing = datacheck.unscored_added(diff, job.rows)
+        missing = datacheck.unscored_added(diff, (r.doc_id for r in job.rows))
         if missing:
             log.warning(
                 "%d document(s) added to the data have no generation and are not scored: %s",

@@ -29,7 +29,7 @@ def read_scores(
     generated = _generated(generations)
     scores: dict[str, dict[str, Any]] = {}
     lines: dict[str, int] = {}
-    for number, row in _numbered_rows(path):
+    for number, row in numbered_rows(path):
         where = f"{path}:{number}"
         doc_id = row.get("doc_id")
         if not isinstance(doc_id, str):
@@ -116,16 +116,18 @@ def _generated(path: Path | None) -> dict[str, int] | None:
     """doc_id -> its line in generations.jsonl (None: no file to check against)."""
     if path is None or not path.is_file():
         return None
-    return {row["doc_id"]: number for number, row in _numbered_rows(path)}
+    return {row["doc_id"]: number for number, row in numbered_rows(path)}
 
 
-def _numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """The rows of a run's JSONL file with their line numbers; a bad line is an InputError."""
+def numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a run's JSONL file (generations.jsonl, scores.jsonl) with their line numbers (a
+    missing file: none); a line that is not a JSON object with a doc_id (a write cut short, a hand
+    edit) is an InputError naming file and line. harness/run/record.py's row readers read through it."""
     if not path.is_file():
         return []
     out = []
     for number, row, problem in jsonl_records(path):
-        if row is None:  # as read_jsonl_rows says it, for every file a run wrote
+        if row is None:  # `problem` says why (malformed JSON, not an object)
             raise InputError(f"{path}:{number}: {problem}.")
         if "doc_id" not in row:
             raise InputError(f"{path}:{number}: field 'doc_id' missing.")

@@ -21,6 +21,8 @@ from typing import Any
 
 from harness.config.schema import TrackingConfig, parse
 from harness.errors import ConfigError
+from harness.run.folder import METRICS, RUN
+from harness.run.record import read_info, read_metrics
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +89,9 @@ def log_folder(folder: Path) -> dict[str, Any] | None:
     if not config.get("tracking"):
         return None
     tracking = parse(TrackingConfig, config["tracking"], "tracking")
-    info = json.loads((folder / "run.json").read_text())
-    metrics_path = folder / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    info = read_info(folder / RUN).to_json()
+    metrics_path = folder / METRICS
+    metrics = read_metrics(metrics_path).to_json() if metrics_path.exists() else {}
     uri, artifact_location = (
         (tracking.tracking_uri, None)
         if tracking.tracking_uri
