@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from harness.errors import InputError
 from harness.fileio import atomic_write_json, atomic_write_jsonl
@@ -118,11 +118,30 @@ def _order(row: Mapping[str, Any]) -> tuple[str, ...]:
 GENERATION_KEYS = ("doc_id", "cached", "raw", "bullets", "error")  # the typed keys, in the order written
 
 
+R = TypeVar("R", bound="_Stamped")
+
+
+class _Stamped:
+    """`stamped`: a record made by this harness now (the pipeline's dict), with today's schema_version."""
+
+    NEW: ClassVar[str]  # what a made record is called in an error ("a new scores.jsonl row")
+
+    @classmethod
+    def from_json(cls: type[R], row: Mapping[str, Any], where: str) -> R:
+        raise NotImplementedError
+
+    @classmethod
+    def stamped(cls: type[R], row: Mapping[str, Any]) -> R:
+        return cls.from_json({VERSION: SCHEMA_VERSION, **row}, cls.NEW)
+
+
 @dataclass(frozen=True)
-class GenerationRow:
+class GenerationRow(_Stamped):
     """One line of generations.jsonl: a document's reply, its bullets and how it was made. Typed:
     what readers use; the rest (key, style, set-aside text, tokens, latency, finish reason,
     top_logprobs, ...) kept as written."""
+
+    NEW: ClassVar[str] = "a new generations.jsonl row"
 
     doc_id: str
     cached: bool | None = None  # found in the generation cache (None: not recorded)
@@ -150,11 +169,6 @@ class GenerationRow:
             _version(where, row.get(VERSION)),
         )
 
-    @classmethod
-    def stamped(cls, row: Mapping[str, Any]) -> GenerationRow:
-        """A row made by this harness now (the pipeline's dict), with today's schema_version."""
-        return cls.from_json({VERSION: SCHEMA_VERSION, **row}, "a new generations.jsonl row")
-
     def to_json(self) -> dict[str, Any]:
         bullets = None if self.bullets is None else list(self.bullets)
         known = {"doc_id": self.doc_id, "cached": self.cached, "raw": self.raw, "bullets": bullets, "error": self.error}
@@ -165,9 +179,11 @@ class GenerationRow:
 
 
 @dataclass(frozen=True)
-class ScoreRow:
+class ScoreRow(_Stamped):
     """One line of scores.jsonl: a document's value of every metric field ("family/name": a
     number, null or NaN when not computable) and the metrics' details."""
+
+    NEW: ClassVar[str] = "a new scores.jsonl row"
 
     doc_id: str
     values: Mapping[str, float | None] = field(default_factory=dict)
@@ -190,11 +206,6 @@ class ScoreRow:
             _order(row),
             _version(where, row.get(VERSION)),
         )
-
-    @classmethod
-    def stamped(cls, row: Mapping[str, Any]) -> ScoreRow:
-        """A row scored now (score_documents' dict), with today's schema_version."""
-        return cls.from_json({VERSION: SCHEMA_VERSION, **row}, "a new scores.jsonl row")
 
     def to_json(self) -> dict[str, Any]:
         known: dict[str, Any] = {"doc_id": self.doc_id, **self.values}
@@ -262,9 +273,11 @@ class FieldEntry:
 
 
 @dataclass(frozen=True)
-class MetricsFile:
+class MetricsFile(_Stamped):
     """metrics.json: the fields, the metrics not applicable to the run and why (`skipped`), the
     bootstrap's settings; the rest kept as written."""
+
+    NEW: ClassVar[str] = f"a new {METRICS}"
 
     fields: Mapping[str, FieldEntry] = field(default_factory=dict)
     skipped: Mapping[str, Any] | None = None
@@ -289,10 +302,6 @@ class MetricsFile:
             _order(value),
             _version(str(path), value.get(VERSION)),
         )
-
-    @classmethod
-    def stamped(cls, value: Mapping[str, Any]) -> MetricsFile:
-        return cls.from_json({VERSION: SCHEMA_VERSION, **value}, f"a new {METRICS}")
 
     def field_json(self) -> dict[str, dict[str, Any]]:
         """The fields as plain objects (key -> its entry as written), as analysis reads them."""
