@@ -99,6 +99,26 @@ def test_compare_shows_the_ranking_of_the_same_runs_in_markdown_csv_and_json(swe
     assert json.loads(run_cli("compare", str(sweep), "--format", "json", *FAST).stdout)["ranking"] == record["ranking"]
 
 
+def test_the_latex_tables_end_with_the_ranking_its_labels_escaped(sweep, tmp_path):
+    pairwise_file(sweep / "pairwise", [("ours", str(sweep / "1_ours")), ("lead", "elsewhere/0_lead"), (HOSTILE, "x")])
+    out = tmp_path / "out"
+    run_cli("compare", str(sweep), "--out", str(out), *FAST)
+    tex = (out / "comparison.tex").read_text()
+    assert tex == run_cli("compare", str(sweep), "--format", "latex", *FAST).stdout
+    ranking = tex.rpartition(r"\begin{table}")[2]
+    rows = [line.removesuffix(r" \\").split(" & ") for line in ranking.splitlines() if line.endswith(r" \\")]
+    # LaTeX's specials written out by hand: brackets braced (never an optional argument), % escaped
+    shown = ["ours", "lead", r"=x\textbar{}y\textbackslash{}u001b{[}2J\textless{}b\textgreater{}"]
+    special = {"%": r"\%", "[": "{[}", "]": "{]}"}
+    expected = [
+        [c.format(*shown) if k == 1 else "".join(special.get(ch, ch) for ch in c) for k, c in enumerate(row)]
+        for row in EXPECTED
+    ]
+    assert rows[0][:3] == ["rank", "system", "BT strength"]
+    assert rows[1:] == expected
+    assert "Pairwise ranking (Bradley-Terry)" in ranking and "\x1b" not in tex
+
+
 def test_a_ranking_of_other_runs_is_left_out_with_a_note(sweep, tmp_path):
     # two of the three runs, and a third that is not compared here
     other = pairwise_file(tmp_path / "other", [("ours", "a"), ("lead", "b"), ("gpt", "c")])

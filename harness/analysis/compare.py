@@ -107,7 +107,7 @@ def write_outputs(
             to_csv(run_records(comparison)),
             to_csv(test_records(comparison)),
             *ranked,
-            latex(comparison),
+            latex_text(comparison, ranking),
             json_text(comparison, gate_results, [*names, *([f"{stem}_plots"] if svgs else [])], ranking),
         ]
         return dict(zip(names, contents))
@@ -142,6 +142,11 @@ def json_text(
     return json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
+def latex_text(comparison: Comparison, ranking: Ranking | None) -> str:
+    """comparison.tex: the comparison's tables, then the pairwise ranking's when there is one."""
+    return latex(comparison) + "".join(line + "\n" for line in (ranking or Ranking()).latex())
+
+
 FORMATS = ("md", "csv", "json", "latex")  # `harness compare --format`: printed to stdout
 
 
@@ -155,7 +160,7 @@ def formatted(compared: Compared, fmt: str) -> str:
     if fmt == "json":
         return json_text(comparison, compared.gate_results, ranking=compared.ranking)
     if fmt == "latex":
-        return latex(comparison)
+        return latex_text(comparison, compared.ranking)
     raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 

@@ -329,12 +329,12 @@ def latex(comparison: Comparison) -> str:
     lines += [r"\end{minipage}", r"\end{table}"]
     cost_header, cost_rows = comparison.cost_table()
     if cost_rows:
-        lines += _latex_table(cost_header, cost_rows, cost.NOTE)
+        lines += latex_table(cost_header, cost_rows, cost.NOTE)
     return "\n".join(lines) + "\n"
 
 
-def _latex_table(header: Sequence[str], rows: Sequence[Sequence[str]], note: str) -> list[str]:
-    """A second booktabs table of text cells (the cost table), with its note."""
+def latex_table(header: Sequence[str], rows: Sequence[Sequence[str]], note: str) -> list[str]:
+    """A booktabs table of text cells after the comparison's (the cost table, the pairwise ranking), with its note."""
     lines = [r"\begin{table}[t]", r"\centering", r"\small", r"\begin{tabular}{l" + "r" * (len(header) - 1) + "}"]
     lines += [r"\toprule", " & ".join(tex(h) for h in header) + r" \\", r"\midrule"]
     lines += [" & ".join(tex(cell).replace("–", "--") for cell in row) + r" \\" for row in rows]

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.escape import md_cell
+from harness.analysis.tables import latex_table
 from harness.errors import InputError
 from harness.run.folder import read_json_file
 from harness.text.visible import visible
 
 STEM = "pairwise"
 TITLE = "Pairwise ranking (Bradley-Terry)"
+LATEX_NOTE = "strength in log-odds, win rates observed and length-controlled (LC), each with its 95% bootstrap CI over documents."
 TEXT_COLUMNS = (1, 5)  # system and judge: names, escaped per output format (the rest are numbers we format)
 
 
@@ -131,6 +133,13 @@ class Ranking:
         lines = [f"{TITLE}, from {md_cell(self.source)}:", "", *ranking_markdown(self.rows)] if self.rows else []
         lines += [f"note: {md_cell(n)}" for n in self.notes]
         return ["", *lines] if lines else []
+
+    def latex(self) -> list[str]:
+        """The ranking as a booktabs table after the comparison's (empty without rows)."""
+        if not self.rows:
+            return []
+        header, cells = ranking_cells(self.rows)
+        return latex_table(header, cells, f"{TITLE}, from {self.source}: {LATEX_NOTE}")
 
     def terminal(self) -> list[str]:
         """The section for a terminal (its notes are printed apart, on stderr)."""
