@@ -187,8 +187,9 @@ def _tokenize(text: str) -> tuple[str, ...]:
     toks = tuple(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, text.lower().split())))
     # The number rules act only at their places (a number, sign, "one" or "cent"; most sentences
     # have none): found per token through a memo, in C, instead of a Python loop over every token.
-    places = list(compress(range(len(toks)), map(_IS_PLACE.__getitem__, toks)))
-    return _normalise_numbers(toks, places) if places else toks
+    if not any(map(_IS_PLACE.__getitem__, toks)):
+        return toks
+    return _normalise_numbers(toks, list(compress(range(len(toks)), map(_IS_PLACE.__getitem__, toks))))
 
 
 _stemmed_tokens = lru_cache(maxsize=CACHED_TEXTS)(_tokenize)
