@@ -80,13 +80,15 @@ class Passage:
         flat = np.fromiter(map(ids.__getitem__, every), dtype=np.int64, count=len(every))
         sentence = np.repeat(np.arange(len(self.tokens), dtype=np.int64), [len(toks) for toks in self.tokens])
         within = sentence[1:] == sentence[:-1]  # bigrams do not cross sentences
-        keys = np.concatenate([flat, self._bigram_key(flat[:-1], flat[1:], len(ids))[within]])
         self._ids = ids
         self.vocabulary = ids.keys()  # a set view: no copy
-        unique, row = np.unique(keys, return_inverse=True)
-        self._keys = np.append(unique, np.iinfo(np.int64).max)  # no key reaches the sentinel
-        self._in_sentence = np.zeros((len(unique) + 1, len(self.tokens)), dtype=bool)
-        self._in_sentence[row, np.concatenate([sentence, sentence[:-1][within]])] = True
+        # Rows: each word's id is its key and its row; then the distinct bigrams' keys, sorted
+        # (all above the words'), then the sentinel.
+        grams, gram_row = np.unique(self._bigram_key(flat[:-1], flat[1:], len(ids))[within], return_inverse=True)
+        self._keys = np.concatenate([np.arange(len(ids)), grams, [np.iinfo(np.int64).max]])
+        self._in_sentence = np.zeros((len(self._keys), len(self.tokens)), dtype=bool)
+        rows = np.concatenate([flat, gram_row + len(ids)])
+        self._in_sentence[rows, np.concatenate([sentence, sentence[:-1][within]])] = True
 
     @staticmethod
     def _bigram_key(first, second, n_ids: int):
