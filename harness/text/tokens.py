@@ -217,7 +217,9 @@ class _Memo(dict[str, _V]):
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     # "s" is a possessive or "is" ("Smith's", "Smith 's", "it's"): dropped, so "Smith's plan" and
     # "Smith plan" share their bigrams.
-    toks = tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
+    # A chunk of letters only (most) is one token: every letter matches [^\W\d_], so findall
+    # would give the chunk itself.
+    toks = (_token_form(chunk),) if chunk.isalpha() else tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
     if "s" in toks:
         toks = tuple(t for t in toks if t != "s")
     tens = _HYPHENATED_NUMBER.match(chunk.lstrip(_OPENERS)) if "-" in chunk else None
