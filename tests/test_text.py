@@ -368,6 +368,16 @@ def test_has_alnum_on_every_unicode_character() -> None:
         assert _has_alnum(ch) == ch.isalnum(), hex(code)
 
 
+def test_a_letters_only_chunk_is_one_token_on_every_unicode_letter() -> None:
+    # _chunk_tokens takes a chunk with str.isalpha() as one word without the token pattern
+    from harness.text.tokens import _STEMMED_TOKEN
+
+    for code in range(0x110000):
+        ch = chr(code)
+        if ch.isalpha():
+            assert _STEMMED_TOKEN.findall(ch + ch) == [ch + ch], hex(code)
+
+
 def test_the_chunk_memo_gives_the_function_s_values_and_stays_bounded() -> None:
     from harness.text.tokens import _chunk_tokens, _Memo
 

@@ -21,7 +21,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
+from typing import TypeVar
 
 from harness.text import porter
 
@@ -184,24 +185,29 @@ def _tokenize(text: str) -> tuple[str, ...]:
     # text are those of its whitespace-separated chunks, in order; chunks recur ("said", "U.S.,"),
     # and each one's tokens are looked up instead of matched and stemmed again.
     toks = tuple(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, text.lower().split())))
-    if _NUMERIC.search(text) or not _NUMBER_FORMS.isdisjoint(toks):
-        return _normalise_numbers(toks)
-    return toks
+    # The number rules act only at their places (a number, sign, "one" or "cent"; most sentences
+    # have none): found per token through a memo, in C, instead of a Python loop over every token.
+    if not any(map(_IS_PLACE.__getitem__, toks)):
+        return toks
+    return _normalise_numbers(toks, list(compress(range(len(toks)), map(_IS_PLACE.__getitem__, toks))))
 
 
 _stemmed_tokens = lru_cache(maxsize=CACHED_TEXTS)(_tokenize)
 
 
-class _Memo(dict[str, tuple[str, ...]]):
+_V = TypeVar("_V")
+
+
+class _Memo(dict[str, _V]):
     """A bounded memo of a function of one string, looked up as a plain dict (`memo[key]`): a
     hit costs a dict lookup, not an lru_cache's bookkeeping, which counts for the ~25 chunks of
     every sentence. Emptied when full (the recurring entries come back at once)."""
 
-    def __init__(self, function: Callable[[str], tuple[str, ...]], size: int) -> None:
+    def __init__(self, function: Callable[[str], _V], size: int) -> None:
         super().__init__()
         self.function, self.size = function, size
 
-    def __missing__(self, key: str) -> tuple[str, ...]:
+    def __missing__(self, key: str) -> _V:
         if len(self) >= self.size:
             self.clear()
         value = self[key] = self.function(key)
@@ -211,7 +217,9 @@ class _Memo(dict[str, tuple[str, ...]]):
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     # "s" is a possessive or "is" ("Smith's", "Smith 's", "it's"): dropped, so "Smith's plan" and
     # "Smith plan" share their bigrams.
-    toks = tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
+    # A chunk of letters only (most) is one token: every letter matches [^\W\d_], so findall
+    # would give the chunk itself.
+    toks = (_token_form(chunk),) if chunk.isalpha() else tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
     if "s" in toks:
         toks = tuple(t for t in toks if t != "s")
     tens = _HYPHENATED_NUMBER.match(chunk.lstrip(_OPENERS)) if "-" in chunk else None
@@ -220,7 +228,7 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     return toks
 
 
-_CHUNK_TOKENS = _Memo(_chunk_tokens, 200_000)
+_CHUNK_TOKENS: _Memo[tuple[str, ...]] = _Memo(_chunk_tokens, 200_000)
 
 
 @lru_cache(maxsize=200_000)
@@ -266,14 +274,18 @@ for _hedge in _HEDGES:  # longest first, as listed
     _HEDGES_BY_LAST.setdefault(_hedge[-1], []).append(_hedge)
 # Tokens besides numbers where a rule may apply.
 _PLACES = frozenset([*_CURRENCY, "%", "one", "cent"])
-# Text that may hold a number form the rules rewrite; number words are found among the tokens.
-_NUMERIC = re.compile(r"[\d$£€%]")
-_NUMBER_FORMS = frozenset(NUMBER_WORDS.values()) | {"one", "cent"}
 
 
-def _normalise_numbers(toks: Sequence[str]) -> tuple[str, ...]:
-    # Only the places a rule can apply are visited; the tokens between them are copied as slices.
-    places = [p for p, t in enumerate(toks) if t[0].isdigit() or t in _PLACES]
+def _is_place(token: str) -> bool:
+    return token[0].isdigit() or token in _PLACES
+
+
+_IS_PLACE: _Memo[bool] = _Memo(_is_place, 200_000)
+
+
+def _normalise_numbers(toks: Sequence[str], places: Sequence[int]) -> tuple[str, ...]:
+    """The tokens with each number form rewritten; `places`: the indices where a rule may apply
+    (_is_place), in order. Only these are visited; the tokens between them are copied as slices."""
     out: list[str] = []
     i, n = 0, len(toks)
     for p in places:
