@@ -227,6 +227,23 @@ def test_the_passage_cache_is_bounded_and_a_call_may_hold_more_sources_than_it()
     assert lexical.source_passages(sources[:1])[0] is not passages[0]  # dropped, built again
 
 
+def test_the_passage_cache_holds_a_bounded_amount_of_text_not_only_a_number_of_sources() -> None:
+    # a passage's memory grows with its text (a 40,000-word source: about 2 MB), so long documents
+    # are held up to a budget of characters; one longer than the whole budget is built, never kept
+    from harness.metrics import lexical
+
+    long = [f"Report {k:02}. " + "The council met again and voted on the plan. " * 4000 for k in range(16)]
+    each = len(long[0])
+    lexical.source_passages(long)
+    held = [t for t in lexical._passages if t.startswith("Report ")]
+    assert len(held) == lexical.CACHED_CHARS // each < 16  # the most recent that fit
+    assert held == long[16 - len(held) :]
+    assert sum(map(len, lexical._passages)) <= lexical.CACHED_CHARS
+    huge = "The council met. " * (lexical.CACHED_CHARS // 16 + 1)
+    [passage] = lexical.source_passages([huge])
+    assert passage.sentences and huge not in lexical._passages
+
+
 def test_summaries_beyond_one_block_score_as_each_alone() -> None:
     from harness.metrics import support
 

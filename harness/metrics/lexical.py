@@ -133,8 +133,11 @@ class Passage:
 
 # A source is built into a passage once per process, not once per call: meta-evaluation scores the
 # same sources for many systems, in several calls, and with several support variants. Bounded
-# (least recently used out): about 52 KB per news article (tracemalloc, cnndm_pairs), so under 15 MB.
+# (least recently used out) in number and in text: a passage takes about 10-13 bytes per character
+# of its source (tracemalloc: 52 KB per news article of cnndm_pairs, 2.1 MB for a 40,000-word
+# report), so the cache stays near 25 MB whatever the documents' length.
 CACHED_PASSAGES = 256
+CACHED_CHARS = 2_000_000
 _passages: OrderedDict[str, Passage] = OrderedDict()  # least recently used first
 _passages_lock = Lock()
 
@@ -148,8 +151,9 @@ def source_passages(texts: Sequence[str]) -> list[Passage]:
         out = [_passages[t] for t in texts]  # before any is dropped: a call may hold more than the cache
         for text in dict.fromkeys(texts):
             _passages.move_to_end(text)
-        while len(_passages) > CACHED_PASSAGES:
-            _passages.popitem(last=False)
+        held = sum(map(len, _passages))
+        while _passages and (len(_passages) > CACHED_PASSAGES or held > CACHED_CHARS):
+            held -= len(_passages.popitem(last=False)[0])
         return out
 
 
