@@ -760,3 +760,39 @@ def test_exit_codes_follow_one_policy(tmp_path, args, code, message):
     assert message in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert not run_dirs(tmp_path)
+
+
+def _edit_line(path: Path, line: int, change) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    row = json.loads(lines[line - 1])
+    change(row)
+    lines[line - 1] = json.dumps(row)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "file, line, change, args, message",
+    [
+        # a reply without its bullets was scored as an empty summary and the scores overwritten
+        ("generations.jsonl", 2, lambda r: r.update(bullets=None), [], "generations.jsonl:2: field 'bullets'"),
+        ("generations.jsonl", 2, lambda r: r.pop("bullets"), [], "generations.jsonl:2: field 'bullets'"),
+        # the scores kept by --metrics are read before scoring: refused (exit 2), not a failed run (exit 1)
+        (
+            "scores.jsonl",
+            3,
+            lambda r: r.update({"x/y": "high"}),
+            ["--metrics", "format"],
+            "scores.jsonl:3: field 'x/y'",
+        ),
+    ],
+)
+def test_score_refuses_a_damaged_file_naming_it_and_changes_nothing(own_run, file, line, change, args, message):
+    run, _ = own_run
+    _edit_line(run / file, line, change)
+    before = snapshot(run)
+    proc = harness("score", str(run), *args)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert message in proc.stderr
+    after = snapshot(run)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert changed <= {"run.json", "run.log"}, changed  # scores.jsonl and metrics.json untouched

@@ -264,3 +264,16 @@ def test_a_bullet_the_judge_gave_no_verdict_is_neither_supported_nor_unsupported
     assert [b["supported"] for b in entry["bullets"]] == [None, None]  # the page counts neither as unsupported
     assert [b["judge"].get("quotes") for b in entry["bullets"]] == [None, None]  # its evidence is the bullet's own
     assert entry["bullets"][0]["judge"] == {"verdict": "error", "method": "verdict", "error": PLAIN["error"]}
+
+
+def test_a_clipped_evidence_quote_still_points_at_its_long_sentence():
+    from harness.analysis.report import judge_note
+    from harness.metrics.support_judge import read_factcheck
+
+    long_sentence = "The council said " + "that the plan, " * 150 + "would pass."
+    sentences = ["A short one.", long_sentence, "Another."]
+    reply = json.dumps([{"sentence": 1, "supported": True, "evidence": [long_sentence, "Another.", "Not there."]}])
+    (check,) = read_factcheck(reply, 1)
+    assert check is not None and check.evidence[0] != long_sentence  # clipped when read
+    note = judge_note({"verdict": "supported", "evidence": check.evidence}, sentences, quotes=True)
+    assert [k for _, k in note["quotes"]] == [1, 2, None]

@@ -142,6 +142,18 @@ def edit_line(path: Path, number: int, change) -> None:
         ),
         (
             "generations.jsonl",
+            2,
+            lambda r: r.update(bullets=None),
+            "generations.jsonl:2: field 'bullets' must be a list of strings for a reply, not null",
+        ),
+        (
+            "generations.jsonl",
+            3,
+            lambda r: r.pop("bullets"),
+            "generations.jsonl:3: field 'bullets' must be a list of strings for a reply, not missing",
+        ),
+        (
+            "generations.jsonl",
             3,
             lambda r: r.update(raw=["a"]),
             "generations.jsonl:3: field 'raw' must be a string or null, not a list",
@@ -183,6 +195,11 @@ def test_a_row_of_the_wrong_shape_names_file_line_and_field(folders, tmp_path, f
             "metrics.json",
             lambda v: v["fields"]["rouge/rouge1"].update(n="6"),
             "metrics.json: field 'fields.rouge/rouge1.n' must be a whole number or null, not a string",
+        ),
+        (
+            "metrics.json",
+            lambda v: v["fields"]["rouge/rouge1"].update(n=5.5),
+            "metrics.json: field 'fields.rouge/rouge1.n' must be a whole number or null, not 5.5",
         ),
         (
             "metrics.json",

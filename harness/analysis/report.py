@@ -159,8 +159,20 @@ def judge_note(verdict: dict[str, Any], sentences: Sequence[str], quotes: bool) 
         note["p_supported"] = p
     if quotes:
         position = {s: i for i, s in enumerate(sentences)}
-        note["quotes"] = [[q, position.get(q)] for q in verdict.get("evidence") or [] if isinstance(q, str)]
+        note["quotes"] = [
+            [q, position.get(q, _clipped_quote_position(q, sentences))]
+            for q in verdict.get("evidence") or []
+            if isinstance(q, str)
+        ]
     return note
+
+
+def _clipped_quote_position(quote: str, sentences: Sequence[str]) -> int | None:
+    """A quote support_judge clipped ("…" at MAX_TEXT_CHARS) points at the sentence it opens."""
+    if not quote.endswith("…"):
+        return None
+    head = quote[:-1]
+    return next((i for i, s in enumerate(sentences) if len(s) > len(head) and s.startswith(head)), None)
 
 
 def fact_view(detail: FactsDetail | None, n_bullets: int) -> tuple[list[list[Any]], dict[str, Any]]:

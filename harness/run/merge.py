@@ -4,7 +4,8 @@ Shards are grouped by their config without the shard keys (one group per model o
 Within a group every document of the canonical order must be in exactly one finished shard;
 otherwise nothing is written and the documents are named. The merged folder's
 generations.jsonl and scores.jsonl are the shards' rows in dataset order (read and written by
-harness/run/record.py: each line the same bytes), and metrics.json is
+harness/run/record.py: a line this harness wrote comes out as the same bytes; an older
+line is written in today's form, its keys and values kept), and metrics.json is
 computed from the merged scores as the run would: byte-identical to an unsharded run's.
 Timings, hosts and which shards were merged go to run.json. The command line is harness/cli/merge.py.
 """
@@ -57,7 +58,7 @@ class Shard:
         return int(self.record["index"])
 
     def generations(self) -> dict[str, GenerationRow]:
-        """doc_id -> its generations.jsonl row (written into the merged file as read: the same bytes)."""
+        """doc_id -> its generations.jsonl row (every key and value kept, in its order)."""
         return {r.doc_id: r for r in self.run.generations}
 
     def scores(self) -> dict[str, ScoreRow]:

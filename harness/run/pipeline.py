@@ -443,16 +443,18 @@ def score_run(
     metrics not named here stay as they were.
     """
     remove_dead_temporaries(folder.path)  # a run killed mid-write leaves its temporary file behind
+    # the scores kept are read first: a damaged file is refused before any metric (or judge) runs
+    kept = keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file()
+    previous = (read_score_rows(folder.file(SCORES)), read_metrics(folder.file(METRICS))) if kept else None
     scored_examples, summaries = scorable(examples, rows)
     table = score_documents(
         metrics, scored_examples, summaries, hints=RUN_HINTS, progress=lambda ms: tqdm(ms, desc="score", unit="metric")
     )
     score_rows, skipped = table.rows, table.skipped
     aggregates = aggregate(score_rows, table.fields, settings)
-    if keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
+    if previous is not None:
         score_rows, aggregates, skipped = merge_previous(
-            read_score_rows(folder.file(SCORES)),
-            read_metrics(folder.file(METRICS)),
+            *previous,
             {m.name for m in metrics},
             score_rows,
             aggregates,

@@ -54,7 +54,8 @@ def _bool(where: str, key: str, value: Any) -> bool | None:
 def _int(where: str, key: str, value: Any) -> int | None:
     if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
-    raise InputError(f"{_where(where, key)} must be a whole number or null, not {json_type(value)}")
+    what = repr(value) if isinstance(value, float) else json_type(value)  # "not 5.5", not "not a number"
+    raise InputError(f"{_where(where, key)} must be a whole number or null, not {what}")
 
 
 def _number(where: str, key: str, value: Any) -> float | None:
@@ -158,12 +159,20 @@ class GenerationRow(_Stamped):
         doc_id = row.get("doc_id")
         if not isinstance(doc_id, str):
             raise InputError(f"{_where(where, 'doc_id')} must be a string, not {json_type(doc_id)}")
-        return cls(
-            doc_id,
-            _bool(where, "cached", row.get("cached")),
+        raw, bullets, error = (
             _str(where, "raw", row.get("raw")),
             _strings(where, "bullets", row.get("bullets")),
             _str(where, "error", row.get("error")),
+        )
+        if bullets is None and raw is not None and error is None:  # a reply is always written with its bullets
+            given = "null" if "bullets" in row else "missing"
+            raise InputError(f"{_where(where, 'bullets')} must be a list of strings for a reply, not {given}")
+        return cls(
+            doc_id,
+            _bool(where, "cached", row.get("cached")),
+            raw,
+            bullets,
+            error,
             _rest(row, GENERATION_KEYS),
             _order(row),
             _version(where, row.get(VERSION)),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import OmegaConf
 
-from harness.errors import ConfigError, HarnessError, RunFailed, exit_called
+from harness.errors import ConfigError, HarnessError, InputError, RunFailed, exit_called
 from harness.run.folder import CONFIG, LOG, RunFolder
 from harness.run.resolvers import load_run_config, load_run_data
 
@@ -116,6 +116,8 @@ def score_folder(
     logging.getLogger().addHandler(logging.FileHandler(folder.file(LOG)))
     try:
         rescore(job)
+    except (ConfigError, InputError):  # a damaged or edited file: exit 2 naming it, as every command
+        raise
     except (Exception, SystemExit) as e:  # recorded in run.json as "failed"; exit code 1, as for a failed `harness run`
         if not isinstance(e, HarnessError):
             log.exception("scoring failed")
