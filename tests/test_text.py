@@ -296,6 +296,17 @@ def test_word_tokens_of_a_written_word_are_its_stemmed_tokens(text: str) -> None
 
 
 @pytest.mark.parametrize(
+    "word", ["one", "One", "cent", "three", "Thirty", "s", "S", "USD", "pct", "said", "Percent", "millions"]
+)
+def test_word_tokens_of_a_letters_only_word_are_its_stemmed_tokens(word: str) -> None:
+    """ASCII words of letters only take a shorter path (their chunk's tokens): number words,
+    places of the number rules and the dropped "s" included."""
+    from harness.text.tokens import stemmed_tokens, word_tokens
+
+    assert list(word_tokens(word)) == stemmed_tokens(word)
+
+
+@pytest.mark.parametrize(
     "same",
     [
         [

@@ -19,6 +19,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from threading import Lock
 
@@ -381,8 +382,8 @@ def _three_parts(
     """Every pair of splits (k1 < k2) at once: parts' best sentences a, b, c; neighbouring parts
     from different sentences (a part from the same sentence is a two-part or single candidate)."""
     n, length = hits.shape[1], len(toks)
-    k1, k2 = np.triu_indices(length + 1, k=size)
-    keep = (k1 >= size) & (length - k2 >= size) & ok[k1] & ok[k2]
+    k1, k2 = _split_pairs(length, size)
+    keep = ok[k1] & ok[k2]
     k1, k2 = k1[keep], k2[keep]
     if not len(k1):
         return score, evidence
@@ -399,6 +400,15 @@ def _three_parts(
         if values[at] > score + 1e-9:
             score, evidence = float(values[at]), list(dict.fromkeys([int(a[at]), int(b[at]), int(c[at])]))
     return score, evidence
+
+
+@lru_cache(maxsize=1024)
+def _split_pairs(length: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of splits k1 < k2 of a claim of `length` tokens into three parts of at least
+    `size` tokens, in the order of np.triu_indices; the same few lengths recur (read-only)."""
+    k1, k2 = np.triu_indices(length + 1, k=size)
+    keep = (k1 >= size) & (length - k2 >= size)
+    return k1[keep], k2[keep]
 
 
 def idf_weights(claims: Sequence[str]) -> dict[str, float]:

@@ -177,6 +177,9 @@ CACHED_TEXTS = 1 << 15
 def word_tokens(word: str) -> tuple[str, ...]:
     """`stemmed_tokens` of one word without whitespace (join_numbers leaves it as it is), not
     cached: a caller that keeps its own cache of words need not fill the cache of texts."""
+    if word.isascii() and word.isalpha():
+        # one chunk of at most one token, which no number rule changes on its own: its memo entry
+        return _CHUNK_TOKENS[word.lower()]
     return _tokenize(word)
 
 
@@ -219,7 +222,10 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     # "Smith plan" share their bigrams.
     # A chunk of letters only (most) is one token: every letter matches [^\W\d_], so findall
     # would give the chunk itself.
-    toks = (_token_form(chunk),) if chunk.isalpha() else tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
+    if chunk.isalpha():  # no "-" either: the one token, or none for "s"
+        form = _token_form(chunk)
+        return () if form == "s" else (form,)
+    toks = tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
     if "s" in toks:
         toks = tuple(t for t in toks if t != "s")
     tens = _HYPHENATED_NUMBER.match(chunk.lstrip(_OPENERS)) if "-" in chunk else None
