@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import compress
 
 from harness.metrics.bullet_support import Aggregate, BulletSupportMetric, BulletVerdict
@@ -25,6 +24,7 @@ from harness.metrics.lexical import CACHED_PASSAGES, Alignment, Passage, align, 
 from harness.records import Example, Summary
 from harness.text.tokens import (
     _STEMMED_TOKEN,  # the tokenizer's word pattern: marked words are whole tokens
+    _Memo,
     word_tokens,
 )
 
@@ -35,7 +35,7 @@ def matched_words(bullet: str, sentence: str) -> list[str]:
     are one token ("48 million" is 48000000): both are marked when it matches."""
     wanted = set(content(tokens(bullet)))
     written = _STEMMED_TOKEN.findall(sentence)
-    forms = list(map(_first_token, written))
+    forms = list(map(_FIRST_TOKEN.__getitem__, written))
     # Only the words whose token is wanted, or is a number, are visited (few): the others are
     # passed over in C (compress) instead of tested one by one.
     if not any(t[0].isdigit() for t in wanted):  # no number to match across two words: each word alone
@@ -47,16 +47,19 @@ def matched_words(bullet: str, sentence: str) -> list[str]:
         if form in wanted and word[0].isalnum():  # a "$" or "%" sign is not marked on its own
             marked.append(word)
         elif form is not None and form[0].isdigit() and k + 1 < len(written):
-            if _first_token(f"{word} {written[k + 1]}") in wanted:
+            if _FIRST_TOKEN[f"{word} {written[k + 1]}"] in wanted:
                 marked += [word, written[k + 1]]
     return list(dict.fromkeys(marked))
 
 
-@lru_cache(maxsize=1 << 16)
 def _first_token(word: str) -> str | None:
-    """A written word's token (None: it has none); the same words recur in evidence sentences."""
+    """A written word's token (None: it has none)."""
     toks = word_tokens(word)
     return toks[0] if toks else None
+
+
+# The same words recur in evidence sentences: looked up as a plain dict (a bounded memo).
+_FIRST_TOKEN: _Memo[str | None] = _Memo(_first_token, 1 << 16)
 
 
 @dataclass
