@@ -306,14 +306,9 @@ def _coverage(
     # No fused evidence can state more than the whole passage does: when even that does not beat
     # the best sentence, no split is tried (a copied bullet). (A bound while the blend's weights
     # are both >= 0.)
-    anywhere = (
-        2.0
-        if not 0 <= word_weight <= 1
-        else blend(
-            found.max(axis=0, initial=0).sum(keepdims=True) / max(len(words), 1),
-            hits.max(axis=0).sum(keepdims=True) / len(grams),
-        )[0]
-    )
+    bounded = 0 <= word_weight <= 1
+    words_anywhere = found.max(axis=0, initial=0).sum(keepdims=True) / max(len(words), 1)
+    anywhere = blend(words_anywhere, hits.max(axis=0).sum(keepdims=True) / len(grams))[0] if bounded else 2.0
     if anywhere <= score + 1e-9:
         return score, evidence
     # prefix[i, k]: bigrams 0..k-1 found in sentence i. A split before token k ends a part at
@@ -325,7 +320,17 @@ def _coverage(
         score, evidence = _two_parts(toks, found, hits, prefix, ok, min_segment, blend, len(words), score, evidence)
     if three:
         score, evidence = _three_parts(
-            toks, found, hits, prefix, ok, three_part_segment, blend, len(words), score, evidence
+            toks,
+            found,
+            hits,
+            prefix,
+            ok,
+            three_part_segment,
+            blend,
+            len(words),
+            score,
+            evidence,
+            words_anywhere if bounded and words else None,
         )
     return score, evidence
 
@@ -378,9 +383,13 @@ def _three_parts(
     n_words: int,
     score: float,
     evidence: list[int],
+    words_anywhere: np.ndarray | None = None,
 ) -> tuple[float, list[int]]:
     """Every pair of splits (k1 < k2) at once: parts' best sentences a, b, c; neighbouring parts
-    from different sentences (a part from the same sentence is a two-part or single candidate)."""
+    from different sentences (a part from the same sentence is a two-part or single candidate).
+    `words_anywhere`: the share of the claim's words in the whole passage, a bound on each pair's
+    word share (the blend's weights >= 0): the word shares are counted only for pairs whose
+    bigram share with that bound beats the best so far (the same floats: rounding is monotone)."""
     n, length = hits.shape[1], len(toks)
     k1, k2 = _split_pairs(length, size)
     keep = ok[k1] & ok[k2]
@@ -393,10 +402,16 @@ def _three_parts(
     a, b, c = first.argmax(axis=0), middle.argmax(axis=0), last.argmax(axis=0)
     columns = np.arange(len(k1))
     seams = np.maximum(hits[a, k1 - 1], hits[b, k1 - 1]) + np.maximum(hits[b, k2 - 1], hits[c, k2 - 1])
+    bigrams = (first[a, columns] + middle[b, columns] + last[c, columns] + seams) / n
+    candidate = (a != b) & (b != c)
+    if words_anywhere is not None:
+        candidate &= blend(np.broadcast_to(words_anywhere, bigrams.shape), bigrams) > score + 1e-9
+        pick = np.flatnonzero(candidate)
+        a, b, c, bigrams, candidate = a[pick], b[pick], c[pick], bigrams[pick], candidate[pick]
     union = np.maximum(np.maximum(found[a], found[b]), found[c])
-    words = union.sum(axis=1) / n_words if n_words else np.ones(len(k1))
-    values = blend(words, (first[a, columns] + middle[b, columns] + last[c, columns] + seams) / n)
-    for at in np.flatnonzero((a != b) & (b != c) & (values > score + 1e-9)).tolist():
+    words = union.sum(axis=1) / n_words if n_words else np.ones(len(a))
+    values = blend(words, bigrams)
+    for at in np.flatnonzero(candidate & (values > score + 1e-9)).tolist():
         if values[at] > score + 1e-9:
             score, evidence = float(values[at]), list(dict.fromkeys([int(a[at]), int(b[at]), int(c[at])]))
     return score, evidence
