@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import OmegaConf
 
-from harness.errors import ConfigError, HarnessError, InputError, RunFailed, exit_called
-from harness.run.folder import CONFIG, LOG, RunFolder
+from harness.errors import ConfigError, HarnessError, RunFailed, exit_called
+from harness.run.folder import CONFIG, GENERATIONS, LOG, METRICS, SCORES, RunFolder
 from harness.run.resolvers import load_run_config, load_run_data
 
 if TYPE_CHECKING:  # imported where used, so `harness score --help` does not load them
@@ -72,8 +72,7 @@ def score_folder(
     from harness.config.schema import RunSettings, parse
     from harness.metrics.loading import build_metrics, metric_spec
     from harness.run import datacheck
-    from harness.run.folder import GENERATIONS
-    from harness.run.record import open_folder, read_generations
+    from harness.run.record import open_folder, read_generations, read_metrics, read_score_rows
 
     if not Path(run_dir).is_dir():
         raise ConfigError(f"{run_dir}: not a folder")
@@ -114,10 +113,11 @@ def score_folder(
         keep_other_metrics=bool(metric_names) and not diff,
     )
     logging.getLogger().addHandler(logging.FileHandler(folder.file(LOG)))
+    if job.keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
+        # the scores kept are checked before any metric (or judge) runs: a damaged file is bad input (exit 2)
+        read_score_rows(folder.file(SCORES)), read_metrics(folder.file(METRICS))
     try:
         rescore(job)
-    except (ConfigError, InputError):  # a damaged or edited file: exit 2 naming it, as every command
-        raise
     except (Exception, SystemExit) as e:  # recorded in run.json as "failed"; exit code 1, as for a failed `harness run`
         if not isinstance(e, HarnessError):
             log.exception("scoring failed")
@@ -146,7 +146,6 @@ def rescore(job: Rescoring) -> None:
 
 def _scored_files(folder: RunFolder) -> list[tuple[int, int, int] | None]:
     """Identity of scores.jsonl and metrics.json: every write replaces the file (a new inode)."""
-    from harness.run.folder import METRICS, SCORES
 
     def identity(path: Path) -> tuple[int, int, int] | None:
         try:
@@ -160,7 +159,7 @@ def _scored_files(folder: RunFolder) -> list[tuple[int, int, int] | None]:
 
 def _rescore(job: Rescoring) -> None:
     from harness.run import datacheck
-    from harness.run.folder import METRICS, SCORES, now
+    from harness.run.folder import now
     from harness.run.pipeline import score_run
 
     folder, diff = job.folder, job.diff
