@@ -45,6 +45,12 @@ def _str(where: str, key: str, value: Any) -> str | None:
     raise InputError(f"{_where(where, key)} must be a string or null, not {json_type(value)}")
 
 
+def _doc_id(where: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise InputError(f"{_where(where, 'doc_id')} must be a string, not {json_type(value)}")
+
+
 def _bool(where: str, key: str, value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
@@ -156,9 +162,7 @@ class GenerationRow(_Stamped):
     @classmethod
     def from_json(cls, row: Mapping[str, Any], where: str) -> GenerationRow:
         """A line read back; `where` (file:line) names it in errors."""
-        doc_id = row.get("doc_id")
-        if not isinstance(doc_id, str):
-            raise InputError(f"{_where(where, 'doc_id')} must be a string, not {json_type(doc_id)}")
+        doc_id = _doc_id(where, row.get("doc_id"))
         raw, bullets, error = (
             _str(where, "raw", row.get("raw")),
             _strings(where, "bullets", row.get("bullets")),
@@ -203,9 +207,7 @@ class ScoreRow(_Stamped):
 
     @classmethod
     def from_json(cls, row: Mapping[str, Any], where: str) -> ScoreRow:
-        doc_id = row.get("doc_id")
-        if not isinstance(doc_id, str):
-            raise InputError(f"{_where(where, 'doc_id')} must be a string, not {json_type(doc_id)}")
+        doc_id = _doc_id(where, row.get("doc_id"))
         values = {k: _number(where, k, v) for k, v in row.items() if "/" in k}
         return cls(
             doc_id,
