@@ -9,6 +9,7 @@ Exit codes, the same for every command (docs/running.md "Exit codes"):
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,9 +114,17 @@ TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHU
 def raise_on_signals(signums=TERMINATION_SIGNALS) -> None:
     """Turn termination signals into `Interrupted` in the main thread (the first one only: a
     second signal while the run records its status is ignored, so the record is completed;
-    SIGKILL still ends the process)."""
+    SIGKILL still ends the process). A process forked from this one ends on them by default."""
+
+    installed_by = os.getpid()
 
     def handler(signum, frame):
+        if os.getpid() != installed_by:
+            # a process forked from this one (a multiprocessing pool's worker) ends on the signal as
+            # any process does: the pool terminates its workers with SIGTERM and waits for them
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         for s in signums:
             signal.signal(s, signal.SIG_IGN)
         raise Interrupted(signum)

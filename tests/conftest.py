@@ -23,6 +23,19 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """A test that calls `harness.cli.main.main` in this process installs the harness's handlers
+    of SIGTERM/SIGHUP; they are put back after it, so later tests of the worker start as it did."""
+    import signal
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    yield
+    for s, handler in saved.items():
+        if handler is not None:
+            signal.signal(s, handler)
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Chromium for the tests that open a page (marked `browser`); skipped when it is missing."""
