@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, count
 from threading import Lock
 
 import numpy as np
@@ -59,6 +59,9 @@ def names(text: str) -> list[str]:
     return out
 
 
+_SENTINEL = np.array([np.iinfo(np.int64).max])  # the last key: above every word's and bigram's
+
+
 @dataclass
 class Passage:
     """A text split into sentences, with each sentence's tokens, and which sentences hold each
@@ -75,21 +78,28 @@ class Passage:
     _in_sentence: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # ids in order of first occurrence; built and looked up in C (chain, dict, map), not per token
-        every = list(chain.from_iterable(self.tokens))
-        ids = dict(zip(dict.fromkeys(every), range(len(every))))
-        flat = np.fromiter(map(ids.__getitem__, every), dtype=np.int64, count=len(every))
-        sentence = np.repeat(np.arange(len(self.tokens), dtype=np.int64), [len(toks) for toks in self.tokens])
+        # ids in order of first occurrence, given and looked up in C (defaultdict, count, map), not per token
+        lengths = list(map(len, self.tokens))
+        ids: defaultdict[str, int] = defaultdict(count().__next__)
+        flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(self.tokens)), dtype=np.int64, count=sum(lengths))
+        ids.default_factory = None  # a plain mapping from now on: a word looked up is not added
+        n_ids, n_sentences = len(ids), len(self.tokens)
+        sentence = np.repeat(np.arange(n_sentences), lengths)
         within = sentence[1:] == sentence[:-1]  # bigrams do not cross sentences
         self._ids = ids
         self.vocabulary = ids.keys()  # a set view: no copy
         # Rows: each word's id is its key and its row; then the distinct bigrams' keys, sorted
-        # (all above the words'), then the sentinel.
-        grams, gram_row = np.unique(self._bigram_key(flat[:-1], flat[1:], len(ids))[within], return_inverse=True)
-        self._keys = np.concatenate([np.arange(len(ids)), grams, [np.iinfo(np.int64).max]])
-        self._in_sentence = np.zeros((len(self._keys), len(self.tokens)), dtype=bool)
-        rows = np.concatenate([flat, gram_row + len(ids)])
-        self._in_sentence[rows, np.concatenate([sentence, sentence[:-1][within]])] = True
+        # (all above the words'), then the sentinel. One sort of (bigram, sentence) codes gives
+        # both the distinct bigrams and each one's sentences (cheaper than np.unique's inverse).
+        codes = np.sort((self._bigram_key(flat[:-1], flat[1:], n_ids) * n_sentences + sentence[1:])[within])
+        gram, gram_sentence = np.divmod(codes, max(n_sentences, 1))
+        starts = np.empty(len(gram), dtype=bool)  # the code starts a new bigram
+        starts[:1] = True
+        np.not_equal(gram[1:], gram[:-1], out=starts[1:])
+        self._keys = np.concatenate([np.arange(n_ids), gram[starts], _SENTINEL])
+        self._in_sentence = np.zeros((len(self._keys), n_sentences), dtype=bool)
+        self._in_sentence[flat, sentence] = True
+        self._in_sentence[np.cumsum(starts) + (n_ids - 1), gram_sentence] = True
 
     @staticmethod
     def _bigram_key(first, second, n_ids: int):
