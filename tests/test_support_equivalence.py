@@ -360,3 +360,19 @@ def test_alignment_of_generated_texts_equals_the_reference(
         )
         for i in evidence:
             assert matched_words(claim, passage.sentences[i]) == ref_matched(claim, reference.sentences[i])
+
+
+@settings(max_examples=150, deadline=None)
+@given(source=st.lists(texts, min_size=0, max_size=8).map(". ".join), claims=st.lists(texts, min_size=1, max_size=4))
+def test_a_passages_word_and_bigram_hits_equal_the_reference(source, claims):
+    # the index itself, key by key: words and bigrams repeated within and across sentences, ones
+    # the passage lacks, and each pair of tokens across a sentence break (never a bigram)
+    passage, reference = Passage.from_text(source), RefPassage.from_text(source)
+    across = [(a[-1], b[0]) for a, b in zip(reference.tokens, reference.tokens[1:]) if a and b]
+    for claim in claims:
+        toks = ref_tokens(claim)
+        words = toks + [t for s in reference.tokens for t in s]
+        grams = list(zip(toks, toks[1:])) + across + [g for s in reference.tokens for g in zip(s, s[1:])]
+        found, hits = passage.hits(words, grams)
+        assert found.tolist() == [[float(w in toks_i) for w in words] for toks_i in reference.tokens]
+        assert hits.tolist() == reference.bigram_hits(grams).tolist()
