@@ -218,6 +218,13 @@ class _Memo(dict[str, _V]):
 
 
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    # Quotes, brackets and stops around a word give no token ("said," "(paris" "u.s."): such a chunk
+    # has the tokens of its core, the core's memo entry (computed once for all its spellings). The
+    # core is the same findall's input with its first and last tokens whole, and the hyphen rule below
+    # reads it as it read the chunk, after the same openers ("-" and signs are never stripped).
+    core = chunk.lstrip(_OPENERS).rstrip(_CLOSERS)
+    if core != chunk:
+        return _CHUNK_TOKENS[core] if core else ()
     # "s" is a possessive or "is" ("Smith's", "Smith 's", "it's"): dropped, so "Smith's plan" and
     # "Smith plan" share their bigrams.
     # A chunk of letters only (most) is one token: every letter matches [^\W\d_], so findall
@@ -228,22 +235,23 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     toks = tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
     if "s" in toks:
         toks = tuple(t for t in toks if t != "s")
-    tens = _HYPHENATED_NUMBER.match(chunk.lstrip(_OPENERS)) if "-" in chunk else None
+    tens = _HYPHENATED_NUMBER.match(chunk) if "-" in chunk else None
     if tens:  # "thirty-five" is 35
         return (str(int(NUMBER_WORDS[tens[1]]) + int(NUMBER_WORDS.get(tens[2], "1"))), *toks[2:])
     return toks
 
 
+# Stripped from a chunk's end: closing quotes and brackets and stops, none of them part of a token.
+_CLOSERS = ".,;:!?\"'’”)]}»…"
 _CHUNK_TOKENS: _Memo[tuple[str, ...]] = _Memo(_chunk_tokens, 200_000)
 
 
-@lru_cache(maxsize=200_000)
 def _token_form(token: str) -> str:
+    # Not cached: each chunk's tokens are (_CHUNK_TOKENS), and most chunks are one word.
     if token[0].isdigit():
         return token.replace(",", "")
     if token in NUMBER_WORDS:
         return NUMBER_WORDS[token]
-    # porter.stem, not the cached stem(): this function's own cache already holds each token once
     return token if token in STOPWORDS else _SYNONYMS.get(token) or porter.stem(token)
 
 
