@@ -232,9 +232,11 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     if chunk.isalpha():  # no "-" either: the one token, or none for "s"
         form = _token_form(chunk)
         return () if form == "s" else (form,)
-    toks = tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
-    if "s" in toks:
-        toks = tuple(t for t in toks if t != "s")
+    parts = _STEMMED_TOKEN.findall(chunk)
+    if parts == [chunk]:  # one number or sign ("1,000", "$"), never "s"
+        return (_token_form(chunk),)
+    # each part's own entry ("smith" of "smith's", stemmed once; none for "s")
+    toks = tuple(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, parts)))
     tens = _HYPHENATED_NUMBER.match(chunk) if "-" in chunk else None
     if tens:  # "thirty-five" is 35
         return (str(int(NUMBER_WORDS[tens[1]]) + int(NUMBER_WORDS.get(tens[2], "1"))), *toks[2:])
