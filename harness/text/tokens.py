@@ -218,13 +218,6 @@ class _Memo(dict[str, _V]):
 
 
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
-    # Quotes, brackets and stops around a word give no token ("said," "(paris" "u.s."): such a chunk
-    # has the tokens of its core, the core's memo entry (computed once for all its spellings). The
-    # core is the same findall's input with its first and last tokens whole, and the hyphen rule below
-    # reads it as it read the chunk, after the same openers ("-" and signs are never stripped).
-    core = chunk.lstrip(_OPENERS).rstrip(_CLOSERS)
-    if core != chunk:
-        return _CHUNK_TOKENS[core] if core else ()
     # "s" is a possessive or "is" ("Smith's", "Smith 's", "it's"): dropped, so "Smith's plan" and
     # "Smith plan" share their bigrams.
     # A chunk of letters only (most) is one token: every letter matches [^\W\d_], so findall
@@ -232,6 +225,13 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     if chunk.isalpha():  # no "-" either: the one token, or none for "s"
         form = _token_form(chunk)
         return () if form == "s" else (form,)
+    # Quotes, brackets and stops around a word give no token ("said," "(paris" "u.s."): such a chunk
+    # has the tokens of its core, the core's memo entry (computed once for all its spellings). The
+    # core is the same findall's input with its first and last tokens whole, and the hyphen rule below
+    # reads it as it read the chunk, after the same openers ("-" and signs are never stripped).
+    core = chunk.lstrip(_OPENERS).rstrip(_CLOSERS)
+    if core != chunk:
+        return _CHUNK_TOKENS[core] if core else ()
     parts = _STEMMED_TOKEN.findall(chunk)
     if parts == [chunk]:  # one number or sign ("1,000", "$"), never "s"
         return (_token_form(chunk),)
