@@ -397,3 +397,31 @@ def test_the_chunk_memo_gives_the_function_s_values_and_stays_bounded() -> None:
     assert [memo[c] for c in chunks] == [_chunk_tokens(c) for c in chunks]
     assert [memo[c] for c in chunks] == [("smith",), ("35",), ("u",), ("poni",), ("1056",)]
     assert len(memo) <= 3  # emptied when full, never above its size
+
+
+@pytest.mark.parametrize(
+    "chunk, expected",
+    [
+        ("said,", ["said"]),
+        ('("Paris").', ["pari"]),
+        ("U.S.,", ["u"]),
+        ("'s", []),
+        ("Smith's,", ["smith"]),
+        ("(thirty-five),", ["35"]),  # openers before a hyphenated number word: still one number
+        ("*thirty-five", ["30", "5"]),  # not an opener: the hyphen rule does not apply
+        ("-thirty-five", ["30", "5"]),
+        ("thirty-five-", ["35"]),
+        ("($5,000),", ["5000", "dollar"]),
+        ("5%.", ["5", "percent"]),
+        ("(1.5bn).", ["1500000000"]),
+        ("‘One,", ["one"]),
+        ("...", []),
+    ],
+)
+def test_quotes_brackets_and_stops_around_a_word_give_no_token(chunk: str, expected: list[str]) -> None:
+    """A chunk is tokenized as its core without them (the core's memo entry): the same tokens,
+    the hyphen rule included, which reads a number word only after openers."""
+    from harness.text.tokens import word_tokens
+
+    assert stemmed_tokens(chunk) == expected
+    assert list(word_tokens(chunk)) == expected

@@ -225,25 +225,35 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     if chunk.isalpha():  # no "-" either: the one token, or none for "s"
         form = _token_form(chunk)
         return () if form == "s" else (form,)
-    toks = tuple(map(_token_form, _STEMMED_TOKEN.findall(chunk)))
-    if "s" in toks:
-        toks = tuple(t for t in toks if t != "s")
-    tens = _HYPHENATED_NUMBER.match(chunk.lstrip(_OPENERS)) if "-" in chunk else None
+    # Quotes, brackets and stops around a word give no token ("said," "(paris" "u.s."): such a chunk
+    # has the tokens of its core, the core's memo entry (computed once for all its spellings). The
+    # core is the same findall's input with its first and last tokens whole, and the hyphen rule below
+    # reads it as it read the chunk, after the same openers ("-" and signs are never stripped).
+    core = chunk.lstrip(_OPENERS).rstrip(_CLOSERS)
+    if core != chunk:
+        return _CHUNK_TOKENS[core] if core else ()
+    parts = _STEMMED_TOKEN.findall(chunk)
+    if parts == [chunk]:  # one number or sign ("1,000", "$"), never "s"
+        return (_token_form(chunk),)
+    # each part's own entry ("smith" of "smith's", stemmed once; none for "s")
+    toks = tuple(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, parts)))
+    tens = _HYPHENATED_NUMBER.match(chunk) if "-" in chunk else None
     if tens:  # "thirty-five" is 35
         return (str(int(NUMBER_WORDS[tens[1]]) + int(NUMBER_WORDS.get(tens[2], "1"))), *toks[2:])
     return toks
 
 
+# Stripped from a chunk's end: closing quotes and brackets and stops, none of them part of a token.
+_CLOSERS = ".,;:!?\"'’”)]}»…"
 _CHUNK_TOKENS: _Memo[tuple[str, ...]] = _Memo(_chunk_tokens, 200_000)
 
 
-@lru_cache(maxsize=200_000)
 def _token_form(token: str) -> str:
+    # Not cached: each chunk's tokens are (_CHUNK_TOKENS), and most chunks are one word.
     if token[0].isdigit():
         return token.replace(",", "")
     if token in NUMBER_WORDS:
         return NUMBER_WORDS[token]
-    # porter.stem, not the cached stem(): this function's own cache already holds each token once
     return token if token in STOPWORDS else _SYNONYMS.get(token) or porter.stem(token)
 
 
