@@ -304,10 +304,10 @@ def _coverage(
             bigram_share = word_share
         return word_weight * word_share + (1 - word_weight) * bigram_share
 
-    ones = np.ones(len(passage.tokens))
     # sum / count: the mean of 0/1 values, the same float, without np.mean's per-call overhead
-    single = blend(found.sum(axis=1) / len(words) if words else ones, hits.sum(axis=1) / len(grams) if grams else ones)
-    best = int(np.argmax(single))
+    word_share = found.sum(axis=1) / len(words) if words else np.ones(len(passage.tokens))
+    single = blend(word_share, hits.sum(axis=1) / len(grams) if grams else np.ones(len(passage.tokens)))
+    best = int(single.argmax())  # the method: np.argmax's dispatch costs more than the search on a few sentences
     score, evidence = float(single[best]), [best]
     two = len(toks) >= 2 * min_segment
     three = three_part_segment > 0 and len(toks) >= 3 * three_part_segment
