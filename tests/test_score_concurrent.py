@@ -202,3 +202,22 @@ def test_score_refuses_a_folder_the_run_is_still_writing(plugin, cleanup):
     record = read_run(run)
     assert record.info.status == "done" and {"gate/passed", "format/compliant"} <= set(record.metrics.fields)
     assert "rescored" not in json.loads((run / "run.json").read_text())
+
+
+def test_a_read_only_run_folder_is_refused_before_any_work(plugin):
+    """The lock cannot be taken: exit 2 at once, naming the folder, instead of scoring and then
+    failing to write."""
+    run = made_run(plugin)
+    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(run), str(run)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot bind-mount read-only here (needs mount rights): {mounted.stderr.strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(run)], check=True, capture_output=True)
+        before = snapshot(run)
+        proc = run_cli("score", str(run), cwd=plugin, env=env(plugin), check=False)
+        assert snapshot(run) == before
+    finally:
+        subprocess.run(["umount", "-l", str(run)], capture_output=True)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{run}: cannot lock the run folder (Read-only file system)" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
