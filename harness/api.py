@@ -1,7 +1,7 @@
 """The Python API: run, score, compare, check and meta-evaluate from Python, with typed results.
 
 Each function calls the same library function as its command (`harness run` -> harness/run/command.py
-`launch`, `harness score` -> harness/run/rescore.py `score_folder`, `harness compare` -> harness/analysis/runs.py `scan`
+`launch`, `harness score` -> harness/run/rescore.py `scored_folder`, `harness compare` -> harness/analysis/runs.py `scan`
 and harness/analysis/compare.py `compare_runs`, `harness check` -> harness/analysis/check.py `check`, `harness meta-eval` -> the
 steps of harness/cli/meta_eval.py over harness/analysis/meta_eval/), so a result here is the result
 there. Errors are raised as `HarnessError` subclasses (`ConfigError`, `InputError`, `DataChanged`:
@@ -354,13 +354,14 @@ def score(
     (all of its metrics, or only `metrics`, keeping the others); no model is called. A dataset that
     changed since the run raises DataChanged unless `rescore_changed_data`."""
     from harness.config.search import require_config_dirs
-    from harness.run.rescore import score_folder
+    from harness.run.rescore import scored_folder
 
     dirs = [str(config_dir)] if isinstance(config_dir, (str, Path)) else [str(d) for d in config_dir]
     require_config_dirs(dirs)
-    with _root_logger_restored():  # score_folder logs to the run's run.log
-        folder = score_folder(Path(run_dir), list(metrics) if metrics else None, rescore_changed_data, dirs)
-    return RunResult([read_run(folder)], folder.parent)
+    with _root_logger_restored():  # scored_folder logs to the run's run.log
+        with scored_folder(Path(run_dir), list(metrics) if metrics else None, rescore_changed_data, dirs) as folder:
+            record = read_run(folder)  # the folder still held: no other re-score is half-way through it
+    return RunResult([record], folder.parent)
 
 
 @_surface

@@ -9,15 +9,21 @@ comparison's tables, a meta-evaluation's results) is written whole or not at all
 
 Every text written here passes through harness/redaction.py: no registered secret (an API key,
 a URL's password) reaches a file, whatever the caller wrote.
+
+Two processes that must not write one thing at once (a generation cache, a run folder) take a
+`FileLock`: an flock on a lock file beside it, which the kernel drops when its holder ends, even
+by SIGKILL, so a killed holder never blocks the next one.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +288,46 @@ def _running(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+class FileLock:
+    """An exclusive flock on a lock file (created if missing, never removed: removing it would let
+    a second holder lock a new file while the first still holds the old one), re-entrant within
+    one holder. `on_wait` is called when another process holds it, before waiting for it; it may
+    raise to refuse at once instead (nothing is held then)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+        self._depth = 0
+
+    def acquire(self, on_wait: Callable[[], None] | None = None) -> None:
+        if self._depth == 0:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if on_wait is not None:
+                        on_wait()
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            self._fd = fd
+        self._depth += 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    @contextmanager
+    def held(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        self.acquire(on_wait)
+        try:
+            yield
+        finally:
+            self.release()

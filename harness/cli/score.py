@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.config.search import require_config_dirs
 from harness.errors import EXIT_DONE
 from harness.run.datacheck import PREVIOUS_SCORES
-from harness.run.rescore import score_folder
+from harness.run.rescore import scored_folder
 
 
 def main(argv: list[str]) -> int:
@@ -29,8 +29,8 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     require_config_dirs(args.config_dir)
-    folder = score_folder(args.run_dir, args.metrics, args.rescore_changed_data, args.config_dir)
-    from harness.cli.compare import show_comparison  # numpy and scipy load only when a table is shown
+    with scored_folder(args.run_dir, args.metrics, args.rescore_changed_data, args.config_dir) as folder:
+        from harness.cli.compare import show_comparison  # numpy and scipy load only when a table is shown
 
-    show_comparison([folder], out_dir=None)
+        show_comparison([folder], out_dir=None)  # the folder still held: no other re-score is half-way
     return EXIT_DONE

@@ -14,7 +14,6 @@ naming the file and line; its document is generated again. Nothing is ever dropp
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-from harness.fileio import append_line_durably, append_lines_durably, atomic_write_bytes
+from harness.fileio import FileLock, append_line_durably, append_lines_durably, atomic_write_bytes
 from harness.models.base import LOGPROB_SLACK, Request
 
 log = logging.getLogger("harness.models.cache")
@@ -134,46 +133,6 @@ def request_key(parts: list[Any], request: Request) -> str:
     return stable_hash(parts, 32)
 
 
-class _FileLock:
-    """An exclusive flock on a lock file, re-entrant within one holder."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._fd: int | None = None
-        self._depth = 0
-
-    def acquire(self, on_wait: Callable[[], None] | None = None) -> None:
-        if self._depth == 0:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    if on_wait is not None:
-                        on_wait()
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-            except BaseException:
-                os.close(fd)
-                raise
-            self._fd = fd
-        self._depth += 1
-
-    def release(self) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-
-    @contextmanager
-    def held(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-        self.acquire(on_wait)
-        try:
-            yield
-        finally:
-            self.release()
-
-
 class GenerationCache:
     """`setting` names the config key that chose the folder, for error messages."""
 
@@ -184,7 +143,7 @@ class GenerationCache:
         self.entries: dict[str, dict[str, Any]] = {}
         self._loaded = False
         self._check_writable()
-        self._lock = _FileLock(self.path.with_name(self.path.name + ".lock"))
+        self._lock = FileLock(self.path.with_name(self.path.name + ".lock"))
 
     def _check_writable(self) -> None:
         """Fail now, before any paid request, when the cache could not be written later."""

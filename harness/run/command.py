@@ -7,6 +7,7 @@ Re-scoring a finished run (`harness score`) is harness/run/rescore.py.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import sys
@@ -228,19 +229,23 @@ def _job(cfg: DictConfig) -> None:
         if _session.owns(folder.path) and not folder.file(RUN).exists():
             shutil.rmtree(folder.path, ignore_errors=True)
         return
-    try:
-        with folder.recording_outcome():
-            folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
-        execute(spec, folder, overrides=list(hydra_cfg.overrides.task))
-    except (Exception, SystemExit) as e:  # recorded in run.json as "failed"; a plugin's sys.exit too
-        if not isinstance(e, HarnessError):
-            log.exception("run failed")
-        message = failure_message(e)
-        print(f"harness run: error: {message}", file=sys.stderr)
-        _session.failures.append(str(folder.path))
-        return
-    if hydra_cfg.mode != RunMode.MULTIRUN and _session.on_run_done is not None:
-        _session.on_run_done(folder.path)
+    with contextlib.ExitStack() as held:
+        try:
+            with folder.recording_outcome():
+                # held to the run's table (a fresh folder: only this run can hold it), so a
+                # `harness score` of the folder meanwhile refuses instead of writing beside the run
+                held.enter_context(folder.working())
+                folder.write_text(CONFIG, OmegaConf.to_yaml(OmegaConf.create(config)))
+            execute(spec, folder, overrides=list(hydra_cfg.overrides.task))
+        except (Exception, SystemExit) as e:  # recorded in run.json as "failed"; a plugin's sys.exit too
+            if not isinstance(e, HarnessError):
+                log.exception("run failed")
+            message = failure_message(e)
+            print(f"harness run: error: {message}", file=sys.stderr)
+            _session.failures.append(str(folder.path))
+            return
+        if hydra_cfg.mode != RunMode.MULTIRUN and _session.on_run_done is not None:
+            _session.on_run_done(folder.path)
     log.info("run folder: %s", folder.path)
 
 

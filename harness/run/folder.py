@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, InputError, interruption_reason
-from harness.fileio import atomic_write_json, atomic_write_text, create_exclusive_text
+from harness.fileio import FileLock, atomic_write_json, atomic_write_text, create_exclusive_text
 from harness.records import input_file_problem
 
 log = logging.getLogger("harness")
@@ -32,6 +32,7 @@ GENERATIONS = "generations.jsonl"
 SCORES = "scores.jsonl"
 METRICS = "metrics.json"
 LOG = "run.log"
+LOCK = ".lock"  # held by the one command writing the folder (`RunFolder.working`); empty
 # run.json, metrics.json, documents.json: far below this even for large datasets; a bigger file is not one the harness wrote.
 MAX_JSON_BYTES = 1 << 30
 HEARTBEAT_S = 10.0  # how often a working run says so in run.json (`harness progress` reads its age)
@@ -86,6 +87,11 @@ class FolderTaken(InputError):
     """The folder already holds a run (a run.json): a run never enters another run's folder."""
 
 
+class FolderBusy(InputError):
+    """Another harness command is writing the folder (a re-score, or the run itself): refused at
+    once, nothing changed."""
+
+
 @dataclass
 class RunFolder:
     path: Path
@@ -107,6 +113,30 @@ class RunFolder:
         )
         if not create_exclusive_text(self.file(RUN), text):
             raise FolderTaken(f"{self.path} already holds a run ({RUN}); a run never writes into another run's folder")
+
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        """The folder held by this command alone while the block runs (`harness run` from its
+        claim to its end, `harness score` from reading run.json to showing its table): another
+        command that wants it refuses at once with FolderBusy. A lock file (LOCK), not a status in
+        run.json: the kernel releases it when the holder ends, also by SIGKILL."""
+        lock = FileLock(self.file(LOCK))
+
+        def refuse() -> None:
+            raise FolderBusy(
+                f"{self.path}: another harness command is working on this run folder (a `harness score` "
+                "re-scoring it, or the `harness run` writing it); nothing was changed. Run this again "
+                "once it has finished."
+            )
+
+        try:
+            lock.acquire(on_wait=refuse)
+        except OSError as e:
+            raise InputError(f"{self.path}: cannot lock the run folder ({e.strerror or e}); is it writable?") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     @contextlib.contextmanager
     def recording_outcome(self) -> Iterator[None]:

@@ -1,13 +1,15 @@
 """`harness score`'s re-scoring: a finished run folder's saved generations scored again; no model is loaded.
 
 The command line (argparse, printing, exit codes) is harness/cli/score.py, the Python API
-`harness.api.score`; both call `score_folder`, which takes typed arguments and returns the folder.
+`harness.api.score`; both call `scored_folder`, which takes typed arguments and holds the folder
+(`RunFolder.working`: a second command refuses at once) until the caller has read the result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,27 +60,55 @@ def run_judge_settings(spec: dict[str, dict[str, Any]], config: dict[str, Any]) 
                 entry[key] = config[key]
 
 
-def score_folder(
+@contextlib.contextmanager
+def scored_folder(
     run_dir: Path,
     metric_names: list[str] | None = None,
     rescore_changed_data: bool = False,
     config_dirs: Sequence[str] = (),
-) -> Path:
-    """Re-score a finished run folder's saved generations; no model is loaded. Returns the folder.
+) -> Iterator[Path]:
+    """Re-score a finished run folder's saved generations; no model is loaded. Yields the folder,
+    still held while the block reads the result (the command's table, the API's record), so no
+    other command's re-score is half-way through it then.
 
     The dataset must still match what the run was scored against; otherwise nothing is changed
-    unless `rescore_changed_data`.
+    unless `rescore_changed_data`. A folder another harness command is working on is refused at
+    once (FolderBusy, nothing changed).
     """
-    from harness.config.schema import RunSettings, parse
-    from harness.metrics.loading import build_metrics, metric_spec
-    from harness.run import datacheck
-    from harness.run.record import open_folder, read_generations, read_metrics, read_score_rows
+    from harness.run.record import open_folder, read_metrics, read_score_rows
 
     if not Path(run_dir).is_dir():
         raise ConfigError(f"{run_dir}: not a folder")
     if not (Path(run_dir) / GENERATIONS).is_file():
         raise ConfigError(f"{run_dir}: no {GENERATIONS}; is this a run folder whose generation finished?")
-    folder = open_folder(Path(run_dir))
+    open_folder(Path(run_dir))  # a run folder (a readable run.json) before its lock file is made
+    with RunFolder(Path(run_dir)).working():
+        job = plan(open_folder(Path(run_dir)), metric_names, rescore_changed_data, config_dirs)
+        folder = job.folder
+        logging.getLogger().addHandler(logging.FileHandler(folder.file(LOG)))
+        if job.keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
+            # the scores kept are checked before any metric (or judge) runs: a damaged file is bad input (exit 2)
+            read_score_rows(folder.file(SCORES)), read_metrics(folder.file(METRICS))
+        try:
+            rescore(job)
+        except (Exception, SystemExit) as e:  # in run.json as "failed"; exit 1, as for a failed `harness run`
+            if not isinstance(e, HarnessError):
+                log.exception("scoring failed")
+            why = exit_called(e) if isinstance(e, SystemExit) else e
+            raise RunFailed(f"scoring {folder.path} failed: {why}") from e
+        yield folder.path
+
+
+def plan(
+    folder: RunFolder, metric_names: list[str] | None, rescore_changed_data: bool, config_dirs: Sequence[str]
+) -> Rescoring:
+    """What a re-score of `folder` (run.json read under its lock) will do; a dataset that changed
+    since the run is refused here unless `rescore_changed_data`, before anything is written."""
+    from harness.config.schema import RunSettings, parse
+    from harness.metrics.loading import build_metrics, metric_spec
+    from harness.run import datacheck
+    from harness.run.record import read_generations
+
     config = load_run_config(folder)
     spec = metric_spec(metric_names, config_dirs=config_dirs) if metric_names else dict(config.get("metrics") or {})
     if metric_names and "format" in spec:
@@ -96,11 +126,11 @@ def score_folder(
             data,
             diff,
             "Nothing was changed. To score the run against the new data (the old scores "
-            f"are kept in {datacheck.PREVIOUS_SCORES}/): harness score {run_dir} --rescore-changed-data",
+            f"are kept in {datacheck.PREVIOUS_SCORES}/): harness score {folder.path} --rescore-changed-data",
         )
     if diff:  # every metric is re-scored: scores of the old data must not mix with the new
         spec = {**(config.get("metrics") or {}), **spec}
-    job = Rescoring(
+    return Rescoring(
         folder=folder,
         config=config,
         spec=spec,
@@ -112,17 +142,6 @@ def score_folder(
         diff=diff,
         keep_other_metrics=bool(metric_names) and not diff,
     )
-    logging.getLogger().addHandler(logging.FileHandler(folder.file(LOG)))
-    if job.keep_other_metrics and folder.file(SCORES).is_file() and folder.file(METRICS).is_file():
-        # the scores kept are checked before any metric (or judge) runs: a damaged file is bad input (exit 2)
-        read_score_rows(folder.file(SCORES)), read_metrics(folder.file(METRICS))
-    try:
-        rescore(job)
-    except (Exception, SystemExit) as e:  # recorded in run.json as "failed"; exit code 1, as for a failed `harness run`
-        if not isinstance(e, HarnessError):
-            log.exception("scoring failed")
-        raise RunFailed(f"scoring {folder.path} failed: {exit_called(e) if isinstance(e, SystemExit) else e}") from e
-    return folder.path
 
 
 def rescore(job: Rescoring) -> None:
