@@ -118,6 +118,7 @@ def _digest(texts: list[str]) -> tuple[int, str]:
     return count, digest.hexdigest()
 
 
+@settings(deadline=None)  # the first pattern's spans, compared at the end, are quadratic in the run
 @given(st.sampled_from(["...", ".?!…", "?!", "……"]), st.sampled_from(["a", "x.", "'a", ""]), st.integers(1, 400))
 def test_a_candidate_starts_only_at_the_first_terminator_of_a_run(run: str, tail: str, repeat: int) -> None:
     # Inside a run of terminators no candidate starts (the same matches: one that starts inside a run
