@@ -294,7 +294,9 @@ class FileLock:
     """An exclusive flock on a lock file (created if missing, never removed: removing it would let
     a second holder lock a new file while the first still holds the old one), re-entrant within
     one holder. `on_wait` is called when another process holds it, before waiting for it; it may
-    raise to refuse at once instead (nothing is held then)."""
+    raise to refuse at once instead (nothing is held then). A symbolic link in the lock file's
+    place is never followed (OSError ELOOP): a link planted in a shared folder would make the
+    lock create or open a file elsewhere."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -303,7 +305,7 @@ class FileLock:
 
     def acquire(self, on_wait: Callable[[], None] | None = None) -> None:
         if self._depth == 0:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
             try:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -221,3 +221,21 @@ def test_a_read_only_run_folder_is_refused_before_any_work(plugin):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"{run}: cannot lock the run folder (Read-only file system)" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_lock_file_planted_as_a_symlink_is_refused_and_nothing_is_made_outside(plugin):
+    """`.lock` made a symbolic link to a path outside the folder (by another user of a shared
+    results folder): the re-score refuses, exit 2 naming the lock file, and never creates or
+    opens the file the link points to."""
+    run = made_run(plugin)
+    outside = plugin / "outside" / "planted"
+    outside.parent.mkdir()
+    (run / ".lock").unlink()
+    (run / ".lock").symlink_to(outside)
+    before = snapshot(run)
+
+    proc = run_cli("score", str(run), cwd=plugin, env=env(plugin), check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{run / '.lock'}: a symbolic link" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not outside.exists(), "the lock followed a planted symlink out of the run folder"
+    assert snapshot(run) == before and (run / ".lock").is_symlink()

@@ -116,3 +116,15 @@ def _digest(texts: list[str]) -> tuple[int, str]:
         count += len(sentences)
         digest.update("\x00".join(sentences).encode() + b"\x01")
     return count, digest.hexdigest()
+
+
+@settings(deadline=None)  # the first pattern's spans, compared at the end, are quadratic in the run
+@given(st.sampled_from(["...", ".?!…", "?!", "……"]), st.sampled_from(["a", "x.", "'a", ""]), st.integers(1, 400))
+def test_a_candidate_starts_only_at_the_first_terminator_of_a_run(run: str, tail: str, repeat: int) -> None:
+    # Inside a run of terminators no candidate starts (the same matches: one that starts inside a run
+    # is one that starts at its first terminator, tried first). Otherwise each of a run's N
+    # characters would read the run to its end: "." * 40_000 + "a" took 30 s to split.
+    text = "Word " + run * repeat + tail
+    for pattern in (_CANDIDATE, _PERIOD_CANDIDATE):
+        assert [pattern.match(text, i) for i in range(6, 5 + len(run) * repeat)] == [None] * (len(run) * repeat - 1)
+    assert _spans(_CANDIDATE, text) == _spans(_FIRST_CANDIDATE, text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.metadata
 import json
 import logging
@@ -132,6 +133,11 @@ class RunFolder:
         try:
             lock.acquire(on_wait=refuse)
         except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise InputError(
+                    f"{self.file(LOCK)}: a symbolic link, not the lock file harness makes; nothing was changed. "
+                    "Remove it (harness never follows it) and run this again."
+                ) from None
             raise InputError(f"{self.path}: cannot lock the run folder ({e.strerror or e}); is it writable?") from None
         try:
             yield
