@@ -399,6 +399,17 @@ def test_the_chunk_memo_gives_the_function_s_values_and_stays_bounded() -> None:
     assert len(memo) <= 3  # emptied when full, never above its size
 
 
+def test_a_memo_whose_function_looks_itself_up_stays_bounded() -> None:
+    # _chunk_tokens looks a chunk's core up in the same memo while that memo fills the chunk's
+    # entry: the entries the inner lookups add must not carry the memo over its size.
+    from harness.text.tokens import _Memo
+
+    memo: _Memo[str] = _Memo(lambda key: memo[key[1:]] + key[0] if key else "", 3)
+    for key in ["abcdef", "xyz", "qrstuvw", "a"]:
+        assert memo[key] == key[::-1]
+        assert len(memo) <= 3
+
+
 @pytest.mark.parametrize(
     "chunk, expected",
     [

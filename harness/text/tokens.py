@@ -222,9 +222,10 @@ class _Memo(dict[str, _V]):
         self.function, self.size = function, size
 
     def __missing__(self, key: str) -> _V:
+        value = self.function(key)  # may fill entries of its own (a chunk's core): checked after
         if len(self) >= self.size:
             self.clear()
-        value = self[key] = self.function(key)
+        self[key] = value
         return value
 
 
