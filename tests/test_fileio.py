@@ -127,3 +127,31 @@ def test_a_killed_writers_temporary_is_removed_and_a_live_ones_stays(tmp_path):
         path.write_text("partial")
     assert remove_dead_temporaries(tmp_path) == [dead]
     assert not dead.exists() and live.exists() and other.exists()
+
+
+def test_a_folder_on_a_file_system_without_locks_is_worked_on_unlocked_with_a_warning(tmp_path, monkeypatch, caplog):
+    """Some network file systems refuse flock (ENOLCK, EOPNOTSUPP): a run or re-score there goes
+    on without the folder lock (which only guards against a second command at once) and says so,
+    instead of refusing to run at all. Any other failure to lock still refuses."""
+    import errno
+    import fcntl
+
+    from harness.errors import InputError
+    from harness.run.folder import RunFolder
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    folder = RunFolder(tmp_path)
+    with caplog.at_level("WARNING", logger="harness"), folder.working():
+        (tmp_path / "inside").write_text("worked")
+    assert (tmp_path / "inside").read_text() == "worked"
+    assert f"{tmp_path}: this file system does not support locks" in caplog.text
+
+    def denied(fd, operation):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(fcntl, "flock", denied)
+    with pytest.raises(InputError, match="cannot lock the run folder"), folder.working():
+        pass

@@ -34,6 +34,7 @@ SCORES = "scores.jsonl"
 METRICS = "metrics.json"
 LOG = "run.log"
 LOCK = ".lock"  # held by the one command writing the folder (`RunFolder.working`); empty
+_NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS)  # a file system without flock
 # run.json, metrics.json, documents.json: far below this even for large datasets; a bigger file is not one the harness wrote.
 MAX_JSON_BYTES = 1 << 30
 HEARTBEAT_S = 10.0  # how often a working run says so in run.json (`harness progress` reads its age)
@@ -138,7 +139,14 @@ class RunFolder:
                     f"{self.file(LOCK)}: a symbolic link, not the lock file harness makes; nothing was changed. "
                     "Remove it (harness never follows it) and run this again."
                 ) from None
-            raise InputError(f"{self.path}: cannot lock the run folder ({e.strerror or e}); is it writable?") from None
+            if e.errno not in _NO_LOCKS:
+                raise InputError(
+                    f"{self.path}: cannot lock the run folder ({e.strerror or e}); is it writable?"
+                ) from None
+            # The lock only guards against a second command at once: a run still works without it.
+            log.warning("%s: this file system does not support locks (%s); working unlocked", self.path, e.strerror)
+            yield
+            return
         try:
             yield
         finally:
