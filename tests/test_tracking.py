@@ -69,6 +69,7 @@ def test_a_sweep_logs_each_run_config_metrics_with_cis_and_folder(tmp_path):
         # the run folder, byte for byte
         logged = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert {"config.yaml", "generations.jsonl", "scores.jsonl", "metrics.json"} <= logged
+        assert ".lock" not in logged  # the folder's lock is not a result
         copy = Path(
             client.download_artifacts(run.info.run_id, "scores.jsonl", str(tmp_path / f"dl-{run.info.run_name}"))
         )

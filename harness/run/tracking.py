@@ -21,7 +21,7 @@ from typing import Any
 
 from harness.config.schema import TrackingConfig, parse
 from harness.errors import ConfigError
-from harness.run.folder import METRICS, RUN
+from harness.run.folder import LOCK, METRICS, RUN
 from harness.run.record import read_info, read_metrics
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,13 @@ def _log_mlflow(
         for start in range(0, len(entries), 1000):  # MLflow's limit on metrics per call
             client.log_batch(run_id, metrics=entries[start : start + 1000])
         if tracking.artifacts:
-            client.log_artifacts(run_id, str(folder))
+            for entry in sorted(Path(folder).iterdir()):
+                if entry.name == LOCK:  # the folder's lock, not a result
+                    continue
+                if entry.is_dir():
+                    client.log_artifacts(run_id, str(entry), artifact_path=entry.name)
+                else:
+                    client.log_artifact(run_id, str(entry))
     except BaseException:
         client.set_terminated(run_id, status="FAILED")
         raise
