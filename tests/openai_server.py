@@ -234,7 +234,12 @@ class FakeOpenAI:
                         self._in_flight = False
 
             def _serve(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                length = int(self.headers.get("Content-Length", 0))
+                data = self.rfile.read(length)
+                if len(data) < length:  # the client died mid-send: no request came, none is recorded
+                    self.close_connection = True
+                    return
+                body = json.loads(data or b"{}")
                 route = urllib.parse.urlsplit(self.path).path  # a query (e.g. api-version) is not the route
                 chat = route.endswith("/chat/completions")
                 if chat:

@@ -269,3 +269,19 @@ def test_a_caller_that_stops_reading_stops_the_sending():
         stream.close()  # e.g. the cache could not be written: nothing more goes out
         time.sleep(0.3)  # a request already on its way may still arrive; no new one is started
         assert len(server.seen) <= 4  # the first reply's window (2) and at most the 2 in flight
+
+
+def test_the_test_server_does_not_record_a_request_whose_client_died_mid_send():
+    # A client killed between a request's headers and its body (tests/test_shards.py kills a run)
+    # sent no request: recording it (an empty prompt) made a later count of prompts fail.
+    import socket
+
+    with FakeOpenAI() as server:
+        host, port = server.url.split("//")[1].split("/")[0].split(":")
+        with socket.create_connection((host, int(port))) as conn:
+            conn.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n")
+        deadline = time.monotonic() + 60  # a guard, not a timing assertion: the handler starts, then ends
+        while not (server.peak_in_flight and server.in_flight == 0):
+            assert time.monotonic() < deadline, "the server never handled the request"
+            time.sleep(0.01)
+        assert server.seen == []

@@ -170,6 +170,11 @@ def test_a_killed_shard_resumes_from_the_cache_and_the_merge_is_complete(tmp_pat
         wait_while_running(proc, lambda: len(cache_lines(results)) >= 2, "the shard ended before it could be killed")
         kill(proc)
         saved = {json.loads(line)["doc_id"] for line in cache_lines(results)}
+        # the killed run's last request is served (or dropped) before the count starts again
+        deadline = time.monotonic() + 120  # a guard, not a timing assertion
+        while server.in_flight:
+            assert time.monotonic() < deadline, "the killed run's request never ended"
+            time.sleep(0.05)
         server.seen.clear()
         for index in (1, 0):  # the killed shard again, on its own; then the other
             done = run_harness(*shard_command(index))
